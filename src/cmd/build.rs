@@ -1,0 +1,86 @@
+//! `ducha build`: render the period's documents into `out/<period>/` with a manifest.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::parse_period;
+use crate::data::model::Period;
+use crate::engine::PdfFlavor;
+use crate::pipeline::{self, BuildOptions, Kind};
+
+/// Arguments of `ducha build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
+    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
+    pub data: PathBuf,
+    /// 期间，如 2023Q2；默认为有报告的最近一期。
+    #[arg(long, value_name = "P", value_parser = parse_period)]
+    pub period: Option<Period>,
+    /// 输出目录；文件写入 <DIR>/<期间>/。
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// 只生成这些文种（逗号分隔）：notice,briefing,leader,order。
+    #[arg(long, value_delimiter = ',', value_parser = parse_kind, value_name = "KIND,…")]
+    pub only: Vec<Kind>,
+    /// 同时写出生成的 Typst 源文件和模板库，可用 typst 命令行独立复现。
+    #[arg(long)]
+    pub emit_typst: bool,
+    /// 模板覆盖目录（同名文件覆盖内置模板）；默认为当前目录下的 templates/（如存在）。
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// 额外的字体目录（可多次给出）。
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_paths: Vec<PathBuf>,
+    /// 生成 PDF/A-3b（归档用）。
+    #[arg(long)]
+    pub pdf_a: bool,
+}
+
+fn parse_kind(s: &str) -> Result<Kind, String> {
+    Kind::parse(s).ok_or_else(|| format!("未知文种 “{s}”，可选 notice、briefing、leader、order"))
+}
+
+/// Runs `ducha build`.
+pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let templates = args.templates.or_else(|| Some(PathBuf::from("templates")).filter(|p| p.is_dir()));
+    let opts = BuildOptions {
+        data: args.data,
+        period: args.period,
+        out: args.out,
+        only: args.only,
+        emit_typst: args.emit_typst,
+        templates,
+        font_paths: args.font_paths,
+        flavor: if args.pdf_a { PdfFlavor::A3b } else { PdfFlavor::Plain },
+    };
+    let started = std::time::Instant::now();
+    match pipeline::build(&opts) {
+        Ok(report) => {
+            if !report.warnings.is_empty() {
+                eprint!("{}", report.warnings.render(&report.sources));
+            }
+            for d in &report.documents {
+                println!("已生成 {}（{} 页，{} KB）", d.path, d.pages, d.bytes.div_ceil(1024));
+            }
+            println!("清单 {}", report.dir.join("manifest.json").display());
+            let stages: Vec<String> =
+                report.timings.iter().map(|(s, t)| format!("{s} {:.0} ms", t.as_secs_f64() * 1000.0)).collect();
+            println!(
+                "{} 共 {} 份文件，用时 {:.2} s（{}）",
+                report.period,
+                report.documents.len(),
+                started.elapsed().as_secs_f64(),
+                stages.join("，")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprint!("{}", e.diagnostics.render(&e.sources));
+            eprintln!("未生成任何文件；之前的输出保持不变。");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! `ducha check`: load and validate everything, print every problem, write nothing.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::DataArgs;
+
+/// Arguments of `ducha check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Runs `ducha check`: exit 0 when clean (warnings allowed), 1 when any error.
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let checked = crate::data::check(&args.data.data);
+    let mut diags = checked.diagnostics;
+    if let (Some(ds), Some(p)) = (&checked.dataset, args.data.period) {
+        // Only the warnings of the requested period (and the plan-wide ones) matter then.
+        let tag = p.to_string();
+        let others: Vec<String> = ds.periods().iter().filter(|q| **q != p).map(|q| q.to_string()).collect();
+        diags.0.retain(|d| {
+            d.is_error()
+                || d.message.contains(&tag)
+                || !others.iter().any(|o| {
+                    d.message.contains(o.as_str()) || d.loc.as_ref().is_some_and(|l| l.file.contains(o.as_str()))
+                })
+        });
+    }
+    eprint!("{}", diags.render(&checked.sources));
+    match &checked.dataset {
+        Some(ds) if !diags.has_errors() => {
+            let reports: usize = ds.reports.values().map(Vec::len).sum();
+            println!(
+                "数据校验通过：{} 项任务，{} 个季度，{} 份报告，{} 个警告。",
+                ds.plan.tasks.len(),
+                ds.periods().len(),
+                reports,
+                diags.warning_count()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Ok(ExitCode::from(1)),
+    }
+}

@@ -1,0 +1,88 @@
+//! The command line: one small module per subcommand, clap derive, doc comments as help text.
+//!
+//! Each subcommand is `run(args) -> anyhow::Result<ExitCode>`; `anyhow` lives only here at the
+//! edge. Data problems are printed as diagnostics and give exit code 1; `Err` means a usage or
+//! I/O failure and gives 2 (see `main.rs`).
+
+pub mod build;
+pub mod check;
+pub mod fonts;
+pub mod plan;
+pub mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::model::{Dataset, Period};
+
+/// 督查 — 重点工作任务季度督查：计划导入、进展校验、状态统计、公文排版与归档。
+#[derive(Debug, Parser)]
+#[command(name = "ducha", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 生成公文：把某一期的通报、简报、领导参阅、督办通知单排版为 PDF，写入 out/<期间>/。
+    Build(build::BuildArgs),
+    /// 校验数据：加载计划、本单位设置和各季度报告，一次报告全部问题（有错误时退出码为 1）。
+    Check(check::CheckArgs),
+    /// 计划相关操作（从印发通知导入计划）。
+    Plan(plan::PlanArgs),
+    /// 统计某一期各任务的状态：按类别、章节、牵头单位汇总，列出滞后任务和督办事项。
+    Stats(stats::StatsArgs),
+    /// 列出所用字体及其对 GB 2312 和数据中字符的覆盖情况。
+    Fonts(fonts::FontsArgs),
+}
+
+/// Where the data lives and which period to work on (shared by several subcommands).
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
+    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
+    pub data: PathBuf,
+    /// 期间，如 2023Q2；默认为有报告的最近一期。
+    #[arg(long, value_name = "P", value_parser = parse_period)]
+    pub period: Option<Period>,
+}
+
+impl DataArgs {
+    /// The requested period, else the latest with reports.
+    pub fn period_of(&self, ds: &Dataset) -> anyhow::Result<Period> {
+        match self.period.or_else(|| ds.latest_period()) {
+            Some(p) => Ok(p),
+            None => anyhow::bail!("数据中没有任何季度报告，请用 --period 指定期间"),
+        }
+    }
+}
+
+/// clap value parser for `2023Q2`.
+pub fn parse_period(s: &str) -> Result<Period, String> {
+    Period::parse(s).ok_or_else(|| format!("期间 “{s}” 无法识别，应写成 2023Q2 这样的形式"))
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Build(a) => build::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Plan(a) => plan::run(a),
+        Command::Stats(a) => stats::run(a),
+        Command::Fonts(a) => fonts::run(a),
+    }
+}
+
+/// Loads and validates the data dir, printing diagnostics to stderr. `Ok(None)` when the data has
+/// errors (already printed): the caller exits 1.
+pub fn load_checked(data: &DataArgs) -> anyhow::Result<Option<(Dataset, crate::data::Checked)>> {
+    let mut checked = crate::data::check(&data.data);
+    if !checked.diagnostics.is_empty() {
+        eprint!("{}", checked.diagnostics.render(&checked.sources));
+    }
+    Ok(checked.dataset.take().map(|ds| (ds, checked)))
+}

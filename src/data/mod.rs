@@ -1,0 +1,33 @@
+//! The data half of the pipeline: load (`load`), the raw YAML mirror (`raw`), validation
+//! (`validate`) into domain types (`model`).
+
+pub mod load;
+pub mod model;
+pub mod raw;
+pub mod validate;
+
+use std::path::Path;
+
+use crate::diag::{Diagnostics, SourceMap};
+
+/// The outcome of loading and validating a data directory.
+pub struct Checked {
+    /// The dataset, when there were no errors.
+    pub dataset: Option<model::Dataset>,
+    /// Every error and warning found.
+    pub diagnostics: Diagnostics,
+    /// The text of every file read, for rendering diagnostics.
+    pub sources: SourceMap,
+    /// Markdown overrides found under reports/<period>/.
+    pub markdown: Vec<(String, load::SourceFile)>,
+}
+
+/// Loads and validates `dir` in one go (stages 1 and 2).
+pub fn check(dir: &Path) -> Checked {
+    let (loaded, mut diagnostics) = load::load(dir);
+    let (dataset, more) = validate::validate(&loaded);
+    diagnostics.extend(more);
+    diagnostics.sort();
+    let dataset = if diagnostics.has_errors() { None } else { dataset };
+    Checked { dataset, diagnostics, sources: loaded.sources, markdown: loaded.markdown }
+}

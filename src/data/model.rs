@@ -1,0 +1,597 @@
+//! Domain types: the validated plan, office conventions and reports.
+//!
+//! These are built only by `data::validate` from the raw YAML structs and cannot be invalid: task
+//! numbers are unique, every report names a known task and unit, dates parse, periods are real
+//! quarters. Later stages (status, aggregate, render) take these types and never re-check.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::diag::Loc;
+
+/// A calendar date (no time zone: the county's local date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD` (also `YYYY/MM/DD` and `YYYY年M月D日`); `None` when not a real date.
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        let parts: Vec<&str> = s
+            .split(|c: char| c == '-' || c == '/' || c == '年' || c == '月' || c == '日')
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.len() != 3 {
+            return None;
+        }
+        let year: i32 = parts[0].trim().parse().ok()?;
+        let month: u8 = parts[1].trim().parse().ok()?;
+        let day: u8 = parts[2].trim().parse().ok()?;
+        let d = Date { year, month, day };
+        (1900..=9999)
+            .contains(&year)
+            .then_some(())
+            .and((1..=12).contains(&month).then_some(()))
+            .and((day >= 1 && day <= days_in_month(year, month)).then_some(d))
+    }
+
+    /// Days since 1970-01-01 (proleptic Gregorian).
+    pub fn days_since_epoch(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` days later.
+    pub fn add_days(self, days: i64) -> Date {
+        let z = self.days_since_epoch() + days + 719_468;
+        let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        Date { year: (y + i64::from(m <= 2)) as i32, month: m, day: d }
+    }
+
+    /// `2023年7月10日` (GB/T 9704: Arabic digits, no zero padding).
+    pub fn chinese(self) -> String {
+        format!("{}年{}月{}日", self.year, self.month, self.day)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// A reporting period: one quarter of a year (`2023Q2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    pub year: i32,
+    /// 1…4
+    pub quarter: u8,
+}
+
+impl Period {
+    /// Parses `2023Q2` (case-insensitive `q`).
+    pub fn parse(s: &str) -> Option<Period> {
+        let s = s.trim();
+        let (y, q) = s.split_once(['Q', 'q'])?;
+        let year: i32 = y.parse().ok()?;
+        let quarter: u8 = q.parse().ok()?;
+        ((1900..=9999).contains(&year) && (1..=4).contains(&quarter)).then_some(Period { year, quarter })
+    }
+
+    /// 序时进度 checkpoint in percent: Q1 25, Q2 50, Q3 75, Q4 100.
+    pub fn checkpoint(self) -> f64 {
+        f64::from(self.quarter) * 25.0
+    }
+
+    /// First day of the quarter.
+    pub fn start(self) -> Date {
+        Date { year: self.year, month: (self.quarter - 1) * 3 + 1, day: 1 }
+    }
+
+    /// Last day of the quarter.
+    pub fn end(self) -> Date {
+        let month = self.quarter * 3;
+        Date { year: self.year, month, day: days_in_month(self.year, month) }
+    }
+
+    /// The previous quarter of the same year, if any.
+    pub fn prev_in_year(self) -> Option<Period> {
+        (self.quarter > 1).then(|| Period { year: self.year, quarter: self.quarter - 1 })
+    }
+
+    /// 一季度 / 上半年 / 前三季度 / 全年 — how notices name the period.
+    pub fn chinese_span(self) -> &'static str {
+        match self.quarter {
+            1 => "一季度",
+            2 => "上半年",
+            3 => "前三季度",
+            _ => "全年",
+        }
+    }
+
+    /// 第一季度 … 第四季度.
+    pub fn chinese_quarter(self) -> &'static str {
+        ["第一季度", "第二季度", "第三季度", "第四季度"][usize::from(self.quarter - 1)]
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}Q{}", self.year, self.quarter)
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What a target measures (指标类型).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// 数量 (家, 个, 项 …), cumulative
+    Count,
+    /// 金额/规模 (亿元, 万亩, 公里 …), cumulative
+    Amount,
+    /// 增长率: year-to-date growth against the target rate
+    Growth,
+    /// 水平/比率: the level reached against the target level
+    Level,
+    /// 下降率: year-to-date reduction against the target
+    Reduction,
+    /// 上限: must stay at or below
+    Ceiling,
+    /// A target-like phrase that could not be parsed; not assessed.
+    Text,
+}
+
+impl TargetKind {
+    /// Parses the YAML name.
+    pub fn parse(s: &str) -> Option<TargetKind> {
+        Some(match s {
+            "count" => TargetKind::Count,
+            "amount" => TargetKind::Amount,
+            "growth" => TargetKind::Growth,
+            "level" => TargetKind::Level,
+            "reduction" => TargetKind::Reduction,
+            "ceiling" => TargetKind::Ceiling,
+            "text" => TargetKind::Text,
+            _ => return None,
+        })
+    }
+
+    /// All YAML names, for hints.
+    pub const NAMES: &'static [&'static str] = &["count", "amount", "growth", "level", "reduction", "ceiling", "text"];
+}
+
+/// How the reported value compares with the target value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    /// 以上 / 不少于
+    AtLeast,
+    /// 以内 / 不超过
+    AtMost,
+    /// 达到
+    Exactly,
+    /// 左右
+    About,
+    /// 1-2 项
+    Range,
+}
+
+impl Comparison {
+    /// Parses the YAML name.
+    pub fn parse(s: &str) -> Option<Comparison> {
+        Some(match s {
+            "at_least" => Comparison::AtLeast,
+            "at_most" => Comparison::AtMost,
+            "exactly" => Comparison::Exactly,
+            "about" => Comparison::About,
+            "range" => Comparison::Range,
+            _ => return None,
+        })
+    }
+
+    /// All YAML names, for hints.
+    pub const NAMES: &'static [&'static str] = &["at_least", "at_most", "exactly", "about", "range"];
+}
+
+/// A numeric target (指标) of a task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    /// The phrase from the plan.
+    pub text: String,
+    pub kind: TargetKind,
+    /// `None` only for `TargetKind::Text`.
+    pub value: Option<f64>,
+    pub value_max: Option<f64>,
+    pub unit: String,
+    pub comparison: Comparison,
+    /// 基数 for level / reduction targets.
+    pub baseline: Option<f64>,
+}
+
+impl Target {
+    /// The value that counts as meeting the target: the lower end of a range.
+    pub fn goal(&self) -> Option<f64> {
+        self.value
+    }
+}
+
+/// A key task (重点任务).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Task {
+    /// Plan-wide number.
+    pub number: u32,
+    /// Section number (1 for 一、).
+    pub section: u32,
+    /// 短标题
+    pub title: String,
+    /// Full text.
+    pub text: String,
+    /// 牵头单位 (at least one unless the task is the plan's own organisation task).
+    pub lead_units: Vec<String>,
+    /// 参与单位
+    pub participating_units: Vec<String>,
+    pub targets: Vec<Target>,
+    /// 形象进度 planned for Q1…Q4 (index 0…3), when the office set them.
+    pub milestones: Option<[String; 4]>,
+    /// Where the task is defined in plan.yaml.
+    #[serde(skip)]
+    pub loc: Loc,
+}
+
+/// A section (一、…) of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    pub number: u32,
+    pub title: String,
+    /// Task numbers in order.
+    pub tasks: Vec<u32>,
+}
+
+/// The validated annual plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub title: String,
+    pub doc_number: Option<String>,
+    pub issuer: Option<String>,
+    pub date: Option<Date>,
+    pub year: i32,
+    pub sections: Vec<Section>,
+    /// All tasks, ordered by number.
+    pub tasks: Vec<Task>,
+}
+
+impl Plan {
+    /// The task with this number.
+    pub fn task(&self, number: u32) -> Option<&Task> {
+        self.tasks.binary_search_by_key(&number, |t| t.number).ok().map(|i| &self.tasks[i])
+    }
+
+    /// Every lead unit, in order of first appearance.
+    pub fn lead_units(&self) -> Vec<&str> {
+        let mut seen = Vec::<&str>::new();
+        for t in &self.tasks {
+            for u in &t.lead_units {
+                if !seen.contains(&u.as_str()) {
+                    seen.push(u);
+                }
+            }
+        }
+        seen
+    }
+
+    /// Every unit named anywhere (lead or participating), in order of first appearance.
+    pub fn all_units(&self) -> Vec<&str> {
+        let mut seen = Vec::<&str>::new();
+        for t in &self.tasks {
+            for u in t.lead_units.iter().chain(&t.participating_units) {
+                if !seen.contains(&u.as_str()) {
+                    seen.push(u);
+                }
+            }
+        }
+        seen
+    }
+
+    /// The section with this number.
+    pub fn section(&self, number: u32) -> Option<&Section> {
+        self.sections.iter().find(|s| s.number == number)
+    }
+}
+
+/// Status thresholds in percentage points (supervision.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// gap ≤ tolerance → 序时推进 (default 0)
+    pub tolerance: f64,
+    /// tolerance < gap ≤ yellow_max → 滞后 (yellow); above → 严重滞后 (red). Default 30.
+    pub yellow_max: f64,
+    /// progress − checkpoint ≥ ahead_margin → 超序时 (default 10)
+    pub ahead_margin: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { tolerance: 0.0, yellow_max: 30.0, ahead_margin: 10.0 }
+    }
+}
+
+/// Escalation rules (supervision.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Escalation {
+    /// A task lagging (滞后 or worse) this many consecutive quarters is escalated (default 2).
+    pub lagging_quarters: u32,
+    /// A unit late or missing this many times in the year is escalated (default 2).
+    pub late_reports: u32,
+}
+
+impl Default for Escalation {
+    fn default() -> Self {
+        Escalation { lagging_quarters: 2, late_reports: 2 }
+    }
+}
+
+/// The issuing office and its conventions (`office.yaml`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Office {
+    pub county: String,
+    /// 发文机关全称
+    pub issuer_name: String,
+    /// 发文机关标志
+    pub issuer_mark: String,
+    /// 机关代字
+    pub issuer_short: String,
+    /// 督查室
+    pub supervision_office: String,
+    pub briefing_name: String,
+    pub leader_briefing_name: String,
+    pub notice_numbers: BTreeMap<Period, u32>,
+    pub briefing_numbers: BTreeMap<Period, u32>,
+    pub order_numbers: BTreeMap<Period, u32>,
+    pub issue_dates: BTreeMap<Period, Date>,
+    pub recipients: String,
+    pub cc: Vec<String>,
+    pub briefing_report: Vec<String>,
+    pub briefing_send: Vec<String>,
+    pub briefing_issue: Vec<String>,
+    pub leader_to: Vec<String>,
+    pub copies: Option<u32>,
+    pub report_deadline_days: u32,
+    pub thresholds: Thresholds,
+    pub escalation: Escalation,
+    pub order_deadline_days: u32,
+    pub note: Option<String>,
+}
+
+impl Office {
+    /// 报送截止日 for a period: the N-th day after the quarter ends.
+    pub fn deadline(&self, period: Period) -> Date {
+        period.end().add_days(i64::from(self.report_deadline_days))
+    }
+
+    /// 印发日期 for a period: configured, else 10 days after the quarter.
+    pub fn issue_date(&self, period: Period) -> Date {
+        self.issue_dates.get(&period).copied().unwrap_or_else(|| period.end().add_days(10))
+    }
+}
+
+/// Status categories (supervision.md §3; labels as the issue names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 已完成
+    Completed,
+    /// 超序时
+    Ahead,
+    /// 序时推进
+    OnTrack,
+    /// 其他 (指标调整)
+    Other,
+    /// 滞后
+    Behind,
+    /// 未启动
+    NotStarted,
+    /// 严重滞后
+    SeriouslyBehind,
+    /// 未报送
+    NotReported,
+}
+
+impl Status {
+    /// Every status, in the order documents list them.
+    pub const ALL: [Status; 8] = [
+        Status::Completed,
+        Status::Ahead,
+        Status::OnTrack,
+        Status::Behind,
+        Status::SeriouslyBehind,
+        Status::NotStarted,
+        Status::NotReported,
+        Status::Other,
+    ];
+
+    /// The Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Completed => "已完成",
+            Status::Ahead => "超序时",
+            Status::OnTrack => "序时推进",
+            Status::Behind => "滞后",
+            Status::SeriouslyBehind => "严重滞后",
+            Status::NotStarted => "未启动",
+            Status::NotReported => "未报送",
+            Status::Other => "其他",
+        }
+    }
+
+    /// Parses a Chinese label or a common synonym (supervision.md §3).
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s.trim() {
+            "已完成" | "已办结" | "基本完成" | "提前完成" | "completed" => Status::Completed,
+            "超序时" | "超进度" | "超序时进度" | "ahead" => Status::Ahead,
+            "序时推进" | "达进度" | "按序时" | "达序时" | "正常推进" | "有序推进" | "on_track" => {
+                Status::OnTrack
+            }
+            "滞后" | "欠进度" | "慢序时" | "未达序时" | "进度滞后" | "behind" => Status::Behind,
+            "严重滞后" | "seriously_behind" => Status::SeriouslyBehind,
+            "未启动" | "暂未开启" | "尚未启动" | "未开工" | "not_started" => Status::NotStarted,
+            "未报送" | "not_reported" => Status::NotReported,
+            "其他" | "其它" | "指标调整" | "other" => Status::Other,
+            _ => return None,
+        })
+    }
+
+    /// Traffic light.
+    pub fn light(self) -> Light {
+        match self {
+            Status::Completed | Status::Ahead | Status::OnTrack => Light::Green,
+            Status::Behind | Status::NotStarted | Status::Other => Light::Yellow,
+            Status::SeriouslyBehind | Status::NotReported => Light::Red,
+        }
+    }
+
+    /// Stable machine id (`on_track`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Completed => "completed",
+            Status::Ahead => "ahead",
+            Status::OnTrack => "on_track",
+            Status::Behind => "behind",
+            Status::SeriouslyBehind => "seriously_behind",
+            Status::NotStarted => "not_started",
+            Status::NotReported => "not_reported",
+            Status::Other => "other",
+        }
+    }
+
+    /// True for 滞后, 严重滞后, 未启动 and 未报送: the statuses a notice names as problems.
+    pub fn is_lagging(self) -> bool {
+        matches!(self, Status::Behind | Status::SeriouslyBehind | Status::NotStarted | Status::NotReported)
+    }
+}
+
+/// Traffic light (红黄绿灯).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    Green,
+    Yellow,
+    Red,
+}
+
+impl Light {
+    /// 绿灯 / 黄灯 / 红灯
+    pub fn label(self) -> &'static str {
+        match self {
+            Light::Green => "绿灯",
+            Light::Yellow => "黄灯",
+            Light::Red => "红灯",
+        }
+    }
+}
+
+/// One unit's quarterly report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub unit: String,
+    pub period: Period,
+    /// 报送日期
+    pub submitted: Date,
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub entries: Vec<Entry>,
+    /// Data-dir-relative path of the file, for messages.
+    pub file: String,
+}
+
+/// One task's progress in a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    pub task: u32,
+    /// 单位自评
+    pub claim: Option<Status>,
+    /// 进展情况 (Markdown)
+    pub progress: String,
+    /// 完成数值: (0-based target index, value)
+    pub values: Vec<(usize, f64)>,
+    /// Highest planned milestone reached: 1…4 (Q1…Q4).
+    pub milestone: Option<u8>,
+    /// 自报形象进度 %
+    pub percent: Option<f64>,
+    /// 指标调整说明
+    pub adjustment: Option<String>,
+    pub problems: Option<String>,
+    pub next_steps: Option<String>,
+    pub evidence: Vec<String>,
+    /// Where the entry starts in its file.
+    #[serde(skip)]
+    pub loc: Loc,
+}
+
+impl Entry {
+    /// The reported value for target `index` (0-based).
+    pub fn value(&self, index: usize) -> Option<f64> {
+        self.values.iter().find(|(i, _)| *i == index).map(|(_, v)| *v)
+    }
+}
+
+/// Everything ducha knows after validation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dataset {
+    pub plan: Plan,
+    pub office: Office,
+    /// Reports per period, each list sorted by unit then file.
+    pub reports: BTreeMap<Period, Vec<Report>>,
+}
+
+impl Dataset {
+    /// Periods that have at least one report.
+    pub fn periods(&self) -> Vec<Period> {
+        self.reports.iter().filter(|(_, r)| !r.is_empty()).map(|(p, _)| *p).collect()
+    }
+
+    /// The latest period with reports.
+    pub fn latest_period(&self) -> Option<Period> {
+        self.periods().last().copied()
+    }
+
+    /// The reports of a period (empty if none).
+    pub fn reports_for(&self, period: Period) -> &[Report] {
+        self.reports.get(&period).map(Vec::as_slice).unwrap_or(&[])
+    }
+}

@@ -1,0 +1,724 @@
+//! Stage 2, validate: raw YAML structs → domain types that cannot be invalid.
+//!
+//! Every problem is collected (never the first only), each located at file:line:column with a
+//! hint, in Chinese. Semantic errors are located with [`YamlIndex`] (see `load.rs`). Warnings
+//! (未报送, late reports, claims the figures do not support, figures going backwards) do not stop
+//! the pipeline.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::load::{Loaded, Parsed, YamlIndex};
+use super::model::*;
+use super::raw::*;
+use crate::diag::{closest, Diagnostic, Diagnostics, Loc};
+
+/// Validates everything loaded. Returns the dataset when there is no error; the diagnostics
+/// (errors and warnings) in any case.
+pub fn validate(loaded: &Loaded) -> (Option<Dataset>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let plan = loaded.plan.as_ref().and_then(|p| validate_plan(p, &mut diags));
+    let office = loaded.office.as_ref().and_then(|o| validate_office(o, &mut diags));
+    let reports = match &plan {
+        Some(plan) => validate_reports(plan, office.as_ref(), &loaded.reports, &mut diags),
+        None => BTreeMap::new(),
+    };
+    for (dir, src) in &loaded.markdown {
+        if Period::parse(dir).is_none() {
+            diags.push(
+                Diagnostic::warning(format!("Markdown 文件不在季度目录中，已忽略：{}", src.name))
+                    .at(Loc::file(src.name.clone()))
+                    .hint("放到 reports/2023Q2/ 这样的季度目录下"),
+            );
+        }
+    }
+    diags.sort();
+    match (plan, office, diags.has_errors()) {
+        (Some(plan), Some(office), false) => (Some(Dataset { plan, office, reports }), diags),
+        _ => (None, diags),
+    }
+}
+
+/// plan.yaml → Plan.
+pub fn validate_plan(parsed: &Parsed<RawPlan>, diags: &mut Diagnostics) -> Option<Plan> {
+    let raw = &parsed.value;
+    let file = parsed.source.name.as_str();
+    let idx = YamlIndex::new(&parsed.source.text);
+    let errors_before = diags.error_count();
+
+    // Sections and tasks both are `- number:` items; tasks sit deeper.
+    let items = number_items(&parsed.source.text);
+    let min_indent = items.iter().map(|(_, _, ind, _)| *ind).min().unwrap_or(0);
+    let task_line = |n: u32, occurrence: usize| -> Loc {
+        items
+            .iter()
+            .filter(|(num, _, ind, _)| *num == n && *ind > min_indent)
+            .nth(occurrence)
+            .map(|(_, line, _, col)| Loc::new(file, *line, *col))
+            .unwrap_or_else(|| Loc::file(file))
+    };
+
+    let date = raw.date.as_deref().and_then(|d| {
+        let parsed_date = Date::parse(d);
+        if parsed_date.is_none() {
+            let (loc, len) = idx.loc(file, "date", (0, idx.len()));
+            diags.push(Diagnostic::error(format!("日期 “{d}” 无法识别")).at_span(loc, len).hint("日期写成 2023-06-12"));
+        }
+        parsed_date
+    });
+    let year = raw.year.or(date.map(|d| d.year)).unwrap_or_else(|| {
+        diags.push(Diagnostic::error("计划缺少年度 `year`").at(Loc::new(file, 1, 1)).hint("在顶层加一行 `year: 2023`"));
+        0
+    });
+    if raw.title.trim().is_empty() {
+        let (loc, len) = idx.loc(file, "title", (0, idx.len()));
+        diags.push(Diagnostic::error("计划名称 `title` 为空").at_span(loc, len).hint("填写计划的标题"));
+    }
+
+    let mut sections = Vec::new();
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut seen_tasks: HashMap<u32, usize> = HashMap::new();
+    let mut seen_sections = BTreeSet::new();
+    for section in &raw.sections {
+        if !seen_sections.insert(section.number) {
+            diags.push(
+                Diagnostic::error(format!("章节编号 {} 重复", section.number))
+                    .at(Loc::file(file))
+                    .hint("每个章节的 number 应唯一"),
+            );
+        }
+        let mut numbers = Vec::new();
+        for t in &section.tasks {
+            let occurrence = *seen_tasks.get(&t.number).unwrap_or(&0);
+            let loc = task_line(t.number, occurrence);
+            seen_tasks.insert(t.number, occurrence + 1);
+            if occurrence > 0 {
+                diags.push(
+                    Diagnostic::error(format!("任务编号 {} 重复", t.number))
+                        .at_span(loc.clone(), t.number.to_string().len())
+                        .hint("任务编号全文连续、唯一；修改编号或删除重复的任务"),
+                );
+                continue;
+            }
+            let range = (loc.line.saturating_sub(1), next_item_line(&items, loc.line));
+            if t.title.trim().is_empty() || t.text.trim().is_empty() {
+                let key = if t.title.trim().is_empty() { "title" } else { "text" };
+                let (l, len) = idx.loc(file, key, range);
+                diags.push(
+                    Diagnostic::error(format!("第 {} 项任务的 `{key}` 为空", t.number))
+                        .at_span(l, len)
+                        .hint("填写任务的短标题和全文"),
+                );
+            }
+            for u in t.lead_units.iter().chain(&t.participating_units) {
+                if u.trim().is_empty() {
+                    let (l, len) = idx.loc(file, "lead_units", range);
+                    diags.push(Diagnostic::error(format!("第 {} 项任务有空的单位名称", t.number)).at_span(l, len));
+                }
+            }
+            let targets = t
+                .targets
+                .iter()
+                .enumerate()
+                .filter_map(|(i, rt)| validate_target(rt, t.number, i, file, &idx, range, diags))
+                .collect();
+            let milestones = t.milestones.as_ref().and_then(|m| {
+                let keys = ["Q1", "Q2", "Q3", "Q4"];
+                let unknown: Vec<&String> = m.keys().filter(|k| !keys.contains(&k.as_str())).collect();
+                let missing: Vec<&str> = keys.iter().copied().filter(|k| !m.contains_key(*k)).collect();
+                if !unknown.is_empty() || !missing.is_empty() {
+                    let (l, len) = idx.loc(file, "milestones", range);
+                    diags.push(
+                        Diagnostic::error(format!("第 {} 项任务的形象进度节点 `milestones` 不完整", t.number))
+                            .at_span(l, len)
+                            .hint("milestones 须有且只有 Q1、Q2、Q3、Q4 四个节点"),
+                    );
+                    return None;
+                }
+                Some(keys.map(|k| m[k].clone()))
+            });
+            numbers.push(t.number);
+            tasks.push(Task {
+                number: t.number,
+                section: section.number,
+                title: t.title.trim().to_owned(),
+                text: t.text.trim().to_owned(),
+                lead_units: t.lead_units.iter().map(|u| u.trim().to_owned()).collect(),
+                participating_units: t.participating_units.iter().map(|u| u.trim().to_owned()).collect(),
+                targets,
+                milestones,
+                loc,
+            });
+        }
+        sections.push(Section { number: section.number, title: section.title.trim().to_owned(), tasks: numbers });
+    }
+    if tasks.is_empty() {
+        diags.push(
+            Diagnostic::error("计划中没有任何任务")
+                .at(Loc::file(file))
+                .hint("用 `ducha plan import` 从印发通知生成计划"),
+        );
+    }
+    tasks.sort_by_key(|t| t.number);
+    if diags.error_count() > errors_before {
+        return None;
+    }
+    Some(Plan {
+        title: raw.title.trim().to_owned(),
+        doc_number: raw.doc_number.clone(),
+        issuer: raw.issuer.clone(),
+        date,
+        year,
+        sections,
+        tasks,
+    })
+}
+
+/// `- number: N` lines: (N, 1-based line, indent, 1-based column of N).
+fn number_items(text: &str) -> Vec<(u32, usize, usize, usize)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let t = l.trim_start();
+            let indent = l.len() - t.len();
+            let rest = t.strip_prefix("- ")?.trim_start().strip_prefix("number:")?;
+            let n = rest.split('#').next()?.trim().parse().ok()?;
+            let col = l.find(rest.trim_start()).map(|b| l[..b].chars().count() + 1).unwrap_or(1);
+            Some((n, i + 1, indent, col))
+        })
+        .collect()
+}
+
+fn next_item_line(items: &[(u32, usize, usize, usize)], line: usize) -> usize {
+    items.iter().map(|(_, l, _, _)| *l).find(|l| *l > line).map(|l| l - 1).unwrap_or(usize::MAX)
+}
+
+fn validate_target(
+    rt: &RawTarget,
+    task: u32,
+    i: usize,
+    file: &str,
+    idx: &YamlIndex,
+    range: (usize, usize),
+    diags: &mut Diagnostics,
+) -> Option<Target> {
+    let locate = |key: &str| {
+        // The i-th occurrence of the key inside the task.
+        let mut from = range.0;
+        let mut found = None;
+        for _ in 0..=i {
+            match idx.find_key(key, from, range.1) {
+                Some(hit) => {
+                    from = hit.0;
+                    found = Some(hit);
+                }
+                None => break,
+            }
+        }
+        found.map(|(l, c, len)| (Loc::new(file, l, c), len)).unwrap_or_else(|| idx.loc(file, key, range))
+    };
+    let kind = TargetKind::parse(&rt.kind);
+    if kind.is_none() {
+        let (l, len) = locate("kind");
+        let mut d =
+            Diagnostic::error(format!("第 {task} 项任务第 {} 个指标的类型 “{}” 无效", i + 1, rt.kind)).at_span(l, len);
+        if let Some(best) = closest(&rt.kind, TargetKind::NAMES.iter().copied()) {
+            d = d.hint(format!("是否应为 `{best}`？"));
+        }
+        diags.push(d.hint(format!("可用类型：{}", TargetKind::NAMES.join("、"))));
+    }
+    let comparison = Comparison::parse(&rt.comparison);
+    if comparison.is_none() {
+        let (l, len) = locate("comparison");
+        let mut d =
+            Diagnostic::error(format!("第 {task} 项任务第 {} 个指标的比较方式 “{}” 无效", i + 1, rt.comparison))
+                .at_span(l, len);
+        if let Some(best) = closest(&rt.comparison, Comparison::NAMES.iter().copied()) {
+            d = d.hint(format!("是否应为 `{best}`？"));
+        }
+        diags.push(d.hint(format!("可用取值：{}", Comparison::NAMES.join("、"))));
+    }
+    let (kind, comparison) = (kind?, comparison?);
+    if kind != TargetKind::Text && rt.value.map_or(true, |v| !v.is_finite()) {
+        let (l, len) = locate("value");
+        diags.push(
+            Diagnostic::error(format!("第 {task} 项任务第 {} 个指标缺少目标值 `value`", i + 1))
+                .at_span(l, len)
+                .hint("填写数字目标值；确实无法量化的指标把 kind 改为 text"),
+        );
+        return None;
+    }
+    Some(Target {
+        text: rt.text.clone(),
+        kind,
+        value: rt.value,
+        value_max: rt.value_max,
+        unit: rt.unit.clone(),
+        comparison,
+        baseline: rt.baseline,
+    })
+}
+
+/// office.yaml → Office.
+pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> Option<Office> {
+    let raw = &parsed.value;
+    let file = parsed.source.name.as_str();
+    let idx = YamlIndex::new(&parsed.source.text);
+    let before = diags.error_count();
+    let whole = (0, idx.len());
+    for (key, value) in [
+        ("county", &raw.county),
+        ("name", &raw.issuer.name),
+        ("mark", &raw.issuer.mark),
+        ("short", &raw.issuer.short),
+        ("supervision_office", &raw.supervision_office),
+        ("briefing_name", &raw.briefing_name),
+        ("recipients", &raw.recipients),
+    ] {
+        if value.trim().is_empty() {
+            let (l, len) = idx.loc(file, key, whole);
+            diags.push(Diagnostic::error(format!("`{key}` 不能为空")).at_span(l, len).hint("填写该项内容"));
+        }
+    }
+    let mut periods = |map: &BTreeMap<String, u32>, key: &str| -> BTreeMap<Period, u32> {
+        let mut out = BTreeMap::new();
+        for (k, v) in map {
+            match Period::parse(k) {
+                Some(p) => {
+                    out.insert(p, *v);
+                }
+                None => {
+                    let (l, len) = idx.loc(file, k, whole);
+                    diags.push(
+                        Diagnostic::error(format!("`{key}` 中的期间 “{k}” 无法识别"))
+                            .at_span(l, len)
+                            .hint("期间写成 2023Q1、2023Q2 这样的形式"),
+                    );
+                }
+            }
+        }
+        out
+    };
+    let notice_numbers = periods(&raw.notice_numbers, "notice_numbers");
+    let briefing_numbers = periods(&raw.briefing_numbers, "briefing_numbers");
+    let order_numbers = periods(&raw.order_numbers, "order_numbers");
+    let mut issue_dates = BTreeMap::new();
+    for (k, v) in &raw.issue_dates {
+        match (Period::parse(k), Date::parse(v)) {
+            (Some(p), Some(d)) => {
+                issue_dates.insert(p, d);
+            }
+            _ => {
+                let (l, len) = idx.loc(file, k, whole);
+                diags.push(
+                    Diagnostic::error(format!("印发日期 `issue_dates` 中 “{k}: {v}” 无法识别"))
+                        .at_span(l, len)
+                        .hint("写成 `2023Q1: 2023-04-14`"),
+                );
+            }
+        }
+    }
+    let d = Thresholds::default();
+    let thresholds = Thresholds {
+        tolerance: raw.thresholds.tolerance.unwrap_or(d.tolerance),
+        yellow_max: raw.thresholds.yellow_max.unwrap_or(d.yellow_max),
+        ahead_margin: raw.thresholds.ahead_margin.unwrap_or(d.ahead_margin),
+    };
+    if !(thresholds.tolerance >= 0.0 && thresholds.yellow_max > thresholds.tolerance && thresholds.ahead_margin >= 0.0)
+    {
+        let (l, len) = idx.loc(file, "thresholds", whole);
+        diags.push(
+            Diagnostic::error("状态阈值不合理")
+                .at_span(l, len)
+                .hint("应满足 0 ≤ tolerance < yellow_max，ahead_margin ≥ 0（单位：百分点）"),
+        );
+    }
+    let e = Escalation::default();
+    let escalation = Escalation {
+        lagging_quarters: raw.escalation.lagging_quarters.unwrap_or(e.lagging_quarters).max(1),
+        late_reports: raw.escalation.late_reports.unwrap_or(e.late_reports).max(1),
+    };
+    if diags.error_count() > before {
+        return None;
+    }
+    Some(Office {
+        county: raw.county.trim().to_owned(),
+        issuer_name: raw.issuer.name.trim().to_owned(),
+        issuer_mark: raw.issuer.mark.trim().to_owned(),
+        issuer_short: raw.issuer.short.trim().to_owned(),
+        supervision_office: raw.supervision_office.trim().to_owned(),
+        briefing_name: raw.briefing_name.trim().to_owned(),
+        leader_briefing_name: raw.leader_briefing_name.clone().unwrap_or_else(|| "领导参阅".into()),
+        notice_numbers,
+        briefing_numbers,
+        order_numbers,
+        issue_dates,
+        recipients: raw.recipients.trim().to_owned(),
+        cc: raw.cc.clone(),
+        briefing_report: raw.briefing_to.report.clone(),
+        briefing_send: raw.briefing_to.send.clone(),
+        briefing_issue: raw.briefing_to.issue.clone(),
+        leader_to: raw.leader_to.clone(),
+        copies: raw.copies,
+        report_deadline_days: raw.report_deadline_days.unwrap_or(5),
+        thresholds,
+        escalation,
+        order_deadline_days: raw.order_deadline_days.unwrap_or(15),
+        note: raw.note.clone(),
+    })
+}
+
+/// Reports → per-period lists, with semantic checks against the plan.
+pub fn validate_reports(
+    plan: &Plan,
+    office: Option<&Office>,
+    raw: &[(String, Parsed<RawReport>)],
+    diags: &mut Diagnostics,
+) -> BTreeMap<Period, Vec<Report>> {
+    let lead_units = plan.lead_units();
+    let all_units = plan.all_units();
+    let mut out: BTreeMap<Period, Vec<Report>> = BTreeMap::new();
+    // (period, unit, task) → file that first reported it, to catch duplicates across files.
+    let mut seen: HashMap<(Period, String, u32), String> = HashMap::new();
+
+    for (dir, parsed) in raw {
+        let r = &parsed.value;
+        let file = parsed.source.name.as_str();
+        let idx = YamlIndex::new(&parsed.source.text);
+        let whole = (0, idx.len());
+        let before = diags.error_count();
+
+        let dir_period = Period::parse(dir);
+        if dir_period.is_none() {
+            diags.push(
+                Diagnostic::error(format!("报告所在目录 “{dir}” 不是季度名"))
+                    .at(Loc::file(file))
+                    .hint("报告应放在 reports/2023Q1/ 这样的目录中"),
+            );
+        }
+        let period = Period::parse(&r.period);
+        match (period, dir_period) {
+            (None, _) => {
+                let (l, len) = idx.loc(file, "period", whole);
+                diags.push(
+                    Diagnostic::error(format!("期间 “{}” 无法识别", r.period))
+                        .at_span(l, len)
+                        .hint("写成 2023Q2 这样的形式"),
+                );
+            }
+            (Some(p), Some(d)) if p != d => {
+                let (l, len) = idx.loc(file, "period", whole);
+                diags.push(
+                    Diagnostic::error(format!("报告写明期间为 {p}，但放在了 {d} 目录中"))
+                        .at_span(l, len)
+                        .hint(format!("把 period 改为 {d}，或把文件移到 reports/{p}/")),
+                );
+            }
+            (Some(p), _) if p.year != plan.year => {
+                let (l, len) = idx.loc(file, "period", whole);
+                diags.push(
+                    Diagnostic::error(format!("期间 {p} 不在计划年度 {} 内", plan.year))
+                        .at_span(l, len)
+                        .hint(format!("本计划只跟踪 {} 年的 Q1–Q4", plan.year)),
+                );
+            }
+            _ => {}
+        }
+
+        let unit = r.unit.trim();
+        let (unit_loc, unit_len) = idx.loc(file, "unit", whole);
+        if unit.is_empty() {
+            diags.push(
+                Diagnostic::error("报送单位 `unit` 为空")
+                    .at_span(unit_loc.clone(), unit_len)
+                    .hint("填写计划中的牵头单位名称"),
+            );
+        } else if !lead_units.contains(&unit) {
+            let mut d = if all_units.contains(&unit) {
+                Diagnostic::error(format!("“{unit}” 不是任何任务的牵头单位，只有牵头单位报送进展"))
+            } else {
+                Diagnostic::error(format!("计划中没有单位 “{unit}”"))
+            };
+            d = d.at_span(unit_loc.clone(), unit_len);
+            if let Some(best) = closest(unit, lead_units.iter().copied()) {
+                d = d.hint(format!("是否应为 “{best}”？"));
+            } else {
+                d = d.hint("单位名称须与计划中的牵头单位完全一致");
+            }
+            diags.push(d);
+        }
+
+        let submitted = Date::parse(&r.submitted);
+        let (sub_loc, sub_len) = idx.loc(file, "submitted", whole);
+        match (submitted, period) {
+            (None, _) => diags.push(
+                Diagnostic::error(format!("报送日期 “{}” 无法识别", r.submitted))
+                    .at_span(sub_loc.clone(), sub_len)
+                    .hint("日期写成 2023-07-04"),
+            ),
+            (Some(d), Some(p)) if d < p.start() || d > p.end().add_days(90) => diags.push(
+                Diagnostic::error(format!("报送日期 {d} 不在 {p} 的报送时段内"))
+                    .at_span(sub_loc.clone(), sub_len)
+                    .hint(format!("{p} 的报告应在 {} 至 {} 之间报送；检查年份和月份", p.start(), p.end().add_days(90))),
+            ),
+            (Some(d), Some(p)) => {
+                if let Some(office) = office {
+                    let deadline = office.deadline(p);
+                    if d > deadline {
+                        diags.push(
+                            Diagnostic::warning(format!(
+                                "{unit} 的 {p} 报告于 {d} 报送，晚于截止日 {deadline}（迟报）"
+                            ))
+                            .at_span(sub_loc.clone(), sub_len),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+
+        let items = idx.items("task");
+        let mut entries = Vec::new();
+        let mut in_file = HashMap::new();
+        for (k, e) in r.entries.iter().enumerate() {
+            let range = items.get(k).copied().unwrap_or(whole);
+            let (task_loc, task_len) = idx.loc(file, "task", range);
+            let Some(task) = plan.task(e.task) else {
+                let max = plan.tasks.last().map(|t| t.number).unwrap_or(0);
+                diags.push(
+                    Diagnostic::error(format!("任务编号 {} 不存在", e.task))
+                        .at_span(task_loc, task_len)
+                        .hint(format!("计划中的任务编号为 1–{max}；核对通知中的任务序号")),
+                );
+                continue;
+            };
+            if let Some(first) = in_file.insert(e.task, task_loc.line) {
+                diags.push(
+                    Diagnostic::error(format!("第 {} 项任务在本报告中重复填报", e.task))
+                        .at_span(task_loc.clone(), task_len)
+                        .hint(format!("第 {first} 行已填报该任务；合并两处内容，删除其中一条")),
+                );
+                continue;
+            }
+            if let Some(p) = period {
+                if let Some(other) = seen.insert((p, unit.to_owned(), e.task), file.to_owned()) {
+                    if other != file {
+                        diags.push(
+                            Diagnostic::error(format!("{unit} 在 {p} 对第 {} 项任务重复报送（另见 {other}）", e.task))
+                                .at_span(task_loc.clone(), task_len)
+                                .hint("同一单位同一季度每项任务只报送一次"),
+                        );
+                    }
+                }
+            }
+            if !unit.is_empty() && lead_units.contains(&unit) && !task.lead_units.iter().any(|u| u == unit) {
+                diags.push(
+                    Diagnostic::error(format!("{unit} 不是第 {} 项任务（{}）的牵头单位", e.task, task.title))
+                        .at_span(task_loc.clone(), task_len)
+                        .hint(if task.lead_units.is_empty() {
+                            "该任务没有牵头单位，不需报送".to_string()
+                        } else {
+                            format!("该任务的牵头单位为：{}；核对任务编号", task.lead_units.join("、"))
+                        }),
+                );
+            }
+            if e.progress.trim().is_empty() {
+                let (l, len) = idx.loc(file, "progress", range);
+                diags.push(
+                    Diagnostic::error(format!("第 {} 项任务的进展情况 `progress` 为空", e.task))
+                        .at_span(l, len)
+                        .hint("用数据说明本季度的进展；尚未启动的也要写明原因"),
+                );
+            }
+            let claim = e.claim.as_deref().and_then(|c| {
+                let s = Status::parse(c);
+                if s.is_none() {
+                    let (l, len) = idx.loc(file, "claim", range);
+                    let labels: Vec<&str> = Status::ALL.iter().map(|s| s.label()).collect();
+                    let mut d = Diagnostic::error(format!("单位自评 “{c}” 不是有效的状态")).at_span(l, len);
+                    if let Some(best) = closest(c, labels.iter().copied()) {
+                        d = d.hint(format!("是否应为 “{best}”？"));
+                    }
+                    diags.push(d.hint(format!("可选：{}", labels.join("、"))));
+                }
+                s
+            });
+            let mut values = Vec::new();
+            for v in &e.values {
+                let n = task.targets.len() as u32;
+                if v.target == 0 || v.target > n {
+                    let (l, len) = idx.loc(file, "target", range);
+                    diags.push(
+                        Diagnostic::error(format!("第 {} 项任务没有第 {} 个指标", e.task, v.target))
+                            .at_span(l, len)
+                            .hint(if n == 0 {
+                                "该任务没有数值指标，删除 values，用 progress 或 milestone 说明进展".to_string()
+                            } else {
+                                format!("该任务共有 {n} 个指标，target 取 1–{n}")
+                            }),
+                    );
+                } else if !v.value.is_finite() {
+                    let (l, len) = idx.loc(file, "value", range);
+                    diags.push(Diagnostic::error("完成数值不是有效数字").at_span(l, len));
+                } else if values.iter().any(|(i, _)| *i == (v.target - 1) as usize) {
+                    let (l, len) = idx.loc(file, "target", range);
+                    diags.push(
+                        Diagnostic::error(format!("第 {} 项任务第 {} 个指标的数值重复填写", e.task, v.target))
+                            .at_span(l, len)
+                            .hint("每个指标只填一个累计数值"),
+                    );
+                } else {
+                    values.push(((v.target - 1) as usize, v.value));
+                }
+            }
+            let milestone = e.milestone.as_deref().and_then(|m| {
+                let q = match m.trim() {
+                    "Q1" | "q1" => Some(1),
+                    "Q2" | "q2" => Some(2),
+                    "Q3" | "q3" => Some(3),
+                    "Q4" | "q4" => Some(4),
+                    _ => None,
+                };
+                if q.is_none() {
+                    let (l, len) = idx.loc(file, "milestone", range);
+                    diags.push(
+                        Diagnostic::error(format!("形象进度节点 “{m}” 无法识别"))
+                            .at_span(l, len)
+                            .hint("填写已达到的计划节点 Q1、Q2、Q3 或 Q4；未达到任何节点则删除该行"),
+                    );
+                }
+                q
+            });
+            if let Some(pc) = e.percent {
+                if !(0.0..=100.0).contains(&pc) {
+                    let (l, len) = idx.loc(file, "percent", range);
+                    diags.push(Diagnostic::error(format!("形象进度百分比 {pc} 超出 0–100")).at_span(l, len));
+                }
+            }
+            if claim == Some(Status::Completed) {
+                let short: Vec<String> = task
+                    .targets
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| matches!(t.kind, TargetKind::Count | TargetKind::Amount) && t.value.is_some())
+                    .filter_map(|(i, t)| {
+                        let got = values.iter().find(|(j, _)| *j == i).map(|(_, v)| *v).unwrap_or(0.0);
+                        (got < t.value.unwrap_or(0.0)).then(|| {
+                            format!(
+                                "{}（目标 {} {}，报送 {}）",
+                                t.text,
+                                fmt_num(t.value.unwrap_or(0.0)),
+                                t.unit,
+                                fmt_num(got)
+                            )
+                        })
+                    })
+                    .collect();
+                if !short.is_empty() {
+                    let (l, len) = idx.loc(file, "claim", range);
+                    diags.push(
+                        Diagnostic::warning(format!(
+                            "{unit} 自评第 {} 项任务“已完成”，但数值未达目标：{}",
+                            e.task,
+                            short.join("；")
+                        ))
+                        .at_span(l, len)
+                        .hint("核实完成数值；通报以计算结果为准"),
+                    );
+                }
+            }
+            entries.push(Entry {
+                task: e.task,
+                claim,
+                progress: e.progress.clone(),
+                values,
+                milestone,
+                percent: e.percent,
+                adjustment: e.adjustment.clone().filter(|a| !a.trim().is_empty()),
+                problems: e.problems.clone().filter(|a| !a.trim().is_empty()),
+                next_steps: e.next_steps.clone().filter(|a| !a.trim().is_empty()),
+                evidence: e.evidence.clone(),
+                loc: task_loc,
+            });
+        }
+        if diags.error_count() > before {
+            continue;
+        }
+        if let (Some(p), Some(submitted)) = (period, submitted) {
+            out.entry(p).or_default().push(Report {
+                unit: unit.to_owned(),
+                period: p,
+                submitted,
+                contact: r.contact.clone(),
+                phone: r.phone.clone(),
+                reviewed_by: r.reviewed_by.clone(),
+                entries,
+                file: file.to_owned(),
+            });
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| (&a.unit, &a.file).cmp(&(&b.unit, &b.file)));
+    }
+    cross_period_checks(plan, &out, diags);
+    out
+}
+
+/// Warnings that need several reports: 未报送, and cumulative figures going backwards.
+fn cross_period_checks(plan: &Plan, reports: &BTreeMap<Period, Vec<Report>>, diags: &mut Diagnostics) {
+    for (period, list) in reports {
+        for unit in plan.lead_units() {
+            if !list.iter().any(|r| r.unit == unit) {
+                let tasks: Vec<String> = plan
+                    .tasks
+                    .iter()
+                    .filter(|t| t.lead_units.iter().any(|u| u == unit))
+                    .map(|t| t.number.to_string())
+                    .collect();
+                diags.push(
+                    Diagnostic::warning(format!("{unit} 未报送 {period} 进展（牵头任务：第 {} 项）", tasks.join("、")))
+                        .hint(format!("催报后把报告放入 reports/{period}/")),
+                );
+            }
+        }
+        let Some(prev) = period.prev_in_year() else { continue };
+        let Some(prev_list) = reports.get(&prev) else { continue };
+        for r in list {
+            let Some(pr) = prev_list.iter().find(|p| p.unit == r.unit) else { continue };
+            for e in &r.entries {
+                let (Some(pe), Some(task)) = (pr.entries.iter().find(|x| x.task == e.task), plan.task(e.task)) else {
+                    continue;
+                };
+                for (i, v) in &e.values {
+                    let cumulative =
+                        task.targets.get(*i).is_some_and(|t| matches!(t.kind, TargetKind::Count | TargetKind::Amount));
+                    if let Some(before) = pe.value(*i) {
+                        if cumulative && *v < before {
+                            diags.push(
+                                Diagnostic::warning(format!(
+                                    "{} 第 {} 项任务第 {} 个指标的累计数值从 {prev} 的 {} 降到 {period} 的 {}",
+                                    r.unit,
+                                    e.task,
+                                    i + 1,
+                                    fmt_num(before),
+                                    fmt_num(*v)
+                                ))
+                                .at(e.loc.clone())
+                                .hint("累计数值不应减少；核实是否填成了当季数"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Formats a number without a trailing `.0`.
+pub fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}

@@ -1,0 +1,166 @@
+//! Fonts: only the bundled `fonts/` directory (plus any `--font-path` the user adds), scanned once
+//! per run and loaded lazily, shared by every document.
+//!
+//! Where the fonts are found (no embedding: the Fandol and Noto files are ~90 MB, and embedding them
+//! would add that to every build of the binary): `--font-path` dirs first, then `$DUCHA_FONTS`,
+//! then `fonts/` beside the executable or two or three levels up (a cargo `target/<profile>/`
+//! binary finds the repository's `fonts/`), then the `fonts/` of the source tree the binary was
+//! built from. The first directory holding `FandolFang-Regular.otf` is the bundled one.
+//! System fonts are never used.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use typst::foundations::Bytes;
+use typst::text::{Font, FontBook, FontInfo};
+use typst::utils::LazyHash;
+use typst_kit::fonts::{FontPath, FontStore};
+
+/// Font roles and their Typst family stacks (gbt9704.md §9.1). The first family is the face the
+/// role is drawn in; later ones are fallbacks for characters it lacks.
+pub const ROLES: &[(&str, &[&str])] = &[
+    ("仿宋", &["FandolFang R", "Noto Serif CJK SC"]),
+    ("楷体", &["FandolKai", "Noto Serif CJK SC"]),
+    ("黑体", &["FandolHei", "Noto Sans CJK SC"]),
+    ("宋体", &["FandolSong", "Noto Serif CJK SC"]),
+    ("小标宋", &["Noto Serif CJK SC"]),
+];
+
+/// The file that marks a directory as ducha's bundled font directory.
+const MARKER: &str = "FandolFang-Regular.otf";
+
+/// The fonts of one run.
+pub struct Fonts {
+    store: FontStore,
+    /// Directories scanned, in order.
+    pub dirs: Vec<PathBuf>,
+    /// (path, face index) per font index, for `ducha fonts`.
+    pub paths: Vec<(PathBuf, u32)>,
+}
+
+impl Fonts {
+    /// Scans the bundled font directory and `extra` directories. Errors when the bundled fonts
+    /// cannot be found.
+    pub fn load(extra: &[PathBuf]) -> Result<Fonts, String> {
+        let bundled = bundled_dir().ok_or_else(|| {
+            "找不到随程序提供的字体目录 fonts/（应含 FandolFang-Regular.otf）。\
+             可用 --font-path 或环境变量 DUCHA_FONTS 指定"
+                .to_string()
+        })?;
+        let mut dirs = vec![bundled];
+        dirs.extend(extra.iter().cloned());
+        let mut entries: Vec<(FontPath, FontInfo)> = Vec::new();
+        for (i, dir) in dirs.iter().enumerate() {
+            // In the bundled directory only the faces of the role stacks are indexed: the Noto
+            // collections also hold JP/KR/TC/HK faces, and computing their coverage would
+            // double the start-up time for faces ducha never selects.
+            entries.extend(scan_dir(dir, i == 0));
+        }
+        let paths = entries.iter().map(|(p, _)| (p.path.clone(), p.index)).collect();
+        let mut store = FontStore::new();
+        store.extend(entries);
+        Ok(Fonts { store, dirs, paths })
+    }
+
+    /// The font book (metadata of every face).
+    pub fn book(&self) -> &LazyHash<FontBook> {
+        self.store.book()
+    }
+
+    /// The face with this index, loaded on first use.
+    pub fn font(&self, index: usize) -> Option<Font> {
+        self.store.font(index)
+    }
+
+    /// Whether any face of `family` covers `c`.
+    pub fn family_covers(&self, family: &str, c: char) -> bool {
+        let book = self.book();
+        book.select_family(&family.to_lowercase())
+            .any(|i| book.info(i).is_some_and(|info| info.coverage.contains(c as u32)))
+    }
+
+    /// Which family of a role's stack draws `c`: `Some(0)` the role's own face, `Some(k)` the k-th
+    /// fallback, `None` no bundled font.
+    pub fn resolve(&self, stack: &[&str], c: char) -> Option<usize> {
+        stack.iter().position(|f| self.family_covers(f, c))
+    }
+
+    /// Whether `family` exists at all.
+    pub fn has_family(&self, family: &str) -> bool {
+        self.book().select_family(&family.to_lowercase()).next().is_some()
+    }
+}
+
+/// The families the role stacks name.
+fn wanted_family(family: &str) -> bool {
+    ROLES.iter().any(|(_, stack)| stack.iter().any(|f| f.eq_ignore_ascii_case(family)))
+}
+
+/// Indexes the fonts of one directory (recursively), sorted by path and face index so font
+/// indices, and so the output bytes, never depend on directory order.
+fn scan_dir(dir: &Path, only_wanted: bool) -> Vec<(FontPath, FontInfo)> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            matches!(ext.as_str(), "otf" | "ttf" | "ttc" | "otc")
+        })
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        // Memory-mapped: indexing touches only the name, cmap and OS/2 tables, not 128 MB.
+        let Ok(file) = std::fs::File::open(&path) else { continue };
+        // SAFETY: the font files are read-only inputs that ducha never writes; a file changed
+        // by another process while mapped could at worst yield a wrong index entry for this run.
+        let Ok(map) = (unsafe { memmap2::Mmap::map(&file) }) else { continue };
+        let data: &[u8] = &map;
+        let count = ttf_parser::fonts_in_collection(data).unwrap_or(1);
+        for index in 0..count {
+            if only_wanted {
+                let Ok(face) = ttf_parser::Face::parse(data, index) else { continue };
+                let family = face
+                    .names()
+                    .into_iter()
+                    .filter(|n| n.name_id == ttf_parser::name_id::FAMILY && n.is_unicode())
+                    .find_map(|n| n.to_string());
+                if !family.as_deref().is_some_and(wanted_family) {
+                    continue;
+                }
+            }
+            if let Some(info) = FontInfo::new(data, index) {
+                out.push((FontPath { path: path.clone(), index }, info));
+            }
+        }
+    }
+    out
+}
+
+/// Reads a font file into typst bytes (used by tests and `ducha fonts`).
+pub fn read_font(path: &Path, index: u32) -> Option<Font> {
+    Font::new(Bytes::new(std::fs::read(path).ok()?), index)
+}
+
+/// Finds the bundled font directory (see the module docs for the order).
+pub fn bundled_dir() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(env) = std::env::var_os("DUCHA_FONTS") {
+        candidates.push(PathBuf::from(env));
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        let exe = exe.canonicalize().unwrap_or(exe);
+        for anc in exe.ancestors().skip(1).take(4) {
+            candidates.push(anc.join("fonts"));
+            candidates.push(anc.join("share/ducha/fonts"));
+        }
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts"));
+    candidates.into_iter().find(|d| d.join(MARKER).is_file())
+}
+
+/// Shared handle.
+pub type SharedFonts = Arc<Fonts>;

@@ -1,0 +1,91 @@
+//! No silent tofu: every character of user-supplied text is looked up in the font stack of the
+//! element it prints in, before compiling.
+//!
+//! A character no bundled font has is an error naming the character, its code point and where it
+//! came from; a character that falls back from the role's own face (FandolFang, FandolKai …) to
+//! the Noto fallback is a warning (the glyph is drawn, but in a visibly different style).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::fonts::{Fonts, ROLES};
+use crate::diag::{Diagnostic, Diagnostics, Loc, SourceMap};
+
+/// A piece of user text and where it will print.
+#[derive(Debug, Clone)]
+pub struct TextItem<'a> {
+    pub text: &'a str,
+    /// A role name from [`ROLES`] (仿宋, 楷体, 黑体, 宋体, 小标宋).
+    pub role: &'static str,
+    /// Where the text comes from (the start of its entry; the exact character is searched from here).
+    pub origin: Loc,
+    /// What the text is, for messages: `第 12 项任务的进展情况`.
+    pub what: String,
+}
+
+/// Checks every item; returns errors for missing glyphs and one warning per origin file for
+/// fallbacks.
+pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, sources: &SourceMap) -> Diagnostics {
+    let mut out = Diagnostics::default();
+    let mut cache: HashMap<(&'static str, char), Option<usize>> = HashMap::new();
+    // (file, role) → chars falling back, with the first place each was seen.
+    let mut fallbacks: BTreeMap<(String, &'static str), BTreeMap<char, Loc>> = BTreeMap::new();
+    let mut reported_missing: HashMap<(String, char), ()> = HashMap::new();
+    for item in items {
+        let stack = ROLES.iter().find(|(r, _)| *r == item.role).map(|(_, s)| *s).unwrap_or(ROLES[0].1);
+        for c in item.text.chars() {
+            if c.is_whitespace() || c.is_control() || c == '\u{feff}' {
+                continue;
+            }
+            let resolved = *cache.entry((item.role, c)).or_insert_with(|| fonts.resolve(stack, c));
+            match resolved {
+                Some(0) => {}
+                Some(_) => {
+                    fallbacks
+                        .entry((item.origin.file.clone(), item.role))
+                        .or_default()
+                        .entry(c)
+                        .or_insert_with(|| locate_char(sources, &item.origin, c));
+                }
+                None => {
+                    if reported_missing.insert((item.origin.file.clone(), c), ()).is_some() {
+                        continue;
+                    }
+                    let loc = locate_char(sources, &item.origin, c);
+                    out.push(
+                        Diagnostic::error(format!(
+                            "字符 “{c}”（U+{:04X}）在随附字体中都没有字形，排版后会成为空白方框（{}）",
+                            c as u32, item.what
+                        ))
+                        .at(loc)
+                        .hint("改用常用字或同音规范字，或用 --font-path 加入含该字的字体"),
+                    );
+                }
+            }
+        }
+    }
+    for ((file, role), chars) in fallbacks {
+        let list: Vec<String> = chars.keys().map(|c| format!("{c}（U+{:04X}）", *c as u32)).collect();
+        let first = chars.values().next().cloned().unwrap_or_else(|| Loc::file(file.clone()));
+        let face = ROLES.iter().find(|(r, _)| *r == role).map(|(_, s)| s[0]).unwrap_or("");
+        out.push(
+            Diagnostic::warning(format!(
+                "{face}（{role}）缺少以下字符，将以思源宋体/黑体代替显示：{}",
+                list.join("、")
+            ))
+            .at(first)
+            .hint("这些字会与周围字体略有不同；如需统一，用 --font-path 加入更全的字体"),
+        );
+    }
+    out
+}
+
+/// Finds the first occurrence of `c` at or after `origin`'s line in its file.
+fn locate_char(sources: &SourceMap, origin: &Loc, c: char) -> Loc {
+    let Some(text) = sources.get(&origin.file) else { return origin.clone() };
+    let start_line = origin.line.max(1);
+    let found =
+        text.lines().enumerate().skip(start_line - 1).chain(text.lines().enumerate().take(start_line - 1)).find_map(
+            |(i, line)| line.chars().position(|x| x == c).map(|col| Loc::new(origin.file.clone(), i + 1, col + 1)),
+        );
+    found.unwrap_or_else(|| origin.clone())
+}

@@ -1,0 +1,225 @@
+//! Stage 5, compile: Typst source → `PagedDocument` → PDF (or PNG), in process.
+//!
+//! One [`Engine`] per run holds what every document shares: the fonts (scanned once, loaded
+//! lazily), the standard library, and the template library files parsed once. Each
+//! [`Job`] gets its own [`world::DocWorld`] with its main source, its attachments and its date.
+//! Output is reproducible: the PDF timestamp and `today` come from the job's date, the PDF ident
+//! from the job, fonts only from `fonts/`.
+
+pub mod fonts;
+pub mod glyphs;
+pub mod world;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use typst::diag::{Severity as TypstSeverity, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::data::model::Date;
+use crate::diag::{Diagnostic, Diagnostics, Loc, SourceMap};
+use crate::templates::Templates;
+use fonts::Fonts;
+use world::DocWorld;
+
+/// What every document of a run shares.
+pub struct Engine {
+    library: LazyHash<Library>,
+    pub fonts: Arc<Fonts>,
+    /// Library `.typ` files by id, parsed once.
+    lib_sources: HashMap<FileId, Source>,
+    /// Display names of the library files, for diagnostics.
+    lib_names: HashMap<FileId, String>,
+}
+
+/// PDF flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfFlavor {
+    /// Plain PDF 1.7 (tagged).
+    Plain,
+    /// PDF/A-3b, for the archive (sources attached).
+    A3b,
+}
+
+/// One document to compile.
+pub struct Job {
+    /// File name of the main source, e.g. `notice.typ` (served as `/notice.typ`).
+    pub name: String,
+    /// The generated Typst source.
+    pub source: String,
+    /// The document's date (PDF timestamp and `datetime.today()`).
+    pub date: Date,
+    /// Stable PDF identifier.
+    pub ident: String,
+    pub flavor: PdfFlavor,
+    /// Extra files served to the document (attachments), by absolute virtual path.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// A compiled document.
+pub struct Compiled {
+    pub document: PagedDocument,
+    pub pdf: Vec<u8>,
+    /// Warnings (already translated).
+    pub warnings: Diagnostics,
+}
+
+/// Compile failure: diagnostics plus the sources they point into.
+#[derive(Debug)]
+pub struct CompileError {
+    pub diagnostics: Diagnostics,
+    pub sources: SourceMap,
+}
+
+impl Engine {
+    /// Builds the engine over loaded fonts and templates.
+    pub fn new(fonts: Arc<Fonts>, templates: &Templates) -> Engine {
+        let mut lib_sources = HashMap::new();
+        let mut lib_names = HashMap::new();
+        for (path, text, origin) in templates.typst_files() {
+            if let Some(id) = file_id(&format!("/{path}")) {
+                lib_sources.insert(id, Source::new(id, text.to_owned()));
+                lib_names.insert(id, origin);
+            }
+        }
+        Engine { library: LazyHash::new(Library::default()), fonts, lib_sources, lib_names }
+    }
+
+    /// Compiles a job to a document and a PDF.
+    pub fn compile(&self, job: &Job) -> Result<Compiled, CompileError> {
+        let (document, warnings) = self.layout(job)?;
+        let standards = match job.flavor {
+            PdfFlavor::Plain => PdfStandards::default(),
+            PdfFlavor::A3b => PdfStandards::new(&[PdfStandard::A_3b]).map_err(|e| CompileError {
+                diagnostics: Diagnostics(vec![Diagnostic::error(format!("PDF/A 设置错误：{}", e.message()))]),
+                sources: SourceMap::default(),
+            })?,
+        };
+        let options = PdfOptions {
+            ident: Smart::Custom(job.ident.clone()),
+            timestamp: Some(Timestamp::new_utc(datetime(job.date))),
+            standards,
+            ..PdfOptions::default()
+        };
+        let world = self.world(job);
+        let pdf = typst_pdf::pdf(&document, &options).map_err(|errs| self.translate(&world, job, &errs))?;
+        Ok(Compiled { document, pdf, warnings })
+    }
+
+    /// Compiles a job to a laid-out document only (no PDF), returning translated warnings.
+    pub fn layout(&self, job: &Job) -> Result<(PagedDocument, Diagnostics), CompileError> {
+        let world = self.world(job);
+        let result = typst::compile::<PagedDocument>(&world);
+        let mut warnings = self.translate(&world, job, &result.warnings);
+        // Typst only warns about an unknown font family and silently substitutes: that is how
+        // tofu and wrong faces sneak into an official document, so it is an error here.
+        let font_errors: Vec<Diagnostic> = warnings
+            .diagnostics
+            .0
+            .iter()
+            .filter(|d| d.message.contains("unknown font family"))
+            .map(|d| {
+                Diagnostic { severity: crate::diag::Severity::Error, ..d.clone() }
+                    .hint("检查模板中的字体名；可用 `ducha fonts` 查看已有字体")
+            })
+            .collect();
+        match result.output {
+            Ok(doc) if font_errors.is_empty() => Ok((doc, warnings.diagnostics)),
+            Ok(_) => {
+                warnings.diagnostics = Diagnostics(font_errors);
+                Err(warnings)
+            }
+            Err(errors) => {
+                let mut e = self.translate(&world, job, &errors);
+                e.diagnostics.0.extend(font_errors);
+                Err(e)
+            }
+        }
+    }
+
+    fn world(&self, job: &Job) -> DocWorld<'_> {
+        let main = file_id(&format!("/{}", job.name)).unwrap_or_else(|| file_id("/main.typ").expect("static path"));
+        let main_source = Source::new(main, job.source.clone());
+        let files = job.files.iter().filter_map(|(p, b)| Some((file_id(p)?, Bytes::new(b.clone())))).collect();
+        DocWorld {
+            library: &self.library,
+            fonts: &self.fonts,
+            main,
+            sources: &self.lib_sources,
+            main_source,
+            files,
+            today: datetime(job.date),
+        }
+    }
+
+    /// Translates typst diagnostics into ours, with file:line:column and the sources to show.
+    fn translate(&self, world: &DocWorld, job: &Job, diags: &[SourceDiagnostic]) -> CompileError {
+        let mut sources = SourceMap::default();
+        let mut out = Diagnostics::default();
+        for d in diags {
+            let mut loc = None;
+            let mut len = 1;
+            if let (Some(id), Some(range)) = (d.span.id(), world.range(d.span)) {
+                if let Ok(src) = world.source(id) {
+                    let name = if id == world.main() {
+                        format!("(生成的 Typst 源文件) {}", job.name)
+                    } else {
+                        self.lib_names.get(&id).cloned().unwrap_or_else(|| id.vpath().get_without_slash().to_owned())
+                    };
+                    if let Some((line, col)) = src.lines().byte_to_line_column(range.start) {
+                        let text = src.text();
+                        let col_chars =
+                            text[..range.start].rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(col);
+                        len = text
+                            .get(range.clone())
+                            .map(|s| s.lines().next().unwrap_or("").chars().count())
+                            .unwrap_or(1);
+                        loc = Some(Loc::new(name.clone(), line + 1, col_chars + 1));
+                    }
+                    sources.insert(name, src.text().to_owned());
+                }
+            }
+            let mut diag = match d.severity {
+                TypstSeverity::Error => Diagnostic::error(format!("Typst 排版错误：{}", d.message)),
+                TypstSeverity::Warning => Diagnostic::warning(format!("Typst 警告：{}", d.message)),
+            };
+            if let Some(loc) = loc {
+                diag = diag.at_span(loc, len);
+            }
+            for h in &d.hints {
+                diag = diag.hint(h.v.to_string());
+            }
+            out.push(diag);
+        }
+        CompileError { diagnostics: out, sources }
+    }
+}
+
+/// Renders one page (0-based) to PNG at `ppi` pixels per inch.
+pub fn render_png(document: &PagedDocument, page: usize, ppi: f32) -> Option<Vec<u8>> {
+    let page = document.pages().get(page)?;
+    let opts = typst_render::RenderOptions {
+        pixel_per_pt: typst::utils::Scalar::new(f64::from(ppi) / 72.0),
+        ..Default::default()
+    };
+    typst_render::render(page, &opts).encode_png().ok()
+}
+
+/// Interns a project path.
+pub fn file_id(path: &str) -> Option<FileId> {
+    Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())
+}
+
+fn datetime(d: Date) -> Datetime {
+    Datetime::from_ymd(d.year, d.month, d.day).unwrap_or_else(|| Datetime::from_ymd(2000, 1, 1).expect("valid date"))
+}
+
+/// Evicts typst's memoisation cache between documents in long-lived processes.
+pub fn evict_cache() {
+    typst::comemo::evict(2);
+}

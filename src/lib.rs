@@ -1,0 +1,19 @@
+//! ducha (督查): a county supervision office's pipeline from the annual plan of key tasks and the
+//! departments' quarterly reports to GB/T 9704 documents typeset with Typst.
+//!
+//! Stages, each a function with a typed input and output (see ARCHITECTURE.md):
+//! load → validate (`data`) → evaluate (`status`) → aggregate → render → compile (`engine`) →
+//! write / archive (`pipeline`).
+
+pub mod aggregate;
+pub mod cmd;
+pub mod data;
+pub mod diag;
+pub mod engine;
+pub mod fsutil;
+pub mod import;
+pub mod markdown;
+pub mod pipeline;
+pub mod render;
+pub mod status;
+pub mod templates;

@@ -1,0 +1,427 @@
+//! The build pipeline: data dir → documents in `out/<period>/` + `manifest.json`.
+//!
+//! Stages, each its own function with a typed input and output so tests can enter anywhere:
+//! [`crate::data::check`] (load + validate) → [`glyph_check`] → [`crate::status::evaluate_year`]
+//! → [`crate::aggregate::summarize`] → [`views`] → [`render_all`] (minijinja) → [`compile_all`]
+//! (typst) → [`write_outputs`]. No printing happens here: the CLI prints the [`BuildReport`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::aggregate::{self, Summary};
+use crate::data::model::{Dataset, Period};
+use crate::diag::{Diagnostic, Diagnostics, Loc, SourceMap};
+use crate::engine::fonts::Fonts;
+use crate::engine::glyphs::{self, TextItem};
+use crate::engine::{Engine, Job, PdfFlavor};
+use crate::render::view::{self, Inputs, Overrides};
+use crate::status::{self, PeriodStatus};
+use crate::templates::Templates;
+
+/// Document kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 季度进展情况通报
+    Notice,
+    /// 督查简报
+    Briefing,
+    /// 领导参阅
+    Leader,
+    /// 督办通知单
+    Order,
+}
+
+impl Kind {
+    /// All kinds in build order.
+    pub const ALL: [Kind; 4] = [Kind::Notice, Kind::Briefing, Kind::Leader, Kind::Order];
+
+    /// Parses `notice` / `briefing` / `leader` / `order`.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.id() == s.trim())
+    }
+
+    /// Machine id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Kind::Notice => "notice",
+            Kind::Briefing => "briefing",
+            Kind::Leader => "leader",
+            Kind::Order => "order",
+        }
+    }
+
+    /// Chinese name (also the file name stem).
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Notice => "季度进展情况通报",
+            Kind::Briefing => "督查简报",
+            Kind::Leader => "领导参阅",
+            Kind::Order => "督办通知单",
+        }
+    }
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub data: PathBuf,
+    pub period: Option<Period>,
+    pub out: PathBuf,
+    /// Kinds to build (all when empty).
+    pub only: Vec<Kind>,
+    /// Also write the generated Typst sources and library files.
+    pub emit_typst: bool,
+    /// Template override directory.
+    pub templates: Option<PathBuf>,
+    /// Extra font directories.
+    pub font_paths: Vec<PathBuf>,
+    pub flavor: PdfFlavor,
+}
+
+/// One rendered (not yet compiled) document.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub kind: Kind,
+    pub title: String,
+    /// File stem, e.g. `季度进展情况通报` or `督办通知单-县科技局`.
+    pub stem: String,
+    pub source: String,
+    /// PDF ident (stable per document).
+    pub ident: String,
+}
+
+/// One finished document.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentOut {
+    pub kind: Kind,
+    /// Path relative to the output dir's parent (`out/2023Q4/…`), `/`-separated.
+    pub path: String,
+    pub title: String,
+    pub pages: usize,
+    pub sha256: String,
+    #[serde(skip)]
+    pub bytes: usize,
+}
+
+/// The outcome of a build.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub period: Period,
+    pub dir: PathBuf,
+    pub documents: Vec<DocumentOut>,
+    /// (stage, time) in order.
+    pub timings: Vec<(&'static str, Duration)>,
+    /// Warnings (data, glyph fallbacks, typst).
+    pub warnings: Diagnostics,
+    pub sources: SourceMap,
+}
+
+/// A failed build: every error found, with the sources to show them.
+#[derive(Debug)]
+pub struct BuildError {
+    pub diagnostics: Diagnostics,
+    pub sources: SourceMap,
+}
+
+impl BuildError {
+    fn one(d: Diagnostic) -> BuildError {
+        BuildError { diagnostics: Diagnostics(vec![d]), sources: SourceMap::default() }
+    }
+}
+
+/// Runs the whole pipeline.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let mut timings = Vec::new();
+    let t = Instant::now();
+    let checked = crate::data::check(&opts.data);
+    let mut sources = checked.sources;
+    let mut warnings = checked.diagnostics;
+    let Some(ds) = checked.dataset else {
+        return Err(BuildError { diagnostics: warnings, sources });
+    };
+    let period = match opts.period.or_else(|| ds.latest_period()) {
+        Some(p) => p,
+        None => {
+            return Err(BuildError::one(
+                Diagnostic::error("数据中没有任何季度报告")
+                    .hint("用 --period 指定期间，或先放入 reports/<期间>/ 下的报告"),
+            ))
+        }
+    };
+    if period.year != ds.plan.year {
+        return Err(BuildError::one(Diagnostic::error(format!("期间 {period} 不在计划年度 {} 内", ds.plan.year))));
+    }
+    let (overrides, unknown) = overrides_for(&checked.markdown, period);
+    for (h, line, file) in unknown {
+        warnings.push(
+            Diagnostic::warning(format!("notice.md 中的标题 “{h}” 不对应通报的任何部分，已忽略"))
+                .at(Loc::new(file, line, 1))
+                .hint(format!("可用标题：{}（加“（补充）”表示追加）", view::SECTIONS.join("、"))),
+        );
+    }
+    timings.push(("加载校验", t.elapsed()));
+
+    let t = Instant::now();
+    let fonts = Arc::new(Fonts::load(&opts.font_paths).map_err(|e| BuildError::one(Diagnostic::error(e)))?);
+    timings.push(("字体索引", t.elapsed()));
+
+    let t = Instant::now();
+    let glyph = glyph_check(&fonts, &ds, period, &sources);
+    let glyph_errors = glyph.has_errors();
+    warnings.extend(glyph);
+    if glyph_errors {
+        warnings.sort();
+        return Err(BuildError { diagnostics: warnings, sources });
+    }
+    timings.push(("字形检查", t.elapsed()));
+
+    let t = Instant::now();
+    let year = status::evaluate_year(&ds, period);
+    let summary = aggregate::summarize(&ds, &year);
+    timings.push(("状态统计", t.elapsed()));
+
+    let t = Instant::now();
+    let templates = Templates::load(opts.templates.as_deref());
+    let rendered = render_all(&ds, &year, &summary, &overrides, &templates, &opts.only)?;
+    timings.push(("模板渲染", t.elapsed()));
+
+    let t = Instant::now();
+    let engine = Engine::new(fonts, &templates);
+    let date = ds.office.issue_date(period);
+    let compiled = compile_all(&engine, &rendered, date, opts.flavor, &mut sources)?;
+    for (_, c) in &compiled {
+        warnings.extend(c.1.clone());
+    }
+    timings.push(("排版导出", t.elapsed()));
+
+    let t = Instant::now();
+    let dir = opts.out.join(period.to_string());
+    let documents = write_outputs(&dir, period, &rendered, &compiled, opts.emit_typst.then_some(&templates))
+        .map_err(|e| BuildError::one(Diagnostic::error(format!("写入输出失败：{e:#}"))))?;
+    timings.push(("写入文件", t.elapsed()));
+    warnings.sort();
+    Ok(BuildReport { period, dir, documents, timings, warnings, sources })
+}
+
+fn overrides_for(
+    md: &[(String, crate::data::load::SourceFile)],
+    period: Period,
+) -> (Overrides, Vec<(String, usize, String)>) {
+    for (dir, src) in md {
+        if Period::parse(dir) == Some(period) && src.path.file_name().is_some_and(|n| n == "notice.md") {
+            let (o, unknown) = Overrides::parse(&src.text);
+            return (o, unknown.into_iter().map(|(h, l)| (h, l, src.name.clone())).collect());
+        }
+    }
+    (Overrides::default(), Vec::new())
+}
+
+/// Stage: every character of user text checked against the fonts of the element it prints in.
+pub fn glyph_check(fonts: &Fonts, ds: &Dataset, period: Period, sources: &SourceMap) -> Diagnostics {
+    let mut items: Vec<TextItem> = Vec::new();
+    let plan_file = ds.plan.tasks.first().map(|t| t.loc.file.clone()).unwrap_or_else(|| "data/plan.yaml".into());
+    for t in &ds.plan.tasks {
+        let what = format!("第 {} 项任务", t.number);
+        items.push(TextItem { text: &t.title, role: "仿宋", origin: t.loc.clone(), what: what.clone() });
+        for u in t.lead_units.iter().chain(&t.participating_units) {
+            items.push(TextItem { text: u, role: "仿宋", origin: t.loc.clone(), what: what.clone() });
+        }
+        for x in &t.targets {
+            items.push(TextItem { text: &x.text, role: "仿宋", origin: t.loc.clone(), what: what.clone() });
+        }
+    }
+    for s in &ds.plan.sections {
+        items.push(TextItem {
+            text: &s.title,
+            role: "楷体",
+            origin: Loc::new(plan_file.clone(), 1, 1),
+            what: "章节标题".into(),
+        });
+    }
+    // Only the reports that this period's documents print (its own, and earlier quarters'
+    // narratives are not printed).
+    for r in ds.reports_for(period) {
+        for e in &r.entries {
+            let what = format!("{} 第 {} 项任务的报告", r.unit, e.task);
+            for text in [Some(&e.progress), e.problems.as_ref(), e.next_steps.as_ref(), e.adjustment.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                items.push(TextItem { text, role: "仿宋", origin: e.loc.clone(), what: what.clone() });
+            }
+        }
+        for text in [r.contact.as_ref(), r.reviewed_by.as_ref()].into_iter().flatten() {
+            items.push(TextItem {
+                text,
+                role: "仿宋",
+                origin: Loc::new(r.file.clone(), 1, 1),
+                what: format!("{} 的报告", r.unit),
+            });
+        }
+    }
+    let o = &ds.office;
+    let office_file = "data/office.yaml".to_string();
+    for text in [&o.issuer_mark, &o.briefing_name, &o.leader_briefing_name] {
+        items.push(TextItem {
+            text,
+            role: "小标宋",
+            origin: Loc::new(office_file.clone(), 1, 1),
+            what: "office.yaml".into(),
+        });
+    }
+    for text in [&o.issuer_name, &o.supervision_office, &o.recipients].into_iter().chain(&o.cc) {
+        items.push(TextItem {
+            text,
+            role: "仿宋",
+            origin: Loc::new(office_file.clone(), 1, 1),
+            what: "office.yaml".into(),
+        });
+    }
+    glyphs::check(fonts, items, sources)
+}
+
+/// Stage: view models → Typst sources.
+pub fn render_all(
+    ds: &Dataset,
+    year: &[PeriodStatus],
+    summary: &Summary,
+    overrides: &Overrides,
+    templates: &Templates,
+    only: &[Kind],
+) -> Result<Vec<Rendered>, BuildError> {
+    let env = crate::render::environment(templates).map_err(BuildError::one)?;
+    let inp = Inputs { ds, year, summary, overrides };
+    let want = |k: Kind| only.is_empty() || only.contains(&k);
+    let p = summary.period;
+    let mut out = Vec::new();
+    let mut errors = Diagnostics::default();
+    let mut push = |kind: Kind, stem: String, title: String, res: Result<String, Diagnostic>| match res {
+        Ok(source) => out.push(Rendered { kind, ident: format!("ducha/{p}/{stem}"), stem, title, source }),
+        Err(d) => errors.push(d),
+    };
+    if want(Kind::Notice) {
+        let v = view::notice(&inp);
+        push(
+            Kind::Notice,
+            Kind::Notice.label().into(),
+            v.title.clone(),
+            crate::render::render(&env, templates, "notice.typ.j2", &v),
+        );
+    }
+    if want(Kind::Briefing) {
+        let v = view::briefing(&inp);
+        push(
+            Kind::Briefing,
+            Kind::Briefing.label().into(),
+            v.title.clone(),
+            crate::render::render(&env, templates, "briefing.typ.j2", &v),
+        );
+    }
+    if want(Kind::Leader) {
+        let v = view::leader(&inp);
+        push(
+            Kind::Leader,
+            Kind::Leader.label().into(),
+            v.title.clone(),
+            crate::render::render(&env, templates, "leader.typ.j2", &v),
+        );
+    }
+    if want(Kind::Order) {
+        for v in view::orders(&inp) {
+            let stem = format!("{}-{}", Kind::Order.label(), v.unit);
+            push(Kind::Order, stem, v.title.clone(), crate::render::render(&env, templates, "order.typ.j2", &v));
+        }
+    }
+    if errors.has_errors() {
+        return Err(BuildError { diagnostics: errors, sources: SourceMap::default() });
+    }
+    Ok(out)
+}
+
+/// Stage: Typst sources → documents and PDFs, sequentially (faster than parallel on 2 cores,
+/// typst-engine-notes §9), evicting typst's cache between documents.
+pub fn compile_all(
+    engine: &Engine,
+    rendered: &[Rendered],
+    date: crate::data::model::Date,
+    flavor: PdfFlavor,
+    sources: &mut SourceMap,
+) -> Result<Vec<(usize, (Vec<u8>, Diagnostics))>, BuildError> {
+    let mut out = Vec::new();
+    let mut errors = Diagnostics::default();
+    for r in rendered {
+        let job = Job {
+            name: format!("{}.typ", r.stem),
+            source: r.source.clone(),
+            date,
+            ident: r.ident.clone(),
+            flavor,
+            files: Vec::new(),
+        };
+        match engine.compile(&job) {
+            Ok(c) => out.push((c.document.pages().len(), (c.pdf, c.warnings))),
+            Err(e) => {
+                errors.extend(e.diagnostics);
+                sources.extend(e.sources);
+            }
+        }
+        crate::engine::evict_cache();
+    }
+    if errors.has_errors() {
+        return Err(BuildError { diagnostics: errors, sources: sources.clone() });
+    }
+    Ok(out)
+}
+
+/// Stage: writes every PDF (temp file + rename), the Typst sources when asked, and the
+/// manifest last, so an interrupted run leaves the previous outputs intact.
+pub fn write_outputs(
+    dir: &Path,
+    period: Period,
+    rendered: &[Rendered],
+    compiled: &[(usize, (Vec<u8>, Diagnostics))],
+    emit: Option<&Templates>,
+) -> anyhow::Result<Vec<DocumentOut>> {
+    let mut docs = Vec::new();
+    let prefix = dir.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+    for (r, (pages, (pdf, _))) in rendered.iter().zip(compiled) {
+        let name = format!("{}.pdf", r.stem);
+        crate::fsutil::write_atomic(&dir.join(&name), pdf)?;
+        if emit.is_some() {
+            crate::fsutil::write_atomic(&dir.join(format!("{}.typ", r.stem)), r.source.as_bytes())?;
+        }
+        let rel = match &prefix {
+            Some(p) => format!("{p}/{period}/{name}"),
+            None => format!("{period}/{name}"),
+        };
+        docs.push(DocumentOut {
+            kind: r.kind,
+            path: rel,
+            title: r.title.clone(),
+            pages: *pages,
+            sha256: hex(&Sha256::digest(pdf)),
+            bytes: pdf.len(),
+        });
+    }
+    if let Some(t) = emit {
+        for (path, text, _) in t.typst_files() {
+            crate::fsutil::write_atomic(&dir.join(path), text.as_bytes())?;
+        }
+    }
+    let manifest = serde_json::json!({ "period": period, "documents": docs });
+    crate::fsutil::write_atomic(
+        &dir.join("manifest.json"),
+        (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
+    )?;
+    Ok(docs)
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,850 @@
+//! View models: the typed, serialisable contract between the pipeline and the `*.typ.j2`
+//! templates (listed field by field in `templates/README.md`).
+//!
+//! Everything a document says is decided here, from the validated data, the statuses and the
+//! summary; templates only map these fields onto the layout functions of `templates/lib/*.typ`.
+//! Generated sentences carry only counts and names (supervision.md §2.4); the office's own prose
+//! comes from `reports/<period>/notice.md` (see [`Overrides`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::aggregate::{EscalationItem, Summary};
+use crate::data::model::{Dataset, Light, Period, Status, TargetKind};
+use crate::markdown;
+use crate::render::title::{break_title, MAX_PER_LINE};
+use crate::status::{fmt_num, PeriodStatus, TaskStatus};
+
+/// One block of body text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Block {
+    /// `h1` (一、), `h2` (（一）, run-in with `text`), `para` (plain text, escaped), `md` (Markdown).
+    pub kind: &'static str,
+    /// Heading text for `h1` / `h2`.
+    pub title: String,
+    /// Paragraph text (plain for `para` and `h2`, Markdown for `md`).
+    pub text: String,
+}
+
+impl Block {
+    fn h1(t: impl Into<String>) -> Block {
+        Block { kind: "h1", title: t.into(), text: String::new() }
+    }
+    fn h2(t: impl Into<String>, text: impl Into<String>) -> Block {
+        Block { kind: "h2", title: t.into(), text: text.into() }
+    }
+    fn para(text: impl Into<String>) -> Block {
+        Block { kind: "para", title: String::new(), text: text.into() }
+    }
+    fn md(text: impl Into<String>) -> Block {
+        Block { kind: "md", title: String::new(), text: text.into() }
+    }
+}
+
+/// A row of the 附件 task table: either a section row or a task row.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskRow {
+    /// Section title for a group row (then the other fields are empty).
+    pub section: Option<String>,
+    pub no: String,
+    pub task: String,
+    pub lead: String,
+    pub target: String,
+    pub progress: String,
+    pub ratio: String,
+    /// Status id (`on_track` …) for the light.
+    pub status: String,
+    pub label: String,
+}
+
+/// 季度进展情况通报 (kind `notice`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeView {
+    pub mark: String,
+    pub number: String,
+    pub title_lines: Vec<String>,
+    pub title: String,
+    pub recipients: String,
+    pub body: Vec<Block>,
+    pub table_title: Vec<String>,
+    pub table_name: String,
+    pub rows: Vec<TaskRow>,
+    pub issuer: String,
+    pub date: String,
+    pub note: Option<String>,
+    pub cc: Vec<String>,
+    pub printer: String,
+    pub print_date: String,
+}
+
+/// 督查简报 (kind `briefing`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BriefingView {
+    pub name: String,
+    pub issue: u32,
+    pub unit: String,
+    pub date: String,
+    pub title_lines: Vec<String>,
+    pub title: String,
+    pub editor_note: String,
+    pub body: Vec<Block>,
+    pub report_to: String,
+    pub send_to: String,
+    pub issue_to: String,
+    pub copies: Option<u32>,
+}
+
+/// One section's bar in the leader briefing chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartBar {
+    pub title: String,
+    /// Counts keyed by status id.
+    pub counts: BTreeMap<&'static str, usize>,
+}
+
+/// One row of the unit ranking.
+#[derive(Debug, Clone, Serialize)]
+pub struct RankRow {
+    pub rank: usize,
+    pub unit: String,
+    pub total: usize,
+    pub completed: usize,
+    pub on_track: usize,
+    pub behind: usize,
+    pub seriously_behind: usize,
+    pub score: String,
+}
+
+/// 领导参阅 (kind `leader`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LeaderView {
+    pub name: String,
+    pub issue: u32,
+    pub unit: String,
+    pub date: String,
+    pub title_lines: Vec<String>,
+    pub title: String,
+    pub sections: Vec<ChartBar>,
+    pub ranking: Vec<RankRow>,
+    pub body: Vec<Block>,
+    pub report_to: String,
+    pub copies: Option<u32>,
+}
+
+/// One matter of a 督办通知单.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderItem {
+    pub number: String,
+    /// `red` or `yellow`.
+    pub level: &'static str,
+    pub task_no: String,
+    pub task_title: String,
+    pub target: String,
+    pub source: String,
+    pub reported: String,
+    pub ratio: String,
+    pub schedule: String,
+    pub gap: String,
+    pub status: String,
+    pub problems: String,
+    pub requirements: Vec<String>,
+    pub co_units: Vec<String>,
+}
+
+/// 督办通知单 for one unit (kind `order`): one page per matter.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderView {
+    pub office: String,
+    pub unit: String,
+    pub items: Vec<OrderItem>,
+    pub deadline: String,
+    pub feedback: String,
+    pub issuer: String,
+    pub date: String,
+    pub title: String,
+}
+
+/// Prose the office supplies in `reports/<period>/notice.md`: one `#`/`##` heading per section;
+/// a heading `X` replaces section X's generated prose, `X（补充）` appends to it.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    replace: BTreeMap<String, String>,
+    append: BTreeMap<String, String>,
+}
+
+/// The section names a `notice.md` may use.
+pub const SECTIONS: &[&str] = &["导语", "总体情况", "主要进展", "存在问题", "督办事项", "下步工作要求", "结语"];
+
+impl Overrides {
+    /// Parses `notice.md`. Unknown headings are returned as warnings (text, line).
+    pub fn parse(md: &str) -> (Overrides, Vec<(String, usize)>) {
+        let mut o = Overrides::default();
+        let mut unknown = Vec::new();
+        let mut current: Option<(String, bool)> = None;
+        let mut buf = String::new();
+        let flush = |cur: &Option<(String, bool)>, buf: &mut String, o: &mut Overrides| {
+            if let Some((name, append)) = cur {
+                let text = buf.trim().to_owned();
+                if *append {
+                    o.append.insert(name.clone(), text);
+                } else {
+                    o.replace.insert(name.clone(), text);
+                }
+            }
+            buf.clear();
+        };
+        for (i, line) in md.lines().enumerate() {
+            let t = line.trim_start();
+            if let Some(h) = t.strip_prefix("## ").or_else(|| t.strip_prefix("# ")) {
+                flush(&current, &mut buf, &mut o);
+                let h = h.trim();
+                let (name, append) = match h.strip_suffix("（补充）") {
+                    Some(n) => (n.trim().to_owned(), true),
+                    None => (h.to_owned(), false),
+                };
+                if SECTIONS.contains(&name.as_str()) {
+                    current = Some((name, append));
+                } else {
+                    unknown.push((h.to_owned(), i + 1));
+                    current = None;
+                }
+            } else {
+                buf.push_str(line);
+                buf.push('\n');
+            }
+        }
+        flush(&current, &mut buf, &mut o);
+        (o, unknown)
+    }
+
+    /// The blocks of a section: the override replacing `generated`, or `generated` plus any
+    /// appended Markdown.
+    fn section(&self, name: &str, generated: Vec<Block>) -> Vec<Block> {
+        let mut out = match self.replace.get(name) {
+            Some(md) => vec![Block::md(md.clone())],
+            None => generated,
+        };
+        if let Some(md) = self.append.get(name) {
+            out.push(Block::md(md.clone()));
+        }
+        out
+    }
+}
+
+/// Everything the view builders read.
+pub struct Inputs<'a> {
+    pub ds: &'a Dataset,
+    /// Statuses Q1..period (the last is the current one).
+    pub year: &'a [PeriodStatus],
+    pub summary: &'a Summary,
+    pub overrides: &'a Overrides,
+}
+
+impl Inputs<'_> {
+    fn period(&self) -> Period {
+        self.summary.period
+    }
+    fn current(&self) -> &PeriodStatus {
+        self.year.last().expect("at least one period")
+    }
+    fn issue_date(&self) -> String {
+        self.ds.office.issue_date(self.period()).chinese()
+    }
+    fn count(&self, s: Status) -> usize {
+        self.summary.by_status.0[crate::aggregate::status_index(s)]
+    }
+    fn share(&self, s: Status) -> f64 {
+        self.summary.shares.0[crate::aggregate::status_index(s)]
+    }
+    /// "已完成 12 项（13.8%）、…" for the statuses with a non-zero count.
+    fn counts_sentence(&self) -> String {
+        Status::ALL
+            .iter()
+            .filter(|s| self.count(**s) > 0)
+            .map(|s| format!("{}{}项，占{}%", s.label(), self.count(*s), fmt_share(self.share(*s))))
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+    fn plan_title(&self) -> String {
+        compact(&self.ds.plan.title)
+    }
+}
+
+fn fmt_share(x: f64) -> String {
+    format!("{x:.1}")
+}
+
+/// Removes the spaces PDF copy-paste leaves between CJK characters and digits (`2023 年`).
+pub fn compact(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == ' ' {
+            let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied().unwrap_or(' ');
+            let next = chars.get(i + 1).copied().unwrap_or(' ');
+            if !prev.is_ascii_alphabetic() || !next.is_ascii_alphabetic() {
+                continue;
+            }
+        }
+        out.push(*c);
+    }
+    out
+}
+
+fn task_label(t: &TaskStatus) -> String {
+    format!("第{}项“{}”", t.task, t.title)
+}
+
+fn units(t: &TaskStatus) -> String {
+    if t.lead_units.is_empty() {
+        "（未明确牵头单位）".into()
+    } else {
+        t.lead_units.join("、")
+    }
+}
+
+fn ratio(t: &TaskStatus) -> String {
+    match t.progress {
+        Some(p) => format!("{}%/{}%", fmt_num(p), fmt_num(t.checkpoint)),
+        None => "—".into(),
+    }
+}
+
+fn target_text(ds: &Dataset, t: &TaskStatus, period: Period) -> String {
+    let Some(task) = ds.plan.task(t.task) else { return String::new() };
+    if !task.targets.is_empty() {
+        return task
+            .targets
+            .iter()
+            .filter(|x| x.kind != TargetKind::Text || task.targets.len() == 1)
+            .map(|x| compact(&x.text))
+            .collect::<Vec<_>>()
+            .join("；");
+    }
+    match &task.milestones {
+        Some(m) => format!("{}：{}", period.chinese_quarter(), m[usize::from(period.quarter) - 1]),
+        None => "（定性任务）".into(),
+    }
+}
+
+/// The condensed 本期进展 of a task: the first lead unit's narrative, shortened.
+fn progress_text(t: &TaskStatus, max: usize) -> String {
+    match t.narratives.first() {
+        Some(n) => markdown::condense(&n.progress, max),
+        None if t.status == Status::NotReported => "未报送".into(),
+        None => String::new(),
+    }
+}
+
+/// The 附件 table rows, grouped by section.
+fn task_rows(inp: &Inputs) -> Vec<TaskRow> {
+    let cur = inp.current();
+    let mut rows = Vec::new();
+    for (i, section) in inp.ds.plan.sections.iter().enumerate() {
+        rows.push(TaskRow {
+            section: Some(format!("{}、{}", chinese_number(i + 1), compact(&section.title))),
+            no: String::new(),
+            task: String::new(),
+            lead: String::new(),
+            target: String::new(),
+            progress: String::new(),
+            ratio: String::new(),
+            status: String::new(),
+            label: String::new(),
+        });
+        for n in &section.tasks {
+            let Some(t) = cur.task(*n) else { continue };
+            rows.push(TaskRow {
+                section: None,
+                no: n.to_string(),
+                task: t.title.clone(),
+                lead: t.lead_units.join("、"),
+                target: target_text(inp.ds, t, inp.period()),
+                progress: progress_text(t, 60),
+                ratio: ratio(t),
+                status: t.status.id().into(),
+                label: t.label.into(),
+            });
+        }
+    }
+    rows
+}
+
+/// 一 … 九十九.
+pub fn chinese_number(n: usize) -> String {
+    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => D[n].into(),
+        10 => "十".into(),
+        11..=19 => format!("十{}", D[n % 10]),
+        20..=99 if n % 10 == 0 => format!("{}十", D[n / 10]),
+        20..=99 => format!("{}十{}", D[n / 10], D[n % 10]),
+        _ => n.to_string(),
+    }
+}
+
+fn lagging_sentences(inp: &Inputs) -> Vec<String> {
+    // By unit and task number (supervision.md §2.3), in plan order.
+    let mut by_unit: BTreeMap<usize, (String, Vec<String>)> = BTreeMap::new();
+    let order: Vec<&str> = inp.ds.plan.lead_units();
+    for l in &inp.summary.lagging {
+        let Some(t) = inp.current().task(l.task) else { continue };
+        let unit = l.units.first().cloned().unwrap_or_default();
+        let key = order.iter().position(|u| *u == unit).unwrap_or(usize::MAX);
+        let gap = l.gap_points.map(|g| format!("，低于序时进度{}个百分点", fmt_num(g))).unwrap_or_default();
+        by_unit.entry(key).or_insert_with(|| (unit.clone(), Vec::new())).1.push(format!(
+            "{}（{}{gap}）",
+            task_label(t),
+            t.label
+        ));
+    }
+    by_unit.into_values().map(|(u, items)| format!("由{u}负责的{}", items.join("、"))).collect()
+}
+
+/// Builds the quarterly notice.
+pub fn notice(inp: &Inputs) -> NoticeView {
+    let ds = inp.ds;
+    let office = &ds.office;
+    let p = inp.period();
+    let s = inp.summary;
+    let title = format!("关于{}{}落实情况的通报", inp.plan_title(), p.chinese_span());
+    let number = match office.notice_numbers.get(&p) {
+        Some(n) => format!("{}〔{}〕{}号", office.issuer_short, p.year, n),
+        None => format!("{}〔{}〕号", office.issuer_short, p.year),
+    };
+    let basis = match &ds.plan.doc_number {
+        Some(d) => format!("《{}》（{}）", inp.plan_title(), d),
+        None => format!("《{}》", inp.plan_title()),
+    };
+    let mut body = Vec::new();
+    body.extend(inp.overrides.section(
+        "导语",
+        vec![Block::para(format!(
+            "为推动{basis}各项任务落地见效，{}对全县{}项重点工作任务{}推进情况开展了跟踪督查，采取查阅资料、电话核查、现场核实等方式，对各牵头单位报送的进展情况逐项进行了核实。现将有关情况通报如下。",
+            office.supervision_office,
+            s.tasks,
+            p.chinese_span()
+        ))],
+    ));
+
+    body.push(Block::h1("总体情况"));
+    let good = inp.count(Status::Completed) + inp.count(Status::Ahead) + inp.count(Status::OnTrack);
+    let mut overall = vec![Block::para(format!(
+        "截至{}，{}项重点工作任务中，{}。{}",
+        p.end().chinese(),
+        s.tasks,
+        inp.counts_sentence(),
+        if good * 2 >= s.tasks {
+            "各牵头单位高度重视，明确责任，稳步推进，多数任务达到序时进度要求。"
+        } else {
+            "部分牵头单位推进力度不够，任务整体进度不及预期。"
+        }
+    ))];
+    if let Some(prev) = s.change.previous {
+        let d = &s.change.by_status;
+        let parts: Vec<String> = Status::ALL
+            .iter()
+            .filter_map(|st| {
+                let v = d.0[crate::aggregate::status_index(*st)];
+                (v != 0).then(|| format!("{}{}{}项", st.label(), if v > 0 { "增加" } else { "减少" }, v.abs()))
+            })
+            .collect();
+        if !parts.is_empty() {
+            overall.push(Block::para(format!("与{}相比，{}。", prev.chinese_span(), parts.join("，"))));
+        }
+    }
+    body.extend(inp.overrides.section("总体情况", overall));
+
+    body.push(Block::h1("主要进展"));
+    let mut progress = Vec::new();
+    for section in &ds.plan.sections {
+        let mut items = Vec::new();
+        for n in &section.tasks {
+            let Some(t) = inp.current().task(*n) else { continue };
+            if !matches!(t.status, Status::Completed | Status::Ahead) || items.len() >= 3 {
+                continue;
+            }
+            if let Some(nar) = t.narratives.first() {
+                items.push(format!("{}{}", nar.unit, strip_period(&markdown::condense(&nar.progress, 70))));
+            }
+        }
+        if items.is_empty() {
+            continue;
+        }
+        progress.push(Block::h2(compact(&section.title), format!("{}。", items.join("；"))));
+    }
+    if progress.is_empty() {
+        progress.push(Block::para("各项任务按计划推进。"));
+    }
+    body.extend(inp.overrides.section("主要进展", progress));
+
+    body.push(Block::h1("存在问题"));
+    let mut problems = Vec::new();
+    let lag = lagging_sentences(inp);
+    if lag.is_empty() {
+        problems.push(Block::para("督查中未发现进度滞后的任务。"));
+    } else {
+        problems.push(Block::para(format!(
+            "督查中发现，部分任务推进缓慢，未达到序时进度要求：{}。相关单位存在重视程度不够高、责任压实不到位、推进不够有力等问题。",
+            lag.join("；")
+        )));
+    }
+    let mut report_issues = Vec::new();
+    if !s.missing_reports.is_empty() {
+        report_issues.push(format!("{}未按要求报送{}进展情况", s.missing_reports.join("、"), p.chinese_span()));
+    }
+    if !s.late_reports.is_empty() {
+        let late: Vec<String> = s.late_reports.iter().map(|l| format!("{}（迟报{}天）", l.unit, l.days_late)).collect();
+        report_issues.push(format!("{}未在规定时限内报送", late.join("、")));
+    }
+    if !report_issues.is_empty() {
+        problems.push(Block::para(format!("此外，{}。", report_issues.join("；"))));
+    }
+    if !s.claim_mismatches.is_empty() {
+        let list: Vec<String> = s.claim_mismatches.iter().map(|(n, _)| format!("第{n}项")).collect();
+        problems.push(Block::para(format!(
+            "经核实，{}任务的单位自评进度与实际完成数值不符，本通报以核实结果为准，请相关单位如实报送。",
+            list.join("、")
+        )));
+    }
+    body.extend(inp.overrides.section("存在问题", problems));
+
+    let esc: Vec<String> = s
+        .escalations
+        .iter()
+        .map(|e| match e {
+            EscalationItem::Task { task, title, units, quarters, .. } => {
+                format!("第{task}项“{title}”（{}）已连续{}个季度滞后", units.join("、"), quarters.len())
+            }
+            EscalationItem::Unit { unit, count, .. } => format!("{unit}年内{count}次迟报或未报"),
+        })
+        .collect();
+    if !esc.is_empty() {
+        body.push(Block::h1("督办事项"));
+        body.extend(inp.overrides.section(
+            "督办事项",
+            vec![Block::para(format!(
+                "{}。对上述事项，{}已下发督办通知单，实行挂号督办，请相关单位按要求限期整改并书面反馈。",
+                esc.join("；"),
+                office.supervision_office
+            ))],
+        ));
+    }
+
+    body.push(Block::h1("下步工作要求"));
+    body.extend(inp.overrides.section(
+        "下步工作要求",
+        vec![Block::para(
+            "一是锚定目标狠抓落实。各牵头单位要对照年度目标任务，倒排时间节点，细化推进措施，确保各项任务按序时推进。二是聚焦短板精准施策。进度滞后的单位要深入分析原因，主要领导亲自抓、分管领导具体抓，制定整改措施，尽快追赶进度。三是压实责任严格报送。各单位要按时、如实报送进展情况，用数据说话，佐证材料齐全，杜绝以文字代替数据。",
+        )],
+    ));
+    body.extend(inp.overrides.section(
+        "结语",
+        vec![Block::para(format!(
+            "{}将持续跟踪督查，适时开展“回头看”，对进度滞后的任务实行三色预警督办，直至办结销号。",
+            office.supervision_office
+        ))],
+    ));
+
+    let table_name = format!("{}年{}重点工作任务进展情况表", p.year, p.chinese_span());
+    NoticeView {
+        mark: office.issuer_mark.clone(),
+        number,
+        title_lines: break_title(&title, MAX_PER_LINE),
+        title,
+        recipients: ensure_suffix(&office.recipients, "："),
+        body,
+        table_title: break_title(&table_name, MAX_PER_LINE),
+        table_name,
+        rows: task_rows(inp),
+        issuer: office.issuer_name.clone(),
+        date: inp.issue_date(),
+        note: office.note.clone(),
+        cc: office.cc.clone(),
+        printer: office.issuer_name.clone(),
+        print_date: inp.issue_date(),
+    }
+}
+
+fn strip_period(s: &str) -> String {
+    s.trim_end_matches(['。', '；', '，']).to_owned()
+}
+
+fn ensure_suffix(s: &str, suffix: &str) -> String {
+    let t = s.trim().trim_end_matches([':', '：', '。']);
+    format!("{t}{suffix}")
+}
+
+fn join_list(v: &[String]) -> String {
+    if v.is_empty() {
+        String::new()
+    } else {
+        ensure_suffix(&v.join("，"), "。")
+    }
+}
+
+/// Builds the supervision briefing.
+pub fn briefing(inp: &Inputs) -> BriefingView {
+    let ds = inp.ds;
+    let office = &ds.office;
+    let p = inp.period();
+    let s = inp.summary;
+    let title = format!("{}重点工作任务推进情况督查", p.chinese_span());
+    let mut body = vec![Block::para(format!(
+        "截至{}，全县{}项重点工作任务中，{}。",
+        p.end().chinese(),
+        s.tasks,
+        inp.counts_sentence()
+    ))];
+    body.push(Block::h1("好的做法"));
+    let mut good = Vec::new();
+    for t in inp.current().tasks.iter().filter(|t| matches!(t.status, Status::Completed | Status::Ahead)).take(4) {
+        if let Some(n) = t.narratives.first() {
+            good.push(format!(
+                "{}在{}中，{}",
+                n.unit,
+                task_label(t),
+                strip_period(&markdown::condense(&n.progress, 60))
+            ));
+        }
+    }
+    body.push(Block::para(if good.is_empty() {
+        "各单位按计划推进各项任务。".to_string()
+    } else {
+        format!("{}。以上做法值得各单位学习借鉴。", good.join("；"))
+    }));
+    body.push(Block::h1("存在问题"));
+    let lag = lagging_sentences(inp);
+    body.push(Block::para(if lag.is_empty() {
+        "本期未发现进度滞后的任务。".to_string()
+    } else {
+        format!("{}，进展滞后。", lag.join("；"))
+    }));
+    if !s.missing_reports.is_empty() || !s.late_reports.is_empty() {
+        let mut parts = Vec::new();
+        if !s.missing_reports.is_empty() {
+            parts.push(format!("{}未报送进展情况", s.missing_reports.join("、")));
+        }
+        if !s.late_reports.is_empty() {
+            parts.push(format!("{}迟报", s.late_reports.iter().map(|l| l.unit.clone()).collect::<Vec<_>>().join("、")));
+        }
+        body.push(Block::para(format!("{}。", parts.join("；"))));
+    }
+    body.push(Block::h1("工作要求"));
+    body.push(Block::para(
+        "请进度滞后的单位认真分析原因，制定整改措施，限期追赶进度；未按时报送的单位要严格落实报送制度。县政府督查室将持续跟踪问效。",
+    ));
+    BriefingView {
+        name: office.briefing_name.clone(),
+        issue: office.briefing_numbers.get(&p).copied().unwrap_or(u32::from(p.quarter)),
+        unit: office.supervision_office.clone(),
+        date: inp.issue_date(),
+        title_lines: break_title(&title, MAX_PER_LINE),
+        title,
+        editor_note: format!(
+            "{}，{}对全县重点工作任务推进情况进行了督查。现将有关情况予以通报，请各责任单位对照问题抓好整改落实。",
+            p.chinese_span(),
+            office.supervision_office
+        ),
+        body,
+        report_to: join_list(&office.briefing_report),
+        send_to: join_list(&office.briefing_send),
+        issue_to: join_list(&office.briefing_issue),
+        copies: office.copies,
+    }
+}
+
+/// Builds the one-to-two-page leader briefing.
+pub fn leader(inp: &Inputs) -> LeaderView {
+    let ds = inp.ds;
+    let office = &ds.office;
+    let p = inp.period();
+    let s = inp.summary;
+    let sections = s
+        .sections
+        .iter()
+        .map(|sec| ChartBar {
+            title: short_title(&compact(&sec.title), 10),
+            counts: Status::ALL
+                .iter()
+                .map(|st| (st.id(), sec.by_status.0[crate::aggregate::status_index(*st)]))
+                .collect(),
+        })
+        .collect();
+    let ranking = s
+        .units
+        .iter()
+        .map(|u| {
+            let c = |st: Status| u.by_status.0[crate::aggregate::status_index(st)];
+            RankRow {
+                rank: u.rank,
+                unit: u.name.clone(),
+                total: u.tasks,
+                completed: c(Status::Completed),
+                on_track: c(Status::OnTrack) + c(Status::Ahead),
+                behind: c(Status::Behind),
+                seriously_behind: c(Status::SeriouslyBehind),
+                score: format!("{:.1}%", u.good_rate),
+            }
+        })
+        .collect();
+    let mut body = vec![Block::para(format!(
+        "截至{}，{}项重点工作任务中，{}。",
+        p.end().chinese(),
+        s.tasks,
+        inp.counts_sentence()
+    ))];
+    body.push(Block::h1("红灯任务"));
+    let red: Vec<&TaskStatus> = inp.current().tasks.iter().filter(|t| t.light == Light::Red).collect();
+    if red.is_empty() {
+        body.push(Block::para("本期无红灯任务。"));
+    } else {
+        for t in red {
+            body.push(Block::para(format!(
+                "{}（{}）：{}。{}",
+                task_label(t),
+                units(t),
+                t.label,
+                strip_period(&t.reason)
+            )));
+        }
+    }
+    body.push(Block::h1("需领导协调的事项"));
+    let mut decisions = Vec::new();
+    for e in &s.escalations {
+        match e {
+            EscalationItem::Task { task, title, units, quarters, .. } => decisions.push(format!(
+                "第{task}项“{title}”已连续{}个季度滞后，建议由分管县领导约谈{}主要负责人",
+                quarters.len(),
+                units.join("、")
+            )),
+            EscalationItem::Unit { unit, count, .. } => {
+                decisions.push(format!("{unit}年内{count}次迟报或未报，建议予以通报批评"))
+            }
+        }
+    }
+    let numbered: Vec<String> =
+        decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", chinese_number(i + 1))).collect();
+    body.push(Block::para(if numbered.is_empty() {
+        "本期暂无需要领导协调的事项。".to_string()
+    } else {
+        numbered.concat()
+    }));
+    let title = format!("{}重点工作任务推进情况及有关建议", p.chinese_span());
+    LeaderView {
+        name: office.leader_briefing_name.clone(),
+        issue: office.briefing_numbers.get(&p).copied().unwrap_or(u32::from(p.quarter)),
+        unit: office.supervision_office.clone(),
+        date: inp.issue_date(),
+        title_lines: break_title(&title, MAX_PER_LINE),
+        title,
+        sections,
+        ranking,
+        body,
+        report_to: if office.leader_to.is_empty() {
+            "县委、县政府领导同志。".into()
+        } else {
+            join_list(&office.leader_to)
+        },
+        copies: office.copies,
+    }
+}
+
+fn short_title(s: &str, max: usize) -> String {
+    let c: Vec<char> = s.chars().collect();
+    if c.len() <= max {
+        s.to_owned()
+    } else {
+        c[..max].iter().collect::<String>() + "…"
+    }
+}
+
+/// Builds the 督办通知单: one view per lead unit with red-light or repeatedly lagging tasks.
+pub fn orders(inp: &Inputs) -> Vec<OrderView> {
+    let ds = inp.ds;
+    let office = &ds.office;
+    let p = inp.period();
+    let escalated: Vec<u32> = inp
+        .summary
+        .escalations
+        .iter()
+        .filter_map(|e| match e {
+            EscalationItem::Task { task, .. } => Some(*task),
+            _ => None,
+        })
+        .collect();
+    let mut next = office.order_numbers.get(&p).copied().unwrap_or(1);
+    let mut by_unit: Vec<(String, Vec<OrderItem>)> = Vec::new();
+    for t in &inp.current().tasks {
+        let red = t.light == Light::Red && t.status != Status::NotReported;
+        if !red && !escalated.contains(&t.task) {
+            continue;
+        }
+        let Some(unit) = t.lead_units.first() else { continue };
+        let task = ds.plan.task(t.task);
+        let reported = t
+            .targets
+            .iter()
+            .map(|ts| match ts.reported {
+                Some(v) => format!("{}：{}{}", compact(&ts.text), fmt_num(v), ts.unit),
+                None => format!("{}：未填报", compact(&ts.text)),
+            })
+            .collect::<Vec<_>>();
+        let reported = if reported.is_empty() { progress_text(t, 80) } else { reported.join("；") };
+        let problems = t.narratives.first().and_then(|n| n.problems.clone()).unwrap_or_default();
+        let item = OrderItem {
+            number: format!("督办〔{}〕{}号", p.year, next),
+            level: if red { "red" } else { "yellow" },
+            task_no: t.task.to_string(),
+            task_title: t.title.clone(),
+            target: target_text(ds, t, p),
+            source: match &ds.plan.doc_number {
+                Some(d) => format!("《{}》（{}）", compact(&ds.plan.title), d),
+                None => format!("《{}》", compact(&ds.plan.title)),
+            },
+            reported,
+            ratio: t.progress.map(|v| format!("{}%", fmt_num(v))).unwrap_or_else(|| "—".into()),
+            schedule: format!("{}%", fmt_num(t.checkpoint)),
+            gap: t.gap_points.map(|g| format!("{}个百分点", fmt_num(g))).unwrap_or_else(|| "—".into()),
+            status: t.status.id().into(),
+            problems: markdown::to_plain(&problems),
+            requirements: vec![
+                "深入分析滞后原因，制定追赶进度的具体措施，明确责任人和时间节点。".into(),
+                format!("主要负责同志要亲自研究部署，确保{}前追赶至序时进度。", next_quarter_end(p)),
+                "整改情况经单位主要负责同志审签后按期反馈。".into(),
+            ],
+            co_units: task.map(|t| t.participating_units.clone()).unwrap_or_default(),
+        };
+        next += 1;
+        match by_unit.iter_mut().find(|(u, _)| u == unit) {
+            Some((_, items)) => items.push(item),
+            None => by_unit.push((unit.clone(), vec![item])),
+        }
+    }
+    let date = ds.office.issue_date(p);
+    by_unit
+        .into_iter()
+        .map(|(unit, items)| OrderView {
+            office: office.supervision_office.clone(),
+            title: format!("{unit}督办通知单"),
+            unit,
+            items,
+            deadline: format!("{}前书面反馈整改方案", date.add_days(i64::from(office.order_deadline_days)).chinese()),
+            feedback: format!(
+                "整改情况经主要负责同志签字、加盖公章后报{}，电子版同步报送。",
+                office.supervision_office
+            ),
+            issuer: office.supervision_office.clone(),
+            date: date.chinese(),
+        })
+        .collect()
+}
+
+fn next_quarter_end(p: Period) -> String {
+    if p.quarter < 4 {
+        Period { year: p.year, quarter: p.quarter + 1 }.end().chinese()
+    } else {
+        format!("{}年3月31日", p.year + 1)
+    }
+}

@@ -1,0 +1,125 @@
+//! `ducha check` on invalid fixtures: each defect gives its expected message and location
+//! (snapshots of stderr under tests/fixtures/invalid/<case>/expected.stderr; BLESS=1 updates them).
+
+mod common;
+
+use common::*;
+
+/// Copies the minimal data set and overlays the case's files; returns the temp root.
+fn prepare(case: &str, overlay: &str) -> std::path::PathBuf {
+    let tmp = temp_dir(&format!("check-{case}"));
+    let data = tmp.join("data");
+    copy_dir(&root().join("tests/fixtures/minimal"), &data);
+    let over = root().join(overlay);
+    for entry in walkdir::WalkDir::new(&over) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() && entry.file_name() != "expected.stderr" {
+            let rel = entry.path().strip_prefix(&over).unwrap();
+            std::fs::create_dir_all(data.join(rel).parent().unwrap()).unwrap();
+            std::fs::copy(entry.path(), data.join(rel)).unwrap();
+        }
+    }
+    tmp
+}
+
+fn check_case(case: &str, must_contain: &[&str]) {
+    let dir = format!("tests/fixtures/invalid/{case}");
+    let tmp = prepare(case, &dir);
+    let out = ducha(&tmp, &["check", "--data", "data"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{case}: expected exit 1\n{stderr}");
+    for needle in must_contain {
+        assert!(stderr.contains(needle), "{case}: stderr lacks {needle:?}:\n{stderr}");
+    }
+    assert_snapshot(&root().join(&dir).join("expected.stderr"), &stderr);
+    let _ = std::fs::remove_dir_all(tmp);
+}
+
+const FILE: &str = "data/reports/2023Q1/县科技局.yaml";
+
+#[test]
+fn yaml_syntax() {
+    check_case("yaml_syntax", &["YAML 格式错误", FILE]);
+}
+
+#[test]
+fn wrong_type() {
+    check_case("wrong_type", &["类型错误", "应为数字", &format!("{FILE}:9:")]);
+}
+
+#[test]
+fn duplicate_task() {
+    check_case("duplicate_task", &["第 1 项任务在本报告中重复填报", &format!("{FILE}:9:")]);
+}
+
+#[test]
+fn unknown_task() {
+    check_case("unknown_task", &["任务编号 88 不存在", &format!("{FILE}:5:11"), "1–3"]);
+}
+
+#[test]
+fn unknown_unit() {
+    check_case("unknown_unit", &["计划中没有单位 “县科技局局”", "是否应为 “县科技局”", &format!("{FILE}:1:7")]);
+}
+
+#[test]
+fn not_lead() {
+    check_case("not_lead", &["县科技局 不是第 3 项任务", "县工业和信息化局", &format!("{FILE}:5:")]);
+}
+
+#[test]
+fn empty_field() {
+    check_case("empty_field", &["`progress` 为空", &format!("{FILE}:6:")]);
+}
+
+#[test]
+fn date_outside() {
+    check_case("date_outside", &["不在 2023Q1 的报送时段内", &format!("{FILE}:3:12")]);
+}
+
+#[test]
+fn unknown_field() {
+    check_case("unknown_field", &["未知字段 `progres`", "是否应为 `progress`", &format!("{FILE}:6:")]);
+}
+
+#[test]
+fn empty_file() {
+    check_case("empty_file", &["文件为空", FILE]);
+}
+
+#[test]
+fn non_utf8() {
+    check_case("non_utf8", &["不是 UTF-8 编码", &format!("{FILE}:1:7")]);
+}
+
+#[test]
+fn bom_is_accepted() {
+    let tmp = prepare("bom", "tests/fixtures/valid_bom");
+    let out = ducha(&tmp, &["check", "--data", "data"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("数据校验通过"), "{stdout}");
+}
+
+#[test]
+fn warnings_do_not_fail() {
+    let tmp = prepare("warnings", "tests/fixtures/warnings");
+    let out = ducha(&tmp, &["check", "--data", "data"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for needle in [
+        "晚于截止日 2023-07-05（迟报）",
+        "县工业和信息化局 未报送 2023Q2",
+        "自评第 1 项任务“已完成”，但数值未达目标",
+        "累计数值从 2023Q1 的 4 降到 2023Q2 的 3",
+    ] {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}:\n{stderr}");
+    }
+}
+
+#[test]
+fn usage_error_exits_2() {
+    let tmp = temp_dir("usage");
+    let out = ducha(&tmp, &["check", "--period", "2023Q9"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,144 @@
+//! Shared test harness: temporary directories, fixture copies, running the binary, reading PDFs
+//! with poppler-utils.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh, empty temporary directory unique to this test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ducha-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Runs the ducha binary with `args` in `cwd`.
+pub fn ducha(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ducha"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DUCHA_DATA")
+        .output()
+        .expect("run ducha")
+}
+
+/// stdout and stderr as strings.
+pub fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Compares `actual` with the file `expected`; with `BLESS=1` rewrites the file instead.
+pub fn assert_snapshot(expected: &Path, actual: &str) {
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(expected, actual).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(expected)
+        .unwrap_or_else(|_| panic!("missing snapshot {}; run with BLESS=1 to create it", expected.display()));
+    assert_eq!(actual, want, "snapshot {} differs (BLESS=1 to update after review)", expected.display());
+}
+
+/// `pdftotext -layout` of a PDF (whole document or one page).
+pub fn pdftotext(pdf: &Path, page: Option<usize>) -> String {
+    let mut cmd = Command::new("pdftotext");
+    if let Some(p) = page {
+        cmd.args(["-f", &p.to_string(), "-l", &p.to_string()]);
+    }
+    let out = cmd.arg(pdf).arg("-").output().expect("pdftotext (poppler-utils) is needed");
+    assert!(out.status.success(), "pdftotext failed on {}", pdf.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Text with all white space removed (pdftotext puts spaces between CJK and Latin runs).
+pub fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// `pdffonts` rows: (name, type, emb, sub).
+pub fn pdffonts(pdf: &Path) -> Vec<(String, String, bool, bool)> {
+    let out = Command::new("pdffonts").arg(pdf).output().expect("pdffonts (poppler-utils) is needed");
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    s.lines()
+        .skip(2)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            if cols.len() < 7 {
+                return None;
+            }
+            // name type [type2] encoding emb sub uni object ID
+            let n = cols.len();
+            Some((cols[0].to_owned(), cols[1].to_owned(), cols[n - 5] == "yes", cols[n - 4] == "yes"))
+        })
+        .collect()
+}
+
+/// One word box from `pdftotext -bbox-layout`: page (1-based), text, xMin, yMin, xMax, yMax in pt.
+#[derive(Debug, Clone)]
+pub struct Word {
+    pub page: usize,
+    pub text: String,
+    pub x0: f64,
+    pub y0: f64,
+    pub x1: f64,
+    pub y1: f64,
+}
+
+/// Every word of a PDF with its box (points from the page's top-left).
+pub fn words(pdf: &Path) -> Vec<Word> {
+    let out = Command::new("pdftotext").args(["-bbox-layout"]).arg(pdf).arg("-").output().expect("pdftotext");
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut page = 0;
+    let mut words = Vec::new();
+    for line in s.lines() {
+        let l = line.trim();
+        if l.starts_with("<page ") {
+            page += 1;
+        } else if l.starts_with("<word ") {
+            let attr = |name: &str| -> f64 {
+                let key = format!("{name}=\"");
+                let start = l.find(&key).unwrap() + key.len();
+                l[start..].split('"').next().unwrap().parse().unwrap()
+            };
+            let text = l.split('>').nth(1).unwrap_or("").split('<').next().unwrap_or("");
+            words.push(Word {
+                page,
+                text: unescape(text),
+                x0: attr("xMin"),
+                y0: attr("yMin"),
+                x1: attr("xMax"),
+                y1: attr("yMax"),
+            });
+        }
+    }
+    words
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+/// Millimetres from points.
+pub fn mm(pt: f64) -> f64 {
+    pt * 25.4 / 72.0
+}

@@ -1,0 +1,107 @@
+//! The typesetting engine: bundled fonts embedded and subset, text back exactly, reproducible
+//! bytes, unknown font families rejected, PNG previews.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use ducha::data::model::Date;
+use ducha::engine::fonts::Fonts;
+use ducha::engine::{Engine, Job, PdfFlavor};
+use ducha::templates::Templates;
+
+fn engine() -> Engine {
+    let fonts = Arc::new(Fonts::load(&[]).expect("bundled fonts"));
+    Engine::new(fonts, &Templates::load(None))
+}
+
+fn job(source: &str) -> Job {
+    Job {
+        name: "t.typ".into(),
+        source: source.into(),
+        date: Date { year: 2023, month: 7, day: 14 },
+        ident: "test".into(),
+        flavor: PdfFlavor::Plain,
+        files: vec![],
+    }
+}
+
+const ALL_FACES: &str = r#"#set page(width: 160mm, height: 80mm, margin: 10mm)
+#set text(size: 14pt, lang: "zh", region: "cn", cjk-latin-spacing: none)
+#text(font: ("FandolSong", "Noto Serif CJK SC"))[宋体正文] \
+#text(font: ("FandolHei", "Noto Sans CJK SC"))[黑体标题] \
+#text(font: ("FandolFang R", "Noto Serif CJK SC"))[仿宋正文王堃] \
+#text(font: ("FandolKai", "Noto Serif CJK SC"))[楷体批注] \
+#text(font: ("FandolFang R", "Noto Serif CJK SC"))[Latin run 2023 ABC]
+"#;
+
+#[test]
+fn all_faces_embedded_subset_and_text_exact() {
+    let e = engine();
+    let out = e.compile(&job(ALL_FACES)).unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+    let dir = temp_dir("engine-faces");
+    let pdf = dir.join("faces.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+
+    let fonts = pdffonts(&pdf);
+    assert!(!fonts.is_empty());
+    for (name, _, emb, sub) in &fonts {
+        assert!(*emb, "{name} not embedded");
+        assert!(*sub, "{name} not subset");
+        assert!(name.contains('+'), "{name} has no subset tag");
+    }
+    let names: Vec<&str> = fonts.iter().map(|f| f.0.split('+').nth(1).unwrap_or("")).collect();
+    for want in ["FandolSong", "FandolHei", "FandolFang", "FandolKai", "NotoSerifCJK"] {
+        assert!(names.iter().any(|n| n.starts_with(want)), "{want} missing from {names:?}");
+    }
+    let text = pdftotext(&pdf, None);
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines, ["宋体正文", "黑体标题", "仿宋正文王堃", "楷体批注", "Latin run 2023 ABC"]);
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let e = engine();
+    let a = e.compile(&job(ALL_FACES)).unwrap().pdf;
+    ducha::engine::evict_cache();
+    let b = engine().compile(&job(ALL_FACES)).unwrap().pdf;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn unknown_font_family_is_an_error() {
+    let e = engine();
+    let err = e.compile(&job("#set text(font: \"FandolFang\")\n测试")).err().expect("must fail");
+    let msg = err.diagnostics.render(&err.sources);
+    assert!(msg.contains("unknown font family"), "{msg}");
+    assert!(msg.contains("t.typ:1:"), "{msg}");
+}
+
+#[test]
+fn typst_errors_are_located() {
+    let e = engine();
+    let err = e.compile(&job("第一行\n#let x = (1, 2)\n#x.at(5)\n")).err().expect("must fail");
+    let msg = err.diagnostics.render(&err.sources);
+    assert!(msg.contains("t.typ:3:"), "{msg}");
+    assert!(msg.contains("#x.at(5)"), "{msg}");
+}
+
+#[test]
+fn png_preview() {
+    let e = engine();
+    let out = e.compile(&job(ALL_FACES)).unwrap();
+    let png = ducha::engine::render_png(&out.document, 0, 72.0).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+}
+
+#[test]
+fn pdf_a3b_with_attachment() {
+    let e = engine();
+    let mut j = job("#set document(title: \"测试\")\n#set text(font: (\"FandolFang R\", \"Noto Serif CJK SC\"))\n正文\n#pdf.attach(\"/data/plan.yaml\", relationship: \"source\", mime-type: \"application/yaml\", description: \"计划\")\n");
+    j.flavor = PdfFlavor::A3b;
+    j.files = vec![("/data/plan.yaml".into(), "title: 测试\n".as_bytes().to_vec())];
+    let out = e.compile(&j).unwrap_or_else(|e| panic!("{}", e.diagnostics.render(&e.sources)));
+    let s = String::from_utf8_lossy(&out.pdf);
+    assert!(s.contains("pdfaid:part>3<") || s.contains("pdfaid:part=\"3\""), "no PDF/A-3 XMP");
+}

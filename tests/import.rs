@@ -1,0 +1,695 @@
+//! `ducha plan import` on the published seed notice and on short hand-made variants
+//! (tests/fixtures/import/*.txt), plus property tests that no input makes the importer panic.
+
+use ducha::data::raw::{RawPlan, RawTarget, RawTask};
+use ducha::import::*;
+use proptest::prelude::*;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
+/// The seed as published beside the repository (present in CI and on developer machines).
+const SHARED_SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seed/000_b23b6535d5b41b1e.txt");
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn seed() -> ImportResult {
+    import_notice(&fixture("seed.txt"))
+}
+
+fn tasks(plan: &RawPlan) -> Vec<&RawTask> {
+    plan.sections.iter().flat_map(|s| &s.tasks).collect()
+}
+
+fn task(plan: &RawPlan, n: u32) -> &RawTask {
+    tasks(plan).into_iter().find(|t| t.number == n).unwrap_or_else(|| panic!("task {n} missing"))
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// (text, kind, value, value_max, unit, comparison)
+type T = (&'static str, &'static str, Option<f64>, Option<f64>, &'static str, &'static str);
+type Owned = (String, String, Option<f64>, Option<f64>, String, String);
+
+fn target_tuples(t: &RawTask) -> Vec<Owned> {
+    t.targets
+        .iter()
+        .map(|g: &RawTarget| {
+            (g.text.clone(), g.kind.clone(), g.value, g.value_max, g.unit.clone(), g.comparison.clone())
+        })
+        .collect()
+}
+
+fn expect_targets(plan: &RawPlan, n: u32, expected: &[T]) {
+    let want: Vec<_> = expected
+        .iter()
+        .map(|(a, b, c, d, e, f)| (a.to_string(), b.to_string(), *c, *d, e.to_string(), f.to_string()))
+        .collect();
+    assert_eq!(target_tuples(task(plan, n)), want, "targets of task {n}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seed
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn seed_fixture_is_the_shared_seed() {
+    // The fixture is a copy so the tests do not depend on ../shared; keep it identical.
+    if let Ok(shared) = std::fs::read_to_string(SHARED_SEED) {
+        assert_eq!(shared, fixture("seed.txt"), "tests/fixtures/import/seed.txt differs from the shared seed");
+    }
+}
+
+#[test]
+fn seed_has_11_sections_87_tasks_84_with_lead_units() {
+    let r = seed();
+    let p = &r.plan;
+    assert_eq!(p.sections.len(), 11);
+    let all = tasks(p);
+    assert_eq!(all.len(), 87);
+    let numbers: Vec<u32> = all.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, (1..=87).collect::<Vec<_>>());
+    assert_eq!(all.iter().filter(|t| !t.lead_units.is_empty()).count(), 84);
+    for n in 85..=87 {
+        let t = task(p, n);
+        assert!(t.lead_units.is_empty() && t.participating_units.is_empty(), "task {n}");
+        assert!(r.warnings.iter().any(|w| w.task == Some(n) && w.message.contains("未写明牵头单位")));
+    }
+    let per_section: Vec<usize> = p.sections.iter().map(|s| s.tasks.len()).collect();
+    assert_eq!(per_section, [8, 8, 10, 11, 3, 10, 10, 11, 10, 3, 3]);
+}
+
+#[test]
+fn seed_section_titles() {
+    let p = seed().plan;
+    let titles: Vec<(u32, &str)> = p.sections.iter().map(|s| (s.number, s.title.as_str())).collect();
+    assert_eq!(
+        titles,
+        [
+            (1, "深入实施创新驱动发展战略"),
+            (2, "纵深推进新旧动能转换"),
+            (3, "坚定不移扩大内需"),
+            (4, "协同推进降碳减污扩绿增长"),
+            (5, "深化区域协调发展"),
+            (6, "推动乡村全面振兴"),
+            (7, "深化改革扩大开放"),
+            (8, "繁荣发展文化事业和文化产业"),
+            (9, "扎实推进共同富裕"),
+            (10, "坚决守好安全发展底线"),
+            (11, "切实抓好组织实施"),
+        ]
+    );
+}
+
+#[test]
+fn seed_header_and_trailer() {
+    let p = seed().plan;
+    assert_eq!(p.title, "莘县深化新旧动能转换推动绿色低碳高质量发展 2023 年重点工作任务");
+    assert_eq!(p.doc_number.as_deref(), Some("莘政办发〔2023〕13号"));
+    assert_eq!(p.issuer.as_deref(), Some("莘县人民政府办公室"));
+    assert_eq!(
+        p.notice_title.as_deref(),
+        Some("莘县人民政府办公室关于印发莘县深化新旧动能转换推动绿色低碳高质量发展 2023 年重点工作任务的通知")
+    );
+    assert_eq!(p.date.as_deref(), Some("2023-06-12"));
+    assert_eq!(p.recipients.as_deref(), Some("各镇人民政府（街道办事处），县属开发区管委会，县政府各部门、直属机构"));
+    assert_eq!(p.year, Some(2023));
+    let preamble = p.preamble.as_deref().unwrap();
+    assert!(preamble.starts_with("为深入贯彻党的二十大精神，全面贯彻落实《国务院关于支持山东"));
+    assert!(preamble.ends_with("制定 2023 年重点工作任务如下。"));
+    assert_eq!(
+        p.cc,
+        strings(&["县委有关部门", "人大常委会办公室", "县政协办公室", "县监察委", "县法院", "县检察院", "县人武部"])
+    );
+    // The trailer is not part of the last task.
+    let last = task(&p, 87);
+    assert!(last.text.ends_with("依法依规追责问责。"), "{}", last.text);
+}
+
+#[test]
+fn seed_units_of_tasks_across_all_sections() {
+    let p = seed().plan;
+    // (task, lead, participating), read off the notice by hand; at least one per section.
+    let expected: &[(u32, &[&str], &[&str])] = &[
+        (1, &["县科技局"], &[]),
+        (2, &["县科技局", "县工业和信息化局", "县发展改革局"], &[]),
+        (6, &["县科技局", "县财政局"], &["县地方金融监管局"]),
+        (8, &["县委组织部", "县人力资源社会保障局", "县科技局", "县教育体育局", "县工业和信息化局"], &[]),
+        (11, &["县工业和信息化局", "县商务投资促进局"], &[]),
+        (16, &["县工业和信息化局", "县地方金融监管局", "人民银行莘县支行"], &[]),
+        (17, &["县交通运输局"], &["县发展改革局"]),
+        (18, &["县发展改革局"], &[]), // parenthesis with no final 。
+        (22, &["县水利局"], &["县自然资源和规划局", "县农业农村局"]),
+        (24, &["县住房城乡建设局"], &["县综合行政执法局"]), // half-width, on its own line
+        (25, &["县政府办公室", "县水利局", "县住房城乡建设局", "县综合行政执法局", "县交警大队"], &[]),
+        (27, &["县自然资源和规划局", "市生态环境局莘县分局"], &[]),
+        (29, &["市生态环境局莘县分局", "县商务投资促进局", "县财政局"], &[]),
+        (35, &["县工业和信息化局"], &["市生态环境局莘县分局"]),
+        (39, &["县水利局"], &[]),
+        (40, &["县发展改革局"], &[]),
+        (42, &["县农业农村局"], &[]),
+        (51, &["县政府办公室", "县行政审批局", "县司法局", "县市场监管局"], &[]),
+        (55, &["县商务投资促进局", "县税务局", "人民银行莘县支行"], &[]),
+        (56, &["县商务投资促进局"], &["县工业和信息化局", "县财政局"]),
+        (57, &["县商务投资促进局"], &["县发展改革局", "县自然资源和规划局", "市生态环境局莘县分局"]),
+        (59, &["县商务投资促进局"], &["县科技局", "县工业和信息化局", "县自然资源和规划局"]),
+        (60, &["县商务投资促进局", "县贸促会"], &[]),
+        (66, &["县委宣传部", "县文化和旅游局"], &[]), // label split by a page break, mixed brackets
+        (67, &["县委宣传部"], &[]),
+        (69, &["县文化和旅游局"], &[]),
+        (75, &["县教育和体育局", "县体育运动和全民健身指导服务中心"], &[]),
+        (76, &["县民政局", "县财政局", "县医保局"], &[]),
+        (83, &["县应急管理局", "县市场监管局", "县水利局", "县地震监测中心"], &[]),
+        (84, &["县地方金融监管局", "县财政局"], &[]),
+        (85, &[], &[]),
+    ];
+    let sections: std::collections::BTreeSet<u32> = p
+        .sections
+        .iter()
+        .filter(|s| s.tasks.iter().any(|t| expected.iter().any(|e| e.0 == t.number)))
+        .map(|s| s.number)
+        .collect();
+    assert_eq!(sections.len(), 11, "expectations cover every section");
+    for (n, lead, part) in expected {
+        let t = task(&p, *n);
+        assert_eq!(t.lead_units, strings(lead), "lead units of task {n}");
+        assert_eq!(t.participating_units, strings(part), "participating units of task {n}");
+    }
+}
+
+#[test]
+fn seed_texts_are_joined_and_titles_are_first_sentences() {
+    let p = seed().plan;
+    let t1 = task(&p, 1);
+    assert_eq!(t1.title, "加强实验室布局提升");
+    assert!(t1.text.contains("布局建设市级重点实验室"));
+    assert!(t1.text.ends_with("（牵头单位：县科技局）"));
+    assert!(task(&p, 12).text.contains("推进企业开展DCMM 评估认证"));
+    assert!(task(&p, 27).text.contains("全面做好耕地保护，"));
+    assert!(task(&p, 30).text.contains("精准提升森林质量，"));
+    assert!(task(&p, 69).text.contains("山东聊城(莘县)绿色蔬菜博览会"));
+    assert!(task(&p, 69).text.contains("let's 购"));
+    assert!(task(&p, 66).text.ends_with("（牵头单位：县委宣传部、县文化和旅游局)"));
+    assert!(task(&p, 24).text.ends_with("等道路建设。(牵头单位:县住房城乡建设局,参与单位:县综合行政执法局)"));
+    assert_eq!(task(&p, 18).title, "聚力攻坚能源项目");
+    assert_eq!(task(&p, 33).title, "大力发展绿色建筑");
+    assert_eq!(task(&p, 63).title, "深化拓展新时代文明实践中心建设");
+    assert_eq!(task(&p, 87).title, "强化督导检查");
+    // Parentheses that are not units stay in the text.
+    assert!(task(&p, 85).text.contains("各镇（街道）发挥主体作用"));
+    assert!(task(&p, 27).text.contains("《莘县国土空间总体规划(2021-2035年)》"));
+    for t in tasks(&p) {
+        assert!(!t.text.contains('\n'), "task {}", t.number);
+        assert!(!t.title.is_empty() && !t.title.contains('。'), "task {}", t.number);
+    }
+}
+
+#[test]
+fn seed_targets_of_every_kind() {
+    let p = seed().plan;
+    expect_targets(
+        &p,
+        2,
+        &[
+            ("市级创新平台 5 家以上", "count", Some(5.0), None, "家", "at_least"),
+            ("新增省级以上创新平台 1 家以上", "count", Some(1.0), None, "家", "at_least"),
+        ],
+    );
+    expect_targets(
+        &p,
+        4,
+        &[
+            ("实施科技攻关项目 1-2 项", "count", Some(1.0), Some(2.0), "项", "range"),
+            ("新增省级技术创新示范企业 1 家", "count", Some(1.0), None, "家", "exactly"),
+            ("省级技术创新示范企业 1 家", "count", Some(1.0), None, "家", "exactly"),
+            ("省级以上质量标杆 1 家", "count", Some(1.0), None, "家", "exactly"),
+            ("专利授权量增长 12% 以上", "growth", Some(12.0), None, "%", "at_least"),
+        ],
+    );
+    expect_targets(
+        &p,
+        5,
+        &[
+            ("培育高新技术企业 15 家以上", "count", Some(15.0), None, "家", "at_least"),
+            ("科技型中小企业入库 70 家以上", "count", Some(70.0), None, "家", "at_least"),
+        ],
+    );
+    // “人才新政 35 条” is a name, not a target.
+    expect_targets(
+        &p,
+        8,
+        &[
+            ("引进省级以上人才 2 人", "count", Some(2.0), None, "人", "exactly"),
+            ("海外人才 8 人", "count", Some(8.0), None, "人", "exactly"),
+            ("高校毕业生 2400 人", "count", Some(2400.0), None, "人", "exactly"),
+            ("新增企业技能人才自主评价备案单位 5 家以上", "count", Some(5.0), None, "家", "at_least"),
+            ("全年新增技能人才 560 人以上", "count", Some(560.0), None, "人", "at_least"),
+            ("其中新增高技能人才 280 人以上", "count", Some(280.0), None, "人", "at_least"),
+        ],
+    );
+    // `投资 500 万元以上` qualifies the projects; it is not a target.
+    expect_targets(
+        &p,
+        10,
+        &[("滚动实施投资 500 万元以上技术改造项目 60 个左右", "count", Some(60.0), None, "个", "about")],
+    );
+    expect_targets(&p, 12, &[("推动 2 个左右数字经济项目落地", "count", Some(2.0), None, "个", "about")]);
+    expect_targets(
+        &p,
+        13,
+        &[
+            ("新增省级智能工厂、数字化车间 1 家以上", "count", Some(1.0), None, "家", "at_least"),
+            ("数字经济核心产业增加值增长 15% 以上", "growth", Some(15.0), None, "%", "at_least"),
+            ("占 GDP 比重达到 3%", "level", Some(3.0), None, "%", "exactly"),
+        ],
+    );
+    expect_targets(&p, 18, &[("新增新能源装机容量10万千瓦", "amount", Some(10.0), None, "万千瓦", "exactly")]);
+    expect_targets(&p, 19, &[]);
+    expect_targets(&p, 22, &[("全县水土保持率达到 94.906%", "level", Some(94.906), None, "%", "exactly")]);
+    expect_targets(&p, 23, &[("力争新建成开通 5G 基站 300 个", "count", Some(300.0), None, "个", "exactly")]);
+    expect_targets(
+        &p,
+        30,
+        &[
+            ("全县完成造林 600 亩", "amount", Some(600.0), None, "亩", "exactly"),
+            ("完成森林抚育 3 万亩", "amount", Some(3.0), None, "万亩", "exactly"),
+            ("完成历史遗留矿山修复面积 100 亩", "amount", Some(100.0), None, "亩", "exactly"),
+        ],
+    );
+    expect_targets(
+        &p,
+        33,
+        &[
+            ("新增绿色建筑面积 35 万平方米", "amount", Some(35.0), None, "万平方米", "exactly"),
+            ("城镇新建民用建筑中绿色建筑占比达到 95%以上", "level", Some(95.0), None, "%", "at_least"),
+        ],
+    );
+    expect_targets(&p, 36, &[("实施雨污分流改造 10.5 公里", "amount", Some(10.5), None, "公里", "exactly")]);
+    expect_targets(&p, 39, &[]);
+    expect_targets(
+        &p,
+        42,
+        &[
+            ("全县粮食播种面积稳定在 173 万亩以上", "amount", Some(173.0), None, "万亩", "at_least"),
+            ("粮食产量稳定在 20 亿斤以上", "amount", Some(20.0), None, "亿斤", "at_least"),
+        ],
+    );
+    expect_targets(
+        &p,
+        47,
+        &[
+            ("全县生猪出栏 80 万头以上", "count", Some(80.0), None, "万头", "at_least"),
+            ("全县出栏小肉食鸡 1.2 亿只以上", "count", Some(1.2), None, "亿只", "at_least"),
+        ],
+    );
+    expect_targets(&p, 48, &[("全县省级畜禽屠宰标准化企业达到 2 家", "count", Some(2.0), None, "家", "exactly")]);
+    expect_targets(
+        &p,
+        53,
+        &[
+            ("谋划县属企业重点项目 5 个", "count", Some(5.0), None, "个", "exactly"),
+            ("力争年度投资 22.06 亿元", "amount", Some(22.06), None, "亿元", "exactly"),
+        ],
+    );
+    expect_targets(&p, 66, &[("新增3家城市书房", "count", Some(3.0), None, "家", "exactly")]);
+    expect_targets(
+        &p,
+        75,
+        &[("机关、企事业单位体育场地开放比例达到 80% 以上", "level", Some(80.0), None, "%", "at_least")],
+    );
+    expect_targets(&p, 83, &[]);
+    // No phrase in the seed needed a text fallback.
+    assert!(tasks(&p).iter().flat_map(|t| &t.targets).all(|g| g.kind != "text"));
+}
+
+#[test]
+fn seed_unit_register() {
+    let r = seed();
+    assert_eq!(r.units.len(), 34);
+    let names: Vec<&str> = r.units.iter().map(|u| u.name.as_str()).collect();
+    for name in [
+        "县科技局",
+        "县住房城乡建设局",
+        "市生态环境局莘县分局",
+        "人民银行莘县支行",
+        "县教育和体育局",
+        "县教育体育局",
+        "县地震监测中心",
+    ] {
+        assert_eq!(names.iter().filter(|n| **n == name).count(), 1, "{name}");
+    }
+    let unit = |n: &str| r.units.iter().find(|u| u.name == n).unwrap();
+    assert_eq!(unit("县科技局").leads, [1, 2, 3, 4, 5, 6, 7, 8, 52]);
+    assert_eq!(unit("县科技局").joins, [59]);
+    assert_eq!(unit("市生态环境局莘县分局").leads, [27, 28, 29]);
+    assert_eq!(unit("市生态环境局莘县分局").joins, [35, 57]);
+    assert_eq!(unit("人民银行莘县支行").leads, [16, 55]);
+    assert_eq!(unit("县地方金融监管局").joins, [6]);
+    // Every lead/participating mention is in the register, and nothing else.
+    for t in tasks(&r.plan) {
+        for u in &t.lead_units {
+            assert!(unit(u).leads.contains(&t.number));
+        }
+        for u in &t.participating_units {
+            assert!(unit(u).joins.contains(&t.number));
+        }
+    }
+    // The two spellings of the education bureau are flagged for the office to check.
+    assert!(r.warnings.iter().any(|w| w.message.contains("县教育体育局") && w.message.contains("县教育和体育局")));
+}
+
+#[test]
+fn seed_yaml_round_trips_and_is_readable() {
+    let r = seed();
+    let y = to_yaml(&r);
+    let back: RawPlan = serde_yaml::from_str(&y).expect("plan.yaml parses");
+    assert_eq!(back, r.plan);
+    assert!(!y.contains("\\u"));
+    assert!(y.contains("title: 莘县深化新旧动能转换推动绿色低碳高质量发展 2023 年重点工作任务\n"));
+    assert!(y.contains("      value: 94.906\n"));
+    assert!(y.contains("      value: 15\n"));
+    assert!(!y.contains(".0\n"), "integral values print without .0");
+    assert!(y.contains("# 单位名册（共 34 个单位"));
+    assert!(y.contains("# 市生态环境局莘县分局：牵头 27、28、29；参与 35、57\n"));
+    // Key order is RawPlan's field order.
+    let keys: Vec<&str> = y
+        .lines()
+        .filter(|l| !l.starts_with([' ', '#', '-']) && l.contains(':'))
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        ["title", "doc_number", "issuer", "notice_title", "date", "recipients", "year", "preamble", "cc", "sections"]
+    );
+    assert_eq!(to_yaml(&seed()), y, "deterministic");
+}
+
+#[test]
+fn seed_json_has_the_stable_shape() {
+    let j = to_json(&seed());
+    assert_eq!(j["title"], "莘县深化新旧动能转换推动绿色低碳高质量发展 2023 年重点工作任务");
+    assert_eq!(j["doc_number"], "莘政办发〔2023〕13号");
+    assert_eq!(j["sections"].as_array().unwrap().len(), 11);
+    let s1 = &j["sections"][0];
+    assert_eq!(s1["number"], 1);
+    assert_eq!(s1["title"], "深入实施创新驱动发展战略");
+    let t6 = &j["sections"][0]["tasks"][5];
+    assert_eq!(t6["number"], 6);
+    assert_eq!(t6["section"], 1);
+    assert_eq!(t6["title"], "优化创新创业生态");
+    assert_eq!(t6["lead_units"], serde_json::json!(["县科技局", "县财政局"]));
+    assert_eq!(t6["participating_units"], serde_json::json!(["县地方金融监管局"]));
+    let g = &j["sections"][0]["tasks"][1]["targets"][0];
+    let keys: Vec<&String> = g.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["text", "kind", "value", "value_max", "unit", "comparison"]);
+    assert!(g["value"].is_u64() || g["value"].is_i64());
+    let total: usize = j["sections"].as_array().unwrap().iter().map(|s| s["tasks"].as_array().unwrap().len()).sum();
+    assert_eq!(total, 87);
+    assert_eq!(j["units"].as_array().unwrap().len(), 34);
+    assert!(j["warnings"].as_array().unwrap().iter().all(|w| w["line"].is_u64() && w["message"].is_string()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-made variants
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn half_width_brackets_colons_commas_and_labels() {
+    let r = import_notice(&fixture("halfwidth.txt"));
+    let p = &r.plan;
+    assert_eq!(p.doc_number.as_deref(), Some("阳政办发[2024]7号"));
+    assert_eq!(p.date.as_deref(), Some("2024-03-05"));
+    assert_eq!(p.recipients.as_deref(), Some("各镇人民政府(街道办事处),县政府各部门"));
+    assert_eq!(p.title, "阳谷县 2024 年重点工作任务");
+    assert_eq!(p.cc, strings(&["县委办公室", "县人大常委会办公室"]));
+    // 1.xxx: no space after the number; 责任单位 / 配合单位.
+    let t1 = task(p, 1);
+    assert_eq!(t1.title, "加强平台建设");
+    assert_eq!(t1.lead_units, strings(&["县科技局"]));
+    assert_eq!(t1.participating_units, strings(&["县财政局", "县税务局"]));
+    // 协办单位 after a `;`.
+    assert_eq!(task(p, 2).participating_units, strings(&["县工业和信息化局"]));
+    // Unit parenthesis on its own line after a blank line.
+    let t3 = task(p, 3);
+    assert_eq!(t3.lead_units, strings(&["县住房城乡建设局"]));
+    assert_eq!(t3.participating_units, strings(&["县财政局"]));
+    assert_eq!(tasks(p).len(), 3);
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+}
+
+#[test]
+fn numbering_styles_and_decimal_lines() {
+    let r = import_notice(&fixture("numbering.txt"));
+    let p = &r.plan;
+    assert_eq!(p.title, "东阿县 2024 年重点工作任务");
+    assert_eq!(p.doc_number, None);
+    let numbers: Vec<(u32, &str)> = tasks(p).iter().map(|t| (t.number, t.title.as_str())).collect();
+    assert_eq!(
+        numbers,
+        [(1, "发展新材料产业"), (2, "发展数字经济"), (3, "做强农业"), (4, "完善养老服务"), (5, "提升教育质量")]
+    );
+    // `10.5 公里` at the start of a line continues task 2; it is not task 10.
+    let t2 = task(p, 2);
+    assert!(t2.text.contains("实施雨污分流改造10.5 公里"), "{}", t2.text);
+    assert_eq!(t2.targets[0].value, Some(10.5));
+    assert_eq!(p.sections[1].tasks.len(), 2);
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+}
+
+#[test]
+fn page_break_in_mid_word_and_in_the_unit_label() {
+    let r = import_notice(&fixture("pagebreak.txt"));
+    let p = &r.plan;
+    let t1 = task(p, 1);
+    assert!(t1.text.contains("培育高新技术企业 15 家以上"), "{}", t1.text);
+    assert!(t1.text.contains("推进企业开展DCMM 评估认证，支持 5G RedCap 应用。"), "{}", t1.text);
+    assert!(!t1.text.contains('—'), "page number dropped: {}", t1.text);
+    assert_eq!(t1.targets.len(), 1);
+    let t2 = task(p, 2);
+    assert!(t2.text.contains("布局建设市级重点实验室"));
+    assert_eq!(t2.lead_units, strings(&["县科技局", "县财政局"]));
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+}
+
+#[test]
+fn unit_parenthesis_variants_and_unrelated_parentheses() {
+    let r = import_notice(&fixture("units.txt"));
+    let p = &r.plan;
+    // Before the final 。, nested （街道）, trailing 等部门; the document number stays text.
+    let t1 = task(p, 1);
+    assert_eq!(t1.lead_units, strings(&["县民政局", "各镇（街道）"]));
+    assert_eq!(t1.participating_units, strings(&["县财政局"]));
+    assert!(t1.text.contains("完善各镇（街道）社区服务设施"));
+    assert!(t1.text.contains("（高政发〔2023〕9号）要求"));
+    assert_eq!(t1.targets.len(), 1, "{:#?}", t1.targets);
+    // Trailing 等 / 等有关部门.
+    let t2 = task(p, 2);
+    assert_eq!(t2.lead_units, strings(&["县公安局"]));
+    assert_eq!(t2.participating_units, strings(&["县司法局", "县信访局"]));
+    // `X牵头，Y配合`.
+    let t3 = task(p, 3);
+    assert_eq!(t3.lead_units, strings(&["县应急管理局"]));
+    assert_eq!(t3.participating_units, strings(&["县财政局", "县发展改革局"]));
+    // No parenthesis: a bare label line.
+    assert_eq!(task(p, 4).lead_units, strings(&["县民政局"]));
+    // 责任部门 and an unrelated parenthesis in the text.
+    let t5 = task(p, 5);
+    assert_eq!(t5.lead_units, strings(&["县行政审批局"]));
+    assert!(t5.text.contains("改革（含“一网通办”），"));
+    assert_eq!(r.units.iter().find(|u| u.name == "县财政局").unwrap().joins, [1, 3]);
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+}
+
+#[test]
+fn targets_reduction_ceiling_range_about_and_unparseable() {
+    let r = import_notice(&fixture("targets.txt"));
+    let p = &r.plan;
+    expect_targets(
+        p,
+        1,
+        &[
+            ("力争年度投资完成 50 亿元", "amount", Some(50.0), None, "亿元", "exactly"),
+            ("新增就业 3000 人左右", "count", Some(3000.0), None, "人", "about"),
+            ("建设 1～2 个产业园区", "count", Some(1.0), Some(2.0), "个", "range"),
+        ],
+    );
+    expect_targets(
+        p,
+        2,
+        &[
+            ("单位 GDP 能耗下降 3%", "reduction", Some(3.0), None, "%", "exactly"),
+            ("综合能耗降低 5 万吨标准煤", "reduction", Some(5.0), None, "万吨标准煤", "exactly"),
+            ("城镇调查失业率控制在 5.5% 以内", "ceiling", Some(5.5), None, "%", "at_most"),
+        ],
+    );
+    // Quoted names, years, dates and ordinals are not targets; the unknown unit is kept as text.
+    expect_targets(p, 3, &[("引进项目资金 3 亿美金以上", "text", None, None, "亿美金", "at_least")]);
+    let t4 = task(p, 4);
+    assert_eq!(t4.targets.len(), 2);
+    assert_eq!(
+        (t4.targets[0].text.as_str(), t4.targets[0].kind.as_str(), t4.targets[0].value),
+        ("PM2.5 平均浓度控制在 45 微克/立方米", "text", None)
+    );
+    assert_eq!(t4.targets[1].kind, "growth");
+    // Each text target has its warning, with the line it is on.
+    let text_warnings: Vec<&ImportWarning> = r.warnings.iter().filter(|w| w.message.contains("kind: text")).collect();
+    assert_eq!(text_warnings.len(), 2, "{:#?}", r.warnings);
+    assert_eq!((text_warnings[0].line, text_warnings[0].task), (9, Some(3)));
+    assert!(text_warnings[0].message.contains("引进项目资金 3 亿美金以上"));
+    assert_eq!((text_warnings[1].line, text_warnings[1].task), (11, Some(4)));
+}
+
+#[test]
+fn subheadings_wrapped_headings_and_per_section_numbering() {
+    let r = import_notice(&fixture("subheadings.txt"));
+    let p = &r.plan;
+    assert_eq!(p.sections.len(), 2);
+    assert_eq!(p.sections[0].title, "扩大有效需求，推动经济稳中向好");
+    assert_eq!(p.sections[1].title, "保障改善民生");
+    let numbers: Vec<u32> = tasks(p).iter().map(|t| t.number).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5]);
+    assert_eq!(task(p, 3).text, "开展促销活动。举办促销活动 30 场次。（牵头单位：区商务局）");
+    assert_eq!(task(p, 3).targets[0].unit, "场次");
+    assert_eq!(task(p, 4).title, "稳定就业");
+    let messages: Vec<&str> = r.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("（一）扩大投资")), "{messages:#?}");
+    assert!(messages.iter().any(|m| m.contains("（二）促进消费")), "{messages:#?}");
+    assert!(messages.iter().any(|m| m.contains("重新编号")), "{messages:#?}");
+    assert!(messages.iter().any(|m| m.contains("本部分任务由各牵头单位按季度报送进展")), "{messages:#?}");
+}
+
+#[test]
+fn fixtures_round_trip_through_yaml() {
+    for name in ["halfwidth.txt", "numbering.txt", "pagebreak.txt", "units.txt", "targets.txt", "subheadings.txt"] {
+        let r = import_notice(&fixture(name));
+        let back: RawPlan = serde_yaml::from_str(&to_yaml(&r)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back, r.plan, "{name}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// No panic on any input
+// ---------------------------------------------------------------------------------------------
+
+fn check_any(text: &str) {
+    let r = import_notice(text);
+    let y = to_yaml(&r);
+    let back: RawPlan = serde_yaml::from_str(&y).expect("to_yaml output parses");
+    assert_eq!(back, r.plan);
+    let _ = to_json(&r);
+    // Old Mac files end lines with `\r` only; the importer counts those as lines too.
+    let lines = if text.contains('\n') { text.split('\n').count() } else { text.split('\r').count() };
+    for w in &r.warnings {
+        assert!(w.line >= 1 && w.line <= lines, "{w:?}");
+    }
+}
+
+/// Pieces that reach the parser's corners: numbering, headings, parentheses, labels, numbers.
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("\n".to_string()),
+        Just("\n\n".to_string()),
+        Just("1. ".to_string()),
+        Just("2．".to_string()),
+        Just("3、".to_string()),
+        Just("一、".to_string()),
+        Just("十一、".to_string()),
+        Just("（".to_string()),
+        Just("）".to_string()),
+        Just("(".to_string()),
+        Just(")".to_string()),
+        Just("牵头单位：".to_string()),
+        Just("参与单位:".to_string()),
+        Just("责任单位".to_string()),
+        Just("县科技局".to_string()),
+        Just("、".to_string()),
+        Just("，".to_string()),
+        Just("。".to_string()),
+        Just("等部门".to_string()),
+        Just("抄送：".to_string()),
+        Just("2023 年 6 月 12 日".to_string()),
+        Just("莘政办发〔2023〕13号".to_string()),
+        Just("“".to_string()),
+        Just("《".to_string()),
+        Just("增长 12% 以上".to_string()),
+        Just("1-2 项".to_string()),
+        Just("达到 94.906%".to_string()),
+        Just("控制在".to_string()),
+        Just("万千瓦".to_string()),
+        Just("以上".to_string()),
+        Just("5G".to_string()),
+        Just("10.5".to_string()),
+        Just("１２".to_string()),
+        Just("\r\n".to_string()),
+        Just("\u{feff}".to_string()),
+        "[0-9]{1,20}",
+        "\\PC{0,8}",
+    ]
+}
+
+fn seed_lines() -> Vec<String> {
+    fixture("seed.txt").split('\n').map(String::from).collect()
+}
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Delete(usize),
+    Duplicate(usize),
+    Cut(usize, usize),
+    Swap(usize, usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        any::<usize>().prop_map(Edit::Delete),
+        any::<usize>().prop_map(Edit::Duplicate),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::Cut(a, b)),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::Swap(a, b)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in any::<String>()) {
+        check_any(&text);
+    }
+
+    #[test]
+    fn notice_like_text_never_panics(pieces in proptest::collection::vec(piece(), 0..80)) {
+        check_any(&pieces.concat());
+    }
+
+    #[test]
+    fn mutated_seed_never_panics(edits in proptest::collection::vec(edit(), 1..12)) {
+        let mut lines = seed_lines();
+        for e in edits {
+            if lines.is_empty() {
+                break;
+            }
+            let n = lines.len();
+            match e {
+                Edit::Delete(i) => { lines.remove(i % n); }
+                Edit::Duplicate(i) => { let l = lines[i % n].clone(); lines.insert(i % n, l); }
+                Edit::Cut(i, k) => {
+                    let l = &lines[i % n];
+                    let chars: Vec<char> = l.chars().collect();
+                    let k = if chars.is_empty() { 0 } else { k % chars.len() };
+                    let (a, b): (String, String) = (chars[..k].iter().collect(), chars[k..].iter().collect());
+                    lines[i % n] = a;
+                    lines.insert(i % n + 1, b);
+                }
+                Edit::Swap(i, j) => lines.swap(i % n, j % n),
+            }
+        }
+        let text = lines.join("\n");
+        check_any(&text);
+        // Deleting or duplicating a few lines never loses more than those lines' tasks.
+        let r = import_notice(&text);
+        let count = r.plan.sections.iter().map(|s| s.tasks.len()).sum::<usize>();
+        prop_assert!(count <= 87 + 12);
+    }
+}
