@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate ducha's bundled sample reports: data/reports/2023Q1 … 2023Q4/<unit>.yaml.
 
-Deterministic (no randomness at all beyond a fixed-seed RNG used only for dates/phrasing picks):
+Deterministic (the only randomness is a fixed-seed RNG choosing on-time submission dates):
 running it twice gives byte-identical files.
 
 What it does, in order:
@@ -10,13 +10,15 @@ What it does, in order:
      data/plan.yaml, *textually* (everything else in the file stays byte-for-byte as the importer
      wrote it; an existing `milestones:` block of such a task is replaced, so re-running is safe);
   3. writes one report per lead unit per quarter, an entry for every task the unit leads, with the
-     deliberate status scenario described in SCENARIO below (lagging, seriously lagging, not started,
+     deliberate status scenario described under SCENARIO below (lagging, seriously lagging, not started,
      completed early, an adjusted target, claim mismatches, late and missing reports);
   4. re-reads every file it wrote and validates it against the schema (docs/data-format.md,
      src/data/raw.rs) and the plan, then prints the scenario as computed from the figures.
 
 Usage:
-  python3 tools/gen_sample_data.py [--data DIR] [--plan FILE] [--no-plan-edit] [--check-only]
+  python3 tools/gen_sample_data.py [--data DIR] [--plan FILE] [--no-plan-edit] [--quiet]
+
+It exits 1 when a written file fails validation. Requires Python 3.8+ and PyYAML (reading only).
 
 The YAML is written as text (not with a YAML library) so that key order, comments, Chinese text and
 `|` block scalars for the Markdown narratives are exactly as a person would write them.
@@ -90,7 +92,23 @@ def self_name(unit):
     return "我单位"
 
 # ---------------------------------------------------------------------------------------------
-# Deliberate scenario: submission dates, late and missing reports.
+# SCENARIO — the deliberate course of the year (statuses as src/status.rs computes them from the
+# figures; the first lead unit's figures decide; co-leads report the same county-wide figures):
+#   Q1  behind 4 (示范企业/质量标杆 still 0; the unit claims 序时推进), 18 (新能源装机 12 %),
+#       42 (粮食产量 0 before the harvest; honest claim 滞后); not started 45, 71
+#   Q2  behind 10 (claims 序时推进), 21 (milestone Q1 only), 23 (claims 序时推进), 36, 47, 53;
+#       seriously behind 18; not started 45, 71; completed early 34, 48; ahead 79 (milestone Q3)
+#   Q3  behind 15, 33, 47 (claims 序时推进); seriously behind 18, 36, 45; 其他 53 (adjustment);
+#       completed early 12, 66, 71, 74, 79
+#   Q4  completed 79 of 84; unfinished 18 (严重滞后), 27 (规划未获批), 33, 53, 55
+#   two or more lagging quarters in a row: 18 (Q1–Q3), 36 and 47 (Q2–Q3), 45 (未启动 Q1–Q2 → Q3)
+#   reports: missing 县地震监测中心 Q1, 县贸促会 Q2 and Q3; late 县交警大队 Q1 and Q3,
+#            县国资服务中心 Q2, 县体育运动和全民健身指导服务中心 Q4
+#   Typst-special text: 5 Q1 (_), 29 Q2 (< > _), 36 Q2 (#), 68 Q2 (#read("/etc/passwd"),
+#            #panic("x") — the only injection strings), 51 Q3 (@), 60 Q3 ($), 81 Q3 ([ ] \),
+#            83 Q4 (* [ ]); 堃 (not in GB2312) only in 县医保局 2023Q3 (contact 王堃)
+# ---------------------------------------------------------------------------------------------
+# Submission dates, late and missing reports.
 # Deadline = quarter end + 5 days (office.yaml report_deadline_days): 04-05, 07-05, 10-05, 01-05.
 # ---------------------------------------------------------------------------------------------
 
@@ -258,12 +276,12 @@ T(4,
 T(5,
   specs=[(15, "家", [6, 9, 13, 17]), (70, "家", [28, 52, 66, 78])],
   q=[d("""
-     一季度以来，我局建立高新技术企业培育库，按“入库一批、培育一批、认定一批”的思路推进：
+     一季度以来，我局建立高新技术企业培育库（名单见 高企培育库_2023Q1.xlsx），按“入库一批、培育一批、认定一批”的思路推进：
 
      - 高新技术企业：入库培育并完成辅导 **{v1} 家**；
      - 科技型中小企业：评价入库 **{v2} 家**，完成年度目标的 40.0%。
 
-     入库名单及辅导记录见附件 高企培育库_2023Q1.xlsx，已同步报市科技局备案。
+     入库名单及辅导记录已同步报市科技局备案。
      """),
      d("""
      上半年，高新技术企业培育 {v1} 家，科技型中小企业评价入库 {v2} 家，入库数量居全市第 3 位。6 月举办高企申报政策解读会，参会企业 64 家。
@@ -456,7 +474,7 @@ T(12,
       4: ["数字经济项目签约协议.pdf", "DCMM认证证书.pdf"]})
 
 T(13,
-  specs=[(1, "家", [1, 1, 1, 2]), (15, "%", [15.6, 16.2, 15.9, 16.4]), (3, "%", [3.02, 3.05, 3.08, 3.12])],
+  specs=[(1, "家", [1, 1, 1, 2]), (15, "%", [15.6, 16.2, 15.9, 16.4]), (3, "%", [2.71, 2.78, 2.86, 3.02])],
   q=[d("""
      一季度，鲁莘新材料智能化车间列入省级数字化车间名单（2 月公示），新增省级智能工厂、数字化车间 **{v1} 家**。数字经济核心产业增加值同比增长 {v2}%，占 GDP 比重 {v3}%。
      """),
@@ -669,12 +687,12 @@ T(21,
   ev={4: ["仲子庙灌区主体工程完工验收鉴定书.pdf"]})
 
 T(22,
-  specs=[(94.906, "%", [94.91, 94.92, 94.93, 94.95])],
+  specs=[(94.906, "%", [94.88, 94.89, 94.90, 94.95])],
   q=[d("""
      一季度，我局制定 2023 年水土流失综合治理工作方案，确定在古城镇、观城镇实施县级水土流失综合治理工程，治理面积 3.2 平方公里。根据 2022 年度水土流失动态监测成果，全县水土保持率 **{v1}%**。
      """),
      d("""
-     上半年，县级水土流失综合治理工程完成招标并开工，营造水土保持林 420 亩。全县水土保持率保持在 {v1}%。
+     上半年，县级水土流失综合治理工程完成招标并开工，营造水土保持林 420 亩。全县水土保持率 {v1}%。
      """),
      d("""
      前三季度，治理工程完成工程量的 80%，开展生产建设项目水土保持监督检查 26 次。水土保持率 {v1}%。
@@ -840,7 +858,7 @@ T(29,
      一季度，我局完善重污染天气预警应急启动、响应、解除机制，修订应急减排清单，纳入企业 286 家。对全县 4 条已治理完成的农村黑臭水体开展动态巡查，水质稳定达标。
      """),
      d("""
-     上半年，全县 PM2.5 平均浓度 46 微克/立方米，同比下降 4.2%（降幅 <5%，低于市定目标）；日均浓度 >75 微克/立方米的重污染天数 3 天，同比减少 4 天。实施 VOCs 和氮氧化物协同减排项目 14 个，化工、包装印刷、工业涂装行业全过程控制体系建设完成 60%。柴油货车路检路查 1260 辆次，非道路移动机械编码登记 860 台。台账文件统一命名为 VOCs_减排台账_2023Q2.xlsx 上报市局。
+     上半年，PM2.5 浓度同比降幅 <5%，日均浓度 >75 微克/立方米的重污染天数 3 天；全县 PM2.5 平均浓度 46 微克/立方米，同比下降 4.2%，低于市定目标，重污染天数同比减少 4 天。实施 VOCs 和氮氧化物协同减排项目 14 个，化工、包装印刷、工业涂装行业全过程控制体系建设完成 60%。柴油货车路检路查 1260 辆次，非道路移动机械编码登记 860 台。台账文件统一命名为 VOCs_减排台账_2023Q2.xlsx 上报市局。
      """),
      d("""
      前三季度，完成无组织排放精细化管控项目 9 个；建立油品常态化监督检查机制，抽检油品 126 批次。与河南省范县签订金堤河流域横向生态补偿协议。
@@ -905,7 +923,7 @@ T(31,
   ev={4: ["生态地质调查评价报告评审意见.pdf"]})
 
 T(32,
-  specs=[(50, "%", [50.3, 50.8, 51.2, 51.6])],
+  specs=[(50, "%", [47.6, 48.5, 49.3, 51.6])],
   q=[d("""
      一季度，我局组织工业企业、公共机构开展市级节水标杆单位申报，推荐 6 家单位。城市再生水利用率 **{v1}%**，再生水主要用于工业冷却、园林绿化和道路清扫。
      """),
@@ -923,7 +941,7 @@ T(32,
   ev={4: ["城市再生水利用率测算报告.pdf"]})
 
 T(33,
-  specs=[(35, "万平方米", [9.1, 17.6, 22.8, 31.2]), (95, "%", [96.2, 96.5, 96.8, 97.1])],
+  specs=[(35, "万平方米", [9.1, 17.6, 22.8, 31.2]), (95, "%", [93.8, 94.6, 94.9, 97.1])],
   q=[d("""
      一季度，我局将绿色建筑要求纳入施工图审查和土地出让条件，推广二星级绿色建筑。新增绿色建筑面积 **{v1} 万平方米**，城镇新建民用建筑中绿色建筑占比 {v2}%。
      """),
@@ -996,7 +1014,7 @@ T(36,
      一季度，我局推进整县制雨污合流管网清零，排查城区合流管网 38.6 公里。实施雨污分流改造 **{v1} 公里**。城市建成区 3 处黑臭水体巩固整治成效，未出现反弹。
      """),
      d("""
-     上半年，雨污分流改造累计完成 {v1} 公里。燕塔街雨污分流改造 #3 标段因地下燃气管线迁改滞后停工 23 天，影响总体进度。城市污水处理厂提标改造完成设备采购。
+     上半年，雨污分流改造累计完成 {v1} 公里，燕塔街雨污分流改造 #3 标段因地下燃气管线迁改滞后停工 23 天，影响总体进度。城市污水处理厂提标改造完成设备采购。
      """),
      d("""
      前三季度，雨污分流改造累计完成 {v1} 公里，仅完成年度目标的 43.8%。7 月至 9 月汛期停止开挖作业，三季度仅完成 0.3 公里。
@@ -1015,7 +1033,7 @@ T(36,
   ev={4: ["雨污分流改造工程量确认单.pdf", "污水处理厂提标改造验收报告.pdf"]})
 
 T(37,
-  specs=[(95, "%", [95.3, 95.8, 96.4, 97.2]), (95, "%", [100, 100, 100, 100])],
+  specs=[(95, "%", [91.2, 92.8, 94.1, 97.2]), (95, "%", [100, 100, 100, 100])],
   q=[d("""
      一季度，我局启动省级生活垃圾分类示范片区创建，确定莘州街道为示范片区。居民小区生活垃圾分类设施覆盖率 **{v1}%**，全县生活垃圾焚烧处理率 {v2}%。
      """),
@@ -1109,7 +1127,7 @@ T(42,
   specs=[(173, "万亩", [100.5, 173.4, 173.4, 173.6]), (20, "亿斤", [0, 10.35, 15.2, 20.6])],
   claim={1: "滞后"},  # honest: no harvest yet in Q1, so the output figure is still 0
   q=[d("""
-     一季度，全县小麦播种面积 **{v1} 万亩**，苗情总体好于上年。实施粮食绿色高质高效创建，建设小麦示范片 10 万亩；推广“一喷三防”、秸秆还田等绿色技术。粮食产量须待夏粮收获后统计，本季度为 {v2}。
+     一季度，全县小麦播种面积 **{v1} 万亩**，苗情总体好于上年。实施粮食绿色高质高效创建，建设小麦示范片 10 万亩；推广“一喷三防”、秸秆还田等绿色技术。粮食产量须待夏粮收获后统计，本季度填报 {v2} 亿斤。
      """),
      d("""
      上半年，夏粮丰收，小麦总产 **{v2} 亿斤**，单产 515 公斤/亩；夏播玉米、大豆完成播种，全年粮食播种面积达到 **{v1} 万亩**。
@@ -1306,7 +1324,7 @@ T(50,
 # 七、深化改革扩大开放 -----------------------------------------------------------------------------
 
 T(51,
-  specs=[(60, "%", [61.2, 62.5, 63.8, 65.1])],
+  specs=[(60, "%", [54.3, 57.1, 59.2, 65.1])],
   q=[d("""
      一季度，我办牵头推进服务型数字政府建设，印发 2023 年数字政府建设工作要点。“居民码”“企业码”在政务服务、医疗、文旅等 12 个场景拓展应用，证明材料共享率 **{v1}%**。
      """),
@@ -1314,7 +1332,7 @@ T(51,
      上半年，“爱山东”莘县分厅上线高频服务事项 286 项；“山东通”注册用户 1.2 万人，推进数字机关建设。证明材料共享率 {v1}%。
      """),
      d("""
-     前三季度，历史证照证明数据电子化完成 46 类、126 万条；证明材料共享率 {v1}%。
+     前三季度，证明材料共享率 {v1}%，群众意见建议可发至 sxzwfw@sx.gov.cn；历史证照证明数据电子化完成 46 类、126 万条。
      """),
      d("""
      全年“无证明城市”建设取得实效，电子证照应用场景拓展到 58 个，证明材料共享率达到 **{v1}%**，完成年度目标。
@@ -1634,7 +1652,7 @@ T(68,
      一季度，我部制定全媒体传播体系建设实施方案，建立以新媒体生产传播为中心的全媒体指挥调度机制。
      """),
      d("""
-     上半年，县融媒体中心建设正能量优质内容共享库，入库作品 1260 件。6 月，中心在排查客户端网页模板时发现，一段从外部网站复制的代码中夹带 #read("/etc/passwd") 和 #panic("x") 等异常字符串，已全部清除并加强内容审核，未造成影响。融媒体中心总服务台与民生热线平台实现互联互通。
+     上半年，融媒体中心清除网页模板中夹带的 #read("/etc/passwd")、#panic("x") 等异常代码。这些字符串是从外部网站复制代码时带入的，已全部清除并加强内容审核，未造成影响。建设正能量优质内容共享库，入库作品 1260 件；融媒体中心总服务台与民生热线平台实现互联互通。
      """),
      d("""
      前三季度，引进内容制作团队 2 个；5G 直播、无人机航拍等新技术融合应用 36 次。
@@ -1730,15 +1748,15 @@ T(72,
   ev={4: ["居民收入统计数据.pdf"]})
 
 T(73,
-  specs=[(20, "%", [20.3, 20.3, 21.3, 21.3])],
+  specs=[(20, "%", [5.6, 11.2, 16.8, 21.3])],
   q=[d("""
-     一季度，我局建设全县学前教育资源中心，负责学前教育业务管理和师资培训。确定 2023 年改造提升农村公办幼儿园 40 所，占农村公办幼儿园总数的 **{v1}%**，已开工 12 所。
+     一季度，我局建设全县学前教育资源中心，负责学前教育业务管理和师资培训。确定 2023 年改造提升农村公办幼儿园 42 所（全县农村公办幼儿园 197 所），已完成改造 11 所，占 **{v1}%**。
      """),
      d("""
-     上半年，纳入改造的农村公办幼儿园 40 所（占 {v1}%），已完工 26 所；落实镇村一体化管理模式，覆盖 20 个镇（街道）。
+     上半年，已完成改造 22 所，占农村公办幼儿园的 {v1}%；落实镇村一体化管理模式，覆盖 20 个镇（街道）。
      """),
      d("""
-     三季度，新增改造 2 所，改造农村公办幼儿园累计 42 所，占比 {v1}%；秋季学期前完工 38 所。
+     三季度，利用暑期集中施工，已完成改造 33 所，占比 {v1}%；其余 9 所正在进行室外场地改造。
      """),
      d("""
      全年改造提升农村公办幼儿园 42 所，占全县农村公办幼儿园的 **{v1}%**，完成年度目标；农村学前教育保教质量明显提升。
@@ -1778,7 +1796,7 @@ T(74,
       4: ["学校竣工验收备案表.pdf"]})
 
 T(75,
-  specs=[(80, "%", [80.5, 82.3, 84.1, 86.0])],
+  specs=[(80, "%", [68.5, 73.2, 77.9, 86.0])],
   q=[d("""
      一季度，我局推动县体育馆免费或低收费开放，接待健身群众 4.2 万人次。机关、企事业单位体育场地开放比例 **{v1}%**。
      """),
@@ -1818,15 +1836,15 @@ T(76,
   ev={4: ["低保资金发放汇总表.xlsx", "救助资金绩效评价报告.pdf"]})
 
 T(77,
-  specs=[(100, "%", [100, 100, 100, 100]), (65, "%", [65.8, 66.4, 67.1, 68.0])],
+  specs=[(100, "%", [92.0, 95.0, 97.5, 100]), (65, "%", [61.2, 62.8, 64.1, 68.0])],
   q=[d("""
      一季度，我局推进县、镇、社区、家庭四级养老服务网络建设，落实“四同步”机制，社区养老服务设施配建达标率 **{v1}%**；养老机构护理型床位占比 {v2}%。
      """),
      d("""
-     上半年，新建幸福食堂 12 处；护理型床位占比 {v2}%。
+     上半年，新建幸福食堂 12 处；社区养老服务设施配建达标率 {v1}%，护理型床位占比 {v2}%。
      """),
      d("""
-     前三季度，城乡社区日间照料服务覆盖率 96%；护理型床位占比 {v2}%。
+     前三季度，城乡社区日间照料服务覆盖率 96%；配建达标率 {v1}%，护理型床位占比 {v2}%。
      """),
      d("""
      全年社区养老服务设施配建达标率 {v1}%，护理型床位占比 **{v2}%**，城乡社区日间照料服务实现全覆盖，新建幸福食堂 26 处。
@@ -1836,15 +1854,15 @@ T(77,
   ev={4: ["养老服务设施统计表.xlsx"]})
 
 T(78,
-  specs=[(100, "%", [100, 100, 100, 100])],
+  specs=[(100, "%", [96.2, 98.1, 99.3, 100])],
   q=[d("""
-     一季度，全县特困人员 4268 人，其中集中供养 1156 人，做到“愿进全进”；特殊困难老年人月探访率 **{v1}%**。
+     一季度，全县特困人员 4268 人，其中集中供养 1156 人，做到“愿进全进”。启动特殊困难老年人探访关爱制度建设，月探访率 **{v1}%**。
      """),
      d("""
      上半年，建立特殊困难老年人探访关爱台账，纳入 6120 人；月探访率 {v1}%。
      """),
      d("""
-     前三季度，月探访率保持 {v1}%，发现并解决问题 136 个。
+     前三季度，月探访率 {v1}%，发现并解决问题 136 个。
      """),
      d("""
      全年特殊困难老年人月探访率 {v1}%，特困人员集中供养“愿进全进”，兜底保障有力。
@@ -1907,7 +1925,7 @@ T(81,
      上半年，平台完成升级，接入县级医院 3 家、镇卫生院 22 家。
      """),
      d("""
-     三季度，实现电子健康档案、电子病历共享调阅，累计调阅 12.6 万次，数据质量评分见 [附表1]。佐证材料已存放于共享盘，路径 C:\\资料\\佐证\\2023Q3\\信息化。
+     三季度，健康档案、电子病历共享调阅 12.6 万次，评分见 [附表1]，佐证存于 C:\\资料\\佐证\\2023Q3。电子健康档案、电子病历共享范围覆盖县级医院 3 家、镇卫生院 22 家。
      """),
      d("""
      全年实现检验检查结果互认共享 38 项，“互联网+医疗健康”新增预约挂号、在线复诊等场景 6 个。
@@ -1947,7 +1965,7 @@ T(83,
      前三季度，全县未发生较大及以上生产安全事故；构建“全灾种、大应急”救援体系，组建镇级应急救援队 24 支。
      """),
      d("""
-     全年未发生较大及以上生产安全事故。冬季重点时段实行 7*24 小时值守，转发《关于做好冬季安全生产工作的通知》（莘安发[2023]12号），部署岁末年初安全防范工作。
+     全年转发《冬季安全生产通知》（莘安发[2023]12号），重点时段 7*24 小时值守，未发生较大及以上生产安全事故。岁末年初安全防范工作部署到位，隐患排查整改闭环管理。
      """)],
   prob="部分企业主体责任落实不到位，隐患反复出现。",
   nxt="持续开展安全生产专项整治。",
@@ -2437,64 +2455,107 @@ def fmt(v):
 
 
 # ---------------------------------------------------------------------------------------------
-# Status as the figures show it (docs/data-format.md target kinds; supervision.md §3–§5 with the
-# thresholds of office.yaml). Used to set the units' claims and to print the scenario.
+# Status as the figures show it: a transcription of the rules in src/status.rs (supervision.md
+# §3–§5, thresholds of office.yaml), used to set the units' claims and to print the scenario.
+#   count/amount: cumulative ÷ target vs 序时; `about` met at 95 %
+#   growth/reduction: rate ÷ target rate vs 100 in every quarter, met only at Q4
+#   level without baseline: value ÷ target vs 序时 (lenient), met when value ≥ target
+#   task: all met + evidence → 已完成; all cumulative figures 0 → 未启动; else the worst target;
+#   Q4 and not 已完成 → at best 滞后 (未完成)
 # ---------------------------------------------------------------------------------------------
 
 TOL, YELLOW, AHEAD = 0.0, 30.0, 10.0
+RANK = {"completed": 0, "ahead": 1, "on_track": 2, "other": 3, "behind": 4, "seriously_behind": 5,
+        "not_started": 6}
 
 
-def assess(task, q, values, reach, pct, adjustment, evidence, has_ms):
+def classify(gap):
+    gap = round(gap, 1)
+    if gap <= -AHEAD:
+        return "ahead"
+    if gap <= TOL:
+        return "on_track"
+    if gap <= YELLOW:
+        return "behind"
+    return "seriously_behind"
+
+
+def worse(a, b):
+    return a if RANK[a] >= RANK[b] else b
+
+
+def target_calc(t, v, q):
+    """(progress, checkpoint, met, nothing) of one figure."""
+    cp, goal, kind = 25.0 * q, float(t["value"]), t["kind"]
+    about = t.get("comparison") == "about"
+    if kind == "ceiling" or t.get("comparison") == "at_most":
+        excess = 0.0 if v <= goal else (v - goal) / (abs(goal) or 1.0) * 100
+        return 100 - excess, 100.0, q == 4 and v <= goal, False
+    p = round(100.0 * v / goal, 1) if goal else 100.0
+    if kind in CUMULATIVE:
+        return p, cp, (p >= 95 if about else v >= goal), v <= 0
+    if kind in ("growth", "reduction"):
+        return p, 100.0, q == 4 and (p >= 95 if about else v >= goal), False
+    b = t.get("baseline")
+    if kind == "level" and b:
+        p = round((v - b) / (goal - b) * 100, 1)
+        return p, cp, p >= 100, False
+    return p, cp, (p >= 95 if about else v >= goal), False
+
+
+def assess(task, q, values, reach, pct, adjustment, evidence, has_ms, met_before=()):
+    """Status of a task in quarter q from the first lead unit's figures (see src/status.rs)."""
     cp = 25.0 * q
     if adjustment:
         return "other"
     targets = [(i, t) for i, t in enumerate(task.get("targets") or [])
-               if t.get("kind") != "text" and t.get("value") is not None and i in values]
+               if t.get("kind") != "text" and t.get("value") is not None]
     if targets:
-        gaps, allmet, cum_zero = [], True, True
+        contrib, allmet, nothing = [], True, True
         for i, t in targets:
-            v, goal, kind = values[i], float(t["value"]), t["kind"]
-            if kind in CUMULATIVE:
-                p = 100.0 * v / goal if goal else 100.0
-                met = v >= goal
-                gaps.append(cp - min(p, 100.0))
-                if v > 0:
-                    cum_zero = False
-            elif kind == "ceiling":
-                met = v <= goal
-                gaps.append(0.0 if met else 100.0 * (v - goal) / goal)
-                cum_zero = False
-            else:  # growth, level, reduction: the rate/level itself against the target
-                met = v >= goal
-                gaps.append(0.0 if met else 100.0 - 100.0 * v / goal)
-                cum_zero = False
+            if i not in values:
+                allmet = allmet and i in met_before
+                continue
+            p, c, met, zero = target_calc(t, values[i], q)
+            met = met or i in met_before
             allmet = allmet and met
+            by_gap = classify(c - p)
+            if met:
+                contrib.append(by_gap if RANK[by_gap] < RANK["on_track"] else "on_track")
+                nothing = False
+            else:
+                contrib.append(by_gap)
+                nothing = nothing and zero
+        if not contrib:
+            return "other"
         if allmet and evidence:
             return "completed"
-        if cum_zero:
-            return "not_started"
-        gap = max(gaps)
+        status = "not_started" if nothing else max(contrib, key=lambda s: RANK[s])
     elif has_ms:
         if reach >= 4 and evidence:
             return "completed"
-        if reach == 0:
-            return "not_started"
-        gap = (q - reach) * 25.0 if reach < q else -25.0 * (reach - q)
-        if reach < q:
-            return "behind" if q - reach == 1 else "seriously_behind"
+        status = "not_started" if reach == 0 else classify(cp - 25.0 * reach)
+        if reach >= 4 and RANK[status] > RANK["on_track"]:
+            status = "on_track"
     elif pct is not None:
         if pct >= 100 and evidence:
             return "completed"
-        gap = cp - pct
+        status = "not_started" if pct <= 0 else classify(cp - pct)
     else:
         return "completed" if (q == 4 and evidence) else "on_track"
-    if gap > YELLOW:
-        return "seriously_behind"
-    if gap > TOL:
-        return "behind"
-    if gap <= -AHEAD:
-        return "ahead"
-    return "on_track"
+    if q == 4:
+        status = worse(status, "behind")
+    return status
+
+
+def met_targets(task, q, values):
+    """Indexes of targets met with this quarter's figures (they stay met: src/status.rs)."""
+    out = set()
+    for i, t in enumerate(task.get("targets") or []):
+        if i in values and t.get("kind") != "text" and t.get("value") is not None and target_calc(t, values[i], q)[2]:
+            out.add(i)
+    return out
+
 
 # ---------------------------------------------------------------------------------------------
 # Reports
@@ -2512,6 +2573,9 @@ def quarter_dates(unit, q):
         return LATE[(unit, q)]
     rng = random.Random(f"{SEED}/{unit}/{q}")
     return rng.choice(ON_TIME_DAYS[q])
+
+
+CARRY = {}  # task → targets met so far and whether it is completed (first lead unit's figures)
 
 
 def build_entry(unit, n, task, q, smap, notes):
@@ -2544,8 +2608,17 @@ def build_entry(unit, n, task, q, smap, notes):
     pct = spec.get("pct", [None] * 4)[q - 1] if (not numeric and not has_ms) else None
     adj = spec.get("adj", {}).get(q)
     ev = (co or {}).get("ev", {}).get(q) or spec.get("ev", {}).get(q) or []
-    status = assess(task, q, values, reach, pct, adj, ev, has_ms)
+    carry = CARRY.setdefault(n, {"met": set(), "done": False, "prev_met": set(), "prev_done": False})
+    if carry["prev_done"]:
+        status = "completed"
+    else:
+        status = assess(task, q, values, reach, pct, adj, ev, has_ms, carry["prev_met"])
+    if primary:
+        carry["met"] |= met_targets(task, q, values)
+        carry["done"] = status == "completed"
     claim = LABEL[status]
+    if status == "ahead" and any(t.get("kind") not in CUMULATIVE for t in task.get("targets") or []):
+        claim = LABEL["on_track"]  # a rate or level read pro rata looks ahead; units say 序时推进
     override = spec.get("claim", {}).get(q)
     if override and (primary or override in ("未启动", "其他")):
         claim = override
@@ -2640,6 +2713,8 @@ def generate(plan_path, data_dir, edit_plan):
         for old in os.listdir(qdir):  # stale files from an earlier run (a unit now missing, …)
             if old.endswith(".yaml"):
                 os.remove(os.path.join(qdir, old))
+        for c in CARRY.values():  # what the previous quarter established carries forward
+            c["prev_met"], c["prev_done"] = set(c["met"]), c["done"]
         for unit in lead_units:
             led = [n for n in sorted(tasks) if unit in (tasks[n].get("lead_units") or [])]
             entries = [build_entry(unit, n, tasks[n], q, smaps[n], notes) for n in led]
@@ -2797,10 +2872,13 @@ def summarize(tasks, lead_units, scenario, info, files):
             by.setdefault(st, []).append(n)
         for st in sorted(by):
             print(f"  {st:28s} {len(by[st]):3d}  {by[st] if len(by[st]) < 40 else '…'}")
+        inv = {v: k for k, v in LABEL.items()}
         mism = [(n, u, e["claim"], LABEL.get(e["status"])) for (qq, n), lst in sorted(scenario.items())
-                if qq == q for u, e in lst if e["claim"] != LABEL.get(e["status"])]
+                if qq == q for u, e in lst[:1]
+                if e["claim"] in inv and "other" not in (inv[e["claim"]], e["status"])
+                and RANK[inv[e["claim"]]] < RANK[e["status"]]]
         if mism:
-            print("  自评与数值不一致：", "; ".join(f"第{n}项 {u} 自评{c}/数值{s}" for n, u, c, s in mism))
+            print("  自评好于核定结果：", "; ".join(f"第{n}项 {u} 自评{c}/核定{s}" for n, u, c, s in mism))
         miss = sorted(u for (u, qq) in MISSING if qq == q)
         late = [(u, d_) for (p, u, d_) in info["late"] if p == f"{YEAR}Q{q}"]
         print("  未报送：", "、".join(miss) or "无", "  迟报：", "、".join(f"{u}（{d_}）" for u, d_ in late) or "无")

@@ -27,6 +27,11 @@ pub fn check(dir: &Path) -> Checked {
     let (loaded, mut diagnostics) = load::load(dir);
     let (dataset, more) = validate::validate(&loaded);
     diagnostics.extend(more);
+    if diagnostics.has_errors() {
+        // A report that failed to load would otherwise also show up as 未报送: misleading, and
+        // the errors must be fixed first anyway.
+        diagnostics.0.retain(|d| d.is_error() || !d.message.contains("未报送"));
+    }
     diagnostics.sort();
     let dataset = if diagnostics.has_errors() { None } else { dataset };
     Checked { dataset, diagnostics, sources: loaded.sources, markdown: loaded.markdown }

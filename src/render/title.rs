@@ -75,6 +75,41 @@ fn cost(chars: &[char], cuts: &[usize], lens: &[usize]) -> Option<i64> {
     Some(cost)
 }
 
+/// Words of supervision titles that must not be split across lines.
+const WORDS: &[&str] = &[
+    "关于",
+    "重点",
+    "工作",
+    "任务",
+    "情况",
+    "落实",
+    "推进",
+    "发展",
+    "高质量",
+    "建设",
+    "动能",
+    "转换",
+    "绿色",
+    "低碳",
+    "深化",
+    "季度",
+    "上半年",
+    "前三季度",
+    "全年",
+    "通报",
+    "全县",
+    "新旧",
+    "创新",
+    "督查",
+    "进展",
+    "有关",
+    "建议",
+    "领导",
+    "参阅",
+    "人民政府",
+    "办公室",
+];
+
 /// Penalty for breaking between `a` and `b`: never inside an ASCII word or number, never before
 /// closing punctuation or after opening punctuation; cheap after 关于 / 的 / 年 and before 的通报.
 fn break_penalty(a: char, b: char, _next: Option<char>) -> i64 {
@@ -88,8 +123,14 @@ fn break_penalty(a: char, b: char, _next: Option<char>) -> i64 {
     if a.is_ascii_digit() && "年月日号项个家".contains(b) {
         return 500;
     }
+    if WORDS.iter().any(|w| {
+        let w: Vec<char> = w.chars().collect();
+        w.windows(2).any(|p| p[0] == a && p[1] == b)
+    }) {
+        return 300;
+    }
     match (a, b) {
-        ('于', _) | ('年', _) | ('的', _) | (_, '关') => 0,
+        ('于', _) | ('年', _) | ('务', _) | ('的', _) | (_, '关') | (_, '落') | (_, '推') => 0,
         (_, '的') => 20,
         _ => 40,
     }

@@ -127,6 +127,7 @@ pub struct LeaderView {
     pub title: String,
     pub sections: Vec<ChartBar>,
     pub ranking: Vec<RankRow>,
+    pub ranking_title: String,
     pub body: Vec<Block>,
     pub report_to: String,
     pub copies: Option<u32>,
@@ -361,7 +362,7 @@ fn task_rows(inp: &Inputs) -> Vec<TaskRow> {
                 task: t.title.clone(),
                 lead: t.lead_units.join("、"),
                 target: target_text(inp.ds, t, inp.period()),
-                progress: progress_text(t, 60),
+                progress: progress_text(t, 40),
                 ratio: ratio(t),
                 status: t.status.id().into(),
                 label: t.label.into(),
@@ -462,11 +463,11 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         let mut items = Vec::new();
         for n in &section.tasks {
             let Some(t) = inp.current().task(*n) else { continue };
-            if !matches!(t.status, Status::Completed | Status::Ahead) || items.len() >= 3 {
+            if !matches!(t.status, Status::Completed | Status::Ahead) || items.len() >= 2 {
                 continue;
             }
             if let Some(nar) = t.narratives.first() {
-                items.push(format!("{}{}", nar.unit, strip_period(&markdown::condense(&nar.progress, 70))));
+                items.push(format!("{}{}", nar.unit, strip_period(&markdown::condense(&nar.progress, 50))));
             }
         }
         if items.is_empty() {
@@ -672,7 +673,7 @@ pub fn leader(inp: &Inputs) -> LeaderView {
                 .collect(),
         })
         .collect();
-    let ranking = s
+    let ranking: Vec<RankRow> = s
         .units
         .iter()
         .map(|u| {
@@ -689,6 +690,16 @@ pub fn leader(inp: &Inputs) -> LeaderView {
             }
         })
         .collect();
+    // One to two pages: with many units only the first and last five are listed.
+    const SHOWN: usize = 3;
+    let (ranking, ranking_title) = if ranking.len() > 2 * SHOWN {
+        let n = ranking.len();
+        let mut r = ranking[..SHOWN].to_vec();
+        r.extend_from_slice(&ranking[n - SHOWN..]);
+        (r, format!("责任单位推进情况排名（共{n}个单位，列前{SHOWN}名和后{SHOWN}名）"))
+    } else {
+        (ranking, "责任单位推进情况排名".to_string())
+    };
     let mut body = vec![Block::para(format!(
         "截至{}，{}项重点工作任务中，{}。",
         p.end().chinese(),
@@ -741,6 +752,7 @@ pub fn leader(inp: &Inputs) -> LeaderView {
         title,
         sections,
         ranking,
+        ranking_title,
         body,
         report_to: if office.leader_to.is_empty() {
             "县委、县政府领导同志。".into()
