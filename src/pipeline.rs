@@ -81,6 +81,8 @@ pub struct BuildOptions {
     /// Extra font directories.
     pub font_paths: Vec<PathBuf>,
     pub flavor: PdfFlavor,
+    /// PNG previews to write: (kind, 1-based page; 0 = last page).
+    pub png: Vec<(Kind, usize)>,
 }
 
 /// One rendered (not yet compiled) document.
@@ -156,6 +158,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     if period.year != ds.plan.year {
         return Err(BuildError::one(Diagnostic::error(format!("期间 {period} 不在计划年度 {} 内", ds.plan.year))));
     }
+    crate::data::retain_period(&mut warnings, &ds, period);
     let (overrides, unknown) = overrides_for(&checked.markdown, period);
     for (h, line, file) in unknown {
         warnings.push(
@@ -193,7 +196,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let t = Instant::now();
     let engine = Engine::new(fonts, &templates);
     let date = ds.office.issue_date(period);
-    let compiled = compile_all(&engine, &rendered, date, opts.flavor, &mut sources)?;
+    let (compiled, pngs) = compile_all(&engine, &rendered, date, opts.flavor, &opts.png, &mut sources)?;
     for (_, c) in &compiled {
         warnings.extend(c.1.clone());
     }
@@ -203,6 +206,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let dir = opts.out.join(period.to_string());
     let documents = write_outputs(&dir, period, &rendered, &compiled, opts.emit_typst.then_some(&templates))
         .map_err(|e| BuildError::one(Diagnostic::error(format!("写入输出失败：{e:#}"))))?;
+    for (name, png) in &pngs {
+        crate::fsutil::write_atomic(&dir.join(name), png)
+            .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{e:#}"))))?;
+    }
     timings.push(("写入文件", t.elapsed()));
     warnings.sort();
     Ok(BuildReport { period, dir, documents, timings, warnings, sources })
@@ -350,9 +357,11 @@ pub fn compile_all(
     rendered: &[Rendered],
     date: crate::data::model::Date,
     flavor: PdfFlavor,
+    png: &[(Kind, usize)],
     sources: &mut SourceMap,
-) -> Result<Vec<(usize, (Vec<u8>, Diagnostics))>, BuildError> {
+) -> Result<(Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>), BuildError> {
     let mut out = Vec::new();
+    let mut pngs = Vec::new();
     let mut errors = Diagnostics::default();
     for r in rendered {
         let job = Job {
@@ -364,7 +373,17 @@ pub fn compile_all(
             files: Vec::new(),
         };
         match engine.compile(&job) {
-            Ok(c) => out.push((c.document.pages().len(), (c.pdf, c.warnings))),
+            Ok(c) => {
+                let n = c.document.pages().len();
+                for (kind, page) in png.iter().filter(|(k, _)| *k == r.kind) {
+                    let page = if *page == 0 { n } else { *page };
+                    if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
+                        pngs.push((format!("{}-p{page}.png", r.stem), bytes));
+                    }
+                    let _ = kind;
+                }
+                out.push((n, (c.pdf, c.warnings)));
+            }
             Err(e) => {
                 errors.extend(e.diagnostics);
                 sources.extend(e.sources);
@@ -375,7 +394,7 @@ pub fn compile_all(
     if errors.has_errors() {
         return Err(BuildError { diagnostics: errors, sources: sources.clone() });
     }
-    Ok(out)
+    Ok((out, pngs))
 }
 
 /// Stage: writes every PDF (temp file + rename), the Typst sources when asked, and the

@@ -37,6 +37,16 @@ pub struct BuildArgs {
     /// 生成 PDF/A-3b（归档用）。
     #[arg(long)]
     pub pdf_a: bool,
+    /// 另存指定页的 PNG 预览（逗号分隔，如 notice:1,notice:last,leader:1），写入 <期间>/<文件名>-p<页>.png。
+    #[arg(long, value_delimiter = ',', value_parser = parse_png, value_name = "KIND:PAGE,…")]
+    pub png: Vec<(Kind, usize)>,
+}
+
+fn parse_png(s: &str) -> Result<(Kind, usize), String> {
+    let (k, p) = s.split_once(':').ok_or_else(|| format!("“{s}” 应写成 文种:页码，如 notice:1"))?;
+    let kind = parse_kind(k)?;
+    let page = if p.trim() == "last" { 0 } else { p.trim().parse().map_err(|_| format!("页码 “{p}” 无效"))? };
+    Ok((kind, page))
 }
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
@@ -55,6 +65,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         templates,
         font_paths: args.font_paths,
         flavor: if args.pdf_a { PdfFlavor::A3b } else { PdfFlavor::Plain },
+        png: args.png,
     };
     let started = std::time::Instant::now();
     match pipeline::build(&opts) {

@@ -18,16 +18,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let checked = crate::data::check(&args.data.data);
     let mut diags = checked.diagnostics;
     if let (Some(ds), Some(p)) = (&checked.dataset, args.data.period) {
-        // Only the warnings of the requested period (and the plan-wide ones) matter then.
-        let tag = p.to_string();
-        let others: Vec<String> = ds.periods().iter().filter(|q| **q != p).map(|q| q.to_string()).collect();
-        diags.0.retain(|d| {
-            d.is_error()
-                || d.message.contains(&tag)
-                || !others.iter().any(|o| {
-                    d.message.contains(o.as_str()) || d.loc.as_ref().is_some_and(|l| l.file.contains(o.as_str()))
-                })
-        });
+        crate::data::retain_period(&mut diags, ds, p);
     }
     eprint!("{}", diags.render(&checked.sources));
     match &checked.dataset {

@@ -36,3 +36,16 @@ pub fn check(dir: &Path) -> Checked {
     let dataset = if diagnostics.has_errors() { None } else { dataset };
     Checked { dataset, diagnostics, sources: loaded.sources, markdown: loaded.markdown }
 }
+
+/// Keeps errors and the warnings that concern `period` (or no period at all): a build of 2023Q4
+/// should not repeat that a report was late in 2023Q1.
+pub fn retain_period(diags: &mut Diagnostics, ds: &model::Dataset, period: model::Period) {
+    let others: Vec<String> = ds.periods().iter().filter(|q| **q != period).map(|q| q.to_string()).collect();
+    diags.0.retain(|d| {
+        d.is_error()
+            || d.message.contains(&period.to_string())
+            || !others
+                .iter()
+                .any(|o| d.message.contains(o.as_str()) || d.loc.as_ref().is_some_and(|l| l.file.contains(o.as_str())))
+    });
+}

@@ -19,7 +19,8 @@ use crate::status::{fmt_num, PeriodStatus, TaskStatus};
 /// One block of body text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Block {
-    /// `h1` (一、), `h2` (（一）, run-in with `text`), `para` (plain text, escaped), `md` (Markdown).
+    /// `h1` (一、), `h2` (（一）, run-in with `text`), `h2line` (（一） on its own line), `para`
+    /// (plain text, escaped), `md` (Markdown).
     pub kind: &'static str,
     /// Heading text for `h1` / `h2`.
     pub title: String,
@@ -33,6 +34,9 @@ impl Block {
     }
     fn h2(t: impl Into<String>, text: impl Into<String>) -> Block {
         Block { kind: "h2", title: t.into(), text: text.into() }
+    }
+    fn h2line(t: impl Into<String>) -> Block {
+        Block { kind: "h2line", title: t.into(), text: String::new() }
     }
     fn para(text: impl Into<String>) -> Block {
         Block { kind: "para", title: String::new(), text: text.into() }
@@ -151,6 +155,8 @@ pub struct OrderItem {
     pub problems: String,
     pub requirements: Vec<String>,
     pub co_units: Vec<String>,
+    /// 联系人 and phone of the unit's report.
+    pub contact: String,
 }
 
 /// 督办通知单 for one unit (kind `order`): one page per matter.
@@ -411,8 +417,9 @@ pub fn notice(inp: &Inputs) -> NoticeView {
     let s = inp.summary;
     let title = format!("关于{}{}落实情况的通报", inp.plan_title(), p.chinese_span());
     let number = match office.notice_numbers.get(&p) {
-        Some(n) => format!("{}〔{}〕{}号", office.issuer_short, p.year, n),
-        None => format!("{}〔{}〕号", office.issuer_short, p.year),
+        // Documents are numbered by the year they are issued (Q4's notice goes out in January).
+        Some(n) => format!("{}〔{}〕{}号", office.issuer_short, office.issue_date(p).year, n),
+        None => format!("{}〔{}〕号", office.issuer_short, office.issue_date(p).year),
     };
     let basis = match &ds.plan.doc_number {
         Some(d) => format!("《{}》（{}）", inp.plan_title(), d),
@@ -599,22 +606,23 @@ pub fn briefing(inp: &Inputs) -> BriefingView {
         inp.counts_sentence()
     ))];
     body.push(Block::h1("好的做法"));
-    let mut good = Vec::new();
-    for t in inp.current().tasks.iter().filter(|t| matches!(t.status, Status::Completed | Status::Ahead)).take(4) {
-        if let Some(n) = t.narratives.first() {
-            good.push(format!(
-                "{}在{}中，{}",
-                n.unit,
-                task_label(t),
-                strip_period(&markdown::condense(&n.progress, 60))
-            ));
+    // The units' own accounts of the quarter's best results, quoted in full (Markdown).
+    let mut good = 0;
+    for t in inp.current().tasks.iter().filter(|t| matches!(t.status, Status::Completed | Status::Ahead)) {
+        let Some(n) = t.narratives.first().filter(|n| n.progress.chars().count() >= 20) else { continue };
+        if t.completed_in.is_some_and(|c| c < p) {
+            continue; // completed earlier: not news this quarter
+        }
+        body.push(Block::h2line(format!("{}：{}", n.unit, t.title)));
+        body.push(Block::md(n.progress.clone()));
+        good += 1;
+        if good == 2 {
+            break;
         }
     }
-    body.push(Block::para(if good.is_empty() {
-        "各单位按计划推进各项任务。".to_string()
-    } else {
-        format!("{}。以上做法值得各单位学习借鉴。", good.join("；"))
-    }));
+    if good == 0 {
+        body.push(Block::para("各单位按计划推进各项任务。"));
+    }
     body.push(Block::h1("存在问题"));
     let lag = lagging_sentences(inp);
     body.push(Block::para(if lag.is_empty() {
@@ -622,6 +630,12 @@ pub fn briefing(inp: &Inputs) -> BriefingView {
     } else {
         format!("{}，进展滞后。", lag.join("；"))
     }));
+    for l in &inp.summary.lagging {
+        let Some(t) = inp.current().task(l.task) else { continue };
+        if let Some((unit, problems)) = t.narratives.iter().find_map(|n| n.problems.as_ref().map(|p| (&n.unit, p))) {
+            body.push(Block::para(format!("第{}项：{unit}反映，{}", t.task, markdown::to_plain(problems))));
+        }
+    }
     if !s.missing_reports.is_empty() || !s.late_reports.is_empty() {
         let mut parts = Vec::new();
         if !s.missing_reports.is_empty() {
@@ -712,28 +726,37 @@ pub fn leader(inp: &Inputs) -> LeaderView {
         body.push(Block::para("本期无红灯任务。"));
     } else {
         for t in red {
-            body.push(Block::para(format!(
-                "{}（{}）：{}。{}",
-                task_label(t),
-                units(t),
-                t.label,
-                strip_period(&t.reason)
-            )));
+            // One line each: the verdict and the gap; the reasons are in the notice.
+            let gap = t
+                .gap_points
+                .filter(|g| *g > 0.0)
+                .map(|g| format!("，低于序时{}个百分点", fmt_num(g)))
+                .unwrap_or_default();
+            body.push(Block::para(format!("{}（{}）{}{gap}。", task_label(t), units(t), t.label)));
         }
     }
     body.push(Block::h1("需领导协调的事项"));
     let mut decisions = Vec::new();
     for e in &s.escalations {
         match e {
-            EscalationItem::Task { task, title, units, quarters, .. } => decisions.push(format!(
-                "第{task}项“{title}”已连续{}个季度滞后，建议由分管县领导约谈{}主要负责人",
+            EscalationItem::Task { task, units, quarters, .. } => decisions.push(format!(
+                "第{task}项连续{}个季度滞后，建议约谈{}主要负责人",
                 quarters.len(),
                 units.join("、")
             )),
-            EscalationItem::Unit { unit, count, .. } => {
-                decisions.push(format!("{unit}年内{count}次迟报或未报，建议予以通报批评"))
-            }
+            EscalationItem::Unit { .. } => {}
         }
+    }
+    let late: Vec<&str> = s
+        .escalations
+        .iter()
+        .filter_map(|e| match e {
+            EscalationItem::Unit { unit, .. } => Some(unit.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !late.is_empty() {
+        decisions.push(format!("{}多次迟报或未报，建议通报批评", late.join("、")));
     }
     let numbered: Vec<String> =
         decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", chinese_number(i + 1))).collect();
@@ -806,7 +829,7 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
         let reported = if reported.is_empty() { progress_text(t, 80) } else { reported.join("；") };
         let problems = t.narratives.first().and_then(|n| n.problems.clone()).unwrap_or_default();
         let item = OrderItem {
-            number: format!("督办〔{}〕{}号", p.year, next),
+            number: format!("督办〔{}〕{}号", ds.office.issue_date(p).year, next),
             level: if red { "red" } else { "yellow" },
             task_no: t.task.to_string(),
             task_title: t.title.clone(),
@@ -827,6 +850,16 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
                 "整改情况经单位主要负责同志审签后按期反馈。".into(),
             ],
             co_units: task.map(|t| t.participating_units.clone()).unwrap_or_default(),
+            contact: ds
+                .reports_for(p)
+                .iter()
+                .find(|r| &r.unit == unit)
+                .map(|r| {
+                    let name = r.contact.clone().unwrap_or_default();
+                    let phone = r.phone.clone().map(|x| format!("　联系电话：{x}")).unwrap_or_default();
+                    format!("单位联系人：{name}{phone}")
+                })
+                .unwrap_or_default(),
         };
         next += 1;
         match by_unit.iter_mut().find(|(u, _)| u == unit) {
