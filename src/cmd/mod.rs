@@ -77,12 +77,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Loads and validates the data dir, printing diagnostics to stderr. `Ok(None)` when the data has
-/// errors (already printed): the caller exits 1.
-pub fn load_checked(data: &DataArgs) -> anyhow::Result<Option<(Dataset, crate::data::Checked)>> {
-    let mut checked = crate::data::check(&data.data);
-    if !checked.diagnostics.is_empty() {
+/// Loads and validates the data dir. Errors (and warnings, when there are errors) are printed
+/// to stderr and give `Ok(None)`: the caller exits 1. On success the warnings are printed for the
+/// period the command works on only.
+pub fn load_checked(data: &DataArgs) -> anyhow::Result<Option<(Dataset, Period)>> {
+    let checked = crate::data::check(&data.data);
+    let Some(ds) = checked.dataset else {
         eprint!("{}", checked.diagnostics.render(&checked.sources));
+        return Ok(None);
+    };
+    let period = data.period_of(&ds)?;
+    let mut diags = checked.diagnostics;
+    crate::data::retain_period(&mut diags, &ds, period);
+    if !diags.is_empty() {
+        eprint!("{}", diags.render(&checked.sources));
     }
-    Ok(checked.dataset.take().map(|ds| (ds, checked)))
+    Ok(Some((ds, period)))
 }

@@ -32,8 +32,7 @@ pub enum ByArg {
 
 /// Runs `ducha stats`.
 pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
-    let Some((ds, _)) = load_checked(&args.data)? else { return Ok(ExitCode::from(1)) };
-    let period = args.data.period_of(&ds)?;
+    let Some((ds, period)) = load_checked(&args.data)? else { return Ok(ExitCode::from(1)) };
     let year = status::evaluate_year(&ds, period);
     let summary = aggregate::summarize(&ds, &year);
     if args.json {

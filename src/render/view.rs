@@ -393,14 +393,15 @@ pub fn chinese_number(n: usize) -> String {
 
 fn lagging_sentences(inp: &Inputs) -> Vec<String> {
     // By unit and task number (supervision.md §2.3), in plan order.
-    let mut by_unit: BTreeMap<usize, (String, Vec<String>)> = BTreeMap::new();
+    let mut by_unit: BTreeMap<(usize, String), (String, Vec<String>)> = BTreeMap::new();
     let order: Vec<&str> = inp.ds.plan.lead_units();
     for l in &inp.summary.lagging {
         let Some(t) = inp.current().task(l.task) else { continue };
-        let unit = l.units.first().cloned().unwrap_or_default();
-        let key = order.iter().position(|u| *u == unit).unwrap_or(usize::MAX);
+        // All lead units are named (supervision.md §2.3); grouped by the first one's plan order.
+        let unit = l.units.join("、");
+        let key = l.units.first().and_then(|f| order.iter().position(|u| u == f)).unwrap_or(usize::MAX);
         let gap = l.gap_points.map(|g| format!("，低于序时进度{}个百分点", fmt_num(g))).unwrap_or_default();
-        by_unit.entry(key).or_insert_with(|| (unit.clone(), Vec::new())).1.push(format!(
+        by_unit.entry((key, unit.clone())).or_insert_with(|| (unit.clone(), Vec::new())).1.push(format!(
             "{}（{}{gap}）",
             task_label(t),
             t.label
