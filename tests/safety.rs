@@ -7,8 +7,19 @@ use std::path::Path;
 
 use common::*;
 
-const INJECTIONS: &[&str] =
-    &["#read(\"/etc/passwd\")", "#panic(\"x\")", "$x$", "<a>", "@b", "a\\b", "//", "/* */", "[x]", "{{ x }}", "{% x %}"];
+const INJECTIONS: &[&str] = &[
+    "#read(\"/etc/passwd\")",
+    "#panic(\"x\")",
+    "$x$",
+    "<a>",
+    "@b",
+    "a\\b",
+    "//",
+    "/* */",
+    "[x]",
+    "{{ x }}",
+    "{% x %}",
+];
 
 /// The minimal data set with task 1 completed and a narrative full of Typst and Jinja syntax.
 fn hostile_data(tmp: &Path) -> std::path::PathBuf {

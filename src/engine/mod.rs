@@ -93,6 +93,12 @@ impl Engine {
     /// Compiles a job to a document and a PDF.
     pub fn compile(&self, job: &Job) -> Result<Compiled, CompileError> {
         let (document, warnings) = self.layout(job)?;
+        let pdf = self.export(&document, job)?;
+        Ok(Compiled { document, pdf, warnings })
+    }
+
+    /// Exports a laid-out document to PDF with the job's fixed timestamp, ident and standard.
+    pub fn export(&self, document: &PagedDocument, job: &Job) -> Result<Vec<u8>, CompileError> {
         let standards = match job.flavor {
             PdfFlavor::Plain => PdfStandards::default(),
             PdfFlavor::A3b => PdfStandards::new(&[PdfStandard::A_3b]).map_err(|e| CompileError {
@@ -106,9 +112,7 @@ impl Engine {
             standards,
             ..PdfOptions::default()
         };
-        let world = self.world(job);
-        let pdf = typst_pdf::pdf(&document, &options).map_err(|errs| self.translate(&world, job, &errs))?;
-        Ok(Compiled { document, pdf, warnings })
+        typst_pdf::pdf(document, &options).map_err(|errs| self.translate(&self.world(job), job, &errs))
     }
 
     /// Compiles a job to a laid-out document only (no PDF), returning translated warnings.
