@@ -737,7 +737,7 @@ fn table(align: &[Alignment], header: Vec<String>, rows: Vec<Vec<String>>) -> St
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use typst_syntax::{SyntaxKind, SyntaxNode};
+    use typst::syntax::{SyntaxKind, SyntaxNode};
 
     /// The functions the converter calls.
     const CALLS: &[&str] = &[
@@ -846,7 +846,7 @@ mod tests {
     /// Checks that `out` parses cleanly and only calls converter functions;
     /// returns the problems found.
     fn problems(out: &str) -> Vec<String> {
-        let root = typst_syntax::parse(out);
+        let root = typst::syntax::parse(out);
         let mut found = Vec::new();
         if root.diagnosis().errors {
             let (errors, _) = root.errors_and_warnings();
@@ -896,7 +896,7 @@ mod tests {
             }
         }
         let mut text = String::new();
-        collect(&typst_syntax::parse(out), &mut text);
+        collect(&typst::syntax::parse(out), &mut text);
         collapse(&text)
     }
 
@@ -1083,7 +1083,7 @@ mod tests {
             assert_clean(&out);
             // Still embeddable a few levels deep in a template.
             let wrapped = format!("{}{out}{}", "#block[#box[".repeat(10), "]]".repeat(10));
-            assert!(!typst_syntax::parse(&wrapped).diagnosis().errors, "{md:?}");
+            assert!(!typst::syntax::parse(&wrapped).diagnosis().errors, "{md:?}");
         }
         assert!(visible_text(&to_typst(&cases[0])).contains("#x"));
     }

@@ -357,7 +357,7 @@ mod tests {
         let text = "unit: 县科技局\nentries:\n  - task: 5\n    progress: 好\n  - task: 88\n    progress: x\n";
         let idx = YamlIndex::new(text);
         assert_eq!(idx.items("task"), vec![(2, 4), (4, 6)]);
-        assert_eq!(idx.find_key("task", 4, 6), Some((5, 13, 2)));
+        assert_eq!(idx.find_key("task", 4, 6), Some((5, 11, 2)));
         assert_eq!(idx.find_key("unit", 0, 6), Some((1, 7, 4)));
     }
 

@@ -272,7 +272,7 @@ pub(crate) fn is_newline(c: char) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use typst_syntax::{SyntaxKind, SyntaxNode};
+    use typst::syntax::{SyntaxKind, SyntaxNode};
 
     /// Node kinds that would mean user text turned into something other than
     /// text.
@@ -445,19 +445,19 @@ mod tests {
         let mut problems = Vec::new();
 
         // Alone: only Text/Escape/Space directly under the Markup root.
-        let alone = typst_syntax::parse(&escaped);
+        let alone = typst::syntax::parse(&escaped);
         check(&alone, 0, &mut problems);
         let decoded = decode(&alone);
 
         // After a prefix: nothing beyond what the prefix itself produces, no
         // errors, and the text still reads back at the end.
         let source = format!("{prefix}{escaped}");
-        let whole = typst_syntax::parse(&source);
+        let whole = typst::syntax::parse(&source);
         if whole.diagnosis().errors {
             problems.push(format!("erroneous: {source:?}"));
         }
         let mut before = Vec::new();
-        forbidden_counts(&typst_syntax::parse(prefix), &mut before);
+        forbidden_counts(&typst::syntax::parse(prefix), &mut before);
         let mut after = Vec::new();
         forbidden_counts(&whole, &mut after);
         before.sort_by_key(|(k, _)| format!("{k:?}"));
@@ -514,7 +514,7 @@ mod tests {
         assert_eq!(string_literal("\u{0}\u{2028}"), "\"\\u{0}\\u{2028}\"");
         for s in HOSTILE {
             let lit = string_literal(s);
-            let code = typst_syntax::parse_code(&lit);
+            let code = typst::syntax::parse_code(&lit);
             assert!(!code.diagnosis().errors, "{lit}");
             let strs: Vec<_> = code.children().filter(|n| n.kind() == SyntaxKind::Str).collect();
             assert_eq!(strs.len(), 1, "{lit}");
@@ -577,7 +577,7 @@ mod tests {
             number_literal(-12.0),
             number_literal(1e-300),
         ] {
-            let code = typst_syntax::parse_code(&lit);
+            let code = typst::syntax::parse_code(&lit);
             assert!(!code.diagnosis().errors, "{lit}");
         }
     }
@@ -620,7 +620,7 @@ mod tests {
         #[test]
         fn number_literals_read_back(f in any::<f64>()) {
             let lit = number_literal(f);
-            let code = typst_syntax::parse_code(&lit);
+            let code = typst::syntax::parse_code(&lit);
             prop_assert!(!code.diagnosis().errors, "{}", lit);
             if f.is_finite() {
                 let back: f64 = lit.parse().map_err(|e| TestCaseError::fail(format!("{lit}: {e}")))?;
@@ -631,7 +631,7 @@ mod tests {
         #[test]
         fn string_literal_round_trips(s in any::<String>()) {
             let lit = string_literal(&s);
-            let code = typst_syntax::parse_code(&lit);
+            let code = typst::syntax::parse_code(&lit);
             prop_assert!(!code.diagnosis().errors);
             prop_assert_eq!(code.children().len(), 1);
             prop_assert_eq!(decode_str(&lit), s);

@@ -313,7 +313,7 @@ fn units(t: &TaskStatus) -> String {
 
 fn ratio(t: &TaskStatus) -> String {
     match t.progress {
-        Some(p) => format!("{}%/{}%", fmt_num(p), fmt_num(t.checkpoint)),
+        Some(p) => format!("{}%\n序时{}%", fmt_num(p), fmt_num(t.checkpoint)),
         None => "—".into(),
     }
 }
@@ -726,15 +726,19 @@ pub fn leader(inp: &Inputs) -> LeaderView {
     if red.is_empty() {
         body.push(Block::para("本期无红灯任务。"));
     } else {
-        for t in red {
-            // One line each: the verdict and the gap; the reasons are in the notice.
-            let gap = t
-                .gap_points
-                .filter(|g| *g > 0.0)
-                .map(|g| format!("，低于序时{}个百分点", fmt_num(g)))
-                .unwrap_or_default();
-            body.push(Block::para(format!("{}（{}）{}{gap}。", task_label(t), units(t), t.label)));
-        }
+        // One clause each (verdict and gap), in one paragraph: the reasons are in the notice.
+        let items: Vec<String> = red
+            .iter()
+            .map(|t| {
+                let gap = t
+                    .gap_points
+                    .filter(|g| *g > 0.0)
+                    .map(|g| format!("，低于序时{}个百分点", fmt_num(g)))
+                    .unwrap_or_default();
+                format!("{}（{}）{}{gap}", task_label(t), units(t), t.label)
+            })
+            .collect();
+        body.push(Block::para(format!("{}。", items.join("；"))));
     }
     body.push(Block::h1("需领导协调的事项"));
     let mut decisions = Vec::new();
