@@ -344,6 +344,30 @@ fn quarter_name(p: Period) -> &'static str {
     p.chinese_quarter()
 }
 
+impl Summary {
+    /// Task numbers on the escalation list, in list order.
+    pub fn escalated_tasks(&self) -> Vec<u32> {
+        self.escalations
+            .iter()
+            .filter_map(|e| match e {
+                EscalationItem::Task { task, .. } => Some(*task),
+                EscalationItem::Unit { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Units on the escalation list (late or missing reports), in list order.
+    pub fn escalated_units(&self) -> Vec<&str> {
+        self.escalations
+            .iter()
+            .filter_map(|e| match e {
+                EscalationItem::Unit { unit, .. } => Some(unit.as_str()),
+                EscalationItem::Task { .. } => None,
+            })
+            .collect()
+    }
+}
+
 /// The summary for the last period in `year` (the output of [`crate::status::evaluate_year`]).
 ///
 /// **Unit ranking rule** (best first): the good rate — (已完成 + 超序时 + 序时推进) ÷ the unit's

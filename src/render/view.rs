@@ -752,14 +752,7 @@ pub fn leader(inp: &Inputs) -> LeaderView {
             EscalationItem::Unit { .. } => {}
         }
     }
-    let late: Vec<&str> = s
-        .escalations
-        .iter()
-        .filter_map(|e| match e {
-            EscalationItem::Unit { unit, .. } => Some(unit.as_str()),
-            _ => None,
-        })
-        .collect();
+    let late = s.escalated_units();
     if !late.is_empty() {
         decisions.push(format!("{}多次迟报或未报，建议通报批评", late.join("、")));
     }
@@ -805,15 +798,7 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
-    let escalated: Vec<u32> = inp
-        .summary
-        .escalations
-        .iter()
-        .filter_map(|e| match e {
-            EscalationItem::Task { task, .. } => Some(*task),
-            _ => None,
-        })
-        .collect();
+    let escalated = inp.summary.escalated_tasks();
     let mut next = office.order_numbers.get(&p).copied().unwrap_or(1);
     let mut by_unit: Vec<(String, Vec<OrderItem>)> = Vec::new();
     for t in &inp.current().tasks {
