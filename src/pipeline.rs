@@ -375,12 +375,11 @@ pub fn compile_all(
         match engine.compile(&job) {
             Ok(c) => {
                 let n = c.document.pages().len();
-                for (kind, page) in png.iter().filter(|(k, _)| *k == r.kind) {
+                for (_, page) in png.iter().filter(|(k, _)| *k == r.kind) {
                     let page = if *page == 0 { n } else { *page };
                     if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
                         pngs.push((format!("{}-p{page}.png", r.stem), bytes));
                     }
-                    let _ = kind;
                 }
                 out.push((n, (c.pdf, c.warnings)));
             }

@@ -25,12 +25,10 @@ const INJECTIONS: &[&str] = &[
 fn hostile_data(tmp: &Path) -> std::path::PathBuf {
     let data = tmp.join("data");
     copy_dir(&root().join("tests/fixtures/minimal"), &data);
-    let quoted: Vec<String> = INJECTIONS.iter().map(|s| format!("- `{s}` 原样：{s} 结束", s = s)).collect();
     let mut narrative = String::from("培育库入库企业 23 家，*c* 与 _d_ 为 Markdown 强调。\n\n");
     for s in INJECTIONS {
         narrative.push_str(&format!("原文照录 {s} 。\n\n"));
     }
-    let _ = quoted;
     let yaml_block: String = narrative.lines().map(|l| format!("      {l}\n")).collect();
     let problems = INJECTIONS.join(" ");
     let report = format!(
