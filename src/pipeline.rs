@@ -95,6 +95,10 @@ pub struct Rendered {
     pub source: String,
     /// PDF ident (stable per document).
     pub ident: String,
+    /// Page limit of the kind (领导参阅: 2), and shorter sources to fall back on, in order, when
+    /// the document comes out longer.
+    pub max_pages: Option<usize>,
+    pub shorter: Vec<String>,
 }
 
 /// One finished document.
@@ -190,13 +194,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let t = Instant::now();
     let templates = Templates::load(opts.templates.as_deref());
-    let rendered = render_all(&ds, &year, &summary, &overrides, &templates, &opts.only)?;
+    let mut rendered = render_all(&ds, &year, &summary, &overrides, &templates, &opts.only)?;
     timings.push(("模板渲染", t.elapsed()));
 
     let t = Instant::now();
     let engine = Engine::new(fonts, &templates);
     let date = ds.office.issue_date(period);
-    let (compiled, pngs) = compile_all(&engine, &rendered, date, opts.flavor, &opts.png, &mut sources)?;
+    let (compiled, pngs) = compile_all(&engine, &mut rendered, date, opts.flavor, &opts.png, &mut sources)?;
     for (_, c) in &compiled {
         warnings.extend(c.1.clone());
     }
@@ -292,6 +296,9 @@ pub fn glyph_check(fonts: &Fonts, ds: &Dataset, period: Period, sources: &Source
     glyphs::check(fonts, items, sources)
 }
 
+/// Ranking rows shown from each end in the 领导参阅, longest first.
+const LEADER_RANKING: [usize; 3] = [3, 2, 1];
+
 /// Stage: view models → Typst sources.
 pub fn render_all(
     ds: &Dataset,
@@ -307,8 +314,14 @@ pub fn render_all(
     let p = summary.period;
     let mut out = Vec::new();
     let mut errors = Diagnostics::default();
-    let mut push = |kind: Kind, stem: String, title: String, res: Result<String, Diagnostic>| match res {
-        Ok(source) => out.push(Rendered { kind, ident: format!("ducha/{p}/{stem}"), stem, title, source }),
+    let mut push = |kind: Kind,
+                    stem: String,
+                    title: String,
+                    res: Result<String, Diagnostic>,
+                    (max_pages, shorter): (Option<usize>, Vec<String>)| match res {
+        Ok(source) => {
+            out.push(Rendered { kind, ident: format!("ducha/{p}/{stem}"), stem, title, source, max_pages, shorter })
+        }
         Err(d) => errors.push(d),
     };
     if want(Kind::Notice) {
@@ -318,6 +331,7 @@ pub fn render_all(
             Kind::Notice.label().into(),
             v.title.clone(),
             crate::render::render(&env, templates, "notice.typ.j2", &v),
+            (None, Vec::new()),
         );
     }
     if want(Kind::Briefing) {
@@ -327,21 +341,35 @@ pub fn render_all(
             Kind::Briefing.label().into(),
             v.title.clone(),
             crate::render::render(&env, templates, "briefing.typ.j2", &v),
+            (None, Vec::new()),
         );
     }
     if want(Kind::Leader) {
-        let v = view::leader(&inp);
+        let v = view::leader(&inp, LEADER_RANKING[0]);
+        // Fallbacks with a shorter ranking, tried by `compile_all` if the briefing runs past two
+        // pages (its 报尾 must share the last page with text).
+        let shorter: Vec<String> = LEADER_RANKING[1..]
+            .iter()
+            .filter_map(|n| crate::render::render(&env, templates, "leader.typ.j2", &view::leader(&inp, *n)).ok())
+            .collect();
         push(
             Kind::Leader,
             Kind::Leader.label().into(),
             v.title.clone(),
             crate::render::render(&env, templates, "leader.typ.j2", &v),
+            (Some(2), shorter),
         );
     }
     if want(Kind::Order) {
         for v in view::orders(&inp) {
             let stem = format!("{}-{}", Kind::Order.label(), v.unit);
-            push(Kind::Order, stem, v.title.clone(), crate::render::render(&env, templates, "order.typ.j2", &v));
+            push(
+                Kind::Order,
+                stem,
+                v.title.clone(),
+                crate::render::render(&env, templates, "order.typ.j2", &v),
+                (None, Vec::new()),
+            );
         }
     }
     if errors.has_errors() {
@@ -354,7 +382,7 @@ pub fn render_all(
 /// typst-engine-notes §9), evicting typst's cache between documents.
 pub fn compile_all(
     engine: &Engine,
-    rendered: &[Rendered],
+    rendered: &mut [Rendered],
     date: crate::data::model::Date,
     flavor: PdfFlavor,
     png: &[(Kind, usize)],
@@ -363,8 +391,8 @@ pub fn compile_all(
     let mut out = Vec::new();
     let mut pngs = Vec::new();
     let mut errors = Diagnostics::default();
-    for r in rendered {
-        let job = Job {
+    for r in rendered.iter_mut() {
+        let mut job = Job {
             name: format!("{}.typ", r.stem),
             source: r.source.clone(),
             date,
@@ -372,7 +400,19 @@ pub fn compile_all(
             flavor,
             files: Vec::new(),
         };
-        match engine.compile(&job) {
+        let mut result = engine.compile(&job);
+        // Too long for its kind: try the shorter variants in order, keeping the first that fits.
+        let mut shorter = std::mem::take(&mut r.shorter).into_iter();
+        while let (Ok(c), Some(max)) = (&result, r.max_pages) {
+            if c.document.pages().len() <= max {
+                break;
+            }
+            let Some(next) = shorter.next() else { break };
+            job.source = next;
+            result = engine.compile(&job);
+            r.source = job.source.clone();
+        }
+        match result {
             Ok(c) => {
                 let n = c.document.pages().len();
                 for (_, page) in png.iter().filter(|(k, _)| *k == r.kind) {

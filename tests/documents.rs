@@ -336,3 +336,26 @@ fn leader_briefing_is_one_or_two_pages_with_chart() {
         .count();
     assert!(filled > 20, "{filled} filled shapes");
 }
+
+#[test]
+fn leader_briefing_fits_two_pages_in_every_quarter() {
+    let tmp = temp_dir("docs-leader-all");
+    for period in ["2023Q1", "2023Q2", "2023Q3", "2023Q4"] {
+        let data = root().join("data");
+        let out = ducha(
+            &tmp,
+            &["build", "--data", data.to_str().unwrap(), "--out", "out", "--period", period, "--only", "leader"],
+        );
+        assert!(out.status.success(), "{}", text(&out).1);
+        let pdf = tmp.join("out").join(period).join("领导参阅.pdf");
+        let d = dump(&pdf);
+        let pages = d["page_count"].as_u64().unwrap() as usize;
+        assert!((1..=2).contains(&pages), "{period}: {pages} pages");
+        // The 报尾 shares its page with text: the last page has more than the 报/共印 rows.
+        let last: Vec<Span> = spans(&d).into_iter().filter(|s| s.page == pages && !s.text.starts_with('—')).collect();
+        assert!(
+            last.iter().any(|s| near(s.size, 16.0, 0.1) || s.text.contains("名次")),
+            "{period}: last page has no text"
+        );
+    }
+}

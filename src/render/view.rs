@@ -672,7 +672,10 @@ pub fn briefing(inp: &Inputs) -> BriefingView {
 }
 
 /// Builds the one-to-two-page leader briefing.
-pub fn leader(inp: &Inputs) -> LeaderView {
+///
+/// `shown`: how many units from the top and from the bottom of the ranking are listed when there
+/// are more than `2 × shown` (the pipeline lowers it until the briefing fits on two pages).
+pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
@@ -705,13 +708,12 @@ pub fn leader(inp: &Inputs) -> LeaderView {
             }
         })
         .collect();
-    // One to two pages: with many units only the first and last five are listed.
-    const SHOWN: usize = 3;
-    let (ranking, ranking_title) = if ranking.len() > 2 * SHOWN {
+    // One to two pages: with many units only the first and last `shown` are listed.
+    let (ranking, ranking_title) = if ranking.len() > 2 * shown {
         let n = ranking.len();
-        let mut r = ranking[..SHOWN].to_vec();
-        r.extend_from_slice(&ranking[n - SHOWN..]);
-        (r, format!("责任单位推进情况排名（共{n}个单位，列前{SHOWN}名和后{SHOWN}名）"))
+        let mut r = ranking[..shown].to_vec();
+        r.extend_from_slice(&ranking[n - shown..]);
+        (r, format!("责任单位推进情况排名（共{n}个单位，列前{shown}名和后{shown}名）"))
     } else {
         (ranking, "责任单位推进情况排名".to_string())
     };
