@@ -93,6 +93,8 @@ pub struct Rendered {
     /// File stem, e.g. `季度进展情况通报` or `督办通知单-县科技局`.
     pub stem: String,
     pub source: String,
+    /// 文号 or 期号 printed on the document (for the archive's catalogue).
+    pub number: String,
     /// PDF ident (stable per document).
     pub ident: String,
     /// Page limit of the kind (领导参阅: 2), and shorter sources to fall back on, in order, when
@@ -140,12 +142,28 @@ impl BuildError {
     }
 }
 
-/// Runs the whole pipeline.
-pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+/// Everything up to compiling: the validated data, the period's statuses and the rendered
+/// Typst sources (shared by `build` and `archive`).
+pub struct Prepared {
+    pub ds: Dataset,
+    pub period: Period,
+    pub rendered: Vec<Rendered>,
+    pub fonts: Arc<Fonts>,
+    pub templates: Templates,
+    pub warnings: Diagnostics,
+    pub sources: SourceMap,
+    /// The data files read (data-dir-relative name, path), for attaching to archived PDFs.
+    pub files: Vec<(String, PathBuf)>,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Stages load → validate → glyph check → status → aggregate → render.
+pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let mut timings = Vec::new();
     let t = Instant::now();
     let checked = crate::data::check(&opts.data);
-    let mut sources = checked.sources;
+    let files = checked.files.clone();
+    let sources = checked.sources;
     let mut warnings = checked.diagnostics;
     let Some(ds) = checked.dataset else {
         return Err(BuildError { diagnostics: warnings, sources });
@@ -194,8 +212,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let t = Instant::now();
     let templates = Templates::load(opts.templates.as_deref());
-    let mut rendered = render_all(&ds, &year, &summary, &overrides, &templates, &opts.only)?;
+    let rendered = render_all(&ds, &year, &summary, &overrides, &templates, &opts.only)?;
     timings.push(("模板渲染", t.elapsed()));
+    Ok(Prepared { ds, period, rendered, fonts, templates, warnings, sources, files, timings })
+}
+
+/// Runs the whole pipeline.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let Prepared { ds, period, mut rendered, fonts, templates, mut warnings, mut sources, mut timings, .. } =
+        prepare(opts)?;
 
     let t = Instant::now();
     let engine = Engine::new(fonts, &templates);
@@ -219,7 +244,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     Ok(BuildReport { period, dir, documents, timings, warnings, sources })
 }
 
-fn overrides_for(
+pub fn overrides_for(
     md: &[(String, crate::data::load::SourceFile)],
     period: Period,
 ) -> (Overrides, Vec<(String, usize, String)>) {
@@ -317,11 +342,19 @@ pub fn render_all(
     let mut push = |kind: Kind,
                     stem: String,
                     title: String,
+                    number: String,
                     res: Result<String, Diagnostic>,
                     (max_pages, shorter): (Option<usize>, Vec<String>)| match res {
-        Ok(source) => {
-            out.push(Rendered { kind, ident: format!("ducha/{p}/{stem}"), stem, title, source, max_pages, shorter })
-        }
+        Ok(source) => out.push(Rendered {
+            kind,
+            ident: format!("ducha/{p}/{stem}"),
+            stem,
+            title,
+            source,
+            number,
+            max_pages,
+            shorter,
+        }),
         Err(d) => errors.push(d),
     };
     if want(Kind::Notice) {
@@ -330,6 +363,7 @@ pub fn render_all(
             Kind::Notice,
             Kind::Notice.label().into(),
             v.title.clone(),
+            v.number.clone(),
             crate::render::render(&env, templates, "notice.typ.j2", &v),
             (None, Vec::new()),
         );
@@ -340,6 +374,7 @@ pub fn render_all(
             Kind::Briefing,
             Kind::Briefing.label().into(),
             v.title.clone(),
+            format!("{}第{}期", v.name, v.issue),
             crate::render::render(&env, templates, "briefing.typ.j2", &v),
             (None, Vec::new()),
         );
@@ -356,6 +391,7 @@ pub fn render_all(
             Kind::Leader,
             Kind::Leader.label().into(),
             v.title.clone(),
+            format!("{}第{}期", v.name, v.issue),
             crate::render::render(&env, templates, "leader.typ.j2", &v),
             (Some(2), shorter),
         );
@@ -367,6 +403,7 @@ pub fn render_all(
                 Kind::Order,
                 stem,
                 v.title.clone(),
+                v.items.iter().map(|i| i.number.as_str()).collect::<Vec<_>>().join("、"),
                 crate::render::render(&env, templates, "order.typ.j2", &v),
                 (None, Vec::new()),
             );

@@ -20,6 +20,8 @@ pub struct Checked {
     pub sources: SourceMap,
     /// Markdown overrides found under reports/<period>/.
     pub markdown: Vec<(String, load::SourceFile)>,
+    /// Every data file read: (name as in messages, path on disk).
+    pub files: Vec<(String, std::path::PathBuf)>,
 }
 
 /// Loads and validates `dir` in one go (stages 1 and 2).
@@ -34,7 +36,17 @@ pub fn check(dir: &Path) -> Checked {
     }
     diagnostics.sort();
     let dataset = if diagnostics.has_errors() { None } else { dataset };
-    Checked { dataset, diagnostics, sources: loaded.sources, markdown: loaded.markdown }
+    let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for p in loaded.plan.iter().map(|p| &p.source).chain(loaded.office.iter().map(|o| &o.source)) {
+        files.push((p.name.clone(), p.path.clone()));
+    }
+    for (_, r) in &loaded.reports {
+        files.push((r.source.name.clone(), r.source.path.clone()));
+    }
+    for (_, m) in &loaded.markdown {
+        files.push((m.name.clone(), m.path.clone()));
+    }
+    Checked { dataset, diagnostics, sources: loaded.sources, markdown: loaded.markdown, files }
 }
 
 /// Keeps errors and the warnings that concern `period` (or no period at all): a build of 2023Q4

@@ -395,6 +395,35 @@ pub struct Office {
     pub escalation: Escalation,
     pub order_deadline_days: u32,
     pub note: Option<String>,
+    pub archive: ArchiveConfig,
+}
+
+/// 归档 settings (DA/T 22-2015; supervision.md §12).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArchiveConfig {
+    /// 全宗号
+    pub fonds: String,
+    /// 机构（问题）代码
+    pub org_code: String,
+    /// 保管期限 code (Y, D30, D10) per document kind id (notice, briefing, leader, order).
+    pub retention: BTreeMap<String, String>,
+}
+
+impl ArchiveConfig {
+    /// The retention code of a document kind (default: D30 for the notice, D10 otherwise).
+    pub fn retention_of(&self, kind: &str) -> &str {
+        self.retention.get(kind).map(String::as_str).unwrap_or(if kind == "notice" { "D30" } else { "D10" })
+    }
+}
+
+/// 永久 / 定期30年 / 定期10年 for a retention code.
+pub fn retention_label(code: &str) -> &'static str {
+    match code {
+        "Y" => "永久",
+        "D30" => "定期30年",
+        "D10" => "定期10年",
+        _ => "",
+    }
 }
 
 impl Office {

@@ -154,6 +154,22 @@ pub struct RawOffice {
     /// 附注, e.g. （此件公开发布）
     #[serde(default)]
     pub note: Option<String>,
+    /// 归档 (DA/T 22-2015) settings.
+    #[serde(default)]
+    pub archive: RawArchive,
+}
+
+/// `archive:` in office.yaml: the 归档章 fields that do not come from the documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawArchive {
+    /// 全宗号, assigned by the archive (e.g. J001).
+    pub fonds: Option<String>,
+    /// 机构（问题）代码 (e.g. DCS for 督查室).
+    pub org_code: Option<String>,
+    /// 保管期限 per document kind: Y (永久) | D30 (定期30年) | D10 (定期10年).
+    #[serde(default)]
+    pub retention: BTreeMap<String, String>,
 }
 
 /// 发文机关

@@ -337,6 +337,16 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
         lagging_quarters: raw.escalation.lagging_quarters.unwrap_or(e.lagging_quarters).max(1),
         late_reports: raw.escalation.late_reports.unwrap_or(e.late_reports).max(1),
     };
+    for (kind, code) in &raw.archive.retention {
+        if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || retention_label(code).is_empty() {
+            let (l, len) = idx.loc(file, kind, whole);
+            diags.push(
+                Diagnostic::error(format!("保管期限设置 “{kind}: {code}” 无效"))
+                    .at_span(l, len)
+                    .hint("文种为 notice、briefing、leader、order；保管期限为 Y（永久）、D30（定期30年）、D10（定期10年）"),
+            );
+        }
+    }
     if diags.error_count() > before {
         return None;
     }
@@ -364,6 +374,11 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
         escalation,
         order_deadline_days: raw.order_deadline_days.unwrap_or(15),
         note: raw.note.clone(),
+        archive: ArchiveConfig {
+            fonds: raw.archive.fonds.clone().unwrap_or_else(|| "J001".into()),
+            org_code: raw.archive.org_code.clone().unwrap_or_else(|| "DCS".into()),
+            retention: raw.archive.retention.clone(),
+        },
     })
 }
 
