@@ -6,6 +6,7 @@
 //! write / archive (`pipeline`).
 
 pub mod aggregate;
+pub mod archive;
 pub mod cmd;
 pub mod data;
 pub mod diag;

@@ -4,6 +4,7 @@
 //! edge. Data problems are printed as diagnostics and give exit code 1; `Err` means a usage or
 //! I/O failure and gives 2 (see `main.rs`).
 
+pub mod archive;
 pub mod build;
 pub mod check;
 pub mod fonts;
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// 生成公文：把某一期的通报、简报、领导参阅、督办通知单排版为 PDF，写入 out/<期间>/。
     Build(build::BuildArgs),
+    /// 归档：把某一期的公文生成 PDF/A-3b（内附源数据）存入年度归档目录，或校验归档（archive verify）。
+    Archive(archive::ArchiveArgs),
     /// 校验数据：加载计划、本单位设置和各季度报告，一次报告全部问题（有错误时退出码为 1）。
     Check(check::CheckArgs),
     /// 计划相关操作（从印发通知导入计划）。
@@ -69,6 +72,7 @@ pub fn parse_period(s: &str) -> Result<Period, String> {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Archive(a) => archive::run(a),
         Command::Build(a) => build::run(a),
         Command::Check(a) => check::run(a),
         Command::Plan(a) => plan::run(a),

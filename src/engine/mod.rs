@@ -30,6 +30,9 @@ use world::DocWorld;
 /// What every document of a run shares.
 pub struct Engine {
     library: LazyHash<Library>,
+    /// The same library with `sys.inputs.ducha-pdfa = "1"`: PDF/A cannot hold CMYK colours, and
+    /// the templates switch to sRGB on this input.
+    library_pdfa: LazyHash<Library>,
     pub fonts: Arc<Fonts>,
     /// Library `.typ` files by id, parsed once.
     lib_sources: HashMap<FileId, Source>,
@@ -87,7 +90,10 @@ impl Engine {
                 lib_names.insert(id, origin);
             }
         }
-        Engine { library: LazyHash::new(Library::default()), fonts, lib_sources, lib_names }
+        let mut inputs = typst::foundations::Dict::new();
+        inputs.insert("ducha-pdfa".into(), typst::foundations::IntoValue::into_value("1"));
+        let library_pdfa = LazyHash::new(Library::builder().with_inputs(inputs).build());
+        Engine { library: LazyHash::new(Library::default()), library_pdfa, fonts, lib_sources, lib_names }
     }
 
     /// Compiles a job to a document and a PDF.
@@ -151,7 +157,10 @@ impl Engine {
         let main_source = Source::new(main, job.source.clone());
         let files = job.files.iter().filter_map(|(p, b)| Some((file_id(p)?, Bytes::new(b.clone())))).collect();
         DocWorld {
-            library: &self.library,
+            library: match job.flavor {
+                PdfFlavor::Plain => &self.library,
+                PdfFlavor::A3b => &self.library_pdfa,
+            },
             fonts: &self.fonts,
             main,
             sources: &self.lib_sources,
