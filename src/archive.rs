@@ -88,6 +88,8 @@ pub struct ArchiveOptions {
     pub root: PathBuf,
     /// File changed documents as new revisions instead of refusing.
     pub revise: bool,
+    /// Print the 归档章 box in the top margin of page 1.
+    pub stamp: bool,
 }
 
 /// What an archive run did.
@@ -126,7 +128,10 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
     let date = ds.office.issue_date(period);
     let year = date.year;
     let dir = opts.root.join(year.to_string());
-    let err = |msg: String| BuildError { diagnostics: Diagnostics(vec![Diagnostic::error(msg)]), sources: Default::default() };
+    let err = |msg: String| BuildError {
+        diagnostics: Diagnostics(vec![Diagnostic::error(msg)]),
+        sources: Default::default(),
+    };
 
     let mut manifest = read_manifest(&dir).map_err(|e| err(format!("无法读取归档清单：{e}")))?.unwrap_or(Manifest {
         year,
@@ -170,6 +175,9 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
             string_literal(&r.number),
             string_literal(&format!("保管期限：{}", retention_label(&retention))),
         );
+        if opts.stamp {
+            source.push_str(&stamp(&office.archive.fonds, year, &retention, &office.archive.org_code, &item));
+        }
         source.push_str(&r.source);
         source.push('\n');
         for (name, _) in &attached {
@@ -269,10 +277,8 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
     manifest.entries.sort_by(|a, b| (&a.retention, &a.item, a.revision).cmp(&(&b.retention, &b.item, b.revision)));
 
     // The 归档文件目录, regenerated from the manifest (deterministic, so unchanged when nothing is).
-    let catalogue = catalogue_pdf(&engine, &manifest, date).map_err(|e| BuildError {
-        diagnostics: e.diagnostics,
-        sources: e.sources,
-    })?;
+    let catalogue = catalogue_pdf(&engine, &manifest, date)
+        .map_err(|e| BuildError { diagnostics: e.diagnostics, sources: e.sources })?;
     manifest.catalogue = Some(FileRef { name: CATALOGUE.into(), sha256: hex(&Sha256::digest(&catalogue)) });
     writes.push((CATALOGUE.into(), catalogue));
 
@@ -298,9 +304,27 @@ fn attachment_name(name: &str, period: crate::data::model::Period) -> String {
 
 /// The next free 件号 for a retention class, counting documents filed earlier and in this run.
 fn next_item(manifest: &Manifest, retention: &str, pending: &[Candidate]) -> String {
-    let filed = manifest.entries.iter().filter(|e| e.retention == retention).map(|e| e.item.parse::<u32>().unwrap_or(0));
+    let filed =
+        manifest.entries.iter().filter(|e| e.retention == retention).map(|e| e.item.parse::<u32>().unwrap_or(0));
     let new = pending.iter().filter(|c| c.retention == retention).map(|c| c.item.parse::<u32>().unwrap_or(0));
     format!("{:04}", filed.chain(new).max().unwrap_or(0) + 1)
+}
+
+/// The 归档章 (45 × 16 mm, 6 cells: 全宗号 年度 件号 / 机构 保管期限 页数) in the top blank space of
+/// page 1, right-aligned with the type area, as a page background so the layout is untouched.
+fn stamp(fonds: &str, year: i32, retention: &str, org: &str, item: &str) -> String {
+    // The stamp's cell is narrow: 永久 / 30年 / 10年.
+    let short = retention_label(retention).trim_start_matches("定期");
+    let cells = [fonds.to_owned(), year.to_string(), item.to_owned(), org.to_owned(), short.to_owned()]
+        .iter()
+        .map(|c| format!("[{}]", crate::render::escape::markup(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "#set page(background: context if here().page() == 1 {{ place(top + right, dx: -26mm, dy: 12mm, \
+         text(font: (\"FandolFang R\", \"Noto Serif CJK SC\"), size: 8pt, tracking: 0pt, table(columns: (15mm,) * 3, \
+         rows: (8mm,) * 2, align: center + horizon, inset: 1pt, stroke: 0.6pt + rgb(80%, 10%, 10%), {cells}, []))) }})\n"
+    )
 }
 
 /// 档号: `J001-WS·2024-D30-DCS-0001`.
@@ -320,7 +344,10 @@ fn file_name(retention: &str, item: &str, title: &str, revision: u32) -> String 
 
 /// The refusal of a changed document, showing what differs.
 fn refusal(old: &Entry, new: &Candidate, sha: &str) -> Diagnostic {
-    let mut d = Diagnostic::error(format!("归档是只增不改的：{}（{}）已归档，内容与本次生成的不同", old.file, old.archival_code));
+    let mut d = Diagnostic::error(format!(
+        "归档是只增不改的：{}（{}）已归档，内容与本次生成的不同",
+        old.file, old.archival_code
+    ));
     d = d.hint(format!("sha256：已归档 {} / 本次 {}", &old.sha256[..16], &sha[..16]));
     if old.pages != new.pages {
         d = d.hint(format!("页数：已归档 {} / 本次 {}", old.pages, new.pages));
@@ -452,23 +479,32 @@ fn verify_year(dir: &Path) -> anyhow::Result<Vec<Problem>> {
     for e in &manifest.entries {
         let Some(bytes) = check_file(&e.file, &e.sha256, &mut problems) else { continue };
         if bytes.len() as u64 != e.size {
-            problems.push(Problem { file: e.file.clone(), message: format!("大小应为 {} 字节，实际 {}", e.size, bytes.len()) });
+            problems.push(Problem {
+                file: e.file.clone(),
+                message: format!("大小应为 {} 字节，实际 {}", e.size, bytes.len()),
+            });
         }
         let embedded: BTreeSet<String> = embedded_files(&bytes).iter().map(|b| hex(&Sha256::digest(b))).collect();
         let listed: BTreeSet<String> = e.sources.iter().map(|f| f.sha256.clone()).collect();
         for f in &e.sources {
             if !embedded.contains(&f.sha256) {
-                problems.push(Problem { file: e.file.clone(), message: format!("附件 {} 缺失或与清单不符", f.name) });
+                problems.push(Problem {
+                    file: e.file.clone(), message: format!("附件 {} 缺失或与清单不符", f.name)
+                });
             }
         }
         for extra in embedded.difference(&listed) {
-            problems.push(Problem { file: e.file.clone(), message: format!("含有清单之外的附件（sha256 {}…）", &extra[..16]) });
+            problems.push(Problem {
+                file: e.file.clone(),
+                message: format!("含有清单之外的附件（sha256 {}…）", &extra[..16]),
+            });
         }
     }
     if let Some(c) = &manifest.catalogue {
         check_file(&c.name, &c.sha256, &mut problems);
     }
-    let mut present: Vec<String> = std::fs::read_dir(dir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut present: Vec<String> =
+        std::fs::read_dir(dir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     present.sort();
     for name in present {
         if !expected.contains(&name) {
@@ -529,7 +565,6 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn dict_int(dict: &[u8], key: &[u8]) -> Option<usize> {
     let p = find(dict, key)? + key.len();
-    let digits: Vec<u8> =
-        dict[p..].iter().copied().skip_while(|b| *b == b' ').take_while(u8::is_ascii_digit).collect();
+    let digits: Vec<u8> = dict[p..].iter().copied().skip_while(|b| *b == b' ').take_while(u8::is_ascii_digit).collect();
     std::str::from_utf8(&digits).ok()?.parse().ok()
 }

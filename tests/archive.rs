@@ -167,3 +167,21 @@ fn missing_glyph_fails_the_archive_run() {
     assert!(stderr.contains("U+20000") && stderr.contains("data/reports/2023Q4/县科技局.yaml:"), "{stderr}");
     assert!(!arch.exists(), "nothing written");
 }
+
+#[test]
+fn stamp_prints_the_archive_fields_on_page_one_only() {
+    let (tmp, arch) = setup("archive-stamp");
+    let (code, _, stderr) = archive(&tmp, &["--stamp"]);
+    assert_eq!(code, 0, "{stderr}");
+    let notice = notice_file(&year_dir(&arch));
+    let page1 = squash(&pdftotext(&notice, Some(1)));
+    for cell in ["J001", "2024", "0001", "DCS", "30年"] {
+        assert!(page1.contains(cell), "{cell} missing from page 1");
+    }
+    // In the top blank space, above the type area (y < 37 mm), right of centre.
+    let stamp: Vec<Word> = words(&notice).into_iter().filter(|w| w.page == 1 && w.text == "J001").collect();
+    assert_eq!(stamp.len(), 1);
+    assert!(mm(stamp[0].y1) < 37.0 && mm(stamp[0].x0) > 106.0, "{:?}", stamp[0]);
+    assert!(!squash(&pdftotext(&notice, Some(2))).contains("J001"));
+    assert_eq!(verify(&tmp).0, 0);
+}

@@ -30,6 +30,9 @@ pub struct ArchiveArgs {
     /// 已归档文件内容有变化时，作为新修订版归档（旧版本保留）；否则拒绝。
     #[arg(long)]
     pub revise: bool,
+    /// 在首页上方空白处打印归档章（全宗号、年度、件号、机构、保管期限、页数格）。
+    #[arg(long)]
+    pub stamp: bool,
     /// 模板覆盖目录。
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -78,6 +81,7 @@ pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
         },
         root: args.root,
         revise: args.revise,
+        stamp: args.stamp,
     };
     match archive::archive(&opts) {
         Ok(r) => {

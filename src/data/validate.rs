@@ -340,11 +340,9 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
     for (kind, code) in &raw.archive.retention {
         if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || retention_label(code).is_empty() {
             let (l, len) = idx.loc(file, kind, whole);
-            diags.push(
-                Diagnostic::error(format!("保管期限设置 “{kind}: {code}” 无效"))
-                    .at_span(l, len)
-                    .hint("文种为 notice、briefing、leader、order；保管期限为 Y（永久）、D30（定期30年）、D10（定期10年）"),
-            );
+            diags.push(Diagnostic::error(format!("保管期限设置 “{kind}: {code}” 无效")).at_span(l, len).hint(
+                "文种为 notice、briefing、leader、order；保管期限为 Y（永久）、D30（定期30年）、D10（定期10年）",
+            ));
         }
     }
     if diags.error_count() > before {
