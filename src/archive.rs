@@ -382,10 +382,10 @@ fn catalogue_pdf(
     date: crate::data::model::Date,
 ) -> Result<Vec<u8>, crate::engine::CompileError> {
     let mut rows = String::new();
-    for (i, e) in manifest.entries.iter().enumerate() {
+    for e in &manifest.entries {
         let note = if e.revision > 1 { format!("第{}次修订", e.revision - 1) } else { String::new() };
         for cell in [
-            (i + 1).to_string(),
+            e.item.clone(),
             e.archival_code.clone(),
             e.doc_number.clone(),
             e.issuer.clone(),
@@ -406,10 +406,10 @@ fn catalogue_pdf(
 #align(center, text(font: xbs, weight: xbs-weight, size: 22pt, {title}))
 #v(6mm)
 #table(
-  columns: (10mm, 52mm, 40mm, 36mm, 1fr, 20mm, 12mm, 12mm, 26mm),
+  columns: (12mm, 50mm, 40mm, 36mm, 1fr, 20mm, 12mm, 12mm, 26mm),
   align: (center + horizon, left + horizon, left + horizon, left + horizon, left + horizon, center + horizon, center + horizon, center + horizon, left + horizon),
   stroke: 0.5pt,
-  table.header(..("序号", "档号", "文号", "责任者", "题名", "日期", "页数", "密级", "备注").map(h => text(font: hei, h))),
+  table.header(..("件号", "档号", "文号", "责任者", "题名", "日期", "页数", "密级", "备注").map(h => text(font: hei, h))),
 {rows})
 "#,
         title = string_literal(&format!("{}年归档文件目录", manifest.year)),
