@@ -364,3 +364,25 @@ fn leader_briefing_fits_two_pages_in_every_quarter() {
         );
     }
 }
+
+#[test]
+fn copy_number_secrecy_and_urgency_on_grid_lines_one_to_three() {
+    let tmp = temp_dir("docs-head-marks");
+    let data = tmp.join("data");
+    copy_dir(&root().join("tests/fixtures/minimal"), &data);
+    let office = std::fs::read_to_string(data.join("office.yaml")).unwrap();
+    std::fs::write(data.join("office.yaml"), format!("{office}copy_no: \"000123\"\nsecret: 秘密★1年\nurgency: 加急\n"))
+        .unwrap();
+    let out = ducha(&tmp, &["build", "--data", "data", "--out", "out", "--only", "notice"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let s = spans(&dump(&tmp.join("out/2023Q1/季度进展情况通报.pdf")));
+    let find = |t: &str| s.iter().find(|x| x.page == 1 && x.text.contains(t)).unwrap_or_else(|| panic!("{t}")).clone();
+    let (copy, secret, urgency) = (find("000123"), find("秘密"), find("加急"));
+    for (span, baseline) in [(&copy, 41.97), (&secret, 52.18), (&urgency, 62.40)] {
+        assert!(near(span.baseline, baseline, 1.0), "{span:?}");
+        assert!(near(span.x0, 28.0, 0.5), "flush left: {span:?}");
+    }
+    assert!(secret.font.starts_with("FandolHei") && urgency.font.starts_with("FandolHei"));
+    let mark = find("测试县人民政府办公室文件");
+    assert!(near(mark.y0, 72.0, 1.0), "the mark stays at 72 mm: {}", mark.y0);
+}

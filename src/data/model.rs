@@ -395,6 +395,12 @@ pub struct Office {
     pub escalation: Escalation,
     pub order_deadline_days: u32,
     pub note: Option<String>,
+    /// 份号 (6 digits)
+    pub copy_no: Option<String>,
+    /// 密级和保密期限
+    pub secret: Option<String>,
+    /// 紧急程度
+    pub urgency: Option<String>,
     pub archive: ArchiveConfig,
 }
 

@@ -154,6 +154,15 @@ pub struct RawOffice {
     /// 附注, e.g. （此件公开发布）
     #[serde(default)]
     pub note: Option<String>,
+    /// 份号 of the notice (6 digits), when copies are numbered.
+    #[serde(default)]
+    pub copy_no: Option<String>,
+    /// 密级和保密期限, e.g. 秘密★1年 (GB/T 9704 §7.2.2).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// 紧急程度: 特急 / 加急.
+    #[serde(default)]
+    pub urgency: Option<String>,
     /// 归档 (DA/T 22-2015) settings.
     #[serde(default)]
     pub archive: RawArchive,

@@ -345,6 +345,26 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
             ));
         }
     }
+    if let Some(c) = &raw.copy_no {
+        if c.len() != 6 || !c.chars().all(|d| d.is_ascii_digit()) {
+            let (l, len) = idx.loc(file, "copy_no", whole);
+            diags.push(
+                Diagnostic::error(format!("份号 “{c}” 应为 6 位数字"))
+                    .at_span(l, len)
+                    .hint("例如 copy_no: \"000123\"（加引号）"),
+            );
+        }
+    }
+    if let Some(u) = &raw.urgency {
+        if !["特急", "加急"].contains(&u.trim()) {
+            let (l, len) = idx.loc(file, "urgency", whole);
+            diags.push(
+                Diagnostic::error(format!("紧急程度 “{u}” 无效"))
+                    .at_span(l, len)
+                    .hint("填写“特急”或“加急”，不紧急则删除该行"),
+            );
+        }
+    }
     if diags.error_count() > before {
         return None;
     }
@@ -372,6 +392,9 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
         escalation,
         order_deadline_days: raw.order_deadline_days.unwrap_or(15),
         note: raw.note.clone(),
+        copy_no: raw.copy_no.clone(),
+        secret: raw.secret.clone().filter(|x| !x.trim().is_empty()),
+        urgency: raw.urgency.clone().map(|x| x.trim().to_owned()),
         archive: ArchiveConfig {
             fonds: raw.archive.fonds.clone().unwrap_or_else(|| "J001".into()),
             org_code: raw.archive.org_code.clone().unwrap_or_else(|| "DCS".into()),

@@ -65,6 +65,10 @@ pub struct TaskRow {
 /// 季度进展情况通报 (kind `notice`).
 #[derive(Debug, Clone, Serialize)]
 pub struct NoticeView {
+    /// 份号, 密级和保密期限, 紧急程度 (each optional).
+    pub copy_no: Option<String>,
+    pub secret: Option<String>,
+    pub urgency: Option<String>,
     pub mark: String,
     pub number: String,
     pub title_lines: Vec<String>,
@@ -558,6 +562,9 @@ pub fn notice(inp: &Inputs) -> NoticeView {
 
     let table_name = format!("{}年{}重点工作任务进展情况表", p.year, p.chinese_span());
     NoticeView {
+        copy_no: office.copy_no.clone(),
+        secret: office.secret.clone(),
+        urgency: office.urgency.clone(),
         mark: office.issuer_mark.clone(),
         number,
         title_lines: break_title(&title, MAX_PER_LINE),
