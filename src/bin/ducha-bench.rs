@@ -165,7 +165,30 @@ fn main() {
             println!("typst CLI, one process per source: {cli:.0} ms");
             println!("ratio ducha (cold, whole build) / CLI: {:.2}   [target ≤ 0.35]", ms(cold) / cli);
         }
-        None => println!("typst CLI: not on PATH — CLI comparison skipped (install typst-cli to compare)"),
+        None => {
+            println!("typst CLI: not on PATH — CLI comparison skipped (install typst-cli to compare)");
+            // The PyPI `typst` package is another Typst 0.15 build; one Python process per source
+            // is the closest stand-in for "the CLI run once per emitted source" available here.
+            let script = "import sys, typst\ntypst.compile(sys.argv[1], output=sys.argv[2], font_paths=[sys.argv[3]], ignore_system_fonts=True)\n";
+            let has_py = Command::new("python3").args(["-c", "import typst"]).status().is_ok_and(|s| s.success());
+            if has_py {
+                let t = Instant::now();
+                for r in &rendered {
+                    let st = Command::new("python3")
+                        .args(["-c", script])
+                        .arg(report.dir.join(format!("{}.typ", r.stem)))
+                        .arg(out.join(format!("{}.py.pdf", r.stem)))
+                        .arg(&fonts_dir)
+                        .status();
+                    if !st.is_ok_and(|s| s.success()) {
+                        println!("  typst-py failed on {}", r.stem);
+                    }
+                }
+                let py = ms(t.elapsed());
+                println!("PyPI typst (typst-py 0.15), one python3 process per source: {py:.0} ms");
+                println!("ratio ducha (cold, whole build) / typst-py: {:.2}", ms(cold) / py);
+            }
+        }
     }
     let _ = std::fs::remove_dir_all(&out);
 }
