@@ -11,6 +11,7 @@ pub mod cmd;
 pub mod data;
 pub mod diag;
 pub mod engine;
+pub mod excel;
 pub mod fsutil;
 pub mod import;
 pub mod markdown;

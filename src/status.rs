@@ -973,6 +973,10 @@ pub(crate) mod fixtures {
             escalation: Escalation::default(),
             order_deadline_days: 10,
             note: None,
+            copy_no: None,
+            secret: None,
+            urgency: None,
+            archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
         }
     }
 

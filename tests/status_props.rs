@@ -42,6 +42,10 @@ fn office(th: Thresholds, esc: Escalation) -> Office {
         escalation: esc,
         order_deadline_days: 10,
         note: None,
+        copy_no: None,
+        secret: None,
+        urgency: None,
+        archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
     }
 }
 

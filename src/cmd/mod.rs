@@ -8,6 +8,9 @@ pub mod archive;
 pub mod build;
 pub mod check;
 pub mod fonts;
+pub mod forms;
+pub mod import;
+pub mod ledger;
 pub mod plan;
 pub mod stats;
 
@@ -41,6 +44,12 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// 列出所用字体及其对 GB 2312 和数据中字符的覆盖情况。
     Fonts(fonts::FontsArgs),
+    /// 生成填报表：为每个牵头单位生成某一期的进展情况填报表（Excel），写入 out/<期间>/forms/。
+    Forms(forms::FormsArgs),
+    /// 导入填报表：把各单位填好的 Excel 填报表读入 reports/<期间>/<单位>.yaml（有错误时不写任何文件）。
+    Import(import::ImportArgs),
+    /// 生成工作台账：全年每项任务各季度的状态（灯色）、进度和完成情况，按章节分表并附汇总（Excel）。
+    Ledger(ledger::LedgerArgs),
 }
 
 /// Where the data lives and which period to work on (shared by several subcommands).
@@ -78,6 +87,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plan(a) => plan::run(a),
         Command::Stats(a) => stats::run(a),
         Command::Fonts(a) => fonts::run(a),
+        Command::Forms(a) => forms::run(a),
+        Command::Import(a) => import::run(a),
+        Command::Ledger(a) => ledger::run(a),
     }
 }
 
