@@ -73,7 +73,7 @@ struct Styles {
 }
 
 fn base() -> Format {
-    Format::new().set_font_name("宋体").set_font_size(10.5).set_border(FormatBorder::Thin).set_text_wrap()
+    super::cell_format()
 }
 
 impl Styles {
@@ -81,11 +81,7 @@ impl Styles {
         let prefilled = base().set_align(FormatAlign::Top).set_background_color(Color::RGB(colour::PREFILLED));
         let input = base().set_align(FormatAlign::Top).set_unlocked();
         Styles {
-            title: Format::new()
-                .set_font_name("黑体")
-                .set_font_size(16)
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter),
+            title: super::title_format(),
             info: Format::new().set_font_name("宋体").set_font_size(10.5).set_align(FormatAlign::VerticalCenter),
             label: base()
                 .set_bold()

@@ -7,9 +7,7 @@
 //! yellow, red; grey for a quarter not yet reported), the progress in percent and the figures.
 //! Header rows are frozen and the task tables have autofilters.
 
-use rust_xlsxwriter::{
-    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
-};
+use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use super::{chinese_number, colour, light_colour, sheet_name};
 use crate::aggregate::{self, Reporting, Summary};
@@ -36,18 +34,9 @@ struct Styles {
 
 impl Styles {
     fn new() -> Styles {
-        let base = Format::new()
-            .set_font_name("宋体")
-            .set_font_size(10.5)
-            .set_border(FormatBorder::Thin)
-            .set_text_wrap()
-            .set_align(FormatAlign::Top);
+        let base = super::cell_format().set_align(FormatAlign::Top);
         Styles {
-            title: Format::new()
-                .set_font_name("黑体")
-                .set_font_size(16)
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter),
+            title: super::title_format(),
             note: Format::new().set_font_name("宋体").set_font_size(10),
             header: base
                 .clone()
