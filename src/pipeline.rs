@@ -321,6 +321,9 @@ pub fn glyph_check(fonts: &Fonts, ds: &Dataset, period: Period, sources: &Source
     glyphs::check(fonts, items, sources)
 }
 
+/// Units' accounts quoted under 好的做法 in the 督查简报, longest first.
+const BRIEFING_PRACTICES: [usize; 3] = [2, 1, 0];
+
 /// Ranking rows shown from each end in the 领导参阅, longest first.
 const LEADER_RANKING: [usize; 3] = [3, 2, 1];
 
@@ -369,14 +372,19 @@ pub fn render_all(
         );
     }
     if want(Kind::Briefing) {
-        let v = view::briefing(&inp);
+        let v = view::briefing(&inp, BRIEFING_PRACTICES[0]);
+        // Shorter variants (fewer quoted accounts) for a briefing that would run past three pages.
+        let shorter: Vec<String> = BRIEFING_PRACTICES[1..]
+            .iter()
+            .filter_map(|n| crate::render::render(&env, templates, "briefing.typ.j2", &view::briefing(&inp, *n)).ok())
+            .collect();
         push(
             Kind::Briefing,
             Kind::Briefing.label().into(),
             v.title.clone(),
             format!("{}第{}期", v.name, v.issue),
             crate::render::render(&env, templates, "briefing.typ.j2", &v),
-            (None, Vec::new()),
+            (Some(3), shorter),
         );
     }
     if want(Kind::Leader) {

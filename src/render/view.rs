@@ -601,7 +601,10 @@ fn join_list(v: &[String]) -> String {
 }
 
 /// Builds the supervision briefing.
-pub fn briefing(inp: &Inputs) -> BriefingView {
+///
+/// `good_practices`: how many units' accounts are quoted in full under 好的做法 (the pipeline
+/// lowers it when the briefing runs long).
+pub fn briefing(inp: &Inputs, good_practices: usize) -> BriefingView {
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
@@ -617,6 +620,9 @@ pub fn briefing(inp: &Inputs) -> BriefingView {
     // The units' own accounts of the quarter's best results, quoted in full (Markdown).
     let mut good = 0;
     for t in inp.current().tasks.iter().filter(|t| matches!(t.status, Status::Completed | Status::Ahead)) {
+        if good >= good_practices {
+            break;
+        }
         let Some(n) = t.narratives.first().filter(|n| n.progress.chars().count() >= 20) else { continue };
         if t.completed_in.is_some_and(|c| c < p) {
             continue; // completed earlier: not news this quarter
@@ -624,9 +630,6 @@ pub fn briefing(inp: &Inputs) -> BriefingView {
         body.push(Block::h2line(format!("{}：{}", n.unit, t.title)));
         body.push(Block::md(n.progress.clone()));
         good += 1;
-        if good == 2 {
-            break;
-        }
     }
     if good == 0 {
         body.push(Block::para("各单位按计划推进各项任务。"));
