@@ -15,6 +15,7 @@ pub mod excel;
 pub mod fsutil;
 pub mod import;
 pub mod markdown;
+pub mod names;
 pub mod pipeline;
 pub mod render;
 pub mod status;
