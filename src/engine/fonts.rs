@@ -1,12 +1,17 @@
 //! Fonts: only the bundled `fonts/` directory (plus any `--font-path` the user adds), scanned once
 //! per run and loaded lazily, shared by every document.
 //!
-//! Where the fonts are found (no embedding: the Fandol and Noto files are ~90 MB, and embedding them
-//! would add that to every build of the binary): `--font-path` dirs first, then `$DUCHA_FONTS`,
-//! then `fonts/` beside the executable or two or three levels up (a cargo `target/<profile>/`
-//! binary finds the repository's `fonts/`), then the `fonts/` of the source tree the binary was
-//! built from. The first directory holding `FandolFang-Regular.otf` is the bundled one.
-//! System fonts are never used.
+//! Where the bundled fonts are found (no embedding: the Fandol and Noto files are ~90 MB, and
+//! embedding them would add that to every build of the binary), in this order, the first
+//! directory holding `FandolFang-Regular.otf` winning:
+//! 1. `$DUCHA_FONTS`;
+//! 2. `fonts/` or `share/ducha/fonts/` in the executable's directory or one, two or three levels
+//!    above it (`target/release/ducha` finds the repository's `fonts/`; an install under
+//!    `/usr/local/bin` finds `/usr/local/share/ducha/fonts`);
+//! 3. the `fonts/` of the source tree the binary was built from.
+//!
+//! `--font-path` directories are scanned in addition to the bundled one. System fonts are never
+//! used.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -158,6 +163,10 @@ pub fn bundled_dir() -> Option<PathBuf> {
             candidates.push(anc.join("share/ducha/fonts"));
         }
     }
+    // The source tree is baked in on purpose, as the last resort: `cargo run` and `cargo test`
+    // may place the binary in a target directory outside the checkout (`CARGO_TARGET_DIR`, as CI
+    // does), where no ancestor holds `fonts/`. An installed binary never gets this far
+    // (`share/ducha/fonts` or `$DUCHA_FONTS`), and a stale path is skipped by the marker check.
     candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts"));
     candidates.into_iter().find(|d| d.join(MARKER).is_file())
 }
