@@ -13,7 +13,7 @@ use ducha::templates::Templates;
 
 fn engine() -> Engine {
     let fonts = Arc::new(Fonts::load(&[]).expect("bundled fonts"));
-    Engine::new(fonts, &Templates::load(None))
+    Engine::new(fonts, &Templates::builtin())
 }
 
 fn job(source: &str) -> Job {

@@ -95,7 +95,7 @@ fn main() {
     let p = period.or_else(|| ds.latest_period()).expect("a period");
     let year = ducha::status::evaluate_year(&ds, p);
     let summary = ducha::aggregate::summarize(&ds, &year);
-    let templates = Templates::load(None);
+    let templates = Templates::builtin();
     let t = Instant::now();
     let rendered = pipeline::render_all(&ds, &year, &summary, &Default::default(), &templates, &[]).expect("render");
     let render_all = t.elapsed();

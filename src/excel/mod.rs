@@ -256,11 +256,6 @@ pub fn sheet_name(wanted: &str, taken: &[String]) -> String {
     unreachable!()
 }
 
-/// Makes a unit name safe as a file name (`/` and the like become `_`).
-pub fn file_stem(unit: &str) -> String {
-    unit.chars().map(|c| if "/\\:*?\"<>|".contains(c) || c.is_control() { '_' } else { c }).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
