@@ -1,0 +1,138 @@
+//! Names are never paths (issue 10 §1): unit names that hold `/`, `\`, `..`, a Windows device
+//! name, 300 characters or nothing usable once cleaned get their 督办通知单 (and PNG preview) in
+//! `--out/<period>/` and their Excel form in the forms folder, each under the file name of the one
+//! rule (`ducha::names::file_name`), and nothing is written anywhere else.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use ducha::names::{file_name, MAX_BYTES};
+
+/// The hostile lead units, each given a seriously lagging task so it gets a 督办通知单.
+fn hostile_units() -> Vec<String> {
+    vec![
+        "县委办（县政府办/外事办）".to_string(),
+        "../../x".to_string(),
+        "a\\b".to_string(),
+        "CON".to_string(),
+        "很".repeat(300),
+        // Nothing but dots: empty once cleaned.
+        "...".to_string(),
+    ]
+}
+
+/// The minimal data set plus one task per hostile unit, each reported far behind (growth −5 %
+/// against +12 %: 严重滞后, a red light, so an order).
+fn hostile_data(tmp: &Path) -> PathBuf {
+    let data = tmp.join("data");
+    copy_dir(&root().join("tests/fixtures/minimal"), &data);
+    let mut plan = std::fs::read_to_string(data.join("plan.yaml")).unwrap();
+    for (i, unit) in hostile_units().iter().enumerate() {
+        let n = 4 + i;
+        let quoted = format!("'{}'", unit.replace('\'', "''"));
+        plan.push_str(&format!(
+            "      - number: {n}\n        title: 任务{n}\n        text: 任务{n}。增长 12% 以上。\n        lead_units: [{quoted}]\n        participating_units: []\n        targets:\n          - text: 增长 12% 以上\n            kind: growth\n            value: 12\n            unit: \"%\"\n            comparison: at_least\n"
+        ));
+        let report = format!(
+            "unit: {quoted}\nperiod: 2023Q1\nsubmitted: 2023-04-04\nentries:\n  - task: {n}\n    progress: 同比下降。\n    values:\n      - target: 1\n        value: -5\n"
+        );
+        std::fs::write(data.join(format!("reports/2023Q1/r{n}.yaml")), report).unwrap();
+    }
+    std::fs::write(data.join("plan.yaml"), plan).unwrap();
+    data
+}
+
+/// Every file under `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_path_buf())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn hostile_unit_names_get_their_orders_and_forms_inside_their_folders() {
+    let tmp = temp_dir("names-e2e");
+    // The working directory sits two levels down, so a `../../x` that escaped would land in
+    // `tmp/x…`, which is checked below.
+    let work = tmp.join("a/b");
+    std::fs::create_dir_all(&work).unwrap();
+    let data = hostile_data(&work);
+    let data_before = files_under(&data);
+
+    let out = ducha(&work, &["build", "--data", "data", "--out", "out", "--only", "order", "--png", "order:1"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let out = ducha(&work, &["forms", "--data", "data", "--period", "2023Q1", "--out", "forms"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+
+    let orders = files_under(&work.join("out"));
+    let forms = files_under(&work.join("forms"));
+    for unit in hostile_units() {
+        let stem = file_name(&unit);
+        assert!(stem.len() <= MAX_BYTES && !stem.contains(['/', '\\']) && !stem.starts_with('.'), "{stem}");
+        let pdf = PathBuf::from("2023Q1").join(format!("督办通知单-{stem}.pdf"));
+        assert!(orders.contains(&pdf), "{unit:?}: {} not among {orders:?}", pdf.display());
+        let png = PathBuf::from("2023Q1").join(format!("督办通知单-{stem}-p1.png"));
+        assert!(orders.contains(&png), "{unit:?}: {} not among {orders:?}", png.display());
+        assert!(forms.contains(&PathBuf::from(format!("{stem}.xlsx"))), "{unit:?}: no form among {forms:?}");
+        // The order names its unit in full, whatever its file is called.
+        let pdf_text = squash(&pdftotext(&work.join("out").join(&pdf), None));
+        let shown: String = unit.chars().take(20).collect();
+        assert!(pdf_text.contains(&squash(&shown)), "{unit:?} not printed in its order");
+    }
+    // The readable forms of the names.
+    assert!(orders.iter().any(|p| p.to_string_lossy().starts_with("2023Q1/督办通知单-县委办（县政府办／外事办）-")));
+    assert!(forms.iter().any(|p| p.to_string_lossy().starts_with("＿CON-")), "{forms:?}");
+    assert!(forms.iter().any(|p| p.to_string_lossy().starts_with("未命名-")), "{forms:?}");
+    assert!(forms.iter().any(|p| p.to_string_lossy().starts_with("a＼b-")), "{forms:?}");
+    // One order per hostile unit plus the manifest, all directly in out/2023Q1.
+    assert!(orders.iter().all(|p| p.parent() == Some(Path::new("2023Q1"))), "{orders:?}");
+    assert_eq!(orders.iter().filter(|p| p.extension().is_some_and(|e| e == "pdf")).count(), hostile_units().len());
+    assert!(forms.iter().all(|p| p.parent() == Some(Path::new(""))), "{forms:?}");
+
+    // Nothing anywhere else: the whole temp tree holds the data (unchanged), out/ and forms/.
+    assert_eq!(files_under(&data), data_before);
+    for f in files_under(&tmp) {
+        assert!(
+            f.starts_with("a/b/data") || f.starts_with("a/b/out") || f.starts_with("a/b/forms"),
+            "written outside its folder: {}",
+            f.display()
+        );
+    }
+    // The manifest names each file relative to its own folder.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("out/2023Q1/manifest.json")).unwrap()).unwrap();
+    for d in manifest["documents"].as_array().unwrap() {
+        let p = d["path"].as_str().unwrap();
+        assert!(work.join("out/2023Q1").join(p).is_file(), "{p}");
+        assert!(!p.contains('/'), "{p}");
+    }
+}
+
+#[test]
+fn the_rule_on_the_issue_cases() {
+    assert_eq!(file_name("县科技局"), "县科技局");
+    let office = file_name("县委办（县政府办/外事办）");
+    assert!(office.starts_with("县委办（县政府办／外事办）-"), "{office}");
+    let up = file_name("../../x");
+    assert!(!up.contains('/') && !up.starts_with('.'), "{up}");
+    assert!(file_name("a\\b").starts_with("a＼b-"));
+    assert!(file_name("CON").starts_with("＿CON-"));
+    assert!(file_name("con.pdf").starts_with("＿con.pdf-"));
+    let long = file_name(&"很".repeat(300));
+    assert!(long.len() <= MAX_BYTES && long.starts_with("很很很"), "{}", long.len());
+    assert!(file_name("...").starts_with("未命名-"));
+    assert!(file_name("").starts_with("未命名-"));
+    // Two units that clean to the same text keep different files.
+    assert_ne!(file_name("a/b"), file_name("a／b"));
+    assert_ne!(file_name(&"很".repeat(300)), file_name(&"很".repeat(299)));
+    assert_ne!(file_name("..."), file_name("...."));
+}
