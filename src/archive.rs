@@ -910,8 +910,8 @@ fn file_spec(spec: &hayro_syntax::object::Dict<'_>, key: Option<String>) -> Opti
     let ef = spec.get::<Dict<'_>>("EF")?;
     let stream = ef.get::<Stream<'_>>("F").or_else(|| ef.get::<Stream<'_>>("UF"))?;
     let data = stream.decoded().ok()?.into_owned();
-    // The path given to `pdf.attach` may start with `/`; the name is its last component.
-    let name = name.rsplit('/').next().unwrap_or(&name).to_owned();
+    // Typst writes the path given to `pdf.attach` without its leading `/`.
+    let name = name.trim_start_matches('/').to_owned();
     Some((name, data))
 }
 

@@ -136,3 +136,27 @@ fn the_rule_on_the_issue_cases() {
     assert_ne!(file_name(&"很".repeat(300)), file_name(&"很".repeat(299)));
     assert_ne!(file_name("..."), file_name("...."));
 }
+
+/// §2: `out/<period>/manifest.json` names each file relative to its own folder, so an absolute
+/// `--out` and a folder moved afterwards still resolve.
+#[test]
+fn out_manifest_resolves_from_where_it_lies() {
+    use sha2::Digest;
+    let tmp = temp_dir("names-manifest-moved");
+    copy_dir(&root().join("tests/fixtures/minimal"), &tmp.join("data"));
+    let abs_out = tmp.join("abs/out");
+    let out = ducha(&tmp, &["build", "--data", "data", "--out", abs_out.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let moved = tmp.join("somewhere/else/2023Q1");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(abs_out.join("2023Q1"), &moved).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(moved.join("manifest.json")).unwrap()).unwrap();
+    let docs = manifest["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 3, "{manifest}");
+    for d in docs {
+        let p = d["path"].as_str().unwrap();
+        let bytes = std::fs::read(moved.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+        assert_eq!(ducha::pipeline::hex(&sha2::Sha256::digest(&bytes)), d["sha256"].as_str().unwrap(), "{p}");
+    }
+}

@@ -130,3 +130,57 @@ fn data_errors_write_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!tmp.join("out").exists());
 }
+
+/// §6: an override template that cannot be read or is not UTF-8 is an error naming its real path,
+/// never a quiet fall-back to the built-in file; nothing is written.
+#[test]
+fn broken_override_templates_are_errors_naming_their_path() {
+    let tmp = temp_dir("templates-broken");
+    copy_dir(&root().join("tests/fixtures/minimal"), &tmp.join("data"));
+    let over = tmp.join("over");
+    std::fs::create_dir_all(over.join("lib/gongwen.typ")).unwrap(); // a directory: unreadable as a file
+    std::fs::write(over.join("notice.typ.j2"), b"#let x = 1\n\xff\xfe\n").unwrap();
+    let out = ducha(&tmp, &["build", "--data", "data", "--out", "out", "--templates", "over"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("over/notice.typ.j2") && stderr.contains("不是 UTF-8"), "{stderr}");
+    assert!(stderr.contains("over/lib/gongwen.typ") && stderr.contains("无法读取覆盖模板"), "{stderr}");
+    assert!(!tmp.join("out").exists(), "nothing written");
+
+    let out = ducha(&tmp, &["build", "--data", "data", "--out", "out", "--templates", "no-such-dir"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no-such-dir") && stderr.contains("模板目录"), "{stderr}");
+}
+
+/// §6: `archive` uses the built-in templates unless `--templates` is given: a `templates/` folder
+/// in the working directory does not change the official record.
+#[test]
+fn archive_ignores_templates_in_the_working_directory() {
+    let tmp = temp_dir("templates-archive");
+    copy_dir(&root().join("tests/fixtures/minimal"), &tmp.join("data"));
+    std::fs::create_dir_all(tmp.join("templates")).unwrap();
+    std::fs::write(tmp.join("templates/notice.typ.j2"), "被替换的通报模板\n").unwrap();
+    let out = ducha(&tmp, &["archive", "--data", "data", "--archive", "archive"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let notice = std::fs::read_dir(tmp.join("archive/2023"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("D30-0001-"))
+        .expect("the notice is filed");
+    let text0 = squash(&pdftotext(&notice, None));
+    assert!(!text0.contains("被替换的通报模板") && text0.contains("测试县"), "{text0}");
+
+    // Given explicitly, the override is used (and `build` takes `templates/` as before).
+    let out = ducha(&tmp, &["archive", "--data", "data", "--archive", "archive2", "--templates", "templates"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let notice2 = std::fs::read_dir(tmp.join("archive2/2023"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("D30-0001-"))
+        .unwrap();
+    assert!(squash(&pdftotext(&notice2, None)).contains("被替换的通报模板"));
+}
