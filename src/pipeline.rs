@@ -429,6 +429,10 @@ pub fn render_all(
     Ok(out)
 }
 
+/// What [`compile_all`] returns: per document (page count, (PDF bytes, warnings)), in the order of
+/// the rendered documents, and the PNG previews (file name, bytes).
+pub type CompiledAll = (Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>);
+
 /// Stage: Typst sources → documents and PDFs, sequentially (faster than parallel on 2 cores,
 /// typst-engine-notes §9), evicting typst's cache between documents.
 pub fn compile_all(
@@ -438,7 +442,7 @@ pub fn compile_all(
     flavor: PdfFlavor,
     png: &[(Kind, usize)],
     sources: &mut SourceMap,
-) -> Result<(Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>), BuildError> {
+) -> Result<CompiledAll, BuildError> {
     let mut out = Vec::new();
     let mut pngs = Vec::new();
     let mut errors = Diagnostics::default();

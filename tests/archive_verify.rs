@@ -427,7 +427,7 @@ fn odd_value(rng: &mut Rng, good: &Value) -> Value {
 fn mutate_manifest_json(rng: &mut Rng, m: &mut Value) {
     let n = m["entries"].as_array().map_or(0, Vec::len);
     match rng.below(8) {
-        0 | 1 | 2 if n > 0 => {
+        0..=2 if n > 0 => {
             let i = rng.below(n);
             let e = m["entries"][i].as_object_mut().unwrap();
             let keys: Vec<String> = e.keys().cloned().collect();

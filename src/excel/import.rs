@@ -1063,7 +1063,7 @@ mod tests {
         assert!(failed.iter().any(|f| f.contains("busy.yaml")), "{failed:?}");
         assert_eq!(std::fs::read_to_string(&fine).unwrap(), "before", "what can be restored is");
         assert!(bak.exists(), "the backup stays when a file was not restored");
-        let msg = rollback_message("导入中断", &failed, &[bak.clone()]);
+        let msg = rollback_message("导入中断", &failed, std::slice::from_ref(&bak));
         assert!(!msg.contains("已恢复"), "{msg}");
         assert!(msg.contains("2 个文件未能恢复") && msg.contains("busy.yaml") && msg.contains("plain/a.yaml"), "{msg}");
         assert!(msg.contains(&bak.display().to_string()), "{msg}");
