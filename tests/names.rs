@@ -160,3 +160,48 @@ fn out_manifest_resolves_from_where_it_lies() {
         assert_eq!(ducha::pipeline::hex(&sha2::Sha256::digest(&bytes)), d["sha256"].as_str().unwrap(), "{p}");
     }
 }
+
+/// §1, the import door: the filled form of `县委办（县政府办/外事办）` (filled with openpyxl,
+/// `tests/xlsx_read.py`) is imported into `reports/2023Q1/<file name of the unit>.yaml`, inside
+/// the data folder, replacing (and backing up) the unit's earlier report; the form's file name,
+/// made by the same rule, is recognised as the unit's.
+#[test]
+fn a_form_of_a_unit_with_a_slash_imports_into_the_data_folder() {
+    let tmp = temp_dir("names-import");
+    let work = tmp.join("w");
+    std::fs::create_dir_all(&work).unwrap();
+    let data = hostile_data(&work);
+    let unit = "县委办（县政府办/外事办）";
+    let out = ducha(&work, &["forms", "--data", "data", "--period", "2023Q1", "--out", "forms"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let form = work.join("forms").join(format!("{}.xlsx", file_name(unit)));
+    let report = serde_json::json!({
+        "unit": unit, "period": "2023Q1", "submitted": "2023-04-05",
+        "entries": [{"task": 4, "progress": "从表格导入：同比下降。", "values": [{"target": 1, "value": -4}]}]
+    });
+    let json = work.join("report.json");
+    std::fs::write(&json, report.to_string()).unwrap();
+    let filled = work.join("filled").join(format!("{}.xlsx", file_name(unit)));
+    std::fs::create_dir_all(filled.parent().unwrap()).unwrap();
+    let py = std::process::Command::new("python3")
+        .arg(root().join("tests/xlsx_read.py"))
+        .args(["fill", form.to_str().unwrap(), json.to_str().unwrap(), filled.to_str().unwrap()])
+        .output()
+        .expect("python3 with openpyxl (scripts/test installs it)");
+    assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
+
+    let before = files_under(&tmp);
+    let out = ducha(&work, &["import", filled.to_str().unwrap(), "--data", "data", "--replace"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let target = data.join("reports/2023Q1").join(format!("{}.yaml", file_name(unit)));
+    let written = std::fs::read_to_string(&target).unwrap_or_else(|e| panic!("{}: {e}\n{stdout}", target.display()));
+    assert!(written.contains("从表格导入") && written.contains(unit), "{written}");
+    assert!(!data.join("reports/2023Q1/r4.yaml").exists(), "the earlier report is replaced");
+    assert!(data.join("reports/2023Q1/r4.yaml.bak-1").is_file(), "and backed up");
+    // The only new files: the report and the backup, both inside data/reports/2023Q1.
+    let after = files_under(&tmp);
+    let new: Vec<_> = after.iter().filter(|f| !before.contains(f)).collect();
+    assert_eq!(new.len(), 2, "{new:?}");
+    assert!(new.iter().all(|f| f.starts_with("w/data/reports/2023Q1")), "{new:?}");
+}
