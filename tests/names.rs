@@ -205,3 +205,89 @@ fn a_form_of_a_unit_with_a_slash_imports_into_the_data_folder() {
     assert_eq!(new.len(), 2, "{new:?}");
     assert!(new.iter().all(|f| f.starts_with("w/data/reports/2023Q1")), "{new:?}");
 }
+
+/// Seeded fuzz of the rule over 5000 generated names (separators, dots, spaces, control, zero-width
+/// and bidi characters, device names, CJK, full-width look-alikes, long runs): every result is one
+/// plain component of at most 150 bytes that `join_inside` accepts, never hidden, never a device
+/// name, the same for the same input, and different for different inputs.
+#[test]
+fn fuzz_5000_names_stay_inside_and_never_collide() {
+    const PIECES: &[&str] = &[
+        "/",
+        "\\",
+        ":",
+        "*",
+        "?",
+        "\"",
+        "<",
+        ">",
+        "|",
+        ".",
+        "..",
+        " ",
+        "\u{3000}",
+        "\0",
+        "\n",
+        "\r",
+        "\t",
+        "\u{7f}",
+        "\u{200b}",
+        "\u{202e}",
+        "\u{2066}",
+        "\u{feff}",
+        "CON",
+        "nul",
+        "COM1",
+        "lpt9",
+        "AUX.txt",
+        "县委办",
+        "（",
+        "）",
+        "／",
+        "＼",
+        "很",
+        "a",
+        "Z",
+        "0",
+        "-",
+        "_",
+        "~",
+        "$",
+        "%",
+        "é",
+        "𠀀",
+        "👍",
+    ];
+    let mut state: u64 = 0x5EED_1234;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for _ in 0..5000 {
+        let len = (next() % 12) as usize;
+        let mut name: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+        if next() % 20 == 0 {
+            name.push_str(&"长".repeat(40 + (next() % 80) as usize));
+        }
+        let f = file_name(&name);
+        assert!(f.len() <= MAX_BYTES, "{name:?} → {} bytes", f.len());
+        assert!(!f.is_empty() && !f.starts_with('.') && f.trim() == f, "{name:?} → {f:?}");
+        assert!(!f.chars().any(|c| c.is_control() || "/\\:*?\"<>|".contains(c)), "{name:?} → {f:?}");
+        let base = f.split('.').next().unwrap().to_ascii_uppercase();
+        assert!(
+            !["CON", "PRN", "AUX", "NUL"].contains(&base.as_str())
+                && !((base.starts_with("COM") || base.starts_with("LPT")) && base.len() == 4),
+            "{name:?} → {f:?}"
+        );
+        let joined = ducha::names::join_inside(Path::new("/out"), &f).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        assert_eq!(joined.parent(), Some(Path::new("/out")));
+        assert_eq!(file_name(&name), f, "deterministic");
+        if let Some(other) = seen.insert(f.clone(), name.clone()) {
+            assert_eq!(other, name, "{other:?} and {name:?} both give {f:?}");
+        }
+    }
+    assert!(seen.len() > 4000, "only {} distinct names generated", seen.len());
+}
