@@ -184,3 +184,65 @@ fn archive_ignores_templates_in_the_working_directory() {
         .unwrap();
     assert!(squash(&pdftotext(&notice2, None)).contains("被替换的通报模板"));
 }
+
+/// All files under `dir` with their bytes, sorted (directories listed as empty entries).
+fn tree(dir: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut v: Vec<(String, Option<Vec<u8>>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            (rel, e.file_type().is_file().then(|| std::fs::read(e.path()).unwrap()))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// §6: an import that fails half-way (the second form's target is a directory) puts back the
+/// report the first form replaced and the one the second form moved, removes its backups, and
+/// says “已恢复原有文件” — which is then true: the data folder is byte for byte as before.
+#[test]
+fn an_interrupted_import_restores_every_file_and_says_so_truthfully() {
+    let tmp = temp_dir("import-rollback");
+    let data = tmp.join("data");
+    copy_dir(&root().join("tests/fixtures/minimal"), &data);
+    let q1 = data.join("reports/2023Q1");
+    // 县工业和信息化局's report under another name; its import target is a directory.
+    std::fs::rename(q1.join("县工业和信息化局.yaml"), q1.join("gx.yaml")).unwrap();
+    std::fs::create_dir(q1.join("县工业和信息化局.yaml")).unwrap();
+    let out = ducha(&tmp, &["forms", "--data", "data", "--period", "2023Q1", "--out", "forms"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let fill = |unit: &str, report: serde_json::Value| -> std::path::PathBuf {
+        let json = tmp.join(format!("{unit}.json"));
+        std::fs::write(&json, report.to_string()).unwrap();
+        let dest = tmp.join("filled").join(format!("{unit}.xlsx"));
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        let form = tmp.join("forms").join(format!("{unit}.xlsx"));
+        let py = std::process::Command::new("python3")
+            .arg(root().join("tests/xlsx_read.py"))
+            .args(["fill", form.to_str().unwrap(), json.to_str().unwrap(), dest.to_str().unwrap()])
+            .output()
+            .expect("python3 with openpyxl (scripts/test installs it)");
+        assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
+        dest
+    };
+    let a = fill(
+        "县科技局",
+        serde_json::json!({"unit": "县科技局", "period": "2023Q1", "submitted": "2023-04-03", "entries": [
+            {"task": 1, "progress": "表格中的新进展。", "values": [{"target": 1, "value": 5}]},
+            {"task": 2, "progress": "制定方案。", "milestone": "Q1"}]}),
+    );
+    let b = fill(
+        "县工业和信息化局",
+        serde_json::json!({"unit": "县工业和信息化局", "period": "2023Q1", "submitted": "2023-04-04", "entries": [
+            {"task": 3, "progress": "表格中的新进展。", "values": [{"target": 1, "value": 14}]}]}),
+    );
+    let before = tree(&data);
+    let out = ducha(&tmp, &["import", a.to_str().unwrap(), b.to_str().unwrap(), "--data", "data", "--replace"]);
+    let (stdout, stderr) = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("导入中断，已恢复原有文件"), "{stderr}");
+    assert!(stderr.contains("县工业和信息化局.yaml"), "names the file it could not read: {stderr}");
+    assert_eq!(tree(&data), before, "the data folder is exactly as before, backups removed");
+}
