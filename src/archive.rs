@@ -8,14 +8,19 @@
 //! unchanged documents again changes nothing. Every file is written to a temporary name and
 //! renamed, the manifest last, so an interrupted run leaves the previous archive valid.
 //!
-//! `verify` recomputes every hash, checks each PDF's attachments against the manifest, and
-//! reports every missing, altered or unexpected file.
+//! `verify` treats the archive as untrusted input: it recomputes every hash, reads each PDF with a
+//! PDF parser (hayro-syntax) to check its 档号 and its attachments (by name and content) against
+//! the manifest, checks that the 归档文件目录's machine-readable copy of the entries
+//! ([`CATALOGUE_DATA`]) agrees with the manifest, and reports every missing, altered, unexpected
+//! or out-of-folder file — never panicking and never reading outside the archive folder.
+//!
+//! File names in the manifest are relative to the manifest's own folder: each is a plain file
+//! name of `archive/<year>/`, so the folder can be moved or copied and still verifies.
 //!
 //! 件号 are assigned per (year, 保管期限) without gaps, in filing order; a document keeps its 件号
 //! across revisions. 档号 = `全宗号-WS·年度-保管期限-机构代码-件号`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -284,7 +289,8 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
 
     let io = |e: anyhow::Error| err(format!("写入归档失败：{e:#}"));
     for (name, bytes) in &writes {
-        crate::fsutil::write_atomic(&dir.join(name), bytes).map_err(io)?;
+        let path = crate::names::join_inside(&dir, name).map_err(|e| err(format!("写入归档失败：{e}")))?;
+        crate::fsutil::write_atomic(&path, bytes).map_err(io)?;
     }
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| err(e.to_string()))? + "\n";
     // Last: until the manifest is renamed into place the previous archive stays valid.
@@ -332,9 +338,10 @@ pub fn archival_code(fonds: &str, year: i32, retention: &str, org: &str, item: &
     format!("{fonds}-WS·{year}-{retention}-{org}-{item}")
 }
 
-/// `D30-0001-关于…的通报.pdf`, `D30-0001-关于…的通报-修订2.pdf` (件号 count per 保管期限).
+/// `D30-0001-关于…的通报.pdf`, `D30-0001-关于…的通报-修订2.pdf` (件号 count per 保管期限); the
+/// title becomes a file name through the one rule of [`crate::names::file_name`].
 fn file_name(retention: &str, item: &str, title: &str, revision: u32) -> String {
-    let safe: String = title.chars().map(|c| if "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect();
+    let safe = crate::names::file_name(title);
     if revision > 1 {
         format!("{retention}-{item}-{safe}-修订{revision}.pdf")
     } else {
@@ -348,7 +355,7 @@ fn refusal(old: &Entry, new: &Candidate, sha: &str) -> Diagnostic {
         "归档是只增不改的：{}（{}）已归档，内容与本次生成的不同",
         old.file, old.archival_code
     ));
-    d = d.hint(format!("sha256：已归档 {} / 本次 {}", &old.sha256[..16], &sha[..16]));
+    d = d.hint(format!("sha256：已归档 {}… / 本次 {}…", short(&old.sha256), short(sha)));
     if old.pages != new.pages {
         d = d.hint(format!("页数：已归档 {} / 本次 {}", old.pages, new.pages));
     }
@@ -398,6 +405,10 @@ fn catalogue_pdf(
             rows.push_str(&format!("  text({}),\n", string_literal(&cell)));
         }
     }
+    // The catalogue carries the entries it lists, machine-readable, so `verify` can check that the
+    // catalogue and the manifest agree.
+    let data = serde_json::to_vec_pretty(&CatalogueData { year: manifest.year, entries: manifest.entries.clone() })
+        .expect("the manifest serializes");
     let source = format!(
         r#"#import "lib/gongwen.typ": *
 #set document(title: {title})
@@ -411,8 +422,11 @@ fn catalogue_pdf(
   stroke: 0.5pt,
   table.header(..("件号", "档号", "文号", "责任者", "题名", "日期", "页数", "密级", "备注").map(h => text(font: hei, h))),
 {rows})
+#pdf.attach({path}, relationship: "data", mime-type: "application/json", description: {description})
 "#,
         title = string_literal(&format!("{}年归档文件目录", manifest.year)),
+        path = string_literal(&format!("/{CATALOGUE_DATA}")),
+        description = string_literal("归档文件目录（机读，与 manifest.json 的条目一致）"),
     );
     let job = Job {
         name: "归档文件目录.typ".into(),
@@ -420,151 +434,502 @@ fn catalogue_pdf(
         date,
         ident: format!("ducha-archive/{}/catalogue", manifest.year),
         flavor: PdfFlavor::A3b,
-        files: Vec::new(),
+        files: vec![(format!("/{CATALOGUE_DATA}"), data)],
     };
     engine.compile(&job).map(|c| c.pdf)
 }
 
+// ---------------------------------------------------------------------------------------------
+// verify: the archive is untrusted input
+
 /// One problem found by `verify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Where: the archive folder and, inside it, the file concerned (as the manifest names it,
+    /// control characters escaped).
     pub file: String,
+    /// What is wrong, in Chinese.
     pub message: String,
 }
 
-/// Checks `dir` (one year) or every year under `dir` (an archive root).
-pub fn verify(dir: &Path) -> anyhow::Result<Vec<Problem>> {
+/// Checks `dir` (one year) or every year under `dir` (an archive root) and returns every problem
+/// found; an empty list means the archive is intact.
+///
+/// Everything read is untrusted: the manifest may be truncated, not JSON, miss fields or carry
+/// odd hashes and names; files may be missing, extra, replaced or symbolic links. None of it
+/// panics, and nothing outside the archive folder is ever read: file names from the manifest are
+/// accepted only as plain names of this folder ([`crate::names::join_inside`]), and symbolic links
+/// are reported, not followed.
+pub fn verify(dir: &Path) -> Vec<Problem> {
+    let at = |file: &Path, message: String| Problem { file: file.display().to_string(), message };
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return vec![at(dir, "不是目录".into())],
+        Err(e) => return vec![at(dir, format!("无法读取归档目录：{e}"))],
+    }
     if dir.join(MANIFEST).exists() {
         return verify_year(dir);
     }
-    let mut out = Vec::new();
-    let mut years: Vec<PathBuf> = std::fs::read_dir(dir)?.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut years: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()).collect(),
+        Err(e) => return vec![at(dir, format!("无法读取归档目录：{e}"))],
+    };
     years.sort();
     if years.is_empty() {
-        anyhow::bail!("{} 中没有归档（找不到 {MANIFEST}）", dir.display());
+        return vec![at(dir, format!("目录中没有归档（找不到 {MANIFEST}）"))];
     }
+    let mut out = Vec::new();
     for y in years {
         if y.join(MANIFEST).exists() {
-            out.extend(verify_year(&y)?);
+            out.extend(verify_year(&y));
         } else {
-            out.push(Problem { file: y.display().to_string(), message: format!("目录中没有 {MANIFEST}") });
+            out.push(at(&y, format!("目录中没有 {MANIFEST}")));
         }
-    }
-    Ok(out)
-}
-
-fn verify_year(dir: &Path) -> anyhow::Result<Vec<Problem>> {
-    let manifest = read_manifest(dir)?.unwrap_or_default();
-    let mut problems = Vec::new();
-    let mut expected: BTreeSet<String> = [MANIFEST.to_string()].into();
-    let mut check_file = |name: &str, sha: &str, problems: &mut Vec<Problem>| -> Option<Vec<u8>> {
-        expected.insert(name.to_owned());
-        match std::fs::read(dir.join(name)) {
-            Err(_) => {
-                problems.push(Problem { file: name.into(), message: "文件缺失".into() });
-                None
-            }
-            Ok(bytes) => {
-                let got = hex(&Sha256::digest(&bytes));
-                if got != sha {
-                    problems.push(Problem {
-                        file: name.into(),
-                        message: format!("内容已被改动（sha256 应为 {}…，实际 {}…）", &sha[..16], &got[..16]),
-                    });
-                }
-                Some(bytes)
-            }
-        }
-    };
-    for e in &manifest.entries {
-        let Some(bytes) = check_file(&e.file, &e.sha256, &mut problems) else { continue };
-        if bytes.len() as u64 != e.size {
-            problems.push(Problem {
-                file: e.file.clone(),
-                message: format!("大小应为 {} 字节，实际 {}", e.size, bytes.len()),
-            });
-        }
-        let embedded: BTreeSet<String> = embedded_files(&bytes).iter().map(|b| hex(&Sha256::digest(b))).collect();
-        let listed: BTreeSet<String> = e.sources.iter().map(|f| f.sha256.clone()).collect();
-        for f in &e.sources {
-            if !embedded.contains(&f.sha256) {
-                problems.push(Problem {
-                    file: e.file.clone(), message: format!("附件 {} 缺失或与清单不符", f.name)
-                });
-            }
-        }
-        for extra in embedded.difference(&listed) {
-            problems.push(Problem {
-                file: e.file.clone(),
-                message: format!("含有清单之外的附件（sha256 {}…）", &extra[..16]),
-            });
-        }
-    }
-    if let Some(c) = &manifest.catalogue {
-        check_file(&c.name, &c.sha256, &mut problems);
-    }
-    let mut present: Vec<String> =
-        std::fs::read_dir(dir)?.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    present.sort();
-    for name in present {
-        if !expected.contains(&name) {
-            problems.push(Problem { file: name, message: "清单中没有这个文件（多余文件）".into() });
-        }
-    }
-    for p in &mut problems {
-        p.file = dir.join(&p.file).display().to_string();
-    }
-    Ok(problems)
-}
-
-/// The decoded contents of every `/Type /EmbeddedFile` stream of a PDF (krilla writes them as
-/// top-level objects with a direct `/Length`, Flate-compressed or plain).
-pub fn embedded_files(pdf: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    // Names may follow each other without spaces (`/Type/EmbeddedFile`).
-    let needle = b"/EmbeddedFile";
-    let mut from = 0;
-    while let Some(pos) = find(&pdf[from..], needle).map(|p| p + from) {
-        from = pos + needle.len();
-        // The dictionary runs from the object's "obj" to "stream".
-        let start = rfind(&pdf[..pos], b"obj").unwrap_or(0);
-        let Some(stream_kw) = find(&pdf[pos..], b"stream").map(|p| p + pos) else { break };
-        let dict = &pdf[start..stream_kw];
-        if find(dict, b"/Type").is_none() {
-            continue; // `/EmbeddedFile` as a key of a file specification's /EF, not a stream
-        }
-        let Some(len) = dict_int(dict, b"/Length") else { continue };
-        let mut data_start = stream_kw + b"stream".len();
-        if pdf.get(data_start) == Some(&b'\r') {
-            data_start += 1;
-        }
-        if pdf.get(data_start) == Some(&b'\n') {
-            data_start += 1;
-        }
-        let Some(raw) = pdf.get(data_start..data_start + len) else { continue };
-        if find(dict, b"/FlateDecode").is_some() {
-            let mut buf = Vec::new();
-            if flate2::read::ZlibDecoder::new(raw).read_to_end(&mut buf).is_ok() {
-                out.push(buf);
-            }
-        } else {
-            out.push(raw.to_vec());
-        }
-        from = data_start + len;
     }
     out
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+/// A name from the manifest as shown in a message: control characters escaped, at most 120
+/// characters.
+fn shown(name: &str) -> String {
+    let escaped: String = name
+        .chars()
+        .flat_map(|c| if c.is_control() { c.escape_debug().collect::<Vec<_>>() } else { vec![c] })
+        .collect();
+    if escaped.chars().count() > 120 {
+        format!("{}…", escaped.chars().take(120).collect::<String>())
+    } else {
+        escaped
+    }
 }
 
-fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
+/// True for a SHA-256 as the manifest writes it: 64 lower-case hexadecimal digits.
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn dict_int(dict: &[u8], key: &[u8]) -> Option<usize> {
-    let p = find(dict, key)? + key.len();
-    let digits: Vec<u8> = dict[p..].iter().copied().skip_while(|b| *b == b' ').take_while(u8::is_ascii_digit).collect();
-    std::str::from_utf8(&digits).ok()?.parse().ok()
+/// The first 16 characters of a hash, for messages (never slices a string by bytes).
+fn short(s: &str) -> String {
+    shown(&s.chars().take(16).collect::<String>())
+}
+
+/// Problems of one year's folder.
+struct YearCheck<'a> {
+    dir: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl YearCheck<'_> {
+    fn push(&mut self, file: &str, message: impl Into<String>) {
+        let file = if file.is_empty() {
+            self.dir.display().to_string()
+        } else {
+            format!("{}/{}", self.dir.display(), shown(file))
+        };
+        self.problems.push(Problem { file, message: message.into() });
+    }
+
+    /// Reads a file the manifest names, after checking the name is a plain name of this folder
+    /// and the file is a regular file (not a link); reports and returns `None` otherwise.
+    fn read(&mut self, name: &str) -> Option<Vec<u8>> {
+        let path = match crate::names::join_inside(self.dir, name) {
+            Ok(p) => p,
+            Err(_) => {
+                self.push(name, "清单中的文件名不是本目录内的普通文件名（含路径分隔符、“..”、绝对路径或以 “.” 开头），未读取；清单已被改动");
+                return None;
+            }
+        };
+        match std::fs::symlink_metadata(&path) {
+            Err(_) => {
+                self.push(name, "文件缺失");
+                None
+            }
+            Ok(m) if m.file_type().is_symlink() => {
+                self.push(name, "是符号链接，未读取（归档中只应有普通文件）");
+                None
+            }
+            Ok(m) if !m.is_file() => {
+                self.push(name, "不是普通文件");
+                None
+            }
+            Ok(_) => match std::fs::read(&path) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    self.push(name, format!("无法读取：{e}"));
+                    None
+                }
+            },
+        }
+    }
+
+    /// Reads `name` and compares its SHA-256 with the manifest's; returns the bytes when read.
+    fn read_checked(&mut self, name: &str, sha: &str) -> Option<Vec<u8>> {
+        let bytes = self.read(name)?;
+        let got = hex(&Sha256::digest(&bytes));
+        if got != sha {
+            self.push(name, format!("内容已被改动（sha256 应为 {}…，实际 {}…）", short(sha), short(&got)));
+        }
+        Some(bytes)
+    }
+}
+
+/// The manifest as far as it could be read.
+struct Parsed {
+    /// The complete entries (and year and catalogue when readable).
+    manifest: Manifest,
+    /// False when anything was missing or mistyped (reported already).
+    complete: bool,
+    /// File names of the entries that could not be read, so they do not count as extra files.
+    broken_files: Vec<String>,
+}
+
+/// The manifest read as untrusted JSON: every missing or mistyped field is a problem; the
+/// entries that are complete are still checked. `None` only when it is not a JSON object at all.
+fn parse_manifest(text: &str, c: &mut YearCheck<'_>) -> Option<Parsed> {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            c.push(MANIFEST, format!("不是有效的 JSON（第 {} 行第 {} 列）：清单已损坏或被截断", e.line(), e.column()));
+            return None;
+        }
+    };
+    let Some(obj) = value.as_object() else {
+        c.push(MANIFEST, "应为 JSON 对象（含 year、entries、catalogue）");
+        return None;
+    };
+    let mut ok = true;
+    let year = match obj.get("year").and_then(serde_json::Value::as_i64).and_then(|y| i32::try_from(y).ok()) {
+        Some(y) => y,
+        None => {
+            c.push(MANIFEST, "缺少字段 “year” 或它不是整数年份");
+            ok = false;
+            0
+        }
+    };
+    let entries = match obj.get("entries").and_then(serde_json::Value::as_array) {
+        Some(a) => a.as_slice(),
+        None => {
+            c.push(MANIFEST, "缺少字段 “entries” 或它不是数组");
+            ok = false;
+            &[]
+        }
+    };
+    let mut out = Vec::new();
+    let mut broken_files = Vec::new();
+    for (i, v) in entries.iter().enumerate() {
+        let which =
+            format!("第 {} 条（{}）", i + 1, v.get("file").and_then(|f| f.as_str()).map(shown).unwrap_or_default());
+        match entry_problems(v) {
+            Ok(e) => out.push(e),
+            Err(missing) => {
+                ok = false;
+                broken_files.extend(v.get("file").and_then(|f| f.as_str()).map(str::to_owned));
+                for m in missing {
+                    c.push(MANIFEST, format!("{which}{m}"));
+                }
+            }
+        }
+    }
+    let catalogue = match obj.get("catalogue") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => match serde_json::from_value::<FileRef>(v.clone()) {
+            Ok(f) => Some(f),
+            Err(_) => {
+                c.push(MANIFEST, "字段 “catalogue” 应为 {\"name\": 文件名, \"sha256\": 哈希}");
+                ok = false;
+                None
+            }
+        },
+    };
+    Some(Parsed { manifest: Manifest { year, entries: out, catalogue }, complete: ok, broken_files })
+}
+
+/// An entry of the manifest, or what is missing or mistyped in it.
+fn entry_problems(v: &serde_json::Value) -> Result<Entry, Vec<String>> {
+    let Some(obj) = v.as_object() else { return Err(vec!["应为 JSON 对象".into()]) };
+    let mut missing = Vec::new();
+    for key in [
+        "key",
+        "item",
+        "archival_code",
+        "doc_number",
+        "title",
+        "issuer",
+        "date",
+        "retention",
+        "retention_label",
+        "fonds",
+        "classification",
+        "file",
+        "sha256",
+    ] {
+        if !obj.get(key).is_some_and(serde_json::Value::is_string) {
+            missing.push(format!("缺少字段 “{key}” 或它不是字符串"));
+        }
+    }
+    for key in ["revision", "size", "pages"] {
+        if !obj.get(key).is_some_and(serde_json::Value::is_u64) {
+            missing.push(format!("缺少字段 “{key}” 或它不是非负整数"));
+        }
+    }
+    let sources_ok = obj.get("sources").and_then(serde_json::Value::as_array).is_some_and(|a| {
+        a.iter().all(|f| {
+            f.get("name").is_some_and(serde_json::Value::is_string)
+                && f.get("sha256").is_some_and(serde_json::Value::is_string)
+        })
+    });
+    if !sources_ok {
+        missing.push("缺少字段 “sources” 或它不是 [{\"name\", \"sha256\"}] 数组".into());
+    }
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    serde_json::from_value(v.clone()).map_err(|e| vec![format!("无法读取：{e}")])
+}
+
+fn verify_year(dir: &Path) -> Vec<Problem> {
+    let mut c = YearCheck { dir, problems: Vec::new() };
+    let mut expected: BTreeSet<String> = [MANIFEST.to_string()].into();
+    let manifest = c.read(MANIFEST).and_then(|bytes| match String::from_utf8(bytes) {
+        Ok(text) => parse_manifest(&text, &mut c),
+        Err(_) => {
+            c.push(MANIFEST, "不是 UTF-8 文本：清单已损坏");
+            None
+        }
+    });
+    let Some(Parsed { manifest, complete, broken_files }) = manifest else {
+        // Without a readable manifest nothing can be checked against it.
+        return c.problems;
+    };
+    expected.extend(broken_files);
+
+    let mut seen_files = BTreeSet::new();
+    let mut seen_keys = BTreeSet::new();
+    for e in &manifest.entries {
+        expected.insert(e.file.clone());
+        if !seen_files.insert(e.file.clone()) {
+            c.push(&e.file, "清单中重复列出同一个文件");
+        }
+        if !seen_keys.insert((e.key.clone(), e.revision)) {
+            c.push(&e.file, format!("清单中 {}（第 {} 版）重复", shown(&e.key), e.revision));
+        }
+        if !is_sha256(&e.sha256) {
+            c.push(&e.file, format!("清单中的 sha256 “{}” 不是 64 位小写十六进制；清单已被改动", shown(&e.sha256)));
+            c.read(&e.file);
+            continue;
+        }
+        let Some(bytes) = c.read_checked(&e.file, &e.sha256) else { continue };
+        if bytes.len() as u64 != e.size {
+            c.push(&e.file, format!("大小应为 {} 字节，实际 {}", e.size, bytes.len()));
+        }
+        check_pdf(&mut c, e, &bytes);
+    }
+
+    match &manifest.catalogue {
+        None => c.push(MANIFEST, format!("清单中没有 {CATALOGUE}")),
+        Some(f) if f.name != CATALOGUE => {
+            c.push(MANIFEST, format!("归档文件目录的文件名应为 {CATALOGUE}，清单中为 “{}”", shown(&f.name)))
+        }
+        Some(f) if !is_sha256(&f.sha256) => {
+            expected.insert(f.name.clone());
+            c.push(&f.name, format!("清单中的 sha256 “{}” 不是 64 位小写十六进制；清单已被改动", shown(&f.sha256)));
+        }
+        Some(f) => {
+            expected.insert(f.name.clone());
+            if let Some(bytes) = c.read_checked(&f.name, &f.sha256) {
+                // Compared with the catalogue only when every entry could be read (the problems
+                // of an incomplete manifest are reported above).
+                if complete {
+                    check_catalogue(&mut c, &manifest, &bytes);
+                }
+            }
+        }
+    }
+
+    let mut present: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(e) => {
+            c.push("", format!("无法列出目录：{e}"));
+            Vec::new()
+        }
+    };
+    present.sort();
+    for name in present {
+        if !expected.contains(&name) {
+            c.push(&name, "清单中没有这个文件（多余文件）");
+        }
+    }
+    c.problems
+}
+
+/// Checks an archived PDF with a PDF parser: readable, carries its 档号, and its attachments are
+/// exactly the sources the manifest lists (by name and by content).
+fn check_pdf(c: &mut YearCheck<'_>, e: &Entry, bytes: &[u8]) {
+    let Some(pdf) = read_pdf(bytes) else {
+        c.push(&e.file, "不是可读的 PDF（已损坏或被替换）");
+        return;
+    };
+    if !pdf.keywords.contains(&e.archival_code) {
+        c.push(&e.file, format!("PDF 的元数据中没有本件的档号 {}（可能被换成了另一份 PDF）", shown(&e.archival_code)));
+    }
+    let listed: BTreeMap<&str, &str> = e.sources.iter().map(|f| (f.name.as_str(), f.sha256.as_str())).collect();
+    for (name, sha) in &listed {
+        match pdf.attachments.get(*name) {
+            None => c.push(&e.file, format!("缺少附件 {}", shown(name))),
+            Some(data) if hex(&Sha256::digest(data)) != *sha => {
+                c.push(&e.file, format!("附件 {} 与清单不符（内容被改动或换成了别的文件）", shown(name)))
+            }
+            Some(_) => {}
+        }
+    }
+    for name in pdf.attachments.keys() {
+        if !listed.contains_key(name.as_str()) {
+            c.push(&e.file, format!("含有清单之外的附件 {}", shown(name)));
+        }
+    }
+}
+
+/// The name of the machine-readable catalogue attached to the 归档文件目录 PDF: the year and the
+/// entries, exactly as the manifest has them when the catalogue is made.
+pub const CATALOGUE_DATA: &str = "归档文件目录.json";
+
+/// What the 归档文件目录 PDF carries as [`CATALOGUE_DATA`].
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct CatalogueData {
+    year: i32,
+    entries: Vec<Entry>,
+}
+
+/// Checks that the 归档文件目录 lists exactly the manifest's entries.
+fn check_catalogue(c: &mut YearCheck<'_>, manifest: &Manifest, bytes: &[u8]) {
+    let Some(pdf) = read_pdf(bytes) else {
+        c.push(CATALOGUE, "不是可读的 PDF（已损坏或被替换）");
+        return;
+    };
+    let Some(data) = pdf.attachments.get(CATALOGUE_DATA) else {
+        c.push(CATALOGUE, format!("缺少附件 {CATALOGUE_DATA}，无法与清单核对"));
+        return;
+    };
+    let Ok(listed) = serde_json::from_slice::<CatalogueData>(data) else {
+        c.push(CATALOGUE, format!("附件 {CATALOGUE_DATA} 无法读取"));
+        return;
+    };
+    if listed.year != manifest.year {
+        c.push(CATALOGUE, format!("目录的年度为 {}，清单为 {}", listed.year, manifest.year));
+    }
+    let by_file: BTreeMap<&str, &Entry> = listed.entries.iter().map(|e| (e.file.as_str(), e)).collect();
+    let in_manifest: BTreeSet<&str> = manifest.entries.iter().map(|e| e.file.as_str()).collect();
+    for e in &manifest.entries {
+        match by_file.get(e.file.as_str()) {
+            None => c.push(CATALOGUE, format!("目录中没有清单所列的 {}", shown(&e.file))),
+            Some(l) if *l != e => {
+                c.push(CATALOGUE, format!("目录与清单对 {} 的著录不一致（档号、题名、哈希等）", shown(&e.file)))
+            }
+            Some(_) => {}
+        }
+    }
+    for l in &listed.entries {
+        if !in_manifest.contains(l.file.as_str()) {
+            c.push(CATALOGUE, format!("目录列有清单中没有的 {}", shown(&l.file)));
+        }
+    }
+}
+
+/// What `verify` reads out of a PDF.
+struct PdfFacts {
+    /// The document information dictionary's /Keywords (where the 档号 and 文号 are).
+    keywords: String,
+    /// Embedded files: name → decoded bytes.
+    attachments: BTreeMap<String, Vec<u8>>,
+}
+
+/// Parses a PDF with hayro-syntax and reads its keywords and embedded files (the catalogue's
+/// /Names /EmbeddedFiles name tree and the /AF associated files of PDF/A-3). `None` when it is not
+/// a PDF the parser can read.
+fn read_pdf(bytes: &[u8]) -> Option<PdfFacts> {
+    use hayro_syntax::object::{Array, Dict};
+    // The parser is written for damaged files; a bug in it is still reported as an unreadable PDF
+    // rather than taking `verify` down.
+    let data = bytes.to_vec();
+    std::panic::catch_unwind(move || {
+        let pdf = hayro_syntax::Pdf::new(data).ok()?;
+        let keywords = pdf.metadata().keywords.as_deref().map(text_string).unwrap_or_default();
+        let root: Dict<'_> = pdf.xref().get(pdf.xref().root_id())?;
+        let mut attachments = BTreeMap::new();
+        if let Some(tree) = root.get::<Dict<'_>>("Names").and_then(|n| n.get::<Dict<'_>>("EmbeddedFiles")) {
+            name_tree(&tree, 0, &mut attachments);
+        }
+        if let Some(af) = root.get::<Array<'_>>("AF") {
+            for spec in af.iter::<Dict<'_>>().take(10_000) {
+                if let Some((name, data)) = file_spec(&spec, None) {
+                    attachments.entry(name).or_insert(data);
+                }
+            }
+        }
+        Some(PdfFacts { keywords, attachments })
+    })
+    .ok()
+    .flatten()
+}
+
+/// Walks a name tree of file specifications (depth-limited against cycles).
+fn name_tree(node: &hayro_syntax::object::Dict<'_>, depth: usize, out: &mut BTreeMap<String, Vec<u8>>) {
+    use hayro_syntax::object::{Array, Dict, Object};
+    if depth > 32 || out.len() > 10_000 {
+        return;
+    }
+    if let Some(names) = node.get::<Array<'_>>("Names") {
+        let mut key: Option<String> = None;
+        for item in names.iter::<Object<'_>>() {
+            match (key.take(), item) {
+                (None, Object::String(s)) => key = Some(text_string(s.as_bytes())),
+                (Some(k), Object::Dict(spec)) => {
+                    if let Some((name, data)) = file_spec(&spec, Some(k)) {
+                        out.insert(name, data);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(kids) = node.get::<Array<'_>>("Kids") {
+        for kid in kids.iter::<Dict<'_>>().take(10_000) {
+            name_tree(&kid, depth + 1, out);
+        }
+    }
+}
+
+/// (file name, decoded bytes) of a file specification with an embedded file stream.
+fn file_spec(spec: &hayro_syntax::object::Dict<'_>, key: Option<String>) -> Option<(String, Vec<u8>)> {
+    use hayro_syntax::object::{Dict, Stream, String as PdfString};
+    let name = spec
+        .get::<PdfString<'_>>("UF")
+        .or_else(|| spec.get::<PdfString<'_>>("F"))
+        .map(|s| text_string(s.as_bytes()))
+        .or(key)?;
+    let ef = spec.get::<Dict<'_>>("EF")?;
+    let stream = ef.get::<Stream<'_>>("F").or_else(|| ef.get::<Stream<'_>>("UF"))?;
+    let data = stream.decoded().ok()?.into_owned();
+    // Typst writes the path given to `pdf.attach` without its leading `/`.
+    let name = name.trim_start_matches('/').to_owned();
+    Some((name, data))
+}
+
+/// A PDF text string: UTF-16BE with a byte-order mark, UTF-8 with one, else PDFDocEncoding
+/// (read as Latin-1, exact for the ASCII that matters here).
+fn text_string(b: &[u8]) -> String {
+    if let Some(rest) = b.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
+        String::from_utf16_lossy(&units)
+    } else if let Some(rest) = b.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        b.iter().map(|&c| char::from(c)).collect()
+    }
+}
+
+/// The decoded contents of every embedded file of a PDF, by name (read with a PDF parser; empty
+/// when the PDF cannot be read).
+pub fn embedded_files(pdf: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    read_pdf(pdf).map(|f| f.attachments).unwrap_or_default()
 }

@@ -17,9 +17,13 @@
 //!
 //! Collisions: a name that passes the rule unchanged is used as it is. A name that any step
 //! changed gets `-` and eight hex digits of the SHA-256 of the *original* name appended (inside
-//! the byte limit). So two different units never share a file name: two unchanged names differ
-//! already, an unchanged name cannot end in a hash suffix of a changed one by accident unless it
-//! was written that way, and two changed names differ in their hashes.
+//! the byte limit). So two different units do not share a file name: two unchanged names differ
+//! already; two changed names differ in their hashes (a clash of 32 bits between two units of one
+//! plan is a one-in-four-billion chance); and an unchanged name equals a changed one only if it
+//! was deliberately written as the cleaned form followed by that name's hash.
+//!
+//! [`join_inside`] is the second lock: even a name that did not go through [`file_name`] cannot
+//! leave its folder, because anything but one plain path component is refused.
 
 use std::path::{Component, Path, PathBuf};
 

@@ -90,7 +90,8 @@ pub struct BuildOptions {
 pub struct Rendered {
     pub kind: Kind,
     pub title: String,
-    /// File stem, e.g. `季度进展情况通报` or `督办通知单-县科技局`.
+    /// File stem, e.g. `季度进展情况通报` or `督办通知单-县科技局` (unit names pass through
+    /// [`crate::names::file_name`]).
     pub stem: String,
     pub source: String,
     /// 文号 or 期号 printed on the document (for the archive's catalogue).
@@ -107,7 +108,8 @@ pub struct Rendered {
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentOut {
     pub kind: Kind,
-    /// Path relative to the output dir's parent (`out/2023Q4/…`), `/`-separated.
+    /// The file's name, relative to the folder the manifest lies in (`季度进展情况通报.pdf`), so
+    /// the manifest stays valid wherever the folder is moved.
     pub path: String,
     pub title: String,
     pub pages: usize,
@@ -211,7 +213,8 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     timings.push(("状态统计", t.elapsed()));
 
     let t = Instant::now();
-    let templates = Templates::load(opts.templates.as_deref());
+    let templates = Templates::load(opts.templates.as_deref())
+        .map_err(|diagnostics| BuildError { diagnostics, sources: SourceMap::default() })?;
     let rendered = render_all(&ds, &year, &summary, &overrides, &templates, &opts.only)?;
     timings.push(("模板渲染", t.elapsed()));
     Ok(Prepared { ds, period, rendered, fonts, templates, warnings, sources, files, timings })
@@ -236,7 +239,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let documents = write_outputs(&dir, period, &rendered, &compiled, opts.emit_typst.then_some(&templates))
         .map_err(|e| BuildError::one(Diagnostic::error(format!("写入输出失败：{e:#}"))))?;
     for (name, png) in &pngs {
-        crate::fsutil::write_atomic(&dir.join(name), png)
+        let path = crate::names::join_inside(&dir, name)
+            .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{e}"))))?;
+        crate::fsutil::write_atomic(&path, png)
             .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{e:#}"))))?;
     }
     timings.push(("写入文件", t.elapsed()));
@@ -406,7 +411,8 @@ pub fn render_all(
     }
     if want(Kind::Order) {
         for v in view::orders(&inp) {
-            let stem = format!("{}-{}", Kind::Order.label(), v.unit);
+            // The unit name is user text: it becomes a file name only through the one rule.
+            let stem = format!("{}-{}", Kind::Order.label(), crate::names::file_name(&v.unit));
             push(
                 Kind::Order,
                 stem,
@@ -423,6 +429,10 @@ pub fn render_all(
     Ok(out)
 }
 
+/// What [`compile_all`] returns: per document (page count, (PDF bytes, warnings)), in the order of
+/// the rendered documents, and the PNG previews (file name, bytes).
+pub type CompiledAll = (Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>);
+
 /// Stage: Typst sources → documents and PDFs, sequentially (faster than parallel on 2 cores,
 /// typst-engine-notes §9), evicting typst's cache between documents.
 pub fn compile_all(
@@ -432,7 +442,7 @@ pub fn compile_all(
     flavor: PdfFlavor,
     png: &[(Kind, usize)],
     sources: &mut SourceMap,
-) -> Result<(Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>), BuildError> {
+) -> Result<CompiledAll, BuildError> {
     let mut out = Vec::new();
     let mut pngs = Vec::new();
     let mut errors = Diagnostics::default();
@@ -491,20 +501,17 @@ pub fn write_outputs(
     emit: Option<&Templates>,
 ) -> anyhow::Result<Vec<DocumentOut>> {
     let mut docs = Vec::new();
-    let prefix = dir.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
     for (r, (pages, (pdf, _))) in rendered.iter().zip(compiled) {
         let name = format!("{}.pdf", r.stem);
-        crate::fsutil::write_atomic(&dir.join(&name), pdf)?;
+        crate::fsutil::write_atomic(&crate::names::join_inside(dir, &name)?, pdf)?;
         if emit.is_some() {
-            crate::fsutil::write_atomic(&dir.join(format!("{}.typ", r.stem)), r.source.as_bytes())?;
+            let typ = crate::names::join_inside(dir, &format!("{}.typ", r.stem))?;
+            crate::fsutil::write_atomic(&typ, r.source.as_bytes())?;
         }
-        let rel = match &prefix {
-            Some(p) => format!("{p}/{period}/{name}"),
-            None => format!("{period}/{name}"),
-        };
         docs.push(DocumentOut {
             kind: r.kind,
-            path: rel,
+            // Relative to the manifest's own folder: just the file name.
+            path: name,
             title: r.title.clone(),
             pages: *pages,
             sha256: hex(&Sha256::digest(pdf)),
@@ -513,7 +520,7 @@ pub fn write_outputs(
     }
     if let Some(t) = emit {
         for (path, text, _) in t.typst_files() {
-            crate::fsutil::write_atomic(&dir.join(path), text.as_bytes())?;
+            crate::fsutil::write_atomic(&crate::names::join_relative_inside(dir, path)?, text.as_bytes())?;
         }
     }
     let manifest = serde_json::json!({ "period": period, "documents": docs });

@@ -3,9 +3,14 @@
 //!
 //! Two kinds of file: pure Typst library files (`lib/*.typ`, the layout, compilable alone) and thin
 //! minijinja templates (`*.typ.j2`) that map a view model onto those library functions.
+//!
+//! An override that cannot be used is an error naming its path, never a quiet fall-back to the
+//! built-in file (see [`Templates::load`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Diagnostics, Loc};
 
 /// The default templates, embedded at build time.
 pub const DEFAULTS: &[(&str, &str)] = &[
@@ -28,21 +33,58 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The embedded defaults, with any same-named file under `dir` taking precedence.
-    pub fn load(dir: Option<&Path>) -> Templates {
-        let mut files: BTreeMap<String, (String, String)> = DEFAULTS
+    /// The embedded defaults only (what `archive` uses unless `--templates` is given).
+    pub fn builtin() -> Templates {
+        let files = DEFAULTS
             .iter()
             .map(|(p, t)| ((*p).to_owned(), ((*t).to_owned(), format!("templates/{p}（内置）"))))
             .collect();
-        if let Some(dir) = dir {
-            for (p, _) in DEFAULTS {
-                let path: PathBuf = dir.join(p);
-                if let Ok(text) = std::fs::read_to_string(&path) {
-                    files.insert((*p).to_owned(), (text, path.display().to_string()));
-                }
+        Templates { files }
+    }
+
+    /// The embedded defaults, with any same-named file under `dir` taking precedence.
+    ///
+    /// An override is never dropped silently: a directory that does not exist, and an override
+    /// file that exists but cannot be read or is not UTF-8, are errors (every one of them, each
+    /// naming its real path). A file the directory does not have keeps the built-in text.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, Diagnostics> {
+        let mut t = Templates::builtin();
+        let Some(dir) = dir else { return Ok(t) };
+        if !dir.is_dir() {
+            return Err(Diagnostics(vec![Diagnostic::error(format!("模板目录 {} 不存在或不是目录", dir.display()))
+                .hint("检查 --templates 的路径；不给 --templates 时使用内置模板")]));
+        }
+        let mut errors = Diagnostics::default();
+        for (p, _) in DEFAULTS {
+            let path: PathBuf = dir.join(p);
+            let shown = path.display().to_string();
+            match std::fs::read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        t.files.insert((*p).to_owned(), (text, shown));
+                    }
+                    Err(e) => errors.push(
+                        Diagnostic::error(format!(
+                            "覆盖模板 {shown} 不是 UTF-8 文本（第 {} 个字节起无法解码）",
+                            e.utf8_error().valid_up_to() + 1
+                        ))
+                        .at(Loc::file(shown.clone()))
+                        .hint("用 UTF-8 编码另存该文件；不想覆盖内置模板时删除它"),
+                    ),
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => errors.push(
+                    Diagnostic::error(format!("无法读取覆盖模板 {shown}：{e}"))
+                        .at(Loc::file(shown.clone()))
+                        .hint("检查文件权限（或它是否是目录）；不想覆盖内置模板时删除它"),
+                ),
             }
         }
-        Templates { files }
+        if errors.has_errors() {
+            Err(errors)
+        } else {
+            Ok(t)
+        }
     }
 
     /// The text of a template.

@@ -1,5 +1,5 @@
 //! `ducha check` on invalid fixtures: each defect gives its expected message and location
-//! (snapshots of stderr under tests/fixtures/invalid/<case>/expected.stderr; BLESS=1 updates them).
+//! (snapshots of stderr under tests/fixtures/invalid/<case>/expected.stderr; DUCHA_BLESS=1 updates them).
 
 mod common;
 

@@ -13,7 +13,7 @@ use ducha::templates::Templates;
 
 fn engine() -> Engine {
     let fonts = Arc::new(Fonts::load(&[]).expect("bundled fonts"));
-    Engine::new(fonts, &Templates::load(None))
+    Engine::new(fonts, &Templates::builtin())
 }
 
 fn job(source: &str) -> Job {
@@ -91,8 +91,27 @@ fn typst_errors_are_located() {
 fn png_preview() {
     let e = engine();
     let out = e.compile(&job(ALL_FACES)).unwrap();
-    let png = ducha::engine::render_png(&out.document, 0, 72.0).unwrap();
-    assert_eq!(&png[1..4], b"PNG");
+    // Decoded with the `png` crate: a real image of the page's size, with the text drawn on it.
+    for (ppi, want_w, want_h) in
+        [(72.0, 160.0 / 25.4 * 72.0, 80.0 / 25.4 * 72.0), (144.0, 160.0 / 25.4 * 144.0, 80.0 / 25.4 * 144.0)]
+    {
+        let bytes = ducha::engine::render_png(&out.document, 0, ppi).unwrap();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&bytes)).read_info().expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+        let info = reader.next_frame(&mut buf).expect("one frame");
+        let (w, h) = (f64::from(info.width), f64::from(info.height));
+        assert!(
+            (w - want_w).abs() <= 1.0 && (h - want_h).abs() <= 1.0,
+            "{ppi} ppi: {w}×{h}, want {want_w:.1}×{want_h:.1}"
+        );
+        let pixels = &buf[..info.buffer_size()];
+        let channels = info.color_type.samples();
+        let dark = pixels.chunks(channels).filter(|p| p[..3.min(channels)].iter().all(|&c| c < 100)).count();
+        let total = pixels.len() / channels;
+        // Text is there (dark pixels), on a white page (most pixels are not dark).
+        assert!(dark > 200 && dark < total / 4, "{dark} dark of {total} pixels");
+    }
+    assert!(ducha::engine::render_png(&out.document, 1, 72.0).is_none(), "there is no page 2");
 }
 
 #[test]
@@ -104,4 +123,23 @@ fn pdf_a3b_with_attachment() {
     let out = e.compile(&j).unwrap_or_else(|e| panic!("{}", e.diagnostics.render(&e.sources)));
     let s = String::from_utf8_lossy(&out.pdf);
     assert!(s.contains("pdfaid:part>3<") || s.contains("pdfaid:part=\"3\""), "no PDF/A-3 XMP");
+    // The attachment itself: exactly one, named data/plan.yaml (the path without its leading
+    // `/`), byte-identical, read back by a PDF parser and by poppler's pdfdetach.
+    let attached = ducha::archive::embedded_files(&out.pdf);
+    assert_eq!(attached.len(), 1, "{:?}", attached.keys());
+    assert_eq!(attached.get("data/plan.yaml").map(Vec::as_slice), Some("title: 测试\n".as_bytes()));
+    let dir = temp_dir("engine-attach");
+    let pdf = dir.join("a.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let list = std::process::Command::new("pdfdetach")
+        .arg("-list")
+        .arg(&pdf)
+        .output()
+        .expect("pdfdetach (poppler-utils) is needed");
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(list.contains("1 embedded files") && list.contains("1: data/plan.yaml"), "{list}");
+    let saved = dir.join("saved.yaml");
+    let st = std::process::Command::new("pdfdetach").args(["-save", "1", "-o"]).arg(&saved).arg(&pdf).status().unwrap();
+    assert!(st.success());
+    assert_eq!(std::fs::read(&saved).unwrap(), "title: 测试\n".as_bytes());
 }

@@ -95,7 +95,7 @@ fn main() {
     let p = period.or_else(|| ds.latest_period()).expect("a period");
     let year = ducha::status::evaluate_year(&ds, p);
     let summary = ducha::aggregate::summarize(&ds, &year);
-    let templates = Templates::load(None);
+    let templates = Templates::builtin();
     let t = Instant::now();
     let rendered = pipeline::render_all(&ds, &year, &summary, &Default::default(), &templates, &[]).expect("render");
     let render_all = t.elapsed();
@@ -114,10 +114,10 @@ fn main() {
             files: vec![],
         };
         let t = Instant::now();
-        let (doc, _) = engine.layout(&job).ok().expect("layout");
+        let (doc, _) = engine.layout(&job).unwrap_or_else(|e| panic!("layout: {}", e.diagnostics.render(&e.sources)));
         let layout = t.elapsed();
         let t = Instant::now();
-        let _pdf = engine.export(&doc, &job).ok().expect("export");
+        let _pdf = engine.export(&doc, &job).unwrap_or_else(|e| panic!("export: {}", e.diagnostics.render(&e.sources)));
         let export = t.elapsed();
         warm_total += ms(layout) + ms(export);
         println!("{:<36} {:>6.1} ms {:>6.1} ms", r.stem, ms(layout), ms(export));
@@ -128,7 +128,7 @@ fn main() {
     let mut walls = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        pipeline::build(&opts(false)).ok().expect("build");
+        pipeline::build(&opts(false)).unwrap_or_else(|e| panic!("build: {}", e.diagnostics.render(&e.sources)));
         walls.push(ms(t.elapsed()));
     }
     walls.sort_by(f64::total_cmp);

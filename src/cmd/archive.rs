@@ -33,7 +33,7 @@ pub struct ArchiveArgs {
     /// 在首页上方空白处打印归档章（全宗号、年度、件号、机构、保管期限、页数格）。
     #[arg(long)]
     pub stamp: bool,
-    /// 模板覆盖目录。
+    /// 模板覆盖目录；不给时只用内置模板（归档不受当前目录下 templates/ 的影响）。
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
     /// 额外的字体目录。
@@ -55,7 +55,7 @@ pub enum ArchiveCommand {
 /// Runs `ducha archive …`.
 pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
     if let Some(ArchiveCommand::Verify { dir }) = args.command {
-        let problems = archive::verify(&dir)?;
+        let problems = archive::verify(&dir);
         if problems.is_empty() {
             println!("归档校验通过：{}", dir.display());
             return Ok(ExitCode::SUCCESS);
@@ -66,7 +66,9 @@ pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
         eprintln!("共 {} 个问题。", problems.len());
         return Ok(ExitCode::from(1));
     }
-    let templates = args.templates.or_else(|| Some(PathBuf::from("templates")).filter(|p| p.is_dir()));
+    // The official record never depends on the working directory: the built-in templates unless
+    // --templates is given.
+    let templates = args.templates;
     let opts = ArchiveOptions {
         build: BuildOptions {
             data: args.data,

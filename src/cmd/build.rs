@@ -74,7 +74,8 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
                 eprint!("{}", report.warnings.render(&report.sources));
             }
             for d in &report.documents {
-                println!("已生成 {}（{} 页，{} KB）", d.path, d.pages, d.bytes.div_ceil(1024));
+                let path = report.dir.join(&d.path);
+                println!("已生成 {}（{} 页，{} KB）", path.display(), d.pages, d.bytes.div_ceil(1024));
             }
             println!("清单 {}", report.dir.join("manifest.json").display());
             let stages: Vec<String> =

@@ -35,7 +35,7 @@ pub fn run(args: FormsArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.unwrap_or_else(|| PathBuf::from("out").join(period.to_string()).join("forms"));
     let list = forms::build_forms(&ds, period)?;
     for f in &list {
-        let path = out.join(&f.file_name);
+        let path = crate::names::join_inside(&out, &f.file_name)?;
         crate::fsutil::write_atomic(&path, &f.bytes)?;
         println!("已生成 {}（{} 项任务）", path.display(), f.tasks);
     }

@@ -35,7 +35,11 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         eprint!("{}", outcome.diagnostics.render(&outcome.sources));
     }
     if !outcome.ok() {
-        eprintln!("未写入任何文件。");
+        if outcome.unrestored.is_empty() {
+            eprintln!("未写入任何文件。");
+        } else {
+            eprintln!("有 {} 个文件未能恢复到导入前的状态，见上。", outcome.unrestored.len());
+        }
         return Ok(ExitCode::from(1));
     }
     for w in &outcome.written {

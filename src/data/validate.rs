@@ -238,7 +238,7 @@ fn validate_target(
         diags.push(d.hint(format!("可用取值：{}", Comparison::NAMES.join("、"))));
     }
     let (kind, comparison) = (kind?, comparison?);
-    if kind != TargetKind::Text && rt.value.map_or(true, |v| !v.is_finite()) {
+    if kind != TargetKind::Text && rt.value.is_none_or(|v| !v.is_finite()) {
         let (l, len) = locate("value");
         diags.push(
             Diagnostic::error(format!("第 {task} 项任务第 {} 个指标缺少目标值 `value`", i + 1))

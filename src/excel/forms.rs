@@ -40,7 +40,12 @@ pub fn build_forms(ds: &Dataset, period: Period) -> Result<Vec<Form>, XlsxError>
     for unit in ds.plan.lead_units() {
         let tasks = ds.plan.tasks.iter().filter(|t| t.lead_units.iter().any(|u| u == unit)).count();
         let bytes = build_form(ds, unit, period, prev.as_ref())?;
-        out.push(Form { unit: unit.to_string(), file_name: format!("{}.xlsx", super::file_stem(unit)), tasks, bytes });
+        out.push(Form {
+            unit: unit.to_string(),
+            file_name: format!("{}.xlsx", crate::names::file_name(unit)),
+            tasks,
+            bytes,
+        });
     }
     Ok(out)
 }

@@ -278,8 +278,11 @@ pub fn read_form(
         }
     }
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    if stem != unit && !stem.contains(unit.as_str()) {
-        if let Some(other) = lead_units.iter().find(|u| stem.contains(**u) && **u != unit) {
+    // Forms are saved as `<file_name(unit)>.xlsx` (crate::names): a unit named with `/` is
+    // recognised by its file-name form too.
+    let names_unit = |u: &str| stem.contains(u) || stem.contains(crate::names::file_name(u).as_str());
+    if stem != unit && !names_unit(&unit) {
+        if let Some(other) = lead_units.iter().find(|u| names_unit(u) && **u != unit) {
             diags.push(
                 Diagnostic::error(format!("文件名是 “{other}” 的，表格却是 {unit} 的填报表"))
                     .at(unit_loc.clone())
@@ -781,6 +784,8 @@ pub struct Outcome {
     pub diagnostics: Diagnostics,
     /// Texts of data files, for rendering diagnostics that point into them.
     pub sources: SourceMap,
+    /// Files a rollback could not put back (path and reason); empty when every file is as before.
+    pub unrestored: Vec<String>,
 }
 
 impl Outcome {
@@ -802,21 +807,43 @@ fn backup_path(path: &Path) -> PathBuf {
     (1..).map(|n| path.with_file_name(format!("{name}.bak-{n}"))).find(|p| !p.exists()).expect("a free name")
 }
 
-/// Puts every touched path back as it was and removes the backups made.
-fn restore(undo: &[Undo], backups: &[PathBuf]) {
+/// Puts every touched path back as it was; returns every path it could not put back, with the
+/// reason. The backups made are removed only when everything was restored: otherwise they may be
+/// the only copy left, and they stay.
+fn restore(undo: &[Undo], backups: &[PathBuf]) -> Vec<String> {
+    let mut failed = Vec::new();
     for u in undo.iter().rev() {
-        match &u.before {
-            Some(bytes) => {
-                let _ = crate::fsutil::write_atomic(&u.path, bytes);
-            }
-            None => {
-                let _ = std::fs::remove_file(&u.path);
-            }
+        let res = match &u.before {
+            Some(bytes) => crate::fsutil::write_atomic(&u.path, bytes).map_err(|e| format!("{e:#}")),
+            None => match std::fs::remove_file(&u.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
+                _ => Ok(()),
+            },
+        };
+        if let Err(e) = res {
+            failed.push(format!("{}（{e}）", u.path.display()));
         }
     }
-    for b in backups {
-        let _ = std::fs::remove_file(b);
+    if failed.is_empty() {
+        for b in backups {
+            let _ = std::fs::remove_file(b);
+        }
     }
+    failed
+}
+
+/// The message after a rollback: “已恢复原有文件” only when every file was put back; otherwise
+/// every file not restored and where the backups are.
+fn rollback_message(what: &str, failed: &[String], backups: &[PathBuf]) -> String {
+    if failed.is_empty() {
+        return format!("{what}，已恢复原有文件");
+    }
+    let mut msg = format!("{what}；以下 {} 个文件未能恢复：{}", failed.len(), failed.join("、"));
+    if !backups.is_empty() {
+        let list: Vec<String> = backups.iter().map(|b| b.display().to_string()).collect();
+        msg.push_str(&format!("。原文件的备份保留在：{}，请手工复原", list.join("、")));
+    }
+    msg
 }
 
 /// Imports `files` into the data directory: all or nothing.
@@ -865,7 +892,7 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
     let mut plans: Vec<(usize, PathBuf, Vec<PathBuf>)> = Vec::new();
     for (k, f) in forms.iter().enumerate() {
         let dir = opts.data.join("reports").join(f.period.to_string());
-        let target = dir.join(format!("{}.yaml", super::file_stem(&f.unit)));
+        let target = crate::names::join_inside(&dir, &format!("{}.yaml", crate::names::file_name(&f.unit)))?;
         let mut existing: Vec<PathBuf> = ds
             .reports_for(f.period)
             .iter()
@@ -917,7 +944,13 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
                     std::fs::remove_file(old).with_context(|| format!("无法删除 {}", old.display()))?;
                 }
             }
-            let before = std::fs::read(target).ok();
+            // A target that exists but cannot be read must not be treated as absent: the rollback
+            // would delete it.
+            let before = match std::fs::read(target) {
+                Ok(b) => Some(b),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(anyhow::Error::new(e).context(format!("无法读取 {}", target.display()))),
+            };
             undo.push(Undo { path: target.clone(), before });
             crate::fsutil::write_atomic(target, text.as_bytes())?;
             written.push(Written {
@@ -932,19 +965,23 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
         Ok(())
     })();
     if let Err(e) = result {
-        restore(&undo, &backups);
-        return Err(e.context("导入中断，已恢复原有文件"));
+        let failed = restore(&undo, &backups);
+        return Err(e.context(rollback_message("导入中断", &failed, &backups)));
     }
 
     // The data directory as a whole must still be valid.
     let after = crate::data::check(&opts.data);
     if after.diagnostics.has_errors() || after.dataset.is_none() {
-        restore(&undo, &backups);
+        let failed = restore(&undo, &backups);
         let mut d = after.diagnostics;
         d.0.retain(Diagnostic::is_error);
-        d.push(Diagnostic::error("导入后的数据未通过校验，已恢复原有文件").hint("按上面的提示修正表格后重新导入"));
+        d.push(
+            Diagnostic::error(rollback_message("导入后的数据未通过校验", &failed, &backups))
+                .hint("按上面的提示修正表格后重新导入"),
+        );
         out.diagnostics = d;
         out.sources = after.sources;
+        out.unrestored = failed;
         return Ok(out);
     }
     // Warnings about the files just written (迟报, 自评与数值不符 …) and the forms.
@@ -977,6 +1014,60 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ducha-unit-rollback-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn rollback_restores_and_says_so() {
+        let dir = scratch("ok");
+        let (old, new) = (dir.join("old.yaml"), dir.join("new.yaml"));
+        std::fs::write(&old, "changed").unwrap();
+        std::fs::write(&new, "written by the import").unwrap();
+        let bak = dir.join("old.yaml.bak-1");
+        std::fs::write(&bak, "before").unwrap();
+        let undo =
+            [Undo { path: old.clone(), before: Some(b"before".to_vec()) }, Undo { path: new.clone(), before: None }];
+        let failed = restore(&undo, std::slice::from_ref(&bak));
+        assert!(failed.is_empty(), "{failed:?}");
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "before");
+        assert!(!new.exists() && !bak.exists());
+        assert_eq!(rollback_message("导入中断", &failed, &[bak]), "导入中断，已恢复原有文件");
+    }
+
+    #[test]
+    fn rollback_reports_every_file_it_could_not_restore() {
+        let dir = scratch("fail");
+        // A path under a regular file cannot be written; a non-empty directory cannot be removed
+        // as a file. Both fail for root too.
+        std::fs::write(dir.join("plain"), "x").unwrap();
+        let unwritable = dir.join("plain/a.yaml");
+        let busy = dir.join("busy.yaml");
+        std::fs::create_dir_all(busy.join("inside")).unwrap();
+        let fine = dir.join("fine.yaml");
+        std::fs::write(&fine, "changed").unwrap();
+        let bak = dir.join("a.yaml.bak-1");
+        std::fs::write(&bak, "the only copy").unwrap();
+        let undo = [
+            Undo { path: unwritable.clone(), before: Some(b"before".to_vec()) },
+            Undo { path: busy.clone(), before: None },
+            Undo { path: fine.clone(), before: Some(b"before".to_vec()) },
+        ];
+        let failed = restore(&undo, std::slice::from_ref(&bak));
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        assert!(failed.iter().any(|f| f.contains("plain/a.yaml")), "{failed:?}");
+        assert!(failed.iter().any(|f| f.contains("busy.yaml")), "{failed:?}");
+        assert_eq!(std::fs::read_to_string(&fine).unwrap(), "before", "what can be restored is");
+        assert!(bak.exists(), "the backup stays when a file was not restored");
+        let msg = rollback_message("导入中断", &failed, std::slice::from_ref(&bak));
+        assert!(!msg.contains("已恢复"), "{msg}");
+        assert!(msg.contains("2 个文件未能恢复") && msg.contains("busy.yaml") && msg.contains("plain/a.yaml"), "{msg}");
+        assert!(msg.contains(&bak.display().to_string()), "{msg}");
+    }
 
     fn entry(progress: &str) -> RawEntry {
         RawEntry { task: 1, progress: progress.into(), ..RawEntry::default() }

@@ -256,9 +256,22 @@ pub fn sheet_name(wanted: &str, taken: &[String]) -> String {
     unreachable!()
 }
 
-/// Makes a unit name safe as a file name (`/` and the like become `_`).
-pub fn file_stem(unit: &str) -> String {
-    unit.chars().map(|c| if "/\\:*?\"<>|".contains(c) || c.is_control() { '_' } else { c }).collect()
+/// Cell format shared by the forms and the ledger: 五号宋体, thin border, wrapped.
+pub(crate) fn cell_format() -> rust_xlsxwriter::Format {
+    rust_xlsxwriter::Format::new()
+        .set_font_name("宋体")
+        .set_font_size(10.5)
+        .set_border(rust_xlsxwriter::FormatBorder::Thin)
+        .set_text_wrap()
+}
+
+/// Sheet title format shared by the forms and the ledger: 黑体 16, centred.
+pub(crate) fn title_format() -> rust_xlsxwriter::Format {
+    rust_xlsxwriter::Format::new()
+        .set_font_name("黑体")
+        .set_font_size(16)
+        .set_align(rust_xlsxwriter::FormatAlign::Center)
+        .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter)
 }
 
 #[cfg(test)]
@@ -281,22 +294,4 @@ mod tests {
         let first = sheet_name("a", &[]);
         assert_eq!(sheet_name("a", &[first]), "a(2)");
     }
-}
-
-/// Cell format shared by the forms and the ledger: 五号宋体, thin border, wrapped.
-pub(crate) fn cell_format() -> rust_xlsxwriter::Format {
-    rust_xlsxwriter::Format::new()
-        .set_font_name("宋体")
-        .set_font_size(10.5)
-        .set_border(rust_xlsxwriter::FormatBorder::Thin)
-        .set_text_wrap()
-}
-
-/// Sheet title format shared by the forms and the ledger: 黑体 16, centred.
-pub(crate) fn title_format() -> rust_xlsxwriter::Format {
-    rust_xlsxwriter::Format::new()
-        .set_font_name("黑体")
-        .set_font_size(16)
-        .set_align(rust_xlsxwriter::FormatAlign::Center)
-        .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter)
 }

@@ -389,7 +389,7 @@ pub fn chinese_number(n: usize) -> String {
         0..=9 => D[n].into(),
         10 => "十".into(),
         11..=19 => format!("十{}", D[n % 10]),
-        20..=99 if n % 10 == 0 => format!("{}十", D[n / 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", D[n / 10]),
         20..=99 => format!("{}十{}", D[n / 10], D[n % 10]),
         _ => n.to_string(),
     }

@@ -48,15 +48,16 @@ pub fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
-/// Compares `actual` with the file `expected`; with `BLESS=1` rewrites the file instead.
+/// Compares `actual` with the file `expected`; with `DUCHA_BLESS=1` (exactly that variable and
+/// value, so nothing inherited from the environment re-blesses by accident) rewrites it instead.
 pub fn assert_snapshot(expected: &Path, actual: &str) {
-    if std::env::var_os("BLESS").is_some() {
+    if std::env::var("DUCHA_BLESS").is_ok_and(|v| v == "1") {
         std::fs::write(expected, actual).unwrap();
         return;
     }
     let want = std::fs::read_to_string(expected)
-        .unwrap_or_else(|_| panic!("missing snapshot {}; run with BLESS=1 to create it", expected.display()));
-    assert_eq!(actual, want, "snapshot {} differs (BLESS=1 to update after review)", expected.display());
+        .unwrap_or_else(|_| panic!("missing snapshot {}; run with DUCHA_BLESS=1 to create it", expected.display()));
+    assert_eq!(actual, want, "snapshot {} differs (DUCHA_BLESS=1 to update after review)", expected.display());
 }
 
 /// `pdftotext -layout` of a PDF (whole document or one page).
