@@ -435,10 +435,11 @@ fn progress_cell(t: &TaskStatus, limit: usize, full: &mut Vec<FullText>) -> Stri
     parts.join("\n")
 }
 
-/// The condensed 本期进展 of a task: the first lead unit's narrative, shortened (督办通知单).
+/// The 本期进展 of a task for the 督办通知单: the first unit's narrative, shortened at a boundary
+/// (the whole text is in the notice's 附件1).
 fn progress_text(t: &TaskStatus, max: usize) -> String {
     match t.narratives.first() {
-        Some(n) => markdown::condense(&n.progress, max),
+        Some(n) => shorten_at_boundary(&compact(&markdown::to_plain(&n.progress)), max).0,
         None if t.status == Status::NotReported => "未报送".into(),
         None => String::new(),
     }
@@ -577,7 +578,9 @@ pub fn notice(inp: &Inputs) -> NoticeView {
                 continue;
             }
             if let Some(nar) = t.narratives.first() {
-                items.push(format!("{}{}", nar.unit, strip_period(&markdown::condense(&nar.progress, 50))));
+                // Cut only at a sentence or clause boundary; the whole text is in 附件1.
+                let (kept, _) = shorten_at_boundary(&compact(&markdown::to_plain(&nar.progress)), 50);
+                items.push(format!("{}{}", nar.unit, strip_period(&kept)));
             }
         }
         if items.is_empty() {
@@ -1021,7 +1024,8 @@ mod tests {
 
     #[test]
     fn a_long_first_sentence_is_cut_at_a_clause_never_in_a_number() {
-        let t = "全年新增市级工程研究中心2家，全县新增市级创新平台6家、省级以上1家；完成年度目标12345.6万元，超额完成。";
+        let t =
+            "全年新增市级工程研究中心2家，全县新增市级创新平台6家、省级以上1家；完成年度目标12345.6万元，超额完成。";
         let (kept, cut) = shorten_at_boundary(t, 40);
         assert!(cut);
         assert_eq!(kept, "全年新增市级工程研究中心2家，全县新增市级创新平台6家、省级以上1家");
