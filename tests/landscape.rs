@@ -360,8 +360,8 @@ fn a_shortened_cell_ends_at_a_boundary_and_attachment_two_holds_the_full_text() 
     let mut shortened = 0;
     for ((task, unit), full) in lead_narratives() {
         let chars: Vec<char> = full.chars().collect();
-        // several lead units share the limit, each keeping at least half of it
-        if chars.len() <= 20 {
+        // several lead units share the limit, each keeping at least 40 characters
+        if chars.len() <= 40 {
             assert!(column.contains(&full), "task {task} ({unit}) short text whole");
             continue;
         }
@@ -429,6 +429,7 @@ fn a_wrong_setting_is_reported_with_its_line() {
         ("\nnotice_table:\n  orientation: sideways\n", "sideways"),
         ("\nnotice_table:\n  orient: portrait\n", "orient"),
         ("\nnotice_table:\n  progress_limit: 5\n", "progress_limit"),
+        ("\nnotice_table:\n  progress_limit: 800\n", "progress_limit"),
     ] {
         let tmp = temp_dir("landscape-bad");
         copy_dir(&root().join("data"), &tmp.join("data"));

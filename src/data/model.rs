@@ -411,14 +411,15 @@ pub struct Office {
 pub struct NoticeTable {
     /// 横排 (landscape, the default) or 竖排 (portrait).
     pub orientation: Orientation,
-    /// Longest 本期进展 cell, in characters: a longer narrative keeps its whole sentences up to
-    /// this many characters and its full text goes to 附件2.
+    /// Longest 本期进展 cell, in characters (40–500, default 400; shared among several lead
+    /// units): a longer narrative keeps its whole sentences up to its share and its full text
+    /// goes to 附件2.
     pub progress_limit: usize,
 }
 
 impl Default for NoticeTable {
     fn default() -> Self {
-        NoticeTable { orientation: Orientation::Landscape, progress_limit: 300 }
+        NoticeTable { orientation: Orientation::Landscape, progress_limit: 400 }
     }
 }
 

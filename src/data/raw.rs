@@ -177,7 +177,7 @@ pub struct RawOffice {
 pub struct RawNoticeTable {
     /// `landscape` (横排, default) | `portrait` (竖排).
     pub orientation: Option<String>,
-    /// Longest 本期进展 cell in characters (default 300; at least 40).
+    /// Longest 本期进展 cell in characters (default 400; 40–500).
     pub progress_limit: Option<usize>,
 }
 

@@ -380,12 +380,12 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
         }
     }
     if let Some(n) = raw.notice_table.progress_limit {
-        if n < 40 {
+        if !(40..=500).contains(&n) {
             let (l, len) = idx.loc(file, "progress_limit", whole);
             diags.push(
-                Diagnostic::error(format!("`notice_table.progress_limit: {n}` 太小"))
+                Diagnostic::error(format!("`notice_table.progress_limit: {n}` 超出范围"))
                     .at_span(l, len)
-                    .hint("本期进展单元格的字数上限至少为 40，默认 300"),
+                    .hint("本期进展单元格的字数上限取 40 至 500（默认 400）：太小读不出进展，太大一行会超过一页"),
             );
         } else {
             notice_table.progress_limit = n;

@@ -412,15 +412,16 @@ fn is_closing(c: char) -> bool {
 
 /// The 本期进展 cell of a task: every lead unit's narrative in full (prefixed with the unit's
 /// name when several reported), each shortened by [`shorten_at_boundary`] past its share of the
-/// limit and then ending in [`SEE_FULL_TEXT`]; the full text goes into `full` for 附件2.
+/// limit (the limit divided among the units, at least 40 characters each) and then ending in
+/// [`SEE_FULL_TEXT`]; the full text goes into `full` for 附件2.
 fn progress_cell(t: &TaskStatus, limit: usize, full: &mut Vec<FullText>) -> String {
     let leads: Vec<_> = t.narratives.iter().filter(|n| n.lead).collect();
     if leads.is_empty() {
         return if t.status == Status::NotReported { "未报送".into() } else { String::new() };
     }
-    // Several lead units share the cell: each keeps at least half the limit, so the row stays
-    // well below a page (3 × 150 characters ≈ 20 lines of the widest column).
-    let each = (limit / leads.len()).max(limit / 2);
+    // Several lead units share the cell's limit (at least 40 characters each), so a row stays
+    // well below a page: 500 characters are about 22 lines of the 本期进展 column.
+    let each = (limit / leads.len()).max(40);
     let mut parts = Vec::new();
     for n in &leads {
         let plain = compact(&markdown::to_plain(&n.progress));
