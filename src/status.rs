@@ -977,6 +977,7 @@ pub(crate) mod fixtures {
             secret: None,
             urgency: None,
             archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
+            notice_table: Default::default(),
         }
     }
 

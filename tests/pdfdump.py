@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Dumps what a reader sees in a PDF as JSON, for the Rust tests: per page its size, every text
-span (text, font, size, colour, bbox, baseline origin) and every vector drawing (rect, stroke and
+span (text, font, size, colour, bbox, baseline origin, writing direction of its line) and every vector drawing (rect, stroke and
 fill colour, width). Uses PyMuPDF (installed by scripts/test when missing)."""
 import json
 import sys
@@ -31,6 +31,7 @@ def main(path):
                         "color": colour(s["color"]),
                         "bbox": list(s["bbox"]),
                         "origin": list(s["origin"]),
+                        "dir": list(line["dir"]),
                     })
         drawings = []
         for d in page.get_drawings():
@@ -40,7 +41,13 @@ def main(path):
                 "fill": colour(d.get("fill")),
                 "width": d.get("width"),
             })
-        pages.append({"width": page.rect.width, "height": page.rect.height, "spans": spans, "drawings": drawings})
+        pages.append({
+            "width": page.rect.width,
+            "height": page.rect.height,
+            "rotation": page.rotation,
+            "spans": spans,
+            "drawings": drawings,
+        })
     meta = doc.metadata
     json.dump({"pages": pages, "metadata": meta, "page_count": doc.page_count}, sys.stdout, ensure_ascii=False)
 

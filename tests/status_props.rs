@@ -46,6 +46,7 @@ fn office(th: Thresholds, esc: Escalation) -> Office {
         secret: None,
         urgency: None,
         archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
+        notice_table: Default::default(),
     }
 }
 

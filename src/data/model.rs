@@ -399,6 +399,57 @@ pub struct Office {
     /// 紧急程度
     pub urgency: Option<String>,
     pub archive: ArchiveConfig,
+    /// 通报附件表 (the task table of the quarterly notice): orientation and cell limit.
+    pub notice_table: NoticeTable,
+}
+
+/// How the notice's 附件 task table is set (`notice_table:` in office.yaml).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NoticeTable {
+    /// 横排 (landscape, the default) or 竖排 (portrait).
+    pub orientation: Orientation,
+    /// Longest 本期进展 cell, in characters (40–500, default 400; shared among several lead
+    /// units): a longer narrative keeps its whole sentences up to its share and its full text
+    /// goes to 附件2.
+    pub progress_limit: usize,
+}
+
+impl Default for NoticeTable {
+    fn default() -> Self {
+        NoticeTable { orientation: Orientation::Landscape, progress_limit: 400 }
+    }
+}
+
+/// Page orientation of a wide table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Orientation {
+    /// 横排: the table turned a quarter turn on portrait A4 pages (GB/T 9704 §8).
+    Landscape,
+    /// 竖排: the table in the portrait type area.
+    Portrait,
+}
+
+impl Orientation {
+    /// The accepted spellings in office.yaml.
+    pub const NAMES: &'static [&'static str] = &["landscape", "portrait", "横排", "竖排"];
+
+    /// Parses `landscape`/`横排` or `portrait`/`竖排`.
+    pub fn parse(s: &str) -> Option<Orientation> {
+        match s.trim() {
+            "landscape" | "横排" => Some(Orientation::Landscape),
+            "portrait" | "竖排" => Some(Orientation::Portrait),
+            _ => None,
+        }
+    }
+
+    /// `landscape` / `portrait`, as the templates read it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Orientation::Landscape => "landscape",
+            Orientation::Portrait => "portrait",
+        }
+    }
 }
 
 /// 归档 settings (DA/T 22-2015; supervision.md §12).

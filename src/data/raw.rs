@@ -166,6 +166,19 @@ pub struct RawOffice {
     /// 归档 (DA/T 22-2015) settings.
     #[serde(default)]
     pub archive: RawArchive,
+    /// 通报附件表 settings.
+    #[serde(default)]
+    pub notice_table: RawNoticeTable,
+}
+
+/// `notice_table:` in office.yaml: how the notice's 附件 task table is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawNoticeTable {
+    /// `landscape` (横排, default) | `portrait` (竖排).
+    pub orientation: Option<String>,
+    /// Longest 本期进展 cell in characters (default 400; 40–500).
+    pub progress_limit: Option<usize>,
 }
 
 /// `archive:` in office.yaml: the 归档章 fields that do not come from the documents.

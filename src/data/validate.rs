@@ -365,6 +365,32 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
             );
         }
     }
+    let mut notice_table = NoticeTable::default();
+    if let Some(o) = &raw.notice_table.orientation {
+        match Orientation::parse(o) {
+            Some(o) => notice_table.orientation = o,
+            None => {
+                let (l, len) = idx.loc(file, "orientation", whole);
+                diags.push(
+                    Diagnostic::error(format!("通报附件表的排版方向 `notice_table.orientation: {o}` 无效"))
+                        .at_span(l, len)
+                        .hint("填写 landscape（横排，默认）或 portrait（竖排）"),
+                );
+            }
+        }
+    }
+    if let Some(n) = raw.notice_table.progress_limit {
+        if !(40..=500).contains(&n) {
+            let (l, len) = idx.loc(file, "progress_limit", whole);
+            diags.push(
+                Diagnostic::error(format!("`notice_table.progress_limit: {n}` 超出范围"))
+                    .at_span(l, len)
+                    .hint("本期进展单元格的字数上限取 40 至 500（默认 400）：太小读不出进展，太大一行会超过一页"),
+            );
+        } else {
+            notice_table.progress_limit = n;
+        }
+    }
     if diags.error_count() > before {
         return None;
     }
@@ -400,6 +426,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
             org_code: raw.archive.org_code.clone().unwrap_or_else(|| "DCS".into()),
             retention: raw.archive.retention.clone(),
         },
+        notice_table,
     })
 }
 

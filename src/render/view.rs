@@ -62,6 +62,17 @@ pub struct TaskRow {
     pub label: String,
 }
 
+/// One unit's full 本期进展 for 附件2, when its 附件1 cell was shortened.
+#[derive(Debug, Clone, Serialize)]
+pub struct FullText {
+    /// Task number (序号 of 附件1).
+    pub no: String,
+    pub task: String,
+    pub unit: String,
+    /// The whole narrative as plain text.
+    pub text: String,
+}
+
 /// 季度进展情况通报 (kind `notice`).
 #[derive(Debug, Clone, Serialize)]
 pub struct NoticeView {
@@ -78,6 +89,13 @@ pub struct NoticeView {
     pub table_title: Vec<String>,
     pub table_name: String,
     pub rows: Vec<TaskRow>,
+    /// `landscape` (横排, GB/T 9704 §8) or `portrait` (竖排): `notice_table.orientation`.
+    pub table_orientation: &'static str,
+    /// 附件2 title lines and name: the full 本期进展 of the cells shortened in 附件1 (empty
+    /// `full_texts` → no 附件2).
+    pub full_title: Vec<String>,
+    pub full_name: String,
+    pub full_texts: Vec<FullText>,
     pub issuer: String,
     pub date: String,
     pub note: Option<String>,
@@ -339,19 +357,101 @@ fn target_text(ds: &Dataset, t: &TaskStatus, period: Period) -> String {
     }
 }
 
-/// The condensed 本期进展 of a task: the first lead unit's narrative, shortened.
+/// The marker ending a shortened 本期进展 cell: where the reader finds the rest.
+pub const SEE_FULL_TEXT: &str = "（全文见附件2）";
+
+/// Shortens `text` for a table cell of at most `limit` characters, only at a boundary, never
+/// inside a word or a number. The rule (stated in templates/lib/README.md):
+/// 1. the whole text when it has at most `limit` characters;
+/// 2. else its leading whole sentences (ending 。！？, with closing quotes) within `limit`;
+/// 3. else (the first sentence alone is longer) its leading whole clauses ending ；, then ，;
+/// 4. else the whole first sentence, however long.
+///
+/// Returns the kept text and whether anything was left out.
+pub fn shorten_at_boundary(text: &str, limit: usize) -> (String, bool) {
+    let chars: Vec<char> = text.trim().chars().collect();
+    if chars.len() <= limit {
+        return (chars.into_iter().collect(), false);
+    }
+    // End (exclusive) of the last boundary of a kind at or before `limit`, after `from`.
+    let last_end = |marks: &[char], upto: usize| -> Option<usize> {
+        let mut found = None;
+        let mut i = 0;
+        while i < upto.min(chars.len()) {
+            if marks.contains(&chars[i]) {
+                let mut end = i + 1;
+                while end < chars.len() && is_closing(chars[end]) {
+                    end += 1;
+                }
+                if end <= upto {
+                    found = Some(end);
+                }
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        found
+    };
+    const SENTENCE: &[char] = &['。', '！', '？'];
+    let cut = last_end(SENTENCE, limit)
+        .or_else(|| last_end(&['；'], limit))
+        .or_else(|| last_end(&['，'], limit))
+        .or_else(|| last_end(SENTENCE, chars.len()))
+        .unwrap_or(chars.len());
+    let kept: String = chars[..cut].iter().collect();
+    let kept = kept.trim_end_matches(['，', '；']).to_owned();
+    let left_out = cut < chars.len();
+    (kept, left_out)
+}
+
+/// Closing punctuation that stays with the sentence before it.
+fn is_closing(c: char) -> bool {
+    matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '》' | '】' | '〉' | '"')
+}
+
+/// The 本期进展 cell of a task: every lead unit's narrative in full (prefixed with the unit's
+/// name when several reported), each shortened by [`shorten_at_boundary`] past its share of the
+/// limit (the limit divided among the units, at least 40 characters each) and then ending in
+/// [`SEE_FULL_TEXT`]; the full text goes into `full` for 附件2.
+fn progress_cell(t: &TaskStatus, limit: usize, full: &mut Vec<FullText>) -> String {
+    let leads: Vec<_> = t.narratives.iter().filter(|n| n.lead).collect();
+    if leads.is_empty() {
+        return if t.status == Status::NotReported { "未报送".into() } else { String::new() };
+    }
+    // Several lead units share the cell's limit (at least 40 characters each), so a row stays
+    // well below a page: 500 characters are about 22 lines of the 本期进展 column.
+    let each = (limit / leads.len()).max(40);
+    let mut parts = Vec::new();
+    for n in &leads {
+        let plain = compact(&markdown::to_plain(&n.progress));
+        let (kept, cut) = shorten_at_boundary(&plain, each);
+        let mut cell = if leads.len() > 1 { format!("{}：{kept}", n.unit) } else { kept };
+        if cut {
+            cell.push_str(SEE_FULL_TEXT);
+            full.push(FullText { no: t.task.to_string(), task: t.title.clone(), unit: n.unit.clone(), text: plain });
+        }
+        parts.push(cell);
+    }
+    parts.join("\n")
+}
+
+/// The 本期进展 of a task for the 督办通知单: the first unit's narrative, shortened at a boundary
+/// (the whole text is in the notice's 附件1).
 fn progress_text(t: &TaskStatus, max: usize) -> String {
     match t.narratives.first() {
-        Some(n) => markdown::condense(&n.progress, max),
+        Some(n) => shorten_at_boundary(&compact(&markdown::to_plain(&n.progress)), max).0,
         None if t.status == Status::NotReported => "未报送".into(),
         None => String::new(),
     }
 }
 
-/// The 附件 table rows, grouped by section.
-fn task_rows(inp: &Inputs) -> Vec<TaskRow> {
+/// The 附件 table rows, grouped by section, and the full texts of the shortened cells.
+fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
     let cur = inp.current();
+    let limit = inp.ds.office.notice_table.progress_limit;
     let mut rows = Vec::new();
+    let mut full = Vec::new();
     for (i, section) in inp.ds.plan.sections.iter().enumerate() {
         rows.push(TaskRow {
             section: Some(format!("{}、{}", chinese_number(i + 1), compact(&section.title))),
@@ -372,14 +472,14 @@ fn task_rows(inp: &Inputs) -> Vec<TaskRow> {
                 task: t.title.clone(),
                 lead: t.lead_units.join("、"),
                 target: target_text(inp.ds, t, inp.period()),
-                progress: progress_text(t, 40),
+                progress: progress_cell(t, limit, &mut full),
                 ratio: ratio(t),
                 status: t.status.id().into(),
                 label: t.label.into(),
             });
         }
     }
-    rows
+    (rows, full)
 }
 
 /// 一 … 九十九.
@@ -479,7 +579,9 @@ pub fn notice(inp: &Inputs) -> NoticeView {
                 continue;
             }
             if let Some(nar) = t.narratives.first() {
-                items.push(format!("{}{}", nar.unit, strip_period(&markdown::condense(&nar.progress, 50))));
+                // Cut only at a sentence or clause boundary; the whole text is in 附件1.
+                let (kept, _) = shorten_at_boundary(&compact(&markdown::to_plain(&nar.progress)), 50);
+                items.push(format!("{}{}", nar.unit, strip_period(&kept)));
             }
         }
         if items.is_empty() {
@@ -561,6 +663,8 @@ pub fn notice(inp: &Inputs) -> NoticeView {
     ));
 
     let table_name = format!("{}年{}重点工作任务进展情况表", p.year, p.chinese_span());
+    let full_name = format!("附件1未全文列出的{}进展情况", p.chinese_span());
+    let (rows, full_texts) = task_rows(inp);
     NoticeView {
         copy_no: office.copy_no.clone(),
         secret: office.secret.clone(),
@@ -573,7 +677,11 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         body,
         table_title: break_title(&table_name, MAX_PER_LINE),
         table_name,
-        rows: task_rows(inp),
+        rows,
+        table_orientation: office.notice_table.orientation.id(),
+        full_title: break_title(&full_name, MAX_PER_LINE),
+        full_name,
+        full_texts,
         issuer: office.issuer_name.clone(),
         date: inp.issue_date(),
         note: office.note.clone(),
@@ -893,5 +1001,43 @@ fn next_quarter_end(p: Period) -> String {
         Period { year: p.year, quarter: p.quarter + 1 }.end().chinese()
     } else {
         format!("{}年3月31日", p.year + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_kept_whole() {
+        assert_eq!(shorten_at_boundary("完成 6.8 万千瓦。", 40), ("完成 6.8 万千瓦。".to_owned(), false));
+    }
+
+    #[test]
+    fn long_text_keeps_whole_sentences() {
+        let t = "全年新增装机6.8万千瓦，完成年度目标的68%。王奉镇风电项目完成3.5万千瓦并网。储能电站完成备案。";
+        let (kept, cut) = shorten_at_boundary(t, 45);
+        assert!(cut);
+        assert_eq!(kept, "全年新增装机6.8万千瓦，完成年度目标的68%。王奉镇风电项目完成3.5万千瓦并网。");
+        let (kept, _) = shorten_at_boundary(t, 30);
+        assert_eq!(kept, "全年新增装机6.8万千瓦，完成年度目标的68%。");
+    }
+
+    #[test]
+    fn a_long_first_sentence_is_cut_at_a_clause_never_in_a_number() {
+        let t =
+            "全年新增市级工程研究中心2家，全县新增市级创新平台6家、省级以上1家；完成年度目标12345.6万元，超额完成。";
+        let (kept, cut) = shorten_at_boundary(t, 40);
+        assert!(cut);
+        assert_eq!(kept, "全年新增市级工程研究中心2家，全县新增市级创新平台6家、省级以上1家");
+        let (kept, _) = shorten_at_boundary(t, 10);
+        assert_eq!(kept, t, "no boundary within the limit: the first sentence whole");
+    }
+
+    #[test]
+    fn closing_quotes_stay_with_their_sentence() {
+        let t = "完成“两高”项目监管。”后续工作。再一句话很长很长很长。";
+        let (kept, _) = shorten_at_boundary(t, 12);
+        assert_eq!(kept, "完成“两高”项目监管。”");
     }
 }
