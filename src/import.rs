@@ -99,7 +99,9 @@ pub fn import_notice(text: &str) -> ImportResult {
 
     let task_lines: HashMap<u32, usize> =
         sections.iter().flat_map(|s| s.tasks.iter().map(|t| (t.number, t.line))).collect();
-    let mut rules = UnitRules::default();
+    // A notice may say once that the first unit of each list leads (列第一位的为牵头单位).
+    let mut rules =
+        UnitRules { first_is_lead: lines[..header_end].iter().any(|l| FIRST_IS_LEAD_NOTICE_RE.is_match(&l.text)) };
     plan.sections = sections.into_iter().map(|s| build_section(s, &mut rules, &mut warnings)).collect();
     let units = build_register(&plan, &task_lines, &mut warnings);
     // Stable order: by line, then by the order in which they were raised.
@@ -738,8 +740,7 @@ fn build_task(d: TaskDraft, rules: &mut UnitRules, warnings: &mut Vec<ImportWarn
     let line_starts: Vec<usize> = joined.starts.iter().map(|&(offset, _)| offset).collect();
     if let Some(span) = find_unit_span(&chars, &line_starts, rules) {
         let content: String = chars[span.content.clone()].iter().collect();
-        let inner_starts: Vec<usize> =
-            line_starts.iter().filter_map(|&o| o.checked_sub(span.content.start)).collect();
+        let inner_starts: Vec<usize> = line_starts.iter().filter_map(|&o| o.checked_sub(span.content.start)).collect();
         let units = parse_unit_content(&content, &inner_starts, rules);
         lead = units.lead;
         participating = units.participating;
@@ -851,7 +852,8 @@ struct UnitParse {
 }
 
 /// Label words before `单位` / `部门`, longest first so `牵头责任` wins over `牵头`.
-const LABEL_WORDS: &str = "牵头责任|主要责任|协同责任|其他责任|配合责任|牵头|责任|主责|主办|参与|配合|协办|协同|协助|协作";
+const LABEL_WORDS: &str =
+    "牵头责任|主要责任|协同责任|其他责任|配合责任|牵头|责任|主责|主办|参与|配合|协办|协同|协助|协作";
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"(?:({LABEL_WORDS})(?:单位|部门)\s*([：:])?|(牵头|责任|参与|配合|协办)\s*[：:])"))
@@ -875,12 +877,23 @@ static FIRST_IS_LEAD_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A deadline or a manner of work, never a unit: `2023年底前完成`, `年内持续推进`.
 static NOT_A_UNIT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[0-9０-９]+\s*(?:年|月)|年底|年内|月底|底前|前完成|持续推进|长期坚持|按季度").expect("not-a-unit regex")
+    Regex::new(r"[0-9０-９]+\s*(?:年|月)|年底|年内|月底|底前|前完成|持续推进|长期坚持|按季度")
+        .expect("not-a-unit regex")
+});
+
+static COUNTED_REST_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"等\s*[0-9０-９一二三四五六七八九十]+\s*个?(?:有关|相关)?(?:部门|单位)$").expect("counted-rest regex")
+});
+/// The same rule stated once in the notice: `列第一位的责任单位为牵头单位`.
+static FIRST_IS_LEAD_NOTICE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:排名|排在|排序|列|名列)第一(?:位|个)的?(?:责任)?(?:单位|部门)?(?:为|是)牵头")
+        .expect("first-is-lead notice regex")
 });
 
 const LEAD_SUFFIXES: &[&str] =
     &["牵头负责", "牵头抓总", "牵头落实", "牵头", "负总责", "分别负责", "共同负责", "具体负责", "主责", "负责"];
-const JOIN_SUFFIXES: &[&str] = &["积极配合", "配合落实", "协助配合", "共同参与", "配合", "参与", "协办", "协助", "协同"];
+const JOIN_SUFFIXES: &[&str] =
+    &["积极配合", "配合落实", "协助配合", "共同参与", "配合", "参与", "协办", "协助", "协同"];
 /// How unit names end; used to split `A及B` / `A和B` and to recognise a bare list of units.
 const UNIT_ENDINGS: &[&str] = &[
     "局", "委", "办", "部", "部门", "单位", "政府", "中心", "院", "会", "队", "所", "站", "行", "公司", "集团", "室",
@@ -997,6 +1010,12 @@ fn split_conjunctions(offset: usize, item: &str) -> Vec<(usize, String)> {
 /// Trim a unit name and strip a trailing 等 / 等部门 / 等有关单位.
 fn clean_unit(u: &str) -> String {
     let mut u = u.trim().trim_matches(|c: char| c.is_whitespace() || "。.，,、；;：:".contains(c)).to_string();
+    // `…、科技部等14部门`, `…等三个单位`: a count of the units, not part of a name.
+    if let Some(m) = COUNTED_REST_RE.find(&u) {
+        if m.start() > 0 {
+            u.truncate(m.start());
+        }
+    }
     for suffix in [
         "等有关部门和单位",
         "等相关部门和单位",
@@ -1056,10 +1075,7 @@ fn is_same_below_note(clause: &str) -> bool {
 
 /// The items of one unit list (`A、B等`), each with its char offset.
 fn list_items(offset: usize, list: &str) -> Vec<(usize, String)> {
-    split_at_depth0(list, "、／/")
-        .into_iter()
-        .flat_map(|(o, item)| split_conjunctions(offset + o, &item))
-        .collect()
+    split_at_depth0(list, "、／/").into_iter().flat_map(|(o, item)| split_conjunctions(offset + o, &item)).collect()
 }
 
 /// Read the units of a unit parenthesis or label block:
@@ -1132,7 +1148,10 @@ fn parse_unit_content(content: &str, line_starts: &[usize], rules: &mut UnitRule
             None => {
                 out.problems.push((
                     *offset,
-                    format!("单位说明中的“{}”读不出单位和分工（牵头、配合或负责），未列入单位，原文保留", preview(clause.trim())),
+                    format!(
+                        "单位说明中的“{}”读不出单位和分工（牵头、配合或负责），未列入单位，原文保留",
+                        preview(clause.trim())
+                    ),
                 ));
                 continue;
             }
@@ -1288,7 +1307,6 @@ fn bare_label_span(c: &[char], line_starts: &[usize]) -> Option<UnitSpan> {
         before.is_none_or(|b| b.is_whitespace() || "。；;".contains(*b)) || line_starts.contains(&first.0);
     starts_clean.then(|| UnitSpan { start: first.0, end: c.len(), content: first.0..c.len(), closed: true })
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Targets
@@ -2123,7 +2141,10 @@ mod tests {
     fn unit_roles_after_the_name_and_shared_out_work() {
         // 责任单位 beside 牵头单位 participates; alone it leads.
         let (l, p, w) = units("牵头单位：县政府园区发展服务中心；责任单位：新材料产业园、食品产业园等");
-        assert_eq!((l, p), (vec!["县政府园区发展服务中心".to_string()], vec!["新材料产业园".to_string(), "食品产业园".into()]));
+        assert_eq!(
+            (l, p),
+            (vec!["县政府园区发展服务中心".to_string()], vec!["新材料产业园".to_string(), "食品产业园".into()])
+        );
         assert!(w.is_empty(), "{w:?}");
         // A share-out clause participates beside a lead and leads alone.
         let (l, p, _) = units("县发改局牵头，各有关部门按职责分工负责");
@@ -2149,7 +2170,8 @@ mod tests {
     #[test]
     fn first_listed_unit_leads_when_the_note_says_so() {
         let mut rules = UnitRules::default();
-        let u = parse_unit_content("市教育局，市委农办，各县<市、区>人民政府，排名第一位为牵头单位，下同", &[], &mut rules);
+        let u =
+            parse_unit_content("市教育局，市委农办，各县<市、区>人民政府，排名第一位为牵头单位，下同", &[], &mut rules);
         assert_eq!(u.lead, ["市教育局"]);
         assert_eq!(u.participating, ["市委农办", "各县<市、区>人民政府"]);
         assert!(rules.first_is_lead);
@@ -2177,7 +2199,10 @@ mod tests {
         // Square brackets, for a list whose names carry parentheses.
         let s = "增长11%。[牵头单位：县发改局（粮食局）；责任单位：各镇人民政府]";
         let c: Vec<char> = s.chars().collect();
-        assert_eq!(c[span(s).unwrap().content].iter().collect::<String>(), "牵头单位：县发改局（粮食局）；责任单位：各镇人民政府");
+        assert_eq!(
+            c[span(s).unwrap().content].iter().collect::<String>(),
+            "牵头单位：县发改局（粮食局）；责任单位：各镇人民政府"
+        );
         // Label lines glued by joining: the span starts at the first label.
         let s = "增长6.2%左右。牵头单位:区发改局责任单位:立山经济开发区";
         let c: Vec<char> = s.chars().collect();
