@@ -14,9 +14,25 @@
 //!    CJK characters and one space between two ASCII words;
 //! 3. the trailer (`抄送：…`, the 印发 line), whose names become `cc`.
 //!
-//! Per task it extracts the unit parenthesis (`（牵头单位：…，参与单位：…）`, full- or half-width,
-//! labels 牵头/责任 → lead and 参与/配合/协办 → participating, before or after the final `。`),
-//! the short title (first sentence) and the numeric targets, each with the phrase it came from.
+//! Per task it extracts the units, the short title (first sentence) and the numeric targets,
+//! each with the phrase it came from. Units are read from the last bracketed group that opens
+//! with a label (`（…）`, `(…)`, `[…]`, `【…】`, before or after the final `。`), else from an
+//! unlabelled group that ends the task and reads as a unit list, else from label lines after
+//! the last sentence (`牵头单位:…` / `责任单位:…` with no brackets). Inside, it reads:
+//!
+//! - labels `…单位` or `…部门`: 牵头/牵头责任/主要责任/主责/主办 → lead; 参与/配合/协办/协同/
+//!   协助/协作/其他责任 → participating; 责任 → lead, or participating when a 牵头 label names
+//!   the lead in the same list;
+//! - the role after the units: `A牵头，B、C配合`, `A负责`, `A、B分别负责`, `由A牵头负责`;
+//! - the work shared out: `…按职责分工负责`, `…按职责抓好落实`, `…等单位按职责分工负责` →
+//!   participating beside a lead, lead when nobody else leads;
+//! - `排名第一位为牵头单位，下同` in a list, or `列第一位的…为牵头单位` once in the notice: in an
+//!   unlabelled list the first unit leads and the others participate;
+//! - lists split on `、，；/` and on `及`/`和` after a complete name (`各有关部门及各县区政府`,
+//!   never `县发展和改革局`), with `等`, `等部门`, `等14部门` dropped.
+//!
+//! A clause that names no role (`年内持续推进`) or an item that is no unit name (`2024年底前完成`)
+//! is left out of the unit lists; it stays in the task text and becomes a warning on its line.
 //! [`to_json`] and [`to_yaml`] render the result; the YAML round-trips through
 //! [`crate::data::raw::RawPlan`].
 
@@ -1305,7 +1321,7 @@ fn bare_label_span(c: &[char], line_starts: &[usize]) -> Option<UnitSpan> {
     let before = first.0.checked_sub(1).and_then(|i| c.get(i));
     let starts_clean =
         before.is_none_or(|b| b.is_whitespace() || "。；;".contains(*b)) || line_starts.contains(&first.0);
-    starts_clean.then(|| UnitSpan { start: first.0, end: c.len(), content: first.0..c.len(), closed: true })
+    starts_clean.then_some(UnitSpan { start: first.0, end: c.len(), content: first.0..c.len(), closed: true })
 }
 
 // ---------------------------------------------------------------------------------------------
