@@ -2177,6 +2177,12 @@ mod tests {
         assert_eq!((l, p), (vec!["国务院各部门".to_string()], vec![]));
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("年内持续推进"), "{w:?}");
+        // 牵头责任单位 / 协同责任单位 (the words a notice uses for the two roles), 由…牵头负责.
+        let (l, p, w) = units("牵头责任单位：县教育局；协同责任单位：县财政局、县人社局");
+        assert_eq!((l, p), (vec!["县教育局".to_string()], vec!["县财政局".to_string(), "县人社局".into()]));
+        assert!(w.is_empty(), "{w:?}");
+        let (l, p, _) = units("由县卫健局牵头负责，县医保局配合");
+        assert_eq!((l, p), (vec!["县卫健局".to_string()], vec!["县医保局".to_string()]));
         // A deadline inside a labelled list is not a unit.
         let (l, _, w) = units("牵头单位：县发改局，2023年底前完成");
         assert_eq!(l, ["县发改局"]);
