@@ -14,9 +14,25 @@
 //!    CJK characters and one space between two ASCII words;
 //! 3. the trailer (`抄送：…`, the 印发 line), whose names become `cc`.
 //!
-//! Per task it extracts the unit parenthesis (`（牵头单位：…，参与单位：…）`, full- or half-width,
-//! labels 牵头/责任 → lead and 参与/配合/协办 → participating, before or after the final `。`),
-//! the short title (first sentence) and the numeric targets, each with the phrase it came from.
+//! Per task it extracts the units, the short title (first sentence) and the numeric targets,
+//! each with the phrase it came from. Units are read from the last bracketed group that opens
+//! with a label (`（…）`, `(…)`, `[…]`, `【…】`, before or after the final `。`), else from an
+//! unlabelled group that ends the task and reads as a unit list, else from label lines after
+//! the last sentence (`牵头单位:…` / `责任单位:…` with no brackets). Inside, it reads:
+//!
+//! - labels `…单位` or `…部门`: 牵头/牵头责任/主要责任/主责/主办 → lead; 参与/配合/协办/协同/
+//!   协助/协作/其他责任 → participating; 责任 → lead, or participating when a 牵头 label names
+//!   the lead in the same list;
+//! - the role after the units: `A牵头，B、C配合`, `A负责`, `A、B分别负责`, `由A牵头负责`;
+//! - the work shared out: `…按职责分工负责`, `…按职责抓好落实`, `…等单位按职责分工负责` →
+//!   participating beside a lead, lead when nobody else leads;
+//! - `排名第一位为牵头单位，下同` in a list, or `列第一位的…为牵头单位` once in the notice: in an
+//!   unlabelled list the first unit leads and the others participate;
+//! - lists split on `、，；/` and on `及`/`和` after a complete name (`各有关部门及各县区政府`,
+//!   never `县发展和改革局`), with `等`, `等部门`, `等14部门` dropped.
+//!
+//! A clause that names no role (`年内持续推进`) or an item that is no unit name (`2024年底前完成`)
+//! is left out of the unit lists; it stays in the task text and becomes a warning on its line.
 //! [`to_json`] and [`to_yaml`] render the result; the YAML round-trips through
 //! [`crate::data::raw::RawPlan`].
 
@@ -99,7 +115,10 @@ pub fn import_notice(text: &str) -> ImportResult {
 
     let task_lines: HashMap<u32, usize> =
         sections.iter().flat_map(|s| s.tasks.iter().map(|t| (t.number, t.line))).collect();
-    plan.sections = sections.into_iter().map(|s| build_section(s, &mut warnings)).collect();
+    // A notice may say once that the first unit of each list leads (列第一位的为牵头单位).
+    let mut rules =
+        UnitRules { first_is_lead: lines[..header_end].iter().any(|l| FIRST_IS_LEAD_NOTICE_RE.is_match(&l.text)) };
+    plan.sections = sections.into_iter().map(|s| build_section(s, &mut rules, &mut warnings)).collect();
     let units = build_register(&plan, &task_lines, &mut warnings);
     // Stable order: by line, then by the order in which they were raised.
     warnings.sort_by_key(|w| w.line);
@@ -715,15 +734,15 @@ fn parse_header(lines: &[Line], plan: &mut RawPlan, warnings: &mut Vec<ImportWar
 // Tasks: unit parenthesis, title, targets
 // ---------------------------------------------------------------------------------------------
 
-fn build_section(s: SectionDraft, warnings: &mut Vec<ImportWarning>) -> RawSection {
+fn build_section(s: SectionDraft, rules: &mut UnitRules, warnings: &mut Vec<ImportWarning>) -> RawSection {
     RawSection {
         number: s.number,
         title: s.title,
-        tasks: s.tasks.into_iter().map(|t| build_task(t, warnings)).collect(),
+        tasks: s.tasks.into_iter().map(|t| build_task(t, rules, warnings)).collect(),
     }
 }
 
-fn build_task(d: TaskDraft, warnings: &mut Vec<ImportWarning>) -> RawTask {
+fn build_task(d: TaskDraft, rules: &mut UnitRules, warnings: &mut Vec<ImportWarning>) -> RawTask {
     let joined = join_segments(d.segs.iter().map(|(n, s)| (*n, s.as_str())));
     let chars: Vec<char> = joined.text.chars().collect();
     let warn = |warnings: &mut Vec<ImportWarning>, offset: usize, message: String| {
@@ -734,13 +753,15 @@ fn build_task(d: TaskDraft, warnings: &mut Vec<ImportWarning>) -> RawTask {
     let mut participating = Vec::new();
     // The body is the text without the unit parenthesis: what titles and targets are read from.
     let mut body: Vec<char> = chars.clone();
-    if let Some(span) = find_unit_span(&chars) {
+    let line_starts: Vec<usize> = joined.starts.iter().map(|&(offset, _)| offset).collect();
+    if let Some(span) = find_unit_span(&chars, &line_starts, rules) {
         let content: String = chars[span.content.clone()].iter().collect();
-        let (l, p, problems) = parse_unit_content(&content);
-        lead = l;
-        participating = p;
-        for problem in problems {
-            warn(warnings, span.start, problem);
+        let inner_starts: Vec<usize> = line_starts.iter().filter_map(|&o| o.checked_sub(span.content.start)).collect();
+        let units = parse_unit_content(&content, &inner_starts, rules);
+        lead = units.lead;
+        participating = units.participating;
+        for (offset, problem) in units.problems {
+            warn(warnings, span.content.start + offset, problem);
         }
         if !span.closed {
             warn(warnings, span.start, "单位括号没有闭合，已读到任务末尾".into());
@@ -815,92 +836,214 @@ struct UnitSpan {
     closed: bool,
 }
 
-static LABEL_START_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^\s*(?:(?:牵头|责任|主责|参与|配合|协办|协同)(?:单位|部门)\s*[：:]?|(?:牵头|责任|参与|配合|协办)\s*[：:])",
-    )
-    .expect("label start regex")
-});
-static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:(牵头|责任|主责|参与|配合|协办|协同)(?:单位|部门)\s*[：:]?|(牵头|责任|参与|配合|协办)\s*[：:])")
-        .expect("label regex")
-});
-static BARE_LABEL_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[。；;\s])((?:牵头|责任)(?:单位|部门)\s*[：:])").expect("bare label regex"));
-
-/// The unit parenthesis: the last parenthesised group (at any depth, so `各镇（街道）` inside it
-/// is fine) whose content opens with a unit label, or its suffix form `（县科技局牵头，…配合）`
-/// at the very end. Without parentheses, a trailing `牵头单位：…` after the last sentence.
-fn find_unit_span(c: &[char]) -> Option<UnitSpan> {
-    let mut stack: Vec<usize> = Vec::new();
-    let mut groups: Vec<UnitSpan> = Vec::new();
-    for (i, ch) in c.iter().enumerate() {
-        match ch {
-            '（' | '(' => stack.push(i),
-            '）' | ')' => {
-                if let Some(open) = stack.pop() {
-                    groups.push(UnitSpan { start: open, end: i + 1, content: open + 1..i, closed: true });
-                }
-            }
-            _ => {}
-        }
-    }
-    for &open in &stack {
-        groups.push(UnitSpan { start: open, end: c.len(), content: open + 1..c.len(), closed: false });
-    }
-    let content_of = |g: &UnitSpan| c[g.content.clone()].iter().collect::<String>();
-    let labelled = groups
-        .iter()
-        .filter(|g| LABEL_START_RE.is_match(&content_of(g)))
-        .max_by_key(|g| (g.end, std::cmp::Reverse(g.start)));
-    if let Some(g) = labelled {
-        return Some(g.clone());
-    }
-    // Suffix form, only as the very last thing in the task.
-    let tail_end = c.iter().rposition(|ch| !(ch.is_whitespace() || "。.；;".contains(*ch))).map_or(0, |p| p + 1);
-    if let Some(g) = groups.iter().find(|g| g.closed && g.end == tail_end) {
-        if parse_suffix_units(&content_of(g)).is_some() {
-            return Some(g.clone());
-        }
-    }
-    // No parenthesis at all: `…。牵头单位：县科技局`.
-    let s: String = c.iter().collect();
-    let m = BARE_LABEL_RE.captures_iter(&s).last()?;
-    let label = m.get(1)?;
-    let start = s[..label.start()].chars().count();
-    Some(UnitSpan { start, end: c.len(), content: start..c.len(), closed: true })
+/// What a label or a clause says a unit does in a task (分工).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// 牵头 / 主责 / 主办, `…牵头`, `…负责`.
+    Lead,
+    /// 参与 / 配合 / 协办 / 协同 / 协助, `…配合`.
+    Join,
+    /// `责任单位` / `责任部门`: the lead, unless a 牵头 label in the same list names the lead,
+    /// in which case 责任单位 are the units that carry the work out beside it.
+    Responsible,
+    /// `…按职责分工负责`, `…按职责抓好落实`: the work shared out among the units named;
+    /// they lead when no one else does, otherwise they participate.
+    Share,
 }
 
-/// Split a unit list on `、，,；;／/`, outside nested parentheses.
-fn split_units(s: &str) -> Vec<String> {
+/// What unit reading carries from one task to the next.
+#[derive(Debug, Default)]
+struct UnitRules {
+    /// A note `排名第一位为牵头单位，下同` was met: from then on an unlabelled unit list at the
+    /// end of a task reads its first unit as the lead and the others as participating.
+    first_is_lead: bool,
+}
+
+/// A unit list read from a task, with problems at char offsets inside the content.
+#[derive(Debug, Default)]
+struct UnitParse {
+    lead: Vec<String>,
+    participating: Vec<String>,
+    problems: Vec<(usize, String)>,
+}
+
+/// Label words before `单位` / `部门`, longest first so `牵头责任` wins over `牵头`.
+const LABEL_WORDS: &str =
+    "牵头责任|主要责任|协同责任|其他责任|配合责任|牵头|责任|主责|主办|参与|配合|协办|协同|协助|协作";
+
+static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?:({LABEL_WORDS})(?:单位|部门)\s*([：:])?|(牵头|责任|参与|配合|协办)\s*[：:])"))
+        .expect("label regex")
+});
+static LABEL_START_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^\s*(?:(?:{LABEL_WORDS})(?:单位|部门)\s*[：:]?|(?:牵头|责任|参与|配合|协办)\s*[：:])"))
+        .expect("label start regex")
+});
+/// `…按职责分工负责`, `…按照职责分工抓好落实`, `…分工负责`: how the work is shared out.
+static SHARE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:(?:按照?|根据|依据?)(?:各自)?(?:职责|职能)(?:分工)?|分工)(?:负责|抓好落实|做好落实|抓落实|落实|推进|组织实施|实施|配合)$",
+    )
+    .expect("share regex")
+});
+/// `排名第一位为牵头单位`, `列第一位的为牵头单位`: the first unit of an unlabelled list leads.
+static FIRST_IS_LEAD_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:排名|排在|排序|列|名列)?第一(?:位|个)?的?(?:单位|部门)?(?:为|是)牵头(?:单位|部门)?$")
+        .expect("first-is-lead regex")
+});
+/// A deadline or a manner of work, never a unit: `2023年底前完成`, `年内持续推进`.
+static NOT_A_UNIT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[0-9０-９]+\s*(?:年|月)|年底|年内|月底|底前|前完成|持续推进|长期坚持|按季度")
+        .expect("not-a-unit regex")
+});
+
+static COUNTED_REST_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"等\s*[0-9０-９一二三四五六七八九十]+\s*个?(?:有关|相关)?(?:部门|单位)$").expect("counted-rest regex")
+});
+/// The same rule stated once in the notice: `列第一位的责任单位为牵头单位`.
+static FIRST_IS_LEAD_NOTICE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:排名|排在|排序|列|名列)第一(?:位|个)的?(?:责任)?(?:单位|部门)?(?:为|是)牵头")
+        .expect("first-is-lead notice regex")
+});
+
+const LEAD_SUFFIXES: &[&str] =
+    &["牵头负责", "牵头抓总", "牵头落实", "牵头", "负总责", "分别负责", "共同负责", "具体负责", "主责", "负责"];
+const JOIN_SUFFIXES: &[&str] =
+    &["积极配合", "配合落实", "协助配合", "共同参与", "配合", "参与", "协办", "协助", "协同"];
+/// How unit names end; used to split `A及B` / `A和B` and to recognise a bare list of units.
+const UNIT_ENDINGS: &[&str] = &[
+    "局", "委", "办", "部", "部门", "单位", "政府", "中心", "院", "会", "队", "所", "站", "行", "公司", "集团", "室",
+    "处", "厅", "署", "社", "馆", "团", "园", "区", "镇", "乡", "街道", "）", ")", "联", "协",
+];
+
+fn label_role(word: &str) -> Role {
+    match word {
+        "牵头" | "牵头责任" | "主要责任" | "主责" | "主办" => Role::Lead,
+        "责任" => Role::Responsible,
+        _ => Role::Join,
+    }
+}
+
+fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Unit labels in `content` as (char start, char end, role). A label counts at the start, after
+/// a separator or at a line start; the full form with a colon (`责任单位：`) counts anywhere,
+/// since lines joined without a separator glue it to the unit before (`区发改局责任单位：`).
+fn find_labels(content: &str, line_starts: &[usize]) -> Vec<(usize, usize, Role)> {
+    LABEL_RE
+        .captures_iter(content)
+        .filter_map(|cap| {
+            let m = cap.get(0)?;
+            let start = char_len(&content[..m.start()]);
+            let before = content[..m.start()].chars().next_back();
+            let separated = before.is_none_or(|b| b.is_whitespace() || "，,；;、。（(［[【".contains(b));
+            let full_with_colon = cap.get(1).is_some() && cap.get(2).is_some();
+            if !(separated || full_with_colon || line_starts.contains(&start)) {
+                return None;
+            }
+            let word = cap.get(1).or_else(|| cap.get(3))?.as_str();
+            Some((start, start + char_len(m.as_str()), label_role(word)))
+        })
+        .collect()
+}
+
+/// Bracket depth change of `ch`: parentheses, square brackets and angle brackets all nest
+/// (`各县（市、区）`, `县发改局（粮食局）`, `各县<市、区>人民政府`).
+fn depth_delta(ch: char) -> i32 {
+    match ch {
+        '（' | '(' | '〔' | '［' | '[' | '【' | '<' | '〈' => 1,
+        '）' | ')' | '〕' | '］' | ']' | '】' | '>' | '〉' => -1,
+        _ => 0,
+    }
+}
+
+/// Split `s` at depth 0 on any of `seps`, keeping each piece's char offset.
+fn split_at_depth0(s: &str, seps: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut cur = String::new();
+    let mut cur_start = 0usize;
     let mut depth = 0i32;
-    for ch in s.chars() {
-        match ch {
-            '（' | '(' | '〔' | '［' | '[' => {
-                depth += 1;
-                cur.push(ch);
-            }
-            '）' | ')' | '〕' | '］' | ']' => {
-                depth = (depth - 1).max(0);
-                cur.push(ch);
-            }
-            '、' | '，' | ',' | '；' | ';' | '／' | '/' if depth == 0 => {
-                out.push(std::mem::take(&mut cur));
-            }
-            _ => cur.push(ch),
+    for (i, ch) in s.chars().enumerate() {
+        depth = (depth + depth_delta(ch)).max(0);
+        if depth == 0 && depth_delta(ch) == 0 && seps.contains(ch) {
+            out.push((cur_start, std::mem::take(&mut cur)));
+            cur_start = i + 1;
+        } else {
+            cur.push(ch);
         }
     }
-    out.push(cur);
+    out.push((cur_start, cur));
+    out
+}
+
+/// Split a unit list on `、，,；;／/`, outside nested brackets.
+fn split_units(s: &str) -> Vec<String> {
+    split_at_depth0(s, "、，,；;／/").into_iter().map(|(_, u)| u).collect()
+}
+
+fn ends_like_unit(s: &str) -> bool {
+    let s = s.trim_end();
+    UNIT_ENDINGS.iter().any(|e| s.ends_with(e))
+}
+
+/// Split `A及B` / `A以及B` / `A和B` when A already ends like a unit name, so
+/// `市级各有关部门及各县市区政府` is two units but `县发展和改革局` stays one.
+fn split_conjunctions(offset: usize, item: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = item.chars().collect();
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut depth = 0i32;
+    let mut i = 0usize;
+    while i < chars.len() {
+        depth = (depth + depth_delta(chars[i])).max(0);
+        let conj = if depth > 0 {
+            0
+        } else if chars[i] == '以' && chars.get(i + 1) == Some(&'及') {
+            2
+        } else if chars[i] == '及' || chars[i] == '和' {
+            1
+        } else {
+            0
+        };
+        if conj > 0 {
+            let before: String = chars[start..i].iter().collect();
+            let after_len = chars.len() - (i + conj);
+            if char_len(before.trim()) >= 2 && after_len >= 2 && ends_like_unit(&before) {
+                out.push((offset + start, before));
+                start = i + conj;
+                i += conj;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push((offset + start, chars[start..].iter().collect()));
     out
 }
 
 /// Trim a unit name and strip a trailing 等 / 等部门 / 等有关单位.
 fn clean_unit(u: &str) -> String {
     let mut u = u.trim().trim_matches(|c: char| c.is_whitespace() || "。.，,、；;：:".contains(c)).to_string();
-    for suffix in ["等有关部门", "等相关部门", "等有关单位", "等相关单位", "等部门", "等单位", "等"]
-    {
+    // `…、科技部等14部门`, `…等三个单位`: a count of the units, not part of a name.
+    if let Some(m) = COUNTED_REST_RE.find(&u) {
+        if m.start() > 0 {
+            u.truncate(m.start());
+        }
+    }
+    for suffix in [
+        "等有关部门和单位",
+        "等相关部门和单位",
+        "等有关单位和部门",
+        "等有关部门",
+        "等相关部门",
+        "等有关单位",
+        "等相关单位",
+        "等部门",
+        "等单位",
+        "等",
+    ] {
         if let Some(stripped) = u.strip_suffix(suffix) {
             if !stripped.trim().is_empty() {
                 u = stripped.trim().to_string();
@@ -911,79 +1054,274 @@ fn clean_unit(u: &str) -> String {
     u
 }
 
-fn push_units(list: &mut Vec<String>, raw: &str) -> usize {
-    let mut n = 0;
-    for u in split_units(raw) {
-        let u = clean_unit(&u);
-        if !u.is_empty() {
-            n += 1;
-            if !list.contains(&u) {
-                list.push(u);
+/// Why `name` cannot be a unit name, if it cannot.
+fn implausible_unit(name: &str) -> Option<&'static str> {
+    if name.contains(['：', ':', '。', '？', '！']) {
+        Some("含有标点或标签")
+    } else if NOT_A_UNIT_RE.is_match(name) {
+        Some("像是时限或工作要求")
+    } else if char_len(name) > 30 {
+        Some("过长，可能未正确拆分")
+    } else {
+        None
+    }
+}
+
+/// The role a clause ends with (`县发改局牵头`, `各乡镇（街道）按职责抓好落实`) and the unit
+/// list before it.
+fn clause_role(clause: &str) -> Option<(Role, String)> {
+    let c = clause.trim().trim_end_matches(['。', '.', ' ']).trim();
+    let c = c.strip_prefix('由').unwrap_or(c);
+    if let Some(m) = SHARE_RE.find(c) {
+        return Some((Role::Share, c[..m.start()].to_string()));
+    }
+    if let Some(u) = LEAD_SUFFIXES.iter().find_map(|s| c.strip_suffix(s)) {
+        return Some((Role::Lead, u.to_string()));
+    }
+    JOIN_SUFFIXES.iter().find_map(|s| c.strip_suffix(s)).map(|u| (Role::Join, u.to_string()))
+}
+
+fn is_first_is_lead_note(clause: &str) -> bool {
+    FIRST_IS_LEAD_RE.is_match(clause.trim())
+}
+
+fn is_same_below_note(clause: &str) -> bool {
+    matches!(clause.trim(), "下同" | "以下同" | "后同")
+}
+
+/// The items of one unit list (`A、B等`), each with its char offset.
+fn list_items(offset: usize, list: &str) -> Vec<(usize, String)> {
+    split_at_depth0(list, "、／/").into_iter().flat_map(|(o, item)| split_conjunctions(offset + o, &item)).collect()
+}
+
+/// Read the units of a unit parenthesis or label block:
+/// `牵头单位：A、B，参与单位：C`, `A牵头，B、C配合`, `A负责`, `A牵头，各乡镇按职责分工负责`,
+/// `牵头部门：A；责任部门：B`, `A，B，C，排名第一位为牵头单位`. What is not a unit stays in the
+/// task text and becomes a problem.
+fn parse_unit_content(content: &str, line_starts: &[usize], rules: &mut UnitRules) -> UnitParse {
+    let mut out = UnitParse::default();
+    let labels = find_labels(content, line_starts);
+    let total = char_len(content);
+
+    // Segments: the text before the first label (unlabelled), then one per label.
+    let mut segments: Vec<(usize, usize, Option<Role>)> = Vec::new();
+    let first_label = labels.first().map_or(total, |l| l.0);
+    if first_label > 0 {
+        segments.push((0, first_label, None));
+    }
+    for (k, &(_, end, role)) in labels.iter().enumerate() {
+        let stop = labels.get(k + 1).map_or(total, |l| l.0);
+        segments.push((end, stop, Some(role)));
+    }
+    let chars: Vec<char> = content.chars().collect();
+    let text_of = |a: usize, b: usize| chars[a.min(b)..b].iter().collect::<String>();
+
+    // Clauses of every segment, and the notes among them.
+    let mut clauses: Vec<(usize, String, Option<Role>)> = Vec::new();
+    let mut first_is_lead = rules.first_is_lead;
+    for &(a, b, role) in &segments {
+        let seg = text_of(a, b);
+        if role.is_some() && seg.trim_matches(|c: char| c.is_whitespace() || "，,；;、。".contains(c)).is_empty() {
+            out.problems.push((a, "单位标签之后没有单位名称".into()));
+            continue;
+        }
+        for (o, clause) in split_at_depth0(&seg, "，,；;") {
+            if clause.trim().trim_end_matches('。').trim().is_empty() {
+                continue;
+            }
+            if is_first_is_lead_note(&clause) {
+                first_is_lead = true;
+            } else if is_same_below_note(&clause) {
+                rules.first_is_lead = true;
+            } else {
+                clauses.push((a + o, clause, role));
             }
         }
     }
-    n
-}
+    if content.contains("下同") && first_is_lead {
+        rules.first_is_lead = true;
+    }
 
-/// `牵头单位：A、B，参与单位：C` → ([A, B], [C], problems).
-fn parse_unit_content(content: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let mut lead = Vec::new();
-    let mut part = Vec::new();
-    let mut problems = Vec::new();
-    // Labels count only at the start or after a separator, so a unit name can't be cut.
-    let labels: Vec<(usize, usize, bool)> = LABEL_RE
-        .captures_iter(content)
-        .filter_map(|cap| {
-            let m = cap.get(0)?;
-            let before = content[..m.start()].chars().next_back();
-            let ok = before.is_none_or(|b| b.is_whitespace() || "，,；;、。（(".contains(b));
-            let word = cap.get(1).or_else(|| cap.get(2))?.as_str();
-            ok.then_some((m.start(), m.end(), matches!(word, "牵头" | "责任" | "主责")))
-        })
-        .collect();
-    if labels.is_empty() {
-        if let Some((l, p)) = parse_suffix_units(content) {
-            return (l, p, problems);
-        }
-        problems.push(format!("单位括号“{}”中没有可识别的单位标签", preview(content)));
-        return (lead, part, problems);
-    }
-    for (k, &(_, end, is_lead)) in labels.iter().enumerate() {
-        let stop = labels.get(k + 1).map_or(content.len(), |l| l.0);
-        let raw = content.get(end..stop).unwrap_or("");
-        let n = if is_lead { push_units(&mut lead, raw) } else { push_units(&mut part, raw) };
-        if n == 0 {
-            problems.push("单位括号中有标签但没有单位名称".into());
-        }
-    }
-    for u in lead.iter().chain(part.iter()) {
-        if u.chars().count() > 30 {
-            problems.push(format!("单位名称“{}”过长，可能未正确拆分", preview(u)));
-        }
-    }
-    (lead, part, problems)
-}
-
-/// `县科技局牵头，县财政局、县税务局配合` → lead and participating, or `None` if any clause
-/// lacks such a suffix.
-fn parse_suffix_units(content: &str) -> Option<(Vec<String>, Vec<String>)> {
-    let mut lead = Vec::new();
-    let mut part = Vec::new();
-    for clause in content.split(['，', ',', '；', ';']) {
-        let clause = clause.trim();
-        if clause.is_empty() {
+    // Units with their roles, in order of appearance.
+    let mut entries: Vec<(Role, usize, String)> = Vec::new();
+    let mut ordered_seen = false;
+    for (offset, clause, seg_role) in &clauses {
+        let (role, list, list_offset) = match clause_role(clause) {
+            Some((role, list)) => (Some(role), list, *offset + char_len(clause) - char_len(clause.trim_start())),
+            None => (*seg_role, clause.clone(), *offset),
+        };
+        let list = list.strip_prefix('由').map(str::to_string).unwrap_or(list);
+        let role = match role {
+            Some(r) => r,
+            None if first_is_lead => {
+                for (o, item) in list_items(list_offset, &list) {
+                    let r = if ordered_seen { Role::Join } else { Role::Lead };
+                    ordered_seen = true;
+                    entries.push((r, o, item));
+                }
+                continue;
+            }
+            None => {
+                out.problems.push((
+                    *offset,
+                    format!(
+                        "单位说明中的“{}”读不出单位和分工（牵头、配合或负责），未列入单位，原文保留",
+                        preview(clause.trim())
+                    ),
+                ));
+                continue;
+            }
+        };
+        let items = list_items(list_offset, &list);
+        if items.iter().all(|(_, i)| clean_unit(i).is_empty()) {
+            out.problems.push((*offset, format!("“{}”写明了分工但没有单位名称", preview(clause.trim()))));
             continue;
         }
-        let clause = clause.strip_prefix('由').unwrap_or(clause);
-        if let Some(u) = ["牵头负责", "牵头", "负责"].iter().find_map(|s| clause.strip_suffix(s)) {
-            push_units(&mut lead, u);
-        } else if let Some(u) = ["配合", "参与", "协办", "协助"].iter().find_map(|s| clause.strip_suffix(s)) {
-            push_units(&mut part, u);
-        } else {
-            return None;
+        for (o, item) in items {
+            entries.push((role, o, item));
         }
     }
-    (!lead.is_empty()).then_some((lead, part))
+
+    // 责任单位 beside a 牵头单位 label participates; 按职责分工负责 beside a lead participates.
+    let lead_label = labels.iter().any(|l| l.2 == Role::Lead);
+    let resolve = |r: Role| match r {
+        Role::Responsible if lead_label => Role::Join,
+        Role::Responsible => Role::Lead,
+        r => r,
+    };
+    let has_lead = entries.iter().any(|(r, _, _)| resolve(*r) == Role::Lead);
+    for (role, offset, item) in entries {
+        let name = clean_unit(&item);
+        if name.is_empty() {
+            continue;
+        }
+        if let Some(why) = implausible_unit(&name) {
+            out.problems.push((offset, format!("“{}”不像单位名称（{why}），未列入单位，原文保留", preview(&name))));
+            continue;
+        }
+        let lead = match resolve(role) {
+            Role::Lead => true,
+            Role::Share => !has_lead,
+            _ => false,
+        };
+        let list = if lead { &mut out.lead } else { &mut out.participating };
+        if !list.contains(&name) {
+            list.push(name);
+        }
+    }
+    if labels.is_empty() && out.lead.is_empty() && out.participating.is_empty() && out.problems.is_empty() {
+        out.problems.push((0, format!("单位括号“{}”中没有可识别的单位标签", preview(content))));
+    }
+    out
+}
+
+/// Parenthesised groups of `c`, round `（…）` and square `[…]`/`【…】` kept apart; an unclosed
+/// group runs to the end.
+fn bracket_groups(c: &[char]) -> Vec<UnitSpan> {
+    let mut stack: Vec<(usize, bool)> = Vec::new();
+    let mut groups: Vec<UnitSpan> = Vec::new();
+    for (i, ch) in c.iter().enumerate() {
+        let (open, round) = match ch {
+            '（' | '(' => (true, true),
+            '［' | '[' | '【' => (true, false),
+            '）' | ')' => (false, true),
+            '］' | ']' | '】' => (false, false),
+            _ => continue,
+        };
+        if open {
+            stack.push((i, round));
+        } else if stack.last().is_some_and(|&(_, r)| r == round) {
+            if let Some((start, _)) = stack.pop() {
+                groups.push(UnitSpan { start, end: i + 1, content: start + 1..i, closed: true });
+            }
+        }
+    }
+    for &(open, _) in &stack {
+        groups.push(UnitSpan { start: open, end: c.len(), content: open + 1..c.len(), closed: false });
+    }
+    groups
+}
+
+/// Whether an unlabelled group at the end of a task is a unit list: its first clause names a
+/// role (`县发改局牵头`, `县教体局负责`, `…按职责分工负责`), it states the first-is-lead rule,
+/// or that rule is in force and every item ends like a unit name.
+fn is_unit_list(content: &str, rules: &UnitRules) -> bool {
+    let clauses = split_at_depth0(content, "，,；;");
+    if clauses.iter().any(|(_, c)| is_first_is_lead_note(c)) {
+        return true;
+    }
+    let first = clauses.first().map(|(_, c)| c.as_str()).unwrap_or("");
+    if let Some((_, list)) = clause_role(first) {
+        let items = list_items(0, &list);
+        return items.iter().any(|(_, i)| !clean_unit(i).is_empty())
+            && items.iter().all(|(_, i)| implausible_unit(&clean_unit(i)).is_none());
+    }
+    rules.first_is_lead
+        && clauses.iter().all(|(_, c)| {
+            let items = list_items(0, c);
+            !items.is_empty() && items.iter().all(|(_, i)| ends_like_unit(&clean_unit(i)))
+        })
+}
+
+/// The unit span of a task: the last bracketed group (at any depth, so `各镇（街道）` inside it
+/// is fine) whose content opens with a unit label; else an unlabelled group at the very end that
+/// reads as a unit list (`（县科技局牵头，…配合）`); else label lines after the last sentence
+/// (`牵头单位：…` / `责任单位：…`, no brackets). `line_starts` are the char offsets at which
+/// source lines start.
+fn find_unit_span(c: &[char], line_starts: &[usize], rules: &UnitRules) -> Option<UnitSpan> {
+    let groups = bracket_groups(c);
+    let content_of = |g: &UnitSpan| c[g.content.clone()].iter().collect::<String>();
+    let labelled = groups
+        .iter()
+        .filter(|g| LABEL_START_RE.is_match(&content_of(g)))
+        .max_by_key(|g| (g.end, std::cmp::Reverse(g.start)));
+    if let Some(g) = labelled {
+        return Some(g.clone());
+    }
+    // Unlabelled form, only as the very last thing in the task.
+    let tail_end = c.iter().rposition(|ch| !(ch.is_whitespace() || "。.；;".contains(*ch))).map_or(0, |p| p + 1);
+    if let Some(g) = groups.iter().find(|g| g.closed && g.end == tail_end) {
+        if is_unit_list(&content_of(g), rules) {
+            return Some(g.clone());
+        }
+    }
+    bare_label_span(c, line_starts)
+}
+
+/// `…。牵头单位：区发改局` / `责任单位：…` with no brackets, at the end of the task.
+fn bare_label_span(c: &[char], line_starts: &[usize]) -> Option<UnitSpan> {
+    let s: String = c.iter().collect();
+    // Labels outside brackets, with a colon (a bare label without one is ordinary text).
+    let mut depth_at = Vec::with_capacity(c.len());
+    let mut depth = 0i32;
+    for ch in c {
+        depth_at.push(depth);
+        depth = (depth + depth_delta(*ch)).max(0);
+    }
+    let labels: Vec<(usize, usize)> = find_labels(&s, line_starts)
+        .into_iter()
+        .filter(|&(a, b, _)| depth_at.get(a) == Some(&0) && matches!(c.get(b.saturating_sub(1)), Some('：' | ':')))
+        .map(|(a, b, _)| (a, b))
+        .collect();
+    let last = labels.last()?;
+    // Nothing but the unit list after the last label.
+    let rest: String = c[last.1..].iter().collect();
+    if rest.trim_end_matches(|ch: char| ch.is_whitespace() || "。.；;".contains(ch)).contains('。') {
+        return None;
+    }
+    // Walk back over labels separated only by unit lists.
+    let mut first = *last;
+    for prev in labels.iter().rev().skip(1) {
+        let between: String = c[prev.1..first.0].iter().collect();
+        if between.trim_end_matches(|ch: char| ch.is_whitespace() || "。.；;，,".contains(ch)).contains('。') {
+            break;
+        }
+        first = *prev;
+    }
+    let before = first.0.checked_sub(1).and_then(|i| c.get(i));
+    let starts_clean =
+        before.is_none_or(|b| b.is_whitespace() || "。；;".contains(*b)) || line_starts.contains(&first.0);
+    starts_clean.then_some(UnitSpan { start: first.0, end: c.len(), content: first.0..c.len(), closed: true })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1518,7 +1856,9 @@ fn build_register(
     for a in 0..units.len() {
         for b in a + 1..units.len() {
             let (x, y) = (&units[a].name, &units[b].name);
-            if near_duplicate(x, y) {
+            // Collective names (各有关部门 / 市级各有关部门) differ by scope, not by spelling.
+            let collective = |n: &str| n.starts_with('各') || n.contains("有关") || n.contains("相关");
+            if near_duplicate(x, y) && !collective(x) && !collective(y) {
                 let task = first_task.get(b).copied();
                 warnings.push(ImportWarning {
                     line: task.and_then(|t| task_lines.get(&t).copied()).unwrap_or(1),
@@ -1787,36 +2127,110 @@ mod tests {
         assert_eq!(squeeze_title("  a  b "), "a b");
     }
 
+    /// (lead, participating, problems) of a unit content.
+    fn units(content: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let u = parse_unit_content(content, &[], &mut UnitRules::default());
+        (u.lead, u.participating, u.problems.into_iter().map(|p| p.1).collect())
+    }
+
+    fn span(s: &str) -> Option<UnitSpan> {
+        let c: Vec<char> = s.chars().collect();
+        find_unit_span(&c, &[0], &UnitRules::default())
+    }
+
     #[test]
     fn unit_content_labels_and_separators() {
-        let (l, p, w) = parse_unit_content("牵头单位：县科技局、县财政局，参与单位：县地方金融监管局");
+        let (l, p, w) = units("牵头单位：县科技局、县财政局，参与单位：县地方金融监管局");
         assert_eq!((l, p), (vec!["县科技局".to_string(), "县财政局".into()], vec!["县地方金融监管局".to_string()]));
         assert!(w.is_empty());
-        let (l, p, _) = parse_unit_content("责任单位:县科技局,配合单位:县财政局,县税务局等部门");
+        let (l, p, _) = units("责任单位:县科技局,配合单位:县财政局,县税务局等部门");
         assert_eq!((l, p), (vec!["县科技局".to_string()], vec!["县财政局".to_string(), "县税务局".into()]));
-        let (l, p, _) = parse_unit_content("牵头单位：县民政局、各镇（街道）；协办单位：县财政局等");
+        let (l, p, _) = units("牵头单位：县民政局、各镇（街道）；协办单位：县财政局等");
         assert_eq!((l, p), (vec!["县民政局".to_string(), "各镇（街道）".into()], vec!["县财政局".to_string()]));
-        let (l, p, _) = parse_unit_content("县应急管理局牵头，县财政局、县发展改革局配合");
+        let (l, p, _) = units("县应急管理局牵头，县财政局、县发展改革局配合");
         assert_eq!((l, p), (vec!["县应急管理局".to_string()], vec!["县财政局".to_string(), "县发展改革局".into()]));
-        let (l, _, w) = parse_unit_content("牵头单位：");
+        let (l, _, w) = units("牵头单位：");
         assert!(l.is_empty() && !w.is_empty());
     }
 
     #[test]
+    fn unit_roles_after_the_name_and_shared_out_work() {
+        // 责任单位 beside 牵头单位 participates; alone it leads.
+        let (l, p, w) = units("牵头单位：县政府园区发展服务中心；责任单位：新材料产业园、食品产业园等");
+        assert_eq!(
+            (l, p),
+            (vec!["县政府园区发展服务中心".to_string()], vec!["新材料产业园".to_string(), "食品产业园".into()])
+        );
+        assert!(w.is_empty(), "{w:?}");
+        // A share-out clause participates beside a lead and leads alone.
+        let (l, p, _) = units("县发改局牵头，各有关部门按职责分工负责");
+        assert_eq!((l, p), (vec!["县发改局".to_string()], vec!["各有关部门".to_string()]));
+        let (l, p, _) = units("县财政局、县税务局等单位按职责分工负责");
+        assert_eq!((l, p), (vec!["县财政局".to_string(), "县税务局".into()], vec![]));
+        let (l, p, _) = units("县商务局牵头，各乡镇（街道）按职责抓好落实");
+        assert_eq!((l, p), (vec!["县商务局".to_string()], vec!["各乡镇（街道）".to_string()]));
+        // `A及B` after a name that ends like a unit; `发展和改革局` stays whole.
+        let (l, p, _) = units("县发展和改革局牵头，县级各有关部门及各镇政府按职责分工负责");
+        assert_eq!((l, p), (vec!["县发展和改革局".to_string()], vec!["县级各有关部门".to_string(), "各镇政府".into()]));
+        // A clause that names no role is a problem, not a unit.
+        let (l, p, w) = units("国务院各部门分别负责，年内持续推进");
+        assert_eq!((l, p), (vec!["国务院各部门".to_string()], vec![]));
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("年内持续推进"), "{w:?}");
+        // 牵头责任单位 / 协同责任单位 (the words a notice uses for the two roles), 由…牵头负责.
+        let (l, p, w) = units("牵头责任单位：县教育局；协同责任单位：县财政局、县人社局");
+        assert_eq!((l, p), (vec!["县教育局".to_string()], vec!["县财政局".to_string(), "县人社局".into()]));
+        assert!(w.is_empty(), "{w:?}");
+        let (l, p, _) = units("由县卫健局牵头负责，县医保局配合");
+        assert_eq!((l, p), (vec!["县卫健局".to_string()], vec!["县医保局".to_string()]));
+        // A deadline inside a labelled list is not a unit.
+        let (l, _, w) = units("牵头单位：县发改局，2023年底前完成");
+        assert_eq!(l, ["县发改局"]);
+        assert!(w[0].contains("2023年底前完成"), "{w:?}");
+    }
+
+    #[test]
+    fn first_listed_unit_leads_when_the_note_says_so() {
+        let mut rules = UnitRules::default();
+        let u =
+            parse_unit_content("市教育局，市委农办，各县<市、区>人民政府，排名第一位为牵头单位，下同", &[], &mut rules);
+        assert_eq!(u.lead, ["市教育局"]);
+        assert_eq!(u.participating, ["市委农办", "各县<市、区>人民政府"]);
+        assert!(rules.first_is_lead);
+        let c: Vec<char> = "建立联席会议制度。（市教育局，市财政局）".chars().collect();
+        assert!(find_unit_span(&c, &[0], &rules).is_some());
+        assert!(find_unit_span(&c, &[0], &UnitRules::default()).is_none());
+        let u = parse_unit_content("市教育局，市财政局", &[], &mut rules);
+        assert_eq!((u.lead, u.participating), (vec!["市教育局".to_string()], vec!["市财政局".to_string()]));
+    }
+
+    #[test]
     fn unit_span_is_the_labelled_parenthesis_not_any_parenthesis() {
-        let c: Vec<char> = "各镇（街道）发挥主体作用。".chars().collect();
-        assert!(find_unit_span(&c).is_none());
+        assert!(span("各镇（街道）发挥主体作用。").is_none());
+        assert!(span("深化改革（含“一网通办”）。").is_none());
         let s = "落实《意见》（国发〔2022〕18号）要求（牵头单位：县民政局、各镇（街道））。";
         let c: Vec<char> = s.chars().collect();
-        let span = find_unit_span(&c).unwrap();
-        let content: String = c[span.content.clone()].iter().collect();
+        let g = span(s).unwrap();
+        let content: String = c[g.content.clone()].iter().collect();
         assert_eq!(content, "牵头单位：县民政局、各镇（街道）");
-        assert_eq!(c[span.end..].iter().collect::<String>(), "。");
-        let c: Vec<char> = "提高低保标准。牵头单位：县民政局".chars().collect();
-        let span = find_unit_span(&c).unwrap();
-        assert_eq!(c[span.content.clone()].iter().collect::<String>(), "牵头单位：县民政局");
-        let c: Vec<char> = "建设储备库（牵头单位：县应急管理局".chars().collect();
-        assert!(!find_unit_span(&c).unwrap().closed);
+        assert_eq!(c[g.end..].iter().collect::<String>(), "。");
+        let s = "提高低保标准。牵头单位：县民政局";
+        let c: Vec<char> = s.chars().collect();
+        assert_eq!(c[span(s).unwrap().content].iter().collect::<String>(), "牵头单位：县民政局");
+        assert!(!span("建设储备库（牵头单位：县应急管理局").unwrap().closed);
+        // Square brackets, for a list whose names carry parentheses.
+        let s = "增长11%。[牵头单位：县发改局（粮食局）；责任单位：各镇人民政府]";
+        let c: Vec<char> = s.chars().collect();
+        assert_eq!(
+            c[span(s).unwrap().content].iter().collect::<String>(),
+            "牵头单位：县发改局（粮食局）；责任单位：各镇人民政府"
+        );
+        // Label lines glued by joining: the span starts at the first label.
+        let s = "增长6.2%左右。牵头单位:区发改局责任单位:立山经济开发区";
+        let c: Vec<char> = s.chars().collect();
+        assert_eq!(c[span(s).unwrap().content].iter().collect::<String>(), "牵头单位:区发改局责任单位:立山经济开发区");
+        // A label in the middle of the text, followed by more sentences, is not a unit span.
+        assert!(span("明确牵头单位：县民政局。推进救助。").is_none());
     }
 
     #[test]

@@ -696,3 +696,332 @@ proptest! {
         prop_assert!(count <= 87 + 12);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// How other published plans write their units (issue: the unit phrasings other counties use)
+//
+// Each fixture is a short excerpt of a published 重点工作任务 / 责任分工 notice, shortened and
+// lightly rewritten, keeping its unit phrasing character for character. The source kind is named
+// above each test.
+// ---------------------------------------------------------------------------------------------
+
+/// (lead, participating) of task `n`.
+fn units_of(plan: &RawPlan, n: u32) -> (Vec<String>, Vec<String>) {
+    let t = task(plan, n);
+    (t.lead_units.clone(), t.participating_units.clone())
+}
+
+fn pair(lead: &[&str], participating: &[&str]) -> (Vec<String>, Vec<String>) {
+    (strings(lead), strings(participating))
+}
+
+/// (line, task) of the warnings whose message contains `needle`.
+fn warned(r: &ImportResult, needle: &str) -> Vec<(usize, Option<u32>)> {
+    r.warnings.iter().filter(|w| w.message.contains(needle)).map(|w| (w.line, w.task)).collect()
+}
+
+/// District 分工方案 (辽宁, 2023): `牵头单位:` and `责任单位:` on lines of their own after the
+/// task, half-width colons, no brackets; 责任单位 beside 牵头单位 are the participating units.
+#[test]
+fn label_lines_after_the_task_lead_and_responsible() {
+    let r = import_notice(&fixture("label_lines.txt"));
+    let p = &r.plan;
+    assert_eq!(p.title, "立山区政府2023年重点工作任务分解和责任分工方案");
+    assert_eq!(units_of(p, 1), pair(&["区发改局"], &["立山经济开发区", "全区经济运行各专班"]));
+    assert_eq!(units_of(p, 2), pair(&["区工信局"], &["立山经济开发区"]));
+    assert_eq!(units_of(p, 3), pair(&["区发改局"], &["立山经济开发区", "各街道", "区直各部门"]));
+    assert_eq!(units_of(p, 4), pair(&["区发改局"], &["各街道", "各相关单位"]));
+    // The label lines stay in the text; title and target come from the sentence.
+    let t1 = task(p, 1);
+    assert_eq!(
+        t1.text,
+        "努力实现地区生产总值增长6.2%左右。牵头单位:区发改局责任单位:立山经济开发区,全区经济运行各专班"
+    );
+    assert_eq!(t1.title, "努力实现地区生产总值增长6.2%左右");
+    expect_targets(p, 1, &[("努力实现地区生产总值增长6.2%左右", "growth", Some(6.2), None, "%", "about")]);
+    // The last task names no unit: one warning, on its line.
+    assert_eq!(warned(&r, "未写明牵头单位"), [(45, Some(5))]);
+    assert_eq!(r.warnings.len(), 1, "{:#?}", r.warnings);
+}
+
+/// County 重要工作事项责任分工 (山东, 2025): `（牵头单位：…）` alone, and
+/// `（牵头单位：…；责任单位：…等）`.
+#[test]
+fn lead_label_beside_responsible_label() {
+    let r = import_notice(&fixture("lead_and_responsible.txt"));
+    let p = &r.plan;
+    assert_eq!(p.title, "2025年金乡县政府重要工作事项责任分工");
+    assert_eq!(p.date.as_deref(), Some("2025-02-28"));
+    assert_eq!(units_of(p, 1), pair(&["县发展和改革局"], &[]));
+    assert_eq!(units_of(p, 3), pair(&["县工业和信息化局"], &[]));
+    assert_eq!(
+        units_of(p, 4),
+        pair(&["县政府园区发展服务中心"], &["新材料产业园", "高端装备产业园", "食品产业园", "商贸物流园"])
+    );
+    assert_eq!(task(p, 4).title, "修编经济开发区整体规划，提升完善各产业园发展规划");
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+}
+
+/// County 责任分解 (湖北, 2021): the unit list in square brackets because a name carries a
+/// parenthesis (`县发改局（粮食局）`), `；` between the labels, `，` inside a list. The source
+/// numbers these tasks `（一）`; the excerpt numbers them `1.`.
+#[test]
+fn square_bracket_unit_lists() {
+    let r = import_notice(&fixture("square_brackets.txt"));
+    let p = &r.plan;
+    assert_eq!(p.doc_number.as_deref(), Some("嘉政办发〔2021〕5号"));
+    assert_eq!(units_of(p, 1), pair(&["县发改局（粮食局）"], &["各镇人民政府", "嘉鱼经济开发区"]));
+    assert_eq!(units_of(p, 2), pair(&["县财政局"], &["县税务局", "各镇人民政府", "嘉鱼经济开发区"]));
+    assert_eq!(units_of(p, 4), pair(&["县发改局（粮食局）", "县农业农村局"], &["各镇人民政府"]));
+    let t1 = task(p, 1);
+    assert_eq!(t1.text, "地区生产总值增长11%。[牵头单位：县发改局（粮食局）；责任单位：各镇人民政府，嘉鱼经济开发区]");
+    expect_targets(p, 1, &[("地区生产总值增长11%", "growth", Some(11.0), None, "%", "exactly")]);
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+    let register: Vec<&str> = r.units.iter().map(|u| u.name.as_str()).collect();
+    assert!(!register.iter().any(|n| n.contains(['[', ']', '：'])), "{register:?}");
+}
+
+/// City 工作要点 (陕西, 2022): `（A、B牵头，C及D按职责分工负责）` — the units that share the
+/// work out participate, `及` joins two units.
+#[test]
+fn lead_then_share_out_by_duty() {
+    let r = import_notice(&fixture("share_out.txt"));
+    let p = &r.plan;
+    assert_eq!(
+        units_of(p, 1),
+        pair(&["市政府办公室", "市行政审批制度改革工作领导小组办公室"], &["市级各有关部门", "各县市区政府"])
+    );
+    assert_eq!(units_of(p, 2), pair(&["市政府办公室"], &["市级各有关部门"]));
+    assert_eq!(task(p, 1).title, "全面实施行政许可事项清单管理");
+    assert!(task(p, 1).text.ends_with(
+        "（市政府办公室、市行政审批制度改革工作领导小组办公室牵头，市级各有关部门及各县市区政府按职责分工负责）"
+    ));
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+}
+
+/// State Council 部门分工意见 (2020; 2018 as reported): `(…分别负责，年内持续推进)` — the
+/// deadline is no unit: it stays in the text and is a warning on its line; `…等14部门按照职责
+/// 分工负责` with no one else leading: they lead, the count is dropped.
+#[test]
+fn each_responsible_deadline_clause_and_counted_departments() {
+    let r = import_notice(&fixture("shared_each.txt"));
+    let p = &r.plan;
+    assert_eq!(units_of(p, 1), pair(&["国务院各部门"], &[]));
+    assert!(task(p, 1).text.ends_with("(国务院各部门分别负责，年内持续推进)"), "{}", task(p, 1).text);
+    let w = warned(&r, "年内持续推进");
+    assert_eq!(w, [(7, Some(1))]);
+    assert_eq!(units_of(p, 2), pair(&["生态环境部", "国家发展改革委", "科技部"], &[]));
+    // Nothing else about units was doubtful.
+    assert!(r.warnings.iter().all(|w| w.task != Some(2)), "{:#?}", r.warnings);
+}
+
+/// City 实施意见 (广东, 2021): a single `（A、B、C、D负责）`: every unit named leads.
+#[test]
+fn several_units_responsible() {
+    let r = import_notice(&fixture("single_responsible.txt"));
+    let p = &r.plan;
+    assert_eq!(units_of(p, 1), pair(&["市人力资源社会保障局", "市医保局", "市财政局", "市税务局"], &[]));
+    assert_eq!(units_of(p, 2), pair(&["市残联", "市财政局", "市税务局"], &[]));
+    assert_eq!(r.units.iter().find(|u| u.name == "市财政局").map(|u| u.leads.clone()), Some(vec![1, 2]));
+    assert!(r.warnings.iter().all(|w| w.task.is_none()), "{:#?}", r.warnings);
+}
+
+/// City 行动方案 (广东, 2019): an unlabelled list with the note `排名第一位为牵头单位，下同`;
+/// the next list has no note and follows the same rule. The source numbers tasks `（一）`.
+#[test]
+fn first_listed_unit_leads_by_a_note_and_below() {
+    let r = import_notice(&fixture("first_listed.txt"));
+    let p = &r.plan;
+    assert_eq!(units_of(p, 1), pair(&["市教育局"], &["市委农办", "各县<市、区>人民政府"]));
+    assert_eq!(units_of(p, 2), pair(&["市教育局"], &["市委编办", "市财政局"]));
+    assert_eq!(task(p, 2).title, "建立健全联席会议制度");
+    assert_eq!(units_of(p, 3), pair(&[], &[]));
+    assert_eq!(warned(&r, "未写明牵头单位"), [(11, Some(3))]);
+    assert_eq!(r.warnings.len(), 1, "{:#?}", r.warnings);
+}
+
+/// City 责任分解 notice (浙江, 2020): the notice says once `列第一位的责任单位为牵头单位`; the
+/// lists themselves carry no label.
+#[test]
+fn first_listed_unit_leads_as_the_notice_says() {
+    let r = import_notice(&fixture("first_listed_notice.txt"));
+    let p = &r.plan;
+    assert_eq!(units_of(p, 1), pair(&["市人力社保局"], &["市财政局", "市税务局"]));
+    assert_eq!(units_of(p, 2), pair(&["市经信局"], &[]));
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+    // Without that sentence, the same lists are ordinary parentheses.
+    let without = fixture("first_listed_notice.txt").replace("列第一位的责任单位为牵头单位或汇总单位。", "");
+    let r = import_notice(&without);
+    assert_eq!(units_of(&r.plan, 1), pair(&[], &[]));
+    assert_eq!(warned(&r, "未写明牵头单位").len(), 2);
+}
+
+/// City 规划责任分解 (山西, 2017): `(1)…(2)…` sub-items, then `(责任单位:…)` on its own line,
+/// half-width, nested `(市、区)`: 责任单位 alone lead.
+#[test]
+fn responsible_label_alone_after_sub_items() {
+    let r = import_notice(&fixture("responsible_alone.txt"));
+    let p = &r.plan;
+    assert_eq!(units_of(p, 1), pair(&["市直各有关单位", "各县(市、区)人民政府", "各开发区管委会"], &[]));
+    assert_eq!(units_of(p, 2), pair(&["市应急办", "各县(市、区)人民政府"], &[]));
+    assert!(task(p, 1).text.contains("(2)加强应急预案演练"), "{}", task(p, 1).text);
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+}
+
+/// District 责任分解方案 (湖北, 2023): a target without a final 。, then `责任单位:` on the next
+/// line. The source numbers tasks `（一）`.
+#[test]
+fn responsible_label_on_the_next_line_without_a_full_stop() {
+    let r = import_notice(&fixture("responsible_lines.txt"));
+    let p = &r.plan;
+    assert_eq!(units_of(p, 1), pair(&["区发展和改革局"], &[]));
+    assert_eq!(units_of(p, 2), pair(&["区科技和经信局"], &[]));
+    assert_eq!(task(p, 2).title, "规上工业增加值增长12%以上");
+    expect_targets(p, 2, &[("规上工业增加值增长12%以上", "growth", Some(12.0), None, "%", "at_least")]);
+    assert_eq!(r.units.iter().find(|u| u.name == "区发展和改革局").map(|u| u.leads.clone()), Some(vec![1, 3]));
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+}
+
+/// The phrasings named in the issue, as a county would write them (no published notice in the
+/// searched material used 牵头部门/配合部门 labels): `…部门` labels, `A牵头，B、C配合`, `A负责`,
+/// `A牵头，各乡镇（街道）按职责抓好落实`, `A、B等单位按职责分工负责`, and a deadline inside the
+/// unit parenthesis on its own line.
+#[test]
+fn department_labels_role_after_name_and_share_out() {
+    let r = import_notice(&fixture("departments.txt"));
+    let p = &r.plan;
+    assert_eq!(units_of(p, 1), pair(&["县发改局"], &["县财政局", "县自然资源局"]));
+    assert_eq!(units_of(p, 2), pair(&["县行政审批局"], &[]));
+    assert_eq!(units_of(p, 3), pair(&["县发改局"], &["县财政局", "县自然资源局"]));
+    assert_eq!(units_of(p, 4), pair(&["县教体局"], &[]));
+    assert_eq!(units_of(p, 5), pair(&["县住建局"], &["各乡镇（街道）"]));
+    assert_eq!(units_of(p, 6), pair(&["县应急局", "县公安局"], &[]));
+    assert_eq!(units_of(p, 7), pair(&["县自然资源局"], &["县农业农村局"]));
+    assert_eq!(task(p, 7).text, "加强耕地保护。（县自然资源局牵头负责，县农业农村局配合，2024年底前完成）");
+    // The deadline is reported on the line it is on (the parenthesis line, not the task's first).
+    assert_eq!(warned(&r, "2024年底前完成"), [(22, Some(7))]);
+    assert_eq!(r.warnings.len(), 1, "{:#?}", r.warnings);
+    expect_targets(p, 1, &[("新开工重点项目 30 个以上", "count", Some(30.0), None, "个", "at_least")]);
+}
+
+const UNIT_STYLE_FIXTURES: &[&str] = &[
+    "label_lines.txt",
+    "lead_and_responsible.txt",
+    "square_brackets.txt",
+    "share_out.txt",
+    "shared_each.txt",
+    "single_responsible.txt",
+    "first_listed.txt",
+    "first_listed_notice.txt",
+    "responsible_alone.txt",
+    "responsible_lines.txt",
+    "departments.txt",
+];
+
+#[test]
+fn no_label_or_role_phrase_is_glued_to_a_unit_name() {
+    let mut names = UNIT_STYLE_FIXTURES.to_vec();
+    names.extend(["seed.txt", "units.txt", "halfwidth.txt"]);
+    for name in names {
+        let r = import_notice(&fixture(name));
+        for u in &r.units {
+            let n = u.name.as_str();
+            let glued = n.contains(['：', ':', '。', '，', '；'])
+                || ["单位", "部门"].iter().any(|w| n.contains(&format!("{w}：")))
+                || ["牵头", "配合", "负责", "参与", "协办", "按职责", "落实", "推进"].iter().any(|w| n.ends_with(w))
+                || n.starts_with(['由', '、']);
+            assert!(!glued, "{name}: unit “{n}”");
+            let t: Vec<&RawTask> = tasks(&r.plan);
+            // Lead and participating never share a unit within a task.
+            for task in t {
+                assert!(
+                    task.lead_units.iter().all(|l| !task.participating_units.contains(l)),
+                    "{name}: task {}",
+                    task.number
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn unit_style_fixtures_round_trip_through_yaml() {
+    for name in UNIT_STYLE_FIXTURES {
+        let r = import_notice(&fixture(name));
+        let back: RawPlan = serde_yaml::from_str(&to_yaml(&r)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back, r.plan, "{name}");
+    }
+}
+
+/// Pieces of the unit phrasings above, to shake the unit reader.
+fn unit_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("\n".to_string()),
+        Just("1. 任务。".to_string()),
+        Just("2.".to_string()),
+        Just("（".to_string()),
+        Just("）".to_string()),
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just("【".to_string()),
+        Just("<".to_string()),
+        Just(">".to_string()),
+        Just("牵头部门：".to_string()),
+        Just("配合部门:".to_string()),
+        Just("责任单位:".to_string()),
+        Just("牵头责任单位：".to_string()),
+        Just("县发改局".to_string()),
+        Just("各乡镇（街道）".to_string()),
+        Just("牵头".to_string()),
+        Just("配合".to_string()),
+        Just("负责".to_string()),
+        Just("分别负责".to_string()),
+        Just("按职责分工负责".to_string()),
+        Just("按职责抓好落实".to_string()),
+        Just("等14部门".to_string()),
+        Just("等单位".to_string()),
+        Just("及".to_string()),
+        Just("和".to_string()),
+        Just("由".to_string()),
+        Just("排名第一位为牵头单位".to_string()),
+        Just("下同".to_string()),
+        Just("列第一位的责任单位为牵头单位。".to_string()),
+        Just("2024年底前完成".to_string()),
+        Just("、".to_string()),
+        Just("，".to_string()),
+        Just("；".to_string()),
+        Just("。".to_string()),
+        "\\PC{0,6}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn unit_phrasings_never_panic(pieces in proptest::collection::vec(unit_piece(), 0..60)) {
+        let text = pieces.concat();
+        check_any(&text);
+        // Every unit read is non-empty and appears in the text it came from.
+        let r = import_notice(&text);
+        for t in tasks(&r.plan) {
+            for u in t.lead_units.iter().chain(&t.participating_units) {
+                prop_assert!(!u.is_empty());
+                prop_assert!(t.text.contains(u.as_str()), "“{}” not in “{}”", u, t.text);
+            }
+        }
+    }
+
+    #[test]
+    fn unit_style_fixtures_mutated_never_panic(
+        which in 0..UNIT_STYLE_FIXTURES.len(),
+        cut in any::<usize>(),
+        insert in unit_piece(),
+    ) {
+        let text = fixture(UNIT_STYLE_FIXTURES[which]);
+        let chars: Vec<char> = text.chars().collect();
+        let at = if chars.is_empty() { 0 } else { cut % chars.len() };
+        let mutated: String = chars[..at].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[at..].iter()).collect();
+        check_any(&mutated);
+    }
+}
