@@ -1030,6 +1030,7 @@ pub(crate) mod fixtures {
             },
             office: office(),
             reports: BTreeMap::new(),
+            places: Default::default(),
         }
     }
 
