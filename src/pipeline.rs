@@ -245,6 +245,30 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     Ok(BuildReport { period, dir, documents, timings, warnings, sources })
 }
 
+/// The Chinese name of a printed office.yaml field, for messages.
+fn office_label(key: &str) -> &'static str {
+    match key {
+        "county" => "县名",
+        "issuer.name" => "发文机关",
+        "issuer.mark" => "发文机关标志",
+        "issuer.short" => "机关代字",
+        "supervision_office" => "督查室名称",
+        "briefing_name" => "简报名称",
+        "leader_briefing_name" => "领导参阅名称",
+        "recipients" => "主送",
+        "cc" => "抄送",
+        "briefing_to.report" => "简报报送（报）",
+        "briefing_to.send" => "简报报送（送）",
+        "briefing_to.issue" => "简报报送（发）",
+        "leader_to" => "领导参阅报送范围",
+        "note" => "附注",
+        "copy_no" => "份号",
+        "secret" => "密级",
+        "urgency" => "紧急程度",
+        _ => "字段",
+    }
+}
+
 /// The period's `notice.md`, if there is one.
 pub fn notice_md_for(md: &[(String, crate::data::load::SourceFile)], period: Period) -> Option<&crate::data::load::SourceFile> {
     md.iter()
@@ -334,13 +358,20 @@ pub fn glyph_check<'a>(
         {
             if let Some(text) = text {
                 let loc = place(format!("report.{}.{key}", r.file), &start);
-                push(&mut items, text, &["仿宋"], loc, format!("{} 的报告（{key}）", r.unit));
+                let label = match key {
+                    "contact" => "联系人",
+                    "phone" => "联系电话",
+                    _ => "审核领导",
+                };
+                push(&mut items, text, &["仿宋"], loc, format!("{} 报告的{label}（{key}）", r.unit));
             }
         }
     }
     let o = &ds.office;
     let office = |items: &mut Vec<TextItem<'a>>, key: &str, text: &'a str, roles: &[&'static str]| {
-        push(items, text, roles, place(format!("office.{key}"), &office_start), format!("office.yaml 的 {key}"));
+        let base = key.rsplit_once('.').filter(|(_, i)| i.parse::<usize>().is_ok()).map_or(key, |(b, _)| b);
+        let what = format!("office.yaml 的{}（{base}）", office_label(base));
+        push(items, text, roles, place(format!("office.{key}"), &office_start), what);
     };
     office(&mut items, "issuer.mark", &o.issuer_mark, &["小标宋"]);
     office(&mut items, "briefing_name", &o.briefing_name, &["小标宋"]);

@@ -29,7 +29,7 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
     let mut cache: HashMap<(&'static str, char), Option<usize>> = HashMap::new();
     // (file, role) → chars falling back, with the first place each was seen.
     let mut fallbacks: BTreeMap<(String, &'static str), BTreeMap<char, Loc>> = BTreeMap::new();
-    let mut reported_missing: HashMap<(String, char), ()> = HashMap::new();
+    let mut reported_missing: HashMap<(Loc, char), ()> = HashMap::new();
     for item in items {
         let stack = ROLES.iter().find(|(r, _)| *r == item.role).map(|(_, s)| *s).unwrap_or(ROLES[0].1);
         for c in item.text.chars() {
@@ -47,10 +47,12 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
                         .or_insert_with(|| locate_char(sources, &item.origin, c));
                 }
                 None => {
-                    if reported_missing.insert((item.origin.file.clone(), c), ()).is_some() {
+                    // Once per place: the same text checked in two roles, or a character repeated
+                    // in one narrative, is one error; the same character in two fields is two.
+                    let loc = locate_char(sources, &item.origin, c);
+                    if reported_missing.insert((loc.clone(), c), ()).is_some() {
                         continue;
                     }
-                    let loc = locate_char(sources, &item.origin, c);
                     out.push(
                         Diagnostic::error(format!(
                             "字符 “{c}”（U+{:04X}）在随附字体中都没有字形，排版后会成为空白方框（{}）",
