@@ -421,7 +421,7 @@ pub fn summarize(ds: &Dataset, year: &[PeriodStatus]) -> Summary {
                 by_status: counts,
                 rank: 0,
                 good,
-                good_rate: if tasks == 0 { 0.0 } else { crate::status::round1(good as f64 * 100.0 / tasks as f64) },
+                good_rate: if tasks == 0 { 0.0 } else { crate::status::percent(good as f64, tasks as f64) },
                 lagging: counts.lagging(),
                 late_or_missing: failures(ds, name, year).len(),
                 reporting: rep,

@@ -186,3 +186,9 @@ fn fifth_entry_error_names_its_line_despite_lookalike_narratives() {
     assert!(stderr.contains("应为数字"), "{stderr}");
     assert!(stderr.contains(&format!("{FILE}:{value_line}:16")), "expected {FILE}:{value_line}:16\n{stderr}");
 }
+
+#[test]
+fn negative_value() {
+    // A negative cumulative figure is an input error at its line, not a silent 未启动.
+    check_case("negative_value", &["累计完成数值 -4 为负数", &format!("{FILE}:13:16")]);
+}
