@@ -22,7 +22,7 @@ pub fn validate(loaded: &Loaded) -> (Option<Dataset>, Diagnostics) {
     let plan = loaded.plan.as_ref().and_then(|p| validate_plan(p, &mut places, &mut diags));
     let office = loaded.office.as_ref().and_then(|o| validate_office(o, &mut places, &mut diags));
     let reports = match &plan {
-        Some(plan) => validate_reports(plan, office.as_ref(), &loaded.reports, &mut places, &mut diags),
+        Some(plan) => validate_reports(plan, &loaded.reports, &mut places, &mut diags),
         None => BTreeMap::new(),
     };
     for (dir, src) in &loaded.markdown {
@@ -421,7 +421,6 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
 /// Reports → per-period lists, with semantic checks against the plan.
 pub fn validate_reports(
     plan: &Plan,
-    office: Option<&Office>,
     raw: &[(String, Parsed<RawReport>)],
     places: &mut Places,
     diags: &mut Diagnostics,
@@ -512,23 +511,17 @@ pub fn validate_reports(
                     .at_span(sub_loc.clone(), sub_len)
                     .hint(format!("{p} 的报告应在 {} 至 {} 之间报送；检查年份和月份", p.start(), p.end().add_days(90))),
             ),
-            (Some(d), Some(p)) => {
-                if let Some(office) = office {
-                    let deadline = office.deadline(p);
-                    if d > deadline {
-                        diags.push(
-                            Diagnostic::warning(format!(
-                                "{unit} 的 {p} 报告于 {d} 报送，晚于截止日 {deadline}（迟报）"
-                            ))
-                            .at_span(sub_loc.clone(), sub_len),
-                        );
-                    }
-                }
-            }
+            // 迟报 is decided with the figures (`aggregate::reporting_warnings`): a unit with
+            // several files is late only when its earliest one is.
             _ => {}
         }
 
-        for (key, at) in [("contact", &sp.contact), ("phone", &sp.phone), ("reviewed_by", &sp.reviewed_by)] {
+        for (key, at) in [
+            ("contact", &sp.contact),
+            ("phone", &sp.phone),
+            ("reviewed_by", &sp.reviewed_by),
+            ("submitted", &sp.submitted),
+        ] {
             places.put(format!("report.{file}.{key}"), file, at.as_ref());
         }
         let no_entry = EntrySpans::default();
@@ -750,23 +743,10 @@ pub fn validate_reports(
     out
 }
 
-/// Warnings that need several reports: 未报送, and cumulative figures going backwards.
+/// Warnings that need several reports: cumulative figures going backwards. (未报送 and 迟报 are
+/// decided with the figures, in `aggregate::reporting_warnings`.)
 fn cross_period_checks(plan: &Plan, reports: &BTreeMap<Period, Vec<Report>>, diags: &mut Diagnostics) {
     for (period, list) in reports {
-        for unit in plan.lead_units() {
-            if !list.iter().any(|r| r.unit == unit) {
-                let tasks: Vec<String> = plan
-                    .tasks
-                    .iter()
-                    .filter(|t| t.lead_units.iter().any(|u| u == unit))
-                    .map(|t| t.number.to_string())
-                    .collect();
-                diags.push(
-                    Diagnostic::warning(format!("{unit} 未报送 {period} 进展（牵头任务：第 {} 项）", tasks.join("、")))
-                        .hint(format!("催报后把报告放入 reports/{period}/")),
-                );
-            }
-        }
         let Some(prev) = period.prev_in_year() else { continue };
         let Some(prev_list) = reports.get(&prev) else { continue };
         for r in list {
