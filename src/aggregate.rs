@@ -355,8 +355,11 @@ pub fn reporting_warnings(ds: &Dataset) -> Diagnostics {
                         .map(|t| t.number.to_string())
                         .collect();
                     out.push(
-                        Diagnostic::warning(format!("{unit} 未报送 {period} 进展（牵头任务：第 {} 项）", tasks.join("、")))
-                            .hint(format!("催报后把报告放入 reports/{period}/")),
+                        Diagnostic::warning(format!(
+                            "{unit} 未报送 {period} 进展（牵头任务：第 {} 项）",
+                            tasks.join("、")
+                        ))
+                        .hint(format!("催报后把报告放入 reports/{period}/")),
                     );
                 }
                 (Reporting::Late, Some(d)) => {

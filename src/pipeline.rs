@@ -270,7 +270,10 @@ fn office_label(key: &str) -> &'static str {
 }
 
 /// The period's `notice.md`, if there is one.
-pub fn notice_md_for(md: &[(String, crate::data::load::SourceFile)], period: Period) -> Option<&crate::data::load::SourceFile> {
+pub fn notice_md_for(
+    md: &[(String, crate::data::load::SourceFile)],
+    period: Period,
+) -> Option<&crate::data::load::SourceFile> {
     md.iter()
         .find(|(dir, src)| Period::parse(dir) == Some(period) && src.path.file_name().is_some_and(|n| n == "notice.md"))
         .map(|(_, src)| src)
@@ -348,7 +351,13 @@ pub fn glyph_check<'a>(
                 ("adjustment", e.adjustment.as_ref()),
             ] {
                 if let Some(text) = text {
-                    push(&mut items, text, &["仿宋"], place(format!("entry.{}.{k}.{key}", r.file), &e.loc), what.clone());
+                    push(
+                        &mut items,
+                        text,
+                        &["仿宋"],
+                        place(format!("entry.{}.{k}.{key}", r.file), &e.loc),
+                        what.clone(),
+                    );
                 }
             }
         }

@@ -481,7 +481,11 @@ fn calc_target(t: &Target, goal: f64, v: f64, period: Period) -> Calc {
     let reached = |p: f64, plain: bool| if about { p >= ABOUT_MET_PERCENT - EPS } else { plain };
     let u = &t.unit;
     if is_ceiling(t) {
-        let excess = if v <= goal { 0.0 } else { percent_of_diffs(v, goal, if goal.abs() > 0.0 { goal.abs() } else { 1.0 }, 0.0) };
+        let excess = if v <= goal {
+            0.0
+        } else {
+            percent_of_diffs(v, goal, if goal.abs() > 0.0 { goal.abs() } else { 1.0 }, 0.0)
+        };
         let text = if excess == 0.0 {
             format!("实际 {}，控制目标 {} 以内，未超过上限", with_unit(v, u), with_unit(goal, u))
         } else {
@@ -1410,7 +1414,6 @@ mod tests {
         assert_eq!(s.status, Status::Completed);
         // 94.94 % prints 94.9 % and is not met.
         let mut ds = dataset(vec![task(1, 1, &[KJ], vec![t])]);
-        let mut e = e;
         e.values = vec![(0, 94.94)];
         report(&mut ds, q(4), KJ, vec![e]);
         let s = one(&ds, q(4));

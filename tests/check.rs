@@ -126,7 +126,9 @@ fn usage_error_exits_2() {
 
 /// A plan of `n` tasks, all led by 县科技局, each with one count target of 10 家.
 fn plan_of(n: u32) -> String {
-    let mut s = String::from("title: 测试县2023年重点工作任务\nyear: 2023\nsections:\n  - number: 1\n    title: 创新驱动\n    tasks:\n");
+    let mut s = String::from(
+        "title: 测试县2023年重点工作任务\nyear: 2023\nsections:\n  - number: 1\n    title: 创新驱动\n    tasks:\n",
+    );
     for k in 1..=n {
         s.push_str(&format!(
             "      - number: {k}\n        title: 任务{k}\n        text: 任务{k}。\n        lead_units: [县科技局]\n        targets:\n          - text: 完成 10 家\n            kind: count\n            value: 10\n            unit: 家\n            comparison: at_least\n"

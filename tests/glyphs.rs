@@ -42,9 +42,15 @@ fn tofu_data(tmp: &Path) -> PathBuf {
         .replace("participating_units: [县财政局]", "participating_units: [县财𠀀局]");
     std::fs::write(data.join("plan.yaml"), plan).unwrap();
     let report_file = data.join("reports/2023Q1/县科技局.yaml");
-    let report = std::fs::read_to_string(&report_file).unwrap().replace("reviewed_by: 李华（副局长）", "reviewed_by: 李𠀀（副局长）");
+    let report = std::fs::read_to_string(&report_file)
+        .unwrap()
+        .replace("reviewed_by: 李华（副局长）", "reviewed_by: 李𠀀（副局长）");
     std::fs::write(&report_file, report).unwrap();
-    std::fs::write(data.join("reports/2023Q1/notice.md"), "## 存在问题（补充）\n\n个别单位材料不全。\n\n请𠀀单位补报。\n").unwrap();
+    std::fs::write(
+        data.join("reports/2023Q1/notice.md"),
+        "## 存在问题（补充）\n\n个别单位材料不全。\n\n请𠀀单位补报。\n",
+    )
+    .unwrap();
     data
 }
 

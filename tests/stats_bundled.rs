@@ -330,8 +330,16 @@ fn evaluate(task: &PlanTask, quarter: u32, reps: &[Y], prev: Option<&State>, th:
     let milestone = milestone_now.unwrap_or(0).max(prev.map_or(0, |p| p.milestone));
     let done = |status: &'static str, gap: Option<f64>| {
         // 8. Year end: not completed is at best 滞后.
-        let status = if quarter == 4 && status != "已完成" && status != "其他" { worse(status, "滞后") } else { status };
-        State { status, light: light(status, quarter, start_month), gap, met: met.clone(), milestone, evidence_missing: false }
+        let status =
+            if quarter == 4 && status != "已完成" && status != "其他" { worse(status, "滞后") } else { status };
+        State {
+            status,
+            light: light(status, quarter, start_month),
+            gap,
+            met: met.clone(),
+            milestone,
+            evidence_missing: false,
+        }
     };
     let flagged = |st: State| State { evidence_missing: true, ..st };
 
@@ -442,7 +450,10 @@ fn recompute_year(quarter: u32) -> Vec<BTreeMap<u64, State>> {
     for q in 1..=quarter {
         let reps = reports(&format!("2023Q{q}"));
         let prev = year.last();
-        let next = tasks.iter().map(|t| (t.number, evaluate(t, q, &reps, prev.and_then(|p| p.get(&t.number)), th, start))).collect();
+        let next = tasks
+            .iter()
+            .map(|t| (t.number, evaluate(t, q, &reps, prev.and_then(|p| p.get(&t.number)), th, start)))
+            .collect();
         year.push(next);
     }
     year
@@ -468,7 +479,8 @@ fn shares(counts: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
     if total == 0 {
         return LABELS.iter().map(|l| (l.to_string(), 0.0)).collect();
     }
-    let tenths: Vec<(u64, u64)> = LABELS.iter().map(|l| (counts[*l] * 1000 / total, counts[*l] * 1000 % total)).collect();
+    let tenths: Vec<(u64, u64)> =
+        LABELS.iter().map(|l| (counts[*l] * 1000 / total, counts[*l] * 1000 % total)).collect();
     let mut got: Vec<u64> = tenths.iter().map(|t| t.0).collect();
     let mut order: Vec<usize> = (0..LABELS.len()).collect();
     order.sort_by(|&a, &b| tenths[b].1.cmp(&tenths[a].1).then(a.cmp(&b)));
@@ -611,7 +623,14 @@ fn compare_with_recomputation(quarter: u32) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| (l["task"].as_u64().unwrap(), l["status"].as_str().unwrap(), l["light"].as_str().unwrap(), l["gap_points"].as_f64()))
+        .map(|l| {
+            (
+                l["task"].as_u64().unwrap(),
+                l["status"].as_str().unwrap(),
+                l["light"].as_str().unwrap(),
+                l["gap_points"].as_f64(),
+            )
+        })
         .collect();
     assert_eq!(got_lagging, want_lagging, "{}", ctx("lagging"));
     for l in json["lagging"].as_array().unwrap() {
@@ -633,7 +652,8 @@ fn compare_with_recomputation(quarter: u32) {
         v
     };
     let missing: Vec<&str> = lead_order.iter().copied().filter(|u| reporting_of(u, quarter).0 == "missing").collect();
-    let got_missing: Vec<&str> = json["missing_reports"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    let got_missing: Vec<&str> =
+        json["missing_reports"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
     assert_eq!(got_missing, missing, "{}", ctx("missing_reports"));
     let late: Vec<(String, String, String)> = lead_order
         .iter()
@@ -706,7 +726,11 @@ fn compare_with_recomputation(quarter: u32) {
                 .iter()
                 .filter(|t| {
                     let (a, b) = (badness(now[&t.number].status), badness(before[&t.number].status));
-                    if better { a < b } else { a > b }
+                    if better {
+                        a < b
+                    } else {
+                        a > b
+                    }
                 })
                 .map(|t| t.number)
                 .collect()
@@ -717,7 +741,8 @@ fn compare_with_recomputation(quarter: u32) {
     }
 
     // Met but without evidence.
-    let want_ev: Vec<u64> = in_plan_order.iter().filter(|t| now[&t.number].evidence_missing).map(|t| t.number).collect();
+    let want_ev: Vec<u64> =
+        in_plan_order.iter().filter(|t| now[&t.number].evidence_missing).map(|t| t.number).collect();
     let got_ev: Vec<u64> = json["evidence_missing"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
     assert_eq!(got_ev, want_ev, "{}", ctx("evidence_missing"));
 }

@@ -113,7 +113,10 @@ fn split_report_is_late_only_when_its_first_file_is() {
     assert_eq!(q1["late_reports"][0]["submitted"], "2023-04-10");
     let check_err = check_stderr(&tmp, "2023Q1");
     assert_eq!(check_err.matches("（迟报）").count(), 1, "{check_err}");
-    assert!(check_err.contains("县科技局 的 2023Q1 报告于 2023-04-10 报送，晚于截止日 2023-04-05（迟报）"), "{check_err}");
+    assert!(
+        check_err.contains("县科技局 的 2023Q1 报告于 2023-04-10 报送，晚于截止日 2023-04-05（迟报）"),
+        "{check_err}"
+    );
     assert!(check_err.contains("--> data/reports/2023Q1/县科技局.yaml:3:12"), "{check_err}");
     let _ = std::fs::remove_dir_all(tmp);
 }

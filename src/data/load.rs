@@ -205,9 +205,9 @@ fn translate_yaml_error(e: &serde_saphyr::Error, source: &SourceFile) -> Diagnos
             }
             d
         }
-        E::SerdeMissingField { field, .. } => Diagnostic::error(format!("缺少必填字段 `{field}`"))
-            .at(loc)
-            .hint(format!("在这一项中补上 `{field}: …`")),
+        E::SerdeMissingField { field, .. } => {
+            Diagnostic::error(format!("缺少必填字段 `{field}`")).at(loc).hint(format!("在这一项中补上 `{field}: …`"))
+        }
         E::DuplicateMappingKey { key, .. } => {
             let key = key.clone().unwrap_or_else(|| "?".into());
             Diagnostic::error(format!("字段 `{key}` 重复出现"))
@@ -218,16 +218,18 @@ fn translate_yaml_error(e: &serde_saphyr::Error, source: &SourceFile) -> Diagnos
         E::SerdeInvalidType { unexpected, expected, .. } => {
             type_error(describe_expected(expected), describe_found(unexpected), loc, len)
         }
-        E::Unexpected { expected, .. } => type_error(describe_expected(expected), describe_node(&found_text()), loc, len),
+        E::Unexpected { expected, .. } => {
+            type_error(describe_expected(expected), describe_node(&found_text()), loc, len)
+        }
         E::NullIntoString { .. } => Diagnostic::error("类型错误：应为文字，实际为空值")
             .at_span(loc, len)
             .hint("在冒号后填写内容；确实没有内容的可选项，删除这一行"),
         E::SerdeInvalidValue { unexpected, expected, .. } => {
             Diagnostic::error(format!("取值无效：{unexpected}（应为 {expected}）")).at_span(loc, len)
         }
-        E::SerdeUnknownVariant { variant, expected, .. } => {
-            Diagnostic::error(format!("取值 “{variant}” 无效")).at_span(loc, len).hint(format!("可选：{}", expected.join("、")))
-        }
+        E::SerdeUnknownVariant { variant, expected, .. } => Diagnostic::error(format!("取值 “{variant}” 无效"))
+            .at_span(loc, len)
+            .hint(format!("可选：{}", expected.join("、"))),
         E::MultipleDocuments { .. } => Diagnostic::error("一个文件中有多个 YAML 文档（`---` 分隔）")
             .at(loc)
             .hint("每个文件只写一份计划或报告；删除多余的 `---` 及其后的内容，或分成两个文件"),
@@ -346,7 +348,8 @@ mod tests {
 
     #[test]
     fn unknown_field_is_translated_with_hint_and_location() {
-        let d = error_of("unit: 县科技局\nperiod: 2023Q1\nsubmitted: 2023-04-03\nentries:\n  - task: 5\n    progres: 好\n");
+        let d =
+            error_of("unit: 县科技局\nperiod: 2023Q1\nsubmitted: 2023-04-03\nentries:\n  - task: 5\n    progres: 好\n");
         assert!(d.message.contains("未知字段 `progres`"), "{d:?}");
         assert!(d.hints.iter().any(|h| h.contains("`progress`")), "{d:?}");
         assert_eq!(d.loc, Some(Loc::new("a.yaml", 6, 5)));

@@ -23,10 +23,7 @@ impl Date {
     /// Parses `YYYY-MM-DD` (also `YYYY/MM/DD` and `YYYY年M月D日`); `None` when not a real date.
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
-        let parts: Vec<&str> = s
-            .split(|c: char| c == '-' || c == '/' || c == '年' || c == '月' || c == '日')
-            .filter(|p| !p.is_empty())
-            .collect();
+        let parts: Vec<&str> = s.split(['-', '/', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
         if parts.len() != 3 {
             return None;
         }

@@ -111,12 +111,18 @@ pub fn validate_plan(parsed: &Parsed<RawPlan>, places: &mut Places, diags: &mut 
             }
             let unit_spans = tsp.lead_units.iter().map(Some).chain(std::iter::repeat(None)).take(t.lead_units.len());
             let unit_spans = unit_spans.chain(
-                tsp.participating_units.iter().map(Some).chain(std::iter::repeat(None)).take(t.participating_units.len()),
+                tsp.participating_units
+                    .iter()
+                    .map(Some)
+                    .chain(std::iter::repeat(None))
+                    .take(t.participating_units.len()),
             );
             for (u, u_sp) in t.lead_units.iter().chain(&t.participating_units).zip(unit_spans) {
                 let (l, len) = at(u_sp);
                 if u.trim().is_empty() {
-                    diags.push(Diagnostic::error(format!("第 {} 项任务有空的单位名称", t.number)).at_span(l.clone(), len));
+                    diags.push(
+                        Diagnostic::error(format!("第 {} 项任务有空的单位名称", t.number)).at_span(l.clone(), len),
+                    );
                 }
                 places.insert(format!("unit.{}", u.trim()), l);
             }
@@ -224,7 +230,7 @@ fn validate_target(
         diags.push(d.hint(format!("可用取值：{}", Comparison::NAMES.join("、"))));
     }
     let (kind, comparison) = (kind?, comparison?);
-    if kind != TargetKind::Text && rt.value.map_or(true, |v| !v.is_finite()) {
+    if kind != TargetKind::Text && rt.value.is_none_or(|v| !v.is_finite()) {
         let (l, len) = locate("value");
         diags.push(
             Diagnostic::error(format!("第 {task} 项任务第 {} 个指标缺少目标值 `value`", i + 1))
@@ -605,7 +611,8 @@ pub fn validate_reports(
             for (vi, v) in e.values.iter().enumerate() {
                 let n = task.targets.len() as u32;
                 let value_sp = esp.values.get(vi);
-                let at_value = |key: Option<&At>| locate(file, key, value_sp.map(|x| &x.at).or(entry_sp.map(|x| &x.at)));
+                let at_value =
+                    |key: Option<&At>| locate(file, key, value_sp.map(|x| &x.at).or(entry_sp.map(|x| &x.at)));
                 let target_at = value_sp.and_then(|x| x.fields.target.as_ref());
                 let value_at = value_sp.and_then(|x| x.fields.value.as_ref());
                 let cumulative = v.target >= 1

@@ -90,7 +90,12 @@ fn locate_char(sources: &SourceMap, origin: &Loc, c: char) -> Loc {
     let start_col = if origin.line == 0 { 1 } else { origin.column.max(1) };
     let lines: Vec<&str> = text.lines().collect();
     let at = |i: usize, skip: usize| {
-        lines[i].chars().enumerate().skip(skip).find(|(_, x)| *x == c).map(|(col, _)| Loc::new(origin.file.clone(), i + 1, col + 1))
+        lines[i]
+            .chars()
+            .enumerate()
+            .skip(skip)
+            .find(|(_, x)| *x == c)
+            .map(|(col, _)| Loc::new(origin.file.clone(), i + 1, col + 1))
     };
     let first = (start_line - 1 < lines.len()).then(|| at(start_line - 1, start_col - 1)).flatten();
     first
