@@ -27,6 +27,7 @@ use serde_json::{json, Map, Value};
 use unicode_width::UnicodeWidthStr;
 
 use crate::data::model::{Dataset, Date, Light, Period, Status};
+use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::status::{fmt_pct, is_lagging, rank, PeriodStatus, TaskStatus};
 
 /// Position of a status in [`Status::ALL`].
@@ -326,6 +327,61 @@ fn reporting(ds: &Dataset, unit: &str, period: Period, prev: Option<&PeriodStatu
     }
 }
 
+/// The 未报送 and 迟报 warnings of every quarter that has reports, decided by [`reporting`] — the
+/// same rule that fills `missing_reports` and `late_reports` (and the unit table), so stderr never
+/// contradicts the figures: a unit whose lead tasks were all 已完成 in the previous quarter (by
+/// any of their lead units) is not asked for a report; a unit with several report files in a
+/// quarter is late only when its earliest file is. A late report is located at the `submitted:`
+/// of that earliest file.
+pub fn reporting_warnings(ds: &Dataset) -> Diagnostics {
+    let mut out = Diagnostics::default();
+    let Some(last) = ds.latest_period() else { return out };
+    let year = crate::status::evaluate_year(ds, last);
+    for (i, ps) in year.iter().enumerate() {
+        let period = ps.period;
+        if ds.reports_for(period).is_empty() {
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| &year[j]);
+        for unit in ds.plan.lead_units() {
+            match reporting(ds, unit, period, prev) {
+                (Reporting::Missing, _) => {
+                    let tasks: Vec<String> = ds
+                        .plan
+                        .tasks
+                        .iter()
+                        .filter(|t| t.lead_units.iter().any(|u| u == unit))
+                        .filter(|t| prev.and_then(|p| p.task(t.number)).is_none_or(|s| s.status != Status::Completed))
+                        .map(|t| t.number.to_string())
+                        .collect();
+                    out.push(
+                        Diagnostic::warning(format!(
+                            "{unit} 未报送 {period} 进展（牵头任务：第 {} 项）",
+                            tasks.join("、")
+                        ))
+                        .hint(format!("催报后把报告放入 reports/{period}/")),
+                    );
+                }
+                (Reporting::Late, Some(d)) => {
+                    let deadline = ds.office.deadline(period);
+                    let first = ds.reports_for(period).iter().filter(|r| r.unit == unit).min_by_key(|r| r.submitted);
+                    let mut w = Diagnostic::warning(format!(
+                        "{unit} 的 {period} 报告于 {d} 报送，晚于截止日 {deadline}（迟报）"
+                    ));
+                    if let Some(r) = first {
+                        let key = format!("report.{}.submitted", r.file);
+                        let loc = ds.places.get(&key).cloned().unwrap_or_else(|| Loc::file(r.file.clone()));
+                        w = w.at_span(loc, 10);
+                    }
+                    out.push(w);
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// Late or missing reports of `unit` over the quarters in `year`.
 fn failures(ds: &Dataset, unit: &str, year: &[PeriodStatus]) -> Vec<ReportFailure> {
     let mut out = Vec::new();
@@ -421,7 +477,7 @@ pub fn summarize(ds: &Dataset, year: &[PeriodStatus]) -> Summary {
                 by_status: counts,
                 rank: 0,
                 good,
-                good_rate: if tasks == 0 { 0.0 } else { crate::status::round1(good as f64 * 100.0 / tasks as f64) },
+                good_rate: if tasks == 0 { 0.0 } else { crate::status::percent(good as f64, tasks as f64) },
                 lagging: counts.lagging(),
                 late_or_missing: failures(ds, name, year).len(),
                 reporting: rep,

@@ -198,7 +198,8 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     timings.push(("字体索引", t.elapsed()));
 
     let t = Instant::now();
-    let glyph = glyph_check(&fonts, &ds, period, &sources);
+    let notice_md = notice_md_for(&checked.markdown, period);
+    let glyph = glyph_check(&fonts, &ds, period, notice_md, &sources);
     let glyph_errors = glyph.has_errors();
     warnings.extend(glyph);
     if glyph_errors {
@@ -249,6 +250,40 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     Ok(BuildReport { period, dir, documents, timings, warnings, sources })
 }
 
+/// The Chinese name of a printed office.yaml field, for messages.
+fn office_label(key: &str) -> &'static str {
+    match key {
+        "county" => "县名",
+        "issuer.name" => "发文机关",
+        "issuer.mark" => "发文机关标志",
+        "issuer.short" => "机关代字",
+        "supervision_office" => "督查室名称",
+        "briefing_name" => "简报名称",
+        "leader_briefing_name" => "领导参阅名称",
+        "recipients" => "主送",
+        "cc" => "抄送",
+        "briefing_to.report" => "简报报送（报）",
+        "briefing_to.send" => "简报报送（送）",
+        "briefing_to.issue" => "简报报送（发）",
+        "leader_to" => "领导参阅报送范围",
+        "note" => "附注",
+        "copy_no" => "份号",
+        "secret" => "密级",
+        "urgency" => "紧急程度",
+        _ => "字段",
+    }
+}
+
+/// The period's `notice.md`, if there is one.
+pub fn notice_md_for(
+    md: &[(String, crate::data::load::SourceFile)],
+    period: Period,
+) -> Option<&crate::data::load::SourceFile> {
+    md.iter()
+        .find(|(dir, src)| Period::parse(dir) == Some(period) && src.path.file_name().is_some_and(|n| n == "notice.md"))
+        .map(|(_, src)| src)
+}
+
 pub fn overrides_for(
     md: &[(String, crate::data::load::SourceFile)],
     period: Period,
@@ -262,66 +297,131 @@ pub fn overrides_for(
     (Overrides::default(), Vec::new())
 }
 
-/// Stage: every character of user text checked against the fonts of the element it prints in.
-pub fn glyph_check(fonts: &Fonts, ds: &Dataset, period: Period, sources: &SourceMap) -> Diagnostics {
-    let mut items: Vec<TextItem> = Vec::new();
-    let plan_file = ds.plan.tasks.first().map(|t| t.loc.file.clone()).unwrap_or_else(|| "data/plan.yaml".into());
-    for t in &ds.plan.tasks {
-        let what = format!("第 {} 项任务", t.number);
-        items.push(TextItem { text: &t.title, role: "仿宋", origin: t.loc.clone(), what: what.clone() });
-        for u in t.lead_units.iter().chain(&t.participating_units) {
-            items.push(TextItem { text: u, role: "仿宋", origin: t.loc.clone(), what: what.clone() });
+/// Stage: every character of printed user text checked against the fonts of the element it
+/// prints in: the plan's title, 文号, section and task titles, targets and unit names; every
+/// printed field of office.yaml; this period's reports (narratives, contact, phone, reviewer) and
+/// its `notice.md`. Each item starts at the exact value in its own file (`Dataset::places`), so a
+/// missing glyph is reported at its file:line:column under whatever `--data` is.
+pub fn glyph_check<'a>(
+    fonts: &Fonts,
+    ds: &'a Dataset,
+    period: Period,
+    notice_md: Option<&'a crate::data::load::SourceFile>,
+    sources: &SourceMap,
+) -> Diagnostics {
+    let places = &ds.places;
+    let plan_file = ds.plan.tasks.first().map(|t| t.loc.file.clone()).unwrap_or_default();
+    let office_file = places.get("file.office").map(|l| l.file.clone()).unwrap_or_default();
+    let place = |key: String, fallback: &Loc| places.get(&key).cloned().unwrap_or_else(|| fallback.clone());
+    let plan_start = Loc::new(plan_file.clone(), 1, 1);
+    let office_start = Loc::new(office_file, 1, 1);
+    let mut items: Vec<TextItem<'a>> = Vec::new();
+    fn push<'a>(items: &mut Vec<TextItem<'a>>, text: &'a str, roles: &[&'static str], origin: Loc, what: String) {
+        for role in roles {
+            items.push(TextItem { text, role, origin: origin.clone(), what: what.clone() });
         }
-        for x in &t.targets {
-            items.push(TextItem { text: &x.text, role: "仿宋", origin: t.loc.clone(), what: what.clone() });
-        }
+    }
+
+    let title_loc = place("plan.title".into(), &plan_start);
+    push(&mut items, &ds.plan.title, &["小标宋", "仿宋"], title_loc, "计划名称 title".into());
+    if let Some(d) = &ds.plan.doc_number {
+        push(&mut items, d, &["仿宋"], place("plan.doc_number".into(), &plan_start), "计划文号 doc_number".into());
     }
     for s in &ds.plan.sections {
-        items.push(TextItem {
-            text: &s.title,
-            role: "楷体",
-            origin: Loc::new(plan_file.clone(), 1, 1),
-            what: "章节标题".into(),
-        });
+        let loc = place(format!("section.{}.title", s.number), &plan_start);
+        push(&mut items, &s.title, &["楷体"], loc, format!("第 {} 章节标题", s.number));
     }
-    // Only the reports that this period's documents print (its own, and earlier quarters'
-    // narratives are not printed).
-    for r in ds.reports_for(period) {
-        for e in &r.entries {
-            let what = format!("{} 第 {} 项任务的报告", r.unit, e.task);
-            for text in [Some(&e.progress), e.problems.as_ref(), e.next_steps.as_ref(), e.adjustment.as_ref()]
-                .into_iter()
-                .flatten()
-            {
-                items.push(TextItem { text, role: "仿宋", origin: e.loc.clone(), what: what.clone() });
+    let mut units_seen = std::collections::BTreeSet::new();
+    for t in &ds.plan.tasks {
+        let what = format!("第 {} 项任务", t.number);
+        push(&mut items, &t.title, &["仿宋"], place(format!("task.{}.title", t.number), &t.loc), what.clone());
+        for u in t.lead_units.iter().chain(&t.participating_units) {
+            if units_seen.insert(u.as_str()) {
+                push(&mut items, u, &["仿宋"], place(format!("unit.{u}"), &t.loc), format!("单位名称 “{u}”"));
             }
         }
-        for text in [r.contact.as_ref(), r.reviewed_by.as_ref()].into_iter().flatten() {
-            items.push(TextItem {
-                text,
-                role: "仿宋",
-                origin: Loc::new(r.file.clone(), 1, 1),
-                what: format!("{} 的报告", r.unit),
-            });
+        for (i, x) in t.targets.iter().enumerate() {
+            push(&mut items, &x.text, &["仿宋"], place(format!("task.{}.target.{i}", t.number), &t.loc), what.clone());
+        }
+    }
+    // Only the reports that this period's documents print (its own; earlier quarters'
+    // narratives are not printed).
+    for r in ds.reports_for(period) {
+        for (k, e) in r.entries.iter().enumerate() {
+            let what = format!("{} 第 {} 项任务的报告", r.unit, e.task);
+            for (key, text) in [
+                ("progress", Some(&e.progress)),
+                ("problems", e.problems.as_ref()),
+                ("next_steps", e.next_steps.as_ref()),
+                ("adjustment", e.adjustment.as_ref()),
+            ] {
+                if let Some(text) = text {
+                    push(
+                        &mut items,
+                        text,
+                        &["仿宋"],
+                        place(format!("entry.{}.{k}.{key}", r.file), &e.loc),
+                        what.clone(),
+                    );
+                }
+            }
+        }
+        let start = Loc::new(r.file.clone(), 1, 1);
+        for (key, text) in
+            [("contact", r.contact.as_ref()), ("phone", r.phone.as_ref()), ("reviewed_by", r.reviewed_by.as_ref())]
+        {
+            if let Some(text) = text {
+                let loc = place(format!("report.{}.{key}", r.file), &start);
+                let label = match key {
+                    "contact" => "联系人",
+                    "phone" => "联系电话",
+                    _ => "审核领导",
+                };
+                push(&mut items, text, &["仿宋"], loc, format!("{} 报告的{label}（{key}）", r.unit));
+            }
         }
     }
     let o = &ds.office;
-    let office_file = "data/office.yaml".to_string();
-    for text in [&o.issuer_mark, &o.briefing_name, &o.leader_briefing_name] {
-        items.push(TextItem {
-            text,
-            role: "小标宋",
-            origin: Loc::new(office_file.clone(), 1, 1),
-            what: "office.yaml".into(),
-        });
+    let office = |items: &mut Vec<TextItem<'a>>, key: &str, text: &'a str, roles: &[&'static str]| {
+        let base = key.rsplit_once('.').filter(|(_, i)| i.parse::<usize>().is_ok()).map_or(key, |(b, _)| b);
+        let what = format!("office.yaml 的{}（{base}）", office_label(base));
+        push(items, text, roles, place(format!("office.{key}"), &office_start), what);
+    };
+    office(&mut items, "issuer.mark", &o.issuer_mark, &["小标宋"]);
+    office(&mut items, "briefing_name", &o.briefing_name, &["小标宋"]);
+    office(&mut items, "leader_briefing_name", &o.leader_briefing_name, &["小标宋"]);
+    for (key, text) in [
+        ("county", &o.county),
+        ("issuer.name", &o.issuer_name),
+        ("issuer.short", &o.issuer_short),
+        ("supervision_office", &o.supervision_office),
+        ("recipients", &o.recipients),
+    ] {
+        office(&mut items, key, text, &["仿宋"]);
     }
-    for text in [&o.issuer_name, &o.supervision_office, &o.recipients].into_iter().chain(&o.cc) {
-        items.push(TextItem {
-            text,
-            role: "仿宋",
-            origin: Loc::new(office_file.clone(), 1, 1),
-            what: "office.yaml".into(),
-        });
+    for (key, text) in [("note", &o.note), ("copy_no", &o.copy_no)] {
+        if let Some(text) = text {
+            office(&mut items, key, text, &["仿宋"]);
+        }
+    }
+    for (key, text) in [("secret", &o.secret), ("urgency", &o.urgency)] {
+        if let Some(text) = text {
+            office(&mut items, key, text, &["黑体"]);
+        }
+    }
+    for (key, list) in [
+        ("cc", &o.cc),
+        ("briefing_to.report", &o.briefing_report),
+        ("briefing_to.send", &o.briefing_send),
+        ("briefing_to.issue", &o.briefing_issue),
+        ("leader_to", &o.leader_to),
+    ] {
+        for (i, text) in list.iter().enumerate() {
+            office(&mut items, &format!("{key}.{i}"), text, &["仿宋"]);
+        }
+    }
+    if let Some(md) = notice_md {
+        push(&mut items, &md.text, &["仿宋"], Loc::new(md.name.clone(), 1, 1), "notice.md".into());
     }
     glyphs::check(fonts, items, sources)
 }

@@ -7,10 +7,13 @@
 //!
 //! # Rules
 //!
-//! 序时进度 (checkpoint) `c` = Q1 25, Q2 50, Q3 75, Q4 100. Progress `p` is in percent, rounded to one
-//! decimal (the figure people see), gap = `c − p` in percentage points, also one decimal; the
-//! thresholds compare against these rounded figures. "met" compares the raw figures.
-//!
+//! 序时进度 (checkpoint) `c` = Q1 25, Q2 50, Q3 75, Q4 100. Progress `p` is in percent, computed on
+//! exact decimals (the figures as written: 74.85 is 74.85, not its binary neighbour) and rounded to
+//! one decimal half away from zero (四舍五入: 74.85 of 300 → 24.95 → 25.0); gap = `c − p` in
+//! percentage points. This rounded `p` is the figure printed **and** the figure judged: the gap
+//! test, the thresholds and the `about` test (`p` ≥ 95) all use it, so a task printed "完成 95%"
+//! is judged at 95. "met" for plain targets compares the raw figures (value ≥ target).
+
 //! | target kind (comparison) | progress `p` | compared with | met |
 //! |---|---|---|---|
 //! | `count`, `amount` (`at_least`, `exactly`) | cumulative value ÷ target × 100 | `c` | value ≥ target (exceeding an `exactly` target is fine) |
@@ -63,6 +66,8 @@
 //!   than the computed status in that order; not compared when either is 其他.
 //! - An adjustment applies to the period whose report states it; it is not carried forward.
 
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::data::model::{Comparison, Dataset, Entry, Light, Period, Status, Target, TargetKind, Task, Thresholds};
@@ -248,9 +253,45 @@ pub fn classify_gap(gap: f64, th: &Thresholds) -> Status {
     }
 }
 
-/// Rounds to one decimal (and turns −0 into 0).
+/// A figure as written in the data: the shortest decimal that reads back as `x` (`74.85`, not
+/// the binary `74.849999…`), so rounding decides on the decimal people wrote.
+pub fn exact(x: f64) -> Decimal {
+    if !x.is_finite() {
+        return Decimal::ZERO;
+    }
+    format!("{x}").parse::<Decimal>().ok().or_else(|| Decimal::from_f64(x)).unwrap_or(Decimal::ZERO)
+}
+
+/// Rounds a decimal to one decimal place, halves away from zero (四舍五入: 24.95 → 25.0,
+/// −24.95 → −25.0), as the `f64` the rest of the pipeline carries (−0 becomes 0).
+fn round_dec(d: Decimal) -> f64 {
+    d.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero).to_f64().unwrap_or(0.0) + 0.0
+}
+
+/// Rounds to one decimal, 四舍五入 on the figure's decimal value (see [`exact`]; −0 becomes 0).
 pub fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0 + 0.0
+    round_dec(exact(x))
+}
+
+/// `num ÷ den × 100` computed on exact decimals and rounded to one decimal (四舍五入): the
+/// percentage that is printed and the one that is judged. Falls back to binary arithmetic
+/// only for figures beyond 28 significant digits.
+pub fn percent(num: f64, den: f64) -> f64 {
+    exact(num)
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|n| n.checked_div(exact(den)))
+        .map(round_dec)
+        .unwrap_or_else(|| ((num / den * 1000.0).round() / 10.0) + 0.0)
+}
+
+/// `(a − b) ÷ (c − d) × 100` on exact decimals, rounded like [`percent`].
+fn percent_of_diffs(a: f64, b: f64, c: f64, d: f64) -> f64 {
+    let num = exact(a) - exact(b);
+    let den = exact(c) - exact(d);
+    num.checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|n| n.checked_div(den))
+        .map(round_dec)
+        .unwrap_or_else(|| (((a - b) / (c - d) * 1000.0).round() / 10.0) + 0.0)
 }
 
 /// A figure as people write it: up to four decimals, no trailing zeros (`15`, `94.906`, `-3.2`).
@@ -396,7 +437,7 @@ fn light_for(ds: &Dataset, status: Status, period: Period) -> Light {
 
 /// A target's numbers before classification.
 struct Calc {
-    /// Unrounded.
+    /// Rounded to one decimal (四舍五入 on exact decimals): the figure printed is the one judged.
     progress: f64,
     checkpoint: f64,
     met: bool,
@@ -408,13 +449,13 @@ struct Calc {
     text: String,
 }
 
-/// value ÷ target × 100, defined for any target: for a target ≤ 0 the shortfall is counted in
-/// points (100 when reached).
+/// value ÷ target × 100 (exact decimals, one decimal, 四舍五入), defined for any target: for a
+/// target ≤ 0 the shortfall is counted in points (100 when reached).
 fn ratio(v: f64, t: f64) -> f64 {
     if t > 0.0 {
-        v / t * 100.0
+        percent(v, t)
     } else {
-        100.0 - (t - v) * 100.0 / t.abs().max(1.0)
+        100.0 - percent_of_diffs(t, v, t.abs().max(1.0), 0.0)
     }
 }
 
@@ -440,7 +481,11 @@ fn calc_target(t: &Target, goal: f64, v: f64, period: Period) -> Calc {
     let reached = |p: f64, plain: bool| if about { p >= ABOUT_MET_PERCENT - EPS } else { plain };
     let u = &t.unit;
     if is_ceiling(t) {
-        let excess = if v <= goal { 0.0 } else { (v - goal) / if goal.abs() > 0.0 { goal.abs() } else { 1.0 } * 100.0 };
+        let excess = if v <= goal {
+            0.0
+        } else {
+            percent_of_diffs(v, goal, if goal.abs() > 0.0 { goal.abs() } else { 1.0 }, 0.0)
+        };
         let text = if excess == 0.0 {
             format!("实际 {}，控制目标 {} 以内，未超过上限", with_unit(v, u), with_unit(goal, u))
         } else {
@@ -481,7 +526,7 @@ fn calc_target(t: &Target, goal: f64, v: f64, period: Period) -> Calc {
         }
         TargetKind::Level => match t.baseline {
             Some(b) if b != 0.0 && (goal - b).abs() > EPS => {
-                let p = (v - b) / (goal - b) * 100.0;
+                let p = percent_of_diffs(v, b, goal, b);
                 let expected = b + (goal - b) * c / 100.0;
                 let text = format!(
                     "基数 {}，目前达到 {}，年度目标 {}，完成提升幅度的 {}%（本期应达 {}）",
@@ -1031,6 +1076,7 @@ pub(crate) mod fixtures {
             },
             office: office(),
             reports: BTreeMap::new(),
+            places: Default::default(),
         }
     }
 
@@ -1330,6 +1376,51 @@ mod tests {
         assert_eq!(p.tasks[1].gap_points, Some(10.0));
         assert_eq!(p.tasks[1].status, Status::Behind);
         assert_eq!(p.tasks[2].status, Status::SeriouslyBehind);
+    }
+
+    #[test]
+    fn percentages_are_decided_on_exact_decimals() {
+        // 74.85 of 300 = 24.95 % exactly → 25.0 (四舍五入); binary arithmetic gives 24.949999… → 24.9,
+        // which would make the task 滞后 at a 0.1-point gap at Q1 (tolerance 0).
+        let mut ds = dataset(vec![task(1, 1, &[KJ], vec![target(TargetKind::Amount, 300.0, "亿元")])]);
+        report(&mut ds, q(1), KJ, vec![entry(1, &[(1, 74.85)])]);
+        let t = one(&ds, q(1));
+        assert_eq!(t.progress, Some(25.0));
+        assert_eq!(t.gap_points, Some(0.0));
+        assert_eq!(t.status, Status::OnTrack);
+        assert!(t.reason.contains("的 25%"), "{}", t.reason);
+        // The rounding rule itself, on values whose binary form sits just below the half.
+        assert_eq!(percent(74.85, 300.0), 25.0);
+        assert_eq!(percent(1.0, 80.0), 1.3);
+        assert_eq!(round1(24.95), 25.0);
+        assert_eq!(round1(0.05), 0.1);
+        assert_eq!(round1(-24.95), -25.0);
+        assert_eq!(round1(-0.04), 0.0);
+        assert_eq!(percent(2.0, 3.0), 66.7);
+    }
+
+    #[test]
+    fn about_target_judged_on_the_printed_figure() {
+        // 94.97 % of an `about` target prints as 95 % and is judged at 95: met.
+        let mut t = target(TargetKind::Amount, 100.0, "亿元");
+        t.comparison = Comparison::About;
+        let mut ds = dataset(vec![task(1, 1, &[KJ], vec![t.clone()])]);
+        let mut e = entry(1, &[(1, 94.97)]);
+        e.evidence = vec!["a.pdf".into()];
+        report(&mut ds, q(4), KJ, vec![e.clone()]);
+        let s = one(&ds, q(4));
+        assert_eq!(s.targets[0].progress, Some(95.0));
+        assert!(s.targets[0].reason.contains("的 95%"), "{}", s.targets[0].reason);
+        assert!(s.targets[0].met, "printed 95 % is judged as 95 %");
+        assert_eq!(s.status, Status::Completed);
+        // 94.94 % prints 94.9 % and is not met.
+        let mut ds = dataset(vec![task(1, 1, &[KJ], vec![t])]);
+        e.values = vec![(0, 94.94)];
+        report(&mut ds, q(4), KJ, vec![e]);
+        let s = one(&ds, q(4));
+        assert_eq!(s.targets[0].progress, Some(94.9));
+        assert!(!s.targets[0].met);
+        assert_ne!(s.status, Status::Completed);
     }
 
     #[test]

@@ -123,3 +123,74 @@ fn usage_error_exits_2() {
     let out = ducha(&tmp, &["check", "--period", "2023Q9"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A plan of `n` tasks, all led by 县科技局, each with one count target of 10 家.
+fn plan_of(n: u32) -> String {
+    let mut s = String::from(
+        "title: 测试县2023年重点工作任务\nyear: 2023\nsections:\n  - number: 1\n    title: 创新驱动\n    tasks:\n",
+    );
+    for k in 1..=n {
+        s.push_str(&format!(
+            "      - number: {k}\n        title: 任务{k}\n        text: 任务{k}。\n        lead_units: [县科技局]\n        targets:\n          - text: 完成 10 家\n            kind: count\n            value: 10\n            unit: 家\n            comparison: at_least\n"
+        ));
+    }
+    s
+}
+
+/// A report of five entries whose `progress: |` narratives hold lines that look like list
+/// items (`- task: 9`, `- number: 2`); entry five carries `fifth` as its extra line. Returns the
+/// text and the line of the fifth entry's `- task:`.
+fn report_with_lookalikes(fifth: &str) -> (String, usize) {
+    let mut s = String::from("unit: 县科技局\nperiod: 2023Q1\nsubmitted: 2023-04-03\nentries:\n");
+    let mut fifth_line = 0;
+    for k in 1..=5 {
+        if k == 5 {
+            fifth_line = s.lines().count() + 1;
+        }
+        s.push_str(&format!("  - task: {k}\n    progress: |\n      本季度进展：\n      - task: 9 这一行是叙述，不是条目\n      - number: 2\n        claim: 不是字段\n"));
+        s.push_str("    values:\n      - target: 1\n        value: 3\n");
+        if k == 5 {
+            s.push_str(fifth);
+        }
+    }
+    (s, fifth_line)
+}
+
+fn run_lookalike_case(name: &str, fifth: &str) -> (String, usize) {
+    let tmp = temp_dir(&format!("check-{name}"));
+    let data = tmp.join("data");
+    copy_dir(&root().join("tests/fixtures/minimal"), &data);
+    std::fs::remove_dir_all(data.join("reports")).unwrap();
+    std::fs::create_dir_all(data.join("reports/2023Q1")).unwrap();
+    std::fs::write(data.join("plan.yaml"), plan_of(5)).unwrap();
+    let (report, line) = report_with_lookalikes(fifth);
+    std::fs::write(data.join("reports/2023Q1/县科技局.yaml"), report).unwrap();
+    let out = ducha(&tmp, &["check", "--data", "data"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{name}: expected exit 1\n{stderr}");
+    let _ = std::fs::remove_dir_all(tmp);
+    (stderr, line)
+}
+
+#[test]
+fn fifth_entry_error_names_its_line_despite_lookalike_narratives() {
+    // A semantic error (located through the span mirror): an unknown claim in entry five.
+    let (stderr, line) = run_lookalike_case("lookalike-claim", "    claim: 好得很\n");
+    let claim_line = line + 9;
+    assert!(stderr.contains("单位自评 “好得很” 不是有效的状态"), "{stderr}");
+    assert!(stderr.contains(&format!("{FILE}:{claim_line}:12")), "expected {FILE}:{claim_line}:12\n{stderr}");
+    assert!(stderr.contains(&format!("{claim_line} |     claim: 好得很")), "{stderr}");
+    assert!(stderr.contains("共 1 个错误"), "{stderr}");
+
+    // A value error found by the parser: a word where a number belongs, in entry five.
+    let (stderr, line) = run_lookalike_case("lookalike-value", "      - target: 1\n        value: 四家\n");
+    let value_line = line + 10;
+    assert!(stderr.contains("应为数字"), "{stderr}");
+    assert!(stderr.contains(&format!("{FILE}:{value_line}:16")), "expected {FILE}:{value_line}:16\n{stderr}");
+}
+
+#[test]
+fn negative_value() {
+    // A negative cumulative figure is an input error at its line, not a silent 未启动.
+    check_case("negative_value", &["累计完成数值 -4 为负数", &format!("{FILE}:13:16")]);
+}

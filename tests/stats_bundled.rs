@@ -1,26 +1,18 @@
-//! Acceptance of issue 3 on the bundled data: `ducha stats --period 2023Q2 --json` is checked
-//! against figures recomputed here, independently, from the YAML files.
+//! Figures and messages agree: `ducha stats --json` for every quarter of the bundled year is
+//! checked, field by field, against figures recomputed here, independently, from the YAML files.
 //!
-//! The recomputation reads `data/plan.yaml`, `data/office.yaml` and `data/reports/2023Q{1,2}/*.yaml`
-//! as plain `serde_yaml::Value`s and uses none of ducha's types or functions. It implements only the
-//! rules of `src/status.rs` needed by the tasks it checks:
-//!
-//! - tasks without a lead unit → 其他; a task 已完成 in the previous quarter stays 已完成;
-//!   no lead unit reported → 未报送; an `adjustment` → 其他;
-//! - `count` / `amount` targets with `at_least` / `exactly`: progress = value ÷ target × 100 (one
-//!   decimal) against 序时 (Q1 25 … Q4 100); met when value ≥ target (a met target stays met);
-//!   a task with several targets takes the worst standing (a met target counts as at least
-//!   序时推进); every figure zero → 未启动; no figure at all → 其他;
-//! - milestone tasks: progress = 25 × highest milestone reached (kept from earlier quarters);
-//! - tasks with neither: the unit's own `percent`, else its own `claim` (unverified);
-//! - 已完成 needs every target met (last milestone reached, percent 100) **and** evidence listed by
-//!   a lead unit in this period's report;
-//! - thresholds `tolerance`, `yellow_max`, `ahead_margin` from `office.yaml`.
-//!
-//! Tasks with other target kinds (growth, level, ranges, 左右 …) are not recomputed; the test checks
-//! every section and every lead unit whose tasks are all of the supported kinds, and requires that
-//! these include section 六 (推动乡村全面振兴: count and amount targets, milestones, a completion, a
-//! lagging and a not-started task) and the small units 县贸促会, 县交警大队 and 县地震监测中心.
+//! The recomputation reads `data/plan.yaml`, `data/office.yaml` and `data/reports/2023Q*/*.yaml` as
+//! plain `serde_yaml::Value`s and uses none of ducha's types or functions. It implements the status
+//! rules as the README states them, for every target kind the bundled plan uses (count, amount,
+//! growth, level with and without a baseline; at_least, exactly, range, about), milestones, the
+//! units' own percent and claim, carry-over of completions and met targets, the year-end rule
+//! (Q4: not 已完成 is at best 滞后), lights (未启动 red from the third month after the plan's
+//! 成文日期), and percentages on exact decimals rounded half away from zero (done here with integers).
+//! Aggregates: counts and largest-remainder shares (totals, sections, units), good rate, lagging
+//! counts, reporting (on time / late / missing / not required, the earliest file deciding), rank,
+//! the lagging list (status, light, gap), missing and late reports (with days late), escalations,
+//! the change against the previous quarter and `evidence_missing`. Not recomputed: the generated
+//! sentences (`reason`, `explanation`) and `claim_mismatches`.
 
 mod common;
 
@@ -68,22 +60,21 @@ fn list(v: &Y) -> Vec<Y> {
 }
 
 #[derive(Debug, Clone)]
+struct Tgt {
+    kind: String,
+    comparison: String,
+    /// The target value (the lower end of a range).
+    value: f64,
+    baseline: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
 struct PlanTask {
     number: u64,
     section: u64,
     leads: Vec<String>,
-    /// (kind, comparison, value)
-    targets: Vec<(String, String, f64)>,
+    targets: Vec<Tgt>,
     has_milestones: bool,
-}
-
-impl PlanTask {
-    /// Only tasks whose rules are implemented here are recomputed.
-    fn supported(&self) -> bool {
-        self.targets
-            .iter()
-            .all(|(k, c, _)| matches!(k.as_str(), "count" | "amount") && matches!(c.as_str(), "at_least" | "exactly"))
-    }
 }
 
 fn plan() -> (Vec<(u64, String)>, Vec<PlanTask>) {
@@ -103,7 +94,12 @@ fn plan() -> (Vec<(u64, String)>, Vec<PlanTask>) {
             }
             let targets = list(&t["targets"])
                 .iter()
-                .map(|x| (str_of(&x["kind"]), str_of(&x["comparison"]), x["value"].as_f64().unwrap_or(f64::NAN)))
+                .map(|x| Tgt {
+                    kind: str_of(&x["kind"]),
+                    comparison: str_of(&x["comparison"]),
+                    value: x["value"].as_f64().unwrap_or(f64::NAN),
+                    baseline: x["baseline"].as_f64(),
+                })
                 .collect();
             let has_milestones = t["milestones"].as_mapping().is_some_and(|m| !m.is_empty());
             tasks.push(PlanTask {
@@ -148,11 +144,6 @@ fn reports(period: &str) -> Vec<Y> {
     files.iter().map(|p| read_yaml(p)).collect()
 }
 
-/// Units that sent at least one report file for the quarter.
-fn reporting_units(reps: &[Y]) -> BTreeSet<String> {
-    reps.iter().map(|r| str_of(&r["unit"])).collect()
-}
-
 /// The entry of `unit` for `task` (its first report mentioning the task).
 fn entry<'a>(reps: &'a [Y], unit: &str, task: u64) -> Option<&'a Y> {
     reps.iter()
@@ -160,8 +151,35 @@ fn entry<'a>(reps: &'a [Y], unit: &str, task: u64) -> Option<&'a Y> {
         .find_map(|r| r["entries"].as_sequence().and_then(|es| es.iter().find(|e| e["task"].as_u64() == Some(task))))
 }
 
+/// A decimal as written: the shortest digits that read back as `x`, as (mantissa, scale).
+fn decimal(x: f64) -> (i128, u32) {
+    let s = format!("{x}");
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let m: i128 = format!("{int}{frac}").parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+    (m, frac.len() as u32)
+}
+
+/// (a − b) ÷ (c − d) × 100 on exact decimals, rounded to one decimal half away from zero
+/// (四舍五入) — the README's rounding rule, done here with integers.
+fn pct_of(a: f64, b: f64, c: f64, d: f64) -> f64 {
+    let parts = [decimal(a), decimal(b), decimal(c), decimal(d)];
+    let scale = parts.iter().map(|p| p.1).max().unwrap();
+    let up = |(m, s): (i128, u32)| m * 10i128.pow(scale - s);
+    let num = (up(parts[0]) - up(parts[1])) * 1000; // × 100 %, × 10 for one decimal
+    let den = up(parts[2]) - up(parts[3]);
+    assert!(den != 0);
+    let (n, dd) = (num.abs(), den.abs());
+    let q = (2 * n + dd) / (2 * dd); // half up on the magnitude
+    let signed = if (num < 0) != (den < 0) { -q } else { q };
+    signed as f64 / 10.0 + 0.0
+}
+
+fn pct(v: f64, t: f64) -> f64 {
+    pct_of(v, 0.0, t, 0.0)
+}
+
 fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0 + 0.0
+    pct_of(x, 0.0, 100.0, 0.0)
 }
 
 fn badness(label: &str) -> usize {
@@ -206,67 +224,138 @@ fn claim_label(v: &Y) -> Option<&'static str> {
     LABELS.iter().copied().find(|l| *l == c)
 }
 
-/// A task's state after a quarter, carried into the next one.
+/// A task's verdict after a quarter, carried into the next one.
 #[derive(Debug, Clone)]
 struct State {
     status: &'static str,
-    /// Per target: the progress (one decimal) with which it was met, if it was.
+    /// green / yellow / red.
+    light: &'static str,
+    /// The gap (points) of the figure that decided, when there is one.
+    gap: Option<f64>,
+    /// Per target: (progress, checkpoint) with which it was met, if it was.
     met: Vec<Option<f64>>,
     /// Highest milestone reached (0 = none).
     milestone: u32,
+    /// Every target / milestone reached but no evidence listed: not 已完成.
+    evidence_missing: bool,
 }
 
-fn evaluate(task: &PlanTask, quarter: u32, reps: &[Y], prev: Option<&State>, th: Th) -> State {
-    assert!(quarter < 4, "the year-end rule is not implemented here");
+/// The light of a status in `quarter`: 未启动 is yellow while the quarter ends less than three
+/// months after the start month (the plan's 成文日期 `date` in the plan year, else January).
+fn light(status: &str, quarter: u32, start_month: u32) -> &'static str {
+    match status {
+        "已完成" | "超序时" | "序时推进" => "green",
+        "滞后" | "其他" => "yellow",
+        "未启动" if (quarter * 3) as i32 - start_month as i32 >= 3 => "red",
+        "未启动" => "yellow",
+        _ => "red",
+    }
+}
+
+/// One target's standing: (progress, checkpoint, met, nothing done).
+fn standing(t: &Tgt, v: f64, quarter: u32) -> (f64, f64, bool, bool) {
+    let c = 25.0 * f64::from(quarter);
+    let about = t.comparison == "about";
+    let reached = |p: f64, plain: bool| if about { p >= 95.0 } else { plain };
+    assert!(
+        t.comparison != "at_most" && !matches!(t.kind.as_str(), "ceiling" | "text"),
+        "target kind {} / {} is not in the bundled data and not modelled here",
+        t.kind,
+        t.comparison
+    );
+    match t.kind.as_str() {
+        "count" | "amount" => {
+            let p = pct(v, t.value);
+            (p, c, reached(p, v >= t.value), v <= 0.0)
+        }
+        "growth" | "reduction" => {
+            let p = pct(v, t.value);
+            (p, 100.0, quarter == 4 && reached(p, v >= t.value), false)
+        }
+        "level" => match t.baseline {
+            Some(b) if b != 0.0 && b != t.value => {
+                let p = pct_of(v, b, t.value, b);
+                (p, c, reached(p, p >= 100.0), false)
+            }
+            _ => {
+                let p = pct(v, t.value);
+                (p, c, reached(p, v >= t.value), false)
+            }
+        },
+        other => panic!("unknown target kind {other}"),
+    }
+}
+
+fn evaluate(task: &PlanTask, quarter: u32, reps: &[Y], prev: Option<&State>, th: Th, start_month: u32) -> State {
     let c = 25.0 * f64::from(quarter);
     let leads: Vec<&Y> = task.leads.iter().filter_map(|u| entry(reps, u, task.number)).collect();
 
-    // Standings of the count / amount targets (computed in every case so that met targets carry).
     #[derive(Clone, Copy)]
     enum Standing {
         NoFigure,
-        Met(f64),
-        NotMet { progress: f64, nothing: bool },
+        Met { progress: f64, gap: f64 },
+        NotMet { status: &'static str, gap: f64, nothing: bool },
     }
     let standings: Vec<Standing> = task
         .targets
         .iter()
         .enumerate()
-        .map(|(i, &(_, _, goal))| {
+        .map(|(i, t)| {
             let figure = leads.iter().find_map(|e| {
                 e["values"]
                     .as_sequence()
                     .and_then(|vs| vs.iter().find(|v| v["target"].as_u64() == Some(i as u64 + 1)))
                     .and_then(|v| v["value"].as_f64())
             });
+            let now = figure.map(|v| standing(t, v, quarter));
             let earlier = prev.and_then(|p| p.met[i]);
-            match (figure, earlier) {
-                (Some(v), _) if v >= goal => Standing::Met(round1(v / goal * 100.0)),
-                (_, Some(p)) => Standing::Met(p),
-                (Some(v), None) => Standing::NotMet { progress: round1(v / goal * 100.0), nothing: v <= 0.0 },
+            match (now, earlier) {
+                (Some((p, ck, true, _)), _) => Standing::Met { progress: p, gap: round1(ck - p) },
+                (_, Some(p)) => Standing::Met { progress: p, gap: round1(c - p) },
+                (Some((p, ck, false, nothing)), None) => {
+                    let gap = round1(ck - p);
+                    let status = if nothing { "未启动" } else { by_gap(gap, th) };
+                    let status = if quarter == 4 { worse(status, "滞后") } else { status };
+                    Standing::NotMet { status, gap, nothing }
+                }
                 (None, None) => Standing::NoFigure,
             }
         })
         .collect();
     let met: Vec<Option<f64>> =
-        standings.iter().map(|s| if let Standing::Met(p) = s { Some(*p) } else { None }).collect();
+        standings.iter().map(|s| if let Standing::Met { progress, .. } = s { Some(*progress) } else { None }).collect();
     let milestone_now = leads
         .iter()
         .find_map(|e| e["milestone"].as_str().and_then(|m| m.strip_prefix('Q')).and_then(|q| q.parse::<u32>().ok()));
     let milestone = milestone_now.unwrap_or(0).max(prev.map_or(0, |p| p.milestone));
-    let done = |status: &'static str| State { status, met: met.clone(), milestone };
+    let done = |status: &'static str, gap: Option<f64>| {
+        // 8. Year end: not completed is at best 滞后.
+        let status =
+            if quarter == 4 && status != "已完成" && status != "其他" { worse(status, "滞后") } else { status };
+        State {
+            status,
+            light: light(status, quarter, start_month),
+            gap,
+            met: met.clone(),
+            milestone,
+            evidence_missing: false,
+        }
+    };
+    let flagged = |st: State| State { evidence_missing: true, ..st };
 
     if task.leads.is_empty() {
-        return done("其他");
+        return done("其他", None);
     }
-    if prev.is_some_and(|p| p.status == "已完成") {
-        return done("已完成");
+    if let Some(p) = prev.filter(|p| p.status == "已完成") {
+        // Carried: the gap is recomputed against this quarter's checkpoint by ducha; the
+        // lagging list never shows a completed task, so it is not needed here.
+        return State { gap: None, ..done("已完成", p.gap) };
     }
     if leads.is_empty() {
-        return done("未报送");
+        return done("未报送", None);
     }
     if leads.iter().any(|e| e["adjustment"].as_str().is_some_and(|a| !a.trim().is_empty())) {
-        return done("其他");
+        return done("其他", None);
     }
     let evidence = leads.iter().any(|e| e["evidence"].as_sequence().is_some_and(|v| !v.is_empty()));
 
@@ -274,25 +363,36 @@ fn evaluate(task: &PlanTask, quarter: u32, reps: &[Y], prev: Option<&State>, th:
         let with_figure: Vec<Standing> =
             standings.iter().copied().filter(|s| !matches!(s, Standing::NoFigure)).collect();
         if with_figure.is_empty() {
-            return done("其他");
+            return done("其他", None);
         }
-        let all_met = standings.iter().all(|s| matches!(s, Standing::Met(_)));
+        let contribution = |st: Standing| match st {
+            Standing::Met { gap, .. } => better(by_gap(gap, th), "序时推进"),
+            Standing::NotMet { nothing: true, gap, .. } => by_gap(gap, th),
+            Standing::NotMet { status, .. } => status,
+            Standing::NoFigure => unreachable!(),
+        };
+        let gap_of = |st: &Standing| match st {
+            Standing::Met { gap, .. } | Standing::NotMet { gap, .. } => *gap,
+            Standing::NoFigure => unreachable!(),
+        };
+        // The deciding target: worst contribution, then largest gap, then the first.
+        let mut decider = with_figure[0];
+        for st in &with_figure[1..] {
+            let (a, b) = (badness(contribution(*st)), badness(contribution(decider)));
+            if a > b || (a == b && gap_of(st) > gap_of(&decider)) {
+                decider = *st;
+            }
+        }
+        let gap = Some(gap_of(&decider));
+        let all_met = standings.iter().all(|s| matches!(s, Standing::Met { .. }));
         if all_met && evidence {
-            return done("已完成");
+            return done("已完成", gap);
         }
         if with_figure.iter().all(|s| matches!(s, Standing::NotMet { nothing: true, .. })) {
-            return done("未启动");
+            return done("未启动", gap);
         }
-        let mut status = "已完成";
-        for st in with_figure {
-            let contribution = match st {
-                Standing::Met(p) => better(by_gap(round1(c - p), th), "序时推进"),
-                Standing::NotMet { progress, .. } => by_gap(round1(c - progress), th),
-                Standing::NoFigure => unreachable!(),
-            };
-            status = worse(status, contribution);
-        }
-        return done(status);
+        let status = with_figure.iter().map(|s| contribution(*s)).fold("已完成", worse);
+        return if all_met { flagged(done(status, gap)) } else { done(status, gap) };
     }
     if task.has_milestones {
         let progress = 25.0 * f64::from(milestone.min(4));
@@ -302,11 +402,11 @@ fn evaluate(task: &PlanTask, quarter: u32, reps: &[Y], prev: Option<&State>, th:
         } else if milestone == 0 {
             "未启动"
         } else if milestone >= 4 {
-            better(by_gap(gap, th), "序时推进")
+            return flagged(done(better(by_gap(gap, th), "序时推进"), Some(gap)));
         } else {
             by_gap(gap, th)
         };
-        return done(status);
+        return done(status, Some(gap));
     }
     // Neither numbers nor milestones: the unit's own word.
     if let Some(pc) = leads.iter().find_map(|e| e["percent"].as_f64()) {
@@ -316,35 +416,47 @@ fn evaluate(task: &PlanTask, quarter: u32, reps: &[Y], prev: Option<&State>, th:
         } else if pc <= 0.0 {
             "未启动"
         } else if pc >= 100.0 {
-            better(by_gap(gap, th), "序时推进")
+            return flagged(done(better(by_gap(gap, th), "序时推进"), Some(gap)));
         } else {
             by_gap(gap, th)
         };
-        return done(status);
+        return done(status, Some(gap));
     }
     let status = match leads.iter().find_map(|e| claim_label(&e["claim"])).filter(|c| *c != "未报送") {
         Some("已完成") if evidence => "已完成",
-        Some("已完成") => "序时推进",
+        Some("已完成") => return flagged(done("序时推进", None)),
         Some(other) => other,
         None => "其他",
     };
-    done(status)
+    done(status, None)
 }
 
-/// Every supported task's status in `quarter` of 2023 (earlier quarters evaluated for carry-over).
-fn recompute(quarter: u32) -> BTreeMap<u64, &'static str> {
+/// The month the plan starts: its 成文日期 when in the plan year, else January.
+fn start_month() -> u32 {
+    let plan = read_yaml(&data_dir().join("plan.yaml"));
+    let year = plan["year"].as_u64().unwrap_or(2023);
+    match str_of(&plan["date"]).split('-').collect::<Vec<_>>()[..] {
+        [y, m, _] if y.parse::<u64>().ok() == Some(year) => m.parse().unwrap(),
+        _ => 1,
+    }
+}
+
+/// Every task's verdict in each quarter 1…`quarter` of 2023 (index 0 = Q1).
+fn recompute_year(quarter: u32) -> Vec<BTreeMap<u64, State>> {
     let (_, tasks) = plan();
     let th = thresholds();
-    let mut states: BTreeMap<u64, State> = BTreeMap::new();
+    let start = start_month();
+    let mut year: Vec<BTreeMap<u64, State>> = Vec::new();
     for q in 1..=quarter {
         let reps = reports(&format!("2023Q{q}"));
-        let mut next = BTreeMap::new();
-        for t in tasks.iter().filter(|t| t.supported()) {
-            next.insert(t.number, evaluate(t, q, &reps, states.get(&t.number), th));
-        }
-        states = next;
+        let prev = year.last();
+        let next = tasks
+            .iter()
+            .map(|t| (t.number, evaluate(t, q, &reps, prev.and_then(|p| p.get(&t.number)), th, start)))
+            .collect();
+        year.push(next);
     }
-    states.into_iter().map(|(n, s)| (n, s.status)).collect()
+    year
 }
 
 fn counts<'a>(statuses: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, u64> {
@@ -360,102 +472,283 @@ fn json_counts(v: &J) -> BTreeMap<String, u64> {
     obj.iter().map(|(k, n)| (k.clone(), n.as_u64().expect("a count"))).collect()
 }
 
+/// Shares of `counts` (in LABELS order) in percent with one decimal, adding up to exactly 100.0:
+/// largest remainders, ties to the status listed first.
+fn shares(counts: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
+    let total: u64 = counts.values().sum();
+    if total == 0 {
+        return LABELS.iter().map(|l| (l.to_string(), 0.0)).collect();
+    }
+    let tenths: Vec<(u64, u64)> =
+        LABELS.iter().map(|l| (counts[*l] * 1000 / total, counts[*l] * 1000 % total)).collect();
+    let mut got: Vec<u64> = tenths.iter().map(|t| t.0).collect();
+    let mut order: Vec<usize> = (0..LABELS.len()).collect();
+    order.sort_by(|&a, &b| tenths[b].1.cmp(&tenths[a].1).then(a.cmp(&b)));
+    let missing = 1000 - got.iter().sum::<u64>();
+    for &i in order.iter().take(missing as usize) {
+        got[i] += 1;
+    }
+    LABELS.iter().zip(got).map(|(l, g)| (l.to_string(), g as f64 / 10.0)).collect()
+}
+
+fn json_shares(v: &J) -> BTreeMap<String, f64> {
+    v.as_object().expect("shares").iter().map(|(k, x)| (k.clone(), x.as_f64().expect("a share"))).collect()
+}
+
+/// The deadline of a quarter of 2023: the quarter's last day + `report_deadline_days`.
+fn deadline(quarter: u32) -> String {
+    let office = read_yaml(&data_dir().join("office.yaml"));
+    let days = office["report_deadline_days"].as_u64().unwrap_or(5) as u32;
+    // The day after each quarter ends: Apr 1, Jul 1, Oct 1, Jan 1 (next year); + days − 1.
+    let (y, m) = if quarter == 4 { (2024, 1) } else { (2023, quarter * 3 + 1) };
+    format!("{y}-{m:02}-{:02}", days)
+}
+
+/// The earliest `submitted` of a unit's report files in a quarter, as YYYY-MM-DD.
+fn first_submitted(reps: &[Y], unit: &str) -> Option<String> {
+    reps.iter().filter(|r| r["unit"].as_str() == Some(unit)).map(|r| str_of(&r["submitted"]).replace('/', "-")).min()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests
 
+/// Every quarter of the bundled year, every figure of `stats --json` except the generated texts
+/// (`reason`, `explanation`) and `claim_mismatches`.
 #[test]
-fn q2_sections_and_units_match_an_independent_recomputation() {
-    compare_with_recomputation(2);
+fn every_quarter_matches_an_independent_recomputation() {
+    for quarter in 1..=4 {
+        compare_with_recomputation(quarter);
+    }
 }
 
-/// Q3 as well: completions of Q2 (task 48) must be carried into Q3.
-#[test]
-fn q3_sections_and_units_match_an_independent_recomputation() {
-    compare_with_recomputation(3);
-}
+const LAGGING: [&str; 3] = ["滞后", "严重滞后", "未启动"];
 
 fn compare_with_recomputation(quarter: u32) {
     let period = format!("2023Q{quarter}");
     let json = stats_json(&["--period", &period]);
-    assert_eq!(json["period"].as_str(), Some(period.as_str()));
     let (sections, tasks) = plan();
-    let statuses = recompute(quarter);
+    let year = recompute_year(quarter);
+    let now = year.last().unwrap();
+    let status = |n: u64| now[&n].status;
+    let ctx = |what: &str| format!("{period}: {what}");
 
-    // Sections whose tasks are all of the supported kinds.
-    let mut checked_sections = Vec::new();
-    for (number, title) in &sections {
+    assert_eq!(json["period"].as_str(), Some(period.as_str()));
+    assert_eq!(json["checkpoint"].as_f64(), Some(25.0 * f64::from(quarter)), "{}", ctx("checkpoint"));
+    assert_eq!(json["tasks"].as_u64(), Some(tasks.len() as u64));
+    let total = counts(tasks.iter().map(|t| status(t.number)));
+    let detail: Vec<String> = tasks.iter().map(|t| format!("{} {}", t.number, status(t.number))).collect();
+    assert_eq!(json_counts(&json["by_status"]), total, "{}; recomputed {detail:?}", ctx("by_status"));
+    assert_eq!(json_shares(&json["shares"]), shares(&total), "{}", ctx("shares"));
+
+    // Every section.
+    let secs = json["sections"].as_array().unwrap();
+    assert_eq!(secs.len(), sections.len());
+    for (got, (number, title)) in secs.iter().zip(&sections) {
         let in_section: Vec<&PlanTask> = tasks.iter().filter(|t| t.section == *number).collect();
-        if !in_section.iter().all(|t| t.supported()) {
-            continue;
-        }
-        let got = json["sections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["number"].as_u64() == Some(*number))
-            .unwrap_or_else(|| panic!("section {number} missing from stats --json"));
-        assert_eq!(got["title"].as_str(), Some(title.as_str()), "title of section {number}");
-        assert_eq!(got["tasks"].as_u64(), Some(in_section.len() as u64), "task count of section {number}");
-        let want = counts(in_section.iter().map(|t| statuses[&t.number]));
-        let detail: Vec<String> = in_section.iter().map(|t| format!("{} {}", t.number, statuses[&t.number])).collect();
-        assert_eq!(
-            json_counts(&got["by_status"]),
-            want,
-            "by_status of section {number} ({title}); recomputed: {detail:?}"
-        );
-        eprintln!("{period} section {number} {title}: {} tasks, {detail:?}", in_section.len());
-        checked_sections.push(*number);
+        assert_eq!(got["number"].as_u64(), Some(*number));
+        assert_eq!(got["title"].as_str(), Some(title.as_str()));
+        assert_eq!(got["tasks"].as_u64(), Some(in_section.len() as u64));
+        let want = counts(in_section.iter().map(|t| status(t.number)));
+        assert_eq!(json_counts(&got["by_status"]), want, "{}", ctx(&format!("section {number}")));
+        assert_eq!(json_shares(&got["shares"]), shares(&want), "{}", ctx(&format!("shares of section {number}")));
     }
-    assert!(checked_sections.contains(&6), "section 六 must be recomputable, checked {checked_sections:?}");
 
-    // Lead units whose tasks are all supported; a task counts once for each of its lead units.
+    // Every lead unit: counts, good rate, lagging, reporting, rank.
     let mut led: BTreeMap<String, Vec<&PlanTask>> = BTreeMap::new();
     for t in &tasks {
         for u in &t.leads {
             led.entry(u.clone()).or_default().push(t);
         }
     }
-    let units = json["units"].as_array().expect("units");
-    assert_eq!(units.len(), led.len(), "one row per lead unit");
-    let mut checked_units = Vec::new();
-    for (unit, its) in &led {
-        let got = units
-            .iter()
-            .find(|u| u["name"].as_str() == Some(unit.as_str()))
-            .unwrap_or_else(|| panic!("unit {unit} missing from stats --json"));
-        assert_eq!(got["tasks"].as_u64(), Some(its.len() as u64), "task count of {unit}");
-        if !its.iter().all(|t| t.supported()) {
-            continue;
+    let reporting_of = |unit: &str, q: u32| -> (&'static str, Option<String>) {
+        let reps = reports(&format!("2023Q{q}"));
+        let required = led[unit].iter().any(|t| q == 1 || year[q as usize - 2][&t.number].status != "已完成");
+        match first_submitted(&reps, unit) {
+            Some(d) if d > deadline(q) => ("late", Some(d)),
+            Some(d) => ("on_time", Some(d)),
+            None if required => ("missing", None),
+            None => ("not_required", None),
         }
-        let want = counts(its.iter().map(|t| statuses[&t.number]));
-        let detail: Vec<String> = its.iter().map(|t| format!("{} {}", t.number, statuses[&t.number])).collect();
-        assert_eq!(json_counts(&got["by_status"]), want, "by_status of {unit}; recomputed: {detail:?}");
-        eprintln!("{period} unit {unit}: {} tasks, {detail:?}", its.len());
-        checked_units.push(unit.clone());
+    };
+    struct Row {
+        name: String,
+        good: u64,
+        tasks: u64,
+        lagging: u64,
+        failures: u64,
     }
-    for unit in ["县贸促会", "县交警大队", "县地震监测中心", "县农业农村局"] {
-        assert!(checked_units.iter().any(|u| u == unit), "{unit} must be recomputable, checked {checked_units:?}");
+    let mut rows = Vec::new();
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(units.len(), led.len(), "one row per lead unit");
+    for (unit, its) in &led {
+        let got = units.iter().find(|u| u["name"].as_str() == Some(unit.as_str())).unwrap();
+        let what = ctx(unit);
+        let want = counts(its.iter().map(|t| status(t.number)));
+        assert_eq!(got["tasks"].as_u64(), Some(its.len() as u64), "{what}");
+        assert_eq!(json_counts(&got["by_status"]), want, "{what}");
+        let good = want["已完成"] + want["超序时"] + want["序时推进"];
+        assert_eq!(got["good_rate"].as_f64(), Some(pct(good as f64, its.len() as f64)), "{what}: good_rate");
+        let lagging: u64 = LAGGING.iter().map(|l| want[*l]).sum();
+        assert_eq!(got["lagging"].as_u64(), Some(lagging), "{what}: lagging");
+        let failures = (1..=quarter).filter(|q| matches!(reporting_of(unit, *q).0, "late" | "missing")).count() as u64;
+        assert_eq!(got["late_or_missing"].as_u64(), Some(failures), "{what}: late_or_missing");
+        let (reporting, submitted) = reporting_of(unit, quarter);
+        assert_eq!(got["reporting"].as_str(), Some(reporting), "{what}: reporting");
+        assert_eq!(got["submitted"].as_str().map(str::to_string), submitted, "{what}: submitted");
+        rows.push(Row { name: unit.clone(), good, tasks: its.len() as u64, lagging, failures });
+    }
+    rows.sort_by(|a, b| {
+        (b.good * a.tasks)
+            .cmp(&(a.good * b.tasks))
+            .then(a.lagging.cmp(&b.lagging))
+            .then(a.failures.cmp(&b.failures))
+            .then(a.name.cmp(&b.name))
+    });
+    let ranked: Vec<&str> = units.iter().map(|u| u["name"].as_str().unwrap()).collect();
+    let want_ranked: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(ranked, want_ranked, "{}", ctx("unit ranking"));
+    for (i, u) in units.iter().enumerate() {
+        assert_eq!(u["rank"].as_u64(), Some(i as u64 + 1));
     }
 
-    // 未报送 in the unit sense: a lead unit without any report file this quarter (every supported
-    // task it leads still open) must be listed in missing_reports.
-    let reps = reports(&period);
-    let reporting = reporting_units(&reps);
-    let missing: Vec<&str> = json["missing_reports"]
+    // The lagging list: every 滞后 / 严重滞后 / 未启动 task in plan order, with light and gap.
+    let mut in_plan_order: Vec<&PlanTask> = tasks.iter().collect();
+    in_plan_order.sort_by_key(|t| t.number);
+    let want_lagging: Vec<(u64, &str, &str, Option<f64>)> = in_plan_order
+        .iter()
+        .filter(|t| LAGGING.contains(&status(t.number)))
+        .map(|t| (t.number, now[&t.number].status, now[&t.number].light, now[&t.number].gap))
+        .collect();
+    let got_lagging: Vec<(u64, &str, &str, Option<f64>)> = json["lagging"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m.as_str().or_else(|| m["unit"].as_str()).expect("a unit name"))
+        .map(|l| {
+            (
+                l["task"].as_u64().unwrap(),
+                l["status"].as_str().unwrap(),
+                l["light"].as_str().unwrap(),
+                l["gap_points"].as_f64(),
+            )
+        })
         .collect();
-    for unit in &checked_units {
-        let open = led[unit].iter().any(|t| statuses[&t.number] != "已完成");
-        if open && !reporting.contains(unit) {
-            assert!(missing.contains(&unit.as_str()), "{unit} sent no report for {period} but is not in {missing:?}");
+    assert_eq!(got_lagging, want_lagging, "{}", ctx("lagging"));
+    for l in json["lagging"].as_array().unwrap() {
+        let t = tasks.iter().find(|t| Some(t.number) == l["task"].as_u64()).unwrap();
+        let units: Vec<&str> = l["units"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+        assert_eq!(units, t.leads.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    // Missing and late reports.
+    let lead_order: Vec<&str> = {
+        let mut v: Vec<&str> = Vec::new();
+        for t in &in_plan_order {
+            for u in &t.leads {
+                if !v.contains(&u.as_str()) {
+                    v.push(u);
+                }
+            }
         }
-        if reporting.contains(unit) {
-            assert!(!missing.contains(&unit.as_str()), "{unit} reported but is listed as missing");
+        v
+    };
+    let missing: Vec<&str> = lead_order.iter().copied().filter(|u| reporting_of(u, quarter).0 == "missing").collect();
+    let got_missing: Vec<&str> =
+        json["missing_reports"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert_eq!(got_missing, missing, "{}", ctx("missing_reports"));
+    let late: Vec<(String, String, String)> = lead_order
+        .iter()
+        .filter_map(|u| match reporting_of(u, quarter) {
+            ("late", Some(d)) => Some((u.to_string(), d, deadline(quarter))),
+            _ => None,
+        })
+        .collect();
+    let got_late: Vec<(String, String, String)> = json["late_reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (str_j(&l["unit"]), str_j(&l["submitted"]), str_j(&l["deadline"])))
+        .collect();
+    assert_eq!(got_late, late, "{}", ctx("late_reports"));
+    for l in json["late_reports"].as_array().unwrap() {
+        let days = |d: &str| {
+            let p: Vec<i64> = d.split('-').map(|x| x.parse().unwrap()).collect();
+            // Days since 2023-01-01 (the dates here fall in 2023 or January 2024).
+            let before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+            (p[0] - 2023) * 365 + before[p[1] as usize - 1] + p[2]
+        };
+        let want = days(&str_j(&l["submitted"])) - days(&str_j(&l["deadline"]));
+        assert_eq!(l["days_late"].as_i64(), Some(want), "{}", ctx("days_late"));
+    }
+
+    // Escalations: tasks lagging in 2 or more consecutive quarters up to now; units late or
+    // missing 2 or more times in the year, this quarter included (office.yaml `escalation`).
+    let office = read_yaml(&data_dir().join("office.yaml"));
+    let need_q = office["escalation"]["lagging_quarters"].as_u64().unwrap_or(2) as usize;
+    let need_r = office["escalation"]["late_reports"].as_u64().unwrap_or(2);
+    let mut want_esc: Vec<String> = Vec::new();
+    for t in &in_plan_order {
+        let streak = year.iter().rev().take_while(|q| LAGGING.contains(&q[&t.number].status)).count();
+        if streak >= need_q {
+            want_esc.push(format!("task {} x{streak}", t.number));
         }
     }
+    for u in &lead_order {
+        let failures = (1..=quarter).filter(|q| matches!(reporting_of(u, *q).0, "late" | "missing")).count() as u64;
+        if matches!(reporting_of(u, quarter).0, "late" | "missing") && failures >= need_r {
+            want_esc.push(format!("unit {u} x{failures}"));
+        }
+    }
+    let got_esc: Vec<String> = json["escalations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| match e["kind"].as_str().unwrap() {
+            "task" => format!("task {} x{}", e["task"], e["quarters"].as_array().unwrap().len()),
+            _ => format!("unit {} x{}", str_j(&e["unit"]), e["count"]),
+        })
+        .collect();
+    assert_eq!(got_esc, want_esc, "{}", ctx("escalations"));
+
+    // Change against the previous quarter.
+    let change = &json["change"];
+    if quarter == 1 {
+        assert!(change["previous"].is_null());
+    } else {
+        let before = &year[quarter as usize - 2];
+        assert_eq!(change["previous"].as_str(), Some(format!("2023Q{}", quarter - 1).as_str()));
+        let was = counts(tasks.iter().map(|t| before[&t.number].status));
+        for l in LABELS {
+            let delta = total[l] as i64 - was[l] as i64;
+            assert_eq!(change["by_status"][l].as_i64(), Some(delta), "{}", ctx(&format!("change of {l}")));
+        }
+        let moved = |better: bool| -> Vec<u64> {
+            in_plan_order
+                .iter()
+                .filter(|t| {
+                    let (a, b) = (badness(now[&t.number].status), badness(before[&t.number].status));
+                    if better {
+                        a < b
+                    } else {
+                        a > b
+                    }
+                })
+                .map(|t| t.number)
+                .collect()
+        };
+        let list = |v: &J| -> Vec<u64> { v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect() };
+        assert_eq!(list(&change["improved"]), moved(true), "{}", ctx("improved"));
+        assert_eq!(list(&change["worsened"]), moved(false), "{}", ctx("worsened"));
+    }
+
+    // Met but without evidence.
+    let want_ev: Vec<u64> =
+        in_plan_order.iter().filter(|t| now[&t.number].evidence_missing).map(|t| t.number).collect();
+    let got_ev: Vec<u64> = json["evidence_missing"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    assert_eq!(got_ev, want_ev, "{}", ctx("evidence_missing"));
+}
+
+fn str_j(v: &J) -> String {
+    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
 }
 
 #[test]

@@ -246,7 +246,7 @@ fn dataset() -> impl Strategy<Value = (Dataset, Period)> {
             for list in by_period.values_mut() {
                 list.sort_by(|a, b| a.unit.cmp(&b.unit));
             }
-            let ds = Dataset { plan: plan(tasks), office: ds_office, reports: by_period };
+            let ds = Dataset { plan: plan(tasks), office: ds_office, reports: by_period, places: Default::default() };
             (ds, Period { year: 2023, quarter })
         })
 }
@@ -358,7 +358,7 @@ fn single_dataset(targets: &[TargetSpec], entries: &[Option<EntrySpec>], th: Thr
             );
         }
     }
-    Dataset { plan: plan(vec![task]), office: o, reports }
+    Dataset { plan: plan(vec![task]), office: o, reports, places: Default::default() }
 }
 
 /// Status of the task at `quarter` with target `j` reported as `value` in that quarter.

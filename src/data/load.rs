@@ -1,16 +1,14 @@
 //! Stage 1, load: find the data files with walkdir, read them, parse the YAML into raw structs.
 //!
-//! YAML is kept behind this module alone. We use `serde_yaml` 0.9 (declared by the project and
-//! already in the tree through typst): its errors carry line and column, which is what users
-//! need for syntax and type errors. Semantic errors found later (unknown task, unknown unit) are
-//! located by [`YamlIndex`], a cheap text index of the file's keys, rather than by switching to a
-//! span-keeping parser — a one-file change if we ever move to serde-saphyr or serde_norway.
+//! YAML is read here alone, with serde-saphyr (see ARCHITECTURE.md, "YAML"): its errors are
+//! structured (unknown field, missing field, wrong type … each with line and column), so they are
+//! turned into Chinese diagnostics without reading an English message, and the same parser gives
+//! the span mirror of each file ([`super::spans`]) that later stages use to locate semantic errors.
 
 use std::path::{Path, PathBuf};
 
-use serde::de::DeserializeOwned;
-
 use super::raw::{RawOffice, RawPlan, RawReport};
+use super::spans::HasSpans;
 use crate::diag::{closest, Diagnostic, Diagnostics, Loc, SourceMap};
 
 /// A file as read from disk: its data-dir-relative name (for messages) and its text.
@@ -22,11 +20,13 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// A parsed YAML file with its source.
+/// A parsed YAML file with its source and where each of its values is.
 #[derive(Debug, Clone)]
-pub struct Parsed<T> {
+pub struct Parsed<T: HasSpans> {
     pub source: SourceFile,
     pub value: T,
+    /// The positions of the values (same parser, same text).
+    pub spans: T::Spans,
 }
 
 /// Everything read from a data directory, before validation.
@@ -157,93 +157,157 @@ pub fn read_source(path: &Path, name: String, diags: &mut Diagnostics) -> Option
     }
 }
 
-/// Parses YAML into `T`, translating serde_yaml's message into Chinese with a location and hint.
-pub fn parse_yaml<T: DeserializeOwned>(source: SourceFile, diags: &mut Diagnostics) -> Option<Parsed<T>> {
-    match serde_yaml::from_str::<T>(&source.text) {
-        Ok(value) => Some(Parsed { source, value }),
+/// Parses YAML into `T` and its span mirror; a problem becomes a Chinese diagnostic with its
+/// location and a hint.
+pub fn parse_yaml<T: HasSpans + serde::de::DeserializeOwned>(
+    source: SourceFile,
+    diags: &mut Diagnostics,
+) -> Option<Parsed<T>> {
+    match serde_saphyr::from_str::<T>(&source.text) {
+        Ok(value) => {
+            // The mirror accepts whatever the raw parse accepted; should it ever fail, values are
+            // still located at their file.
+            let spans = serde_saphyr::from_str::<T::Spans>(&source.text).unwrap_or_default();
+            Some(Parsed { source, value, spans })
+        }
         Err(e) => {
-            let loc = e
-                .location()
-                .map(|l| Loc::new(source.name.clone(), l.line(), l.column()))
-                .unwrap_or_else(|| Loc::file(source.name.clone()));
-            diags.push(translate_yaml_error(&e.to_string(), loc));
+            diags.push(translate_yaml_error(&e, &source));
             None
         }
     }
 }
 
-/// Turns a serde_yaml error message into a Chinese diagnostic.
-fn translate_yaml_error(msg: &str, loc: Loc) -> Diagnostic {
-    // serde_yaml messages look like "entries[0]: unknown field `progres`, expected one of ... at line 8 column 5".
-    let msg = msg.split(" at line ").next().unwrap_or(msg);
-    let (path, body) = match msg.split_once(": ") {
-        Some((p, b)) if !p.contains(' ') => (Some(p), b),
-        _ => (None, msg),
+/// Turns a serde-saphyr error into a Chinese diagnostic located in `source`.
+fn translate_yaml_error(e: &serde_saphyr::Error, source: &SourceFile) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    let file = source.name.as_str();
+    let (loc, len) = match e.location() {
+        Some(l) if l.line() > 0 => {
+            (Loc::new(file, l.line() as usize, l.column() as usize), (l.span().len() as usize).max(1))
+        }
+        _ => (Loc::file(file), 1),
     };
-    let field_path = path.map(|p| format!("（位置 {p}）")).unwrap_or_default();
-    let ticked: Vec<&str> = body.split('`').skip(1).step_by(2).collect();
-    if let Some(rest) = body.strip_prefix("unknown field ") {
-        let field = ticked.first().copied().unwrap_or(rest);
-        let expected: Vec<&str> = ticked.iter().skip(1).copied().collect();
-        let mut d = Diagnostic::error(format!("未知字段 `{field}`{field_path}")).at_span(loc, field.chars().count());
-        if let Some(best) = closest(field, expected.iter().copied()) {
-            d = d.hint(format!("是否应为 `{best}`？"));
+    // The text under the location, for "实际为 …".
+    let found_text = || -> String {
+        let line = source.text.lines().nth(loc.line.saturating_sub(1)).unwrap_or("");
+        let rest: String = line.chars().skip(loc.column.saturating_sub(1)).collect();
+        let rest = rest.split(" #").next().unwrap_or("").trim_end();
+        rest.chars().take(40).collect()
+    };
+    match e.without_snippet() {
+        E::SerdeUnknownField { field, expected, .. } => {
+            let mut d = Diagnostic::error(format!("未知字段 `{field}`")).at_span(loc, field.chars().count());
+            if let Some(best) = closest(field, expected.iter().copied()) {
+                d = d.hint(format!("是否应为 `{best}`？"));
+            }
+            if !expected.is_empty() {
+                d = d.hint(format!("可用字段：{}", expected.join("、")));
+            }
+            d
         }
-        if !expected.is_empty() {
-            d = d.hint(format!("可用字段：{}", expected.join("、")));
+        E::SerdeMissingField { field, .. } => {
+            Diagnostic::error(format!("缺少必填字段 `{field}`")).at(loc).hint(format!("在这一项中补上 `{field}: …`"))
         }
-        return d;
-    }
-    if body.starts_with("missing field ") {
-        let field = ticked.first().copied().unwrap_or("?");
-        return Diagnostic::error(format!("缺少必填字段 `{field}`{field_path}"))
+        E::DuplicateMappingKey { key, .. } => {
+            let key = key.clone().unwrap_or_else(|| "?".into());
+            Diagnostic::error(format!("字段 `{key}` 重复出现"))
+                .at_span(loc, len)
+                .hint("同一层级每个字段只能写一次，删除多余的一行")
+        }
+        E::InvalidScalar { ty, .. } => type_error(describe_expected(ty), format!("“{}”", found_text()), loc, len),
+        E::SerdeInvalidType { unexpected, expected, .. } => {
+            type_error(describe_expected(expected), describe_found(unexpected), loc, len)
+        }
+        E::Unexpected { expected, .. } => {
+            type_error(describe_expected(expected), describe_node(&found_text()), loc, len)
+        }
+        E::NullIntoString { .. } => Diagnostic::error("类型错误：应为文字，实际为空值")
+            .at_span(loc, len)
+            .hint("在冒号后填写内容；确实没有内容的可选项，删除这一行"),
+        E::SerdeInvalidValue { unexpected, expected, .. } => {
+            Diagnostic::error(format!("取值无效：{unexpected}（应为 {expected}）")).at_span(loc, len)
+        }
+        E::SerdeUnknownVariant { variant, expected, .. } => Diagnostic::error(format!("取值 “{variant}” 无效"))
+            .at_span(loc, len)
+            .hint(format!("可选：{}", expected.join("、"))),
+        E::MultipleDocuments { .. } => Diagnostic::error("一个文件中有多个 YAML 文档（`---` 分隔）")
             .at(loc)
-            .hint(format!("在此处补上 `{field}: …`"));
+            .hint("每个文件只写一份计划或报告；删除多余的 `---` 及其后的内容，或分成两个文件"),
+        other => {
+            let msg = other.to_string();
+            let what = describe_syntax(&msg);
+            let d = Diagnostic::error(format!("YAML 格式错误：{}", what.unwrap_or("无法解析这一行")))
+                .at(loc)
+                .hint("检查缩进（用空格，不用 Tab）、冒号后的空格，以及引号是否成对");
+            match what {
+                Some(_) => d,
+                // An unusual slip: the parser's own words help whoever helps the user.
+                None => d.hint(format!("解析器原文：{}", msg.split(" at line ").next().unwrap_or(&msg))),
+            }
+        }
     }
-    if let Some(rest) = body.strip_prefix("invalid type: ") {
-        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
-        return Diagnostic::error(format!(
-            "类型错误{field_path}：应为{}，实际为{}",
-            describe_expected(expected),
-            describe_found(found)
-        ))
-        .at(loc)
-        .hint(match describe_expected(expected).as_str() {
-            "数字" => "只填阿拉伯数字，不带单位和文字，例如 `value: 12.5`",
-            "列表" => "列表的每一项以 `- ` 开头，另起一行",
-            _ => "检查这一行的值和缩进",
-        });
+}
+
+/// A type error with a hint suited to the expected type.
+fn type_error(expected: String, found: String, loc: Loc, len: usize) -> Diagnostic {
+    let hint = match expected.as_str() {
+        "数字" => "只填阿拉伯数字，不带单位和文字，例如 `value: 12.5`",
+        "列表" => "列表的每一项以 `- ` 开头，另起一行",
+        "文字" => "文字直接写在冒号后；以 [ { 开头的文字要加引号",
+        _ => "检查这一行的值和缩进",
+    };
+    Diagnostic::error(format!("类型错误：应为{expected}，实际为{found}")).at_span(loc, len).hint(hint)
+}
+
+/// The kind of YAML node that starts `text` (for "实际为 …" when only the text is known).
+fn describe_node(text: &str) -> String {
+    let t = text.trim_start();
+    if t.starts_with('[') || t.starts_with("- ") || t == "-" {
+        "列表".into()
+    } else if t.starts_with('{') || t.contains(": ") || t.ends_with(':') {
+        "键值对".into()
+    } else if t.is_empty() {
+        "空值".into()
+    } else {
+        format!("“{t}”")
     }
-    if body.starts_with("invalid value: ") || body.starts_with("unknown variant") {
-        return Diagnostic::error(format!("取值无效{field_path}：{body}")).at(loc);
+}
+
+/// A parser message in Chinese, for the usual syntax slips; otherwise a general description.
+fn describe_syntax(msg: &str) -> Option<&'static str> {
+    let m = msg.to_ascii_lowercase();
+    if m.contains("tab") {
+        Some("用了 Tab 缩进")
+    } else if m.contains("quote") {
+        Some("引号没有闭合")
+    } else if m.contains("end of stream") || m.contains("flow") {
+        Some("括号或引号没有闭合，文件在此结束")
+    } else if m.contains("mapping values are not allowed") {
+        Some("这一行的冒号位置不对（值中含“: ”时整段加引号）")
+    } else if m.contains("did not find expected") || m.contains("indent") {
+        Some("缩进不一致")
+    } else {
+        None
     }
-    if body.starts_with("duplicate field") {
-        let field = ticked.first().copied().unwrap_or("?");
-        return Diagnostic::error(format!("字段 `{field}` 重复出现{field_path}"))
-            .at(loc)
-            .hint("同一层级每个字段只能写一次，删除多余的一行");
-    }
-    Diagnostic::error(format!("YAML 格式错误：{body}"))
-        .at(loc)
-        .hint("检查缩进（用空格，不用 Tab）、冒号后的空格，以及引号是否成对")
 }
 
 fn describe_expected(e: &str) -> String {
     let e = e.trim();
-    if e.starts_with("f64")
-        || e.starts_with("u32")
-        || e.starts_with("i32")
-        || e.starts_with("u8")
-        || e.contains("integer")
-        || e.contains("float")
+    let l = e.to_ascii_lowercase();
+    if ["f64", "f32", "u8", "u16", "u32", "u64", "i32", "i64", "usize"].iter().any(|t| l.starts_with(t))
+        || l.contains("integer")
+        || l.contains("float")
+        || l.contains("number")
     {
         "数字".into()
-    } else if e.starts_with("a string") || e == "string" {
+    } else if l.contains("string") || l.contains("char") {
         "文字".into()
-    } else if e.starts_with("a sequence") {
+    } else if l.contains("sequence") {
         "列表".into()
-    } else if e.starts_with("struct") || e.contains("map") {
+    } else if l.starts_with("struct") || l.contains("map") {
         "键值对（字段: 值）".into()
+    } else if l.contains("bool") {
+        "是/否（true 或 false）".into()
     } else {
         e.into()
     }
@@ -257,94 +321,14 @@ fn describe_found(f: &str) -> String {
         "列表".into()
     } else if f.starts_with("map") {
         "键值对".into()
-    } else if f.starts_with("unit value") {
+    } else if f.starts_with("unit value") || f.starts_with("null") {
         "空值".into()
     } else if let Some(n) = f.strip_prefix("floating point ").or_else(|| f.strip_prefix("integer ")) {
         format!("数字 {n}")
+    } else if f.starts_with("boolean") {
+        format!("是/否 {}", f.trim_start_matches("boolean").trim())
     } else {
         f.into()
-    }
-}
-
-/// A cheap index of `key:` lines in a YAML file, used to locate semantic errors.
-pub struct YamlIndex<'a> {
-    lines: Vec<&'a str>,
-}
-
-impl<'a> YamlIndex<'a> {
-    /// Indexes `text`.
-    pub fn new(text: &'a str) -> YamlIndex<'a> {
-        YamlIndex { lines: text.lines().collect() }
-    }
-
-    /// Number of lines.
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// True for an empty file.
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-
-    /// The first line in `from..to` (0-based, `to` exclusive) that holds `key:` as a mapping key,
-    /// optionally as the first key of a list item (`- key:`). Returns the 1-based line, the
-    /// 1-based column of the value (or of the key when the value is empty) and the value's length.
-    pub fn find_key(&self, key: &str, from: usize, to: usize) -> Option<(usize, usize, usize)> {
-        for i in from..to.min(self.lines.len()) {
-            let line = self.lines[i];
-            let trimmed = line.trim_start();
-            let trimmed = trimmed.strip_prefix("- ").map(str::trim_start).unwrap_or(trimmed);
-            let indent = line.chars().count() - trimmed.chars().count();
-            if let Some(rest) = trimmed.strip_prefix(key) {
-                if let Some(after) = rest.strip_prefix(':') {
-                    let value = after.trim_start();
-                    let value = value.split(" #").next().unwrap_or(value).trim_end();
-                    let lead = after.chars().count() - after.trim_start().chars().count();
-                    return Some(if value.is_empty() {
-                        (i + 1, indent + 1, key.chars().count())
-                    } else {
-                        (i + 1, indent + key.chars().count() + 1 + lead + 1, value.chars().count())
-                    });
-                }
-            }
-        }
-        None
-    }
-
-    /// Line ranges (0-based, end exclusive) of the items of a list whose items start with
-    /// `- first_key:` — e.g. the entries of a report (`- task: 5`).
-    pub fn items(&self, first_key: &str) -> Vec<(usize, usize)> {
-        let starts: Vec<(usize, usize)> = self
-            .lines
-            .iter()
-            .enumerate()
-            .filter_map(|(i, l)| {
-                let t = l.trim_start();
-                let indent = l.len() - t.len();
-                t.strip_prefix("- ")
-                    .map(str::trim_start)
-                    .filter(|r| r.starts_with(first_key) && r[first_key.len()..].starts_with(':'))
-                    .map(|_| (i, indent))
-            })
-            .collect();
-        starts
-            .iter()
-            .enumerate()
-            .map(|(k, (s, _))| (*s, starts.get(k + 1).map(|(n, _)| *n).unwrap_or(self.lines.len())))
-            .collect()
-    }
-
-    /// A `Loc` for `key` within a range, or the range start when the key is absent.
-    pub fn loc(&self, file: &str, key: &str, range: (usize, usize)) -> (Loc, usize) {
-        match self.find_key(key, range.0, range.1) {
-            Some((line, col, len)) => (Loc::new(file, line, col), len),
-            None if range.0 < self.lines.len() => {
-                let l = self.lines[range.0];
-                (Loc::new(file, range.0 + 1, l.chars().count() - l.trim_start().chars().count() + 1), 1)
-            }
-            None => (Loc::file(file), 1),
-        }
     }
 }
 
@@ -352,22 +336,78 @@ impl<'a> YamlIndex<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn index_finds_keys_and_items() {
-        let text = "unit: 县科技局\nentries:\n  - task: 5\n    progress: 好\n  - task: 88\n    progress: x\n";
-        let idx = YamlIndex::new(text);
-        assert_eq!(idx.items("task"), vec![(2, 4), (4, 6)]);
-        assert_eq!(idx.find_key("task", 4, 6), Some((5, 11, 2)));
-        assert_eq!(idx.find_key("unit", 0, 6), Some((1, 7, 4)));
+    fn source(text: &str) -> SourceFile {
+        SourceFile { name: "a.yaml".into(), path: "a.yaml".into(), text: text.into() }
+    }
+
+    fn error_of(text: &str) -> Diagnostic {
+        let mut diags = Diagnostics::default();
+        assert!(parse_yaml::<RawReport>(source(text), &mut diags).is_none(), "{text} parsed");
+        diags.0.pop().unwrap()
     }
 
     #[test]
-    fn unknown_field_is_translated_with_hint() {
-        let d = translate_yaml_error(
-            "entries[0]: unknown field `progres`, expected one of `task`, `claim`, `progress` at line 4 column 5",
-            Loc::new("a.yaml", 4, 5),
-        );
+    fn unknown_field_is_translated_with_hint_and_location() {
+        let d =
+            error_of("unit: 县科技局\nperiod: 2023Q1\nsubmitted: 2023-04-03\nentries:\n  - task: 5\n    progres: 好\n");
         assert!(d.message.contains("未知字段 `progres`"), "{d:?}");
         assert!(d.hints.iter().any(|h| h.contains("`progress`")), "{d:?}");
+        assert_eq!(d.loc, Some(Loc::new("a.yaml", 6, 5)));
+        assert_eq!(d.span_len, 7);
+    }
+
+    #[test]
+    fn type_error_names_the_found_text() {
+        let d = error_of(
+            "unit: 县科技局\nperiod: 2023Q1\nsubmitted: 2023-04-03\nentries:\n  - task: 5\n    progress: 好\n    values:\n      - target: 1\n        value: 四家\n",
+        );
+        assert!(d.message.contains("应为数字") && d.message.contains("四家"), "{d:?}");
+        assert_eq!(d.loc, Some(Loc::new("a.yaml", 9, 16)));
+    }
+
+    #[test]
+    fn missing_field_points_at_its_item() {
+        let d = error_of("unit: 县科技局\nperiod: 2023Q1\nsubmitted: 2023-04-03\nentries:\n  - task: 5\n");
+        assert!(d.message.contains("缺少必填字段 `progress`"), "{d:?}");
+        assert_eq!(d.loc.as_ref().map(|l| l.line), Some(5));
+    }
+
+    /// `ducha plan import` writes plan.yaml with serde_yaml's serializer; the loader reads it with
+    /// serde-saphyr. Every fixture notice, and awkward text, must read back to the same plan.
+    #[test]
+    fn imported_plans_read_back_identically_through_the_loader() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut r = crate::import::import_notice(&text);
+            if let Some(t) = r.plan.sections.first_mut().and_then(|s| s.tasks.first_mut()) {
+                t.participating_units =
+                    ["yes", "15", "- x", "a: b", "#c", "null", "~", " lead", "2023-06-12", "'q'", "\"d\""]
+                        .map(String::from)
+                        .to_vec();
+            }
+            r.plan.cc = ["", "多行\n文本", "0635-7321456", "1e3", "0x1F", "1_000", "+1", ".inf", "on", "2023Q3"]
+                .map(String::from)
+                .to_vec();
+            let yaml = crate::import::to_yaml(&r);
+            let mut diags = Diagnostics::default();
+            let back = parse_yaml::<RawPlan>(source(&yaml), &mut diags);
+            assert!(diags.is_empty(), "{}: {diags:?}", path.display());
+            assert_eq!(back.unwrap().value, r.plan, "{}", path.display());
+            seen += 1;
+        }
+        assert!(seen >= 7, "only {seen} fixtures");
+    }
+
+    #[test]
+    fn spans_of_list_items_ignore_text_inside_block_scalars() {
+        let text = "unit: 县科技局\nperiod: 2023Q1\nsubmitted: 2023-04-03\nentries:\n  - task: 1\n    progress: |\n      - task: 9\n      number: 3\n  - task: 2\n    progress: 好\n";
+        let mut diags = Diagnostics::default();
+        let p = parse_yaml::<RawReport>(source(text), &mut diags).expect("parses");
+        let lines: Vec<usize> = p.spans.entries.iter().map(|e| e.fields.task.unwrap().line).collect();
+        assert_eq!(lines, vec![5, 9]);
+        assert_eq!(p.spans.unit.unwrap().column, 7);
     }
 }

@@ -4,6 +4,7 @@
 pub mod load;
 pub mod model;
 pub mod raw;
+pub mod spans;
 pub mod validate;
 
 use std::path::Path;
@@ -29,6 +30,10 @@ pub fn check(dir: &Path) -> Checked {
     let (loaded, mut diagnostics) = load::load(dir);
     let (dataset, more) = validate::validate(&loaded);
     diagnostics.extend(more);
+    if let Some(ds) = &dataset {
+        // 未报送 / 迟报 come from the rule that makes the figures, never from a second copy of it.
+        diagnostics.extend(crate::aggregate::reporting_warnings(ds));
+    }
     if diagnostics.has_errors() {
         // A report that failed to load would otherwise also show up as 未报送: misleading, and
         // the errors must be fixed first anyway.

@@ -660,6 +660,44 @@ pub struct Dataset {
     pub office: Office,
     /// Reports per period, each list sorted by unit then file.
     pub reports: BTreeMap<Period, Vec<Report>>,
+    /// Where the printed text came from, for messages about it (the glyph check).
+    #[serde(skip)]
+    pub places: Places,
+}
+
+/// The file, line and column of printed values, keyed by what they are: `plan.title`,
+/// `plan.doc_number`, `section.<n>.title`, `task.<n>.title`, `task.<n>.target.<i>`, `unit.<name>`
+/// (its first mention in the plan), `office.<field>` and `office.<list>.<i>` (e.g. `office.note`,
+/// `office.cc.0`, `office.briefing_to.report.1`), `report.<file>.<contact|phone|reviewed_by>`,
+/// `entry.<file>.<i>.<progress|problems|next_steps|adjustment>`; `file.office` is the name of
+/// office.yaml as shown in messages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Places {
+    map: BTreeMap<String, Loc>,
+}
+
+impl Places {
+    /// Records where `key` is (the first record wins).
+    pub fn insert(&mut self, key: impl Into<String>, loc: Loc) {
+        self.map.entry(key.into()).or_insert(loc);
+    }
+
+    /// Records the position of a value when the parser gave one.
+    pub fn put(&mut self, key: impl Into<String>, file: &str, at: Option<&crate::data::spans::At>) {
+        if let Some(at) = at {
+            self.insert(key, at.loc(file).0);
+        }
+    }
+
+    /// Records the name of a data file (`office`, …) as shown in messages.
+    pub fn file(&mut self, what: &str, file: &str) {
+        self.insert(format!("file.{what}"), Loc::file(file));
+    }
+
+    /// Where `key` is.
+    pub fn get(&self, key: &str) -> Option<&Loc> {
+        self.map.get(key)
+    }
 }
 
 impl Dataset {

@@ -1,25 +1,28 @@
 //! Stage 2, validate: raw YAML structs → domain types that cannot be invalid.
 //!
 //! Every problem is collected (never the first only), each located at file:line:column with a
-//! hint, in Chinese. Semantic errors are located with [`YamlIndex`] (see `load.rs`). Warnings
+//! hint, in Chinese. Semantic errors are located with the span mirror of each file
+//! ([`super::spans`], filled by the same YAML parser). Warnings
 //! (未报送, late reports, claims the figures do not support, figures going backwards) do not stop
 //! the pipeline.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::load::{Loaded, Parsed, YamlIndex};
+use super::load::{Loaded, Parsed};
 use super::model::*;
 use super::raw::*;
+use super::spans::{locate, At, EntrySpans, Item, SectionSpans, TargetSpans, TaskSpans};
 use crate::diag::{closest, Diagnostic, Diagnostics, Loc};
 
 /// Validates everything loaded. Returns the dataset when there is no error; the diagnostics
 /// (errors and warnings) in any case.
 pub fn validate(loaded: &Loaded) -> (Option<Dataset>, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let plan = loaded.plan.as_ref().and_then(|p| validate_plan(p, &mut diags));
-    let office = loaded.office.as_ref().and_then(|o| validate_office(o, &mut diags));
+    let mut places = Places::default();
+    let plan = loaded.plan.as_ref().and_then(|p| validate_plan(p, &mut places, &mut diags));
+    let office = loaded.office.as_ref().and_then(|o| validate_office(o, &mut places, &mut diags));
     let reports = match &plan {
-        Some(plan) => validate_reports(plan, office.as_ref(), &loaded.reports, &mut diags),
+        Some(plan) => validate_reports(plan, &loaded.reports, &mut places, &mut diags),
         None => BTreeMap::new(),
     };
     for (dir, src) in &loaded.markdown {
@@ -33,34 +36,22 @@ pub fn validate(loaded: &Loaded) -> (Option<Dataset>, Diagnostics) {
     }
     diags.sort();
     match (plan, office, diags.has_errors()) {
-        (Some(plan), Some(office), false) => (Some(Dataset { plan, office, reports }), diags),
+        (Some(plan), Some(office), false) => (Some(Dataset { plan, office, reports, places }), diags),
         _ => (None, diags),
     }
 }
 
 /// plan.yaml → Plan.
-pub fn validate_plan(parsed: &Parsed<RawPlan>, diags: &mut Diagnostics) -> Option<Plan> {
+pub fn validate_plan(parsed: &Parsed<RawPlan>, places: &mut Places, diags: &mut Diagnostics) -> Option<Plan> {
     let raw = &parsed.value;
+    let sp = &parsed.spans;
     let file = parsed.source.name.as_str();
-    let idx = YamlIndex::new(&parsed.source.text);
     let errors_before = diags.error_count();
-
-    // Sections and tasks both are `- number:` items; tasks sit deeper.
-    let items = number_items(&parsed.source.text);
-    let min_indent = items.iter().map(|(_, _, ind, _)| *ind).min().unwrap_or(0);
-    let task_line = |n: u32, occurrence: usize| -> Loc {
-        items
-            .iter()
-            .filter(|(num, _, ind, _)| *num == n && *ind > min_indent)
-            .nth(occurrence)
-            .map(|(_, line, _, col)| Loc::new(file, *line, *col))
-            .unwrap_or_else(|| Loc::file(file))
-    };
 
     let date = raw.date.as_deref().and_then(|d| {
         let parsed_date = Date::parse(d);
         if parsed_date.is_none() {
-            let (loc, len) = idx.loc(file, "date", (0, idx.len()));
+            let (loc, len) = locate(file, sp.date.as_ref(), None);
             diags.push(Diagnostic::error(format!("日期 “{d}” 无法识别")).at_span(loc, len).hint("日期写成 2023-06-12"));
         }
         parsed_date
@@ -70,28 +61,37 @@ pub fn validate_plan(parsed: &Parsed<RawPlan>, diags: &mut Diagnostics) -> Optio
         0
     });
     if raw.title.trim().is_empty() {
-        let (loc, len) = idx.loc(file, "title", (0, idx.len()));
+        let (loc, len) = locate(file, sp.title.as_ref(), None);
         diags.push(Diagnostic::error("计划名称 `title` 为空").at_span(loc, len).hint("填写计划的标题"));
     }
+    places.put("plan.title", file, sp.title.as_ref());
+    places.put("plan.doc_number", file, sp.doc_number.as_ref());
 
     let mut sections = Vec::new();
     let mut tasks: Vec<Task> = Vec::new();
     let mut seen_tasks: HashMap<u32, usize> = HashMap::new();
     let mut seen_sections = BTreeSet::new();
-    for section in &raw.sections {
+    let no_section = SectionSpans::default();
+    let no_task = TaskSpans::default();
+    for (si, section) in raw.sections.iter().enumerate() {
+        let section_sp = sp.sections.get(si);
+        let ssp = section_sp.map(|s| &s.fields).unwrap_or(&no_section);
         if !seen_sections.insert(section.number) {
+            let (loc, len) = locate(file, ssp.number.as_ref(), section_sp.map(|s| &s.at));
             diags.push(
                 Diagnostic::error(format!("章节编号 {} 重复", section.number))
-                    .at(Loc::file(file))
+                    .at_span(loc, len)
                     .hint("每个章节的 number 应唯一"),
             );
         }
+        places.put(format!("section.{}.title", section.number), file, ssp.title.as_ref());
         let mut numbers = Vec::new();
-        for t in &section.tasks {
-            let occurrence = *seen_tasks.get(&t.number).unwrap_or(&0);
-            let loc = task_line(t.number, occurrence);
-            seen_tasks.insert(t.number, occurrence + 1);
-            if occurrence > 0 {
+        for (ti, t) in section.tasks.iter().enumerate() {
+            let task_sp = ssp.tasks.get(ti);
+            let tsp = task_sp.map(|t| &t.fields).unwrap_or(&no_task);
+            let (loc, _) = locate(file, tsp.number.as_ref(), task_sp.map(|t| &t.at));
+            let at = |key: Option<&At>| locate(file, key, task_sp.map(|t| &t.at));
+            if seen_tasks.insert(t.number, loc.line).is_some() {
                 diags.push(
                     Diagnostic::error(format!("任务编号 {} 重复", t.number))
                         .at_span(loc.clone(), t.number.to_string().len())
@@ -99,34 +99,52 @@ pub fn validate_plan(parsed: &Parsed<RawPlan>, diags: &mut Diagnostics) -> Optio
                 );
                 continue;
             }
-            let range = (loc.line.saturating_sub(1), next_item_line(&items, loc.line));
             if t.title.trim().is_empty() || t.text.trim().is_empty() {
-                let key = if t.title.trim().is_empty() { "title" } else { "text" };
-                let (l, len) = idx.loc(file, key, range);
+                let (key, span) =
+                    if t.title.trim().is_empty() { ("title", tsp.title.as_ref()) } else { ("text", tsp.text.as_ref()) };
+                let (l, len) = at(span);
                 diags.push(
                     Diagnostic::error(format!("第 {} 项任务的 `{key}` 为空", t.number))
                         .at_span(l, len)
                         .hint("填写任务的短标题和全文"),
                 );
             }
-            for u in t.lead_units.iter().chain(&t.participating_units) {
+            let unit_spans = tsp.lead_units.iter().map(Some).chain(std::iter::repeat(None)).take(t.lead_units.len());
+            let unit_spans = unit_spans.chain(
+                tsp.participating_units
+                    .iter()
+                    .map(Some)
+                    .chain(std::iter::repeat(None))
+                    .take(t.participating_units.len()),
+            );
+            for (u, u_sp) in t.lead_units.iter().chain(&t.participating_units).zip(unit_spans) {
+                let (l, len) = at(u_sp);
                 if u.trim().is_empty() {
-                    let (l, len) = idx.loc(file, "lead_units", range);
-                    diags.push(Diagnostic::error(format!("第 {} 项任务有空的单位名称", t.number)).at_span(l, len));
+                    diags.push(
+                        Diagnostic::error(format!("第 {} 项任务有空的单位名称", t.number)).at_span(l.clone(), len),
+                    );
                 }
+                places.insert(format!("unit.{}", u.trim()), l);
             }
+            places.put(format!("task.{}.title", t.number), file, tsp.title.as_ref());
             let targets = t
                 .targets
                 .iter()
                 .enumerate()
-                .filter_map(|(i, rt)| validate_target(rt, t.number, i, file, &idx, range, diags))
+                .filter_map(|(i, rt)| {
+                    let target_sp = tsp.targets.get(i);
+                    if let Some(x) = target_sp {
+                        places.put(format!("task.{}.target.{i}", t.number), file, x.fields.text.as_ref());
+                    }
+                    validate_target(rt, t.number, i, file, target_sp, diags)
+                })
                 .collect();
             let milestones = t.milestones.as_ref().and_then(|m| {
                 let keys = ["Q1", "Q2", "Q3", "Q4"];
                 let unknown: Vec<&String> = m.keys().filter(|k| !keys.contains(&k.as_str())).collect();
                 let missing: Vec<&str> = keys.iter().copied().filter(|k| !m.contains_key(*k)).collect();
                 if !unknown.is_empty() || !missing.is_empty() {
-                    let (l, len) = idx.loc(file, "milestones", range);
+                    let (l, len) = at(tsp.milestones.as_ref().map(|m| &m.at));
                     diags.push(
                         Diagnostic::error(format!("第 {} 项任务的形象进度节点 `milestones` 不完整", t.number))
                             .at_span(l, len)
@@ -173,48 +191,22 @@ pub fn validate_plan(parsed: &Parsed<RawPlan>, diags: &mut Diagnostics) -> Optio
     })
 }
 
-/// `- number: N` lines: (N, 1-based line, indent, 1-based column of N).
-fn number_items(text: &str) -> Vec<(u32, usize, usize, usize)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let t = l.trim_start();
-            let indent = l.len() - t.len();
-            let rest = t.strip_prefix("- ")?.trim_start().strip_prefix("number:")?;
-            let n = rest.split('#').next()?.trim().parse().ok()?;
-            let col = l.find(rest.trim_start()).map(|b| l[..b].chars().count() + 1).unwrap_or(1);
-            Some((n, i + 1, indent, col))
-        })
-        .collect()
-}
-
-fn next_item_line(items: &[(u32, usize, usize, usize)], line: usize) -> usize {
-    items.iter().map(|(_, l, _, _)| *l).find(|l| *l > line).map(|l| l - 1).unwrap_or(usize::MAX)
-}
-
 fn validate_target(
     rt: &RawTarget,
     task: u32,
     i: usize,
     file: &str,
-    idx: &YamlIndex,
-    range: (usize, usize),
+    sp: Option<&Item<TargetSpans>>,
     diags: &mut Diagnostics,
 ) -> Option<Target> {
     let locate = |key: &str| {
-        // The i-th occurrence of the key inside the task.
-        let mut from = range.0;
-        let mut found = None;
-        for _ in 0..=i {
-            match idx.find_key(key, from, range.1) {
-                Some(hit) => {
-                    from = hit.0;
-                    found = Some(hit);
-                }
-                None => break,
-            }
-        }
-        found.map(|(l, c, len)| (Loc::new(file, l, c), len)).unwrap_or_else(|| idx.loc(file, key, range))
+        let f = sp.map(|s| &s.fields);
+        let at = match key {
+            "kind" => f.and_then(|f| f.kind.as_ref()),
+            "comparison" => f.and_then(|f| f.comparison.as_ref()),
+            _ => f.and_then(|f| f.value.as_ref()),
+        };
+        locate(file, at, sp.map(|s| &s.at))
     };
     let kind = TargetKind::parse(&rt.kind);
     if kind.is_none() {
@@ -259,27 +251,27 @@ fn validate_target(
 }
 
 /// office.yaml → Office.
-pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> Option<Office> {
+pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &mut Diagnostics) -> Option<Office> {
     let raw = &parsed.value;
+    let sp = &parsed.spans;
     let file = parsed.source.name.as_str();
-    let idx = YamlIndex::new(&parsed.source.text);
     let before = diags.error_count();
-    let whole = (0, idx.len());
-    for (key, value) in [
-        ("county", &raw.county),
-        ("name", &raw.issuer.name),
-        ("mark", &raw.issuer.mark),
-        ("short", &raw.issuer.short),
-        ("supervision_office", &raw.supervision_office),
-        ("briefing_name", &raw.briefing_name),
-        ("recipients", &raw.recipients),
+    let top = |at: Option<&At>| locate(file, at, None);
+    for (key, value, at) in [
+        ("county", &raw.county, &sp.county),
+        ("name", &raw.issuer.name, &sp.issuer.name),
+        ("mark", &raw.issuer.mark, &sp.issuer.mark),
+        ("short", &raw.issuer.short, &sp.issuer.short),
+        ("supervision_office", &raw.supervision_office, &sp.supervision_office),
+        ("briefing_name", &raw.briefing_name, &sp.briefing_name),
+        ("recipients", &raw.recipients, &sp.recipients),
     ] {
         if value.trim().is_empty() {
-            let (l, len) = idx.loc(file, key, whole);
+            let (l, len) = top(at.as_ref());
             diags.push(Diagnostic::error(format!("`{key}` 不能为空")).at_span(l, len).hint("填写该项内容"));
         }
     }
-    let mut periods = |map: &BTreeMap<String, u32>, key: &str| -> BTreeMap<Period, u32> {
+    let mut periods = |map: &BTreeMap<String, u32>, spans: &BTreeMap<String, At>, key: &str| -> BTreeMap<Period, u32> {
         let mut out = BTreeMap::new();
         for (k, v) in map {
             match Period::parse(k) {
@@ -287,7 +279,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
                     out.insert(p, *v);
                 }
                 None => {
-                    let (l, len) = idx.loc(file, k, whole);
+                    let (l, len) = top(spans.get(k));
                     diags.push(
                         Diagnostic::error(format!("`{key}` 中的期间 “{k}” 无法识别"))
                             .at_span(l, len)
@@ -298,9 +290,9 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
         }
         out
     };
-    let notice_numbers = periods(&raw.notice_numbers, "notice_numbers");
-    let briefing_numbers = periods(&raw.briefing_numbers, "briefing_numbers");
-    let order_numbers = periods(&raw.order_numbers, "order_numbers");
+    let notice_numbers = periods(&raw.notice_numbers, &sp.notice_numbers, "notice_numbers");
+    let briefing_numbers = periods(&raw.briefing_numbers, &sp.briefing_numbers, "briefing_numbers");
+    let order_numbers = periods(&raw.order_numbers, &sp.order_numbers, "order_numbers");
     let mut issue_dates = BTreeMap::new();
     for (k, v) in &raw.issue_dates {
         match (Period::parse(k), Date::parse(v)) {
@@ -308,7 +300,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
                 issue_dates.insert(p, d);
             }
             _ => {
-                let (l, len) = idx.loc(file, k, whole);
+                let (l, len) = top(sp.issue_dates.get(k));
                 diags.push(
                     Diagnostic::error(format!("印发日期 `issue_dates` 中 “{k}: {v}” 无法识别"))
                         .at_span(l, len)
@@ -325,7 +317,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
     };
     if !(thresholds.tolerance >= 0.0 && thresholds.yellow_max > thresholds.tolerance && thresholds.ahead_margin >= 0.0)
     {
-        let (l, len) = idx.loc(file, "thresholds", whole);
+        let (l, len) = top(sp.thresholds.as_ref().map(|t| &t.at));
         diags.push(
             Diagnostic::error("状态阈值不合理")
                 .at_span(l, len)
@@ -339,7 +331,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
     };
     for (kind, code) in &raw.archive.retention {
         if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || retention_label(code).is_empty() {
-            let (l, len) = idx.loc(file, kind, whole);
+            let (l, len) = top(sp.archive.retention.get(kind));
             diags.push(Diagnostic::error(format!("保管期限设置 “{kind}: {code}” 无效")).at_span(l, len).hint(
                 "文种为 notice、briefing、leader、order；保管期限为 Y（永久）、D30（定期30年）、D10（定期10年）",
             ));
@@ -347,7 +339,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
     }
     if let Some(c) = &raw.copy_no {
         if c.len() != 6 || !c.chars().all(|d| d.is_ascii_digit()) {
-            let (l, len) = idx.loc(file, "copy_no", whole);
+            let (l, len) = top(sp.copy_no.as_ref());
             diags.push(
                 Diagnostic::error(format!("份号 “{c}” 应为 6 位数字"))
                     .at_span(l, len)
@@ -357,7 +349,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
     }
     if let Some(u) = &raw.urgency {
         if !["特急", "加急"].contains(&u.trim()) {
-            let (l, len) = idx.loc(file, "urgency", whole);
+            let (l, len) = top(sp.urgency.as_ref());
             diags.push(
                 Diagnostic::error(format!("紧急程度 “{u}” 无效"))
                     .at_span(l, len)
@@ -370,7 +362,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
         match Orientation::parse(o) {
             Some(o) => notice_table.orientation = o,
             None => {
-                let (l, len) = idx.loc(file, "orientation", whole);
+                let (l, len) = top(sp.notice_table.orientation.as_ref());
                 diags.push(
                     Diagnostic::error(format!("通报附件表的排版方向 `notice_table.orientation: {o}` 无效"))
                         .at_span(l, len)
@@ -381,7 +373,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
     }
     if let Some(n) = raw.notice_table.progress_limit {
         if !(40..=500).contains(&n) {
-            let (l, len) = idx.loc(file, "progress_limit", whole);
+            let (l, len) = top(sp.notice_table.progress_limit.as_ref());
             diags.push(
                 Diagnostic::error(format!("`notice_table.progress_limit: {n}` 超出范围"))
                     .at_span(l, len)
@@ -391,6 +383,35 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
             notice_table.progress_limit = n;
         }
     }
+    // Where each printed field is, for the glyph check.
+    for (key, at) in [
+        ("county", &sp.county),
+        ("issuer.name", &sp.issuer.name),
+        ("issuer.mark", &sp.issuer.mark),
+        ("issuer.short", &sp.issuer.short),
+        ("supervision_office", &sp.supervision_office),
+        ("briefing_name", &sp.briefing_name),
+        ("leader_briefing_name", &sp.leader_briefing_name),
+        ("recipients", &sp.recipients),
+        ("note", &sp.note),
+        ("copy_no", &sp.copy_no),
+        ("secret", &sp.secret),
+        ("urgency", &sp.urgency),
+    ] {
+        places.put(format!("office.{key}"), file, at.as_ref());
+    }
+    for (key, list) in [
+        ("cc", &sp.cc),
+        ("briefing_to.report", &sp.briefing_to.report),
+        ("briefing_to.send", &sp.briefing_to.send),
+        ("briefing_to.issue", &sp.briefing_to.issue),
+        ("leader_to", &sp.leader_to),
+    ] {
+        for (i, at) in list.iter().enumerate() {
+            places.put(format!("office.{key}.{i}"), file, Some(at));
+        }
+    }
+    places.file("office", file);
     if diags.error_count() > before {
         return None;
     }
@@ -433,8 +454,8 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, diags: &mut Diagnostics) -> O
 /// Reports → per-period lists, with semantic checks against the plan.
 pub fn validate_reports(
     plan: &Plan,
-    office: Option<&Office>,
     raw: &[(String, Parsed<RawReport>)],
+    places: &mut Places,
     diags: &mut Diagnostics,
 ) -> BTreeMap<Period, Vec<Report>> {
     let lead_units = plan.lead_units();
@@ -446,8 +467,8 @@ pub fn validate_reports(
     for (dir, parsed) in raw {
         let r = &parsed.value;
         let file = parsed.source.name.as_str();
-        let idx = YamlIndex::new(&parsed.source.text);
-        let whole = (0, idx.len());
+        let sp = &parsed.spans;
+        let top = |at: Option<&At>| locate(file, at, None);
         let before = diags.error_count();
 
         let dir_period = Period::parse(dir);
@@ -461,7 +482,7 @@ pub fn validate_reports(
         let period = Period::parse(&r.period);
         match (period, dir_period) {
             (None, _) => {
-                let (l, len) = idx.loc(file, "period", whole);
+                let (l, len) = top(sp.period.as_ref());
                 diags.push(
                     Diagnostic::error(format!("期间 “{}” 无法识别", r.period))
                         .at_span(l, len)
@@ -469,7 +490,7 @@ pub fn validate_reports(
                 );
             }
             (Some(p), Some(d)) if p != d => {
-                let (l, len) = idx.loc(file, "period", whole);
+                let (l, len) = top(sp.period.as_ref());
                 diags.push(
                     Diagnostic::error(format!("报告写明期间为 {p}，但放在了 {d} 目录中"))
                         .at_span(l, len)
@@ -477,7 +498,7 @@ pub fn validate_reports(
                 );
             }
             (Some(p), _) if p.year != plan.year => {
-                let (l, len) = idx.loc(file, "period", whole);
+                let (l, len) = top(sp.period.as_ref());
                 diags.push(
                     Diagnostic::error(format!("期间 {p} 不在计划年度 {} 内", plan.year))
                         .at_span(l, len)
@@ -488,7 +509,7 @@ pub fn validate_reports(
         }
 
         let unit = r.unit.trim();
-        let (unit_loc, unit_len) = idx.loc(file, "unit", whole);
+        let (unit_loc, unit_len) = top(sp.unit.as_ref());
         if unit.is_empty() {
             diags.push(
                 Diagnostic::error("报送单位 `unit` 为空")
@@ -511,7 +532,7 @@ pub fn validate_reports(
         }
 
         let submitted = Date::parse(&r.submitted);
-        let (sub_loc, sub_len) = idx.loc(file, "submitted", whole);
+        let (sub_loc, sub_len) = top(sp.submitted.as_ref());
         match (submitted, period) {
             (None, _) => diags.push(
                 Diagnostic::error(format!("报送日期 “{}” 无法识别", r.submitted))
@@ -523,28 +544,36 @@ pub fn validate_reports(
                     .at_span(sub_loc.clone(), sub_len)
                     .hint(format!("{p} 的报告应在 {} 至 {} 之间报送；检查年份和月份", p.start(), p.end().add_days(90))),
             ),
-            (Some(d), Some(p)) => {
-                if let Some(office) = office {
-                    let deadline = office.deadline(p);
-                    if d > deadline {
-                        diags.push(
-                            Diagnostic::warning(format!(
-                                "{unit} 的 {p} 报告于 {d} 报送，晚于截止日 {deadline}（迟报）"
-                            ))
-                            .at_span(sub_loc.clone(), sub_len),
-                        );
-                    }
-                }
-            }
+            // 迟报 is decided with the figures (`aggregate::reporting_warnings`): a unit with
+            // several files is late only when its earliest one is.
             _ => {}
         }
 
-        let items = idx.items("task");
+        for (key, at) in [
+            ("contact", &sp.contact),
+            ("phone", &sp.phone),
+            ("reviewed_by", &sp.reviewed_by),
+            ("submitted", &sp.submitted),
+        ] {
+            places.put(format!("report.{file}.{key}"), file, at.as_ref());
+        }
+        let no_entry = EntrySpans::default();
         let mut entries = Vec::new();
         let mut in_file = HashMap::new();
         for (k, e) in r.entries.iter().enumerate() {
-            let range = items.get(k).copied().unwrap_or(whole);
-            let (task_loc, task_len) = idx.loc(file, "task", range);
+            let entry_sp = sp.entries.get(k);
+            let esp = entry_sp.map(|x| &x.fields).unwrap_or(&no_entry);
+            // A key of this entry, else the entry's `-`.
+            let at = |key: Option<&At>| locate(file, key, entry_sp.map(|x| &x.at));
+            let (task_loc, task_len) = at(esp.task.as_ref());
+            for (key, a) in [
+                ("progress", &esp.progress),
+                ("problems", &esp.problems),
+                ("next_steps", &esp.next_steps),
+                ("adjustment", &esp.adjustment),
+            ] {
+                places.put(format!("entry.{file}.{k}.{key}"), file, a.as_ref());
+            }
             let Some(task) = plan.task(e.task) else {
                 let max = plan.tasks.last().map(|t| t.number).unwrap_or(0);
                 diags.push(
@@ -585,7 +614,7 @@ pub fn validate_reports(
                 );
             }
             if e.progress.trim().is_empty() {
-                let (l, len) = idx.loc(file, "progress", range);
+                let (l, len) = at(esp.progress.as_ref());
                 diags.push(
                     Diagnostic::error(format!("第 {} 项任务的进展情况 `progress` 为空", e.task))
                         .at_span(l, len)
@@ -595,7 +624,7 @@ pub fn validate_reports(
             let claim = e.claim.as_deref().and_then(|c| {
                 let s = Status::parse(c);
                 if s.is_none() {
-                    let (l, len) = idx.loc(file, "claim", range);
+                    let (l, len) = at(esp.claim.as_ref());
                     let labels: Vec<&str> = Status::ALL.iter().map(|s| s.label()).collect();
                     let mut d = Diagnostic::error(format!("单位自评 “{c}” 不是有效的状态")).at_span(l, len);
                     if let Some(best) = closest(c, labels.iter().copied()) {
@@ -606,10 +635,20 @@ pub fn validate_reports(
                 s
             });
             let mut values = Vec::new();
-            for v in &e.values {
+            for (vi, v) in e.values.iter().enumerate() {
                 let n = task.targets.len() as u32;
+                let value_sp = esp.values.get(vi);
+                let at_value =
+                    |key: Option<&At>| locate(file, key, value_sp.map(|x| &x.at).or(entry_sp.map(|x| &x.at)));
+                let target_at = value_sp.and_then(|x| x.fields.target.as_ref());
+                let value_at = value_sp.and_then(|x| x.fields.value.as_ref());
+                let cumulative = v.target >= 1
+                    && task
+                        .targets
+                        .get((v.target - 1) as usize)
+                        .is_some_and(|t| matches!(t.kind, TargetKind::Count | TargetKind::Amount));
                 if v.target == 0 || v.target > n {
-                    let (l, len) = idx.loc(file, "target", range);
+                    let (l, len) = at_value(target_at);
                     diags.push(
                         Diagnostic::error(format!("第 {} 项任务没有第 {} 个指标", e.task, v.target))
                             .at_span(l, len)
@@ -620,10 +659,22 @@ pub fn validate_reports(
                             }),
                     );
                 } else if !v.value.is_finite() {
-                    let (l, len) = idx.loc(file, "value", range);
+                    let (l, len) = at_value(value_at);
                     diags.push(Diagnostic::error("完成数值不是有效数字").at_span(l, len));
+                } else if cumulative && v.value < 0.0 {
+                    let (l, len) = at_value(value_at);
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "第 {} 项任务第 {} 个指标的累计完成数值 {} 为负数",
+                            e.task,
+                            v.target,
+                            fmt_num(v.value)
+                        ))
+                        .at_span(l, len)
+                        .hint("填写年初至今累计完成的数量（0 或正数）；尚未开展的填 0"),
+                    );
                 } else if values.iter().any(|(i, _)| *i == (v.target - 1) as usize) {
-                    let (l, len) = idx.loc(file, "target", range);
+                    let (l, len) = at_value(target_at);
                     diags.push(
                         Diagnostic::error(format!("第 {} 项任务第 {} 个指标的数值重复填写", e.task, v.target))
                             .at_span(l, len)
@@ -642,7 +693,7 @@ pub fn validate_reports(
                     _ => None,
                 };
                 if q.is_none() {
-                    let (l, len) = idx.loc(file, "milestone", range);
+                    let (l, len) = at(esp.milestone.as_ref());
                     diags.push(
                         Diagnostic::error(format!("形象进度节点 “{m}” 无法识别"))
                             .at_span(l, len)
@@ -653,7 +704,7 @@ pub fn validate_reports(
             });
             if let Some(pc) = e.percent {
                 if !(0.0..=100.0).contains(&pc) {
-                    let (l, len) = idx.loc(file, "percent", range);
+                    let (l, len) = at(esp.percent.as_ref());
                     diags.push(Diagnostic::error(format!("形象进度百分比 {pc} 超出 0–100")).at_span(l, len));
                 }
             }
@@ -677,7 +728,7 @@ pub fn validate_reports(
                     })
                     .collect();
                 if !short.is_empty() {
-                    let (l, len) = idx.loc(file, "claim", range);
+                    let (l, len) = at(esp.claim.as_ref());
                     diags.push(
                         Diagnostic::warning(format!(
                             "{unit} 自评第 {} 项任务“已完成”，但数值未达目标：{}",
@@ -726,23 +777,10 @@ pub fn validate_reports(
     out
 }
 
-/// Warnings that need several reports: 未报送, and cumulative figures going backwards.
+/// Warnings that need several reports: cumulative figures going backwards. (未报送 and 迟报 are
+/// decided with the figures, in `aggregate::reporting_warnings`.)
 fn cross_period_checks(plan: &Plan, reports: &BTreeMap<Period, Vec<Report>>, diags: &mut Diagnostics) {
     for (period, list) in reports {
-        for unit in plan.lead_units() {
-            if !list.iter().any(|r| r.unit == unit) {
-                let tasks: Vec<String> = plan
-                    .tasks
-                    .iter()
-                    .filter(|t| t.lead_units.iter().any(|u| u == unit))
-                    .map(|t| t.number.to_string())
-                    .collect();
-                diags.push(
-                    Diagnostic::warning(format!("{unit} 未报送 {period} 进展（牵头任务：第 {} 项）", tasks.join("、")))
-                        .hint(format!("催报后把报告放入 reports/{period}/")),
-                );
-            }
-        }
         let Some(prev) = period.prev_in_year() else { continue };
         let Some(prev_list) = reports.get(&prev) else { continue };
         for r in list {

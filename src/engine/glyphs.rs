@@ -29,7 +29,7 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
     let mut cache: HashMap<(&'static str, char), Option<usize>> = HashMap::new();
     // (file, role) → chars falling back, with the first place each was seen.
     let mut fallbacks: BTreeMap<(String, &'static str), BTreeMap<char, Loc>> = BTreeMap::new();
-    let mut reported_missing: HashMap<(String, char), ()> = HashMap::new();
+    let mut reported_missing: HashMap<(Loc, char), ()> = HashMap::new();
     for item in items {
         let stack = ROLES.iter().find(|(r, _)| *r == item.role).map(|(_, s)| *s).unwrap_or(ROLES[0].1);
         for c in item.text.chars() {
@@ -47,10 +47,12 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
                         .or_insert_with(|| locate_char(sources, &item.origin, c));
                 }
                 None => {
-                    if reported_missing.insert((item.origin.file.clone(), c), ()).is_some() {
+                    // Once per place: the same text checked in two roles, or a character repeated
+                    // in one narrative, is one error; the same character in two fields is two.
+                    let loc = locate_char(sources, &item.origin, c);
+                    if reported_missing.insert((loc.clone(), c), ()).is_some() {
                         continue;
                     }
-                    let loc = locate_char(sources, &item.origin, c);
                     out.push(
                         Diagnostic::error(format!(
                             "字符 “{c}”（U+{:04X}）在随附字体中都没有字形，排版后会成为空白方框（{}）",
@@ -79,13 +81,42 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
     out
 }
 
-/// Finds the first occurrence of `c` at or after `origin`'s line in its file.
+/// Finds the first occurrence of `c` at or after `origin` (its line and column) in its file,
+/// wrapping to the start of the file; the origin itself when the file or the character is not
+/// found.
 fn locate_char(sources: &SourceMap, origin: &Loc, c: char) -> Loc {
     let Some(text) = sources.get(&origin.file) else { return origin.clone() };
     let start_line = origin.line.max(1);
-    let found =
-        text.lines().enumerate().skip(start_line - 1).chain(text.lines().enumerate().take(start_line - 1)).find_map(
-            |(i, line)| line.chars().position(|x| x == c).map(|col| Loc::new(origin.file.clone(), i + 1, col + 1)),
-        );
-    found.unwrap_or_else(|| origin.clone())
+    let start_col = if origin.line == 0 { 1 } else { origin.column.max(1) };
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |i: usize, skip: usize| {
+        lines[i]
+            .chars()
+            .enumerate()
+            .skip(skip)
+            .find(|(_, x)| *x == c)
+            .map(|(col, _)| Loc::new(origin.file.clone(), i + 1, col + 1))
+    };
+    let first = (start_line - 1 < lines.len()).then(|| at(start_line - 1, start_col - 1)).flatten();
+    first
+        .or_else(|| (start_line..lines.len()).find_map(|i| at(i, 0)))
+        .or_else(|| (0..lines.len().min(start_line)).find_map(|i| at(i, 0)))
+        .unwrap_or_else(|| origin.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_char_starts_at_the_origin_column() {
+        let mut s = SourceMap::default();
+        s.insert("o.yaml", "note: 甲乙\nsecret: 乙丙\n");
+        // 乙 appears on line 1 too; the origin (line 2, column 9) finds the one in `secret`.
+        assert_eq!(locate_char(&s, &Loc::new("o.yaml", 2, 9), '乙'), Loc::new("o.yaml", 2, 9));
+        assert_eq!(locate_char(&s, &Loc::new("o.yaml", 2, 9), '丙'), Loc::new("o.yaml", 2, 10));
+        // Not after the origin: wraps to the start.
+        assert_eq!(locate_char(&s, &Loc::new("o.yaml", 2, 9), '甲'), Loc::new("o.yaml", 1, 7));
+        assert_eq!(locate_char(&s, &Loc::new("x.yaml", 2, 9), '甲'), Loc::new("x.yaml", 2, 9));
+    }
 }

@@ -614,7 +614,8 @@ fn plain_ok(s: &str) -> bool {
     }
     // Numbers and the like: plain only when the parser reads it back as this very string
     // (`0635-7321456` and `2023Q3` are strings, `13812345678` and `1e3` are not).
-    matches!(serde_yaml::from_str::<serde_yaml::Value>(s), Ok(serde_yaml::Value::String(v)) if v == s)
+    // (Read with the parser `ducha check` uses; resolving into a JSON value keeps its typing.)
+    matches!(serde_saphyr::from_str::<serde_json::Value>(s), Ok(serde_json::Value::String(v)) if v == s)
 }
 
 /// A double-quoted YAML scalar.
@@ -741,7 +742,7 @@ pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> anyhow::Result<S
         }
     }
     // Read it back: what is written must be exactly what was read from the form.
-    let back: RawReport = serde_yaml::from_str(&out).context("生成的 YAML 无法读回（程序错误）")?;
+    let back: RawReport = serde_saphyr::from_str(&out).context("生成的 YAML 无法读回（程序错误）")?;
     anyhow::ensure!(back == *r, "生成的 YAML 与表格内容不一致（程序错误）：{}", r.unit);
     Ok(out)
 }
