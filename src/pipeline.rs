@@ -83,6 +83,8 @@ pub struct BuildOptions {
     pub flavor: PdfFlavor,
     /// PNG previews to write: (kind, 1-based page; 0 = last page).
     pub png: Vec<(Kind, usize)>,
+    /// Also write each document as OFD (`--format pdf,ofd`).
+    pub ofd: bool,
 }
 
 /// One rendered (not yet compiled) document.
@@ -101,6 +103,8 @@ pub struct Rendered {
     /// the document comes out longer.
     pub max_pages: Option<usize>,
     pub shorter: Vec<String>,
+    /// The OFD package and the time it took, when asked for (filled by [`compile_all`]).
+    pub ofd: Option<(Vec<u8>, Duration)>,
 }
 
 /// One finished document.
@@ -111,6 +115,19 @@ pub struct DocumentOut {
     pub path: String,
     pub title: String,
     pub pages: usize,
+    pub sha256: String,
+    #[serde(skip)]
+    pub bytes: usize,
+    /// The OFD written beside the PDF, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ofd: Option<FileOut>,
+}
+
+/// A further file of a document (its OFD).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOut {
+    /// Path like [`DocumentOut::path`].
+    pub path: String,
     pub sha256: String,
     #[serde(skip)]
     pub bytes: usize,
@@ -225,11 +242,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let t = Instant::now();
     let engine = Engine::new(fonts, &templates);
     let date = ds.office.issue_date(period);
-    let (compiled, pngs) = compile_all(&engine, &mut rendered, date, opts.flavor, &opts.png, &mut sources)?;
+    let ofd_author = opts.ofd.then(|| ds.office.issuer_name.clone());
+    let (compiled, pngs) =
+        compile_all(&engine, &mut rendered, date, opts.flavor, &opts.png, ofd_author.as_deref(), &mut sources)?;
     for (_, c) in &compiled {
         warnings.extend(c.1.clone());
     }
     timings.push(("排版导出", t.elapsed()));
+    if opts.ofd {
+        timings.push(("其中 OFD", rendered.iter().filter_map(|r| r.ofd.as_ref()).map(|o| o.1).sum()));
+    }
 
     let t = Instant::now();
     let dir = opts.out.join(period.to_string());
@@ -357,6 +379,7 @@ pub fn render_all(
             number,
             max_pages,
             shorter,
+            ofd: None,
         }),
         Err(d) => errors.push(d),
     };
@@ -431,6 +454,7 @@ pub fn compile_all(
     date: crate::data::model::Date,
     flavor: PdfFlavor,
     png: &[(Kind, usize)],
+    ofd_author: Option<&str>,
     sources: &mut SourceMap,
 ) -> Result<(Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>), BuildError> {
     let mut out = Vec::new();
@@ -464,6 +488,22 @@ pub fn compile_all(
                     let page = if *page == 0 { n } else { *page };
                     if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
                         pngs.push((format!("{}-p{page}.png", r.stem), bytes));
+                    }
+                }
+                if let Some(author) = ofd_author {
+                    let t = Instant::now();
+                    let meta = crate::ofd::Meta {
+                        title: r.title.clone(),
+                        author: author.to_owned(),
+                        date,
+                        number: r.number.clone(),
+                        ident: r.ident.clone(),
+                        archival: false,
+                        attachments: Vec::new(),
+                    };
+                    match crate::ofd::write(&c.document, &meta) {
+                        Ok(bytes) => r.ofd = Some((bytes, t.elapsed())),
+                        Err(e) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem))),
                     }
                 }
                 out.push((n, (c.pdf, c.warnings)));
@@ -504,11 +544,22 @@ pub fn write_outputs(
         };
         docs.push(DocumentOut {
             kind: r.kind,
-            path: rel,
+            path: rel.clone(),
             title: r.title.clone(),
             pages: *pages,
             sha256: hex(&Sha256::digest(pdf)),
             bytes: pdf.len(),
+            ofd: match &r.ofd {
+                Some((ofd, _)) => {
+                    crate::fsutil::write_atomic(&dir.join(format!("{}.ofd", r.stem)), ofd)?;
+                    Some(FileOut {
+                        path: format!("{}.ofd", rel.strip_suffix(".pdf").unwrap_or(&rel)),
+                        sha256: hex(&Sha256::digest(ofd)),
+                        bytes: ofd.len(),
+                    })
+                }
+                None => None,
+            },
         });
     }
     if let Some(t) = emit {

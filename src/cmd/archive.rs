@@ -78,6 +78,7 @@ pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
             font_paths: args.font_paths,
             flavor: PdfFlavor::A3b,
             png: vec![],
+            ofd: false,
         },
         root: args.root,
         revise: args.revise,
