@@ -1,0 +1,197 @@
+//! OFD output (`ducha build --format pdf,ofd`), read back by two OFD readers not written for
+//! ducha, both from PyPI (`tests/ofd_read.py`: `python3 -m pip install ofdkit easyofd`,
+//! installed by scripts/test): ofdkit and easyofd.
+//!
+//! - Every OFD of the bundled quarter opens in both readers without error (ofdkit's own
+//!   structure checks report no warning); each reader's page count equals the PDF's, and each
+//!   page's text holds exactly the characters of the PDF's page (pdftotext), white space aside —
+//!   compared as multisets, since the readers give text in object order and pdftotext in its own
+//!   reading order (table columns).
+//! - `DocInfo` as ofdkit reads it: title, author (发文机关), creation date = issue date, 文号.
+//! - manifest.json lists each OFD with its own sha256; a rebuild gives byte-identical OFDs; the
+//!   20-page notice's OFD is no larger than its PDF; pages are A4 in millimetres.
+//! - Inside the package: every object id is unique and below `MaxUnitID`, every font file the
+//!   resources name is present, and text objects carry `DeltaX` glyph positions.
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{ducha, pdftotext, root, squash, temp_dir, text};
+use serde_json::Value;
+
+fn build(out: &Path) -> Vec<PathBuf> {
+    let o = ducha(&root(), &["build", "--format", "pdf,ofd", "--out", out.to_str().unwrap()]);
+    let (so, se) = text(&o);
+    assert!(o.status.success(), "build failed:\n{so}\n{se}");
+    let dir = out.join("2023Q4");
+    let mut ofds: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ofd"))
+        .collect();
+    ofds.sort();
+    ofds
+}
+
+fn sorted_chars(s: &str) -> Vec<char> {
+    let mut v: Vec<char> = squash(s).chars().collect();
+    v.sort_unstable();
+    v
+}
+
+fn zip_entries(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = BTreeMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        out.insert(f.name().unwrap().to_string(), b);
+    }
+    out
+}
+
+#[test]
+fn bundled_quarter_as_ofd_read_by_two_readers() {
+    let out = temp_dir("ofd");
+    let ofds = build(&out);
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("2023Q4/manifest.json")).unwrap()).unwrap();
+    let docs = manifest["documents"].as_array().unwrap();
+    assert_eq!(ofds.len(), docs.len(), "one OFD per document");
+    assert_eq!(ofds.len(), 5);
+
+    // manifest: each OFD with its own sha256.
+    for d in docs {
+        let ofd = &d["ofd"];
+        let name = Path::new(ofd["path"].as_str().unwrap()).file_name().unwrap().to_owned();
+        let bytes = std::fs::read(out.join("2023Q4").join(&name)).unwrap();
+        assert_eq!(ofd["sha256"].as_str().unwrap(), ducha::pipeline::hex(&sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes)
+        )));
+        assert_ne!(ofd["sha256"], d["sha256"]);
+    }
+
+    // Both readers.
+    let o = Command::new("python3")
+        .arg(root().join("tests/ofd_read.py"))
+        .args(&ofds)
+        .output()
+        .expect("python3 is needed");
+    assert!(o.status.success(), "ofd_read.py failed: {}", String::from_utf8_lossy(&o.stderr));
+    let read: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let office = std::fs::read_to_string(root().join("data/office.yaml")).unwrap();
+    let mut pages_checked = 0;
+    for ofd in &ofds {
+        let pdf = ofd.with_extension("pdf");
+        let entry = &read[ofd.to_str().unwrap()];
+        let doc = docs.iter().find(|d| d["ofd"]["path"].as_str().unwrap().ends_with(ofd.file_name().unwrap().to_str().unwrap())).unwrap();
+        let n = doc["pages"].as_u64().unwrap() as usize;
+        for reader in ["ofdkit", "easyofd"] {
+            let r = &entry[reader];
+            assert!(r.get("error").is_none(), "{reader} could not read {}: {}", ofd.display(), r["error"]);
+            let pages = r["pages"].as_array().unwrap();
+            assert_eq!(pages.len(), n, "{reader}: page count of {}", ofd.display());
+            for (i, t) in pages.iter().enumerate() {
+                let want = pdftotext(&pdf, Some(i + 1));
+                let got = t.as_str().unwrap();
+                assert!(squash(&want).chars().count() > 10, "page {} of {} has text", i + 1, pdf.display());
+                assert_eq!(
+                    sorted_chars(got),
+                    sorted_chars(&want),
+                    "{reader}: text of page {} of {} differs from the PDF's:\nOFD: {got}\nPDF: {want}",
+                    i + 1,
+                    ofd.display()
+                );
+                pages_checked += 1;
+            }
+        }
+        let k = &entry["ofdkit"];
+        assert_eq!(k["warnings"].as_array().unwrap().len(), 0, "ofdkit warnings on {}: {}", ofd.display(), k["warnings"]);
+        for s in k["sizes"].as_array().unwrap() {
+            assert_eq!((s[0].as_f64().unwrap(), s[1].as_f64().unwrap()), (210.0, 297.0), "A4 in mm");
+        }
+        let info = &k["info"];
+        assert_eq!(info["title"], doc["title"]);
+        assert_eq!(info["creation_date"], "2024-01-15", "issue date of 2023Q4");
+        let author = info["author"].as_str().unwrap();
+        assert!(!author.is_empty() && office.contains(author), "author {author} is the office's issuer");
+        assert!(!info["custom_data"]["文号"].as_str().unwrap_or("").is_empty(), "文号 in CustomDatas");
+        assert!(entry["easyofd"]["paths"].as_array().unwrap().iter().any(|p| p.as_u64().unwrap() > 0), "paths drawn");
+    }
+    assert!(pages_checked >= 2 * 27, "{pages_checked} pages compared");
+
+    // Size: the notice's OFD no larger than its PDF.
+    let notice = out.join("2023Q4/季度进展情况通报");
+    let (ofd_len, pdf_len) = (
+        std::fs::metadata(notice.with_extension("ofd")).unwrap().len(),
+        std::fs::metadata(notice.with_extension("pdf")).unwrap().len(),
+    );
+    assert!(ofd_len <= pdf_len, "notice OFD {ofd_len} B > PDF {pdf_len} B");
+
+    // Reproducible: a second build gives the same bytes.
+    let again = temp_dir("ofd-again");
+    let ofds2 = build(&again);
+    for (a, b) in ofds.iter().zip(&ofds2) {
+        assert_eq!(std::fs::read(a).unwrap(), std::fs::read(b).unwrap(), "{} not byte-identical", a.display());
+    }
+
+    // Inside the packages.
+    for ofd in &ofds {
+        check_package(ofd);
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&again);
+}
+
+/// Structure checks the readers do not make: unique ids below MaxUnitID, font files present,
+/// glyph positions on text, tag references pointing at objects of their page.
+fn check_package(ofd: &Path) {
+    let files = zip_entries(ofd);
+    let s = |name: &str| String::from_utf8(files.get(name).unwrap_or_else(|| panic!("{name} in {}", ofd.display())).clone()).unwrap();
+    let root_xml = s("OFD.xml");
+    assert!(root_xml.contains("DocType=\"OFD\""), "{root_xml}");
+    let document = s("Doc_0/Document.xml");
+    let max: u64 = between(&document, "<ofd:MaxUnitID>", "</ofd:MaxUnitID>").parse().unwrap();
+    let mut ids = HashSet::new();
+    let mut page_objects: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+    for (name, data) in &files {
+        if !name.ends_with(".xml") {
+            continue;
+        }
+        let x = String::from_utf8(data.clone()).unwrap();
+        for part in x.split(" ID=\"").skip(1) {
+            let id = part.split('"').next().unwrap().to_owned();
+            if let Ok(n) = id.parse::<u64>() {
+                assert!(n < max, "id {n} ≥ MaxUnitID {max} in {name}");
+                assert!(ids.insert(id.clone()), "id {id} used twice ({name}, {})", ofd.display());
+                if name.ends_with("Content.xml") {
+                    page_objects.entry(name.clone()).or_default().insert(id);
+                }
+            }
+        }
+        if name.ends_with("Content.xml") {
+            assert!(x.contains("<ofd:TextObject") && x.contains("DeltaX=\""), "{name}: text with glyph positions");
+            if name.ends_with("Page_0/Content.xml") {
+                // The first page has the red rule under the 版头 (or the briefing's rules).
+                assert!(x.contains("<ofd:PathObject") && x.contains("StrokeColor"), "{name}: paths");
+            }
+        }
+    }
+    let public = s("Doc_0/PublicRes.xml");
+    let fonts: Vec<&str> = public.split("<ofd:FontFile>").skip(1).map(|p| p.split('<').next().unwrap()).collect();
+    assert!(!fonts.is_empty());
+    for f in fonts {
+        let data = files.get(&format!("Doc_0/Res/{f}")).unwrap_or_else(|| panic!("font {f} in {}", ofd.display()));
+        let face = ttf_parser::Face::parse(data, 0).expect("embedded font parses");
+        assert!(face.number_of_glyphs() > 1 && face.number_of_glyphs() < 5000, "{f} is a subset");
+    }
+}
+
+fn between<'a>(s: &'a str, a: &str, b: &str) -> &'a str {
+    s.split(a).nth(1).and_then(|r| r.split(b).next()).unwrap_or("")
+}
