@@ -190,6 +190,38 @@ fn check_package(ofd: &Path) {
         let face = ttf_parser::Face::parse(data, 0).expect("embedded font parses");
         assert!(face.number_of_glyphs() > 1 && face.number_of_glyphs() < 5000, "{f} is a subset");
     }
+    // Custom tags: each ObjectRef names an object drawn on the page it names.
+    let name = ofd.file_name().unwrap().to_string_lossy().into_owned();
+    let expected: &[&str] = if name.starts_with("季度进展情况通报") {
+        &["发文机关标志", "发文字号", "标题", "主送机关", "附件说明", "发文机关署名", "成文日期", "抄送机关", "印发机关和印发日期"]
+    } else if name.starts_with("督办通知单") {
+        &["发文机关署名", "成文日期"]
+    } else {
+        // 简报 and 领导参阅 are not 文件 and have none of these elements.
+        return;
+    };
+    let tags = s("Doc_0/Tags/GongWen.xml");
+    assert!(s("Doc_0/Tags/CustomTags.xml").contains("GongWen.xml"));
+    let page_files: BTreeMap<String, String> = document
+        .split("<ofd:Page ID=\"")
+        .skip(1)
+        .map(|p| {
+            let id = p.split('"').next().unwrap().to_owned();
+            (id, format!("Doc_0/{}", between(p, "BaseLoc=\"", "\"")))
+        })
+        .collect();
+    let mut refs = 0;
+    for r in tags.split("<ofd:ObjectRef PageRef=\"").skip(1) {
+        let page = r.split('"').next().unwrap();
+        let obj = between(r, ">", "<");
+        let file = &page_files[page];
+        assert!(page_objects[file].contains(obj), "tag points at object {obj} not on page {page}");
+        refs += 1;
+    }
+    assert!(refs > 0);
+    for e in expected {
+        assert!(tags.contains(&format!("<gw:{e}>")), "{name}: {e} tagged\n{tags}");
+    }
 }
 
 fn between<'a>(s: &'a str, a: &str, b: &str) -> &'a str {
