@@ -71,6 +71,18 @@ pub struct Entry {
     pub pages: usize,
     /// Attached sources: name inside the PDF and sha256 of its bytes.
     pub sources: Vec<FileRef>,
+    /// The OFD-A copy (`archive --format ofd`), with the same sources as OFD attachments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ofd: Option<OfdRef>,
+}
+
+/// An archived OFD-A file: name, sha256, size, and its attachments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfdRef {
+    pub file: String,
+    pub sha256: String,
+    pub size: u64,
+    pub sources: Vec<FileRef>,
 }
 
 /// A file name and its sha256.
@@ -90,6 +102,8 @@ pub struct ArchiveOptions {
     pub revise: bool,
     /// Print the 归档章 box in the top margin of page 1.
     pub stamp: bool,
+    /// Also file each document as OFD-A beside its PDF/A.
+    pub ofd: bool,
 }
 
 /// What an archive run did.
@@ -102,6 +116,8 @@ pub struct ArchiveReport {
     pub revised: Vec<(String, String)>,
     /// Files already filed with identical content.
     pub unchanged: Vec<String>,
+    /// OFD-A files filed in this run.
+    pub ofd: Vec<String>,
     pub warnings: Diagnostics,
     pub sources: crate::diag::SourceMap,
 }
@@ -115,6 +131,8 @@ struct Candidate {
     doc_number: String,
     retention: String,
     pdf: Vec<u8>,
+    /// The OFD-A, when asked for.
+    ofd: Option<Vec<u8>>,
     pages: usize,
     sources: Vec<FileRef>,
 }
@@ -196,8 +214,30 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
             flavor: PdfFlavor::A3b,
             files: attached.iter().map(|(n, b)| (format!("/{n}"), b.clone())).collect(),
         };
-        match engine.compile(&job) {
-            Ok(c) => candidates.push(Candidate {
+        let compiled = engine.compile(&job).and_then(|c| {
+            if !opts.ofd {
+                return Ok((c, None));
+            }
+            let meta = crate::ofd::Meta {
+                title: r.title.clone(),
+                author: office.issuer_name.clone(),
+                date,
+                number: r.number.clone(),
+                ident: job.ident.clone(),
+                archival: true,
+                attachments: attached.clone(),
+            };
+            match crate::ofd::write(&c.document, &meta) {
+                Ok(ofd) => Ok((c, Some(ofd))),
+                Err(e) => Err(crate::engine::CompileError {
+                    diagnostics: Diagnostics(vec![Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem))]),
+                    sources: Default::default(),
+                }),
+            }
+        });
+        match compiled {
+            Ok((c, ofd)) => candidates.push(Candidate {
+                ofd,
                 key,
                 item: item.clone(),
                 title: r.title.clone(),
@@ -226,8 +266,10 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
         let (key, item) = (c.key.clone(), c.item.clone());
         let sha = hex(&Sha256::digest(&c.pdf));
         let latest = manifest.entries.iter().filter(|e| e.key == key).max_by_key(|e| e.revision).cloned();
+        let ofd_sha = c.ofd.as_ref().map(|o| hex(&Sha256::digest(o)));
         let revision = match &latest {
-            Some(e) if e.sha256 == sha => {
+            // Unchanged: the same PDF, and the same OFD when one is filed now.
+            Some(e) if e.sha256 == sha && (ofd_sha.is_none() || e.ofd.as_ref().map(|o| &o.sha256) == ofd_sha.as_ref()) => {
                 report.unchanged.push(e.file.clone());
                 continue;
             }
@@ -258,12 +300,25 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
             sha256: sha,
             size: c.pdf.len() as u64,
             pages: c.pages,
+            ofd: match (&c.ofd, &ofd_sha) {
+                (Some(o), Some(h)) => Some(OfdRef {
+                    file: file.replace(".pdf", ".ofd"),
+                    sha256: h.clone(),
+                    size: o.len() as u64,
+                    sources: c.sources.clone(),
+                }),
+                _ => None,
+            },
             sources: c.sources,
         };
         if revision == 1 {
             report.added.push((file.clone(), code));
         } else {
             report.revised.push((file.clone(), code));
+        }
+        if let (Some(o), Some(r)) = (c.ofd, &entry.ofd) {
+            report.ofd.push(r.file.clone());
+            writes.push((r.file.clone(), o));
         }
         manifest.entries.push(entry);
         writes.push((file, c.pdf));
@@ -500,6 +555,33 @@ fn verify_year(dir: &Path) -> anyhow::Result<Vec<Problem>> {
             });
         }
     }
+    for o in manifest.entries.iter().filter_map(|e| e.ofd.as_ref()) {
+        let Some(bytes) = check_file(&o.file, &o.sha256, &mut problems) else { continue };
+        if bytes.len() as u64 != o.size {
+            problems.push(Problem {
+                file: o.file.clone(),
+                message: format!("大小应为 {} 字节，实际 {}", o.size, bytes.len()),
+            });
+        }
+        match ofd_attachments(&bytes) {
+            Err(msg) => problems.push(Problem { file: o.file.clone(), message: msg }),
+            Ok(embedded) => {
+                let embedded: BTreeSet<String> = embedded.iter().map(|b| hex(&Sha256::digest(b))).collect();
+                let listed: BTreeSet<String> = o.sources.iter().map(|f| f.sha256.clone()).collect();
+                for f in &o.sources {
+                    if !embedded.contains(&f.sha256) {
+                        problems.push(Problem { file: o.file.clone(), message: format!("附件 {} 缺失或与清单不符", f.name) });
+                    }
+                }
+                for extra in embedded.difference(&listed) {
+                    problems.push(Problem {
+                        file: o.file.clone(),
+                        message: format!("含有清单之外的附件（sha256 {}…）", &extra[..16]),
+                    });
+                }
+            }
+        }
+    }
     if let Some(c) = &manifest.catalogue {
         check_file(&c.name, &c.sha256, &mut problems);
     }
@@ -553,6 +635,35 @@ pub fn embedded_files(pdf: &[u8]) -> Vec<Vec<u8>> {
         from = data_start + len;
     }
     out
+}
+
+/// The attached files of an archival OFD (`Doc_0/Attachs/*` but the list), after checking that
+/// it is a zip declaring `DocType="OFD-A"`. Entries are read with a size cap: the file is
+/// untrusted input.
+pub fn ofd_attachments(ofd: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    const CAP: u64 = 256 << 20;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(ofd)).map_err(|e| format!("不是有效的 OFD 文件（{e}）"))?;
+    let mut out = Vec::new();
+    let mut doc_type_ok = false;
+    for i in 0..z.len() {
+        let f = z.by_index(i).map_err(|e| format!("OFD 包损坏（{e}）"))?;
+        let name = f.name().map(|n| n.to_string()).unwrap_or_default();
+        let wanted = name == "OFD.xml" || (name.starts_with("Doc_0/Attachs/") && name != "Doc_0/Attachs/Attachments.xml");
+        if !wanted {
+            continue;
+        }
+        let mut buf = Vec::new();
+        f.take(CAP).read_to_end(&mut buf).map_err(|e| format!("OFD 包损坏（{name}：{e}）"))?;
+        if name == "OFD.xml" {
+            doc_type_ok = String::from_utf8_lossy(&buf).contains("DocType=\"OFD-A\"");
+        } else {
+            out.push(buf);
+        }
+    }
+    if !doc_type_ok {
+        return Err("不是 OFD-A 存档文件（OFD.xml 中 DocType 应为 OFD-A）".into());
+    }
+    Ok(out)
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

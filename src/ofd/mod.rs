@@ -109,6 +109,7 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
         pages.push((page_id, el));
     }
 
+    let attachment_ids: Vec<u32> = meta.attachments.iter().map(|_| ids.next()).collect();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push(("OFD.xml".into(), ofd_xml(meta).to_document()));
 
@@ -182,7 +183,7 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
 
     if !meta.attachments.is_empty() {
         let mut list = El::ofd("Attachments").attr("xmlns:ofd", OFD_NS);
-        for (i, (name, data)) in meta.attachments.iter().enumerate() {
+        for (i, ((name, data), id)) in meta.attachments.iter().zip(&attachment_ids).enumerate() {
             let ext = name.rsplit_once('.').map(|(_, e)| e).filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()));
             let file = match ext {
                 Some(e) => format!("attach_{i}.{e}"),
@@ -190,7 +191,7 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
             };
             list.push(
                 El::ofd("Attachment")
-                    .attr("ID", format!("att{i}"))
+                    .attr("ID", id)
                     .attr("Name", name)
                     .attr("Format", ext.unwrap_or(""))
                     .attr("CreationDate", iso_date(meta.date))
