@@ -269,7 +269,9 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
         let ofd_sha = c.ofd.as_ref().map(|o| hex(&Sha256::digest(o)));
         let revision = match &latest {
             // Unchanged: the same PDF, and the same OFD when one is filed now.
-            Some(e) if e.sha256 == sha && (ofd_sha.is_none() || e.ofd.as_ref().map(|o| &o.sha256) == ofd_sha.as_ref()) => {
+            Some(e)
+                if e.sha256 == sha && (ofd_sha.is_none() || e.ofd.as_ref().map(|o| &o.sha256) == ofd_sha.as_ref()) =>
+            {
                 report.unchanged.push(e.file.clone());
                 continue;
             }
@@ -570,7 +572,10 @@ fn verify_year(dir: &Path) -> anyhow::Result<Vec<Problem>> {
                 let listed: BTreeSet<String> = o.sources.iter().map(|f| f.sha256.clone()).collect();
                 for f in &o.sources {
                     if !embedded.contains(&f.sha256) {
-                        problems.push(Problem { file: o.file.clone(), message: format!("附件 {} 缺失或与清单不符", f.name) });
+                        problems.push(Problem {
+                            file: o.file.clone(),
+                            message: format!("附件 {} 缺失或与清单不符", f.name),
+                        });
                     }
                 }
                 for extra in embedded.difference(&listed) {
@@ -648,7 +653,8 @@ pub fn ofd_attachments(ofd: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     for i in 0..z.len() {
         let f = z.by_index(i).map_err(|e| format!("OFD 包损坏（{e}）"))?;
         let name = f.name().map(|n| n.to_string()).unwrap_or_default();
-        let wanted = name == "OFD.xml" || (name.starts_with("Doc_0/Attachs/") && name != "Doc_0/Attachs/Attachments.xml");
+        let wanted =
+            name == "OFD.xml" || (name.starts_with("Doc_0/Attachs/") && name != "Doc_0/Attachs/Attachments.xml");
         if !wanted {
             continue;
         }

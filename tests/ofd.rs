@@ -70,18 +70,16 @@ fn bundled_quarter_as_ofd_read_by_two_readers() {
         let ofd = &d["ofd"];
         let name = Path::new(ofd["path"].as_str().unwrap()).file_name().unwrap().to_owned();
         let bytes = std::fs::read(out.join("2023Q4").join(&name)).unwrap();
-        assert_eq!(ofd["sha256"].as_str().unwrap(), ducha::pipeline::hex(&sha2::Digest::finalize(
-            <sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes)
-        )));
+        assert_eq!(
+            ofd["sha256"].as_str().unwrap(),
+            ducha::pipeline::hex(&sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes)))
+        );
         assert_ne!(ofd["sha256"], d["sha256"]);
     }
 
     // Both readers.
-    let o = Command::new("python3")
-        .arg(root().join("tests/ofd_read.py"))
-        .args(&ofds)
-        .output()
-        .expect("python3 is needed");
+    let o =
+        Command::new("python3").arg(root().join("tests/ofd_read.py")).args(&ofds).output().expect("python3 is needed");
     assert!(o.status.success(), "ofd_read.py failed: {}", String::from_utf8_lossy(&o.stderr));
     let read: Value = serde_json::from_slice(&o.stdout).unwrap();
     let office = std::fs::read_to_string(root().join("data/office.yaml")).unwrap();
@@ -89,7 +87,10 @@ fn bundled_quarter_as_ofd_read_by_two_readers() {
     for ofd in &ofds {
         let pdf = ofd.with_extension("pdf");
         let entry = &read[ofd.to_str().unwrap()];
-        let doc = docs.iter().find(|d| d["ofd"]["path"].as_str().unwrap().ends_with(ofd.file_name().unwrap().to_str().unwrap())).unwrap();
+        let doc = docs
+            .iter()
+            .find(|d| d["ofd"]["path"].as_str().unwrap().ends_with(ofd.file_name().unwrap().to_str().unwrap()))
+            .unwrap();
         let n = doc["pages"].as_u64().unwrap() as usize;
         for reader in ["ofdkit", "easyofd"] {
             let r = &entry[reader];
@@ -111,7 +112,13 @@ fn bundled_quarter_as_ofd_read_by_two_readers() {
             }
         }
         let k = &entry["ofdkit"];
-        assert_eq!(k["warnings"].as_array().unwrap().len(), 0, "ofdkit warnings on {}: {}", ofd.display(), k["warnings"]);
+        assert_eq!(
+            k["warnings"].as_array().unwrap().len(),
+            0,
+            "ofdkit warnings on {}: {}",
+            ofd.display(),
+            k["warnings"]
+        );
         for s in k["sizes"].as_array().unwrap() {
             assert_eq!((s[0].as_f64().unwrap(), s[1].as_f64().unwrap()), (210.0, 297.0), "A4 in mm");
         }
@@ -152,7 +159,9 @@ fn bundled_quarter_as_ofd_read_by_two_readers() {
 /// glyph positions on text, tag references pointing at objects of their page.
 fn check_package(ofd: &Path) {
     let files = zip_entries(ofd);
-    let s = |name: &str| String::from_utf8(files.get(name).unwrap_or_else(|| panic!("{name} in {}", ofd.display())).clone()).unwrap();
+    let s = |name: &str| {
+        String::from_utf8(files.get(name).unwrap_or_else(|| panic!("{name} in {}", ofd.display())).clone()).unwrap()
+    };
     let root_xml = s("OFD.xml");
     assert!(root_xml.contains("DocType=\"OFD\""), "{root_xml}");
     let document = s("Doc_0/Document.xml");
@@ -193,7 +202,17 @@ fn check_package(ofd: &Path) {
     // Custom tags: each ObjectRef names an object drawn on the page it names.
     let name = ofd.file_name().unwrap().to_string_lossy().into_owned();
     let expected: &[&str] = if name.starts_with("季度进展情况通报") {
-        &["发文机关标志", "发文字号", "标题", "主送机关", "附件说明", "发文机关署名", "成文日期", "抄送机关", "印发机关和印发日期"]
+        &[
+            "发文机关标志",
+            "发文字号",
+            "标题",
+            "主送机关",
+            "附件说明",
+            "发文机关署名",
+            "成文日期",
+            "抄送机关",
+            "印发机关和印发日期",
+        ]
     } else if name.starts_with("督办通知单") {
         &["发文机关署名", "成文日期"]
     } else {
@@ -257,7 +276,10 @@ fn archive_files_ofd_a_with_sources_attached() {
         let o = &e["ofd"];
         let file = year.join(o["file"].as_str().unwrap());
         let bytes = std::fs::read(&file).unwrap();
-        assert_eq!(o["sha256"].as_str().unwrap(), ducha::pipeline::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+        assert_eq!(
+            o["sha256"].as_str().unwrap(),
+            ducha::pipeline::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+        );
         let files = zip_entries(&file);
         assert!(String::from_utf8_lossy(&files["OFD.xml"]).contains("DocType=\"OFD-A\""));
         let mut attached: Vec<Vec<u8>> = files
@@ -305,4 +327,60 @@ fn archive_files_ofd_a_with_sources_attached() {
     assert!(err.contains("内容已被改动") && err.contains("缺失或与清单不符"), "{err}");
     assert!(err.contains(victim.file_name().unwrap().to_str().unwrap()), "{err}");
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// Every page of every OFD of the bundled quarter rendered by a third reader, ofd.js (npm
+/// `ofd.js` 0.2.6, JavaScript, in headless Chromium; installed by scripts/test into
+/// `<target>/ofdjs/`), matches the PDF's page rendered by PyMuPDF at 96 ppi: pixel similarity
+/// ≥ 0.97 with a one-pixel anti-aliasing tolerance, and the GB/T 9704 red present where the PDF
+/// has it (red mark, red rules). ofd.js draws text with the fonts the OFD names, found through a
+/// fontconfig holding only the project's fonts/.
+#[test]
+fn ofd_pages_render_like_the_pdf() {
+    let target = Path::new(env!("CARGO_BIN_EXE_ducha")).parent().unwrap().parent().unwrap().to_path_buf();
+    let ofd_js = target.join("ofdjs/ofd.js");
+    assert!(
+        ofd_js.is_file(),
+        "{} missing: run scripts/test (it fetches the npm package ofd.js@0.2.6 there)",
+        ofd_js.display()
+    );
+    let out = temp_dir("ofd-render");
+    let ofds = build(&out);
+    let o = Command::new("python3")
+        .arg(root().join("tests/ofd_render.py"))
+        .arg(&ofd_js)
+        .arg(root().join("fonts"))
+        .args(&ofds)
+        .output()
+        .expect("python3 is needed");
+    assert!(o.status.success(), "ofd_render.py failed: {}", String::from_utf8_lossy(&o.stderr));
+    let res: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut pages = 0;
+    let mut worst = (1.0f64, String::new());
+    for ofd in &ofds {
+        let name = ofd.file_name().unwrap().to_string_lossy().into_owned();
+        for p in res[ofd.to_str().unwrap()].as_array().unwrap() {
+            let sim = p["similarity"].as_f64().unwrap();
+            let page = p["page"].as_u64().unwrap();
+            println!(
+                "{name} p{page}: similarity {sim:.4}, ink {:.3}, red {} / {}",
+                p["ink_similarity"], p["red_ofd"], p["red_pdf"]
+            );
+            if sim < worst.0 {
+                worst = (sim, format!("{name} p{page}"));
+            }
+            assert!(sim >= 0.97, "{name} page {page}: similarity {sim:.4} < 0.97");
+            let (red_pdf, red_ofd) = (p["red_pdf"].as_f64().unwrap(), p["red_ofd"].as_f64().unwrap());
+            if red_pdf > 500.0 {
+                assert!(
+                    red_ofd >= 0.5 * red_pdf,
+                    "{name} page {page}: red {red_ofd} px in the OFD, {red_pdf} in the PDF"
+                );
+            }
+            pages += 1;
+        }
+    }
+    assert_eq!(pages, 27, "every page rendered");
+    println!("worst page: {} ({:.4})", worst.1, worst.0);
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -139,9 +139,11 @@ fn main() {
         let t = Instant::now();
         let r = pipeline::build(&opts(false, true)).ok().expect("build with OFD");
         walls_ofd.push(ms(t.elapsed()));
-        ofd_sizes = r.documents.iter().find(|d| d.kind == pipeline::Kind::Notice).map(|d| {
-            (d.bytes, d.ofd.as_ref().map(|o| o.bytes).unwrap_or(0))
-        });
+        ofd_sizes = r
+            .documents
+            .iter()
+            .find(|d| d.kind == pipeline::Kind::Notice)
+            .map(|d| (d.bytes, d.ofd.as_ref().map(|o| o.bytes).unwrap_or(0)));
     }
     walls_ofd.sort_by(f64::total_cmp);
     walls.sort_by(f64::total_cmp);

@@ -172,11 +172,9 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
     }
 
     if !tagged.is_empty() {
-        let custom = El::ofd("CustomTags").attr("xmlns:ofd", OFD_NS).child(
-            El::ofd("CustomTag")
-                .attr("NameSpace", tags::NS)
-                .child(El::ofd_text("FileLoc", "GongWen.xml")),
-        );
+        let custom = El::ofd("CustomTags")
+            .attr("xmlns:ofd", OFD_NS)
+            .child(El::ofd("CustomTag").attr("NameSpace", tags::NS).child(El::ofd_text("FileLoc", "GongWen.xml")));
         files.push(("Doc_0/Tags/CustomTags.xml".into(), custom.to_document()));
         files.push(("Doc_0/Tags/GongWen.xml".into(), tags::tag_file(&tagged).to_document()));
     }
@@ -232,8 +230,7 @@ fn iso_date(d: Date) -> String {
 }
 
 fn zip_package(files: &[(String, Vec<u8>)], date: Date) -> Result<Vec<u8>, String> {
-    let time = zip::DateTime::from_date_and_time(date.year as u16, date.month, date.day, 0, 0, 0)
-        .unwrap_or_default();
+    let time = zip::DateTime::from_date_and_time(date.year as u16, date.month, date.day, 0, 0, 0).unwrap_or_default();
     let opts = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(time)

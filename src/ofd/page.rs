@@ -216,9 +216,13 @@ impl<'a> PageWriter<'a> {
         } else {
             // Scaled or rotated text: the transform goes into the CTM, the boundary covers the
             // transformed box.
-            let corners = [(-margin, -2.0 * margin), (width + margin, -2.0 * margin), (-margin, margin), (width + margin, margin)];
-            let moved: Vec<(f64, f64)> =
-                corners.iter().map(|(x, y)| t.then_translate(pos).apply(*x, *y)).collect();
+            let corners = [
+                (-margin, -2.0 * margin),
+                (width + margin, -2.0 * margin),
+                (-margin, margin),
+                (width + margin, margin),
+            ];
+            let moved: Vec<(f64, f64)> = corners.iter().map(|(x, y)| t.then_translate(pos).apply(*x, *y)).collect();
             let x0 = moved.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
             let y0 = moved.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
             let x1 = moved.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
@@ -232,6 +236,10 @@ impl<'a> PageWriter<'a> {
             .attr("Boundary", nums(&[mm(bx), mm(by), mm(bw), mm(bh)]))
             .attr("Font", font.id)
             .attr("Size", num(mm(size)));
+        let weight = item.font.font().info().variant.weight.to_number();
+        if weight != 400 {
+            obj = obj.attr("Weight", weight);
+        }
         if let Some(ctm) = ctm {
             obj = obj.attr("CTM", nums(&ctm));
         }
@@ -242,10 +250,7 @@ impl<'a> PageWriter<'a> {
                     .attr("CodePosition", 0)
                     .attr("CodeCount", chars.len())
                     .attr("GlyphCount", glyphs.len())
-                    .child(El::ofd_text(
-                        "Glyphs",
-                        glyphs.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(" "),
-                    )),
+                    .child(El::ofd_text("Glyphs", glyphs.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(" "))),
             );
         }
         let mut code = El::ofd("TextCode").attr("X", num(code_x)).attr("Y", num(code_y));
@@ -299,9 +304,7 @@ impl<'a> PageWriter<'a> {
             }
         }
         let id = self.ids.next();
-        let mut obj = El::ofd("PathObject")
-            .attr("ID", id)
-            .attr("Boundary", nums(&[x0, y0, x1 - x0, y1 - y0]));
+        let mut obj = El::ofd("PathObject").attr("ID", id).attr("Boundary", nums(&[x0, y0, x1 - x0, y1 - y0]));
         if let Some(s) = stroke {
             obj = obj.attr("LineWidth", num(lw.max(0.001)));
             obj = stroke_attrs(obj, s, t.scale());
@@ -395,10 +398,36 @@ fn color(paint: &Paint) -> String {
     let c = match paint {
         Paint::Solid(c) => c.clone(),
         Paint::Gradient(g) => g.stops_ref().first().map(|s| s.0.clone()).unwrap_or(typst::visualize::Color::BLACK),
-        Paint::Tiling(_) => typst::visualize::Color::BLACK,
+        // A tiling (hatched fills of the charts' legend and bars) by the colour it draws with.
+        Paint::Tiling(t) => tiling_color(t.frame()).unwrap_or(typst::visualize::Color::BLACK),
     };
     let [r, g, b, _] = c.to_rgb().to_vec4_u8_like();
     format!("{r} {g} {b}")
+}
+
+/// The first solid colour a tiling's cell draws with (fills before strokes).
+fn tiling_color(frame: &Frame) -> Option<typst::visualize::Color> {
+    for (_, item) in frame.items() {
+        let found = match item {
+            FrameItem::Group(g) => tiling_color(&g.frame),
+            FrameItem::Shape(s, _) => [s.fill.as_ref(), s.stroke.as_ref().map(|s| &s.paint)]
+                .into_iter()
+                .flatten()
+                .find_map(|p| if let Paint::Solid(c) = p { Some(c.clone()) } else { None }),
+            FrameItem::Text(t) => {
+                if let Paint::Solid(c) = &t.fill {
+                    Some(c.clone())
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 /// sRGB components as bytes.
