@@ -460,61 +460,76 @@ pub fn compile_all(
     let mut out = Vec::new();
     let mut pngs = Vec::new();
     let mut errors = Diagnostics::default();
-    for r in rendered.iter_mut() {
-        let mut job = Job {
-            name: format!("{}.typ", r.stem),
-            source: r.source.clone(),
-            date,
-            ident: r.ident.clone(),
-            flavor,
-            files: Vec::new(),
-        };
-        let mut result = engine.compile(&job);
-        // Too long for its kind: try the shorter variants in order, keeping the first that fits.
-        let mut shorter = std::mem::take(&mut r.shorter).into_iter();
-        while let (Ok(c), Some(max)) = (&result, r.max_pages) {
-            if c.document.pages().len() <= max {
-                break;
-            }
-            let Some(next) = shorter.next() else { break };
-            job.source = next;
-            result = engine.compile(&job);
-            r.source = job.source.clone();
-        }
-        match result {
-            Ok(c) => {
-                let n = c.document.pages().len();
-                for (_, page) in png.iter().filter(|(k, _)| *k == r.kind) {
-                    let page = if *page == 0 { n } else { *page };
-                    if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
-                        pngs.push((format!("{}-p{page}.png", r.stem), bytes));
-                    }
+    // OFDs are written on their own threads while the next documents compile.
+    std::thread::scope(|scope| {
+        let mut ofd_jobs = Vec::new();
+        for (index, r) in rendered.iter_mut().enumerate() {
+            let mut job = Job {
+                name: format!("{}.typ", r.stem),
+                source: r.source.clone(),
+                date,
+                ident: r.ident.clone(),
+                flavor,
+                files: Vec::new(),
+            };
+            let mut result = engine.compile(&job);
+            // Too long for its kind: try the shorter variants in order, keeping the first that fits.
+            let mut shorter = std::mem::take(&mut r.shorter).into_iter();
+            while let (Ok(c), Some(max)) = (&result, r.max_pages) {
+                if c.document.pages().len() <= max {
+                    break;
                 }
-                if let Some(author) = ofd_author {
-                    let t = Instant::now();
-                    let meta = crate::ofd::Meta {
-                        title: r.title.clone(),
-                        author: author.to_owned(),
-                        date,
-                        number: r.number.clone(),
-                        ident: r.ident.clone(),
-                        archival: false,
-                        attachments: Vec::new(),
-                    };
-                    match crate::ofd::write(&c.document, &meta) {
-                        Ok(bytes) => r.ofd = Some((bytes, t.elapsed())),
-                        Err(e) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem))),
-                    }
-                }
-                out.push((n, (c.pdf, c.warnings)));
+                let Some(next) = shorter.next() else { break };
+                job.source = next;
+                result = engine.compile(&job);
+                r.source = job.source.clone();
             }
-            Err(e) => {
-                errors.extend(e.diagnostics);
-                sources.extend(e.sources);
+            match result {
+                Ok(c) => {
+                    let n = c.document.pages().len();
+                    for (_, page) in png.iter().filter(|(k, _)| *k == r.kind) {
+                        let page = if *page == 0 { n } else { *page };
+                        if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
+                            pngs.push((format!("{}-p{page}.png", r.stem), bytes));
+                        }
+                    }
+                    if let Some(author) = ofd_author {
+                        let meta = crate::ofd::Meta {
+                            title: r.title.clone(),
+                            author: author.to_owned(),
+                            date,
+                            number: r.number.clone(),
+                            ident: r.ident.clone(),
+                            archival: false,
+                            attachments: Vec::new(),
+                        };
+                        let document = c.document;
+                        ofd_jobs.push((
+                            index,
+                            scope.spawn(move || {
+                                let t = Instant::now();
+                                (crate::ofd::write(&document, &meta), t.elapsed())
+                            }),
+                        ));
+                    }
+                    out.push((n, (c.pdf, c.warnings)));
+                }
+                Err(e) => {
+                    errors.extend(e.diagnostics);
+                    sources.extend(e.sources);
+                }
+            }
+            crate::engine::evict_cache();
+        }
+        for (index, handle) in ofd_jobs {
+            let r = &mut rendered[index];
+            match handle.join() {
+                Ok((Ok(bytes), time)) => r.ofd = Some((bytes, time)),
+                Ok((Err(e), _)) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem))),
+                Err(_) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败（内部错误）", r.stem))),
             }
         }
-        crate::engine::evict_cache();
-    }
+    });
     if errors.has_errors() {
         return Err(BuildError { diagnostics: errors, sources: sources.clone() });
     }

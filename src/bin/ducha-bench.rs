@@ -137,7 +137,7 @@ fn main() {
     let mut ofd_sizes = None;
     for _ in 0..runs {
         let t = Instant::now();
-        let r = pipeline::build(&opts(false, true)).ok().expect("build with OFD");
+        let Ok(r) = pipeline::build(&opts(false, true)) else { panic!("build with OFD failed") };
         walls_ofd.push(ms(t.elapsed()));
         ofd_sizes = r
             .documents

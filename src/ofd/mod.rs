@@ -53,7 +53,7 @@ pub struct Ids(u32);
 
 impl Ids {
     /// The next id.
-    pub fn next(&mut self) -> u32 {
+    pub fn alloc(&mut self) -> u32 {
         self.0 += 1;
         self.0
     }
@@ -70,10 +70,13 @@ pub struct Resources {
 impl Resources {
     /// The face's resource, created on first use.
     pub fn font(&mut self, font: &Font, ids: &mut Ids) -> &mut FontUse {
-        let i = match self.fonts.iter().position(|f| f.font == *font) {
+        // Faces are told apart by their data's address and index: comparing fonts compares
+        // megabytes of font data.
+        let key = (font.data().as_slice().as_ptr(), font.index());
+        let i = match self.fonts.iter().position(|f| (f.font.data().as_slice().as_ptr(), f.font.index()) == key) {
             Some(i) => i,
             None => {
-                self.fonts.push(FontUse::new(font.clone(), ids.next()));
+                self.fonts.push(FontUse::new(font.clone(), ids.alloc()));
                 self.fonts.len() - 1
             }
         };
@@ -86,7 +89,7 @@ impl Resources {
         if let Some(i) = self.images.iter().find(|i| i.3 == hash) {
             return i.0;
         }
-        let id = ids.next();
+        let id = ids.alloc();
         self.images.push((id, format.to_owned(), data.to_vec(), hash));
         id
     }
@@ -100,7 +103,7 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
     let mut tagged: Vec<(u32, &'static str, Vec<u32>)> = Vec::new();
     let mut area = (210.0, 297.0);
     for (i, p) in document.pages().iter().enumerate() {
-        let page_id = ids.next();
+        let page_id = ids.alloc();
         let (el, tags) = PageWriter::new(&mut ids, &mut res).page(&p.frame);
         if i == 0 {
             area = (mm(p.frame.width().to_pt()), mm(p.frame.height().to_pt()));
@@ -109,7 +112,7 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
         pages.push((page_id, el));
     }
 
-    let attachment_ids: Vec<u32> = meta.attachments.iter().map(|_| ids.next()).collect();
+    let attachment_ids: Vec<u32> = meta.attachments.iter().map(|_| ids.alloc()).collect();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push(("OFD.xml".into(), ofd_xml(meta).to_document()));
 
@@ -233,6 +236,8 @@ fn zip_package(files: &[(String, Vec<u8>)], date: Date) -> Result<Vec<u8>, Strin
     let time = zip::DateTime::from_date_and_time(date.year as u16, date.month, date.day, 0, 0, 0).unwrap_or_default();
     let opts = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
+        // Level 3: 2–3 times faster than the default for a few per cent in size.
+        .compression_level(Some(3))
         .last_modified_time(time)
         .unix_permissions(0o644);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));

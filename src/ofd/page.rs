@@ -80,7 +80,7 @@ pub struct PageWriter<'a> {
 impl<'a> PageWriter<'a> {
     /// A writer for a new page.
     pub fn new(ids: &'a mut Ids, res: &'a mut Resources) -> PageWriter<'a> {
-        let layer = El::ofd("Layer").attr("ID", ids.next()).attr("Type", "Body");
+        let layer = El::ofd("Layer").attr("ID", ids.alloc()).attr("Type", "Body");
         PageWriter { ids, res, layer, open: Vec::new(), tagged: Vec::new() }
     }
 
@@ -201,7 +201,7 @@ impl<'a> PageWriter<'a> {
         // Boundary: generous around the run, as some readers clip to it.
         let width = pen.max(size);
         let margin = size;
-        let id = self.ids.next();
+        let id = self.ids.alloc();
         let origin = t.apply(pos.x.to_pt(), pos.y.to_pt());
         let (bx, by, bw, bh, code_x, code_y, ctm) = if t.is_translation() {
             (
@@ -303,7 +303,7 @@ impl<'a> PageWriter<'a> {
                 data.push(num(mm(py) - y0));
             }
         }
-        let id = self.ids.next();
+        let id = self.ids.alloc();
         let mut obj = El::ofd("PathObject").attr("ID", id).attr("Boundary", nums(&[x0, y0, x1 - x0, y1 - y0]));
         if let Some(s) = stroke {
             obj = obj.attr("LineWidth", num(lw.max(0.001)));
@@ -340,7 +340,7 @@ impl<'a> PageWriter<'a> {
         let [a, b, c, d, ..] = t.0;
         let (ox, oy) = t.apply(0.0, 0.0);
         let ctm = [a * mm(w), b * mm(w), c * mm(h), d * mm(h), mm(ox - x0), mm(oy - y0)];
-        let id = self.ids.next();
+        let id = self.ids.alloc();
         self.layer.push(
             El::ofd("ImageObject")
                 .attr("ID", id)
