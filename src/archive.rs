@@ -76,6 +76,18 @@ pub struct Entry {
     pub pages: usize,
     /// Attached sources: name inside the PDF and sha256 of its bytes.
     pub sources: Vec<FileRef>,
+    /// The OFD-A copy (`archive --format ofd`), with the same sources as OFD attachments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ofd: Option<OfdRef>,
+}
+
+/// An archived OFD-A file: name, sha256, size, and its attachments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfdRef {
+    pub file: String,
+    pub sha256: String,
+    pub size: u64,
+    pub sources: Vec<FileRef>,
 }
 
 /// A file name and its sha256.
@@ -95,6 +107,8 @@ pub struct ArchiveOptions {
     pub revise: bool,
     /// Print the 归档章 box in the top margin of page 1.
     pub stamp: bool,
+    /// Also file each document as OFD-A beside its PDF/A.
+    pub ofd: bool,
 }
 
 /// What an archive run did.
@@ -107,6 +121,8 @@ pub struct ArchiveReport {
     pub revised: Vec<(String, String)>,
     /// Files already filed with identical content.
     pub unchanged: Vec<String>,
+    /// OFD-A files filed in this run.
+    pub ofd: Vec<String>,
     pub warnings: Diagnostics,
     pub sources: crate::diag::SourceMap,
 }
@@ -120,6 +136,8 @@ struct Candidate {
     doc_number: String,
     retention: String,
     pdf: Vec<u8>,
+    /// The OFD-A, when asked for.
+    ofd: Option<Vec<u8>>,
     pages: usize,
     sources: Vec<FileRef>,
 }
@@ -201,8 +219,30 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
             flavor: PdfFlavor::A3b,
             files: attached.iter().map(|(n, b)| (format!("/{n}"), b.clone())).collect(),
         };
-        match engine.compile(&job) {
-            Ok(c) => candidates.push(Candidate {
+        let compiled = engine.compile(&job).and_then(|c| {
+            if !opts.ofd {
+                return Ok((c, None));
+            }
+            let meta = crate::ofd::Meta {
+                title: r.title.clone(),
+                author: office.issuer_name.clone(),
+                date,
+                number: r.number.clone(),
+                ident: job.ident.clone(),
+                archival: true,
+                attachments: attached.clone(),
+            };
+            match crate::ofd::write(&c.document, &meta) {
+                Ok(ofd) => Ok((c, Some(ofd))),
+                Err(e) => Err(crate::engine::CompileError {
+                    diagnostics: Diagnostics(vec![Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem))]),
+                    sources: Default::default(),
+                }),
+            }
+        });
+        match compiled {
+            Ok((c, ofd)) => candidates.push(Candidate {
+                ofd,
                 key,
                 item: item.clone(),
                 title: r.title.clone(),
@@ -231,8 +271,12 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
         let (key, item) = (c.key.clone(), c.item.clone());
         let sha = hex(&Sha256::digest(&c.pdf));
         let latest = manifest.entries.iter().filter(|e| e.key == key).max_by_key(|e| e.revision).cloned();
+        let ofd_sha = c.ofd.as_ref().map(|o| hex(&Sha256::digest(o)));
         let revision = match &latest {
-            Some(e) if e.sha256 == sha => {
+            // Unchanged: the same PDF, and the same OFD when one is filed now.
+            Some(e)
+                if e.sha256 == sha && (ofd_sha.is_none() || e.ofd.as_ref().map(|o| &o.sha256) == ofd_sha.as_ref()) =>
+            {
                 report.unchanged.push(e.file.clone());
                 continue;
             }
@@ -263,12 +307,25 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
             sha256: sha,
             size: c.pdf.len() as u64,
             pages: c.pages,
+            ofd: match (&c.ofd, &ofd_sha) {
+                (Some(o), Some(h)) => Some(OfdRef {
+                    file: file.replace(".pdf", ".ofd"),
+                    sha256: h.clone(),
+                    size: o.len() as u64,
+                    sources: c.sources.clone(),
+                }),
+                _ => None,
+            },
             sources: c.sources,
         };
         if revision == 1 {
             report.added.push((file.clone(), code));
         } else {
             report.revised.push((file.clone(), code));
+        }
+        if let (Some(o), Some(r)) = (c.ofd, &entry.ofd) {
+            report.ofd.push(r.file.clone());
+            writes.push((r.file.clone(), o));
         }
         manifest.entries.push(entry);
         writes.push((file, c.pdf));
@@ -503,6 +560,37 @@ fn shown(name: &str) -> String {
     }
 }
 
+/// The attached files of an archival OFD (`Doc_0/Attachs/*` but the list), after checking that
+/// it is a zip declaring `DocType="OFD-A"`. Entries are read with a size cap: the file is
+/// untrusted input.
+pub fn ofd_attachments(ofd: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    use std::io::Read;
+    const CAP: u64 = 256 << 20;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(ofd)).map_err(|e| format!("不是有效的 OFD 文件（{e}）"))?;
+    let mut out = Vec::new();
+    let mut doc_type_ok = false;
+    for i in 0..z.len() {
+        let f = z.by_index(i).map_err(|e| format!("OFD 包损坏（{e}）"))?;
+        let name = f.name().map(|n| n.to_string()).unwrap_or_default();
+        let wanted =
+            name == "OFD.xml" || (name.starts_with("Doc_0/Attachs/") && name != "Doc_0/Attachs/Attachments.xml");
+        if !wanted {
+            continue;
+        }
+        let mut buf = Vec::new();
+        f.take(CAP).read_to_end(&mut buf).map_err(|e| format!("OFD 包损坏（{name}：{e}）"))?;
+        if name == "OFD.xml" {
+            doc_type_ok = String::from_utf8_lossy(&buf).contains("DocType=\"OFD-A\"");
+        } else {
+            out.push(buf);
+        }
+    }
+    if !doc_type_ok {
+        return Err("不是 OFD-A 存档文件（OFD.xml 中 DocType 应为 OFD-A）".into());
+    }
+    Ok(out)
+}
+
 /// True for a SHA-256 as the manifest writes it: 64 lower-case hexadecimal digits.
 fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -723,6 +811,10 @@ fn verify_year(dir: &Path) -> Vec<Problem> {
             c.push(&e.file, format!("大小应为 {} 字节，实际 {}", e.size, bytes.len()));
         }
         check_pdf(&mut c, e, &bytes);
+        if let Some(o) = &e.ofd {
+            expected.insert(o.file.clone());
+            check_ofd(&mut c, o);
+        }
     }
 
     match &manifest.catalogue {
@@ -785,6 +877,35 @@ fn check_pdf(c: &mut YearCheck<'_>, e: &Entry, bytes: &[u8]) {
     for name in pdf.attachments.keys() {
         if !listed.contains_key(name.as_str()) {
             c.push(&e.file, format!("含有清单之外的附件 {}", shown(name)));
+        }
+    }
+}
+
+/// Checks an archived OFD-A copy: its hash and size, that it is an OFD-A package, and that its
+/// attachments are exactly the sources the manifest lists (by content).
+fn check_ofd(c: &mut YearCheck<'_>, o: &OfdRef) {
+    if !is_sha256(&o.sha256) {
+        c.push(&o.file, format!("清单中的 sha256 “{}” 不是 64 位小写十六进制；清单已被改动", shown(&o.sha256)));
+        c.read(&o.file);
+        return;
+    }
+    let Some(bytes) = c.read_checked(&o.file, &o.sha256) else { return };
+    if bytes.len() as u64 != o.size {
+        c.push(&o.file, format!("大小应为 {} 字节，实际 {}", o.size, bytes.len()));
+    }
+    match ofd_attachments(&bytes) {
+        Err(msg) => c.push(&o.file, msg),
+        Ok(embedded) => {
+            let embedded: BTreeSet<String> = embedded.iter().map(|b| hex(&Sha256::digest(b))).collect();
+            let listed: BTreeSet<&str> = o.sources.iter().map(|f| f.sha256.as_str()).collect();
+            for f in &o.sources {
+                if !embedded.contains(&f.sha256) {
+                    c.push(&o.file, format!("附件 {} 缺失或与清单不符", shown(&f.name)));
+                }
+            }
+            for extra in embedded.iter().filter(|h| !listed.contains(h.as_str())) {
+                c.push(&o.file, format!("含有清单之外的附件（sha256 {}…）", short(extra)));
+            }
         }
     }
 }

@@ -83,6 +83,8 @@ pub struct BuildOptions {
     pub flavor: PdfFlavor,
     /// PNG previews to write: (kind, 1-based page; 0 = last page).
     pub png: Vec<(Kind, usize)>,
+    /// Also write each document as OFD (`--format pdf,ofd`).
+    pub ofd: bool,
 }
 
 /// One rendered (not yet compiled) document.
@@ -102,6 +104,8 @@ pub struct Rendered {
     /// the document comes out longer.
     pub max_pages: Option<usize>,
     pub shorter: Vec<String>,
+    /// The OFD package and the time it took, when asked for (filled by [`compile_all`]).
+    pub ofd: Option<(Vec<u8>, Duration)>,
 }
 
 /// One finished document.
@@ -113,6 +117,19 @@ pub struct DocumentOut {
     pub path: String,
     pub title: String,
     pub pages: usize,
+    pub sha256: String,
+    #[serde(skip)]
+    pub bytes: usize,
+    /// The OFD written beside the PDF, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ofd: Option<FileOut>,
+}
+
+/// A further file of a document (its OFD).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOut {
+    /// Path like [`DocumentOut::path`].
+    pub path: String,
     pub sha256: String,
     #[serde(skip)]
     pub bytes: usize,
@@ -229,11 +246,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let t = Instant::now();
     let engine = Engine::new(fonts, &templates);
     let date = ds.office.issue_date(period);
-    let (compiled, pngs) = compile_all(&engine, &mut rendered, date, opts.flavor, &opts.png, &mut sources)?;
+    let ofd_author = opts.ofd.then(|| ds.office.issuer_name.clone());
+    let (compiled, pngs) =
+        compile_all(&engine, &mut rendered, date, opts.flavor, &opts.png, ofd_author.as_deref(), &mut sources)?;
     for (_, c) in &compiled {
         warnings.extend(c.1.clone());
     }
     timings.push(("排版导出", t.elapsed()));
+    if opts.ofd {
+        timings.push(("其中 OFD", rendered.iter().filter_map(|r| r.ofd.as_ref()).map(|o| o.1).sum()));
+    }
 
     let t = Instant::now();
     let dir = opts.out.join(period.to_string());
@@ -462,6 +484,7 @@ pub fn render_all(
             number,
             max_pages,
             shorter,
+            ofd: None,
         }),
         Err(d) => errors.push(d),
     };
@@ -541,50 +564,82 @@ pub fn compile_all(
     date: crate::data::model::Date,
     flavor: PdfFlavor,
     png: &[(Kind, usize)],
+    ofd_author: Option<&str>,
     sources: &mut SourceMap,
 ) -> Result<CompiledAll, BuildError> {
     let mut out = Vec::new();
     let mut pngs = Vec::new();
     let mut errors = Diagnostics::default();
-    for r in rendered.iter_mut() {
-        let mut job = Job {
-            name: format!("{}.typ", r.stem),
-            source: r.source.clone(),
-            date,
-            ident: r.ident.clone(),
-            flavor,
-            files: Vec::new(),
-        };
-        let mut result = engine.compile(&job);
-        // Too long for its kind: try the shorter variants in order, keeping the first that fits.
-        let mut shorter = std::mem::take(&mut r.shorter).into_iter();
-        while let (Ok(c), Some(max)) = (&result, r.max_pages) {
-            if c.document.pages().len() <= max {
-                break;
-            }
-            let Some(next) = shorter.next() else { break };
-            job.source = next;
-            result = engine.compile(&job);
-            r.source = job.source.clone();
-        }
-        match result {
-            Ok(c) => {
-                let n = c.document.pages().len();
-                for (_, page) in png.iter().filter(|(k, _)| *k == r.kind) {
-                    let page = if *page == 0 { n } else { *page };
-                    if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
-                        pngs.push((format!("{}-p{page}.png", r.stem), bytes));
-                    }
+    // OFDs are written on their own threads while the next documents compile.
+    std::thread::scope(|scope| {
+        let mut ofd_jobs = Vec::new();
+        for (index, r) in rendered.iter_mut().enumerate() {
+            let mut job = Job {
+                name: format!("{}.typ", r.stem),
+                source: r.source.clone(),
+                date,
+                ident: r.ident.clone(),
+                flavor,
+                files: Vec::new(),
+            };
+            let mut result = engine.compile(&job);
+            // Too long for its kind: try the shorter variants in order, keeping the first that fits.
+            let mut shorter = std::mem::take(&mut r.shorter).into_iter();
+            while let (Ok(c), Some(max)) = (&result, r.max_pages) {
+                if c.document.pages().len() <= max {
+                    break;
                 }
-                out.push((n, (c.pdf, c.warnings)));
+                let Some(next) = shorter.next() else { break };
+                job.source = next;
+                result = engine.compile(&job);
+                r.source = job.source.clone();
             }
-            Err(e) => {
-                errors.extend(e.diagnostics);
-                sources.extend(e.sources);
+            match result {
+                Ok(c) => {
+                    let n = c.document.pages().len();
+                    for (_, page) in png.iter().filter(|(k, _)| *k == r.kind) {
+                        let page = if *page == 0 { n } else { *page };
+                        if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
+                            pngs.push((format!("{}-p{page}.png", r.stem), bytes));
+                        }
+                    }
+                    if let Some(author) = ofd_author {
+                        let meta = crate::ofd::Meta {
+                            title: r.title.clone(),
+                            author: author.to_owned(),
+                            date,
+                            number: r.number.clone(),
+                            ident: r.ident.clone(),
+                            archival: false,
+                            attachments: Vec::new(),
+                        };
+                        let document = c.document;
+                        ofd_jobs.push((
+                            index,
+                            scope.spawn(move || {
+                                let t = Instant::now();
+                                (crate::ofd::write(&document, &meta), t.elapsed())
+                            }),
+                        ));
+                    }
+                    out.push((n, (c.pdf, c.warnings)));
+                }
+                Err(e) => {
+                    errors.extend(e.diagnostics);
+                    sources.extend(e.sources);
+                }
+            }
+            crate::engine::evict_cache();
+        }
+        for (index, handle) in ofd_jobs {
+            let r = &mut rendered[index];
+            match handle.join() {
+                Ok((Ok(bytes), time)) => r.ofd = Some((bytes, time)),
+                Ok((Err(e), _)) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem))),
+                Err(_) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败（内部错误）", r.stem))),
             }
         }
-        crate::engine::evict_cache();
-    }
+    });
     if errors.has_errors() {
         return Err(BuildError { diagnostics: errors, sources: sources.clone() });
     }
@@ -616,6 +671,18 @@ pub fn write_outputs(
             pages: *pages,
             sha256: hex(&Sha256::digest(pdf)),
             bytes: pdf.len(),
+            ofd: match &r.ofd {
+                Some((ofd, _)) => {
+                    let ofd_name = format!("{}.ofd", r.stem);
+                    crate::fsutil::write_atomic(&crate::names::join_inside(dir, &ofd_name)?, ofd)?;
+                    Some(FileOut {
+                        path: ofd_name,
+                        sha256: hex(&Sha256::digest(ofd)),
+                        bytes: ofd.len(),
+                    })
+                }
+                None => None,
+            },
         });
     }
     if let Some(t) = emit {

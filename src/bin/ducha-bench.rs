@@ -41,7 +41,7 @@ fn main() {
         }
     }
     let out = std::env::temp_dir().join(format!("ducha-bench-{}", std::process::id()));
-    let opts = |emit: bool| BuildOptions {
+    let opts = |emit: bool, ofd: bool| BuildOptions {
         data: data.clone(),
         period,
         out: out.clone(),
@@ -51,11 +51,12 @@ fn main() {
         font_paths: vec![],
         flavor: PdfFlavor::Plain,
         png: vec![],
+        ofd,
     };
 
     // 1. One cold build, exactly as `ducha build` does it, first thing in the process.
     let t = Instant::now();
-    let report = match pipeline::build(&opts(true)) {
+    let report = match pipeline::build(&opts(true, false)) {
         Ok(r) => r,
         Err(e) => {
             eprint!("{}", e.diagnostics.render(&e.sources));
@@ -128,9 +129,23 @@ fn main() {
     let mut walls = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        pipeline::build(&opts(false)).unwrap_or_else(|e| panic!("build: {}", e.diagnostics.render(&e.sources)));
+        pipeline::build(&opts(false, false)).unwrap_or_else(|e| panic!("build: {}", e.diagnostics.render(&e.sources)));
         walls.push(ms(t.elapsed()));
     }
+    // The same with OFD beside every PDF (`--format pdf,ofd`; issue 12: ≤ +25 %).
+    let mut walls_ofd = Vec::new();
+    let mut ofd_sizes = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let Ok(r) = pipeline::build(&opts(false, true)) else { panic!("build with OFD failed") };
+        walls_ofd.push(ms(t.elapsed()));
+        ofd_sizes = r
+            .documents
+            .iter()
+            .find(|d| d.kind == pipeline::Kind::Notice)
+            .map(|d| (d.bytes, d.ofd.as_ref().map(|o| o.bytes).unwrap_or(0)));
+    }
+    walls_ofd.sort_by(f64::total_cmp);
     walls.sort_by(f64::total_cmp);
     println!();
     println!(
@@ -138,6 +153,19 @@ fn main() {
         walls[walls.len() / 2],
         walls[0]
     );
+    let (plain, with_ofd) = (walls[walls.len() / 2], walls_ofd[walls_ofd.len() / 2]);
+    println!(
+        "whole build with OFD (pdf,ofd), warm: median {with_ofd:.0} ms, +{:.1} % over PDF only   [target ≤ +25 %]",
+        (with_ofd / plain - 1.0) * 100.0
+    );
+    if let Some((pdf, ofd)) = ofd_sizes {
+        println!(
+            "notice: PDF {} KB, OFD {} KB ({:.2}×)   [target OFD ≤ PDF]",
+            pdf.div_ceil(1024),
+            ofd.div_ceil(1024),
+            ofd as f64 / pdf as f64
+        );
+    }
     println!("sum of per-document layout+export with one engine: {warm_total:.0} ms");
 
     // 4. The typst CLI, one process per emitted source.

@@ -39,6 +39,9 @@ pub struct ArchiveArgs {
     /// 额外的字体目录。
     #[arg(long = "font-path", value_name = "DIR")]
     pub font_paths: Vec<PathBuf>,
+    /// 归档格式（逗号分隔）：pdf（默认，PDF/A-3b，总会归档）、ofd（另存 OFD-A，源文件作为 OFD 附件）。
+    #[arg(long, value_delimiter = ',', value_parser = ["pdf", "ofd"], default_value = "pdf", value_name = "FMT,…")]
+    pub format: Vec<String>,
 }
 
 /// `ducha archive` subcommands.
@@ -80,10 +83,12 @@ pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
             font_paths: args.font_paths,
             flavor: PdfFlavor::A3b,
             png: vec![],
+            ofd: false,
         },
         root: args.root,
         revise: args.revise,
         stamp: args.stamp,
+        ofd: args.format.iter().any(|f| f == "ofd"),
     };
     match archive::archive(&opts) {
         Ok(r) => {
@@ -92,6 +97,9 @@ pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
             }
             for (f, code) in &r.added {
                 println!("已归档 {f}（档号 {code}）");
+            }
+            for f in &r.ofd {
+                println!("已归档 OFD-A {f}（附源文件）");
             }
             for (f, code) in &r.revised {
                 println!("已归档修订版 {f}（档号 {code}）");
