@@ -18,5 +18,6 @@ pub mod markdown;
 pub mod names;
 pub mod pipeline;
 pub mod render;
+pub mod serve;
 pub mod status;
 pub mod templates;
