@@ -17,7 +17,7 @@ use ducha::serve::http_client::{self, encode};
 use serde_json::{json, Value};
 use serve_util::*;
 
-const ELEMENT: &str = "element-6066-11e4-a52f-4a5c1c6a5c86";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 struct Driver {
     addr: String,
@@ -90,8 +90,11 @@ impl Driver {
     }
 
     fn find(&self, css: &str) -> String {
-        let v = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}")).to_string()
+        let v = self.cmd("POST", "/elements", Some(json!({"using": "css selector", "value": css})));
+        match v[0][ELEMENT].as_str() {
+            Some(e) => e.to_string(),
+            None => panic!("no element {css} ({v}) at {}:\n{}", self.url(), self.cmd("GET", "/source", None)),
+        }
     }
 
     fn count(&self, css: &str) -> usize {
@@ -114,9 +117,20 @@ impl Driver {
         self.cmd("POST", &format!("/element/{e}/value"), Some(json!({ "text": text })));
     }
 
+    /// Clicks a button that submits a form and waits for the next page to be there.
     fn click(&self, css: &str) {
+        let old = self.find("html");
         let e = self.find(css);
         self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
+        let t = Instant::now();
+        loop {
+            let v = self.cmd("POST", "/elements", Some(json!({"using": "css selector", "value": "html"})));
+            if v[0][ELEMENT].as_str().is_some_and(|now| now != old) {
+                return;
+            }
+            assert!(t.elapsed() < Duration::from_secs(600), "no new page after clicking {css}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn cookie(&self, name: &str) -> String {
