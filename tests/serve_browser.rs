@@ -49,7 +49,21 @@ fn call(addr: &str, method: &str, path: &str, body: Option<Value>) -> Value {
 impl Driver {
     fn start(profile: &std::path::Path) -> Driver {
         let port = free_port();
+        // The page names no font file; give Chromium the repository's CJK fonts through
+        // fontconfig so the screenshots show Chinese on a machine without system CJK fonts.
+        let conf = profile.with_extension("fonts.conf");
+        let fonts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts");
+        std::fs::write(
+            &conf,
+            format!(
+                "<?xml version=\"1.0\"?><!DOCTYPE fontconfig SYSTEM \"fonts.dtd\"><fontconfig>\
+                 <include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include><dir>{}</dir></fontconfig>",
+                fonts.display()
+            ),
+        )
+        .unwrap();
         let child = Command::new("chromedriver")
+            .env("FONTCONFIG_FILE", &conf)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -142,6 +156,12 @@ impl Driver {
         std::fs::write(path, base64_decode(&b64)).unwrap();
     }
 
+    fn screenshot_of(&self, css: &str, path: &std::path::Path) {
+        let e = self.find(css);
+        let b64 = self.cmd("GET", &format!("/element/{e}/screenshot"), None).as_str().unwrap().to_string();
+        std::fs::write(path, base64_decode(&b64)).unwrap();
+    }
+
     fn login(&self, base: &str, user: &str) {
         self.go(&format!("{base}/login"));
         self.type_into("#username", user);
@@ -212,11 +232,11 @@ fn unit_reports_office_builds_in_chromium() {
     let narrative = "网页端到端测试新增平台两家";
     browser.type_into("#t2_progress", narrative);
     browser.type_into("#t2_v1", "两家");
-    if let Some(dir) = &shots {
-        browser.screenshot(&dir.join("form.png"));
-    }
     browser.click("#submit");
     let err = browser.text("p.err[data-field=\"t2_v1\"]");
+    if let Some(dir) = &shots {
+        browser.screenshot_of("#task-2", &dir.join("form.png"));
+    }
     assert!(err.contains("第 2 项任务第 1 个指标的完成数值 “两家” 不是有效数字"), "{err}");
     assert!(browser.text("#message").contains("未提交"));
     assert_eq!(browser.attr("#t2_v1", "value"), "两家", "what was typed stays");
