@@ -14,6 +14,7 @@
 //! pipeline writes for the plan's units), joined with [`crate::names::join_inside`].
 
 pub mod auth;
+mod cache;
 pub mod http_client;
 mod pages;
 pub mod report;
@@ -55,6 +56,7 @@ pub struct App {
     pub opts: Options,
     pub store: Store,
     pub limiter: auth::RateLimiter,
+    data: cache::DataCache,
     env: minijinja::Environment<'static>,
     /// Serialises report writes (version check + write) and builds.
     write_lock: Mutex<()>,
@@ -175,6 +177,7 @@ impl App {
             opts,
             store,
             limiter: auth::RateLimiter::new(Duration::from_secs(15 * 60), 5, 20),
+            data: cache::DataCache::default(),
             env,
             write_lock: Mutex::new(()),
             build_lock: Mutex::new(()),

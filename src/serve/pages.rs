@@ -105,7 +105,7 @@ impl App {
 
 /// The validated plan (reports are not needed for a form).
 fn plan_of(app: &App) -> Result<Plan, Response> {
-    let (loaded, mut diags) = crate::data::load::load(&app.opts.data);
+    let (loaded, mut diags) = app.data.loaded(&app.opts.data);
     let plan = loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut diags));
     plan.ok_or_else(|| {
         let text = diags.render(&loaded.sources);
@@ -311,12 +311,12 @@ fn version(app: &App, path: &std::path::Path, unit: &str, period: Period) -> Str
 
 /// The raw report of `unit` in `period` as the CLI reads it, if any.
 fn raw_report(app: &App, unit: &str, period: Period) -> Option<crate::data::raw::RawReport> {
-    let (loaded, _) = crate::data::load::load(&app.opts.data);
+    let (loaded, _) = app.data.loaded(&app.opts.data);
     loaded
         .reports
-        .into_iter()
+        .iter()
         .find(|(dir, p)| *dir == period.to_string() && p.value.unit.trim() == unit)
-        .map(|(_, p)| p.value)
+        .map(|(_, p)| p.value.clone())
 }
 
 struct FormState<'a> {
@@ -354,7 +354,9 @@ fn report_page(app: &App, s: &Session, plan: &Plan, unit: &str, period: Period, 
     .iter()
     .map(|s| s.label())
     .collect();
-    let deadline = crate::data::load::load(&app.opts.data)
+    let deadline = app
+        .data
+        .loaded(&app.opts.data)
         .0
         .office
         .as_ref()
@@ -405,7 +407,7 @@ pub fn report_form(app: &App, req: &Req) -> Response {
     let (fields, problems, message) = match draft.and_then(|d| serde_json::from_str::<Fields>(&d.0).ok()) {
         Some(f) => {
             let (raw, pre) = report::read_fields(&plan, unit, period, &f);
-            let checked = report::check(&app.opts.data, &plan, &raw, &path, pre);
+            let checked = report::check(&app.opts.data, &app.data.loaded(&app.opts.data).0, &plan, &raw, &path, pre);
             (f, checked.problems, Some("以下是尚未提交的草稿。".to_string()))
         }
         None => {
@@ -460,7 +462,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
-    let checked = report::check(&app.opts.data, &plan, &raw, &path, pre);
+    let checked = report::check(&app.opts.data, &app.data.loaded(&app.opts.data).0, &plan, &raw, &path, pre);
     let who = s.user.username.as_str();
     let ps = period.to_string();
 
@@ -517,9 +519,8 @@ pub fn report_save(app: &App, req: &Req) -> Response {
 // Dashboard and task page
 
 /// The validated dataset, or the rendered `ducha check` errors.
-fn dataset(app: &App) -> Result<Dataset, String> {
-    let c = crate::data::check(&app.opts.data);
-    c.dataset.ok_or_else(|| c.diagnostics.render(&c.sources))
+fn dataset(app: &App) -> std::sync::Arc<Result<Dataset, String>> {
+    app.data.dataset(&app.opts.data)
 }
 
 fn light_id(l: crate::data::model::Light) -> &'static str {
@@ -563,12 +564,13 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         period => period.to_string(), period_label => format!("{}年{}", period.year, period.chinese_quarter()),
         periods => periods(&plan), role => s.user.role.id(),
     };
-    let ds = match dataset(app) {
+    let cached = dataset(app);
+    let ds = match cached.as_ref() {
         Ok(ds) => ds,
         Err(text) => return app.page("dashboard.html", Some(s), StatusCode::OK, context! { errors => text, ..base }),
     };
-    let year = crate::status::evaluate_year(&ds, period);
-    let summary = crate::aggregate::summarize(&ds, &year);
+    let year = crate::status::evaluate_year(ds, period);
+    let summary = crate::aggregate::summarize(ds, &year);
     let Some(ps) = year.last() else { return internal("no period status") };
     let (f_section, f_unit, f_status) = (req.q("section"), req.q("unit"), req.q("status"));
     let rows: Vec<_> = ps
@@ -643,11 +645,12 @@ pub fn task(app: &App, req: &Req) -> Response {
             Err(r) => return r,
         }
     };
-    let ds = match dataset(app) {
+    let cached = dataset(app);
+    let ds = match cached.as_ref() {
         Ok(ds) => ds,
-        Err(text) => return error(StatusCode::OK, "数据有错误", &text),
+        Err(text) => return error(StatusCode::OK, "数据有错误", text),
     };
-    let quarters: Vec<_> = crate::status::evaluate_year(&ds, period)
+    let quarters: Vec<_> = crate::status::evaluate_year(ds, period)
         .iter()
         .filter_map(|ps| ps.task(t.number).map(|ts| (ps.period, ts)))
         .map(|(p, ts)| {

@@ -239,7 +239,14 @@ impl Checked {
 /// Checks `raw` as `ducha check` would if it were the file at `path`: the whole data directory
 /// is loaded, this report takes that file's place, and every rule runs. Problems of this file are
 /// returned by field.
-pub fn check(data: &Path, plan: &Plan, raw: &RawReport, path: &Path, mut problems: Vec<FieldProblem>) -> Checked {
+pub fn check(
+    data: &Path,
+    loaded: &load::Loaded,
+    plan: &Plan,
+    raw: &RawReport,
+    path: &Path,
+    mut problems: Vec<FieldProblem>,
+) -> Checked {
     let yaml = match crate::excel::import::report_yaml(raw, plan, "网页填报") {
         Ok(y) => y,
         Err(e) => {
@@ -254,7 +261,7 @@ pub fn check(data: &Path, plan: &Plan, raw: &RawReport, path: &Path, mut problem
         }
     };
     let name = report_name(data, path);
-    let (mut loaded, _) = load::load(data);
+    let mut loaded = loaded.clone();
     loaded.reports.retain(|(_, p)| p.source.path != path);
     let source = SourceFile { name: name.clone(), path: path.to_path_buf(), text: yaml.clone() };
     loaded.sources.insert(name.clone(), yaml.clone());
