@@ -112,7 +112,9 @@ impl Driver {
     }
 
     fn count(&self, css: &str) -> usize {
-        self.cmd("POST", "/elements", Some(json!({"using": "css selector", "value": css}))).as_array().map_or(0, Vec::len)
+        self.cmd("POST", "/elements", Some(json!({"using": "css selector", "value": css})))
+            .as_array()
+            .map_or(0, Vec::len)
     }
 
     fn text(&self, css: &str) -> String {
@@ -265,8 +267,14 @@ fn unit_reports_office_builds_in_chromium() {
     // Download with the browser's own session (the HttpOnly cookie, read over WebDriver).
     let session = browser.cookie("ducha_session");
     let path = &href[base.len()..];
-    let r = http_client::request(&format!("127.0.0.1:{port}"), "GET", path, &[("Cookie", &format!("ducha_session={session}"))], b"")
-        .unwrap();
+    let r = http_client::request(
+        &format!("127.0.0.1:{port}"),
+        "GET",
+        path,
+        &[("Cookie", &format!("ducha_session={session}"))],
+        b"",
+    )
+    .unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/pdf"));
     let pdf = root.join("downloaded-notice.pdf");

@@ -38,7 +38,8 @@ fn users_init_add_reset_list_disable() {
         assert!(ducha::serve::auth::verify_password(r[3], &u.hash), "{}", r[2]);
         assert!(u.must_change);
     }
-    let db = String::from_utf8_lossy(&std::fs::read(root.join("data/.ducha-serve/state.sqlite3")).unwrap()).into_owned();
+    let db =
+        String::from_utf8_lossy(&std::fs::read(root.join("data/.ducha-serve/state.sqlite3")).unwrap()).into_owned();
     assert!(!db.contains(rows[1][3]), "no plain password in the database");
     drop(store);
     // Never twice: the CSV is not overwritten, existing accounts keep their passwords.
@@ -47,7 +48,11 @@ fn users_init_add_reset_list_disable() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("不会覆盖"));
     let o = ducha(&root, &["users", "init", "--data", "data", "--out", "again.csv"]);
     assert!(o.status.success());
-    assert_eq!(std::fs::read_to_string(root.join("again.csv")).unwrap().lines().count(), 1, "no new account, no password");
+    assert_eq!(
+        std::fs::read_to_string(root.join("again.csv")).unwrap().lines().count(),
+        1,
+        "no new account, no password"
+    );
 
     let o = ducha(&root, &["users", "add", "lingdao", "--role", "leader", "--data", "data"]);
     assert!(o.status.success());
@@ -57,7 +62,8 @@ fn users_init_add_reset_list_disable() {
     assert!(!o.status.success());
     let o = ducha(&root, &["users", "reset", "office", "--data", "data"]);
     assert!(o.status.success());
-    let newpw = String::from_utf8_lossy(&o.stdout).split("初始密码：").nth(1).unwrap().chars().take(12).collect::<String>();
+    let newpw =
+        String::from_utf8_lossy(&o.stdout).split("初始密码：").nth(1).unwrap().chars().take(12).collect::<String>();
     let store = ducha::serve::store::Store::open(&root.join("data")).unwrap();
     assert!(ducha::serve::auth::verify_password(&newpw, &store.user("office").unwrap().unwrap().hash));
     assert!(!ducha::serve::auth::verify_password(rows[0][3], &store.user("office").unwrap().unwrap().hash));

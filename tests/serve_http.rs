@@ -114,7 +114,8 @@ async fn unit_only_ever_reaches_its_own_report() {
     assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(read(&report_file(&root, "县科技局")), before);
     // Paths with a unit in them are simply not routes.
-    for uri in [format!("/report/{PERIOD}/县科技局"), format!("/report/{}", enc("../reports/2023Q4/县科技局"))] {
+    for uri in [format!("/report/{PERIOD}/县科技局"), format!("/report/{}", enc("../reports/2023Q4/县科技局"))]
+    {
         let r = c.get(&uri).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
     }
@@ -228,12 +229,27 @@ async fn first_login_forces_a_new_password() {
         (PASSWORD, "new-password-9", "new-password-8", "不一致"),
         (PASSWORD, PASSWORD, PASSWORD, "不能与当前密码相同"),
     ] {
-        let r = c.send("POST", "/password", &[("csrf", &csrf), ("password", old), ("new_password", new), ("confirm", confirm)]).await;
+        let r = c
+            .send(
+                "POST",
+                "/password",
+                &[("csrf", &csrf), ("password", old), ("new_password", new), ("confirm", confirm)],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().contains(msg), "{msg}");
     }
     let r = c
-        .send("POST", "/password", &[("csrf", &csrf), ("password", PASSWORD), ("new_password", "new-password-9"), ("confirm", "new-password-9")])
+        .send(
+            "POST",
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("password", PASSWORD),
+                ("new_password", "new-password-9"),
+                ("confirm", "new-password-9"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(c.get("/dashboard").await.status, StatusCode::OK);
@@ -375,7 +391,12 @@ async fn report_validation_submission_and_escaping() {
 /// All `<input>` and `<textarea>` values and selected options of a page, by name.
 fn extract_inputs(html: &str) -> Vec<(String, String)> {
     let unescape = |s: &str| {
-        s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&#x2f;", "/").replace("&amp;", "&")
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#x2f;", "/")
+            .replace("&amp;", "&")
     };
     let mut out = Vec::new();
     for part in html.split("<input").skip(1) {
@@ -416,12 +437,20 @@ async fn stale_saves_are_refused_and_cli_edits_seen() {
     let (va, vb) = (hidden(&pa, "version"), hidden(&pb, "version"));
     assert_eq!(va, vb);
     let ra = a
-        .send("POST", &format!("/report/{PERIOD}"), &[("csrf", &hidden(&pa, "csrf")), ("version", &va), ("action", "save"), ("t1_progress", "甲的草稿")])
+        .send(
+            "POST",
+            &format!("/report/{PERIOD}"),
+            &[("csrf", &hidden(&pa, "csrf")), ("version", &va), ("action", "save"), ("t1_progress", "甲的草稿")],
+        )
         .await;
     assert_eq!(ra.status, StatusCode::OK);
     assert!(ra.text().contains("草稿已保存"));
     let rb = b
-        .send("POST", &format!("/report/{PERIOD}"), &[("csrf", &hidden(&pb, "csrf")), ("version", &vb), ("action", "save"), ("t1_progress", "乙的草稿")])
+        .send(
+            "POST",
+            &format!("/report/{PERIOD}"),
+            &[("csrf", &hidden(&pb, "csrf")), ("version", &vb), ("action", "save"), ("t1_progress", "乙的草稿")],
+        )
         .await;
     assert_eq!(rb.status, StatusCode::CONFLICT);
     assert!(rb.text().contains("未保存：这份报告在您打开之后已被修改"));
@@ -436,7 +465,11 @@ async fn stale_saves_are_refused_and_cli_edits_seen() {
     let text = read(&file).replace("孙晓燕", "王立新");
     std::fs::write(&file, &text).unwrap();
     let r = a
-        .send("POST", &format!("/report/{PERIOD}"), &[("csrf", &hidden(&pa, "csrf")), ("version", &hidden(&pa, "version")), ("action", "submit")])
+        .send(
+            "POST",
+            &format!("/report/{PERIOD}"),
+            &[("csrf", &hidden(&pa, "csrf")), ("version", &hidden(&pa, "version")), ("action", "submit")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(read(&file), text, "the CLI's edit stays");
@@ -483,7 +516,8 @@ async fn build_and_download() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = r.text();
     assert!(html.contains("公文已生成"));
-    for f in ["季度进展情况通报.pdf", "督查简报.pdf", "领导参阅.pdf", "季度进展情况通报-p1.png"] {
+    for f in ["季度进展情况通报.pdf", "督查简报.pdf", "领导参阅.pdf", "季度进展情况通报-p1.png"]
+    {
         assert!(html.contains(f), "{f} listed");
         assert!(root.join("out/2023Q4").join(f).is_file(), "{f} written");
     }
@@ -500,7 +534,11 @@ async fn build_and_download() {
     assert!(app.store.audit_log().unwrap().iter().any(|e| e.3 == "生成公文"));
     // A data error stops the build with `ducha check`'s message and leaves the PDFs as they were.
     let before = std::fs::read(root.join("out/2023Q4/季度进展情况通报.pdf")).unwrap();
-    std::fs::write(root.join("data/reports/2023Q4/县科技局.yaml"), "unit: 县科技局\nperiod: 2023Q4\nsubmitted: 2024-01-02\nentries:\n  - task: 88\n    progress: x\n").unwrap();
+    std::fs::write(
+        root.join("data/reports/2023Q4/县科技局.yaml"),
+        "unit: 县科技局\nperiod: 2023Q4\nsubmitted: 2024-01-02\nentries:\n  - task: 88\n    progress: x\n",
+    )
+    .unwrap();
     let r = o.send("POST", "/build/2023Q4", &[("csrf", &csrf)]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("任务编号 88 不存在") && r.text().contains("县科技局.yaml:5:"), "{}", r.text());

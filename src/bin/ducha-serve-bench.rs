@@ -164,7 +164,10 @@ fn run() -> anyhow::Result<bool> {
             anyhow::ensure!(page.status == 200, "{unit} GET {path}: {}", page.status);
             let mut fields = form_fields(&page.text());
             let marker = format!("负载测试标记{i}号");
-            let key = fields.iter().position(|(k, _)| k.ends_with("_progress")).ok_or_else(|| anyhow::anyhow!("{unit}: no task"))?;
+            let key = fields
+                .iter()
+                .position(|(k, _)| k.ends_with("_progress"))
+                .ok_or_else(|| anyhow::anyhow!("{unit}: no task"))?;
             fields[key].1 = format!("{marker}：{}", fields[key].1);
             fields.retain(|(k, _)| k != "action");
             fields.push(("action".into(), "submit".into()));
@@ -180,7 +183,12 @@ fn run() -> anyhow::Result<bool> {
             let took = t.elapsed();
             done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let r = r?;
-            anyhow::ensure!(r.status == 303, "{unit} {period} submit: {} {}", r.status, r.text().chars().take(2000).collect::<String>());
+            anyhow::ensure!(
+                r.status == 303,
+                "{unit} {period} submit: {} {}",
+                r.status,
+                r.text().chars().take(2000).collect::<String>()
+            );
             Ok((form_time, took, marker))
         }));
     }
@@ -223,11 +231,35 @@ fn run() -> anyhow::Result<bool> {
     let requests = submits.len() + forms.len() + dash.len();
     println!("并发：{} 个单位同时提交，{} 个读者刷新总览；总用时 {:.0} ms", total, readers, ms(wall));
     println!("{:<10} {:>6} {:>10} {:>10} {:>10}", "请求", "次数", "p50 ms", "p99 ms", "目标 p99");
-    println!("{:<10} {:>6} {:>10.1} {:>10.1} {:>10}", "提交报告", submits.len(), ms(percentile(&submits, 0.5)), ms(percentile(&submits, 0.99)), "200");
-    println!("{:<10} {:>6} {:>10.1} {:>10.1} {:>10}", "打开填报页", forms.len(), ms(percentile(&forms, 0.5)), ms(percentile(&forms, 0.99)), "—");
-    println!("{:<10} {:>6} {:>10.1} {:>10.1} {:>10}", "总览", dash.len(), ms(percentile(&dash, 0.5)), ms(percentile(&dash, 0.99)), "100");
+    println!(
+        "{:<10} {:>6} {:>10.1} {:>10.1} {:>10}",
+        "提交报告",
+        submits.len(),
+        ms(percentile(&submits, 0.5)),
+        ms(percentile(&submits, 0.99)),
+        "200"
+    );
+    println!(
+        "{:<10} {:>6} {:>10.1} {:>10.1} {:>10}",
+        "打开填报页",
+        forms.len(),
+        ms(percentile(&forms, 0.5)),
+        ms(percentile(&forms, 0.99)),
+        "—"
+    );
+    println!(
+        "{:<10} {:>6} {:>10.1} {:>10.1} {:>10}",
+        "总览",
+        dash.len(),
+        ms(percentile(&dash, 0.5)),
+        ms(percentile(&dash, 0.99)),
+        "100"
+    );
     println!("吞吐：{:.1} 请求/秒", requests as f64 / wall.as_secs_f64());
-    let goals = [("提交 p99 ≤ 200 ms", ms(percentile(&submits, 0.99)) <= 200.0), ("总览 p99 ≤ 100 ms", ms(percentile(&dash, 0.99)) <= 100.0)];
+    let goals = [
+        ("提交 p99 ≤ 200 ms", ms(percentile(&submits, 0.99)) <= 200.0),
+        ("总览 p99 ≤ 100 ms", ms(percentile(&dash, 0.99)) <= 100.0),
+    ];
     for (g, ok) in goals {
         println!("{g}：{}", if ok { "达标" } else { "未达标" });
     }
@@ -239,7 +271,9 @@ fn run() -> anyhow::Result<bool> {
         let path = ducha::serve::report::report_path(&data, *period, unit)?;
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let parsed: Result<ducha::data::raw::RawReport, _> = serde_yaml::from_str(&text);
-        let good = parsed.as_ref().is_ok_and(|r| r.unit == *unit && r.entries.iter().any(|e| e.progress.contains(marker.as_str())));
+        let good = parsed
+            .as_ref()
+            .is_ok_and(|r| r.unit == *unit && r.entries.iter().any(|e| e.progress.contains(marker.as_str())));
         if !good {
             ok = false;
             eprintln!("文件有误：{}", path.display());
@@ -250,7 +284,11 @@ fn run() -> anyhow::Result<bool> {
         ok = false;
         eprint!("{}", checked.diagnostics.render(&checked.sources));
     }
-    println!("{} 个报告文件：{}", jobs.len(), if ok { "全部完整、内容正确，ducha check 通过" } else { "有错误（见上）" });
+    println!(
+        "{} 个报告文件：{}",
+        jobs.len(),
+        if ok { "全部完整、内容正确，ducha check 通过" } else { "有错误（见上）" }
+    );
     let _ = std::fs::remove_dir_all(&root);
     Ok(ok)
 }

@@ -113,7 +113,10 @@ pub fn run(a: UsersArgs) -> anyhow::Result<ExitCode> {
                 .open(&out)
                 .with_context(|| format!("无法创建 {}", out.display()))?;
             f.write_all(csv.as_bytes())?;
-            println!("已建立 {made} 个账户（已有 {kept} 个未改动）；初始密码已写入 {}，分发后请妥善销毁。", out.display());
+            println!(
+                "已建立 {made} 个账户（已有 {kept} 个未改动）；初始密码已写入 {}，分发后请妥善销毁。",
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         UsersCommand::Add { username, role, unit } => {
@@ -135,7 +138,10 @@ pub fn run(a: UsersArgs) -> anyhow::Result<ExitCode> {
         }
         UsersCommand::Reset { username } => {
             let password = auth::initial_password();
-            anyhow::ensure!(store.set_password(&username, &auth::hash_password(&password), true)?, "没有账户 “{username}”");
+            anyhow::ensure!(
+                store.set_password(&username, &auth::hash_password(&password), true)?,
+                "没有账户 “{username}”"
+            );
             println!("已重置 {username} 的密码，新的初始密码：{password}（下次登录须修改）");
             Ok(ExitCode::SUCCESS)
         }

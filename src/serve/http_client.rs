@@ -36,7 +36,8 @@ pub fn request(
 ) -> std::io::Result<Response> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(300)))?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -111,7 +112,13 @@ fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
 /// Percent-encodes a form value or path segment (UTF-8).
 pub fn encode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -134,9 +141,8 @@ pub fn unescape(s: &str) -> String {
 /// `<textarea>` texts and the selected `<option>` of each `<select>` (buttons excluded).
 pub fn form_fields(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let attr = |tag: &str, a: &str| {
-        tag.split(&format!(" {a}=\"")).nth(1).and_then(|s| s.split('"').next()).map(unescape)
-    };
+    let attr =
+        |tag: &str, a: &str| tag.split(&format!(" {a}=\"")).nth(1).and_then(|s| s.split('"').next()).map(unescape);
     for part in html.split("<input").skip(1) {
         let tag = part.split('>').next().unwrap_or("");
         if let Some(n) = attr(tag, "name") {
@@ -154,7 +160,8 @@ pub fn form_fields(html: &str) -> Vec<(String, String)> {
         let Some(n) = attr(tag, "name") else { continue };
         let body = rest.split("</select>").next().unwrap_or("");
         let options: Vec<&str> = body.split("<option").skip(1).collect();
-        let chosen = options.iter().find(|o| o.split('>').next().unwrap_or("").contains(" selected")).or(options.first());
+        let chosen =
+            options.iter().find(|o| o.split('>').next().unwrap_or("").contains(" selected")).or(options.first());
         if let Some(o) = chosen {
             let (otag, text) = o.split_once('>').unwrap_or((o, ""));
             let v = attr(otag, "value").unwrap_or_else(|| unescape(text.split("</option>").next().unwrap_or("")));

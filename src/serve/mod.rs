@@ -124,19 +124,15 @@ fn decode(seg: &str) -> String {
 async fn dispatch(app: Arc<App>, req: Request, page: Page) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
-    let cookies = req
-        .headers()
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let cookies = req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let addr = req
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "local".into());
     let args: Vec<String> = uri.path().split('/').filter(|s| !s.is_empty()).skip(1).map(decode).collect();
-    let query = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri).map(|q| pairs(q.0)).unwrap_or_default();
+    let query =
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri).map(|q| pairs(q.0)).unwrap_or_default();
     let form = if method == Method::POST {
         match Form::<Vec<(String, String)>>::from_request(req, &()).await {
             Ok(Form(v)) => pairs(v),

@@ -327,14 +327,27 @@ struct FormState<'a> {
     version: String,
 }
 
-fn report_page(app: &App, s: &Session, plan: &Plan, unit: &str, period: Period, st: FormState, code: StatusCode) -> Response {
+fn report_page(
+    app: &App,
+    s: &Session,
+    plan: &Plan,
+    unit: &str,
+    period: Period,
+    st: FormState,
+    code: StatusCode,
+) -> Response {
     let tasks: Vec<TaskView> = report::lead_tasks(plan, unit)
         .into_iter()
         .map(|t| TaskView {
             number: t.number,
             title: t.title.clone(),
             text: t.text.clone(),
-            targets: t.targets.iter().enumerate().map(|(i, g)| TargetView { index: i + 1, text: g.text.clone() }).collect(),
+            targets: t
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(i, g)| TargetView { index: i + 1, text: g.text.clone() })
+                .collect(),
             milestones: t.milestones.as_ref().map(|m| m.to_vec()),
         })
         .collect();
@@ -395,10 +408,11 @@ pub fn report_form(app: &App, req: &Req) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (unit, period) = match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
-        (Ok(u), Ok(p)) => (u, p),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+    let (unit, period) =
+        match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
+            (Ok(u), Ok(p)) => (u, p),
+            (Err(r), _) | (_, Err(r)) => return r,
+        };
     let path = match report::report_path(&app.opts.data, period, unit) {
         Ok(p) => p,
         Err(e) => return internal(e),
@@ -447,10 +461,11 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (unit, period) = match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
-        (Ok(u), Ok(p)) => (u, p),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+    let (unit, period) =
+        match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
+            (Ok(u), Ok(p)) => (u, p),
+            (Err(r), _) | (_, Err(r)) => return r,
+        };
     let path = match report::report_path(&app.opts.data, period, unit) {
         Ok(p) => p,
         Err(e) => return internal(e),
@@ -469,7 +484,15 @@ pub fn report_save(app: &App, req: &Req) -> Response {
     let _lock = app.write_lock.lock().unwrap_or_else(|e| e.into_inner());
     let current = version(app, &path, unit, period);
     let show = |msg: String, bad: bool, code: StatusCode, v: String| {
-        report_page(app, s, &plan, unit, period, FormState { fields: &fields, problems: &checked.problems, message: Some(msg), bad, version: v }, code)
+        report_page(
+            app,
+            s,
+            &plan,
+            unit,
+            period,
+            FormState { fields: &fields, problems: &checked.problems, message: Some(msg), bad, version: v },
+            code,
+        )
     };
     if !auth::same(req.f("version"), &current) {
         return show(
@@ -490,7 +513,11 @@ pub fn report_save(app: &App, req: &Req) -> Response {
             app.store.audit(who, &req.addr, "保存草稿", &format!("{unit} {ps}"));
             let v = version(app, &path, unit, period);
             let n = checked.problems.iter().filter(|p| p.error).count();
-            let msg = if n == 0 { "草稿已保存。".to_string() } else { format!("草稿已保存；还有 {n} 处错误，改正后才能提交。") };
+            let msg = if n == 0 {
+                "草稿已保存。".to_string()
+            } else {
+                format!("草稿已保存；还有 {n} 处错误，改正后才能提交。")
+            };
             show(msg, n > 0, StatusCode::OK, v)
         }
         "submit" => {
@@ -508,7 +535,12 @@ pub fn report_save(app: &App, req: &Req) -> Response {
             }
             let _ = app.store.add_revision(unit, &ps, yaml, who);
             let _ = app.store.clear_draft(unit, &ps);
-            app.store.audit(who, &req.addr, "提交报告", &format!("{unit} {ps} sha256={}", super::store::sha256_hex(yaml.as_bytes())));
+            app.store.audit(
+                who,
+                &req.addr,
+                "提交报告",
+                &format!("{unit} {ps} sha256={}", super::store::sha256_hex(yaml.as_bytes())),
+            );
             redirect(&format!("/report/{ps}?done=1"))
         }
         _ => error(StatusCode::BAD_REQUEST, "无法识别的操作", "请使用页面上的“保存草稿”或“提交报告”按钮。"),
@@ -581,7 +613,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         .filter(|t| f_status.is_empty() || t.status.id() == f_status)
         .map(|t| {
             context! { task => t.task, title => t.title.clone(), units => t.lead_units.join("、"), label => t.label,
-                light => light_id(t.light), light_label => t.light.label(), reason => t.reason.clone() }
+            light => light_id(t.light), light_label => t.light.label(), reason => t.reason.clone() }
         })
         .collect();
     let counts: Vec<_> = STATUSES
@@ -605,12 +637,15 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         .escalations
         .iter()
         .map(|e| match e {
-            crate::aggregate::EscalationItem::Task { task, title, reason, .. } => format!("第{task}项 {title}：{reason}"),
+            crate::aggregate::EscalationItem::Task { task, title, reason, .. } => {
+                format!("第{task}项 {title}：{reason}")
+            }
             crate::aggregate::EscalationItem::Unit { unit, reason, .. } => format!("{unit}：{reason}"),
         })
         .collect();
     let statuses: Vec<_> = STATUSES.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
-    let sections: Vec<_> = plan.sections.iter().map(|x| context! { number => x.number, title => x.title.clone() }).collect();
+    let sections: Vec<_> =
+        plan.sections.iter().map(|x| context! { number => x.number, title => x.title.clone() }).collect();
     app.page(
         "dashboard.html",
         Some(s),
@@ -692,7 +727,14 @@ fn out_dir(app: &App, period: Period) -> Result<PathBuf, Response> {
     crate::names::join_inside(&app.opts.out, &period.to_string()).map_err(internal)
 }
 
-fn documents_page(app: &App, s: &Session, plan: &Plan, period: Period, extra: minijinja::Value, code: StatusCode) -> Response {
+fn documents_page(
+    app: &App,
+    s: &Session,
+    plan: &Plan,
+    period: Period,
+    extra: minijinja::Value,
+    code: StatusCode,
+) -> Response {
     let dir = match out_dir(app, period) {
         Ok(d) => d,
         Err(r) => return r,
@@ -708,7 +750,11 @@ fn documents_page(app: &App, s: &Session, plan: &Plan, period: Period, extra: mi
         if f.ends_with(".png") {
             previews.push(f.clone());
         } else {
-            let id = Kind::ALL.iter().find(|k| *f == format!("{}.pdf", k.label())).map(|k| k.id().to_string()).unwrap_or(format!("order-{i}"));
+            let id = Kind::ALL
+                .iter()
+                .find(|k| *f == format!("{}.pdf", k.label()))
+                .map(|k| k.id().to_string())
+                .unwrap_or(format!("order-{i}"));
             documents.push(context! { file => f, id });
         }
     }
@@ -763,10 +809,22 @@ pub fn build(app: &App, req: &Req) -> Response {
             app.store.audit(&s.user.username, &req.addr, "生成公文", &format!("{period} {} 份", rep.documents.len()));
             let warnings = rep.warnings.render(&rep.sources);
             let timing = format!("已生成 {} 份公文，用时 {:.1} 秒。", rep.documents.len(), t.elapsed().as_secs_f64());
-            documents_page(app, s, &plan, period, context! { warnings, timing, message => "公文已生成。" }, StatusCode::OK)
+            documents_page(
+                app,
+                s,
+                &plan,
+                period,
+                context! { warnings, timing, message => "公文已生成。" },
+                StatusCode::OK,
+            )
         }
         Err(e) => {
-            app.store.audit(&s.user.username, &req.addr, "生成公文失败", &format!("{period} {} 处错误", e.diagnostics.error_count()));
+            app.store.audit(
+                &s.user.username,
+                &req.addr,
+                "生成公文失败",
+                &format!("{period} {} 处错误", e.diagnostics.error_count()),
+            );
             let errors = e.diagnostics.render(&e.sources);
             documents_page(
                 app,
@@ -812,7 +870,13 @@ pub fn download(app: &App, req: &Req) -> Response {
     let ctype = if name.ends_with(".png") { "image/png" } else { "application/pdf" };
     let encoded: String = name
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     (
         StatusCode::OK,

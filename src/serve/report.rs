@@ -84,7 +84,14 @@ pub fn fields_of(report: Option<&RawReport>, same_period: bool) -> Fields {
 
 /// Text from a form field: CR LF made LF, trailing blanks dropped.
 fn clean(s: &str) -> String {
-    s.replace("\r\n", "\n").replace('\r', "\n").lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_string()
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
 }
 
 fn opt(f: &Fields, key: &str) -> Option<String> {

@@ -183,7 +183,10 @@ impl Store {
         std::fs::create_dir_all(&dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
         let ignore = dir.join(".gitignore");
         if !ignore.exists() {
-            crate::fsutil::write_atomic(&ignore, "# ducha serve: accounts, sessions, drafts, audit. Never commit.\n*\n".as_bytes())?;
+            crate::fsutil::write_atomic(
+                &ignore,
+                "# ducha serve: accounts, sessions, drafts, audit. Never commit.\n*\n".as_bytes(),
+            )?;
         }
         let path = dir.join("state.sqlite3");
         let conn = Connection::open(&path).with_context(|| format!("无法打开数据库 {}", path.display()))?;
@@ -287,11 +290,9 @@ impl Store {
     /// The saved draft of a unit's report: (form fields as JSON, revision number).
     pub fn draft(&self, unit: &str, period: &str) -> anyhow::Result<Option<(String, i64)>> {
         let c = self.conn();
-        Ok(c.query_row(
-            "SELECT form, rev FROM drafts WHERE unit = ?1 AND period = ?2",
-            params![unit, period],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        Ok(c.query_row("SELECT form, rev FROM drafts WHERE unit = ?1 AND period = ?2", params![unit, period], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?)
     }
 
@@ -326,9 +327,8 @@ impl Store {
     /// Every revision of a unit's report, newest first.
     pub fn revisions(&self, unit: &str, period: &str) -> anyhow::Result<Vec<Revision>> {
         let c = self.conn();
-        let mut st = c.prepare(
-            "SELECT id, at, who, sha256 FROM revisions WHERE unit = ?1 AND period = ?2 ORDER BY id DESC",
-        )?;
+        let mut st =
+            c.prepare("SELECT id, at, who, sha256 FROM revisions WHERE unit = ?1 AND period = ?2 ORDER BY id DESC")?;
         let rows = st
             .query_map(params![unit, period], |r| {
                 Ok(Revision { id: r.get(0)?, at: timestamp(r.get(1)?), who: r.get(2)?, sha256: r.get(3)? })
