@@ -19,5 +19,6 @@ pub mod names;
 pub mod ofd;
 pub mod pipeline;
 pub mod render;
+pub mod serve;
 pub mod status;
 pub mod templates;

@@ -12,7 +12,9 @@ pub mod forms;
 pub mod import;
 pub mod ledger;
 pub mod plan;
+pub mod serve;
 pub mod stats;
+pub mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +52,10 @@ pub enum Command {
     Import(import::ImportArgs),
     /// 生成工作台账：全年每项任务各季度的状态（灯色）、进度和完成情况，按章节分表并附汇总（Excel）。
     Ledger(ledger::LedgerArgs),
+    /// 网页工作台：各单位在浏览器中填报进展，督查室查看总览、生成公文（默认只允许本机访问）。
+    Serve(serve::ServeArgs),
+    /// 网页工作台的账户：init（按计划建立全部账户）、add、reset、list、disable。
+    Users(users::UsersArgs),
 }
 
 /// Where the data lives and which period to work on (shared by several subcommands).
@@ -90,6 +96,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Forms(a) => forms::run(a),
         Command::Import(a) => import::run(a),
         Command::Ledger(a) => ledger::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Users(a) => users::run(a),
     }
 }
 

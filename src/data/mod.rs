@@ -27,7 +27,13 @@ pub struct Checked {
 
 /// Loads and validates `dir` in one go (stages 1 and 2).
 pub fn check(dir: &Path) -> Checked {
-    let (loaded, mut diagnostics) = load::load(dir);
+    let (loaded, diagnostics) = load::load(dir);
+    check_loaded(loaded, diagnostics)
+}
+
+/// Stage 2 of [`check`] on data already loaded (with the load stage's diagnostics): `ducha
+/// serve` keeps the loaded files while they are unchanged on disk.
+pub fn check_loaded(loaded: load::Loaded, mut diagnostics: Diagnostics) -> Checked {
     let (dataset, more) = validate::validate(&loaded);
     diagnostics.extend(more);
     if let Some(ds) = &dataset {

@@ -1,0 +1,294 @@
+//! Load benchmark of `ducha serve` (not a test): on a copy of the bundled data, a server on a
+//! loopback port, 40 unit liaisons submitting their reports at once while 20 office readers keep
+//! refreshing the dashboard. Prints p50/p99 latencies and throughput against the goals
+//! (dashboard p99 ≤ 100 ms, submission p99 ≤ 200 ms) and checks that all 40 report files are
+//! intact, carry what was submitted, and pass `ducha check`. Bounded: each submitter sends one
+//! report, readers stop when the last submission is answered.
+//!
+//! ```text
+//! cargo run --release --bin ducha-serve-bench -- [DATA_DIR] [SUBMITTERS] [READERS]
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use ducha::data::model::Period;
+use ducha::serve::http_client::{form, form_fields, request};
+use ducha::serve::store::Role;
+use ducha::serve::{auth, App, Options};
+
+const PASSWORD: &str = "bench-password-1";
+
+fn copy_data(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for f in ["plan.yaml", "office.yaml"] {
+        std::fs::copy(from.join(f), to.join(f))?;
+    }
+    let reports = from.join("reports");
+    for dir in std::fs::read_dir(&reports)? {
+        let dir = dir?;
+        if !dir.file_type()?.is_dir() {
+            continue;
+        }
+        let dest = to.join("reports").join(dir.file_name());
+        std::fs::create_dir_all(&dest)?;
+        for f in std::fs::read_dir(dir.path())? {
+            let f = f?;
+            if f.file_type()?.is_file() {
+                std::fs::copy(f.path(), dest.join(f.file_name()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn login(addr: &str, user: &str) -> anyhow::Result<String> {
+    let page = request(addr, "GET", "/login", &[], b"")?;
+    let cookie = page
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .find_map(|(_, v)| v.split(';').next().filter(|kv| kv.starts_with(auth::LOGIN_COOKIE)).map(String::from))
+        .ok_or_else(|| anyhow::anyhow!("no login cookie"))?;
+    let csrf = form_fields(&page.text()).into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).unwrap_or_default();
+    let body = form(&[("csrf".into(), csrf), ("username".into(), user.into()), ("password".into(), PASSWORD.into())]);
+    let r = request(
+        addr,
+        "POST",
+        "/login",
+        &[("Cookie", &cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    )?;
+    anyhow::ensure!(r.status == 303, "login {user}: {}", r.status);
+    r.headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .find_map(|(_, v)| v.split(';').next().filter(|kv| kv.starts_with(auth::SESSION_COOKIE)).map(String::from))
+        .ok_or_else(|| anyhow::anyhow!("no session cookie for {user}"))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<bool> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let src = PathBuf::from(args.first().map(String::as_str).unwrap_or("data"));
+    let submitters: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(40).clamp(1, 200);
+    let readers: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20).clamp(0, 200);
+
+    let root = std::env::temp_dir().join(format!("ducha-serve-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let data = root.join("data");
+    copy_data(&src, &data)?;
+    let checked = ducha::data::check(&data);
+    let ds = checked.dataset.ok_or_else(|| anyhow::anyhow!("数据有错误，先运行 ducha check"))?;
+    let units: Vec<String> = ds.plan.lead_units().into_iter().map(String::from).collect();
+    let year = ds.plan.year;
+    // Each submitter reports one (unit, period): the units for Q4 first, then Q3 and so on, so
+    // 40 submitters write 40 distinct files.
+    let jobs: Vec<(String, Period)> = (0..submitters)
+        .map(|i| (units[i % units.len()].clone(), Period { year, quarter: 4 - (i / units.len()).min(3) as u8 }))
+        .collect();
+
+    let app = App::new(Options { data: data.clone(), out: root.join("out"), secure: false })?;
+    let hash = auth::hash_password(PASSWORD);
+    for u in &units {
+        app.store.add_user(u, Role::Unit, Some(u), &hash)?;
+        app.store.set_password(u, &hash, false)?;
+    }
+    app.store.add_user("office", Role::Office, None, &hash)?;
+    app.store.set_password("office", &hash, false)?;
+    let app = Arc::new(app);
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    listener.set_nonblocking(true)?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server_app = app.clone();
+    let server = std::thread::spawn(move || -> anyhow::Result<()> {
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener)?;
+            ducha::serve::serve_on(l, server_app, async {
+                let _ = stop_rx.await;
+            })
+            .await?;
+            anyhow::Ok(())
+        })
+    });
+
+    // Log everyone in first (Argon2 is slow on purpose; it is not what is measured).
+    let t = Instant::now();
+    let mut sessions = Vec::new();
+    for (u, _) in &jobs {
+        sessions.push(login(&addr, u)?);
+    }
+    let office = login(&addr, "office")?;
+    println!("登录 {} 个账户：{:.0} ms（Argon2id，不计入下面的数字）", jobs.len() + 1, ms(t.elapsed()));
+
+    let start = Arc::new(Barrier::new(jobs.len() + readers));
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t0 = Instant::now();
+    let mut submit_threads = Vec::new();
+    for (i, ((unit, period), cookie)) in jobs.iter().cloned().zip(sessions).enumerate() {
+        let (addr, start, done) = (addr.clone(), start.clone(), done.clone());
+        submit_threads.push(std::thread::spawn(move || -> anyhow::Result<(Duration, Duration, String)> {
+            start.wait();
+            let path = format!("/report/{period}");
+            let t = Instant::now();
+            let page = request(&addr, "GET", &path, &[("Cookie", &cookie)], b"");
+            let form_time = t.elapsed();
+            let page = page?;
+            anyhow::ensure!(page.status == 200, "{unit} GET {path}: {}", page.status);
+            let mut fields = form_fields(&page.text());
+            let marker = format!("负载测试标记{i}号");
+            let key = fields
+                .iter()
+                .position(|(k, _)| k.ends_with("_progress"))
+                .ok_or_else(|| anyhow::anyhow!("{unit}: no task"))?;
+            fields[key].1 = format!("{marker}：{}", fields[key].1);
+            fields.retain(|(k, _)| k != "action");
+            fields.push(("action".into(), "submit".into()));
+            let body = form(&fields);
+            let t = Instant::now();
+            let r = request(
+                &addr,
+                "POST",
+                &path,
+                &[("Cookie", &cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+                body.as_bytes(),
+            );
+            let took = t.elapsed();
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let r = r?;
+            anyhow::ensure!(
+                r.status == 303,
+                "{unit} {period} submit: {} {}",
+                r.status,
+                r.text().chars().take(2000).collect::<String>()
+            );
+            Ok((form_time, took, marker))
+        }));
+    }
+    let total = jobs.len();
+    let mut read_threads = Vec::new();
+    for _ in 0..readers {
+        let (addr, start, done, office) = (addr.clone(), start.clone(), done.clone(), office.clone());
+        read_threads.push(std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+            start.wait();
+            let mut times = Vec::new();
+            while done.load(std::sync::atomic::Ordering::SeqCst) < total {
+                let t = Instant::now();
+                let r = request(&addr, "GET", "/dashboard?period=2023Q4", &[("Cookie", &office)], b"")?;
+                times.push(t.elapsed());
+                anyhow::ensure!(r.status == 200 && r.text().contains("row-1"), "dashboard: {}", r.status);
+            }
+            Ok(times)
+        }));
+    }
+    let mut submits = Vec::new();
+    let mut forms = Vec::new();
+    let mut markers = Vec::new();
+    for t in submit_threads {
+        let (f, s, m) = t.join().map_err(|_| anyhow::anyhow!("submitter panicked"))??;
+        forms.push(f);
+        submits.push(s);
+        markers.push(m);
+    }
+    let mut dash = Vec::new();
+    for t in read_threads {
+        dash.extend(t.join().map_err(|_| anyhow::anyhow!("reader panicked"))??);
+    }
+    let wall = t0.elapsed();
+    let _ = stop_tx.send(());
+    server.join().map_err(|_| anyhow::anyhow!("server panicked"))??;
+
+    submits.sort();
+    forms.sort();
+    dash.sort();
+    let requests = submits.len() + forms.len() + dash.len();
+    println!("并发：{} 个单位同时提交，{} 个读者刷新总览；总用时 {:.0} ms", total, readers, ms(wall));
+    println!("{:<10} {:>6} {:>10} {:>10} {:>10}", "请求", "次数", "p50 ms", "p99 ms", "目标 p99");
+    println!(
+        "{:<10} {:>6} {:>10.1} {:>10.1} {:>10}",
+        "提交报告",
+        submits.len(),
+        ms(percentile(&submits, 0.5)),
+        ms(percentile(&submits, 0.99)),
+        "200"
+    );
+    println!(
+        "{:<10} {:>6} {:>10.1} {:>10.1} {:>10}",
+        "打开填报页",
+        forms.len(),
+        ms(percentile(&forms, 0.5)),
+        ms(percentile(&forms, 0.99)),
+        "—"
+    );
+    println!(
+        "{:<10} {:>6} {:>10.1} {:>10.1} {:>10}",
+        "总览",
+        dash.len(),
+        ms(percentile(&dash, 0.5)),
+        ms(percentile(&dash, 0.99)),
+        "100"
+    );
+    println!("吞吐：{:.1} 请求/秒", requests as f64 / wall.as_secs_f64());
+    let goals = [
+        ("提交 p99 ≤ 200 ms", ms(percentile(&submits, 0.99)) <= 200.0),
+        ("总览 p99 ≤ 100 ms", ms(percentile(&dash, 0.99)) <= 100.0),
+    ];
+    for (g, ok) in goals {
+        println!("{g}：{}", if ok { "达标" } else { "未达标" });
+    }
+
+    // The files: every one written, complete, carrying its submitter's text, and the whole data
+    // directory still passes `ducha check`.
+    let mut ok = true;
+    for ((unit, period), marker) in jobs.iter().zip(&markers) {
+        let path = ducha::serve::report::report_path(&data, *period, unit)?;
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let parsed: Result<ducha::data::raw::RawReport, _> = serde_yaml::from_str(&text);
+        let good = parsed
+            .as_ref()
+            .is_ok_and(|r| r.unit == *unit && r.entries.iter().any(|e| e.progress.contains(marker.as_str())));
+        if !good {
+            ok = false;
+            eprintln!("文件有误：{}", path.display());
+        }
+    }
+    let checked = ducha::data::check(&data);
+    if checked.diagnostics.has_errors() {
+        ok = false;
+        eprint!("{}", checked.diagnostics.render(&checked.sources));
+    }
+    println!(
+        "{} 个报告文件：{}",
+        jobs.len(),
+        if ok { "全部完整、内容正确，ducha check 通过" } else { "有错误（见上）" }
+    );
+    let _ = std::fs::remove_dir_all(&root);
+    Ok(ok)
+}

@@ -1,0 +1,281 @@
+//! `ducha serve`: the office's web workbench and the departments' reporting desk.
+//!
+//! axum on tokio; every page is rendered on the server from the minijinja templates in
+//! `src/serve/templates/` (autoescaped, compiled into the binary with the stylesheet), with no
+//! JavaScript. The data stay plain files: every request reads them afresh (so an edit made with
+//! the CLI is seen on the next request), a submitted report is written with
+//! [`crate::fsutil::write_atomic`] in the format of `ducha import`, and the rules are those of
+//! `ducha check` ([`report::check`]). Accounts, sessions, drafts, revisions and the audit log live
+//! in [`store::Store`].
+//!
+//! Safety: the role is checked on every route ([`App::guard`]); a unit's name comes from its
+//! session, never from the URL; the only request parts that reach the file system are a period
+//! (one of the plan year's four quarters) and a document name (matched against the names the
+//! pipeline writes for the plan's units), joined with [`crate::names::join_inside`].
+
+pub mod auth;
+mod cache;
+pub mod http_client;
+mod pages;
+pub mod report;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use store::{Role, Session, Store};
+
+/// Largest request body accepted (a report with long narratives is a few tens of KiB).
+pub const BODY_LIMIT: usize = 256 * 1024;
+/// Session lifetime.
+pub const SESSION_TTL_SECS: i64 = 8 * 3600;
+/// Content-Security-Policy: no script at all, nothing from elsewhere, no framing.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                       frame-ancestors 'none'; base-uri 'none'";
+
+/// Options of the server.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub data: PathBuf,
+    pub out: PathBuf,
+    /// Cookies get `Secure` (set when serving HTTPS).
+    pub secure: bool,
+}
+
+/// Shared state of the server.
+pub struct App {
+    pub opts: Options,
+    pub store: Store,
+    pub limiter: auth::RateLimiter,
+    data: cache::DataCache,
+    env: minijinja::Environment<'static>,
+    /// Serialises report writes (version check + write) and builds.
+    write_lock: Mutex<()>,
+    build_lock: Mutex<()>,
+}
+
+/// A request as the page functions see it.
+pub struct Req {
+    pub method: Method,
+    /// Decoded path segments after the route's first one (`/report/2023Q4` → `["2023Q4"]`).
+    pub args: Vec<String>,
+    pub query: report::Fields,
+    pub form: report::Fields,
+    pub cookies: String,
+    /// Client address (for rate limits and the audit log).
+    pub addr: String,
+    pub session: Option<Session>,
+    session_id: Option<String>,
+}
+
+impl Req {
+    /// A query parameter (empty when missing).
+    pub fn q(&self, key: &str) -> &str {
+        self.query.get(key).map(String::as_str).unwrap_or("")
+    }
+
+    /// A form field (empty when missing).
+    pub fn f(&self, key: &str) -> &str {
+        self.form.get(key).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A page function: runs on a blocking thread (it reads files and the database).
+type Page = fn(&App, &Req) -> Response;
+
+fn pairs(v: Vec<(String, String)>) -> report::Fields {
+    // The first value of a repeated name wins; no form here repeats a name.
+    let mut m = report::Fields::new();
+    for (k, val) in v {
+        m.entry(k).or_insert(val);
+    }
+    m
+}
+
+/// Percent-decodes one path segment.
+fn decode(seg: &str) -> String {
+    let b = seg.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn dispatch(app: Arc<App>, req: Request, page: Page) -> Response {
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let cookies = req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let addr = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".into());
+    let args: Vec<String> = uri.path().split('/').filter(|s| !s.is_empty()).skip(1).map(decode).collect();
+    let query =
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri).map(|q| pairs(q.0)).unwrap_or_default();
+    let form = if method == Method::POST {
+        match Form::<Vec<(String, String)>>::from_request(req, &()).await {
+            Ok(Form(v)) => pairs(v),
+            Err(rejection) => return rejection.into_response(),
+        }
+    } else {
+        report::Fields::new()
+    };
+    let task = tokio::task::spawn_blocking(move || {
+        let session_id = auth::cookie(&cookies, auth::SESSION_COOKIE).map(String::from);
+        let session = session_id.as_deref().and_then(|id| app.store.session(id).ok().flatten());
+        let r = Req { method, args, query, form, cookies, addr, session, session_id };
+        page(&app, &r)
+    });
+    task.await.unwrap_or_else(|_| pages::error(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "请稍后重试。"))
+}
+
+/// Wraps a page function as an axum handler.
+fn h(
+    page: Page,
+) -> impl Fn(State<Arc<App>>, Request) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    move |State(app): State<Arc<App>>, req: Request| Box::pin(dispatch(app, req, page))
+}
+
+impl App {
+    /// Opens the state database and prepares the templates.
+    pub fn new(opts: Options) -> anyhow::Result<App> {
+        let store = Store::open(&opts.data)?;
+        let mut env = minijinja::Environment::new();
+        for (name, text) in TEMPLATES {
+            env.add_template(name, text)?;
+        }
+        Ok(App {
+            opts,
+            store,
+            limiter: auth::RateLimiter::new(Duration::from_secs(15 * 60), 5, 20),
+            data: cache::DataCache::default(),
+            env,
+            write_lock: Mutex::new(()),
+            build_lock: Mutex::new(()),
+        })
+    }
+
+    /// Renders a template (autoescaped: the names end in `.html`).
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+}
+
+const TEMPLATES: [(&str, &str); 8] = [
+    ("base.html", include_str!("templates/base.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("password.html", include_str!("templates/password.html")),
+    ("error.html", include_str!("templates/error.html")),
+    ("report.html", include_str!("templates/report.html")),
+    ("dashboard.html", include_str!("templates/dashboard.html")),
+    ("task.html", include_str!("templates/task.html")),
+    ("build.html", include_str!("templates/build.html")),
+];
+
+/// The stylesheet, served from the binary.
+pub const STYLE: &str = include_str!("templates/style.css");
+
+/// Every route with the roles allowed on it (the authorization matrix the tests walk).
+pub const ROUTES: &[(&str, &str, &[Role])] = &[
+    ("GET", "/report/{period}", &[Role::Unit]),
+    ("POST", "/report/{period}", &[Role::Unit]),
+    ("GET", "/dashboard", &[Role::Office, Role::Leader]),
+    ("GET", "/task/{number}", &[Role::Office, Role::Leader]),
+    ("GET", "/build/{period}", &[Role::Office]),
+    ("POST", "/build/{period}", &[Role::Office]),
+    ("GET", "/out/{period}/{file}", &[Role::Office, Role::Leader]),
+];
+
+/// The router with every route and the security layers.
+pub fn router(app: Arc<App>) -> Router {
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    let mut r = Router::new()
+        .route("/", get(h(pages::home)))
+        .route("/static/style.css", get(style))
+        .route("/login", get(h(pages::login_form)).post(h(pages::login)))
+        .route("/logout", post(h(pages::logout)))
+        .route("/password", get(h(pages::password_form)).post(h(pages::password)))
+        .route("/report/{period}", get(h(pages::report_form)).post(h(pages::report_save)))
+        .route("/dashboard", get(h(pages::dashboard)))
+        .route("/task/{number}", get(h(pages::task)))
+        .route("/build/{period}", get(h(pages::build_page)).post(h(pages::build)))
+        .route("/out/{period}/{file}", get(h(pages::download)))
+        .fallback(h(pages::not_found))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app);
+    for (name, value) in headers {
+        r = r.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+    }
+    r
+}
+
+async fn style() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
+}
+
+/// Serves the router on an already bound listener until `shutdown` completes; requests in
+/// flight then finish (graceful).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves until Ctrl-C: in-flight requests finish, then the server stops.
+pub fn serve(opts: Options, addr: SocketAddr) -> anyhow::Result<()> {
+    let app = Arc::new(App::new(opts)?);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？用 --addr 换一个）"))?;
+        let local = listener.local_addr()?;
+        let host = if local.ip().is_unspecified() { "本机IP地址".to_string() } else { local.ip().to_string() };
+        println!("ducha serve：请在浏览器中打开 http://{host}:{}/", local.port());
+        if local.ip().is_loopback() {
+            println!("只有本机可以访问；要让局域网访问，用 --addr 0.0.0.0:{}", local.port());
+        }
+        println!("按 Ctrl-C 停止。");
+        serve_on(listener, app, async {
+            let _ = tokio::signal::ctrl_c().await;
+            println!("正在停止：等待处理中的请求完成……");
+        })
+        .await?;
+        anyhow::Ok(())
+    })
+}

@@ -1,0 +1,890 @@
+//! The pages: one function per route, each checking the session, the role and (on POST) the
+//! CSRF token first through [`App::guard`].
+
+use std::path::PathBuf;
+
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use minijinja::{context, Value as V};
+use serde::Serialize;
+
+use super::report::{self, FieldProblem, Fields};
+use super::store::{Role, Session};
+use super::{auth, App, Req};
+use crate::data::model::{Dataset, Period, Plan, Status};
+use crate::pipeline::{self, Kind};
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+/// Any serializable value as a template value.
+fn ser<T: Serialize>(x: T) -> V {
+    V::from(minijinja::value::Serde(x))
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+/// A 303 redirect.
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+/// An error page (no template context: nothing about the session is shown).
+pub fn error(status: StatusCode, heading: &str, text: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>{0}</title><link rel=\"stylesheet\" \
+         href=\"/static/style.css\"></head><body><main><section class=\"card narrow\"><h1>{0}</h1><p>{1}</p>\
+         <p><a href=\"/\">返回首页</a></p></section></main></body></html>",
+        escape(heading),
+        escape(text)
+    );
+    html(status, body)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#x27;")
+}
+
+fn forbidden() -> Response {
+    error(StatusCode::FORBIDDEN, "无权访问", "您的账户没有访问此页面或执行此操作的权限。")
+}
+
+fn not_found_page() -> Response {
+    error(StatusCode::NOT_FOUND, "找不到页面", "地址有误，或所指的期间、文件不存在。")
+}
+
+/// Fallback for unknown routes.
+pub fn not_found(_app: &App, _req: &Req) -> Response {
+    not_found_page()
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    eprintln!("ducha serve：内部错误：{e}");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "请稍后重试；如仍出错请联系督查室。")
+}
+
+impl App {
+    /// The session of a request allowed for `roles`, else the response to send: a redirect to
+    /// the login page (GET without a session), to the password page (initial password still in
+    /// use), or 403. POSTs must carry the session's CSRF token.
+    pub(super) fn guard<'r>(&self, req: &'r Req, roles: &[Role]) -> Result<&'r Session, Response> {
+        let Some(s) = &req.session else {
+            return Err(if req.method == Method::GET { redirect("/login") } else { forbidden() });
+        };
+        if req.method == Method::POST && !auth::same(req.f("csrf"), &s.csrf) {
+            return Err(error(StatusCode::FORBIDDEN, "表单已失效", "请返回上一页刷新后重新提交。"));
+        }
+        if s.user.must_change {
+            return Err(if req.method == Method::GET { redirect("/password") } else { forbidden() });
+        }
+        if !roles.contains(&s.user.role) {
+            return Err(forbidden());
+        }
+        Ok(s)
+    }
+
+    fn page(&self, name: &str, s: Option<&Session>, status: StatusCode, extra: minijinja::Value) -> Response {
+        let base = context! {
+            user => s.map(|s| context! { username => s.user.username.clone(), role => s.user.role.id(),
+                unit => s.user.unit.clone(), must_change => s.user.must_change }),
+            role_label => s.map(|s| s.user.role.label()),
+            csrf => s.map(|s| s.csrf.clone()),
+        };
+        match self.render(name, context! { ..extra, ..base }) {
+            Ok(body) => html(status, body),
+            Err(e) => internal(format!("{e:#}")),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/// The validated plan (reports are not needed for a form).
+fn plan_of(app: &App) -> Result<Plan, Response> {
+    let (loaded, mut diags) = app.data.loaded(&app.opts.data);
+    let plan = loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut diags));
+    plan.ok_or_else(|| {
+        let text = diags.render(&loaded.sources);
+        let body = format!(
+            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>计划有错误</title>\
+             <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main><section class=\"card\">\
+             <h1>计划文件有错误，请督查室先改正</h1><pre class=\"diag\">{}</pre></section></main></body></html>",
+            escape(&text)
+        );
+        html(StatusCode::SERVICE_UNAVAILABLE, body)
+    })
+}
+
+/// A period from the URL: one of the plan year's quarters, else 404.
+fn period_arg(plan: &Plan, s: &str) -> Result<Period, Response> {
+    Period::parse(s).filter(|p| p.year == plan.year && p.to_string() == s).ok_or_else(not_found_page)
+}
+
+fn periods(plan: &Plan) -> Vec<String> {
+    (1..=4).map(|q| Period { year: plan.year, quarter: q }.to_string()).collect()
+}
+
+/// The period to open by default: the latest with reports, else Q1.
+fn default_period(app: &App, plan: &Plan) -> Period {
+    let dir = app.opts.data.join("reports");
+    (1..=4u8)
+        .rev()
+        .map(|q| Period { year: plan.year, quarter: q })
+        .find(|p| dir.join(p.to_string()).is_dir())
+        .unwrap_or(Period { year: plan.year, quarter: 1 })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Login, logout, password
+
+/// `GET /`: where each role starts.
+pub fn home(app: &App, req: &Req) -> Response {
+    let s = match app.guard(req, &[Role::Unit, Role::Office, Role::Leader]) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match s.user.role {
+        Role::Unit => match plan_of(app) {
+            Ok(plan) => redirect(&format!("/report/{}", default_period(app, &plan))),
+            Err(r) => r,
+        },
+        _ => redirect("/dashboard"),
+    }
+}
+
+fn login_page(app: &App, status: StatusCode, message: Option<&str>, username: &str) -> Response {
+    let token = auth::token();
+    let mut r = app.page(
+        "login.html",
+        None,
+        status,
+        context! { login_csrf => token.clone(), message => message, message_kind => "bad", username => username },
+    );
+    let cookie = auth::set_cookie(auth::LOGIN_COOKIE, &token, 3600, app.opts.secure);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// `GET /login`.
+pub fn login_form(app: &App, req: &Req) -> Response {
+    if req.session.is_some() {
+        return redirect("/");
+    }
+    login_page(app, StatusCode::OK, None, "")
+}
+
+fn session_cookie(app: &App, id: &str, ttl: i64) -> HeaderValue {
+    HeaderValue::from_str(&auth::set_cookie(auth::SESSION_COOKIE, id, ttl, app.opts.secure))
+        .unwrap_or(HeaderValue::from_static(""))
+}
+
+fn start_session(app: &App, username: &str, to: &str) -> Response {
+    let id = auth::token();
+    if let Err(e) = app.store.create_session(&id, username, &auth::token(), super::SESSION_TTL_SECS) {
+        return internal(e);
+    }
+    let mut r = redirect(to);
+    r.headers_mut().append(header::SET_COOKIE, session_cookie(app, &id, super::SESSION_TTL_SECS));
+    r
+}
+
+/// `POST /login` (fields `username`, `password`, `csrf`).
+pub fn login(app: &App, req: &Req) -> Response {
+    let expected = auth::cookie(&req.cookies, auth::LOGIN_COOKIE).unwrap_or("");
+    if expected.is_empty() || !auth::same(req.f("csrf"), expected) {
+        return error(StatusCode::FORBIDDEN, "表单已失效", "请重新打开登录页面再登录。");
+    }
+    let username = req.f("username").trim();
+    if !app.limiter.allowed(username, &req.addr) {
+        app.store.audit(username, &req.addr, "登录受限", "失败次数过多");
+        let msg = format!("登录失败次数过多，请 {} 分钟后再试。", app.limiter.window_minutes());
+        return login_page(app, StatusCode::TOO_MANY_REQUESTS, Some(&msg), username);
+    }
+    let user = app.store.user(username).ok().flatten();
+    let hash = user.as_ref().map(|u| u.hash.as_str()).unwrap_or(auth::dummy_hash());
+    let ok = auth::verify_password(req.f("password"), hash) && user.as_ref().is_some_and(|u| !u.disabled);
+    match user.filter(|_| ok) {
+        Some(u) => {
+            app.limiter.succeeded(username);
+            app.store.audit(&u.username, &req.addr, "登录", "");
+            start_session(app, &u.username, if u.must_change { "/password" } else { "/" })
+        }
+        None => {
+            app.limiter.failed(username, &req.addr);
+            app.store.audit(username, &req.addr, "登录失败", "");
+            login_page(app, StatusCode::UNAUTHORIZED, Some("用户名或密码错误。"), username)
+        }
+    }
+}
+
+/// `POST /logout`.
+pub fn logout(app: &App, req: &Req) -> Response {
+    let Some(s) = &req.session else { return redirect("/login") };
+    if !auth::same(req.f("csrf"), &s.csrf) {
+        return forbidden();
+    }
+    if let Some(id) = &req.session_id {
+        let _ = app.store.delete_session(id);
+    }
+    app.store.audit(&s.user.username, &req.addr, "退出", "");
+    let mut r = redirect("/login");
+    r.headers_mut().append(header::SET_COOKIE, session_cookie(app, "", 0));
+    r
+}
+
+/// `GET /password`.
+pub fn password_form(app: &App, req: &Req) -> Response {
+    let Some(s) = &req.session else { return redirect("/login") };
+    app.page("password.html", Some(s), StatusCode::OK, context! { min_chars => auth::MIN_PASSWORD_CHARS })
+}
+
+/// `POST /password` (fields `password`, `new_password`, `confirm`).
+pub fn password(app: &App, req: &Req) -> Response {
+    let Some(s) = &req.session else { return forbidden() };
+    if !auth::same(req.f("csrf"), &s.csrf) {
+        return forbidden();
+    }
+    let again = |msg: &str| {
+        app.page(
+            "password.html",
+            Some(s),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { min_chars => auth::MIN_PASSWORD_CHARS, message => msg, message_kind => "bad" },
+        )
+    };
+    let (old, new) = (req.f("password"), req.f("new_password"));
+    if !app.limiter.allowed(&s.user.username, &req.addr) {
+        return again("失败次数过多，请稍后再试。");
+    }
+    if !auth::verify_password(old, &s.user.hash) {
+        app.limiter.failed(&s.user.username, &req.addr);
+        return again("当前密码不正确。");
+    }
+    if new.chars().count() < auth::MIN_PASSWORD_CHARS {
+        return again(&format!("新密码至少要 {} 个字符。", auth::MIN_PASSWORD_CHARS));
+    }
+    if new != req.f("confirm") {
+        return again("两次输入的新密码不一致。");
+    }
+    if new == old {
+        return again("新密码不能与当前密码相同。");
+    }
+    if let Err(e) = app.store.set_password(&s.user.username, &auth::hash_password(new), false) {
+        return internal(e);
+    }
+    app.store.audit(&s.user.username, &req.addr, "修改密码", "");
+    // Changing the password ended every session of the account: start a fresh one.
+    start_session(app, &s.user.username, "/")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The unit's report
+
+#[derive(Serialize)]
+struct TaskView {
+    number: u32,
+    title: String,
+    text: String,
+    targets: Vec<TargetView>,
+    milestones: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+struct TargetView {
+    index: usize,
+    text: String,
+}
+
+/// The version a form was opened at: the report file's digest and the draft's revision. A save
+/// carrying another version is stale.
+fn version(app: &App, path: &std::path::Path, unit: &str, period: Period) -> String {
+    let file = std::fs::read(path).map(|b| super::store::sha256_hex(&b)).unwrap_or_else(|_| "none".into());
+    let rev = app.store.draft(unit, &period.to_string()).ok().flatten().map(|d| d.1).unwrap_or(0);
+    format!("{}-{rev}", &file[..16.min(file.len())])
+}
+
+/// The raw report of `unit` in `period` as the CLI reads it, if any.
+fn raw_report(app: &App, unit: &str, period: Period) -> Option<crate::data::raw::RawReport> {
+    let (loaded, _) = app.data.loaded(&app.opts.data);
+    loaded
+        .reports
+        .iter()
+        .find(|(dir, p)| *dir == period.to_string() && p.value.unit.trim() == unit)
+        .map(|(_, p)| p.value.clone())
+}
+
+struct FormState<'a> {
+    fields: &'a Fields,
+    problems: &'a [FieldProblem],
+    message: Option<String>,
+    bad: bool,
+    version: String,
+}
+
+fn report_page(
+    app: &App,
+    s: &Session,
+    plan: &Plan,
+    unit: &str,
+    period: Period,
+    st: FormState,
+    code: StatusCode,
+) -> Response {
+    let tasks: Vec<TaskView> = report::lead_tasks(plan, unit)
+        .into_iter()
+        .map(|t| TaskView {
+            number: t.number,
+            title: t.title.clone(),
+            text: t.text.clone(),
+            targets: t
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(i, g)| TargetView { index: i + 1, text: g.text.clone() })
+                .collect(),
+            milestones: t.milestones.as_ref().map(|m| m.to_vec()),
+        })
+        .collect();
+    let mut by_field: std::collections::BTreeMap<&str, Vec<&FieldProblem>> = Default::default();
+    for p in st.problems {
+        by_field.entry(p.field.as_str()).or_default().push(p);
+    }
+    let claims: Vec<&str> = [
+        Status::Completed,
+        Status::Ahead,
+        Status::OnTrack,
+        Status::Behind,
+        Status::SeriouslyBehind,
+        Status::NotStarted,
+        Status::Other,
+    ]
+    .iter()
+    .map(|s| s.label())
+    .collect();
+    let deadline = app
+        .data
+        .loaded(&app.opts.data)
+        .0
+        .office
+        .as_ref()
+        .and_then(|o| crate::data::validate::validate_office(o, &mut Default::default()))
+        .map(|o| o.deadline(period).to_string())
+        .unwrap_or_default();
+    let revisions = app.store.revisions(unit, &period.to_string()).unwrap_or_default();
+    app.page(
+        "report.html",
+        Some(s),
+        code,
+        context! {
+            unit, period => period.to_string(), period_label => format!("{}年{}", period.year, period.chinese_quarter()),
+            periods => periods(plan), deadline, tasks => ser(&tasks), claims, fields => st.fields, problems => ser(&by_field),
+            version => st.version, message => st.message, message_kind => if st.bad { "bad" } else { "ok" },
+            revisions => ser(&revisions),
+        },
+    )
+}
+
+/// The unit of a unit session, checked against the plan.
+fn unit_of<'a>(s: &'a Session, plan: &Plan) -> Result<&'a str, Response> {
+    match s.user.unit.as_deref() {
+        Some(u) if plan.lead_units().contains(&u) => Ok(u),
+        _ => Err(error(StatusCode::FORBIDDEN, "账户单位有误", "您的账户所属单位不是计划中的牵头单位，请联系督查室。")),
+    }
+}
+
+/// `GET /report/<period>`: the logged-in unit's own report.
+pub fn report_form(app: &App, req: &Req) -> Response {
+    let s = match app.guard(req, &[Role::Unit]) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let plan = match plan_of(app) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (unit, period) =
+        match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
+            (Ok(u), Ok(p)) => (u, p),
+            (Err(r), _) | (_, Err(r)) => return r,
+        };
+    let path = match report::report_path(&app.opts.data, period, unit) {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let draft = app.store.draft(unit, &period.to_string()).ok().flatten().filter(|d| !d.0.is_empty());
+    let (fields, problems, message) = match draft.and_then(|d| serde_json::from_str::<Fields>(&d.0).ok()) {
+        Some(f) => {
+            let (raw, pre) = report::read_fields(&plan, unit, period, &f);
+            let checked = report::check(&app.opts.data, &app.data.loaded(&app.opts.data).0, &plan, &raw, &path, pre);
+            (f, checked.problems, Some("以下是尚未提交的草稿。".to_string()))
+        }
+        None => {
+            let own = raw_report(app, unit, period);
+            let prev = if own.is_none() { period.prev_in_year().and_then(|p| raw_report(app, unit, p)) } else { None };
+            let f = report::fields_of(own.as_ref().or(prev.as_ref()), own.is_some());
+            let msg = if req.q("done") == "1" {
+                Some("报告已提交。".to_string())
+            } else if prev.is_some() {
+                Some("已按上一季度的报告预填，请逐项更新。".to_string())
+            } else {
+                None
+            };
+            (f, Vec::new(), msg)
+        }
+    };
+    let v = version(app, &path, unit, period);
+    report_page(
+        app,
+        s,
+        &plan,
+        unit,
+        period,
+        FormState { fields: &fields, problems: &problems, message, bad: false, version: v },
+        StatusCode::OK,
+    )
+}
+
+/// `POST /report/<period>`: `action=save` keeps a draft, `action=submit` writes the YAML when
+/// there is no error. A form opened at another version is refused (409) with the typed text kept.
+pub fn report_save(app: &App, req: &Req) -> Response {
+    let s = match app.guard(req, &[Role::Unit]) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let plan = match plan_of(app) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (unit, period) =
+        match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
+            (Ok(u), Ok(p)) => (u, p),
+            (Err(r), _) | (_, Err(r)) => return r,
+        };
+    let path = match report::report_path(&app.opts.data, period, unit) {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let fields: Fields = req
+        .form
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "submitted" | "contact" | "phone" | "reviewed_by") || k.starts_with('t'))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
+    let checked = report::check(&app.opts.data, &app.data.loaded(&app.opts.data).0, &plan, &raw, &path, pre);
+    let who = s.user.username.as_str();
+    let ps = period.to_string();
+
+    let _lock = app.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+    let current = version(app, &path, unit, period);
+    let show = |msg: String, bad: bool, code: StatusCode, v: String| {
+        report_page(
+            app,
+            s,
+            &plan,
+            unit,
+            period,
+            FormState { fields: &fields, problems: &checked.problems, message: Some(msg), bad, version: v },
+            code,
+        )
+    };
+    if !auth::same(req.f("version"), &current) {
+        return show(
+            "未保存：这份报告在您打开之后已被修改（他人保存或提交，或督查室更新了文件）。您填写的内容仍在下方；\
+             请核对后再保存或提交，这将覆盖新的版本。"
+                .into(),
+            true,
+            StatusCode::CONFLICT,
+            current,
+        );
+    }
+    match req.f("action") {
+        "save" => {
+            let json = serde_json::to_string(&fields).unwrap_or_default();
+            if let Err(e) = app.store.save_draft(unit, &ps, &json, who) {
+                return internal(e);
+            }
+            app.store.audit(who, &req.addr, "保存草稿", &format!("{unit} {ps}"));
+            let v = version(app, &path, unit, period);
+            let n = checked.problems.iter().filter(|p| p.error).count();
+            let msg = if n == 0 {
+                "草稿已保存。".to_string()
+            } else {
+                format!("草稿已保存；还有 {n} 处错误，改正后才能提交。")
+            };
+            show(msg, n > 0, StatusCode::OK, v)
+        }
+        "submit" => {
+            let Some(yaml) = checked.yaml.as_ref().filter(|_| checked.ok()) else {
+                let n = checked.problems.iter().filter(|p| p.error).count();
+                return show(
+                    format!("未提交：有 {n} 处错误，请按标出的提示改正后再提交。"),
+                    true,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    current,
+                );
+            };
+            if let Err(e) = crate::fsutil::write_atomic(&path, yaml.as_bytes()) {
+                return internal(format!("{e:#}"));
+            }
+            let _ = app.store.add_revision(unit, &ps, yaml, who);
+            let _ = app.store.clear_draft(unit, &ps);
+            app.store.audit(
+                who,
+                &req.addr,
+                "提交报告",
+                &format!("{unit} {ps} sha256={}", super::store::sha256_hex(yaml.as_bytes())),
+            );
+            redirect(&format!("/report/{ps}?done=1"))
+        }
+        _ => error(StatusCode::BAD_REQUEST, "无法识别的操作", "请使用页面上的“保存草稿”或“提交报告”按钮。"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard and task page
+
+/// The validated dataset, or the rendered `ducha check` errors.
+fn dataset(app: &App) -> std::sync::Arc<Result<Dataset, String>> {
+    app.data.dataset(&app.opts.data)
+}
+
+fn light_id(l: crate::data::model::Light) -> &'static str {
+    match l {
+        crate::data::model::Light::Green => "green",
+        crate::data::model::Light::Yellow => "yellow",
+        crate::data::model::Light::Red => "red",
+    }
+}
+
+const STATUSES: [Status; 8] = [
+    Status::Completed,
+    Status::Ahead,
+    Status::OnTrack,
+    Status::Behind,
+    Status::SeriouslyBehind,
+    Status::NotStarted,
+    Status::NotReported,
+    Status::Other,
+];
+
+/// `GET /dashboard?period=P&section=&unit=&status=`.
+pub fn dashboard(app: &App, req: &Req) -> Response {
+    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let plan = match plan_of(app) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let period = if req.q("period").is_empty() {
+        default_period(app, &plan)
+    } else {
+        match period_arg(&plan, req.q("period")) {
+            Ok(p) => p,
+            Err(r) => return r,
+        }
+    };
+    let base = context! {
+        period => period.to_string(), period_label => format!("{}年{}", period.year, period.chinese_quarter()),
+        periods => periods(&plan), role => s.user.role.id(),
+    };
+    let cached = dataset(app);
+    let ds = match cached.as_ref() {
+        Ok(ds) => ds,
+        Err(text) => return app.page("dashboard.html", Some(s), StatusCode::OK, context! { errors => text, ..base }),
+    };
+    let year = crate::status::evaluate_year(ds, period);
+    let summary = crate::aggregate::summarize(ds, &year);
+    let Some(ps) = year.last() else { return internal("no period status") };
+    let (f_section, f_unit, f_status) = (req.q("section"), req.q("unit"), req.q("status"));
+    let rows: Vec<_> = ps
+        .tasks
+        .iter()
+        .filter(|t| f_section.is_empty() || t.section.to_string() == f_section)
+        .filter(|t| f_unit.is_empty() || t.lead_units.iter().any(|u| u == f_unit))
+        .filter(|t| f_status.is_empty() || t.status.id() == f_status)
+        .map(|t| {
+            context! { task => t.task, title => t.title.clone(), units => t.lead_units.join("、"), label => t.label,
+            light => light_id(t.light), light_label => t.light.label(), reason => t.reason.clone() }
+        })
+        .collect();
+    let counts: Vec<_> = STATUSES
+        .iter()
+        .map(|st| context! { label => st.label(), light => light_id(st.light()), n => summary.by_status.get(*st) })
+        .filter(|c| c.get_attr("n").ok().and_then(|n| u64::try_from(n).ok()).unwrap_or(0) > 0)
+        .collect();
+    let deadline = ds.office.deadline(period);
+    let today = report::today();
+    let missing: Vec<_> = summary
+        .missing_reports
+        .iter()
+        .map(|u| context! { unit => u, days => (today.days_since_epoch() - deadline.days_since_epoch()).max(0) })
+        .collect();
+    let late: Vec<_> = summary
+        .late_reports
+        .iter()
+        .map(|l| context! { unit => l.unit.clone(), submitted => l.submitted.to_string(), deadline => l.deadline.to_string(), days_late => l.days_late })
+        .collect();
+    let escalations: Vec<String> = summary
+        .escalations
+        .iter()
+        .map(|e| match e {
+            crate::aggregate::EscalationItem::Task { task, title, reason, .. } => {
+                format!("第{task}项 {title}：{reason}")
+            }
+            crate::aggregate::EscalationItem::Unit { unit, reason, .. } => format!("{unit}：{reason}"),
+        })
+        .collect();
+    let statuses: Vec<_> = STATUSES.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
+    let sections: Vec<_> =
+        plan.sections.iter().map(|x| context! { number => x.number, title => x.title.clone() }).collect();
+    app.page(
+        "dashboard.html",
+        Some(s),
+        StatusCode::OK,
+        context! {
+            rows, counts, missing, late, escalations, statuses, sections, deadline => deadline.to_string(),
+            units => ser(plan.lead_units()), mismatches => ser(&summary.claim_mismatches),
+            filter => context! { section => f_section, unit => f_unit, status => f_status },
+            ..base
+        },
+    )
+}
+
+/// `GET /task/<number>?period=P`: one task over the quarters up to P.
+pub fn task(app: &App, req: &Req) -> Response {
+    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let plan = match plan_of(app) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(t) = req.args.first().and_then(|n| n.parse::<u32>().ok()).and_then(|n| plan.task(n)) else {
+        return not_found_page();
+    };
+    let period = if req.q("period").is_empty() {
+        Period { year: plan.year, quarter: 4 }
+    } else {
+        match period_arg(&plan, req.q("period")) {
+            Ok(p) => p,
+            Err(r) => return r,
+        }
+    };
+    let cached = dataset(app);
+    let ds = match cached.as_ref() {
+        Ok(ds) => ds,
+        Err(text) => return error(StatusCode::OK, "数据有错误", text),
+    };
+    let quarters: Vec<_> = crate::status::evaluate_year(ds, period)
+        .iter()
+        .filter_map(|ps| ps.task(t.number).map(|ts| (ps.period, ts)))
+        .map(|(p, ts)| {
+            context! { period => p.to_string(), label => ts.label, light => light_id(ts.light), reason => ts.reason.clone(),
+                narratives => ts.narratives.iter().map(|n| context! { unit => n.unit.clone(), progress => n.progress.clone(),
+                    problems => n.problems.clone(), next_steps => n.next_steps.clone() }).collect::<Vec<_>>() }
+        })
+        .collect();
+    app.page(
+        "task.html",
+        Some(s),
+        StatusCode::OK,
+        context! { task => context! { number => t.number, title => t.title.clone(), text => t.text.clone(), lead_units => t.lead_units.clone() },
+            quarters, period => period.to_string() },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+
+/// The file names the pipeline writes for `period` that a request may name: the three documents,
+/// their first-page previews, and one 督办通知单 per unit of the plan.
+fn known_files(plan: &Plan) -> Vec<String> {
+    let mut v = Vec::new();
+    for k in [Kind::Notice, Kind::Briefing, Kind::Leader] {
+        v.push(format!("{}.pdf", k.label()));
+        v.push(format!("{}-p1.png", k.label()));
+    }
+    for u in plan.all_units() {
+        for stem in [u.to_string(), crate::names::file_name(u)] {
+            v.push(format!("{}-{stem}.pdf", Kind::Order.label()));
+        }
+    }
+    v.dedup();
+    v
+}
+
+fn out_dir(app: &App, period: Period) -> Result<PathBuf, Response> {
+    crate::names::join_inside(&app.opts.out, &period.to_string()).map_err(internal)
+}
+
+fn documents_page(
+    app: &App,
+    s: &Session,
+    plan: &Plan,
+    period: Period,
+    extra: minijinja::Value,
+    code: StatusCode,
+) -> Response {
+    let dir = match out_dir(app, period) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let files = known_files(plan);
+    let mut documents = Vec::new();
+    let mut previews = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let Ok(path) = crate::names::join_inside(&dir, f) else { continue };
+        if !path.is_file() {
+            continue;
+        }
+        if f.ends_with(".png") {
+            previews.push(f.clone());
+        } else {
+            let id = Kind::ALL
+                .iter()
+                .find(|k| *f == format!("{}.pdf", k.label()))
+                .map(|k| k.id().to_string())
+                .unwrap_or(format!("order-{i}"));
+            documents.push(context! { file => f, id });
+        }
+    }
+    app.page("build.html", Some(s), code, context! { period => period.to_string(), documents, previews, ..extra })
+}
+
+/// `GET /build/<period>`: the period's documents and previews, with the build button.
+pub fn build_page(app: &App, req: &Req) -> Response {
+    let s = match app.guard(req, &[Role::Office]) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let plan = match plan_of(app) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
+        Ok(p) => documents_page(app, s, &plan, p, context! {}, StatusCode::OK),
+        Err(r) => r,
+    }
+}
+
+/// `POST /build/<period>`: runs the pipeline of `ducha build` with first-page previews.
+pub fn build(app: &App, req: &Req) -> Response {
+    let s = match app.guard(req, &[Role::Office]) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let plan = match plan_of(app) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let period = match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let _lock = app.build_lock.lock().unwrap_or_else(|e| e.into_inner());
+    let opts = pipeline::BuildOptions {
+        data: app.opts.data.clone(),
+        period: Some(period),
+        out: app.opts.out.clone(),
+        only: Vec::new(),
+        emit_typst: false,
+        templates: None,
+        font_paths: Vec::new(),
+        flavor: crate::engine::PdfFlavor::Plain,
+        png: vec![(Kind::Notice, 1), (Kind::Briefing, 1), (Kind::Leader, 1)],
+    };
+    let t = std::time::Instant::now();
+    match pipeline::build(&opts) {
+        Ok(rep) => {
+            app.store.audit(&s.user.username, &req.addr, "生成公文", &format!("{period} {} 份", rep.documents.len()));
+            let warnings = rep.warnings.render(&rep.sources);
+            let timing = format!("已生成 {} 份公文，用时 {:.1} 秒。", rep.documents.len(), t.elapsed().as_secs_f64());
+            documents_page(
+                app,
+                s,
+                &plan,
+                period,
+                context! { warnings, timing, message => "公文已生成。" },
+                StatusCode::OK,
+            )
+        }
+        Err(e) => {
+            app.store.audit(
+                &s.user.username,
+                &req.addr,
+                "生成公文失败",
+                &format!("{period} {} 处错误", e.diagnostics.error_count()),
+            );
+            let errors = e.diagnostics.render(&e.sources);
+            documents_page(
+                app,
+                s,
+                &plan,
+                period,
+                context! { errors, message => "生成失败。", message_kind => "bad" },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+/// `GET /out/<period>/<file>`: a document or preview. The leader may open the 领导参阅 only.
+pub fn download(app: &App, req: &Req) -> Response {
+    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let plan = match plan_of(app) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let period = match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let name = req.args.get(1).map(String::as_str).unwrap_or("");
+    if req.args.len() != 2 || !known_files(&plan).iter().any(|f| f == name) {
+        return not_found_page();
+    }
+    if s.user.role == Role::Leader && name != format!("{}.pdf", Kind::Leader.label()) {
+        return forbidden();
+    }
+    let dir = match out_dir(app, period) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let Ok(path) = crate::names::join_inside(&dir, name) else { return not_found_page() };
+    let Ok(bytes) = std::fs::read(&path) else {
+        return error(StatusCode::NOT_FOUND, "文件尚未生成", "请督查室先生成本期公文。");
+    };
+    let ctype = if name.ends_with(".png") { "image/png" } else { "application/pdf" };
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename*=UTF-8''{encoded}")),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -1,0 +1,334 @@
+//! A unit's report as a web form: prefill from the YAML, read the posted fields back into a
+//! [`RawReport`], check it with the very rules of `ducha check` (the data is loaded as `check`
+//! loads it, this report put in place of the file, and [`crate::data::validate::validate`] run
+//! on the whole), map each problem back to its field, and write the YAML that `ducha import`
+//! writes ([`crate::excel::import::report_yaml`]).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::data::load::{self, Parsed, SourceFile};
+use crate::data::model::{Date, Period, Plan};
+use crate::data::raw::{RawEntry, RawReport, RawValue};
+use crate::diag::{Diagnostic, SourceMap};
+
+/// Posted or prefilled form fields by name.
+pub type Fields = BTreeMap<String, String>;
+
+/// One problem shown next to a field (or at the top when `field` is empty).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub error: bool,
+    pub message: String,
+    pub hints: Vec<String>,
+    /// `file:line:column` as `ducha check` prints it.
+    pub at: String,
+}
+
+/// Where a unit's report for `period` is stored: `<data>/reports/<period>/<unit>.yaml`, the
+/// unit's name made a file name by [`crate::names::file_name`].
+pub fn report_path(data: &Path, period: Period, unit: &str) -> anyhow::Result<PathBuf> {
+    let dir = data.join("reports").join(period.to_string());
+    Ok(crate::names::join_inside(&dir, &format!("{}.yaml", crate::names::file_name(unit)))?)
+}
+
+/// The name of that file as `ducha check` shows it (`data/reports/2023Q4/县科技局.yaml`).
+pub fn report_name(data: &Path, path: &Path) -> String {
+    let root = data.parent().filter(|p| !p.as_os_str().is_empty());
+    let rel = root.and_then(|r| path.strip_prefix(r).ok()).unwrap_or(path);
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+/// Today's date (UTC).
+pub fn today() -> Date {
+    Date { year: 1970, month: 1, day: 1 }.add_days(super::store::now().div_euclid(86_400))
+}
+
+/// A number as the form shows it.
+fn num(v: f64) -> String {
+    crate::data::validate::fmt_num(v)
+}
+
+/// Form fields from a report (the unit's own for this period, else its previous quarter's with
+/// today's date, else only the date).
+pub fn fields_of(report: Option<&RawReport>, same_period: bool) -> Fields {
+    let mut f = Fields::new();
+    let Some(r) = report else {
+        f.insert("submitted".into(), today().to_string());
+        return f;
+    };
+    f.insert("submitted".into(), if same_period { r.submitted.clone() } else { today().to_string() });
+    for (k, v) in [("contact", &r.contact), ("phone", &r.phone), ("reviewed_by", &r.reviewed_by)] {
+        f.insert(k.into(), v.clone().unwrap_or_default());
+    }
+    for e in &r.entries {
+        let t = e.task;
+        f.insert(format!("t{t}_progress"), e.progress.trim_end().to_string());
+        f.insert(format!("t{t}_claim"), e.claim.clone().unwrap_or_default());
+        for v in &e.values {
+            f.insert(format!("t{t}_v{}", v.target), num(v.value));
+        }
+        f.insert(format!("t{t}_milestone"), e.milestone.clone().unwrap_or_default());
+        f.insert(format!("t{t}_percent"), e.percent.map(num).unwrap_or_default());
+        for (k, v) in [("adjustment", &e.adjustment), ("problems", &e.problems), ("next_steps", &e.next_steps)] {
+            f.insert(format!("t{t}_{k}"), v.clone().unwrap_or_default());
+        }
+        f.insert(format!("t{t}_evidence"), e.evidence.join("\n"));
+    }
+    f
+}
+
+/// Text from a form field: CR LF made LF, trailing blanks dropped.
+fn clean(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+fn opt(f: &Fields, key: &str) -> Option<String> {
+    f.get(key).map(|s| clean(s)).filter(|s| !s.is_empty())
+}
+
+/// Parses a number typed into the form: ASCII or full-width digits, thousands separators.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '－' => '-',
+            c => c,
+        })
+        .filter(|c| *c != ',' && *c != ' ' && *c != '，')
+        .collect();
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+') {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// The tasks `unit` leads, in plan order.
+pub fn lead_tasks<'a>(plan: &'a Plan, unit: &str) -> Vec<&'a crate::data::model::Task> {
+    plan.tasks.iter().filter(|t| t.lead_units.iter().any(|u| u == unit)).collect()
+}
+
+/// Reads the posted fields into a report. Fields that cannot even be written to YAML (a
+/// 完成数值 that is not a number) come back as problems; the rest is left to validation.
+pub fn read_fields(plan: &Plan, unit: &str, period: Period, f: &Fields) -> (RawReport, Vec<FieldProblem>) {
+    let mut problems = Vec::new();
+    let mut r = RawReport {
+        unit: unit.to_string(),
+        period: period.to_string(),
+        submitted: f.get("submitted").map(|s| s.trim().to_string()).unwrap_or_default(),
+        contact: opt(f, "contact"),
+        phone: opt(f, "phone"),
+        reviewed_by: opt(f, "reviewed_by"),
+        entries: Vec::new(),
+    };
+    for task in lead_tasks(plan, unit) {
+        let t = task.number;
+        let mut e = RawEntry {
+            task: t,
+            claim: opt(f, &format!("t{t}_claim")),
+            progress: opt(f, &format!("t{t}_progress")).map(|p| format!("{p}\n")).unwrap_or_default(),
+            milestone: opt(f, &format!("t{t}_milestone")),
+            adjustment: opt(f, &format!("t{t}_adjustment")),
+            problems: opt(f, &format!("t{t}_problems")),
+            next_steps: opt(f, &format!("t{t}_next_steps")),
+            evidence: opt(f, &format!("t{t}_evidence"))
+                .map(|s| s.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
+                .unwrap_or_default(),
+            ..RawEntry::default()
+        };
+        let mut typed_anything = false;
+        for k in 1..=task.targets.len() as u32 {
+            let key = format!("t{t}_v{k}");
+            if let Some(text) = opt(f, &key) {
+                typed_anything = true;
+                match parse_number(&text) {
+                    Some(value) => e.values.push(RawValue { target: k, value }),
+                    None => problems.push(FieldProblem {
+                        field: key,
+                        error: true,
+                        message: format!("第 {t} 项任务第 {k} 个指标的完成数值 “{text}” 不是有效数字"),
+                        hints: vec!["只填数字，如 12 或 12.5；计量单位已在指标中写明".into()],
+                        at: String::new(),
+                    }),
+                }
+            }
+        }
+        let key = format!("t{t}_percent");
+        if let Some(text) = opt(f, &key) {
+            typed_anything = true;
+            match parse_number(text.trim_end_matches(['%', '％'])) {
+                Some(v) => e.percent = Some(v),
+                None => problems.push(FieldProblem {
+                    field: key,
+                    error: true,
+                    message: format!("第 {t} 项任务的形象进度百分比 “{text}” 不是有效数字"),
+                    hints: vec!["填 0–100 之间的数字，如 75".into()],
+                    at: String::new(),
+                }),
+            }
+        }
+        let empty = e.progress.is_empty()
+            && e.claim.is_none()
+            && e.milestone.is_none()
+            && e.adjustment.is_none()
+            && e.problems.is_none()
+            && e.next_steps.is_none()
+            && e.evidence.is_empty()
+            && !typed_anything;
+        if !empty {
+            r.entries.push(e);
+        }
+    }
+    (r, problems)
+}
+
+/// For each line of the YAML written by `report_yaml`, the form field it belongs to.
+fn line_fields(yaml: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut task: Option<u32> = None;
+    let mut key = String::new();
+    for line in yaml.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let body = line.trim_start();
+        if let Some(n) = body.strip_prefix("- task: ").filter(|_| indent == 2) {
+            task = n.trim().parse().ok();
+            key.clear();
+        } else if indent == 0 && !body.starts_with('#') && !body.is_empty() {
+            task = None;
+            key = body.split(':').next().unwrap_or("").to_string();
+            if key == "entries" {
+                key.clear();
+            }
+        } else if indent == 4 && !body.starts_with('#') {
+            key = body.split(':').next().unwrap_or("").to_string();
+        } else if let Some(k) = body.strip_prefix("- target: ").filter(|_| indent == 6) {
+            key = format!("v{}", k.trim());
+        }
+        out.push(match (task, key.as_str()) {
+            (Some(t), "") => format!("t{t}"),
+            (Some(t), "values") => format!("t{t}_v1"),
+            (Some(t), k) => format!("t{t}_{k}"),
+            (None, k) => k.to_string(),
+        });
+    }
+    out
+}
+
+/// The outcome of checking a report.
+pub struct Checked {
+    /// The YAML to write (when the report could be written at all).
+    pub yaml: Option<String>,
+    /// Errors and warnings, each by field.
+    pub problems: Vec<FieldProblem>,
+}
+
+impl Checked {
+    /// True when the report may be submitted.
+    pub fn ok(&self) -> bool {
+        self.yaml.is_some() && !self.problems.iter().any(|p| p.error)
+    }
+}
+
+/// Checks `raw` as `ducha check` would if it were the file at `path`: the whole data directory
+/// is loaded, this report takes that file's place, and every rule runs. Problems of this file are
+/// returned by field.
+pub fn check(
+    data: &Path,
+    loaded: &load::Loaded,
+    plan: &Plan,
+    raw: &RawReport,
+    path: &Path,
+    mut problems: Vec<FieldProblem>,
+) -> Checked {
+    let yaml = match crate::excel::import::report_yaml(raw, plan, "网页填报") {
+        Ok(y) => y,
+        Err(e) => {
+            problems.push(FieldProblem {
+                field: String::new(),
+                error: true,
+                message: format!("{e:#}"),
+                hints: Vec::new(),
+                at: String::new(),
+            });
+            return Checked { yaml: None, problems };
+        }
+    };
+    let name = report_name(data, path);
+    let mut loaded = loaded.clone();
+    loaded.reports.retain(|(_, p)| p.source.path != path);
+    let source = SourceFile { name: name.clone(), path: path.to_path_buf(), text: yaml.clone() };
+    loaded.sources.insert(name.clone(), yaml.clone());
+    loaded.reports.push((raw.period.clone(), Parsed { source, value: raw.clone() }));
+    let (_, diags) = crate::data::validate::validate(&loaded);
+    let lines = line_fields(&yaml);
+    let mut sources = SourceMap::default();
+    sources.insert(name.clone(), yaml.clone());
+    for d in diags.0.iter().filter(|d| concerns(d, &name)) {
+        let field = match &d.loc {
+            Some(l) if l.line >= 1 => lines.get(l.line - 1).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        problems.push(FieldProblem {
+            field,
+            error: d.is_error(),
+            message: d.message.clone(),
+            hints: d.hints.clone(),
+            at: d.loc.as_ref().map(|l| l.to_string()).unwrap_or_default(),
+        });
+    }
+    Checked { yaml: Some(yaml), problems }
+}
+
+/// True when a diagnostic is about this report's file.
+fn concerns(d: &Diagnostic, name: &str) -> bool {
+    d.loc.as_ref().is_some_and(|l| l.file == name)
+}
+
+/// The problems as `ducha check` would print them (for the audit detail and the tests).
+pub fn summary(problems: &[FieldProblem]) -> String {
+    let mut s = String::new();
+    for p in problems {
+        let _ = writeln!(s, "{} {}", if p.error { "错误" } else { "警告" }, p.message);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_from_the_form() {
+        assert_eq!(parse_number(" １２．５ "), Some(12.5));
+        assert_eq!(parse_number("1,200"), Some(1200.0));
+        assert_eq!(parse_number("十二"), None);
+        assert_eq!(parse_number("12abc"), None);
+        assert_eq!(parse_number("NaN"), None);
+    }
+
+    #[test]
+    fn yaml_lines_map_to_fields() {
+        let y = "# x\nunit: a\nsubmitted: 2023-01-01\nentries:\n  # 第1项\n  - task: 1\n    progress: |\n      a\n      b\n    values:\n      - target: 2\n        value: 3\n    claim: 滞后\n";
+        let f = line_fields(y);
+        assert_eq!(f[1], "unit");
+        assert_eq!(f[2], "submitted");
+        assert_eq!(f[5], "t1");
+        assert_eq!(f[7], "t1_progress");
+        assert_eq!(f[11], "t1_v2");
+        assert_eq!(f[12], "t1_claim");
+    }
+}

@@ -1,0 +1,113 @@
+//! `ducha users …` and `ducha serve` as commands: initial passwords written once to a CSV, only
+//! Argon2id hashes stored, accounts listed without secrets, reset and disable; the server binds
+//! loopback, prints where to browse, serves, and stops cleanly on Ctrl-C (SIGINT).
+
+mod serve_util;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use ducha::serve::http_client;
+use serve_util::bundled_copy;
+
+fn ducha(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ducha")).args(args).current_dir(cwd).env_remove("DUCHA_DATA").output().unwrap()
+}
+
+#[test]
+fn users_init_add_reset_list_disable() {
+    let (root, _data) = bundled_copy("serve-users");
+    let o = ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(root.join("slips.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("角色,单位,用户名,初始密码"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let ds = ducha::data::check(&root.join("data")).dataset.unwrap();
+    let units = ds.plan.lead_units();
+    assert_eq!(rows.len(), units.len() + 1, "one per lead unit and the office");
+    assert_eq!(rows[0][..3], ["督查室", "", "office"]);
+    for u in &units {
+        assert!(rows.iter().any(|r| r[0] == "单位" && r[1] == *u && r[2] == *u), "{u}");
+    }
+    // Stored only as hashes that verify against the CSV's passwords; every account must change it.
+    let store = ducha::serve::store::Store::open(&root.join("data")).unwrap();
+    for r in &rows {
+        let u = store.user(r[2]).unwrap().unwrap();
+        assert!(u.hash.starts_with("$argon2id$"));
+        assert!(ducha::serve::auth::verify_password(r[3], &u.hash), "{}", r[2]);
+        assert!(u.must_change);
+    }
+    let db =
+        String::from_utf8_lossy(&std::fs::read(root.join("data/.ducha-serve/state.sqlite3")).unwrap()).into_owned();
+    assert!(!db.contains(rows[1][3]), "no plain password in the database");
+    drop(store);
+    // Never twice: the CSV is not overwritten, existing accounts keep their passwords.
+    let o = ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("不会覆盖"));
+    let o = ducha(&root, &["users", "init", "--data", "data", "--out", "again.csv"]);
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read_to_string(root.join("again.csv")).unwrap().lines().count(),
+        1,
+        "no new account, no password"
+    );
+
+    let o = ducha(&root, &["users", "add", "lingdao", "--role", "leader", "--data", "data"]);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("初始密码："));
+    let o = ducha(&root, &["users", "add", "x", "--role", "unit", "--unit", "不存在的局", "--data", "data"]);
+    assert!(!o.status.success());
+    let o = ducha(&root, &["users", "reset", "office", "--data", "data"]);
+    assert!(o.status.success());
+    let newpw =
+        String::from_utf8_lossy(&o.stdout).split("初始密码：").nth(1).unwrap().chars().take(12).collect::<String>();
+    let store = ducha::serve::store::Store::open(&root.join("data")).unwrap();
+    assert!(ducha::serve::auth::verify_password(&newpw, &store.user("office").unwrap().unwrap().hash));
+    assert!(!ducha::serve::auth::verify_password(rows[0][3], &store.user("office").unwrap().unwrap().hash));
+    drop(store);
+    assert!(ducha(&root, &["users", "disable", "lingdao", "--data", "data"]).status.success());
+    let list = String::from_utf8_lossy(&ducha(&root, &["users", "list", "--data", "data"]).stdout).into_owned();
+    assert!(list.contains("lingdao\t领导\t\t已停用"), "{list}");
+    assert!(list.contains("县科技局\t单位\t县科技局\t待改初始密码"));
+    for r in &rows {
+        assert!(!list.contains(r[3]), "no password listed");
+    }
+    // `ducha check` ignores the state folder.
+    let o = ducha(&root, &["check", "--data", "data"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn serve_binds_loopback_and_stops_on_ctrl_c() {
+    let (root, _data) = bundled_copy("serve-run");
+    assert!(ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]).status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
+        .args(["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"])
+        .current_dir(&root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    assert!(banner.contains("http://127.0.0.1:"), "{banner}");
+    let addr = banner.split("http://").nth(1).unwrap().trim_end_matches('/').to_string();
+    assert!(lines.next().unwrap().unwrap().contains("只有本机可以访问"));
+    let r = http_client::request(&addr, "GET", "/login", &[], b"").unwrap();
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("登录"));
+    // The default address is loopback.
+    let help = String::from_utf8_lossy(&ducha(&root, &["serve", "--help"]).stdout).into_owned();
+    assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
+    // Ctrl-C: a clean stop with exit code 0.
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap();
+    assert!(code.success(), "{code:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("正在停止")), "{rest:?}");
+    assert!(http_client::request(&addr, "GET", "/login", &[], b"").is_err(), "no longer listening");
+}

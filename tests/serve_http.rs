@@ -1,0 +1,546 @@
+//! `ducha serve` over HTTP (requests sent through the router): the authorization matrix, login,
+//! sessions and CSRF, limits, escaping, security headers, the report form's validation and
+//! submission, stale saves, CLI edits, paths, the audit log, build and download.
+
+mod serve_util;
+
+use axum::http::StatusCode;
+use serve_util::*;
+
+const PERIOD: &str = "2023Q4";
+
+fn report_file(root: &std::path::Path, unit: &str) -> std::path::PathBuf {
+    root.join("data/reports").join(PERIOD).join(format!("{unit}.yaml"))
+}
+
+/// Every route × every role: allowed roles get their page, the others 403 with nothing of the
+/// page in the body; without a session a GET goes to the login page and a POST is refused.
+#[tokio::test]
+async fn authorization_matrix() {
+    let (app, root) = app("serve-matrix");
+    // Documents to download must exist for the allowed cases: put stand-ins where a build writes.
+    let out = root.join("out").join(PERIOD);
+    std::fs::create_dir_all(&out).unwrap();
+    for f in ["季度进展情况通报.pdf", "领导参阅.pdf", "督办通知单-县科技局.pdf"] {
+        std::fs::write(out.join(f), b"%PDF-1.7 stand-in").unwrap();
+    }
+    let notice = format!("/out/{PERIOD}/{}", enc("季度进展情况通报.pdf"));
+    let leader_pdf = format!("/out/{PERIOD}/{}", enc("领导参阅.pdf"));
+    let order = format!("/out/{PERIOD}/{}", enc("督办通知单-县科技局.pdf"));
+    let report = format!("/report/{PERIOD}");
+    let build = format!("/build/{PERIOD}");
+    // (method, uri, roles allowed: unit, office, leader)
+    let cases: Vec<(&str, String, [bool; 3])> = vec![
+        ("GET", report.clone(), [true, false, false]),
+        ("POST", report.clone(), [true, false, false]),
+        ("GET", "/dashboard".into(), [false, true, true]),
+        ("GET", format!("/dashboard?period={PERIOD}&status=behind"), [false, true, true]),
+        ("GET", "/task/2".into(), [false, true, true]),
+        ("GET", build.clone(), [false, true, false]),
+        // Office's POST /build is exercised (it really builds) in `build_and_download`.
+        ("POST", build.clone(), [false, false, false]),
+        ("GET", notice.clone(), [false, true, false]),
+        ("GET", order.clone(), [false, true, false]),
+        ("GET", leader_pdf.clone(), [false, true, true]),
+    ];
+    // The routes the server declares are all covered here.
+    for (m, pattern, _) in ducha::serve::ROUTES {
+        let prefix = pattern.split('{').next().unwrap();
+        assert!(cases.iter().any(|(cm, uri, _)| cm == m && uri.starts_with(prefix)), "{m} {pattern} not in the matrix");
+    }
+    for (role_index, user) in ["县科技局", "office", "leader"].into_iter().enumerate() {
+        let mut c = logged_in(&app, user).await;
+        let csrf = c.csrf("/password").await;
+        for (method, uri, allowed) in &cases {
+            let allowed = allowed[role_index] || (*method == "POST" && uri == &build && user == "office");
+            if *method == "POST" && uri == &build && user == "office" {
+                continue;
+            }
+            let r = if *method == "POST" {
+                c.send("POST", uri, &[("csrf", &csrf), ("action", "save"), ("version", "x")]).await
+            } else {
+                c.get(uri).await
+            };
+            if allowed {
+                assert!(
+                    r.status.is_success() || r.status == StatusCode::CONFLICT,
+                    "{user} {method} {uri}: {} {}",
+                    r.status,
+                    r.text()
+                );
+            } else {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{user} {method} {uri}");
+                let body = r.text();
+                for leak in ["加强创新平台建设", "孙晓燕", "stand-in", "%PDF", "csrf"] {
+                    assert!(!body.contains(leak), "{user} {method} {uri} leaks {leak}");
+                }
+            }
+        }
+    }
+    // Without a session.
+    let mut anon = Client::new(&app);
+    for (method, uri, _) in &cases {
+        let r = anon.send(method, uri, &[("action", "save")]).await;
+        if *method == "GET" {
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "anon GET {uri}");
+            assert_eq!(r.location(), "/login");
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "anon POST {uri}");
+        }
+        assert!(!r.text().contains("加强创新平台建设"));
+    }
+}
+
+/// A unit sees and writes only its own report: the URL has no unit, and a posted `unit` field
+/// changes nothing; another unit's report file is never touched.
+#[tokio::test]
+async fn unit_only_ever_reaches_its_own_report() {
+    let (app, root) = app("serve-own");
+    let mut c = logged_in(&app, "县发展改革局").await;
+    let page = c.get(&format!("/report/{PERIOD}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("县发展改革局"));
+    assert!(!page.text().contains("加强实验室布局提升"), "a task of 县科技局 shown to 县发展改革局");
+    let before = read(&report_file(&root, "县科技局"));
+    let csrf = hidden(&page.text(), "csrf");
+    let version = hidden(&page.text(), "version");
+    let r = c
+        .send(
+            "POST",
+            &format!("/report/{PERIOD}"),
+            &[("csrf", &csrf), ("version", &version), ("action", "submit"), ("unit", "县科技局"), ("t1_progress", "x")],
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(read(&report_file(&root, "县科技局")), before);
+    // Paths with a unit in them are simply not routes.
+    for uri in [format!("/report/{PERIOD}/县科技局"), format!("/report/{}", enc("../reports/2023Q4/县科技局"))]
+    {
+        let r = c.get(&uri).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+    }
+}
+
+/// Only the plan year's four quarters and the pipeline's own file names reach the file system.
+#[tokio::test]
+async fn request_paths_never_leave_their_folders() {
+    let (app, root) = app("serve-paths");
+    std::fs::create_dir_all(root.join("out/2023Q4")).unwrap();
+    std::fs::write(root.join("out/secret.pdf"), b"secret").unwrap();
+    let mut c = logged_in(&app, "office").await;
+    for uri in [
+        "/out/2023Q4/..%2Fsecret.pdf",
+        "/out/..%2F..%2Fdata/plan.yaml",
+        "/out/2023Q4/%2E%2E/secret.pdf",
+        "/out/2023Q4/plan.yaml",
+        "/out/2022Q4/%E9%A2%86%E5%AF%BC%E5%8F%82%E9%98%85.pdf",
+        "/out/2023Q5/x.pdf",
+        "/build/2024Q1",
+        "/build/..",
+        "/dashboard?period=..%2F..",
+        "/task/999",
+    ] {
+        let r = c.get(uri).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}: {}", r.text());
+        assert!(!r.text().contains("secret"));
+    }
+    let mut u = logged_in(&app, "县科技局").await;
+    for uri in ["/report/2022Q4", "/report/2023q4", "/report/..", "/report/2023Q4%2F..%2F..%2Fplan"] {
+        assert_eq!(u.get(uri).await.status, StatusCode::NOT_FOUND, "{uri}");
+    }
+}
+
+/// Login: wrong passwords are refused, attempts are limited per account and per address, the
+/// session cookie is random, HttpOnly and SameSite=Strict, and it expires.
+#[tokio::test]
+async fn login_sessions_and_rate_limits() {
+    let (app, _root) = app("serve-login");
+    let mut c = Client::new(&app);
+    let r = c.login("office", "wrong").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text().contains("用户名或密码错误"));
+    assert!(!c.cookies.contains_key("ducha_session"));
+    // Unknown account: the same answer.
+    let r = c.login("nobody", "wrong").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    let r = c.login("office", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let cookie = r.header("set-cookie");
+    assert!(cookie.starts_with("ducha_session="), "{cookie}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "no TLS, no Secure");
+    let first = c.cookies["ducha_session"].clone();
+    assert_eq!(first.len(), 64);
+    let mut c2 = logged_in(&app, "office").await;
+    assert_ne!(c2.cookies["ducha_session"], first, "session ids are random");
+    assert_eq!(c2.get("/dashboard").await.status, StatusCode::OK);
+
+    // Expiry: a session past its time is gone.
+    app.store.execute_raw("UPDATE sessions SET expires = 0").unwrap();
+    let r = c2.get("/dashboard").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/login");
+
+    // Per account: after 5 failures even the right password is refused for a while.
+    let mut a = Client::from_addr(&app, "10.0.0.1:1");
+    for _ in 0..5 {
+        assert_eq!(a.login("leader", "wrong").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let mut b = Client::from_addr(&app, "10.0.0.2:1");
+    let r = b.login("leader", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "account locked from another address too");
+    assert!(r.text().contains("分钟后再试"));
+    // Per address: 20 failures on different accounts lock the address.
+    let mut d = Client::from_addr(&app, "10.0.0.3:1");
+    for i in 0..20 {
+        d.login(&format!("guess{i}"), "wrong").await;
+    }
+    assert_eq!(d.login("县科技局", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    let mut e = Client::from_addr(&app, "10.0.0.4:1");
+    assert_eq!(e.login("县科技局", PASSWORD).await.status, StatusCode::SEE_OTHER, "other addresses still work");
+
+    // Disabled accounts cannot log in; logout ends the session.
+    app.store.set_disabled("县发展改革局", true).unwrap();
+    assert_eq!(Client::new(&app).login("县发展改革局", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    let csrf = e.csrf("/password").await;
+    let r = e.send("POST", "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(e.get(&format!("/report/{PERIOD}")).await.location(), "/login");
+}
+
+/// First login with an initial password: every page leads to the password form until a new one
+/// is set (fields `password`, `new_password`, `confirm`).
+#[tokio::test]
+async fn first_login_forces_a_new_password() {
+    let (app, _root) = app("serve-first");
+    let mut c = Client::new(&app);
+    let r = c.login("new", PASSWORD).await;
+    assert_eq!(r.location(), "/password");
+    assert_eq!(c.get("/dashboard").await.location(), "/password");
+    let csrf = c.csrf("/password").await;
+    let r = c.send("POST", "/build/2023Q4", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for (old, new, confirm, msg) in [
+        ("wrong", "new-password-9", "new-password-9", "当前密码不正确"),
+        (PASSWORD, "short", "short", "至少要 8 个字符"),
+        (PASSWORD, "new-password-9", "new-password-8", "不一致"),
+        (PASSWORD, PASSWORD, PASSWORD, "不能与当前密码相同"),
+    ] {
+        let r = c
+            .send(
+                "POST",
+                "/password",
+                &[("csrf", &csrf), ("password", old), ("new_password", new), ("confirm", confirm)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().contains(msg), "{msg}");
+    }
+    let r = c
+        .send(
+            "POST",
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("password", PASSWORD),
+                ("new_password", "new-password-9"),
+                ("confirm", "new-password-9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(c.get("/dashboard").await.status, StatusCode::OK);
+    let u = app.store.user("new").unwrap().unwrap();
+    assert!(!u.must_change);
+    assert!(u.hash.starts_with("$argon2id$") && !u.hash.contains("new-password-9"));
+    // The old password no longer works; the new one does.
+    assert_eq!(Client::new(&app).login("new", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(Client::new(&app).login("new", "new-password-9").await.status, StatusCode::SEE_OTHER);
+}
+
+/// Every POST needs the CSRF token: login (cookie + field), logout, report, build.
+#[tokio::test]
+async fn csrf_tokens_on_every_post() {
+    let (app, root) = app("serve-csrf");
+    let mut anon = Client::new(&app);
+    let r = anon.send("POST", "/login", &[("username", "office"), ("password", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "login without token");
+    let mut c = logged_in(&app, "县科技局").await;
+    let page = c.get(&format!("/report/{PERIOD}")).await;
+    let version = hidden(&page.text(), "version");
+    let before = read(&report_file(&root, "县科技局"));
+    for token in ["", "0000", &"a".repeat(64)] {
+        let r = c
+            .send("POST", &format!("/report/{PERIOD}"), &[("csrf", token), ("version", &version), ("action", "submit")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "token {token:?}");
+        assert_eq!(c.send("POST", "/logout", &[("csrf", token)]).await.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(read(&report_file(&root, "县科技局")), before);
+    let mut o = logged_in(&app, "office").await;
+    assert_eq!(o.send("POST", "/build/2023Q4", &[]).await.status, StatusCode::FORBIDDEN);
+    assert!(!root.join("out/2023Q4").exists(), "nothing built");
+}
+
+/// Oversized bodies are refused; every response has the security headers.
+#[tokio::test]
+async fn body_limit_and_security_headers() {
+    let (app, _root) = app("serve-headers");
+    let mut c = logged_in(&app, "县科技局").await;
+    let big = format!("csrf=x&t1_progress={}", "a".repeat(ducha::serve::BODY_LIMIT + 1));
+    let r = c.send_raw("POST", &format!("/report/{PERIOD}"), big.into_bytes()).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    for uri in ["/login", "/report/2023Q4", "/dashboard", "/nowhere", "/static/style.css"] {
+        let r = c.get(uri).await;
+        assert_eq!(r.header("x-frame-options"), "DENY", "{uri}");
+        assert_eq!(r.header("x-content-type-options"), "nosniff", "{uri}");
+        let csp = r.header("content-security-policy");
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"), "no script allowed at all: {csp}");
+        if r.header("content-type").starts_with("text/html") {
+            assert!(!r.text().contains("<script"), "{uri} has a script");
+        }
+    }
+}
+
+/// The form: a non-number in 完成数值 is shown next to the field with the rule's Chinese message
+/// and blocks the submission; fixed, the report is written in the `ducha import` format, `check`
+/// accepts the data, and user text containing markup shows literally everywhere.
+#[tokio::test]
+async fn report_validation_submission_and_escaping() {
+    let (app, root) = app("serve-report");
+    let file = report_file(&root, "县科技局");
+    let before = read(&file);
+    let mut c = logged_in(&app, "县科技局").await;
+    let page = c.get(&format!("/report/{PERIOD}")).await;
+    let html = page.text();
+    assert!(html.contains("加强创新平台建设") && html.contains("孙晓燕"), "prefilled from the file");
+    assert!(html.contains("name=\"t2_v1\"") && html.contains("value=\"6\""));
+    let csrf = hidden(&html, "csrf");
+    let version = hidden(&html, "version");
+    let narrative = "<script>alert(1)</script> 全年新增市级创新平台 2 家 & 更多";
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("version", &version), ("action", "submit")];
+    // Keep every other field as the page had it: re-send the prefilled values.
+    let prefilled = extract_inputs(&html);
+    for (k, v) in &prefilled {
+        if !matches!(k.as_str(), "csrf" | "version" | "t2_v1" | "t2_progress" | "t2_claim") {
+            form.push((k, v));
+        }
+    }
+    let mut bad = form.clone();
+    bad.push(("t2_v1", "六家"));
+    bad.push(("t2_progress", narrative));
+    bad.push(("t2_claim", "已完成"));
+    let r = c.send("POST", &format!("/report/{PERIOD}"), &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text();
+    assert!(text.contains("data-field=\"t2_v1\">错误：第 2 项任务第 1 个指标的完成数值 “六家” 不是有效数字"), "{text}");
+    assert!(text.contains("未提交"));
+    assert!(text.contains("&lt;script&gt;alert(1)&lt;") && !text.contains("<script>"), "escaped in the form");
+    assert!(text.contains("value=\"六家\""), "typed text kept");
+    assert_eq!(read(&file), before, "nothing written");
+
+    // A rule of `ducha check` (progress empty) also shows at its field.
+    let mut empty = form.clone();
+    empty.push(("t2_v1", "2"));
+    empty.push(("t2_progress", ""));
+    empty.push(("t2_claim", "很好"));
+    let r = c.send("POST", &format!("/report/{PERIOD}"), &empty).await;
+    let text = r.text();
+    assert!(text.contains("data-field=\"t2_claim\">错误：单位自评 “很好” 不是有效的状态"), "{text}");
+    assert_eq!(read(&file), before);
+
+    let mut good = form.clone();
+    good.push(("t2_v1", "2"));
+    good.push(("t2_progress", narrative));
+    good.push(("t2_claim", "已完成"));
+    let r = c.send("POST", &format!("/report/{PERIOD}"), &good).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let written = read(&file);
+    let raw: ducha::data::raw::RawReport = serde_yaml::from_str(&written).unwrap();
+    let entry = raw.entries.iter().find(|e| e.task == 2).unwrap();
+    assert_eq!(entry.values[0].value, 2.0);
+    assert_eq!(entry.progress, format!("{narrative}\n"));
+    // The very text `ducha import` writes for this report.
+    let checked = ducha::data::check(&root.join("data"));
+    assert!(!checked.diagnostics.has_errors(), "{}", checked.diagnostics.render(&checked.sources));
+    let ds = checked.dataset.unwrap();
+    assert_eq!(written, ducha::excel::import::report_yaml(&raw, &ds.plan, "网页填报").unwrap());
+    // Other entries unchanged.
+    let old: ducha::data::raw::RawReport = serde_yaml::from_str(&before).unwrap();
+    assert_eq!(raw.entries.len(), old.entries.len());
+    for (a, b) in raw.entries.iter().zip(&old.entries).filter(|(a, _)| a.task != 2) {
+        assert_eq!(a, b);
+    }
+    // The office sees the new figure's status and the narrative, escaped.
+    let mut o = logged_in(&app, "office").await;
+    let d = o.get(&format!("/dashboard?period={PERIOD}")).await.text();
+    let row = d.split("id=\"row-2\"").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains("严重滞后") || row.contains("滞后"), "{row}");
+    let t = o.get("/task/2?period=2023Q4").await.text();
+    assert!(t.contains("&lt;script&gt;alert(1)&lt;") && !t.contains("<script>"));
+    // Revisions and audit.
+    assert_eq!(app.store.revisions("县科技局", PERIOD).unwrap().len(), 1);
+    let log = app.store.audit_log().unwrap();
+    assert!(log.iter().any(|e| e.1 == "县科技局" && e.3 == "提交报告"));
+}
+
+/// All `<input>` and `<textarea>` values and selected options of a page, by name.
+fn extract_inputs(html: &str) -> Vec<(String, String)> {
+    let unescape = |s: &str| {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#x2f;", "/")
+            .replace("&amp;", "&")
+    };
+    let mut out = Vec::new();
+    for part in html.split("<input").skip(1) {
+        let tag = part.split('>').next().unwrap();
+        let attr = |a: &str| tag.split(&format!("{a}=\"")).nth(1).map(|s| s.split('"').next().unwrap().to_string());
+        if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+            out.push((n, unescape(&v)));
+        }
+    }
+    for part in html.split("<textarea").skip(1) {
+        let name = part.split("name=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let body = part.split_once('>').unwrap().1.split("</textarea>").next().unwrap();
+        out.push((name, unescape(body)));
+    }
+    for part in html.split("<select").skip(1) {
+        let name = part.split("name=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let body = part.split("</select>").next().unwrap();
+        if let Some(sel) = body.split("<option").find(|o| o.contains(" selected")) {
+            let v = sel.split("value=\"").nth(1).map(|s| s.split('"').next().unwrap().to_string());
+            let v = v.unwrap_or_else(|| sel.split_once('>').unwrap().1.split("</option>").next().unwrap().to_string());
+            out.push((name, unescape(&v)));
+        }
+    }
+    out
+}
+
+/// Two people with the same form open: the second save is refused with a clear message and the
+/// first one's report stays; an edit made with the CLI is seen by the next request and makes an
+/// open form stale too. Drafts keep the typed text.
+#[tokio::test]
+async fn stale_saves_are_refused_and_cli_edits_seen() {
+    let (app, root) = app("serve-stale");
+    let file = report_file(&root, "县科技局");
+    let mut a = logged_in(&app, "县科技局").await;
+    let mut b = logged_in(&app, "县科技局").await;
+    let pa = a.get(&format!("/report/{PERIOD}")).await.text();
+    let pb = b.get(&format!("/report/{PERIOD}")).await.text();
+    let (va, vb) = (hidden(&pa, "version"), hidden(&pb, "version"));
+    assert_eq!(va, vb);
+    let ra = a
+        .send(
+            "POST",
+            &format!("/report/{PERIOD}"),
+            &[("csrf", &hidden(&pa, "csrf")), ("version", &va), ("action", "save"), ("t1_progress", "甲的草稿")],
+        )
+        .await;
+    assert_eq!(ra.status, StatusCode::OK);
+    assert!(ra.text().contains("草稿已保存"));
+    let rb = b
+        .send(
+            "POST",
+            &format!("/report/{PERIOD}"),
+            &[("csrf", &hidden(&pb, "csrf")), ("version", &vb), ("action", "save"), ("t1_progress", "乙的草稿")],
+        )
+        .await;
+    assert_eq!(rb.status, StatusCode::CONFLICT);
+    assert!(rb.text().contains("未保存：这份报告在您打开之后已被修改"));
+    assert!(rb.text().contains("乙的草稿"), "the typed text is kept on the page");
+    let draft = app.store.draft("县科技局", PERIOD).unwrap().unwrap();
+    assert!(draft.0.contains("甲的草稿") && !draft.0.contains("乙的草稿"));
+    // The draft is what the form shows next time.
+    assert!(a.get(&format!("/report/{PERIOD}")).await.text().contains("甲的草稿"));
+
+    // A CLI edit (here: the file rewritten by hand) makes the open form stale …
+    let pa = a.get(&format!("/report/{PERIOD}")).await.text();
+    let text = read(&file).replace("孙晓燕", "王立新");
+    std::fs::write(&file, &text).unwrap();
+    let r = a
+        .send(
+            "POST",
+            &format!("/report/{PERIOD}"),
+            &[("csrf", &hidden(&pa, "csrf")), ("version", &hidden(&pa, "version")), ("action", "submit")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(read(&file), text, "the CLI's edit stays");
+    // … and the office's dashboard reads it on the next request.
+    app.store.clear_draft("县科技局", PERIOD).unwrap();
+    assert!(a.get(&format!("/report/{PERIOD}")).await.text().contains("王立新"));
+    std::fs::write(&file, "unit: [broken").unwrap();
+    let mut o = logged_in(&app, "office").await;
+    let d = o.get(&format!("/dashboard?period={PERIOD}")).await.text();
+    assert!(d.contains("数据有错误") && d.contains("县科技局.yaml"), "{d}");
+}
+
+/// The audit log records logins and submissions and refuses UPDATE and DELETE; no secret in it.
+#[tokio::test]
+async fn audit_log_is_append_only() {
+    let (app, root) = app("serve-audit");
+    let mut c = Client::new(&app);
+    c.login("office", "wrong-secret").await;
+    let _ = logged_in(&app, "office").await;
+    let log = app.store.audit_log().unwrap();
+    assert!(log.iter().any(|e| e.1 == "office" && e.3 == "登录失败"));
+    assert!(log.iter().any(|e| e.1 == "office" && e.3 == "登录"));
+    assert!(app.store.execute_raw("DELETE FROM audit").is_err());
+    assert!(app.store.execute_raw("UPDATE audit SET who = 'x'").is_err());
+    assert_eq!(app.store.audit_log().unwrap().len(), log.len());
+    // No password, hash or session id in the database's audit or anywhere as plain text.
+    let db = std::fs::read(root.join("data/.ducha-serve/state.sqlite3")).unwrap();
+    let db = String::from_utf8_lossy(&db);
+    assert!(!db.contains("wrong-secret") && !db.contains(PASSWORD));
+    assert!(!db.contains(c.cookies.get("ducha_session").map(String::as_str).unwrap_or("none-none")));
+    // The state folder keeps itself out of git.
+    assert_eq!(read(&root.join("data/.ducha-serve/.gitignore")).lines().last(), Some("*"));
+}
+
+/// The office builds a period from the browser (the same pipeline as `ducha build`), sees the
+/// previews, downloads the PDFs; the leader gets the 领导参阅 only.
+#[tokio::test]
+async fn build_and_download() {
+    let (app, root) = app("serve-build");
+    let mut o = logged_in(&app, "office").await;
+    let page = o.get("/dashboard?period=2023Q4").await.text();
+    let csrf = hidden(&page, "csrf");
+    let r = o.send("POST", "/build/2023Q4", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("公文已生成"));
+    for f in ["季度进展情况通报.pdf", "督查简报.pdf", "领导参阅.pdf", "季度进展情况通报-p1.png"]
+    {
+        assert!(html.contains(f), "{f} listed");
+        assert!(root.join("out/2023Q4").join(f).is_file(), "{f} written");
+    }
+    let pdf = o.get(&format!("/out/2023Q4/{}", enc("季度进展情况通报.pdf"))).await;
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    assert!(pdf.body.starts_with(b"%PDF"));
+    assert_eq!(pdf.body, std::fs::read(root.join("out/2023Q4/季度进展情况通报.pdf")).unwrap());
+    let png = o.get(&format!("/out/2023Q4/{}", enc("季度进展情况通报-p1.png"))).await;
+    assert_eq!(png.header("content-type"), "image/png");
+    let mut l = logged_in(&app, "leader").await;
+    let r = l.get(&format!("/out/2023Q4/{}", enc("领导参阅.pdf"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.starts_with(b"%PDF"));
+    assert!(app.store.audit_log().unwrap().iter().any(|e| e.3 == "生成公文"));
+    // A data error stops the build with `ducha check`'s message and leaves the PDFs as they were.
+    let before = std::fs::read(root.join("out/2023Q4/季度进展情况通报.pdf")).unwrap();
+    std::fs::write(
+        root.join("data/reports/2023Q4/县科技局.yaml"),
+        "unit: 县科技局\nperiod: 2023Q4\nsubmitted: 2024-01-02\nentries:\n  - task: 88\n    progress: x\n",
+    )
+    .unwrap();
+    let r = o.send("POST", "/build/2023Q4", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("任务编号 88 不存在") && r.text().contains("县科技局.yaml:5:"), "{}", r.text());
+    assert_eq!(std::fs::read(root.join("out/2023Q4/季度进展情况通报.pdf")).unwrap(), before);
+}

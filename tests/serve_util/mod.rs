@@ -1,0 +1,179 @@
+//! Helpers for the `ducha serve` tests: a copy of the bundled data with known accounts, and a
+//! cookie-keeping client that sends requests through the router (`tower::ServiceExt::oneshot`).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use ducha::serve::store::Role;
+use ducha::serve::{auth, App, Options};
+use tower::ServiceExt;
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "test-password-1";
+
+/// A fresh copy of the bundled data (plan, office, reports) in a temp dir; returns (root, data).
+pub fn bundled_copy(name: &str) -> (PathBuf, PathBuf) {
+    let root = std::env::temp_dir().join(format!("ducha-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let data = root.join("data");
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for f in ["plan.yaml", "office.yaml"] {
+        std::fs::copy(src.join(f), data.join(f)).unwrap();
+    }
+    for entry in walkdir::WalkDir::new(src.join("reports")) {
+        let entry = entry.unwrap();
+        let dest = data.join(entry.path().strip_prefix(&src).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+    (root, data)
+}
+
+/// The app on a copy of the bundled data with accounts: `县科技局` and `县发展改革局` (units),
+/// `office`, `leader` (all with [`PASSWORD`], already changed), and `new` (an office account still
+/// on its initial password [`PASSWORD`]).
+pub fn app(name: &str) -> (Arc<App>, PathBuf) {
+    let (root, data) = bundled_copy(name);
+    let app = App::new(Options { data: data.clone(), out: root.join("out"), secure: false }).unwrap();
+    let hash = auth::hash_password(PASSWORD);
+    for (u, role, unit) in [
+        ("县科技局", Role::Unit, Some("县科技局")),
+        ("县发展改革局", Role::Unit, Some("县发展改革局")),
+        ("office", Role::Office, None),
+        ("leader", Role::Leader, None),
+        ("new", Role::Office, None),
+    ] {
+        assert!(app.store.add_user(u, role, unit, &hash).unwrap());
+        if u != "new" {
+            app.store.set_password(u, &hash, false).unwrap();
+        }
+    }
+    (Arc::new(app), root)
+}
+
+/// A response, its body as text.
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> String {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    }
+    pub fn location(&self) -> String {
+        self.header("location")
+    }
+}
+
+/// A browser stand-in: keeps cookies, talks to the router directly.
+pub struct Client {
+    pub app: Arc<App>,
+    pub cookies: BTreeMap<String, String>,
+    pub addr: SocketAddr,
+}
+
+/// Percent-encodes a form value or path segment.
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The value of hidden input `name` in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let start = html.find(&key).unwrap_or_else(|| panic!("no hidden {name} in page:\n{html}")) + key.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+impl Client {
+    pub fn new(app: &Arc<App>) -> Client {
+        Client { app: app.clone(), cookies: BTreeMap::new(), addr: "127.0.0.1:50000".parse().unwrap() }
+    }
+
+    pub fn from_addr(app: &Arc<App>, addr: &str) -> Client {
+        Client { app: app.clone(), cookies: BTreeMap::new(), addr: addr.parse().unwrap() }
+    }
+
+    pub async fn send(&mut self, method: &str, uri: &str, form: &[(&str, &str)]) -> Resp {
+        let body: String = form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
+        self.send_raw(method, uri, body.into_bytes()).await
+    }
+
+    pub async fn send_raw(&mut self, method: &str, uri: &str, body: Vec<u8>) -> Resp {
+        let cookie: String = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let mut req = Request::builder().method(method).uri(uri);
+        if !cookie.is_empty() {
+            req = req.header("cookie", cookie);
+        }
+        if method == "POST" {
+            req = req.header("content-type", "application/x-www-form-urlencoded");
+        }
+        let mut req = req.body(Body::from(body)).unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(self.addr));
+        let res = ducha::serve::router(self.app.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        for v in headers.get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (kv, _) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            if v.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), val.to_string());
+            }
+        }
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+        Resp { status, headers, body }
+    }
+
+    pub async fn get(&mut self, uri: &str) -> Resp {
+        self.send("GET", uri, &[]).await
+    }
+
+    /// Logs in through the form; returns the POST's response.
+    pub async fn login(&mut self, user: &str, password: &str) -> Resp {
+        let page = self.get("/login").await;
+        let csrf = hidden(&page.text(), "csrf");
+        self.send("POST", "/login", &[("csrf", &csrf), ("username", user), ("password", password)]).await
+    }
+
+    /// The CSRF token of the current session (read from a page that has one).
+    pub async fn csrf(&mut self, page_uri: &str) -> String {
+        hidden(&self.get(page_uri).await.text(), "csrf")
+    }
+}
+
+/// A logged-in client.
+pub async fn logged_in(app: &Arc<App>, user: &str) -> Client {
+    let mut c = Client::new(app);
+    let r = c.login(user, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {user}: {}", r.text());
+    c
+}
+
+/// Reads a file as text.
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
