@@ -39,10 +39,12 @@ fn pristine() -> &'static BTreeMap<String, Vec<u8>> {
                 font_paths: vec![],
                 flavor: PdfFlavor::A3b,
                 png: vec![],
+                ofd: false,
             },
             root: tmp.join("archive"),
             revise: false,
             stamp: false,
+            ofd: false,
         };
         let report = archive::archive(&opts).unwrap_or_else(|e| panic!("{}", e.diagnostics.render(&e.sources)));
         assert_eq!(report.added.len(), 3, "notice, briefing, leader briefing");

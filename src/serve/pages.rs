@@ -106,7 +106,7 @@ impl App {
 /// The validated plan (reports are not needed for a form).
 fn plan_of(app: &App) -> Result<Plan, Response> {
     let (loaded, mut diags) = app.data.loaded(&app.opts.data);
-    let plan = loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut diags));
+    let plan = loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
     plan.ok_or_else(|| {
         let text = diags.render(&loaded.sources);
         let body = format!(
@@ -373,7 +373,7 @@ fn report_page(
         .0
         .office
         .as_ref()
-        .and_then(|o| crate::data::validate::validate_office(o, &mut Default::default()))
+        .and_then(|o| crate::data::validate::validate_office(o, &mut Default::default(), &mut Default::default()))
         .map(|o| o.deadline(period).to_string())
         .unwrap_or_default();
     let revisions = app.store.revisions(unit, &period.to_string()).unwrap_or_default();
@@ -802,6 +802,7 @@ pub fn build(app: &App, req: &Req) -> Response {
         font_paths: Vec::new(),
         flavor: crate::engine::PdfFlavor::Plain,
         png: vec![(Kind::Notice, 1), (Kind::Briefing, 1), (Kind::Leader, 1)],
+        ofd: false,
     };
     let t = std::time::Instant::now();
     match pipeline::build(&opts) {

@@ -272,7 +272,9 @@ pub fn check(
     loaded.reports.retain(|(_, p)| p.source.path != path);
     let source = SourceFile { name: name.clone(), path: path.to_path_buf(), text: yaml.clone() };
     loaded.sources.insert(name.clone(), yaml.clone());
-    loaded.reports.push((raw.period.clone(), Parsed { source, value: raw.clone() }));
+    // Re-read from the YAML just written so every diagnostic points at its line in that text.
+    let spans = serde_saphyr::from_str(&yaml).unwrap_or_default();
+    loaded.reports.push((raw.period.clone(), Parsed { source, value: raw.clone(), spans }));
     let (_, diags) = crate::data::validate::validate(&loaded);
     let lines = line_fields(&yaml);
     let mut sources = SourceMap::default();
