@@ -675,11 +675,7 @@ pub fn write_outputs(
                 Some((ofd, _)) => {
                     let ofd_name = format!("{}.ofd", r.stem);
                     crate::fsutil::write_atomic(&crate::names::join_inside(dir, &ofd_name)?, ofd)?;
-                    Some(FileOut {
-                        path: ofd_name,
-                        sha256: hex(&Sha256::digest(ofd)),
-                        bytes: ofd.len(),
-                    })
+                    Some(FileOut { path: ofd_name, sha256: hex(&Sha256::digest(ofd)), bytes: ofd.len() })
                 }
                 None => None,
             },
