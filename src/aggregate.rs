@@ -1,4 +1,4 @@
-//! Aggregates for a period (supervision.md §2.2, §6): counts and shares per status, per section and
+//! Aggregates for a period (docs/rules.md §6–§8): counts and shares per status, per section and
 //! per lead unit, the unit ranking, the change against the previous quarter, missing and late
 //! reports, and the escalation list; plus `ducha stats` output ([`stats_json`], [`stats_table`]).
 //!
@@ -255,7 +255,7 @@ pub struct ReportFailure {
     pub kind: &'static str,
 }
 
-/// An item for 督办 (supervision.md §6), rules from `office.yaml` `escalation`.
+/// An item for 督办 (docs/rules.md §8), rules from `office.yaml` `escalation`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EscalationItem {
@@ -942,9 +942,10 @@ mod tests {
         assert_eq!(&s.0[..3], &[33.4, 33.3, 33.3]);
         // Exactly 1000 tenths (the f64 sum may differ in the last bit).
         assert_eq!(s.0.iter().map(|x| (x * 10.0).round() as i64).sum::<i64>(), 1000);
-        // The spec's example: 222 items → 17, 10, 24, 9, 162. Floors in tenths: 7.6, 4.5, 10.8, 4.0,
-        // 72.9 (= 99.8); the two largest remainders (72.97…, 7.657…) get the missing tenths. (The
-        // published notice printed 4.1 and 72.9: rounded each, then trimmed the largest.)
+        // A published county notice's figures (docs/rules.md §7): 222 items → 17, 10, 24, 9, 162.
+        // Floors in tenths: 7.6, 4.5, 10.8, 4.0, 72.9 (= 99.8); the two largest remainders (72.97…,
+        // 7.657…) get the missing tenths. (The published notice printed 4.1 and 72.9: rounded each,
+        // then trimmed the largest.)
         let c = Counts([24, 10, 162, 17, 0, 0, 0, 9]);
         let s = Shares::of(&c, 222);
         assert_eq!(s.get(Status::Behind), 7.7);

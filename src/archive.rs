@@ -1,4 +1,4 @@
-//! Archiving the official record (DA/T 22-2015; supervision.md §12).
+//! Archiving the official record (DA/T 22-2015; docs/rules.md §14).
 //!
 //! `archive` files each document of a period as PDF/A-3b with its sources attached inside the PDF
 //! (plan.yaml, office.yaml, every report of the period, notice.md), the 档号 and 文号 in the XMP

@@ -11,7 +11,7 @@
 //!
 //! Chinese text gets special care: a source line break next to a CJK
 //! character is dropped instead of becoming a space (Typst 0.15 renders it as
-//! a visible gap, engine notes §10.1).
+//! a visible gap, typst issue #792).
 //!
 //! [`to_plain`] and [`condense`] produce plain text for places like table
 //! cells, where only a sentence or two of a narrative fits.
@@ -21,7 +21,7 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, LinkType, Options, Parser,
 use crate::render::escape::{self, is_cjk, is_newline};
 
 /// Markdown extensions ducha accepts. Math stays off: `$x$` prints literally
-/// (a math formula would also need a math font, engine notes §10.3).
+/// (a math formula would also need a math font, and `fonts/` has none).
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_FOOTNOTES
 }

@@ -556,8 +556,8 @@ pub fn render_all(
 /// the rendered documents, and the PNG previews (file name, bytes).
 pub type CompiledAll = (Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>);
 
-/// Stage: Typst sources → documents and PDFs, sequentially (faster than parallel on 2 cores,
-/// typst-engine-notes §9), evicting typst's cache between documents.
+/// Stage: Typst sources → documents and PDFs, sequentially (faster than parallel on 2 cores, as
+/// measured; ARCHITECTURE.md "One `World` per document"), evicting typst's cache between documents.
 pub fn compile_all(
     engine: &Engine,
     rendered: &mut [Rendered],
@@ -675,11 +675,7 @@ pub fn write_outputs(
                 Some((ofd, _)) => {
                     let ofd_name = format!("{}.ofd", r.stem);
                     crate::fsutil::write_atomic(&crate::names::join_inside(dir, &ofd_name)?, ofd)?;
-                    Some(FileOut {
-                        path: ofd_name,
-                        sha256: hex(&Sha256::digest(ofd)),
-                        bytes: ofd.len(),
-                    })
+                    Some(FileOut { path: ofd_name, sha256: hex(&Sha256::digest(ofd)), bytes: ofd.len() })
                 }
                 None => None,
             },

@@ -1,4 +1,4 @@
-//! The status engine: the office's verdict on every task for a quarter (supervision.md §3–§5).
+//! The status engine: the office's verdict on every task for a quarter (docs/rules.md §2–§5).
 //!
 //! Pure functions over the validated [`Dataset`]: no I/O, no clock. [`evaluate_year`] walks Q1 … the
 //! requested quarter so that completions and met targets carry forward; [`evaluate_period`] is its
@@ -44,7 +44,7 @@
 //! | 7 | gap test; a task with several targets takes the worst standing (order below); a met target counts as at least 序时推进 | 超序时 … 严重滞后 | green / yellow / red |
 //! | 8 | Q4 and not 已完成 | at best 滞后: the year is over, so it is 未完成 (`year_end_unfinished`), whatever the tolerance | yellow / red |
 //!
-//! Further rules where the spec is silent:
+//! Further rules where published practice is silent (docs/rules.md §5):
 //!
 //! - **Figures with several lead units**: each target's figure comes from the first unit in the task's
 //!   `lead_units` order that reported a figure for it; milestone, percent and claim likewise from the

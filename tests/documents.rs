@@ -174,7 +174,7 @@ fn notice_page_and_grid() {
         for x in &body {
             assert!(x.x0 >= 27.0 && x.y0 >= 36.0 && x.y1 <= 263.0, "outside type area: {x:?}");
             // Right edge 184 mm ± 1; only line-final CJK punctuation (its nominal box, compressed
-            // to half width in print) or a trailing space may reach 186.9 mm (gbt9704.md §14).
+            // to half width in print) or a trailing space may reach 186.9 mm (templates/lib/README.md §L11).
             let last = x.text.trim_end().chars().last().unwrap_or(' ');
             let hangs = x.text.ends_with(' ') || "，。、；：？！）》”’…".contains(last);
             assert!(x.x1 <= 185.0 || (hangs && x.x1 <= 186.9), "past the right edge: {x:?}");

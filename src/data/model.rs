@@ -330,7 +330,7 @@ impl Plan {
     }
 }
 
-/// Status thresholds in percentage points (supervision.md §5).
+/// Status thresholds in percentage points (docs/rules.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Thresholds {
     /// gap ≤ tolerance → 序时推进 (default 0)
@@ -347,7 +347,7 @@ impl Default for Thresholds {
     }
 }
 
-/// Escalation rules (supervision.md §6).
+/// Escalation rules (docs/rules.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Escalation {
     /// A task lagging (滞后 or worse) this many consecutive quarters is escalated (default 2).
@@ -452,7 +452,7 @@ impl Orientation {
     }
 }
 
-/// 归档 settings (DA/T 22-2015; supervision.md §12).
+/// 归档 settings (DA/T 22-2015; docs/rules.md §14).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArchiveConfig {
     /// 全宗号
@@ -492,7 +492,7 @@ impl Office {
     }
 }
 
-/// Status categories (supervision.md §3; labels as the issue names them).
+/// Status categories (docs/rules.md §2; labels as the documents print them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -541,7 +541,7 @@ impl Status {
         }
     }
 
-    /// Parses a Chinese label or a common synonym (supervision.md §3).
+    /// Parses a Chinese label or a common synonym (docs/rules.md §2).
     pub fn parse(s: &str) -> Option<Status> {
         Some(match s.trim() {
             "已完成" | "已办结" | "基本完成" | "提前完成" | "completed" => Status::Completed,

@@ -218,7 +218,7 @@ pub struct RawBriefingTo {
     pub issue: Vec<String>,
 }
 
-/// Status thresholds in percentage points (supervision.md §5).
+/// Status thresholds in percentage points (docs/rules.md §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawThresholds {
@@ -227,7 +227,7 @@ pub struct RawThresholds {
     pub ahead_margin: Option<f64>,
 }
 
-/// Escalation rules (supervision.md §6).
+/// Escalation rules (docs/rules.md §8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawEscalation {

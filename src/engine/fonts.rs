@@ -1,7 +1,7 @@
 //! Fonts: only the bundled `fonts/` directory (plus any `--font-path` the user adds), scanned once
 //! per run and loaded lazily, shared by every document.
 //!
-//! Where the bundled fonts are found (no embedding: the Fandol and Noto files are ~90 MB, and
+//! Where the bundled fonts are found (no embedding: the Fandol and Noto files are ~120 MB, and
 //! embedding them would add that to every build of the binary), in this order, the first
 //! directory holding `FandolFang-Regular.otf` winning:
 //! 1. `$DUCHA_FONTS`;
@@ -21,8 +21,9 @@ use typst::text::{Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
 use typst_kit::fonts::{FontPath, FontStore};
 
-/// Font roles and their Typst family stacks (gbt9704.md §9.1). The first family is the face the
-/// role is drawn in; later ones are fallbacks for characters it lacks.
+/// Font roles and their Typst family stacks (templates/lib/README.md §L10; the same stacks as
+/// `fang`, `kai`, `hei`, `song`, `xbs` in `templates/lib/gongwen.typ`). The first family is the face
+/// the role is drawn in; later ones are fallbacks for characters it lacks.
 pub const ROLES: &[(&str, &[&str])] = &[
     ("仿宋", &["FandolFang R", "Noto Serif CJK SC"]),
     ("楷体", &["FandolKai", "Noto Serif CJK SC"]),

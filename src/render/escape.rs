@@ -12,7 +12,8 @@
 //!   it): values in argument positions such as
 //!   `#set document(title: "…")` or `#raw("…")`.
 //!
-//! The rules follow the typst-syntax 0.15 lexer (see the engine notes §5).
+//! The rules follow the typst-syntax 0.15 lexer (`lexer.rs`: a backslash before any
+//! non-space character is an escape).
 
 use std::fmt::Write as _;
 

@@ -2,7 +2,7 @@
 //! than the next) or 菱形 (the middle line longest), words unbroken. Typst's own wrapping fills
 //! the first line (22 + 5 characters), so the breaks are computed here and passed as lines.
 
-/// Characters per 2号 title line (gbt9704.md §3.2).
+/// Characters per 2号 title line (templates/lib/README.md §L4).
 pub const MAX_PER_LINE: usize = 20;
 
 /// Splits a title into balanced lines of at most `max` characters.

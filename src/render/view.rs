@@ -3,7 +3,7 @@
 //!
 //! Everything a document says is decided here, from the validated data, the statuses and the
 //! summary; templates only map these fields onto the layout functions of `templates/lib/*.typ`.
-//! Generated sentences carry only counts and names (supervision.md §2.4); the office's own prose
+//! Generated sentences carry only counts and names (docs/rules.md §9); the office's own prose
 //! comes from `reports/<period>/notice.md` (see [`Overrides`]).
 
 use std::collections::BTreeMap;
@@ -496,12 +496,12 @@ pub fn chinese_number(n: usize) -> String {
 }
 
 fn lagging_sentences(inp: &Inputs) -> Vec<String> {
-    // By unit and task number (supervision.md §2.3), in plan order.
+    // By unit and task number (docs/rules.md §9), in plan order.
     let mut by_unit: BTreeMap<(usize, String), (String, Vec<String>)> = BTreeMap::new();
     let order: Vec<&str> = inp.ds.plan.lead_units();
     for l in &inp.summary.lagging {
         let Some(t) = inp.current().task(l.task) else { continue };
-        // All lead units are named (supervision.md §2.3); grouped by the first one's plan order.
+        // All lead units are named (docs/rules.md §9); grouped by the first one's plan order.
         let unit = l.units.join("、");
         let key = l.units.first().and_then(|f| order.iter().position(|u| u == f)).unwrap_or(usize::MAX);
         let gap = l.gap_points.map(|g| format!("，低于序时进度{}个百分点", fmt_num(g))).unwrap_or_default();
