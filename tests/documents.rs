@@ -386,3 +386,62 @@ fn copy_number_secrecy_and_urgency_on_grid_lines_one_to_three() {
     let mark = find("测试县人民政府办公室文件");
     assert!(near(mark.y0, 72.0, 1.0), "the mark stays at 72 mm: {}", mark.y0);
 }
+
+/// The status markers in the notice's table are coloured by the light each task was judged to
+/// have, as the README's status rules give it — not by a fixed colour per status. In 2023Q2 the
+/// bundled plan (成文 June 2023) is less than three months old, so its two 未启动 tasks are yellow
+/// (drawn as open squares), and its three 其他 tasks are yellow (open diamonds); nothing is grey.
+#[test]
+fn status_markers_carry_the_judged_light() {
+    let (dir, manifest) = built("2023Q2");
+    let stats: Value = {
+        let out = ducha(&root(), &["stats", "--data", "data", "--period", "2023Q2", "--json"]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let yellow_not_started = stats["lagging"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status_id"] == "not_started" && t["light"] == "yellow")
+        .count();
+    assert_eq!(yellow_not_started, 2, "the bundled 2023Q2 has two early 未启动 tasks (yellow)");
+    let others = stats["by_status"]["其他"].as_u64().unwrap() as usize;
+    assert_eq!(others, 3);
+
+    let d = dump(&doc_path(&dir, &manifest, "notice"));
+    let near = |c: &Value, rgb: [f64; 3]| {
+        c.as_array().is_some_and(|c| c.iter().zip(rgb).all(|(a, b)| (a.as_f64().unwrap() - b).abs() < 0.02))
+    };
+    let (yellow, red, grey, white) = (
+        [0xf2 as f64 / 255.0, 0xb7 as f64 / 255.0, 0x05 as f64 / 255.0],
+        [0xd4 as f64 / 255.0, 0x2a as f64 / 255.0, 0x1e as f64 / 255.0],
+        [0x8a as f64 / 255.0; 3],
+        [1.0; 3],
+    );
+    let drawings: Vec<&Value> =
+        d["pages"].as_array().unwrap().iter().flat_map(|p| p["drawings"].as_array().unwrap()).collect();
+    // An outlined marker: white inside, stroked in its light. At 10.5 pt the marker box is
+    // 0.75 em = 7.9 pt: the open diamond (其他) fills it, the open square (未启动) is 0.84 of it.
+    // (The table is turned, so PyMuPDF reports both as four-line paths.)
+    let outlined = |rgb: [f64; 3], side: std::ops::Range<f64>| {
+        drawings
+            .iter()
+            .filter(|x| near(&x["fill"], white) && near(&x["color"], rgb))
+            .filter(|x| {
+                let r: Vec<f64> = x["rect"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+                let (w, h) = (r[2] - r[0], r[3] - r[1]);
+                (w - h).abs() < 0.3 && side.contains(&w)
+            })
+            .count()
+    };
+    let (square, diamond) = (6.0..7.2, 7.4..8.4);
+    assert_eq!(
+        outlined(yellow, square.clone()),
+        yellow_not_started,
+        "未启动 in its first three months: yellow open square"
+    );
+    assert_eq!(outlined(red, square), 0, "no 未启动 task is red yet in 2023Q2");
+    assert_eq!(outlined(yellow, diamond), others, "其他: yellow open diamond");
+    let greys = drawings.iter().filter(|x| near(&x["color"], grey) || near(&x["fill"], grey)).count();
+    assert_eq!(greys, 0, "no status is drawn grey");
+}

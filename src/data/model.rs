@@ -597,6 +597,15 @@ pub enum Light {
 }
 
 impl Light {
+    /// `green` / `yellow` / `red`: the key of `status-colors` in the Typst library.
+    pub fn id(self) -> &'static str {
+        match self {
+            Light::Green => "green",
+            Light::Yellow => "yellow",
+            Light::Red => "red",
+        }
+    }
+
     /// 绿灯 / 黄灯 / 红灯
     pub fn label(self) -> &'static str {
         match self {

@@ -57,8 +57,11 @@ pub struct TaskRow {
     pub target: String,
     pub progress: String,
     pub ratio: String,
-    /// Status id (`on_track` …) for the light.
+    /// Status id (`on_track` …) for the marker's shape and label.
     pub status: String,
+    /// The task's light as judged (`green` / `yellow` / `red`; empty on a section row): a
+    /// 未启动 task is yellow in its first three months and red after.
+    pub light: String,
     pub label: String,
 }
 
@@ -174,6 +177,8 @@ pub struct OrderItem {
     pub schedule: String,
     pub gap: String,
     pub status: String,
+    /// The task's light as judged (`green` / `yellow` / `red`).
+    pub light: String,
     pub problems: String,
     pub requirements: Vec<String>,
     pub co_units: Vec<String>,
@@ -462,6 +467,7 @@ fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
             progress: String::new(),
             ratio: String::new(),
             status: String::new(),
+            light: String::new(),
             label: String::new(),
         });
         for n in &section.tasks {
@@ -475,6 +481,7 @@ fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
                 progress: progress_cell(t, limit, &mut full),
                 ratio: ratio(t),
                 status: t.status.id().into(),
+                light: t.light.id().into(),
                 label: t.label.into(),
             });
         }
@@ -953,6 +960,7 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
             schedule: format!("{}%", fmt_num(t.checkpoint)),
             gap: t.gap_points.map(|g| format!("{}个百分点", fmt_num(g))).unwrap_or_else(|| "—".into()),
             status: t.status.id().into(),
+            light: t.light.id().into(),
             problems: markdown::to_plain(&problems),
             requirements: vec![
                 "深入分析滞后原因，制定追赶进度的具体措施，明确责任人和时间节点。".into(),
