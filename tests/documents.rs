@@ -445,3 +445,51 @@ fn status_markers_carry_the_judged_light() {
     let greys = drawings.iter().filter(|x| near(&x["color"], grey) || near(&x["fill"], grey)).count();
     assert_eq!(greys, 0, "no status is drawn grey");
 }
+
+/// Each red or escalated task of the period has its 督办通知单 at its first lead unit, and that
+/// order names every lead unit of the task (the others as 协办单位) — in 2023Q2 task 71 is led by
+/// 县文化和旅游局 and 县商务投资促进局.
+#[test]
+fn orders_go_to_the_first_lead_unit_and_name_every_lead_unit() {
+    let (dir, manifest) = built("2023Q2");
+    let out = ducha(&root(), &["stats", "--data", "data", "--period", "2023Q2", "--json"]);
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut tasks: Vec<(u64, Vec<String>)> = Vec::new();
+    let units = |v: &Value| v.as_array().unwrap().iter().map(|u| u.as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    for t in stats["lagging"].as_array().unwrap() {
+        if t["light"] == "red" && t["status_id"] != "not_reported" {
+            tasks.push((t["task"].as_u64().unwrap(), units(&t["units"])));
+        }
+    }
+    for e in stats["escalations"].as_array().unwrap().iter().filter(|e| e["kind"] == "task") {
+        tasks.push((e["task"].as_u64().unwrap(), units(&e["units"])));
+    }
+    assert!(tasks.iter().any(|(_, u)| u.len() > 1), "a task with two lead units is escalated: {tasks:?}");
+    let orders: Vec<&Value> =
+        manifest["documents"].as_array().unwrap().iter().filter(|d| d["kind"] == "order").collect();
+    for (task, leads) in &tasks {
+        let file = dir.join(format!("督办通知单-{}.pdf", leads[0]));
+        assert!(file.is_file(), "order of task {task} at {}", file.display());
+        assert!(orders.iter().any(|d| d["path"].as_str().unwrap().ends_with(&format!("督办通知单-{}.pdf", leads[0]))));
+        let text = squash(&pdftotext(&file, None));
+        assert!(text.contains(&format!("第{task}项")) || text.contains(&task.to_string()), "task {task} in its order");
+        for u in leads {
+            assert!(text.contains(u.as_str()), "{u} named in the order of task {task}:\n{text}");
+        }
+    }
+    // The notice's 督办事项 lists exactly these tasks and says to whom the orders went; a unit
+    // escalated for its reports is named there without a claim of an order.
+    let notice = squash(&pdftotext(&doc_path(&dir, &manifest, "notice"), None));
+    let from = notice.find("督办事项").expect("督办事项 in the notice");
+    let section = &notice[from..notice[from..].find("下步工作要求").map_or(notice.len(), |i| from + i)];
+    let (tasks_part, units_part) = section.split_once("下发督办通知单").expect("下发督办通知单");
+    for (task, leads) in &tasks {
+        assert!(tasks_part.contains(&format!("第{task}项")), "task {task} in 督办事项: {section}");
+        assert!(tasks_part.contains(&format!("已向{}", leads[0])) || tasks_part.contains(&format!("、{}", leads[0])));
+    }
+    for e in stats["escalations"].as_array().unwrap().iter().filter(|e| e["kind"] == "unit") {
+        let unit = e["unit"].as_str().unwrap();
+        assert!(units_part.contains(&format!("{unit}年内")), "{unit} named for its reports: {section}");
+        assert!(!units_part.contains("督办通知单"), "no order claimed for report escalations: {section}");
+    }
+}

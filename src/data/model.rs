@@ -541,21 +541,10 @@ impl Status {
         }
     }
 
-    /// Parses a Chinese label or a common synonym (docs/rules.md §2).
+    /// Parses a Chinese label, a common synonym or a status id (docs/rules.md §2).
     pub fn parse(s: &str) -> Option<Status> {
-        Some(match s.trim() {
-            "已完成" | "已办结" | "基本完成" | "提前完成" | "completed" => Status::Completed,
-            "超序时" | "超进度" | "超序时进度" | "ahead" => Status::Ahead,
-            "序时推进" | "达进度" | "按序时" | "达序时" | "正常推进" | "有序推进" | "on_track" => {
-                Status::OnTrack
-            }
-            "滞后" | "欠进度" | "慢序时" | "未达序时" | "进度滞后" | "behind" => Status::Behind,
-            "严重滞后" | "seriously_behind" => Status::SeriouslyBehind,
-            "未启动" | "暂未开启" | "尚未启动" | "未开工" | "not_started" => Status::NotStarted,
-            "未报送" | "not_reported" => Status::NotReported,
-            "其他" | "其它" | "指标调整" | "other" => Status::Other,
-            _ => return None,
-        })
+        let s = s.trim();
+        Status::ALL.into_iter().find(|st| st.id() == s).or_else(|| STATUS_WORDS.iter().find(|w| w.0 == s).map(|w| w.1))
     }
 
     /// Traffic light.
@@ -580,10 +569,78 @@ impl Status {
             Status::Other => "other",
         }
     }
+}
 
-    /// True for 滞后, 严重滞后, 未启动 and 未报送: the statuses a notice names as problems.
-    pub fn is_lagging(self) -> bool {
-        matches!(self, Status::Behind | Status::SeriouslyBehind | Status::NotStarted | Status::NotReported)
+/// The Chinese words for a status that reports and the layout library accept: each label and
+/// the synonyms offices use. `templates/lib/gongwen.typ` (`_status-synonyms`) holds the same list;
+/// a unit test keeps the two equal.
+pub const STATUS_WORDS: &[(&str, Status)] = &[
+    ("已完成", Status::Completed),
+    ("已办结", Status::Completed),
+    ("基本完成", Status::Completed),
+    ("提前完成", Status::Completed),
+    ("已完成和提前完成", Status::Completed),
+    ("超序时", Status::Ahead),
+    ("超进度", Status::Ahead),
+    ("超序时进度", Status::Ahead),
+    ("序时推进", Status::OnTrack),
+    ("达进度", Status::OnTrack),
+    ("按序时", Status::OnTrack),
+    ("达序时", Status::OnTrack),
+    ("正常推进", Status::OnTrack),
+    ("有序推进", Status::OnTrack),
+    ("滞后", Status::Behind),
+    ("欠进度", Status::Behind),
+    ("慢序时", Status::Behind),
+    ("未达序时", Status::Behind),
+    ("滞后序时", Status::Behind),
+    ("进度滞后", Status::Behind),
+    ("推进缓慢", Status::Behind),
+    ("严重滞后", Status::SeriouslyBehind),
+    ("未启动", Status::NotStarted),
+    ("暂未开启", Status::NotStarted),
+    ("尚未启动", Status::NotStarted),
+    ("未开工", Status::NotStarted),
+    ("未报送", Status::NotReported),
+    ("其他", Status::Other),
+    ("其它", Status::Other),
+    ("其它类", Status::Other),
+    ("其他类", Status::Other),
+    ("指标调整", Status::Other),
+];
+
+#[cfg(test)]
+mod status_words_tests {
+    use super::*;
+
+    /// The Typst library's `_status-synonyms` dictionary and [`STATUS_WORDS`] are the same list.
+    #[test]
+    fn typst_synonyms_equal_the_rust_list() {
+        let lib = include_str!("../../templates/lib/gongwen.typ");
+        let open = "#let _status-synonyms = (";
+        let start = lib.find(open).expect("_status-synonyms in gongwen.typ") + open.len();
+        let body = &lib[start..start + lib[start..].find("\n)").unwrap()];
+        let mut typst: Vec<(String, String)> = body
+            .split(',')
+            .filter_map(|pair| {
+                let (k, v) = pair.split_once(':')?;
+                Some((k.trim().trim_matches('"').to_owned(), v.trim().trim_matches('"').to_owned()))
+            })
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
+        typst.sort();
+        let mut rust: Vec<(String, String)> =
+            STATUS_WORDS.iter().map(|(w, s)| (w.to_string(), s.id().to_owned())).collect();
+        rust.sort();
+        assert_eq!(typst, rust);
+        for (w, s) in STATUS_WORDS {
+            assert_eq!(Status::parse(w), Some(*s));
+        }
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.id()), Some(s));
+            assert_eq!(Status::parse(s.label()), Some(s));
+        }
+        assert_eq!(Status::parse("进展顺利"), None);
     }
 }
 

@@ -632,26 +632,49 @@ pub fn notice(inp: &Inputs) -> NoticeView {
     }
     body.extend(inp.overrides.section("存在问题", problems));
 
-    let esc: Vec<String> = s
+    // 督办事项 says exactly what the 督办通知单 of this period cover (the same `order_tasks`), and
+    // names the units escalated for their reports without claiming an order for them.
+    let ordered = order_tasks(inp);
+    let mut paragraphs = Vec::new();
+    if !ordered.is_empty() {
+        let items: Vec<String> = ordered
+            .iter()
+            .map(|t| {
+                let why = match lagging_streak(s, t.task) {
+                    Some(k) => format!("已连续{k}个季度滞后"),
+                    None if t.status == Status::NotStarted => "逾期尚未启动".to_owned(),
+                    None => format!("进展{}", t.status.label()),
+                };
+                format!("第{}项“{}”（{}）{why}", t.task, t.title, t.lead_units.join("、"))
+            })
+            .collect();
+        let mut to: Vec<&str> = Vec::new();
+        for t in &ordered {
+            if !to.contains(&t.lead_units[0].as_str()) {
+                to.push(&t.lead_units[0]);
+            }
+        }
+        paragraphs.push(Block::para(format!(
+            "{}。对上述任务，{}已向{}下发督办通知单，实行挂号督办，请相关单位按要求限期整改并书面反馈。",
+            items.join("；"),
+            office.supervision_office,
+            to.join("、")
+        )));
+    }
+    let units: Vec<String> = s
         .escalations
         .iter()
-        .map(|e| match e {
-            EscalationItem::Task { task, title, units, quarters, .. } => {
-                format!("第{task}项“{title}”（{}）已连续{}个季度滞后", units.join("、"), quarters.len())
-            }
-            EscalationItem::Unit { unit, count, .. } => format!("{unit}年内{count}次迟报或未报"),
+        .filter_map(|e| match e {
+            EscalationItem::Unit { unit, count, .. } => Some(format!("{unit}年内{count}次迟报或未报送")),
+            EscalationItem::Task { .. } => None,
         })
         .collect();
-    if !esc.is_empty() {
+    if !units.is_empty() {
+        paragraphs.push(Block::para(format!("{}，请上述单位明确专人负责，今后按时报送进展情况。", units.join("；"))));
+    }
+    if !paragraphs.is_empty() {
         body.push(Block::h1("督办事项"));
-        body.extend(inp.overrides.section(
-            "督办事项",
-            vec![Block::para(format!(
-                "{}。对上述事项，{}已下发督办通知单，实行挂号督办，请相关单位按要求限期整改并书面反馈。",
-                esc.join("；"),
-                office.supervision_office
-            ))],
-        ));
+        body.extend(inp.overrides.section("督办事项", paragraphs));
     }
 
     body.push(Block::h1("下步工作要求"));
@@ -920,20 +943,38 @@ fn short_title(s: &str, max: usize) -> String {
     }
 }
 
-/// Builds the 督办通知单: one view per lead unit with red-light or repeatedly lagging tasks.
+/// The tasks that get a 督办通知单 this period, in plan order: red-light tasks (严重滞后, and 未启动
+/// past its first three months; a 未报送 task is chased as a missing report, not by an order) and
+/// tasks lagging for `escalation.lagging_quarters` quarters in a row. Tasks without a lead unit
+/// have no one to address and are left out. The orders and the notice's 督办事项 both use this.
+fn order_tasks<'a>(inp: &'a Inputs<'_>) -> Vec<&'a crate::status::TaskStatus> {
+    let escalated = inp.summary.escalated_tasks();
+    inp.current()
+        .tasks
+        .iter()
+        .filter(|t| !t.lead_units.is_empty())
+        .filter(|t| (t.light == Light::Red && t.status != Status::NotReported) || escalated.contains(&t.task))
+        .collect()
+}
+
+/// How many quarters in a row the task has lagged, when that put it on the escalation list.
+fn lagging_streak(s: &crate::aggregate::Summary, task: u32) -> Option<usize> {
+    s.escalations.iter().find_map(|e| match e {
+        EscalationItem::Task { task: n, quarters, .. } if *n == task => Some(quarters.len()),
+        _ => None,
+    })
+}
+
+/// Builds the 督办通知单: one view per lead unit, one matter per task of [`order_tasks`].
 pub fn orders(inp: &Inputs) -> Vec<OrderView> {
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
-    let escalated = inp.summary.escalated_tasks();
-    let mut next = office.order_numbers.get(&p).copied().unwrap_or(1);
+    let first = office.order_numbers.get(&p).copied().unwrap_or(1);
     let mut by_unit: Vec<(String, Vec<OrderItem>)> = Vec::new();
-    for t in &inp.current().tasks {
-        let red = t.light == Light::Red && t.status != Status::NotReported;
-        if !red && !escalated.contains(&t.task) {
-            continue;
-        }
-        let Some(unit) = t.lead_units.first() else { continue };
+    for (next, t) in (first..).zip(order_tasks(inp)) {
+        let unit = &t.lead_units[0];
+        let red = t.light == Light::Red;
         let task = ds.plan.task(t.task);
         let reported = t
             .targets
@@ -967,7 +1008,13 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
                 format!("主要负责同志要亲自研究部署，确保{}前追赶至序时进度。", next_quarter_end(p)),
                 "整改情况经单位主要负责同志审签后按期反馈。".into(),
             ],
-            co_units: task.map(|t| t.participating_units.clone()).unwrap_or_default(),
+            // The first lead unit 承办; the other lead units and the participating units 协办, so
+            // no lead unit of an escalated task goes unnamed.
+            co_units: t.lead_units[1..]
+                .iter()
+                .cloned()
+                .chain(task.map(|t| t.participating_units.clone()).unwrap_or_default())
+                .collect(),
             contact: ds
                 .reports_for(p)
                 .iter()
@@ -979,7 +1026,6 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
                 })
                 .unwrap_or_default(),
         };
-        next += 1;
         match by_unit.iter_mut().find(|(u, _)| u == unit) {
             Some((_, items)) => items.push(item),
             None => by_unit.push((unit.clone(), vec![item])),
