@@ -650,6 +650,22 @@ impl YearCheck<'_> {
         }
     }
 
+    /// Reads a file an entry lists and checks it against the entry's hash and size. A hash that is
+    /// not a SHA-256 as the manifest writes it is reported (the file is still looked at, so a
+    /// missing file is named too) and gives `None`.
+    fn read_listed(&mut self, name: &str, sha: &str, size: u64) -> Option<Vec<u8>> {
+        if !is_sha256(sha) {
+            self.push(name, format!("清单中的 sha256 “{}” 不是 64 位小写十六进制；清单已被改动", shown(sha)));
+            self.read(name);
+            return None;
+        }
+        let bytes = self.read_checked(name, sha)?;
+        if bytes.len() as u64 != size {
+            self.push(name, format!("大小应为 {} 字节，实际 {}", size, bytes.len()));
+        }
+        Some(bytes)
+    }
+
     /// Reads `name` and compares its SHA-256 with the manifest's; returns the bytes when read.
     fn read_checked(&mut self, name: &str, sha: &str) -> Option<Vec<u8>> {
         let bytes = self.read(name)?;
@@ -801,15 +817,7 @@ fn verify_year(dir: &Path) -> Vec<Problem> {
         if !seen_keys.insert((e.key.clone(), e.revision)) {
             c.push(&e.file, format!("清单中 {}（第 {} 版）重复", shown(&e.key), e.revision));
         }
-        if !is_sha256(&e.sha256) {
-            c.push(&e.file, format!("清单中的 sha256 “{}” 不是 64 位小写十六进制；清单已被改动", shown(&e.sha256)));
-            c.read(&e.file);
-            continue;
-        }
-        let Some(bytes) = c.read_checked(&e.file, &e.sha256) else { continue };
-        if bytes.len() as u64 != e.size {
-            c.push(&e.file, format!("大小应为 {} 字节，实际 {}", e.size, bytes.len()));
-        }
+        let Some(bytes) = c.read_listed(&e.file, &e.sha256, e.size) else { continue };
         check_pdf(&mut c, e, &bytes);
         if let Some(o) = &e.ofd {
             expected.insert(o.file.clone());
@@ -884,15 +892,7 @@ fn check_pdf(c: &mut YearCheck<'_>, e: &Entry, bytes: &[u8]) {
 /// Checks an archived OFD-A copy: its hash and size, that it is an OFD-A package, and that its
 /// attachments are exactly the sources the manifest lists (by content).
 fn check_ofd(c: &mut YearCheck<'_>, o: &OfdRef) {
-    if !is_sha256(&o.sha256) {
-        c.push(&o.file, format!("清单中的 sha256 “{}” 不是 64 位小写十六进制；清单已被改动", shown(&o.sha256)));
-        c.read(&o.file);
-        return;
-    }
-    let Some(bytes) = c.read_checked(&o.file, &o.sha256) else { return };
-    if bytes.len() as u64 != o.size {
-        c.push(&o.file, format!("大小应为 {} 字节，实际 {}", o.size, bytes.len()));
-    }
+    let Some(bytes) = c.read_listed(&o.file, &o.sha256, o.size) else { return };
     match ofd_attachments(&bytes) {
         Err(msg) => c.push(&o.file, msg),
         Ok(embedded) => {
