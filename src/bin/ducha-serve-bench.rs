@@ -112,7 +112,8 @@ fn run() -> anyhow::Result<bool> {
         .map(|i| (units[i % units.len()].clone(), Period { year, quarter: 4 - (i / units.len()).min(3) as u8 }))
         .collect();
 
-    let app = App::new(Options { data: data.clone(), out: root.join("out"), secure: false })?;
+    let app =
+        App::new(Options { data: data.clone(), out: root.join("out"), archive: root.join("archive"), secure: false })?;
     let hash = auth::hash_password(PASSWORD);
     for u in &units {
         app.store.add_user(u, Role::Unit, Some(u), &hash)?;
