@@ -1,6 +1,10 @@
 //! The pages: one function per route, each checking the session, the role and (on POST) the
 //! CSRF token first through [`App::guard`].
 
+// A page's early exit is the response itself (an error page or a redirect), built once per
+// request: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use std::path::PathBuf;
 
 use axum::http::{header, HeaderValue, Method, StatusCode};
