@@ -826,6 +826,10 @@ fn https_with_secure_cookies() {
     assert!(e.contains("私钥文件") && e.contains("missing-key.pem") && e.contains("无法读取"), "{e}");
     let e = ducha::serve::tls::config(&cert, &cert).unwrap_err().to_string();
     assert!(e.contains("私钥文件") && e.contains("cert.pem") && e.contains("没有 PEM 格式的私钥"), "{e}");
+    let other = root.join("other-key.pem");
+    std::fs::write(&other, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
+    let e = ducha::serve::tls::config(&cert, &other).unwrap_err().to_string();
+    assert!(e.contains("cert.pem") && e.contains("other-key.pem") && e.contains("不能一起使用"), "{e}");
     let tls = ducha::serve::tls::config(&cert, &key).unwrap();
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
