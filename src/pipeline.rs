@@ -146,6 +146,18 @@ pub struct BuildReport {
     /// Warnings (data, glyph fallbacks, typst).
     pub warnings: Diagnostics,
     pub sources: SourceMap,
+    /// The PNG previews written (file names in [`BuildReport::dir`]), in document and page order.
+    pub previews: Vec<String>,
+}
+
+/// Chooses the PNG previews of one compiled document: given its kind and the laid-out document,
+/// the 1-based page numbers to render. [`build`] picks the fixed pages of [`BuildOptions::png`];
+/// `ducha serve` picks the pages an edit changed ([`crate::engine::page_fingerprints`]).
+pub type PreviewPages<'a> = dyn FnMut(Kind, &typst_layout::PagedDocument) -> Vec<usize> + 'a;
+
+/// The pages of `png` for a document of `kind` with `pages` pages (0 = the last page).
+pub fn fixed_pages(png: &[(Kind, usize)], kind: Kind, pages: usize) -> Vec<usize> {
+    png.iter().filter(|(k, _)| *k == kind).map(|(_, p)| if *p == 0 { pages } else { *p }).collect()
 }
 
 /// A failed build: every error found, with the sources to show them.
@@ -240,6 +252,34 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
 
 /// Runs the whole pipeline.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with_previews(opts, &mut |kind, doc| fixed_pages(&opts.png, kind, doc.pages().len()))
+}
+
+/// Stages up to compiling, writing nothing: `see` is shown each laid-out document (so a caller
+/// can fingerprint the pages as they are before an edit).
+pub fn layout(opts: &BuildOptions, see: &mut dyn FnMut(Kind, &typst_layout::PagedDocument)) -> Result<(), BuildError> {
+    let Prepared { ds, period, mut rendered, fonts, templates, mut sources, .. } = prepare(opts)?;
+    let engine = Engine::new(fonts, &templates);
+    let date = ds.office.issue_date(period);
+    compile_all(
+        &engine,
+        &mut rendered,
+        date,
+        opts.flavor,
+        &mut |kind, doc| {
+            see(kind, doc);
+            Vec::new()
+        },
+        None,
+        &mut sources,
+    )?;
+    Ok(())
+}
+
+/// [`build`], with the PNG previews chosen by `pick` (instead of [`BuildOptions::png`]) once each
+/// document is laid out. With [`BuildOptions::only`], the manifest keeps the other documents it
+/// listed whose files are still there unchanged.
+pub fn build_with_previews(opts: &BuildOptions, pick: &mut PreviewPages<'_>) -> Result<BuildReport, BuildError> {
     let Prepared { ds, period, mut rendered, fonts, templates, mut warnings, mut sources, mut timings, .. } =
         prepare(opts)?;
 
@@ -248,7 +288,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let date = ds.office.issue_date(period);
     let ofd_author = opts.ofd.then(|| ds.office.issuer_name.clone());
     let (compiled, pngs) =
-        compile_all(&engine, &mut rendered, date, opts.flavor, &opts.png, ofd_author.as_deref(), &mut sources)?;
+        compile_all(&engine, &mut rendered, date, opts.flavor, pick, ofd_author.as_deref(), &mut sources)?;
     for (_, c) in &compiled {
         warnings.extend(c.1.clone());
     }
@@ -259,7 +299,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let t = Instant::now();
     let dir = opts.out.join(period.to_string());
-    let documents = write_outputs(&dir, period, &rendered, &compiled, opts.emit_typst.then_some(&templates))
+    let emit = opts.emit_typst.then_some(&templates);
+    let documents = write_outputs(&dir, period, &rendered, &compiled, emit, !opts.only.is_empty())
         .map_err(|e| BuildError::one(Diagnostic::error(format!("写入输出失败：{e:#}"))))?;
     for (name, png) in &pngs {
         let path = crate::names::join_inside(&dir, name)
@@ -267,9 +308,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         crate::fsutil::write_atomic(&path, png)
             .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{e:#}"))))?;
     }
+    let previews = pngs.into_iter().map(|(name, _)| name).collect();
     timings.push(("写入文件", t.elapsed()));
     warnings.sort();
-    Ok(BuildReport { period, dir, documents, timings, warnings, sources })
+    Ok(BuildReport { period, dir, documents, timings, warnings, sources, previews })
 }
 
 /// The Chinese name of a printed office.yaml field, for messages.
@@ -563,7 +605,7 @@ pub fn compile_all(
     rendered: &mut [Rendered],
     date: crate::data::model::Date,
     flavor: PdfFlavor,
-    png: &[(Kind, usize)],
+    png: &mut PreviewPages<'_>,
     ofd_author: Option<&str>,
     sources: &mut SourceMap,
 ) -> Result<CompiledAll, BuildError> {
@@ -597,8 +639,7 @@ pub fn compile_all(
             match result {
                 Ok(c) => {
                     let n = c.document.pages().len();
-                    for (_, page) in png.iter().filter(|(k, _)| *k == r.kind) {
-                        let page = if *page == 0 { n } else { *page };
+                    for page in png(r.kind, &c.document) {
                         if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
                             pngs.push((format!("{}-p{page}.png", r.stem), bytes));
                         }
@@ -647,13 +688,16 @@ pub fn compile_all(
 }
 
 /// Stage: writes every PDF (temp file + rename), the Typst sources when asked, and the
-/// manifest last, so an interrupted run leaves the previous outputs intact.
+/// manifest last, so an interrupted run leaves the previous outputs intact. With `keep_others`
+/// (a build of some kinds only), the manifest also keeps the entries of the previous one for
+/// documents not built now whose files are still there with the listed sha256.
 pub fn write_outputs(
     dir: &Path,
     period: Period,
     rendered: &[Rendered],
     compiled: &[(usize, (Vec<u8>, Diagnostics))],
     emit: Option<&Templates>,
+    keep_others: bool,
 ) -> anyhow::Result<Vec<DocumentOut>> {
     let mut docs = Vec::new();
     for (r, (pages, (pdf, _))) in rendered.iter().zip(compiled) {
@@ -686,12 +730,42 @@ pub fn write_outputs(
             crate::fsutil::write_atomic(&crate::names::join_relative_inside(dir, path)?, text.as_bytes())?;
         }
     }
-    let manifest = serde_json::json!({ "period": period, "documents": docs });
+    let mut listed: Vec<serde_json::Value> = Vec::new();
+    if keep_others {
+        listed = kept_entries(dir, &docs);
+    }
+    listed.extend(docs.iter().map(|d| serde_json::to_value(d).unwrap_or_default()));
+    let rank = |v: &serde_json::Value| Kind::ALL.iter().position(|k| v["kind"] == k.id()).unwrap_or(Kind::ALL.len());
+    listed.sort_by_key(|v| rank(v));
+    let manifest = serde_json::json!({ "period": period, "documents": listed });
     crate::fsutil::write_atomic(
         &dir.join("manifest.json"),
         (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
     )?;
     Ok(docs)
+}
+
+/// The entries of `dir/manifest.json` for documents other than `docs` whose file is still there
+/// with the sha256 the entry lists.
+fn kept_entries(dir: &Path, docs: &[DocumentOut]) -> Vec<serde_json::Value> {
+    let Some(old) = std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+    else {
+        return Vec::new();
+    };
+    let entries = old["documents"].as_array().cloned().unwrap_or_default();
+    entries
+        .into_iter()
+        .filter(|e| {
+            let Some(name) = e["path"].as_str() else { return false };
+            if docs.iter().any(|d| d.path == name) {
+                return false;
+            }
+            let Ok(path) = crate::names::join_inside(dir, name) else { return false };
+            std::fs::read(path).is_ok_and(|b| e["sha256"].as_str() == Some(hex(&Sha256::digest(&b)).as_str()))
+        })
+        .collect()
 }
 
 /// Lower-case hex.

@@ -111,3 +111,42 @@ fn serve_binds_loopback_and_stops_on_ctrl_c() {
     assert!(rest.iter().any(|l| l.contains("正在停止")), "{rest:?}");
     assert!(http_client::request(&addr, "GET", "/login", &[], b"").is_err(), "no longer listening");
 }
+
+/// `--tls-cert` and `--tls-key` go together (a Chinese error naming the missing one otherwise),
+/// an unusable PEM file is a Chinese error naming the file (exit 2, before anything listens);
+/// with both the banner gives an https:// address and Ctrl-C still stops cleanly.
+#[test]
+fn serve_https_flags_and_banner() {
+    let (root, _data) = bundled_copy("serve-https-cli");
+    assert!(ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]).status.success());
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    std::fs::write(root.join("cert.pem"), ck.cert.pem()).unwrap();
+    std::fs::write(root.join("key.pem"), ck.signing_key.serialize_pem()).unwrap();
+    std::fs::write(root.join("garbage.pem"), "-----BEGIN CERTIFICATE-----\n不是证书\n").unwrap();
+    let base = ["serve", "--data", "data", "--addr", "127.0.0.1:0"];
+    for (extra, expected) in [
+        (vec!["--tls-cert", "cert.pem"], "没有 --tls-key"),
+        (vec!["--tls-key", "key.pem"], "没有 --tls-cert"),
+        (vec!["--tls-cert", "garbage.pem", "--tls-key", "key.pem"], "证书文件 garbage.pem"),
+        (vec!["--tls-cert", "cert.pem", "--tls-key", "nowhere.pem"], "私钥文件 nowhere.pem"),
+    ] {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        let o = ducha(&root, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(expected), "{extra:?}: {err}");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
+        .args(base)
+        .args(["--tls-cert", "cert.pem", "--tls-key", "key.pem"])
+        .current_dir(&root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    assert!(banner.contains("https://127.0.0.1:"), "{banner}");
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    assert!(child.wait().unwrap().success());
+}

@@ -1,6 +1,7 @@
 //! `ducha serve` over HTTP (requests sent through the router): the authorization matrix, login,
 //! sessions and CSRF, limits, escaping, security headers, the report form's validation and
-//! submission, stale saves, CLI edits, paths, the audit log, build and download.
+//! submission, stale saves, CLI edits, paths, the audit log, build and download, revisions,
+//! notice.md editing with page previews, archiving; and once over real HTTPS (rustls).
 
 mod serve_util;
 
@@ -21,14 +22,24 @@ async fn authorization_matrix() {
     // Documents to download must exist for the allowed cases: put stand-ins where a build writes.
     let out = root.join("out").join(PERIOD);
     std::fs::create_dir_all(&out).unwrap();
-    for f in ["季度进展情况通报.pdf", "领导参阅.pdf", "督办通知单-县科技局.pdf"] {
+    for f in [
+        "季度进展情况通报.pdf",
+        "领导参阅.pdf",
+        "督办通知单-县科技局.pdf",
+        "领导参阅-p1.png",
+        "季度进展情况通报-p3.png",
+    ] {
         std::fs::write(out.join(f), b"%PDF-1.7 stand-in").unwrap();
     }
     let notice = format!("/out/{PERIOD}/{}", enc("季度进展情况通报.pdf"));
     let leader_pdf = format!("/out/{PERIOD}/{}", enc("领导参阅.pdf"));
     let order = format!("/out/{PERIOD}/{}", enc("督办通知单-县科技局.pdf"));
+    let leader_png = format!("/out/{PERIOD}/{}", enc("领导参阅-p1.png"));
+    let notice_png = format!("/out/{PERIOD}/{}", enc("季度进展情况通报-p3.png"));
     let report = format!("/report/{PERIOD}");
     let build = format!("/build/{PERIOD}");
+    let notice_md = format!("/notice/{PERIOD}");
+    let archive = format!("/archive/{PERIOD}");
     // (method, uri, roles allowed: unit, office, leader)
     let cases: Vec<(&str, String, [bool; 3])> = vec![
         ("GET", report.clone(), [true, false, false]),
@@ -39,9 +50,16 @@ async fn authorization_matrix() {
         ("GET", build.clone(), [false, true, false]),
         // Office's POST /build is exercised (it really builds) in `build_and_download`.
         ("POST", build.clone(), [false, false, false]),
+        ("GET", notice_md.clone(), [false, true, false]),
+        // The office's POST (with a wrong version) is refused as stale: 409, nothing built.
+        ("POST", notice_md.clone(), [false, true, false]),
+        // Office's POST /archive really archives: `archive_from_the_browser`.
+        ("POST", archive.clone(), [false, false, false]),
         ("GET", notice.clone(), [false, true, false]),
+        ("GET", notice_png.clone(), [false, true, false]),
         ("GET", order.clone(), [false, true, false]),
         ("GET", leader_pdf.clone(), [false, true, true]),
+        ("GET", leader_png.clone(), [false, true, true]),
     ];
     // The routes the server declares are all covered here.
     for (m, pattern, _) in ducha::serve::ROUTES {
@@ -52,10 +70,10 @@ async fn authorization_matrix() {
         let mut c = logged_in(&app, user).await;
         let csrf = c.csrf("/password").await;
         for (method, uri, allowed) in &cases {
-            let allowed = allowed[role_index] || (*method == "POST" && uri == &build && user == "office");
-            if *method == "POST" && uri == &build && user == "office" {
+            if *method == "POST" && (uri == &build || uri == &archive) && user == "office" {
                 continue;
             }
+            let allowed = allowed[role_index];
             let r = if *method == "POST" {
                 c.send("POST", uri, &[("csrf", &csrf), ("action", "save"), ("version", "x")]).await
             } else {
@@ -71,7 +89,8 @@ async fn authorization_matrix() {
             } else {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "{user} {method} {uri}");
                 let body = r.text();
-                for leak in ["加强创新平台建设", "孙晓燕", "stand-in", "%PDF", "csrf"] {
+                for leak in ["加强创新平台建设", "孙晓燕", "stand-in", "%PDF", "csrf", "notice.md", "归档"]
+                {
                     assert!(!body.contains(leak), "{user} {method} {uri} leaks {leak}");
                 }
             }
@@ -139,6 +158,12 @@ async fn request_paths_never_leave_their_folders() {
         "/build/..",
         "/dashboard?period=..%2F..",
         "/task/999",
+        "/notice/..",
+        "/notice/2024Q1",
+        "/notice/2023Q4%2F..%2F..%2Fplan.yaml",
+        "/out/2023Q4/%E5%AD%A3%E5%BA%A6%E8%BF%9B%E5%B1%95%E6%83%85%E5%86%B5%E9%80%9A%E6%8A%A5-p01.png",
+        "/out/2023Q4/%E5%AD%A3%E5%BA%A6%E8%BF%9B%E5%B1%95%E6%83%85%E5%86%B5%E9%80%9A%E6%8A%A5-p0.png",
+        "/out/2023Q4/%E5%AD%A3%E5%BA%A6%E8%BF%9B%E5%B1%95%E6%83%85%E5%86%B5%E9%80%9A%E6%8A%A5-p1000.png",
     ] {
         let r = c.get(uri).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}: {}", r.text());
@@ -261,7 +286,8 @@ async fn first_login_forces_a_new_password() {
     assert_eq!(Client::new(&app).login("new", "new-password-9").await.status, StatusCode::SEE_OTHER);
 }
 
-/// Every POST needs the CSRF token: login (cookie + field), logout, report, build.
+/// Every POST needs the CSRF token: login (cookie + field), logout, report, build, notice,
+/// archive.
 #[tokio::test]
 async fn csrf_tokens_on_every_post() {
     let (app, root) = app("serve-csrf");
@@ -282,7 +308,19 @@ async fn csrf_tokens_on_every_post() {
     assert_eq!(read(&report_file(&root, "县科技局")), before);
     let mut o = logged_in(&app, "office").await;
     assert_eq!(o.send("POST", "/build/2023Q4", &[]).await.status, StatusCode::FORBIDDEN);
+    let notice = o.get("/notice/2023Q4").await.text();
+    let r = o
+        .send(
+            "POST",
+            "/notice/2023Q4",
+            &[("csrf", "0000"), ("version", &hidden(&notice, "version")), ("text", "## 结语\nx\n")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(o.send("POST", "/archive/2023Q4", &[("revise", "1")]).await.status, StatusCode::FORBIDDEN);
     assert!(!root.join("out/2023Q4").exists(), "nothing built");
+    assert!(!root.join("data/reports/2023Q4/notice.md").exists(), "nothing saved");
+    assert!(!root.join("archive").exists(), "nothing archived");
 }
 
 /// Oversized bodies are refused; every response has the security headers.
@@ -531,6 +569,34 @@ async fn build_and_download() {
     let r = l.get(&format!("/out/2023Q4/{}", enc("领导参阅.pdf"))).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.starts_with(b"%PDF"));
+    // The leader's dashboard links the 领导参阅 and shows its first page; the notice is not theirs.
+    let d = l.get("/dashboard?period=2023Q4").await.text();
+    assert!(d.contains("id=\"doc-leader\"") && d.contains("领导参阅-p1.png"), "{d}");
+    assert!(!d.contains("季度进展情况通报") && !d.contains("action=\"/build"), "{d}");
+    let r = l.get(&format!("/out/2023Q4/{}", enc("领导参阅-p1.png"))).await;
+    assert_eq!(r.header("content-type"), "image/png");
+    for f in ["季度进展情况通报.pdf", "季度进展情况通报-p1.png", "督查简报.pdf"] {
+        assert_eq!(l.get(&format!("/out/2023Q4/{}", enc(f))).await.status, StatusCode::FORBIDDEN, "{f}");
+    }
+    // A notice edit rebuilds the notice only; the manifest still lists the other documents,
+    // each with the sha256 of its file.
+    let page = o.get("/notice/2023Q4").await.text();
+    let r = o
+        .send(
+            "POST",
+            "/notice/2023Q4",
+            &[("csrf", &csrf), ("version", &hidden(&page, "version")), ("text", "## 结语（补充）\n补充一句。\n")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let manifest: serde_json::Value = serde_json::from_str(&read(&root.join("out/2023Q4/manifest.json"))).unwrap();
+    let docs = manifest["documents"].as_array().unwrap();
+    for f in ["季度进展情况通报.pdf", "督查简报.pdf", "领导参阅.pdf"] {
+        let d = docs.iter().find(|d| d["path"] == f).unwrap_or_else(|| panic!("{f} dropped from {manifest}"));
+        let bytes = std::fs::read(root.join("out/2023Q4").join(f)).unwrap();
+        assert_eq!(d["sha256"], ducha::serve::store::sha256_hex(&bytes), "{f}");
+    }
+    assert_eq!(docs[0]["kind"], "notice", "documents in kind order");
     assert!(app.store.audit_log().unwrap().iter().any(|e| e.3 == "生成公文"));
     // A data error stops the build with `ducha check`'s message and leaves the PDFs as they were.
     let before = std::fs::read(root.join("out/2023Q4/季度进展情况通报.pdf")).unwrap();
@@ -543,4 +609,312 @@ async fn build_and_download() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("任务编号 88 不存在") && r.text().contains("县科技局.yaml:5:"), "{}", r.text());
     assert_eq!(std::fs::read(root.join("out/2023Q4/季度进展情况通报.pdf")).unwrap(), before);
+}
+
+/// The text of a PDF (pdftotext), whitespace removed.
+fn pdf_text(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed");
+    assert!(out.status.success(), "pdftotext {}", path.display());
+    String::from_utf8_lossy(&out.stdout).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The `src` of every preview image on a page.
+fn preview_links(html: &str) -> Vec<String> {
+    html.split("<img src=\"").skip(1).map(|s| s.split('"').next().unwrap().to_string()).collect()
+}
+
+/// Posts notice.md text from the notice page's form (its CSRF token and version).
+async fn post_notice(c: &mut Client, page: &str, text: &str) -> Resp {
+    let (csrf, version) = (hidden(page, "csrf"), hidden(page, "version"));
+    c.send("POST", &format!("/notice/{PERIOD}"), &[("csrf", &csrf), ("version", &version), ("text", text)]).await
+}
+
+/// The office edits notice.md in the browser: the text is saved as typed (LF line ends), only
+/// the notice is built, the page shows PNG previews of the pages that changed (fetchable PNGs)
+/// and the time taken; the PDF carries the new text. A second, same-width edit changes one page
+/// only. An unknown heading is shown as `ducha check` words it, `<script>` stays literal in the
+/// text box, a stale form is refused, a character without a glyph fails the build with its
+/// location while the text stays saved. Units and leaders get 403.
+#[tokio::test]
+async fn office_edits_the_notice_and_sees_the_changed_pages() {
+    let (app, root) = app("serve-notice");
+    let md = root.join("data/reports/2023Q4/notice.md");
+    let pdf = root.join("out/2023Q4/季度进展情况通报.pdf");
+    for user in ["县科技局", "leader"] {
+        let mut c = logged_in(&app, user).await;
+        let csrf = c.csrf("/password").await;
+        assert_eq!(c.get(&format!("/notice/{PERIOD}")).await.status, StatusCode::FORBIDDEN, "{user}");
+        let r =
+            c.send("POST", &format!("/notice/{PERIOD}"), &[("csrf", &csrf), ("version", "none"), ("text", "x")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}");
+        assert!(!md.exists(), "{user} wrote notice.md");
+    }
+
+    let mut o = logged_in(&app, "office").await;
+    let page = o.get(&format!("/notice/{PERIOD}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("<textarea name=\"text\"") && html.contains("（补充）") && html.contains("下步工作要求"));
+    let marker = "网页修改标记甲";
+    let text = format!("## 结语（补充）\r\n{marker}。请各单位对照通报逐项整改。\r\n");
+    let r = post_notice(&mut o, &html, &text).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert_eq!(read(&md), text.replace("\r\n", "\n"), "saved as typed, LF line ends");
+    assert!(html.contains("从保存到新预览用时") && html.contains("目标 1 秒内"), "{html}");
+    let links = preview_links(&html);
+    assert!(!links.is_empty() && links.len() <= ducha::serve::MAX_PREVIEWS, "{links:?}");
+    for l in &links {
+        assert!(l.starts_with("/out/2023Q4/季度进展情况通报-p") && l.ends_with(".png"), "{l}");
+        let png = o.get(&l.split('/').map(enc).collect::<Vec<_>>().join("/").replace("%2F", "/")).await;
+        assert_eq!(png.status, StatusCode::OK, "{l}");
+        assert_eq!(png.header("content-type"), "image/png");
+        assert!(png.body.starts_with(b"\x89PNG\r\n\x1a\n"), "{l} is a PNG");
+    }
+    assert!(pdf_text(&pdf).contains(marker), "the built notice carries the edit");
+    assert!(!root.join("out/2023Q4/督查简报.pdf").exists(), "only the notice is built");
+    assert!(app.store.audit_log().unwrap().iter().any(|e| e.1 == "office" && e.3 == "修改通报文字"));
+
+    // The same edit with one character swapped for one of the same width: one page changes.
+    let r = post_notice(&mut o, &html, &text.replace('甲', "乙")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("其中 1 页有变化"), "{html}");
+    let links = preview_links(&html);
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert!(pdf_text(&pdf).contains("网页修改标记乙"));
+
+    // An unknown heading: saved, built, and the warning shown as `ducha check` words it; the
+    // markup in the text shows literally in the text box.
+    let odd = "## <script>alert(1)</script>\n这段文字被忽略。\n\n## 结语（补充）\n网页修改标记丙。\n";
+    let r = post_notice(&mut o, &html, odd).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(!html.contains("<script>"), "escaped everywhere");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;\n这段文字被忽略")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;\n这段文字被忽略"),
+        "{html}"
+    );
+    assert!(html.contains("不对应通报的任何部分，已忽略") && html.contains("notice.md:1:1"), "{html}");
+
+    // A stale form (opened before the last save) is refused; the file keeps the newer text.
+    let stale = o.get(&format!("/notice/{PERIOD}")).await.text();
+    std::fs::write(&md, "## 结语（补充）\n命令行修改。\n").unwrap();
+    let r = post_notice(&mut o, &stale, "## 结语（补充）\n过时的表单。\n").await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text().contains("未保存：notice.md 在您打开之后已被修改") && r.text().contains("过时的表单"));
+    assert_eq!(read(&md), "## 结语（补充）\n命令行修改。\n");
+
+    // A character no bundled font has: the text is saved, the notice is not rebuilt, and the
+    // error names notice.md with its line.
+    let before = std::fs::read(&pdf).unwrap();
+    let page = o.get(&format!("/notice/{PERIOD}")).await.text();
+    let r = post_notice(&mut o, &page, "## 结语（补充）\n生僻字𠀀。\n").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    assert!(html.contains("notice.md 已保存，但通报未能生成") && html.contains("notice.md:2:"), "{html}");
+    assert!(read(&md).contains('𠀀'), "the text stays saved");
+    assert_eq!(std::fs::read(&pdf).unwrap(), before, "the earlier notice stays");
+}
+
+/// The office archives the period from the documents page with the library function of
+/// `ducha archive`: the archive verifies, a second run changes nothing, a changed source is
+/// refused as `ducha archive` refuses it (nothing written) and filed as a revision when asked.
+#[tokio::test]
+async fn archive_from_the_browser() {
+    let (app, root) = app("serve-archive");
+    let mut o = logged_in(&app, "office").await;
+    let page = o.get(&format!("/build/{PERIOD}")).await.text();
+    assert!(page.contains(&format!("action=\"/archive/{PERIOD}\"")), "the archive button");
+    let csrf = hidden(&page, "csrf");
+    let r = o.send("POST", &format!("/archive/{PERIOD}"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("已归档") && html.contains("档号") && html.contains("归档校验通过"), "{html}");
+    let manifests: Vec<_> = walkdir::WalkDir::new(root.join("archive"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() == "manifest.json")
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert_eq!(manifests.len(), 1, "{manifests:?}");
+    let dir = manifests[0].parent().unwrap().to_path_buf();
+    assert!(ducha::archive::verify(&dir).is_empty(), "{:?}", ducha::archive::verify(&dir));
+    let filed = std::fs::read(&manifests[0]).unwrap();
+
+    let r = o.send("POST", &format!("/archive/{PERIOD}"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("个文件已在归档中且内容未变") && !r.text().contains("已归档 "), "{}", r.text());
+    assert_eq!(std::fs::read(&manifests[0]).unwrap(), filed, "unchanged");
+
+    // A source changes: refused without `revise`, nothing written; filed as revision 2 with it.
+    std::fs::write(root.join("data/reports/2023Q4/notice.md"), "## 结语（补充）\n归档后的修改。\n").unwrap();
+    let r = o.send("POST", &format!("/archive/{PERIOD}"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("归档未作任何改动") && r.text().contains("--revise"), "{}", r.text());
+    assert_eq!(std::fs::read(&manifests[0]).unwrap(), filed);
+    let r = o.send("POST", &format!("/archive/{PERIOD}"), &[("csrf", &csrf), ("revise", "1")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("已归档修订版") && r.text().contains("归档校验通过"), "{}", r.text());
+    assert!(ducha::archive::verify(&dir).is_empty());
+    let log = app.store.audit_log().unwrap();
+    assert_eq!(log.iter().filter(|e| e.3 == "归档").count(), 3);
+    assert!(log.iter().any(|e| e.3 == "归档未完成"));
+}
+
+/// Every submission is kept with who and when: the unit sees its own revisions on its report
+/// page, never another unit's; the office sees them on the task page.
+#[tokio::test]
+async fn revisions_are_shown_to_their_unit_only() {
+    let (app, _root) = app("serve-revisions");
+    let mut a = logged_in(&app, "县科技局").await;
+    for _ in 0..2 {
+        let page = a.get(&format!("/report/{PERIOD}")).await.text();
+        let mut form: Vec<(String, String)> = extract_inputs(&page);
+        form.retain(|(k, _)| k != "action");
+        form.push(("action".into(), "submit".into()));
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let r = a.send("POST", &format!("/report/{PERIOD}"), &pairs).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    let revs = app.store.revisions("县科技局", PERIOD).unwrap();
+    assert_eq!(revs.len(), 2);
+    let own = a.get(&format!("/report/{PERIOD}")).await.text();
+    assert!(own.contains("已提交的版本"));
+    for r in &revs {
+        assert!(own.contains(&format!("{}（UTC）· 县科技局 · {}", r.at, &r.sha256[..12])), "{own}");
+    }
+    let mut b = logged_in(&app, "县发展改革局").await;
+    for p in ["2023Q1", "2023Q2", "2023Q3", PERIOD] {
+        let other = b.get(&format!("/report/{p}")).await.text();
+        assert!(!other.contains("已提交的版本"), "{p}");
+        for r in &revs {
+            assert!(!other.contains(&r.sha256[..12]), "{p} shows 县科技局's revision");
+        }
+    }
+    let mut o = logged_in(&app, "office").await;
+    let task = o.get(&format!("/task/2?period={PERIOD}")).await.text();
+    assert!(task.contains(&format!("网页提交记录：县科技局 {}（UTC，县科技局）", revs[0].at)), "{task}");
+}
+
+/// HTTPS: `ducha serve --tls-cert --tls-key` with a self-signed certificate made here. A rustls
+/// client that trusts it gets the login page and logs in; both cookies carry `Secure`; a client
+/// that does not trust it and a plain-HTTP request get nothing. Unusable PEM files are Chinese
+/// errors naming the file.
+#[test]
+fn https_with_secure_cookies() {
+    use std::sync::Arc;
+    use tokio_rustls::rustls;
+
+    let (app, root) = app_with("serve-tls", true);
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (root.join("cert.pem"), root.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+
+    let bad = root.join("not-a-cert.pem");
+    std::fs::write(&bad, "这不是证书\n").unwrap();
+    let e = ducha::serve::tls::config(&bad, &key).unwrap_err().to_string();
+    assert!(e.contains("证书文件") && e.contains("not-a-cert.pem") && e.contains("没有 PEM 格式的证书"), "{e}");
+    let e = ducha::serve::tls::config(&cert, &root.join("missing-key.pem")).unwrap_err().to_string();
+    assert!(e.contains("私钥文件") && e.contains("missing-key.pem") && e.contains("无法读取"), "{e}");
+    let e = ducha::serve::tls::config(&cert, &cert).unwrap_err().to_string();
+    assert!(e.contains("私钥文件") && e.contains("cert.pem") && e.contains("没有 PEM 格式的私钥"), "{e}");
+    let other = root.join("other-key.pem");
+    std::fs::write(&other, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
+    let e = ducha::serve::tls::config(&cert, &other).unwrap_err().to_string();
+    assert!(e.contains("cert.pem") && e.contains("other-key.pem") && e.contains("不能一起使用"), "{e}");
+    let tls = ducha::serve::tls::config(&cert, &key).unwrap();
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server_app = app.clone();
+    let server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            ducha::serve::serve_tls_on(l, tls, server_app, async {
+                let _ = stop_rx.await;
+            })
+            .await
+            .unwrap();
+        })
+    });
+
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let client = |trusted: bool| {
+        let mut roots = rustls::RootCertStore::empty();
+        if trusted {
+            roots.add(ck.cert.der().clone()).unwrap();
+        }
+        Arc::new(
+            rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        )
+    };
+    let send = |config: Arc<rustls::ClientConfig>, method: &str, path: &str, headers: &[(&str, &str)], body: &str| {
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let conn = rustls::ClientConnection::new(config, name).unwrap();
+        let tcp = std::net::TcpStream::connect(addr).unwrap();
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+        ducha::serve::http_client::request_on(
+            rustls::StreamOwned::new(conn, tcp),
+            "localhost",
+            method,
+            path,
+            headers,
+            body.as_bytes(),
+        )
+    };
+    let cookie_of = |r: &ducha::serve::http_client::Response, name: &str| {
+        r.headers
+            .iter()
+            .find(|(k, v)| k == "set-cookie" && v.starts_with(&format!("{name}=")))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {name} cookie: {:?}", r.headers))
+    };
+    let trusted = client(true);
+    let page = send(trusted.clone(), "GET", "/login", &[], "").unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("name=\"username\"") && page.text().contains("登录"));
+    let login_cookie = cookie_of(&page, "ducha_login");
+    assert!(login_cookie.ends_with("; Secure") && login_cookie.contains("HttpOnly"), "{login_cookie}");
+    let csrf = hidden(&page.text(), "csrf");
+    let body = format!("csrf={}&username=office&password={}", enc(&csrf), enc(PASSWORD));
+    let cookie = login_cookie.split(';').next().unwrap().to_string();
+    let r = send(
+        trusted.clone(),
+        "POST",
+        "/login",
+        &[("Cookie", &cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+        &body,
+    )
+    .unwrap();
+    assert_eq!(r.status, 303, "{}", r.text());
+    let session = cookie_of(&r, "ducha_session");
+    for attr in ["HttpOnly", "SameSite=Strict", "Secure"] {
+        assert!(session.contains(attr), "{session}");
+    }
+    let session = session.split(';').next().unwrap().to_string();
+    let d = send(trusted, "GET", "/dashboard?period=2023Q4", &[("Cookie", &session)], "").unwrap();
+    assert_eq!(d.status, 200);
+    assert!(d.text().contains("重点工作任务总览"));
+    assert!(send(client(false), "GET", "/login", &[], "").is_err(), "an untrusted certificate is refused");
+    let plain = ducha::serve::http_client::request(&addr.to_string(), "GET", "/login", &[], b"");
+    assert!(plain.is_err() || plain.is_ok_and(|r| r.status != 200), "no plain HTTP on the HTTPS port");
+
+    let _ = stop_tx.send(());
+    server.join().unwrap();
 }

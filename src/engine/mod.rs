@@ -223,6 +223,62 @@ pub fn render_png(document: &PagedDocument, page: usize, ppi: f32) -> Option<Vec
     typst_render::render(page, &opts).encode_png().ok()
 }
 
+/// A fingerprint of what each page shows, for telling which pages an edit changed: the glyphs
+/// (font, size, colour, glyph ids and offsets), shapes and images with their positions, and the
+/// groups' transforms and clips. Source spans, introspection tags and links are left out: an edit
+/// early in a source renumbers every later span, which would make every later page look changed.
+/// Equal fingerprints mean identical pictures within one process (the hasher is std's SipHash
+/// with fixed keys).
+pub fn page_fingerprints(document: &PagedDocument) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    use typst::layout::{Frame, FrameItem};
+
+    fn frame<H: Hasher>(f: &Frame, h: &mut H) {
+        f.size().hash(h);
+        for (pos, item) in f.items() {
+            pos.hash(h);
+            match item {
+                FrameItem::Group(g) => {
+                    0u8.hash(h);
+                    g.transform.hash(h);
+                    g.clip.hash(h);
+                    frame(&g.frame, h);
+                }
+                FrameItem::Text(t) => {
+                    1u8.hash(h);
+                    t.font.hash(h);
+                    t.size.hash(h);
+                    t.fill.hash(h);
+                    t.stroke.hash(h);
+                    for g in &t.glyphs {
+                        (g.id, g.x_advance, g.x_offset, g.y_advance, g.y_offset).hash(h);
+                    }
+                }
+                FrameItem::Shape(shape, _) => {
+                    2u8.hash(h);
+                    shape.hash(h);
+                }
+                FrameItem::Image(image, size, _) => {
+                    3u8.hash(h);
+                    image.hash(h);
+                    size.hash(h);
+                }
+                FrameItem::Link(..) | FrameItem::Tag(_) => {}
+            }
+        }
+    }
+    document
+        .pages()
+        .iter()
+        .map(|page| {
+            let mut h = std::hash::DefaultHasher::new();
+            frame(&page.frame, &mut h);
+            page.fill.hash(&mut h);
+            h.finish()
+        })
+        .collect()
+}
+
 /// Interns a project path.
 pub fn file_id(path: &str) -> Option<FileId> {
     Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())

@@ -1,6 +1,7 @@
 //! A minimal HTTP/1.1 client over a plain TCP stream, for loopback use only: the serve load
 //! benchmark (`ducha-serve-bench`) and the browser test, which talks WebDriver to chromedriver.
-//! One request per connection (`Connection: close`); `Content-Length` and chunked bodies.
+//! One request per connection (`Connection: close`); `Content-Length` and chunked bodies; over
+//! any stream with [`request_on`] (the HTTPS test passes a rustls stream).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -34,22 +35,41 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<Response> {
-    let mut s = TcpStream::connect(addr)?;
+    let s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(300)))?;
+    request_on(s, addr, method, path, headers, body)
+}
+
+/// Sends one request over an open stream (plain TCP, or TLS in the HTTPS test) and reads the
+/// whole response; `host` goes into the `Host` header.
+pub fn request_on(
+    mut s: impl Read + Write,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
     let mut head =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
     s.write_all(head.as_bytes())?;
     s.write_all(body)?;
+    s.flush()?;
     // Read until the body is complete by its length (some servers keep the connection open
     // despite `Connection: close`), else to the end of the stream.
     let mut raw = Vec::new();
     let mut buf = [0u8; 16384];
     loop {
-        let n = s.read(&mut buf)?;
+        let n = match s.read(&mut buf) {
+            Ok(n) => n,
+            // A TLS peer that closes without close_notify: what arrived is the response.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !raw.is_empty() => 0,
+            Err(e) => return Err(e),
+        };
         if n == 0 {
             break;
         }

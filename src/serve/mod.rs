@@ -12,14 +12,21 @@
 //! session, never from the URL; the only request parts that reach the file system are a period
 //! (one of the plan year's four quarters) and a document name (matched against the names the
 //! pipeline writes for the plan's units), joined with [`crate::names::join_inside`].
+//!
+//! The office also edits the period's `notice.md` and archives the period ([`office`]); with a
+//! certificate the server speaks HTTPS ([`tls`]) and its cookies are `Secure`.
 
 pub mod auth;
 mod cache;
 pub mod http_client;
+mod office;
+pub use office::MAX_PREVIEWS;
 mod pages;
 pub mod report;
 pub mod store;
+pub mod tls;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -29,9 +36,11 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Form, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::data::model::Period;
 use store::{Role, Session, Store};
 
 /// Largest request body accepted (a report with long narratives is a few tens of KiB).
@@ -47,6 +56,8 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; for
 pub struct Options {
     pub data: PathBuf,
     pub out: PathBuf,
+    /// The archive root the office's “归档” files into (`ducha archive --archive`).
+    pub archive: PathBuf,
     /// Cookies get `Secure` (set when serving HTTPS).
     pub secure: bool,
 }
@@ -61,6 +72,9 @@ pub struct App {
     /// Serialises report writes (version check + write) and builds.
     write_lock: Mutex<()>,
     build_lock: Mutex<()>,
+    /// Per period, the notice's page fingerprints as last laid out here (to preview only the
+    /// pages a notice.md edit changed).
+    notice_pages: Mutex<HashMap<Period, Vec<u64>>>,
 }
 
 /// A request as the page functions see it.
@@ -177,7 +191,17 @@ impl App {
             env,
             write_lock: Mutex::new(()),
             build_lock: Mutex::new(()),
+            notice_pages: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The notice's page fingerprints of `period` as last laid out by this server.
+    fn notice_pages(&self, period: Period) -> Option<Vec<u64>> {
+        self.notice_pages.lock().unwrap_or_else(|e| e.into_inner()).get(&period).cloned()
+    }
+
+    fn remember_notice_pages(&self, period: Period, pages: Vec<u64>) {
+        self.notice_pages.lock().unwrap_or_else(|e| e.into_inner()).insert(period, pages);
     }
 
     /// Renders a template (autoescaped: the names end in `.html`).
@@ -186,7 +210,7 @@ impl App {
     }
 }
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("password.html", include_str!("templates/password.html")),
@@ -195,6 +219,7 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("dashboard.html", include_str!("templates/dashboard.html")),
     ("task.html", include_str!("templates/task.html")),
     ("build.html", include_str!("templates/build.html")),
+    ("notice.html", include_str!("templates/notice.html")),
 ];
 
 /// The stylesheet, served from the binary.
@@ -208,6 +233,9 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("GET", "/task/{number}", &[Role::Office, Role::Leader]),
     ("GET", "/build/{period}", &[Role::Office]),
     ("POST", "/build/{period}", &[Role::Office]),
+    ("GET", "/notice/{period}", &[Role::Office]),
+    ("POST", "/notice/{period}", &[Role::Office]),
+    ("POST", "/archive/{period}", &[Role::Office]),
     ("GET", "/out/{period}/{file}", &[Role::Office, Role::Leader]),
 ];
 
@@ -230,6 +258,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/dashboard", get(h(pages::dashboard)))
         .route("/task/{number}", get(h(pages::task)))
         .route("/build/{period}", get(h(pages::build_page)).post(h(pages::build)))
+        .route("/notice/{period}", get(h(office::notice_form)).post(h(office::notice_save)))
+        .route("/archive/{period}", post(h(office::archive)))
         .route("/out/{period}/{file}", get(h(pages::download)))
         .fallback(h(pages::not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -256,8 +286,27 @@ pub async fn serve_on(
         .await
 }
 
-/// Serves until Ctrl-C: in-flight requests finish, then the server stops.
-pub fn serve(opts: Options, addr: SocketAddr) -> anyhow::Result<()> {
+/// [`serve_on`] over HTTPS: every connection completes a TLS handshake with `tls` first.
+pub async fn serve_tls_on(
+    listener: tokio::net::TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    app: Arc<App>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // `tap_io` only to have axum hand the peer address to `ConnectInfo<SocketAddr>`.
+    let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves until Ctrl-C (over HTTPS when `tls` is given): in-flight requests finish, then the
+/// server stops.
+pub fn serve(
+    opts: Options,
+    addr: SocketAddr,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+) -> anyhow::Result<()> {
     let app = Arc::new(App::new(opts)?);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -265,17 +314,29 @@ pub fn serve(opts: Options, addr: SocketAddr) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？用 --addr 换一个）"))?;
         let local = listener.local_addr()?;
+        // Take over Ctrl-C before saying where to browse: `ctrl_c()` installs its handler when
+        // first polled, and a Ctrl-C before that would kill the process mid-request.
+        let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+        tokio::select! {
+            biased;
+            _ = &mut ctrl_c => return anyhow::Ok(()),
+            _ = std::future::ready(()) => {}
+        }
         let host = if local.ip().is_unspecified() { "本机IP地址".to_string() } else { local.ip().to_string() };
-        println!("ducha serve：请在浏览器中打开 http://{host}:{}/", local.port());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("ducha serve：请在浏览器中打开 {scheme}://{host}:{}/", local.port());
         if local.ip().is_loopback() {
             println!("只有本机可以访问；要让局域网访问，用 --addr 0.0.0.0:{}", local.port());
         }
         println!("按 Ctrl-C 停止。");
-        serve_on(listener, app, async {
-            let _ = tokio::signal::ctrl_c().await;
+        let stop = async move {
+            let _ = ctrl_c.await;
             println!("正在停止：等待处理中的请求完成……");
-        })
-        .await?;
+        };
+        match tls {
+            Some(tls) => serve_tls_on(listener, tls, app, stop).await?,
+            None => serve_on(listener, app, stop).await?,
+        }
         anyhow::Ok(())
     })
 }

@@ -1,6 +1,10 @@
 //! The pages: one function per route, each checking the session, the role and (on POST) the
 //! CSRF token first through [`App::guard`].
 
+// A page's early exit is the response itself (an error page or a redirect), built once per
+// request: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use std::path::PathBuf;
 
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -18,16 +22,16 @@ use crate::pipeline::{self, Kind};
 // Responses
 
 /// Any serializable value as a template value.
-fn ser<T: Serialize>(x: T) -> V {
+pub(super) fn ser<T: Serialize>(x: T) -> V {
     V::from(minijinja::value::Serde(x))
 }
 
-fn html(status: StatusCode, body: String) -> Response {
+pub(super) fn html(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 /// A 303 redirect.
-fn redirect(to: &str) -> Response {
+pub(super) fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
@@ -48,11 +52,11 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#x27;")
 }
 
-fn forbidden() -> Response {
+pub(super) fn forbidden() -> Response {
     error(StatusCode::FORBIDDEN, "无权访问", "您的账户没有访问此页面或执行此操作的权限。")
 }
 
-fn not_found_page() -> Response {
+pub(super) fn not_found_page() -> Response {
     error(StatusCode::NOT_FOUND, "找不到页面", "地址有误，或所指的期间、文件不存在。")
 }
 
@@ -61,7 +65,7 @@ pub fn not_found(_app: &App, _req: &Req) -> Response {
     not_found_page()
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(e: impl std::fmt::Display) -> Response {
     eprintln!("ducha serve：内部错误：{e}");
     error(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "请稍后重试；如仍出错请联系督查室。")
 }
@@ -86,7 +90,13 @@ impl App {
         Ok(s)
     }
 
-    fn page(&self, name: &str, s: Option<&Session>, status: StatusCode, extra: minijinja::Value) -> Response {
+    pub(super) fn page(
+        &self,
+        name: &str,
+        s: Option<&Session>,
+        status: StatusCode,
+        extra: minijinja::Value,
+    ) -> Response {
         let base = context! {
             user => s.map(|s| context! { username => s.user.username.clone(), role => s.user.role.id(),
                 unit => s.user.unit.clone(), must_change => s.user.must_change }),
@@ -104,7 +114,7 @@ impl App {
 // Data
 
 /// The validated plan (reports are not needed for a form).
-fn plan_of(app: &App) -> Result<Plan, Response> {
+pub(super) fn plan_of(app: &App) -> Result<Plan, Response> {
     let (loaded, mut diags) = app.data.loaded(&app.opts.data);
     let plan =
         loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
@@ -121,7 +131,7 @@ fn plan_of(app: &App) -> Result<Plan, Response> {
 }
 
 /// A period from the URL: one of the plan year's quarters, else 404.
-fn period_arg(plan: &Plan, s: &str) -> Result<Period, Response> {
+pub(super) fn period_arg(plan: &Plan, s: &str) -> Result<Period, Response> {
     Period::parse(s).filter(|p| p.year == plan.year && p.to_string() == s).ok_or_else(not_found_page)
 }
 
@@ -647,12 +657,22 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
     let statuses: Vec<_> = STATUSES.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
     let sections: Vec<_> =
         plan.sections.iter().map(|x| context! { number => x.number, title => x.title.clone() }).collect();
+    // The leader's document: the 领导参阅 and its first-page preview, once built.
+    let leader_file = |name: String| {
+        out_dir(app, period)
+            .ok()
+            .and_then(|d| crate::names::join_inside(&d, &name).ok())
+            .filter(|p| p.is_file())
+            .map(|_| name)
+    };
+    let leader_pdf = leader_file(format!("{}.pdf", Kind::Leader.label()));
+    let leader_preview = leader_file(format!("{}-p1.png", Kind::Leader.label()));
     app.page(
         "dashboard.html",
         Some(s),
         StatusCode::OK,
         context! {
-            rows, counts, missing, late, escalations, statuses, sections, deadline => deadline.to_string(),
+            leader_pdf, leader_preview, rows, counts, missing, late, escalations, statuses, sections, deadline => deadline.to_string(),
             units => ser(plan.lead_units()), mismatches => ser(&summary.claim_mismatches),
             filter => context! { section => f_section, unit => f_unit, status => f_status },
             ..base
@@ -686,11 +706,23 @@ pub fn task(app: &App, req: &Req) -> Response {
         Ok(ds) => ds,
         Err(text) => return error(StatusCode::OK, "数据有错误", text),
     };
+    // Who submitted the lead units' reports from the browser, and when (every revision kept).
+    let submissions = |p: Period| -> Vec<minijinja::Value> {
+        t.lead_units
+            .iter()
+            .flat_map(|u| {
+                app.store.revisions(u, &p.to_string()).unwrap_or_default().into_iter().map(move |r| {
+                    context! { unit => u.clone(), at => r.at, who => r.who, sha => r.sha256[..12.min(r.sha256.len())].to_string() }
+                })
+            })
+            .collect()
+    };
     let quarters: Vec<_> = crate::status::evaluate_year(ds, period)
         .iter()
         .filter_map(|ps| ps.task(t.number).map(|ts| (ps.period, ts)))
         .map(|(p, ts)| {
             context! { period => p.to_string(), label => ts.label, light => light_id(ts.light), reason => ts.reason.clone(),
+                revisions => submissions(p),
                 narratives => ts.narratives.iter().map(|n| context! { unit => n.unit.clone(), progress => n.progress.clone(),
                     problems => n.problems.clone(), next_steps => n.next_steps.clone() }).collect::<Vec<_>>() }
         })
@@ -709,7 +741,7 @@ pub fn task(app: &App, req: &Req) -> Response {
 
 /// The file names the pipeline writes for `period` that a request may name: the three documents,
 /// their first-page previews, and one 督办通知单 per unit of the plan.
-fn known_files(plan: &Plan) -> Vec<String> {
+pub(super) fn known_files(plan: &Plan) -> Vec<String> {
     let mut v = Vec::new();
     for k in [Kind::Notice, Kind::Briefing, Kind::Leader] {
         v.push(format!("{}.pdf", k.label()));
@@ -724,11 +756,27 @@ fn known_files(plan: &Plan) -> Vec<String> {
     v
 }
 
-fn out_dir(app: &App, period: Period) -> Result<PathBuf, Response> {
+/// A page preview the pipeline writes (`季度进展情况通报-p7.png`): its kind and page, for the
+/// three documents that have previews; page numbers as the pipeline writes them (1–999, no
+/// leading zero).
+pub(super) fn page_png(name: &str) -> Option<(Kind, usize)> {
+    [Kind::Notice, Kind::Briefing, Kind::Leader].into_iter().find_map(|k| {
+        let n = name.strip_prefix(k.label())?.strip_prefix("-p")?.strip_suffix(".png")?;
+        let page: usize = n.parse().ok().filter(|p| (1..=999).contains(p))?;
+        (page.to_string() == n).then_some((k, page))
+    })
+}
+
+/// True when a leader may open `name`: the 领导参阅 and its previews.
+fn leader_may_open(name: &str) -> bool {
+    name == format!("{}.pdf", Kind::Leader.label()) || matches!(page_png(name), Some((Kind::Leader, _)))
+}
+
+pub(super) fn out_dir(app: &App, period: Period) -> Result<PathBuf, Response> {
     crate::names::join_inside(&app.opts.out, &period.to_string()).map_err(internal)
 }
 
-fn documents_page(
+pub(super) fn documents_page(
     app: &App,
     s: &Session,
     plan: &Plan,
@@ -806,7 +854,17 @@ pub fn build(app: &App, req: &Req) -> Response {
         ofd: false,
     };
     let t = std::time::Instant::now();
-    match pipeline::build(&opts) {
+    let mut notice_pages = None;
+    let result = pipeline::build_with_previews(&opts, &mut |kind, doc| {
+        if kind == Kind::Notice {
+            notice_pages = Some(crate::engine::page_fingerprints(doc));
+        }
+        pipeline::fixed_pages(&opts.png, kind, doc.pages().len())
+    });
+    if let (Ok(_), Some(fp)) = (&result, notice_pages) {
+        app.remember_notice_pages(period, fp);
+    }
+    match result {
         Ok(rep) => {
             app.store.audit(&s.user.username, &req.addr, "生成公文", &format!("{period} {} 份", rep.documents.len()));
             let warnings = rep.warnings.render(&rep.sources);
@@ -840,7 +898,8 @@ pub fn build(app: &App, req: &Req) -> Response {
     }
 }
 
-/// `GET /out/<period>/<file>`: a document or preview. The leader may open the 领导参阅 only.
+/// `GET /out/<period>/<file>`: a document or preview. The leader may open the 领导参阅 (and its
+/// previews) only.
 pub fn download(app: &App, req: &Req) -> Response {
     let s = match app.guard(req, &[Role::Office, Role::Leader]) {
         Ok(s) => s,
@@ -855,10 +914,10 @@ pub fn download(app: &App, req: &Req) -> Response {
         Err(r) => return r,
     };
     let name = req.args.get(1).map(String::as_str).unwrap_or("");
-    if req.args.len() != 2 || !known_files(&plan).iter().any(|f| f == name) {
+    if req.args.len() != 2 || !(known_files(&plan).iter().any(|f| f == name) || page_png(name).is_some()) {
         return not_found_page();
     }
-    if s.user.role == Role::Leader && name != format!("{}.pdf", Kind::Leader.label()) {
+    if s.user.role == Role::Leader && !leader_may_open(name) {
         return forbidden();
     }
     let dir = match out_dir(app, period) {

@@ -87,6 +87,9 @@ pub struct Revision {
     pub sha256: String,
 }
 
+/// One audit log entry: (time, who, address, action, detail).
+pub type AuditEntry = (String, String, String, String, String);
+
 /// The database (one connection behind a mutex: writes are small and rare).
 pub struct Store {
     conn: Mutex<Connection>,
@@ -267,11 +270,9 @@ impl Store {
         let c = self.conn();
         let row = c
             .query_row(
-                &format!(
-                    "SELECT u.username, u.role, u.unit, u.hash, u.must_change, u.disabled, s.csrf
-                     FROM sessions s JOIN users u ON u.username = s.username
-                     WHERE s.id_hash = ?1 AND s.expires >= ?2 AND u.disabled = 0"
-                ),
+                "SELECT u.username, u.role, u.unit, u.hash, u.must_change, u.disabled, s.csrf
+                 FROM sessions s JOIN users u ON u.username = s.username
+                 WHERE s.id_hash = ?1 AND s.expires >= ?2 AND u.disabled = 0",
                 params![sha256_hex(id.as_bytes()), now()],
                 |r| Ok(Session { user: user_row(r)?, csrf: r.get(6)? }),
             )
@@ -350,8 +351,8 @@ impl Store {
         }
     }
 
-    /// The audit log, oldest first: (time, who, address, action, detail).
-    pub fn audit_log(&self) -> anyhow::Result<Vec<(String, String, String, String, String)>> {
+    /// The audit log, oldest first.
+    pub fn audit_log(&self) -> anyhow::Result<Vec<AuditEntry>> {
         let c = self.conn();
         let mut st = c.prepare("SELECT at, who, addr, action, detail FROM audit ORDER BY id")?;
         let rows = st

@@ -42,8 +42,15 @@ pub fn bundled_copy(name: &str) -> (PathBuf, PathBuf) {
 /// `office`, `leader` (all with [`PASSWORD`], already changed), and `new` (an office account still
 /// on its initial password [`PASSWORD`]).
 pub fn app(name: &str) -> (Arc<App>, PathBuf) {
+    app_with(name, false)
+}
+
+/// [`app`], with `secure` cookies (as when serving HTTPS) when asked. The archive root is
+/// `<root>/archive`.
+pub fn app_with(name: &str, secure: bool) -> (Arc<App>, PathBuf) {
     let (root, data) = bundled_copy(name);
-    let app = App::new(Options { data: data.clone(), out: root.join("out"), secure: false }).unwrap();
+    let opts = Options { data: data.clone(), out: root.join("out"), archive: root.join("archive"), secure };
+    let app = App::new(opts).unwrap();
     let hash = auth::hash_password(PASSWORD);
     for (u, role, unit) in [
         ("县科技局", Role::Unit, Some("县科技局")),
