@@ -408,7 +408,7 @@ fn status_markers_carry_the_judged_light() {
     let others = stats["by_status"]["其他"].as_u64().unwrap() as usize;
     assert_eq!(others, 3);
 
-    let d = dump(&doc_path(&dir, &manifest, "notice"));
+    let d = dump(&doc_path(dir, manifest, "notice"));
     let near = |c: &Value, rgb: [f64; 3]| {
         c.as_array().is_some_and(|c| c.iter().zip(rgb).all(|(a, b)| (a.as_f64().unwrap() - b).abs() < 0.02))
     };
@@ -479,7 +479,7 @@ fn orders_go_to_the_first_lead_unit_and_name_every_lead_unit() {
     }
     // The notice's 督办事项 lists exactly these tasks and says to whom the orders went; a unit
     // escalated for its reports is named there without a claim of an order.
-    let notice = squash(&pdftotext(&doc_path(&dir, &manifest, "notice"), None));
+    let notice = squash(&pdftotext(&doc_path(dir, manifest, "notice"), None));
     let from = notice.find("督办事项").expect("督办事项 in the notice");
     let section = &notice[from..notice[from..].find("下步工作要求").map_or(notice.len(), |i| from + i)];
     let (tasks_part, units_part) = section.split_once("下发督办通知单").expect("下发督办通知单");

@@ -166,6 +166,18 @@ fn add_table(font: &[u8], tag: [u8; 4], table: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The binary-search fields of an OpenType header over `n` items (the table directory, a cmap
+/// format 4 segment array): the largest power of two ≤ `n`, and its log2.
+fn binary_search_params(n: u16) -> (u16, u16) {
+    let mut search = 1u16;
+    let mut selector = 0u16;
+    while search * 2 <= n {
+        search *= 2;
+        selector += 1;
+    }
+    (search, selector)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,16 +195,4 @@ mod tests {
         assert_eq!(sub.glyph_index(0x4E09).map(|g| g.0), Some(2));
         assert_eq!(sub.glyph_index(0x4E02), None);
     }
-}
-
-/// The binary-search fields of an OpenType header over `n` items (the table directory, a cmap
-/// format 4 segment array): the largest power of two ≤ `n`, and its log2.
-fn binary_search_params(n: u16) -> (u16, u16) {
-    let mut search = 1u16;
-    let mut selector = 0u16;
-    while search * 2 <= n {
-        search *= 2;
-        selector += 1;
-    }
-    (search, selector)
 }
