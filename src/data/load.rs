@@ -45,6 +45,48 @@ pub struct Loaded {
 /// Reads and parses everything under `dir`. Problems are collected, never fatal: a file that
 /// cannot be read or parsed is reported and left out.
 pub fn load(dir: &Path) -> (Loaded, Diagnostics) {
+    load_with(dir, None)
+}
+
+/// Parse results of earlier loads, by file: a long-running process (`ducha serve`) keeps one so
+/// that a file whose text has not changed is not parsed again. Every file is still read.
+#[derive(Default)]
+pub struct ParseMemo {
+    plan: Memo<RawPlan>,
+    office: Memo<RawOffice>,
+    reports: Memo<RawReport>,
+}
+
+/// Per display name: the text parsed and what parsing it gave.
+type Memo<T> = std::sync::Mutex<std::collections::HashMap<String, (String, Option<Parsed<T>>, Diagnostics)>>;
+
+/// [`parse_yaml`], answered from `memo` when the same file had the same text before.
+fn parse_memo<T: HasSpans + serde::de::DeserializeOwned + Clone>(
+    source: SourceFile,
+    memo: Option<&Memo<T>>,
+    diags: &mut Diagnostics,
+) -> Option<Parsed<T>>
+where
+    T::Spans: Clone,
+{
+    let Some(memo) = memo else { return parse_yaml(source, diags) };
+    let mut map = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((text, parsed, found)) = map.get(&source.name) {
+        if *text == source.text {
+            diags.extend(found.clone());
+            // The same text under the same name: only the path may differ (a moved folder).
+            return parsed.clone().map(|p| Parsed { source, ..p });
+        }
+    }
+    let mut found = Diagnostics::default();
+    let parsed = parse_yaml(source.clone(), &mut found);
+    map.insert(source.name.clone(), (source.text, parsed.clone(), found.clone()));
+    diags.extend(found);
+    parsed
+}
+
+/// [`load`], reusing the parse results in `memo` for files whose text is unchanged.
+pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut loaded = Loaded::default();
     let display_root = dir.parent().filter(|p| !p.as_os_str().is_empty());
@@ -76,9 +118,9 @@ pub fn load(dir: &Path) -> (Loaded, Diagnostics) {
         let Some(source) = read_source(&path, name_of(&path), &mut diags) else { continue };
         loaded.sources.insert(source.name.clone(), source.text.clone());
         if file == "plan.yaml" {
-            loaded.plan = parse_yaml(source, &mut diags);
+            loaded.plan = parse_memo(source, memo.map(|m| &m.plan), &mut diags);
         } else {
-            loaded.office = parse_yaml(source, &mut diags);
+            loaded.office = parse_memo(source, memo.map(|m| &m.office), &mut diags);
         }
     }
 
@@ -108,7 +150,7 @@ pub fn load(dir: &Path) -> (Loaded, Diagnostics) {
                 "yaml" | "yml" => {
                     let Some(source) = read_source(path, name_of(path), &mut diags) else { continue };
                     loaded.sources.insert(source.name.clone(), source.text.clone());
-                    if let Some(p) = parse_yaml(source, &mut diags) {
+                    if let Some(p) = parse_memo(source, memo.map(|m| &m.reports), &mut diags) {
                         loaded.reports.push((period_dir, p));
                     }
                 }

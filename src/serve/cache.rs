@@ -4,7 +4,8 @@
 //! `plan.yaml`, `office.yaml` and every file under `reports/` (a directory walk, no reads), and
 //! only when that fingerprint differs from the cached one are the files read and parsed again. So
 //! an edit made with the CLI while the server runs is seen on the next request, and a burst of
-//! requests parses the YAML once.
+//! requests parses the YAML once. When a file did change, only the files whose text changed are
+//! parsed again (`load::ParseMemo`); the rules still run over the whole directory.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -30,6 +31,8 @@ struct Entry {
 #[derive(Default)]
 pub struct DataCache {
     entry: Mutex<Option<Entry>>,
+    /// Parse results by file: after one report is saved, only that file is parsed again.
+    memo: crate::data::load::ParseMemo,
 }
 
 #[cfg(unix)]
@@ -63,7 +66,7 @@ impl DataCache {
         // One thread reloads while the others wait for its result rather than parse in parallel.
         let mut guard = self.entry.lock().unwrap_or_else(|e| e.into_inner());
         if guard.as_ref().is_none_or(|e| e.key != key) {
-            let (loaded, diags) = crate::data::load::load(data);
+            let (loaded, diags) = crate::data::load::load_with(data, Some(&self.memo));
             *guard = Some(Entry { key, loaded: Arc::new(loaded), diags, dataset: None });
         }
         f(guard.as_mut().expect("just filled"))
