@@ -378,6 +378,66 @@ fn describe_found(f: &str) -> String {
 mod tests {
     use super::*;
 
+    /// What a load gives, comparable: every parsed value with its file, and the diagnostics.
+    fn seen(
+        l: &(Loaded, Diagnostics),
+    ) -> (Option<RawPlan>, Option<RawOffice>, Vec<(String, String, RawReport)>, Diagnostics) {
+        (
+            l.0.plan.as_ref().map(|p| p.value.clone()),
+            l.0.office.as_ref().map(|p| p.value.clone()),
+            l.0.reports.iter().map(|(d, p)| (d.clone(), p.source.name.clone(), p.value.clone())).collect(),
+            l.1.clone(),
+        )
+    }
+
+    /// A load through a memo equals a fresh load, after a report is changed, broken, mended and
+    /// removed: the memo never answers for text it has not seen.
+    #[test]
+    fn memo_load_equals_fresh_load() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+        let tmp = tempdir_copy(&root);
+        let dir = tmp.join("minimal");
+        let memo = ParseMemo::default();
+        let report = std::fs::read_dir(dir.join("reports"))
+            .unwrap()
+            .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .map(|f| f.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .unwrap();
+        let original = std::fs::read_to_string(&report).unwrap();
+        let steps: Vec<Option<String>> = vec![
+            None,
+            Some(original.replace("contact:", "contact: 改过的 #")),
+            Some(format!("{original}\nnot_a_field: 1\n")),
+            Some("unit: [".into()),
+            Some(original.clone()),
+        ];
+        for (i, text) in steps.into_iter().enumerate() {
+            if let Some(t) = text {
+                std::fs::write(&report, t).unwrap();
+            }
+            assert_eq!(seen(&load_with(&dir, Some(&memo))), seen(&load(&dir)), "step {i}");
+        }
+        std::fs::remove_file(&report).unwrap();
+        assert_eq!(seen(&load_with(&dir, Some(&memo))), seen(&load(&dir)), "removed");
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    fn tempdir_copy(from: &Path) -> std::path::PathBuf {
+        let tmp = std::env::temp_dir().join(format!("ducha-memo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        for e in walkdir::WalkDir::new(from) {
+            let e = e.unwrap();
+            let to = tmp.join("minimal").join(e.path().strip_prefix(from).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(e.path(), &to).unwrap();
+            }
+        }
+        tmp
+    }
+
     fn source(text: &str) -> SourceFile {
         SourceFile { name: "a.yaml".into(), path: "a.yaml".into(), text: text.into() }
     }
