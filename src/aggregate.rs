@@ -28,6 +28,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::data::model::{Dataset, Date, Light, Period, Status};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::numerals;
 use crate::status::{fmt_pct, is_lagging, rank, PeriodStatus, TaskStatus};
 
 /// Position of a status in [`Status::ALL`].
@@ -762,20 +763,6 @@ fn table(headers: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// 一 … 九十九 for section numbers.
-fn chinese_number(n: u32) -> String {
-    const D: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        0..=9 => D[n as usize].into(),
-        10..=99 => {
-            let tens = if n < 20 { "" } else { D[(n / 10) as usize] };
-            let ones = if n.is_multiple_of(10) { "" } else { D[(n % 10) as usize] };
-            format!("{tens}十{ones}")
-        }
-        _ => n.to_string(),
-    }
-}
-
 /// A readable Chinese summary for the terminal: the overall table, the breakdown by section or by
 /// unit, then lagging tasks, missing and late reports and escalations.
 pub fn stats_table(s: &Summary, by: By) -> String {
@@ -831,7 +818,7 @@ pub fn stats_table(s: &Summary, by: By) -> String {
                 .sections
                 .iter()
                 .map(|x| {
-                    let mut r = vec![format!("{}、{}", chinese_number(x.number), x.title), x.tasks.to_string()];
+                    let mut r = vec![format!("{}、{}", numerals::chinese(x.number), x.title), x.tasks.to_string()];
                     r.extend(Status::ALL.iter().map(|st| x.by_status.get(*st).to_string()));
                     r
                 })
@@ -1136,14 +1123,5 @@ mod tests {
         assert!(sec.contains("一、第1部分"), "{sec}");
         assert!(sec.contains("滞后任务："));
         assert!(sec.contains("迟报单位：县发展改革局（2023-07-08 报送，截止 2023-07-05，迟 3 天）"), "{sec}");
-    }
-
-    #[test]
-    fn chinese_numbers() {
-        assert_eq!(chinese_number(1), "一");
-        assert_eq!(chinese_number(10), "十");
-        assert_eq!(chinese_number(12), "十二");
-        assert_eq!(chinese_number(20), "二十");
-        assert_eq!(chinese_number(35), "三十五");
     }
 }

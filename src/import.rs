@@ -44,6 +44,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::data::raw::{RawPlan, RawSection, RawTarget, RawTask};
+use crate::numerals;
 
 /// What [`import_notice`] produces: the plan, the unit register and the warnings.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -175,47 +176,6 @@ fn is_page_furniture(t: &str) -> bool {
 // Numerals, dates
 // ---------------------------------------------------------------------------------------------
 
-fn cn_digit(c: char) -> Option<u32> {
-    Some(match c {
-        '〇' | '零' | '○' | 'Ｏ' | 'O' => 0,
-        '一' => 1,
-        '二' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
-        _ => return None,
-    })
-}
-
-/// 一 … 九十九 (and plain digits) to a number.
-fn cn_number(s: &str) -> Option<u32> {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
-        return s.parse().ok();
-    }
-    let c: Vec<char> = s.chars().collect();
-    let pos = |d: char| cn_digit(d).filter(|&v| v > 0);
-    match c.as_slice() {
-        ['十'] => Some(10),
-        [d] => pos(*d),
-        ['十', d] => Some(10 + pos(*d)?),
-        [d, '十'] => Some(pos(*d)? * 10),
-        [d, '十', e] => Some(pos(*d)? * 10 + pos(*e)?),
-        _ => None,
-    }
-}
-
-/// A year written 2023 or 二〇二三.
-fn year_number(s: &str) -> Option<u32> {
-    if s.chars().all(|c| c.is_ascii_digit()) {
-        return s.parse().ok();
-    }
-    s.chars().try_fold(0u32, |acc, c| Some(acc * 10 + cn_digit(c)?))
-}
-
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^([0-9]{4}|[〇零○Ｏ一二三四五六七八九]{4})\s*年\s*([0-9]{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*日",
@@ -227,9 +187,9 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// rest of the line.
 fn parse_date_prefix(t: &str) -> Option<(String, &str)> {
     let caps = DATE_RE.captures(t)?;
-    let y = year_number(&caps[1])?;
-    let m = cn_number(&caps[2])?;
-    let d = cn_number(&caps[3])?;
+    let y = numerals::parse_year(&caps[1])?;
+    let m = numerals::parse(&caps[2])?;
+    let d = numerals::parse(&caps[3])?;
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
@@ -336,7 +296,7 @@ static SUBHEADING_RE: LazyLock<Regex> =
 /// `一、深入实施创新驱动发展战略` → (1, title). A heading is short and is not a sentence.
 fn section_heading(t: &str) -> Option<(u32, String)> {
     let caps = SECTION_RE.captures(t)?;
-    let n = cn_number(&caps[1])?;
+    let n = numerals::parse(&caps[1])?;
     let title = caps[2].trim();
     let len = title.chars().count();
     // A heading may end in `，` when it wraps onto the next line; a sentence or a list
@@ -2059,18 +2019,6 @@ mod tests {
         cmp: &str,
     ) -> (String, String, Option<f64>, Option<f64>, String, String) {
         (text.into(), kind.into(), value, max, unit.into(), cmp.into())
-    }
-
-    #[test]
-    fn chinese_numerals_up_to_99() {
-        assert_eq!(cn_number("一"), Some(1));
-        assert_eq!(cn_number("十"), Some(10));
-        assert_eq!(cn_number("十一"), Some(11));
-        assert_eq!(cn_number("二十"), Some(20));
-        assert_eq!(cn_number("九十九"), Some(99));
-        assert_eq!(cn_number("一百"), None);
-        assert_eq!(cn_number("十十"), None);
-        assert_eq!(cn_number(""), None);
     }
 
     #[test]

@@ -61,7 +61,8 @@ fn parse_role(s: &str) -> Result<Role, String> {
 /// The plan's lead units.
 fn lead_units(data: &std::path::Path) -> anyhow::Result<Vec<String>> {
     let (loaded, mut diags) = crate::data::load::load(data);
-    let plan = loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
+    let plan =
+        loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
     match plan {
         Some(p) => Ok(p.lead_units().into_iter().map(String::from).collect()),
         None => {

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::aggregate::{EscalationItem, Summary};
 use crate::data::model::{Dataset, Light, Period, Status, TargetKind};
 use crate::markdown;
+use crate::numerals;
 use crate::render::title::{break_title, MAX_PER_LINE};
 use crate::status::{fmt_num, PeriodStatus, TaskStatus};
 
@@ -454,7 +455,7 @@ fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
     let mut full = Vec::new();
     for (i, section) in inp.ds.plan.sections.iter().enumerate() {
         rows.push(TaskRow {
-            section: Some(format!("{}、{}", chinese_number(i + 1), compact(&section.title))),
+            section: Some(format!("{}、{}", numerals::chinese(i as u32 + 1), compact(&section.title))),
             no: String::new(),
             task: String::new(),
             lead: String::new(),
@@ -480,19 +481,6 @@ fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
         }
     }
     (rows, full)
-}
-
-/// 一 … 九十九.
-pub fn chinese_number(n: usize) -> String {
-    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        0..=9 => D[n].into(),
-        10 => "十".into(),
-        11..=19 => format!("十{}", D[n % 10]),
-        20..=99 if n.is_multiple_of(10) => format!("{}十", D[n / 10]),
-        20..=99 => format!("{}十{}", D[n / 10], D[n % 10]),
-        _ => n.to_string(),
-    }
 }
 
 fn lagging_sentences(inp: &Inputs) -> Vec<String> {
@@ -877,7 +865,7 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
         decisions.push(format!("{}多次迟报或未报，建议通报批评", late.join("、")));
     }
     let numbered: Vec<String> =
-        decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", chinese_number(i + 1))).collect();
+        decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", numerals::chinese(i as u32 + 1))).collect();
     body.push(Block::para(if numbered.is_empty() {
         "本期暂无需要领导协调的事项。".to_string()
     } else {

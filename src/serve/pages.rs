@@ -106,7 +106,8 @@ impl App {
 /// The validated plan (reports are not needed for a form).
 fn plan_of(app: &App) -> Result<Plan, Response> {
     let (loaded, mut diags) = app.data.loaded(&app.opts.data);
-    let plan = loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
+    let plan =
+        loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
     plan.ok_or_else(|| {
         let text = diags.render(&loaded.sources);
         let body = format!(
