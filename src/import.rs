@@ -1852,11 +1852,7 @@ fn near_duplicate(x: &str, y: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 
 fn num(v: f64) -> Value {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
-        Value::from(v as i64)
-    } else {
-        Value::from(v)
-    }
+    numerals::whole(v).map_or(Value::from(v), Value::from)
 }
 
 /// The plan, the register and the warnings as JSON with a stable shape (`--json`): plan fields in
@@ -1927,10 +1923,8 @@ pub fn to_json(result: &ImportResult) -> Value {
 fn integral_numbers(v: &mut serde_yaml::Value) {
     match v {
         serde_yaml::Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    *v = serde_yaml::Value::Number((f as i64).into());
-                }
+            if let Some(i) = n.as_f64().filter(|_| n.is_f64()).and_then(numerals::whole) {
+                *v = serde_yaml::Value::Number(i.into());
             }
         }
         serde_yaml::Value::Sequence(s) => s.iter_mut().for_each(integral_numbers),

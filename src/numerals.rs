@@ -1,4 +1,9 @@
-//! Chinese numerals: the one rule for writing them and the one for reading them back.
+//! How numbers are written: Arabic figures without a trailing `.0` ([`figure`], [`shortest`],
+//! [`whole`]), and Chinese numerals ([`chinese`], read back by [`parse`] and [`parse_year`]).
+//!
+//! Each caller rounds as its own rule says (figures to four decimals and percentages to one,
+//! `status::fmt_num` / `status::fmt_pct`; millimetres in OFD to three) and prints through
+//! [`figure`], so `15`, `94.906`, `53.3` come out the same way everywhere and `-0` never does.
 //!
 //! GB/T 15835-2011 (出版物上数字用法) gives the digit 0 two written forms: 零 where a number counts
 //! something (三千零五十二) and 〇 where the digits are a code read one by one, as in a year
@@ -10,6 +15,38 @@
 //!
 //! Reading ([`parse`], [`parse_year`]) is for pasted notices (`ducha plan import`), which may write a
 //! year either way (二〇二三, 二零二三, with a circle ○ or a letter O), so both forms of 0 are read.
+
+/// `x` with at most `decimals` decimals (`format!` rounding) and no trailing zeros or point:
+/// `figure(15.0, 4)` = `15`, `figure(94.90600, 4)` = `94.906`; a negative zero prints `0`.
+pub fn figure(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.into()
+    }
+}
+
+/// The shortest digits that read back as `x` (`4`, `12.4`; Rust's `Display`, which prints no
+/// `.0`), a negative zero as `0`: for values written back into data, which must not lose digits.
+pub fn shortest(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else {
+        x.to_string()
+    }
+}
+
+/// `x` as an integer when it is a whole number that `f64` holds exactly (|x| < 2^53), for output
+/// that distinguishes integers (JSON, YAML, Typst literals): `3.0` → `3`.
+pub fn whole(x: f64) -> Option<i64> {
+    // 2^53: beyond it not every whole f64 is an exact integer.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    // Exact: whole and within ±2^53, so the cast loses nothing.
+    #[allow(clippy::cast_possible_truncation)]
+    (x.is_finite() && x.fract() == 0.0 && x.abs() < EXACT).then_some(x as i64)
+}
 
 const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
 
@@ -71,6 +108,26 @@ pub fn parse_year(s: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_without_trailing_zeros() {
+        assert_eq!(figure(15.0, 4), "15");
+        assert_eq!(figure(94.906, 4), "94.906");
+        assert_eq!(figure(-3.2, 4), "-3.2");
+        assert_eq!(figure(53.0, 1), "53");
+        assert_eq!(figure(1.23456, 3), "1.235");
+        assert_eq!(figure(-0.0, 3), "0");
+        assert_eq!(figure(-0.0001, 3), "0");
+        assert_eq!(figure(1e20, 3), "100000000000000000000");
+        assert_eq!(shortest(4.0), "4");
+        assert_eq!(shortest(12.4), "12.4");
+        assert_eq!(shortest(-0.0), "0");
+        assert_eq!(whole(3.0), Some(3));
+        assert_eq!(whole(-0.0), Some(0));
+        assert_eq!(whole(2.5), None);
+        assert_eq!(whole(1e300), None);
+        assert_eq!(whole(f64::NAN), None);
+    }
 
     #[test]
     fn counting_form() {

@@ -296,24 +296,12 @@ fn percent_of_diffs(a: f64, b: f64, c: f64, d: f64) -> f64 {
 
 /// A figure as people write it: up to four decimals, no trailing zeros (`15`, `94.906`, `-3.2`).
 pub fn fmt_num(x: f64) -> String {
-    let s = format!("{:.4}", (x * 10_000.0).round() / 10_000.0);
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
+    crate::numerals::figure((x * 10_000.0).round() / 10_000.0, 4)
 }
 
 /// A percentage with one decimal, no trailing `.0` (`53.3`, `50`).
 pub fn fmt_pct(x: f64) -> String {
-    let s = format!("{:.1}", round1(x));
-    let s = s.strip_suffix(".0").map(str::to_string).unwrap_or(s);
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
+    crate::numerals::figure(round1(x), 1)
 }
 
 /// A figure with its unit: `15 家`, `12%`.

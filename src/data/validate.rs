@@ -814,12 +814,7 @@ fn cross_period_checks(plan: &Plan, reports: &BTreeMap<Period, Vec<Report>>, dia
     }
 }
 
-/// Formats a number without a trailing `.0`.
+/// A number in a message: at most three decimals, no trailing `.0`.
 pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
+    crate::numerals::figure(v, 3)
 }

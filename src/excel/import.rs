@@ -24,6 +24,7 @@ use super::{cell_name, col, contact, form_rows, meta, parse_row_key, row, Stage,
 use crate::data::model::{Dataset, Date, Period, Plan, Status};
 use crate::data::raw::{RawEntry, RawReport, RawValue};
 use crate::diag::{closest, Diagnostic, Diagnostics, Loc, SourceMap};
+use crate::numerals;
 
 /// A form that was read without errors.
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ impl Sheet<'_> {
         let s = match self.get(r, c) {
             Data::Empty => return None,
             Data::String(s) => s.replace("\r\n", "\n").replace('\r', "\n"),
-            Data::Float(f) => number_text(*f),
+            Data::Float(f) => numerals::shortest(*f),
             Data::Int(i) => i.to_string(),
             Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Data::DateTime(d) => {
@@ -90,15 +91,6 @@ impl Sheet<'_> {
                 parse_number(&t).map(Some).ok_or(t)
             }
         }
-    }
-}
-
-/// A whole number without decimals, else the shortest form (`12.4`).
-fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
     }
 }
 
@@ -680,11 +672,6 @@ fn field(out: &mut String, indent: usize, key: &str, value: &str) {
     }
 }
 
-/// A number as written in YAML: `4`, `12.4`.
-fn yaml_number(v: f64) -> String {
-    number_text(v)
-}
-
 /// The report as YAML text in the bundled files' style: a heading comment, keys in the order of
 /// [`RawReport`], a `# 第N项 短标题` comment above each entry, Markdown as `|` blocks.
 pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> anyhow::Result<String> {
@@ -720,14 +707,14 @@ pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> anyhow::Result<S
             out.push_str("    values:\n");
             for v in &e.values {
                 let _ = writeln!(out, "      - target: {}", v.target);
-                let _ = writeln!(out, "        value: {}", yaml_number(v.value));
+                let _ = writeln!(out, "        value: {}", numerals::shortest(v.value));
             }
         }
         if let Some(m) = &e.milestone {
             field(&mut out, 4, "milestone", m);
         }
         if let Some(p) = e.percent {
-            let _ = writeln!(out, "    percent: {}", yaml_number(p));
+            let _ = writeln!(out, "    percent: {}", numerals::shortest(p));
         }
         for (k, v) in [("adjustment", &e.adjustment), ("problems", &e.problems), ("next_steps", &e.next_steps)] {
             if let Some(v) = v {
@@ -1122,7 +1109,5 @@ mod tests {
         );
         assert_eq!(parse_date(&Data::Float(45197.0), "").map(|d| d.to_string()).as_deref(), Some("2023-09-28"));
         assert_eq!(parse_milestone("第三季度"), Some("Q3"));
-        assert_eq!(number_text(4.0), "4");
-        assert_eq!(number_text(12.4), "12.4");
     }
 }
