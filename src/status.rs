@@ -59,7 +59,7 @@
 //!   `percent` is ignored for tasks with numeric targets or milestones.
 //! - **Met but no evidence**: never 已完成; `evidence_missing: true`, status 序时推进/超序时 (at Q4:
 //!   滞后, rule 8). Evidence must be listed in a lead unit's entry for *this* period.
-//! - **Order of badness** ([`rank`]): 已完成 < 超序时 < 序时推进 < 其他 < 滞后 < 严重滞后 < 未启动 < 未报送.
+//! - **Order of badness** (the derived `Ord` of [`Status`]): 已完成 < 超序时 < 序时推进 < 其他 < 滞后 < 严重滞后 < 未启动 < 未报送.
 //!   未启动 is worse than 严重滞后 because any progress beats none; this keeps "more done never
 //!   looks worse" true.
 //! - **Claim mismatch**: flagged when the unit's claim (first lead unit that gave one) is better
@@ -200,44 +200,20 @@ pub struct TargetStanding {
     pub reason: String,
 }
 
-/// Badness order used for "worst of" and for comparing claims: 0 is best.
-///
-/// 已完成 0, 超序时 1, 序时推进 2, 其他 3, 滞后 4, 严重滞后 5, 未启动 6, 未报送 7.
-pub fn rank(s: Status) -> u8 {
-    match s {
-        Status::Completed => 0,
-        Status::Ahead => 1,
-        Status::OnTrack => 2,
-        Status::Other => 3,
-        Status::Behind => 4,
-        Status::SeriouslyBehind => 5,
-        Status::NotStarted => 6,
-        Status::NotReported => 7,
-    }
-}
-
 /// True for the statuses that count as lagging progress: 滞后, 严重滞后, 未启动 (not 未报送,
 /// which is a reporting failure counted separately).
 pub fn is_lagging(s: Status) -> bool {
     matches!(s, Status::Behind | Status::SeriouslyBehind | Status::NotStarted)
 }
 
-/// The better of two statuses.
+/// The better of two statuses (the derived `Ord` is the order of badness).
 pub fn better(a: Status, b: Status) -> Status {
-    if rank(b) < rank(a) {
-        b
-    } else {
-        a
-    }
+    a.min(b)
 }
 
 /// The worse of two statuses.
 pub fn worse(a: Status, b: Status) -> Status {
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
+    a.max(b)
 }
 
 /// The gap test: 超序时 / 序时推进 / 滞后 / 严重滞后 for a gap in percentage points.
@@ -783,8 +759,8 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
             .iter()
             .max_by(|&&a, &&b| {
                 let (sa, sb) = (&ts.targets[a], &ts.targets[b]);
-                rank(contribution(sa, th))
-                    .cmp(&rank(contribution(sb, th)))
+                contribution(sa, th)
+                    .cmp(&contribution(sb, th))
                     .then(sa.gap_points.unwrap_or(0.0).total_cmp(&sb.gap_points.unwrap_or(0.0)))
                     .then(b.cmp(&a))
             })
@@ -941,7 +917,7 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
     // Claim mismatch.
     if let Some((claim, unit)) = first_claim {
         let comparable = claim != Status::Other && ts.status != Status::Other && claim != Status::NotReported;
-        if comparable && rank(claim) < rank(ts.status) {
+        if comparable && claim < ts.status {
             let why = if claim == Status::Completed && ts.evidence_missing {
                 "未报送佐证材料".to_string()
             } else {

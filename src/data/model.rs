@@ -493,6 +493,11 @@ impl Office {
 }
 
 /// Status categories (docs/rules.md §2; labels as the documents print them).
+///
+/// Declared in the order of badness, so the derived `Ord` is it (docs/rules.md §2, used for "worst
+/// of", "better than" and comparing claims; `min` is the better, `max` the worse): 已完成 < 超序时
+/// < 序时推进 < 其他 < 滞后 < 严重滞后 < 未启动 < 未报送. Documents list them in another order,
+/// [`Status::ALL`]; `status as usize` indexes per-status arrays (`aggregate::PerStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -506,17 +511,20 @@ pub enum Status {
     Other,
     /// 滞后
     Behind,
-    /// 未启动
-    NotStarted,
     /// 严重滞后
     SeriouslyBehind,
+    /// 未启动
+    NotStarted,
     /// 未报送
     NotReported,
 }
 
 impl Status {
+    /// How many statuses there are.
+    pub const COUNT: usize = 8;
+
     /// Every status, in the order documents list them.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; Status::COUNT] = [
         Status::Completed,
         Status::Ahead,
         Status::OnTrack,

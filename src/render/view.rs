@@ -282,10 +282,10 @@ impl Inputs<'_> {
         self.ds.office.issue_date(self.period()).chinese()
     }
     fn count(&self, s: Status) -> usize {
-        self.summary.by_status.0[crate::aggregate::status_index(s)]
+        self.summary.by_status[s]
     }
     fn share(&self, s: Status) -> f64 {
-        self.summary.shares.0[crate::aggregate::status_index(s)]
+        self.summary.shares[s]
     }
     /// "已完成 12 项（13.8%）、…" for the statuses with a non-zero count.
     fn counts_sentence(&self) -> String {
@@ -547,7 +547,7 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         let parts: Vec<String> = Status::ALL
             .iter()
             .filter_map(|st| {
-                let v = d.0[crate::aggregate::status_index(*st)];
+                let v = d[*st];
                 (v != 0).then(|| format!("{}{}{}项", st.label(), if v > 0 { "增加" } else { "减少" }, v.abs()))
             })
             .collect();
@@ -791,17 +791,14 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
         .iter()
         .map(|sec| ChartBar {
             title: short_title(&compact(&sec.title), 10),
-            counts: Status::ALL
-                .iter()
-                .map(|st| (st.id(), sec.by_status.0[crate::aggregate::status_index(*st)]))
-                .collect(),
+            counts: Status::ALL.iter().map(|st| (st.id(), sec.by_status[*st])).collect(),
         })
         .collect();
     let ranking: Vec<RankRow> = s
         .units
         .iter()
         .map(|u| {
-            let c = |st: Status| u.by_status.0[crate::aggregate::status_index(st)];
+            let c = |st: Status| u.by_status[st];
             RankRow {
                 rank: u.rank,
                 unit: u.name.clone(),
