@@ -22,8 +22,9 @@ use crate::render::view::{self, Inputs, Overrides};
 use crate::status::{self, PeriodStatus};
 use crate::templates::Templates;
 
-/// Document kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Document kinds; `ducha build --only` / `--png` parse the [`Kind::id`] names through the derived
+/// `clap::ValueEnum`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// 季度进展情况通报
@@ -39,11 +40,6 @@ pub enum Kind {
 impl Kind {
     /// All kinds in build order.
     pub const ALL: [Kind; 4] = [Kind::Notice, Kind::Briefing, Kind::Leader, Kind::Order];
-
-    /// Parses `notice` / `briefing` / `leader` / `order`.
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.id() == s.trim())
-    }
 
     /// Machine id.
     pub fn id(self) -> &'static str {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::DataDir;
 use crate::engine::fonts::{Fonts, ROLES};
 
 /// The 6,763 hanzi of GB 2312 (levels 1 and 2), generated from the GB 2312 code table.
@@ -14,10 +15,10 @@ const GB2312: &str = include_str!("../engine/gb2312.txt");
 
 /// Arguments of `ducha fonts`.
 #[derive(Debug, Args)]
+#[command(mut_arg("data", |a| a.help("数据目录；给出时统计数据中用到的字符的覆盖情况。")))]
 pub struct FontsArgs {
-    /// 数据目录；给出时统计数据中用到的字符的覆盖情况。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataDir,
     /// 额外的字体目录（可多次给出）。默认只用随程序提供的 fonts/。
     #[arg(long = "font-path", value_name = "DIR")]
     pub font_paths: Vec<PathBuf>,
@@ -26,7 +27,7 @@ pub struct FontsArgs {
 /// Runs `ducha fonts`.
 pub fn run(args: FontsArgs) -> anyhow::Result<ExitCode> {
     let fonts = Fonts::load(&args.font_paths).map_err(anyhow::Error::msg)?;
-    let data_chars = data_chars(&args.data);
+    let data_chars = data_chars(&args.data.path);
     let gb: Vec<char> = GB2312.trim().chars().collect();
     println!("字体目录：{}", fonts.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join("，"));
     println!();
