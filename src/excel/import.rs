@@ -1003,16 +1003,14 @@ fn same_file(a: &Path, b: &Path) -> bool {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ducha-unit-rollback-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new().prefix(&format!("ducha-unit-rollback-{name}-")).tempdir().unwrap()
     }
 
     #[test]
     fn rollback_restores_and_says_so() {
-        let dir = scratch("ok");
+        let tmp = scratch("ok");
+        let dir = tmp.path();
         let (old, new) = (dir.join("old.yaml"), dir.join("new.yaml"));
         std::fs::write(&old, "changed").unwrap();
         std::fs::write(&new, "written by the import").unwrap();
@@ -1029,7 +1027,8 @@ mod tests {
 
     #[test]
     fn rollback_reports_every_file_it_could_not_restore() {
-        let dir = scratch("fail");
+        let tmp = scratch("fail");
+        let dir = tmp.path();
         // A path under a regular file cannot be written; a non-empty directory cannot be removed
         // as a file. Both fail for root too.
         std::fs::write(dir.join("plain"), "x").unwrap();
