@@ -36,7 +36,7 @@
 //! [`to_json`] and [`to_yaml`] render the result; the YAML round-trips through
 //! [`crate::data::raw::RawPlan`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -1851,8 +1851,83 @@ fn near_duplicate(x: &str, y: &str) -> bool {
 // Output
 // ---------------------------------------------------------------------------------------------
 
-fn num(v: f64) -> Value {
-    numerals::whole(v).map_or(Value::from(v), Value::from)
+/// `ducha plan import --json` ([`to_json`]): every plan field present (absent ones as `null`, `cc`
+/// even when empty), in `RawPlan` order, then the register and the warnings.
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    title: &'a str,
+    doc_number: &'a Option<String>,
+    issuer: &'a Option<String>,
+    notice_title: &'a Option<String>,
+    date: &'a Option<String>,
+    recipients: &'a Option<String>,
+    year: Option<i32>,
+    preamble: &'a Option<String>,
+    cc: &'a [String],
+    sections: Vec<SectionJson<'a>>,
+    units: &'a [UnitEntry],
+    warnings: &'a [ImportWarning],
+}
+
+#[derive(Serialize)]
+struct SectionJson<'a> {
+    number: u32,
+    title: &'a str,
+    tasks: Vec<TaskJson<'a>>,
+}
+
+/// A task as `RawTask`, plus the number of its section.
+#[derive(Serialize)]
+struct TaskJson<'a> {
+    number: u32,
+    section: u32,
+    title: &'a str,
+    text: &'a str,
+    lead_units: &'a [String],
+    participating_units: &'a [String],
+    targets: Vec<TargetJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    milestones: Option<&'a BTreeMap<String, String>>,
+}
+
+/// A target as `RawTarget`, `value_max` present even when absent, numbers integral when whole.
+#[derive(Serialize)]
+struct TargetJson<'a> {
+    text: &'a str,
+    kind: &'a str,
+    #[serde(serialize_with = "integral")]
+    value: Option<f64>,
+    #[serde(serialize_with = "integral")]
+    value_max: Option<f64>,
+    unit: &'a str,
+    comparison: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "integral")]
+    baseline: Option<f64>,
+}
+
+impl<'a> From<&'a RawTarget> for TargetJson<'a> {
+    fn from(g: &'a RawTarget) -> Self {
+        TargetJson {
+            text: &g.text,
+            kind: &g.kind,
+            value: g.value,
+            value_max: g.value_max,
+            unit: &g.unit,
+            comparison: &g.comparison,
+            baseline: g.baseline,
+        }
+    }
+}
+
+/// A whole number as an integer (`5`, not `5.0`), anything else as it is.
+fn integral<S: serde::Serializer>(v: &Option<f64>, ser: S) -> Result<S::Ok, S::Error> {
+    match v {
+        None => ser.serialize_none(),
+        Some(x) => match numerals::whole(*x) {
+            Some(i) => ser.serialize_i64(i),
+            None => ser.serialize_f64(*x),
+        },
+    }
 }
 
 /// The plan, the register and the warnings as JSON with a stable shape (`--json`): plan fields in
@@ -1860,63 +1935,41 @@ fn num(v: f64) -> Value {
 /// values printed without a fraction.
 pub fn to_json(result: &ImportResult) -> Value {
     let p = &result.plan;
-    let sections: Vec<Value> = p
+    let sections = p
         .sections
         .iter()
-        .map(|s| {
-            let tasks: Vec<Value> = s
+        .map(|s| SectionJson {
+            number: s.number,
+            title: &s.title,
+            tasks: s
                 .tasks
                 .iter()
-                .map(|t| {
-                    let targets: Vec<Value> = t
-                        .targets
-                        .iter()
-                        .map(|g| {
-                            let mut o = json!({
-                                "text": g.text,
-                                "kind": g.kind,
-                                "value": g.value.map(num),
-                                "value_max": g.value_max.map(num),
-                                "unit": g.unit,
-                                "comparison": g.comparison,
-                            });
-                            if let (Some(b), Some(map)) = (g.baseline, o.as_object_mut()) {
-                                map.insert("baseline".into(), num(b));
-                            }
-                            o
-                        })
-                        .collect();
-                    let mut o = json!({
-                        "number": t.number,
-                        "section": s.number,
-                        "title": t.title,
-                        "text": t.text,
-                        "lead_units": t.lead_units,
-                        "participating_units": t.participating_units,
-                        "targets": targets,
-                    });
-                    if let (Some(m), Some(map)) = (&t.milestones, o.as_object_mut()) {
-                        map.insert("milestones".into(), json!(m));
-                    }
-                    o
+                .map(|t| TaskJson {
+                    number: t.number,
+                    section: s.number,
+                    title: &t.title,
+                    text: &t.text,
+                    lead_units: &t.lead_units,
+                    participating_units: &t.participating_units,
+                    targets: t.targets.iter().map(TargetJson::from).collect(),
+                    milestones: t.milestones.as_ref(),
                 })
-                .collect();
-            json!({"number": s.number, "title": s.title, "tasks": tasks})
+                .collect(),
         })
         .collect();
-    json!({
-        "title": p.title,
-        "doc_number": p.doc_number,
-        "issuer": p.issuer,
-        "notice_title": p.notice_title,
-        "date": p.date,
-        "recipients": p.recipients,
-        "year": p.year,
-        "preamble": p.preamble,
-        "cc": p.cc,
-        "sections": sections,
-        "units": result.units,
-        "warnings": result.warnings,
+    json!(PlanJson {
+        title: &p.title,
+        doc_number: &p.doc_number,
+        issuer: &p.issuer,
+        notice_title: &p.notice_title,
+        date: &p.date,
+        recipients: &p.recipients,
+        year: p.year,
+        preamble: &p.preamble,
+        cc: &p.cc,
+        sections,
+        units: &result.units,
+        warnings: &result.warnings,
     })
 }
 
