@@ -1,5 +1,6 @@
 //! How numbers are written: Arabic figures without a trailing `.0` ([`figure`], [`shortest`],
-//! [`whole`]), and Chinese numerals ([`chinese`], read back by [`parse`] and [`parse_year`]).
+//! [`whole`]), read back from what people type ([`parse_typed`]), and Chinese numerals
+//! ([`chinese`], read back by [`parse`] and [`parse_year`]).
 //!
 //! Each caller rounds as its own rule says (figures to four decimals and percentages to one,
 //! `status::fmt_num` / `status::fmt_pct`; millimetres in OFD to three) and prints through
@@ -61,6 +62,27 @@ pub fn chinese(n: u32) -> String {
         20..=99 => format!("{}十{}", d(n / 10), d(n % 10)),
         _ => n.to_string(),
     }
+}
+
+/// A number as people type it into a form field or a spreadsheet cell: ASCII or full-width digits,
+/// point and minus, thousands separators (`,` `，` and spaces) ignored; `None` for anything else
+/// (`约12家`, `十二`, `NaN`). The Excel import and the web form read figures with it.
+pub fn parse_typed(s: &str) -> Option<f64> {
+    let t: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '－' => '-',
+            c => c,
+        })
+        .filter(|c| !matches!(c, ',' | '，' | ' '))
+        .collect();
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+') {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// One Chinese digit, either written form of 0 included.
@@ -127,6 +149,19 @@ mod tests {
         assert_eq!(whole(2.5), None);
         assert_eq!(whole(1e300), None);
         assert_eq!(whole(f64::NAN), None);
+    }
+
+    #[test]
+    fn typed_numbers() {
+        assert_eq!(parse_typed(" １２．５ "), Some(12.5));
+        assert_eq!(parse_typed("1,200.5"), Some(1200.5));
+        assert_eq!(parse_typed("1，200"), Some(1200.0));
+        assert_eq!(parse_typed("－3"), Some(-3.0));
+        assert_eq!(parse_typed("约12家"), None);
+        assert_eq!(parse_typed("十二"), None);
+        assert_eq!(parse_typed("12abc"), None);
+        assert_eq!(parse_typed("NaN"), None);
+        assert_eq!(parse_typed(""), None);
     }
 
     #[test]

@@ -125,6 +125,25 @@ fn period_arg(plan: &Plan, s: &str) -> Result<Period, Response> {
     Period::parse(s).filter(|p| p.year == plan.year && p.to_string() == s).ok_or_else(not_found_page)
 }
 
+/// The period named by the first path segment (`/build/2023Q2`).
+fn path_period(plan: &Plan, req: &Req) -> Result<Period, Response> {
+    period_arg(plan, req.args.first().map(String::as_str).unwrap_or(""))
+}
+
+/// The session allowed for `roles` ([`App::guard`]) and the validated plan: where every page
+/// that needs the plan starts.
+fn session_plan<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Plan), Response> {
+    let s = app.guard(req, roles)?;
+    Ok((s, plan_of(app)?))
+}
+
+/// [`session_plan`] and the period of the path ([`path_period`]).
+fn session_plan_period<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Plan, Period), Response> {
+    let (s, plan) = session_plan(app, req, roles)?;
+    let period = path_period(&plan, req)?;
+    Ok((s, plan, period))
+}
+
 fn periods(plan: &Plan) -> Vec<String> {
     (1..=4).map(|q| Period { year: plan.year, quarter: q }.to_string()).collect()
 }
@@ -356,18 +375,8 @@ fn report_page(
     for p in st.problems {
         by_field.entry(p.field.as_str()).or_default().push(p);
     }
-    let claims: Vec<&str> = [
-        Status::Completed,
-        Status::Ahead,
-        Status::OnTrack,
-        Status::Behind,
-        Status::SeriouslyBehind,
-        Status::NotStarted,
-        Status::Other,
-    ]
-    .iter()
-    .map(|s| s.label())
-    .collect();
+    // A unit claims any status but 未报送.
+    let claims: Vec<&str> = Status::ALL.iter().filter(|s| **s != Status::NotReported).map(|s| s.label()).collect();
     let deadline = app
         .data
         .loaded(&app.opts.data)
@@ -399,24 +408,22 @@ fn unit_of<'a>(s: &'a Session, plan: &Plan) -> Result<&'a str, Response> {
     }
 }
 
+/// What both report routes start from: the unit account's session (CSRF checked on POST), the
+/// plan, the account's unit, the period named in the path and the unit's report file.
+fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Plan, &'r str, Period, PathBuf), Response> {
+    let s = app.guard(req, &[Role::Unit])?;
+    let plan = plan_of(app)?;
+    let unit = unit_of(s, &plan)?;
+    let period = path_period(&plan, req)?;
+    let path = report::report_path(&app.opts.data, period, unit).map_err(internal)?;
+    Ok((s, plan, unit, period, path))
+}
+
 /// `GET /report/<period>`: the logged-in unit's own report.
 pub fn report_form(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Unit]) {
-        Ok(s) => s,
+    let (s, plan, unit, period, path) = match unit_report(app, req) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (unit, period) =
-        match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
-            (Ok(u), Ok(p)) => (u, p),
-            (Err(r), _) | (_, Err(r)) => return r,
-        };
-    let path = match report::report_path(&app.opts.data, period, unit) {
-        Ok(p) => p,
-        Err(e) => return internal(e),
     };
     let draft = app.store.draft(unit, &period.to_string()).ok().flatten().filter(|d| !d.0.is_empty());
     let (fields, problems, message) = match draft.and_then(|d| serde_json::from_str::<Fields>(&d.0).ok()) {
@@ -454,22 +461,9 @@ pub fn report_form(app: &App, req: &Req) -> Response {
 /// `POST /report/<period>`: `action=save` keeps a draft, `action=submit` writes the YAML when
 /// there is no error. A form opened at another version is refused (409) with the typed text kept.
 pub fn report_save(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Unit]) {
-        Ok(s) => s,
+    let (s, plan, unit, period, path) = match unit_report(app, req) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (unit, period) =
-        match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
-            (Ok(u), Ok(p)) => (u, p),
-            (Err(r), _) | (_, Err(r)) => return r,
-        };
-    let path = match report::report_path(&app.opts.data, period, unit) {
-        Ok(p) => p,
-        Err(e) => return internal(e),
     };
     let fields: Fields = req
         .form
@@ -564,25 +558,10 @@ fn light_id(l: crate::data::model::Light) -> &'static str {
     }
 }
 
-const STATUSES: [Status; 8] = [
-    Status::Completed,
-    Status::Ahead,
-    Status::OnTrack,
-    Status::Behind,
-    Status::SeriouslyBehind,
-    Status::NotStarted,
-    Status::NotReported,
-    Status::Other,
-];
-
 /// `GET /dashboard?period=P&section=&unit=&status=`.
 pub fn dashboard(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
+    let (s, plan) = match session_plan(app, req, &[Role::Office, Role::Leader]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let period = if req.q("period").is_empty() {
@@ -617,7 +596,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
             light => light_id(t.light), light_label => t.light.label(), reason => t.reason.clone() }
         })
         .collect();
-    let counts: Vec<_> = STATUSES
+    let counts: Vec<_> = Status::ALL
         .iter()
         .map(|st| context! { label => st.label(), light => light_id(st.light()), n => summary.by_status.get(*st) })
         .filter(|c| c.get_attr("n").ok().and_then(|n| u64::try_from(n).ok()).unwrap_or(0) > 0)
@@ -644,7 +623,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
             crate::aggregate::EscalationItem::Unit { unit, reason, .. } => format!("{unit}：{reason}"),
         })
         .collect();
-    let statuses: Vec<_> = STATUSES.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
+    let statuses: Vec<_> = Status::ALL.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
     let sections: Vec<_> =
         plan.sections.iter().map(|x| context! { number => x.number, title => x.title.clone() }).collect();
     app.page(
@@ -662,12 +641,8 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
 
 /// `GET /task/<number>?period=P`: one task over the quarters up to P.
 pub fn task(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
+    let (s, plan) = match session_plan(app, req, &[Role::Office, Role::Leader]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let Some(t) = req.args.first().and_then(|n| n.parse::<u32>().ok()).and_then(|n| plan.task(n)) else {
@@ -764,15 +739,11 @@ fn documents_page(
 
 /// `GET /build/<period>`: the period's documents and previews, with the build button.
 pub fn build_page(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office]) {
-        Ok(s) => s,
+    let (s, plan) = match session_plan(app, req, &[Role::Office]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
+    match path_period(&plan, req) {
         Ok(p) => documents_page(app, s, &plan, p, context! {}, StatusCode::OK),
         Err(r) => r,
     }
@@ -780,16 +751,8 @@ pub fn build_page(app: &App, req: &Req) -> Response {
 
 /// `POST /build/<period>`: runs the pipeline of `ducha build` with first-page previews.
 pub fn build(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let period = match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
-        Ok(p) => p,
+    let (s, plan, period) = match session_plan_period(app, req, &[Role::Office]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let _lock = app.build_lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -842,16 +805,8 @@ pub fn build(app: &App, req: &Req) -> Response {
 
 /// `GET /out/<period>/<file>`: a document or preview. The leader may open the 领导参阅 only.
 pub fn download(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let period = match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
-        Ok(p) => p,
+    let (s, plan, period) = match session_plan_period(app, req, &[Role::Office, Role::Leader]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let name = req.args.get(1).map(String::as_str).unwrap_or("");
