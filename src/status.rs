@@ -625,23 +625,54 @@ fn contribution(s: &TargetStanding, th: &Thresholds) -> Status {
 }
 
 /// The verdict on one task for `period`, given its status in the previous quarter of the year.
+///
+/// The steps, in order (docs/rules.md §3–§5): gather what was reported ([`reported`]); the cases
+/// settled before any figure is looked at — no lead unit, completed earlier, not reported, target
+/// adjusted ([`settled_without_figures`]); else the verdict on the best basis there is — numeric
+/// targets ([`by_targets`]), planned milestones ([`by_milestones`]) or the unit's own word
+/// ([`by_self_report`]); then the year-end cap ([`cap_at_year_end`]) and the comparison with the
+/// unit's claim ([`flag_claim_mismatch`]).
 pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&TaskStatus>) -> TaskStatus {
     let th = &ds.office.thresholds;
-    let c = period.checkpoint();
     let found = entries_for(ds, task, period);
     let leads: Vec<&Found> = found.iter().filter(|f| f.lead).collect();
     let first_claim = leads.iter().find_map(|f| f.entry.claim.map(|c| (c, f.unit)));
+    let mut ts = reported(task, period, prev, &found, &leads, th);
+    if settled_without_figures(&mut ts, task, period, prev, &found, &leads) {
+        return finish(ds, ts, period);
+    }
+    if ts.targets.iter().any(|t| t.assessed) {
+        by_targets(&mut ts, period, th);
+    } else if let Some(planned) = ts.milestone_planned.clone() {
+        let milestone_now = leads.iter().find_map(|f| f.entry.milestone);
+        by_milestones(&mut ts, task, period, th, &planned, milestone_now);
+    } else {
+        by_self_report(&mut ts, task, period, th, &leads, first_claim);
+    }
+    cap_at_year_end(&mut ts, period);
+    flag_claim_mismatch(&mut ts, task, first_claim);
+    finish(ds, ts, period)
+}
+
+/// What the lead units reported, before any verdict: every target's standing (always computed,
+/// so that met targets carry through every quarter), the milestone reached (the best so far when
+/// the plan has milestones), narratives and evidence; status 其他 for now.
+fn reported(
+    task: &Task,
+    period: Period,
+    prev: Option<&TaskStatus>,
+    found: &[Found],
+    leads: &[&Found],
+    th: &Thresholds,
+) -> TaskStatus {
     let mut evidence: Vec<String> = Vec::new();
-    for f in &leads {
+    for f in leads {
         for e in &f.entry.evidence {
             if !evidence.contains(e) {
                 evidence.push(e.clone());
             }
         }
     }
-    let milestone_planned = task.milestones.as_ref().map(|m| m[usize::from(period.quarter - 1)].clone());
-
-    // Per-target standings, always computed so that met targets carry through every quarter.
     let targets: Vec<TargetStanding> = task
         .targets
         .iter()
@@ -662,8 +693,7 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
     } else {
         milestone_now
     };
-
-    let mut ts = TaskStatus {
+    TaskStatus {
         task: task.number,
         section: task.section,
         title: task.title.clone(),
@@ -673,12 +703,12 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         light: Light::Yellow,
         basis: Basis::None,
         progress: None,
-        checkpoint: c,
+        checkpoint: period.checkpoint(),
         gap_points: None,
         targets,
         decided_by: None,
         milestone_reached,
-        milestone_planned,
+        milestone_planned: task.milestones.as_ref().map(|m| m[usize::from(period.quarter - 1)].clone()),
         reported_by: leads.iter().map(|f| f.unit.to_string()).collect(),
         narratives: found
             .iter()
@@ -692,7 +722,7 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
             })
             .collect(),
         evidence,
-        claim: first_claim.map(|c| c.0),
+        claim: leads.iter().find_map(|f| f.entry.claim),
         claim_mismatch: None,
         unverified: false,
         evidence_missing: false,
@@ -700,14 +730,24 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         completed_in: None,
         adjustment: None,
         reason: String::new(),
-    };
+    }
+}
 
-    // 1. No lead unit: not assessed.
+/// Rules 1–4, which decide without looking at figures: no lead unit (not assessed), completed in
+/// an earlier quarter (stays completed), no lead unit reported (未报送), target adjusted (其他).
+/// True when one of them decided; nothing later applies then.
+fn settled_without_figures(
+    ts: &mut TaskStatus,
+    task: &Task,
+    period: Period,
+    prev: Option<&TaskStatus>,
+    found: &[Found],
+    leads: &[&Found],
+) -> bool {
     if task.lead_units.is_empty() {
         ts.reason = "未明确牵头单位，不作评价".into();
-        return finish(ds, ts, period);
+        return true;
     }
-    // 2. Completed earlier: stays completed.
     if let Some(p) = prev.filter(|p| p.status == Status::Completed) {
         let since = p.completed_in.or(period.prev_in_year()).unwrap_or(period);
         ts.status = Status::Completed;
@@ -715,13 +755,12 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         ts.decided_by = p.decided_by;
         ts.completed_in = Some(since);
         ts.progress = p.progress;
-        ts.checkpoint = p.checkpoint.max(c);
+        ts.checkpoint = p.checkpoint.max(period.checkpoint());
         ts.gap_points = p.progress.map(|pr| round1(ts.checkpoint - pr));
         ts.unverified = p.unverified;
         ts.reason = format!("已于{}完成，本期保持“已完成”", period_text(since));
-        return finish(ds, ts, period);
+        return true;
     }
-    // 3. Nobody responsible reported.
     if leads.is_empty() {
         ts.status = Status::NotReported;
         let others: Vec<&str> = found.iter().map(|f| f.unit).collect();
@@ -729,182 +768,205 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         if !others.is_empty() {
             ts.reason += &format!("（{}报送的情况不作为评价依据）", others.join("、"));
         }
-        return finish(ds, ts, period);
+        return true;
     }
-    // 4. Target adjusted.
     if let Some(f) = leads.iter().find(|f| f.entry.adjustment.as_deref().is_some_and(|a| !a.trim().is_empty())) {
         let adj = f.entry.adjustment.clone().unwrap_or_default();
         ts.status = Status::Other;
         ts.reason = format!("指标调整：{}（{}报送）", adj.trim(), f.unit);
         ts.adjustment = Some(adj);
-        return finish(ds, ts, period);
+        return true;
     }
-    let has_evidence = !ts.evidence.is_empty();
-    let assessable: Vec<usize> = (0..ts.targets.len()).filter(|&i| ts.targets[i].assessed).collect();
+    false
+}
 
-    if !assessable.is_empty() {
-        // 5–8 on numeric targets.
-        ts.basis = Basis::Targets;
-        let with_fig: Vec<usize> = assessable.iter().copied().filter(|&i| ts.targets[i].progress.is_some()).collect();
-        let missing: Vec<usize> = assessable.iter().copied().filter(|&i| ts.targets[i].progress.is_none()).collect();
-        if with_fig.is_empty() {
-            ts.basis = Basis::None;
-            ts.status = Status::Other;
-            ts.reason = "已报送进展情况，但未填报完成数值，无法按指标评价".into();
-            return finish(ds, ts, period);
-        }
-        let all_met = assessable.iter().all(|&i| ts.targets[i].met);
-        // The standing that decides: worst contribution, then largest gap.
-        let decider = *with_fig
-            .iter()
-            .max_by(|&&a, &&b| {
-                let (sa, sb) = (&ts.targets[a], &ts.targets[b]);
-                contribution(sa, th)
-                    .cmp(&contribution(sb, th))
-                    .then(sa.gap_points.unwrap_or(0.0).total_cmp(&sb.gap_points.unwrap_or(0.0)))
-                    .then(b.cmp(&a))
-            })
-            .expect("non-empty");
-        let d = &ts.targets[decider];
-        ts.decided_by = Some(decider + 1);
-        ts.progress = d.progress;
-        ts.checkpoint = d.checkpoint;
-        ts.gap_points = d.gap_points;
-        let many = ts.targets.len() > 1;
-        let mut parts: Vec<String> = Vec::new();
-        for s in &ts.targets {
-            if many {
-                parts.push(format!("目标{}「{}」：{}", s.index, s.text, s.reason));
-            } else {
-                parts.push(s.reason.clone());
-            }
-        }
-        let mut reason = parts.join("；");
-        if all_met && has_evidence {
-            ts.status = Status::Completed;
-            ts.completed_in = Some(period);
-            reason += &format!("；已报送佐证材料 {} 份，认定为已完成", ts.evidence.len());
-        } else if with_fig.iter().all(|&i| ts.targets[i].status == Status::NotStarted) {
-            ts.status = Status::NotStarted;
-            reason += "；尚无实质进展";
+/// Rules 5–8 on numeric targets: the task follows its worst target (worst contribution, then the
+/// largest gap); all met with evidence is 已完成; no figure at all is 其他.
+fn by_targets(ts: &mut TaskStatus, period: Period, th: &Thresholds) {
+    ts.basis = Basis::Targets;
+    let assessable: Vec<usize> = (0..ts.targets.len()).filter(|&i| ts.targets[i].assessed).collect();
+    let with_fig: Vec<usize> = assessable.iter().copied().filter(|&i| ts.targets[i].progress.is_some()).collect();
+    let missing: Vec<usize> = assessable.iter().copied().filter(|&i| ts.targets[i].progress.is_none()).collect();
+    // The standing that decides: worst contribution, then largest gap.
+    let Some(decider) = with_fig.iter().copied().max_by(|&a, &b| {
+        let (sa, sb) = (&ts.targets[a], &ts.targets[b]);
+        contribution(sa, th)
+            .cmp(&contribution(sb, th))
+            .then(sa.gap_points.unwrap_or(0.0).total_cmp(&sb.gap_points.unwrap_or(0.0)))
+            .then(b.cmp(&a))
+    }) else {
+        ts.basis = Basis::None;
+        ts.status = Status::Other;
+        ts.reason = "已报送进展情况，但未填报完成数值，无法按指标评价".into();
+        return;
+    };
+    let all_met = assessable.iter().all(|&i| ts.targets[i].met);
+    let d = &ts.targets[decider];
+    ts.decided_by = Some(decider + 1);
+    ts.progress = d.progress;
+    ts.checkpoint = d.checkpoint;
+    ts.gap_points = d.gap_points;
+    let many = ts.targets.len() > 1;
+    let mut parts: Vec<String> = Vec::new();
+    for s in &ts.targets {
+        if many {
+            parts.push(format!("目标{}「{}」：{}", s.index, s.text, s.reason));
         } else {
-            ts.status = with_fig.iter().map(|&i| contribution(&ts.targets[i], th)).fold(Status::Completed, worse);
-            if all_met {
-                ts.evidence_missing = true;
-                reason += "；各项指标均已达到，但未报送佐证材料，暂不认定为已完成";
-            }
-            if many && !missing.is_empty() {
-                let idx: Vec<String> = missing.iter().map(|i| format!("目标{}", i + 1)).collect();
-                reason += &format!("；{}未填报数值，未参与评价", idx.join("、"));
-            }
-            if many {
-                reason += &format!("；任务按最差一项（目标{}）计", decider + 1);
-            }
+            parts.push(s.reason.clone());
         }
-        ts.reason = reason;
-    } else if let Some(planned) = ts.milestone_planned.clone() {
-        ts.basis = Basis::Milestones;
-        let reached = ts.milestone_reached.unwrap_or(0).min(4);
-        let progress = 25.0 * f64::from(reached);
+    }
+    let mut reason = parts.join("；");
+    if all_met && !ts.evidence.is_empty() {
+        ts.status = Status::Completed;
+        ts.completed_in = Some(period);
+        reason += &format!("；已报送佐证材料 {} 份，认定为已完成", ts.evidence.len());
+    } else if with_fig.iter().all(|&i| ts.targets[i].status == Status::NotStarted) {
+        ts.status = Status::NotStarted;
+        reason += "；尚无实质进展";
+    } else {
+        ts.status = with_fig.iter().map(|&i| contribution(&ts.targets[i], th)).fold(Status::Completed, worse);
+        if all_met {
+            ts.evidence_missing = true;
+            reason += "；各项指标均已达到，但未报送佐证材料，暂不认定为已完成";
+        }
+        if many && !missing.is_empty() {
+            let idx: Vec<String> = missing.iter().map(|i| format!("目标{}", i + 1)).collect();
+            reason += &format!("；{}未填报数值，未参与评价", idx.join("、"));
+        }
+        if many {
+            reason += &format!("；任务按最差一项（目标{}）计", decider + 1);
+        }
+    }
+    ts.reason = reason;
+}
+
+/// No assessable target but planned milestones: 25 points per quarter's milestone reached (the
+/// best reached so far), against the checkpoint; all four with evidence is 已完成.
+fn by_milestones(
+    ts: &mut TaskStatus,
+    task: &Task,
+    period: Period,
+    th: &Thresholds,
+    planned: &str,
+    milestone_now: Option<u8>,
+) {
+    let c = period.checkpoint();
+    ts.basis = Basis::Milestones;
+    let reached = ts.milestone_reached.unwrap_or(0).min(4);
+    let progress = 25.0 * f64::from(reached);
+    let gap = round1(c - progress);
+    ts.progress = Some(progress);
+    ts.gap_points = Some(gap);
+    let ms = task.milestones.as_ref().expect("checked");
+    let got = if reached == 0 {
+        "尚未达到任何计划节点".to_string()
+    } else {
+        let carried = milestone_now.unwrap_or(0) < reached;
+        format!(
+            "已达到第{}季度节点（{}）{}",
+            ["一", "二", "三", "四"][usize::from(reached - 1)],
+            ms[usize::from(reached - 1)],
+            if carried { "，沿用此前已达到节点" } else { "" }
+        )
+    };
+    let mut reason = format!(
+        "本季度计划形象进度：{planned}；{got}，形象进度 {}%，序时进度 {}%，{}",
+        fmt_pct(progress),
+        fmt_pct(c),
+        gap_phrase(gap)
+    );
+    let has_evidence = !ts.evidence.is_empty();
+    if reached >= 4 && has_evidence {
+        ts.status = Status::Completed;
+        ts.completed_in = Some(period);
+        reason += "；已报送佐证材料，认定为已完成";
+    } else if reached == 0 {
+        ts.status = Status::NotStarted;
+    } else if reached >= 4 {
+        ts.status = better(classify_gap(gap, th), Status::OnTrack);
+        ts.evidence_missing = true;
+        reason += "；全年节点均已达到，但未报送佐证材料，暂不认定为已完成";
+    } else {
+        ts.status = classify_gap(gap, th);
+    }
+    ts.reason = reason;
+}
+
+/// No number and no milestone: the unit's own word, unverified — a self-reported percentage
+/// against the checkpoint, else its claimed status, else nothing to judge (其他).
+fn by_self_report(
+    ts: &mut TaskStatus,
+    task: &Task,
+    period: Period,
+    th: &Thresholds,
+    leads: &[&Found],
+    first_claim: Option<(Status, &str)>,
+) {
+    let c = period.checkpoint();
+    let has_evidence = !ts.evidence.is_empty();
+    let percent = leads.iter().find_map(|f| f.entry.percent);
+    let prefix = if task.targets.is_empty() {
+        "未设数值目标和计划形象进度"
+    } else {
+        "目标无法量化评价、未设计划形象进度"
+    };
+    if let Some(pc) = percent {
+        ts.basis = Basis::SelfReported;
+        ts.unverified = true;
+        let progress = round1(pc);
         let gap = round1(c - progress);
         ts.progress = Some(progress);
         ts.gap_points = Some(gap);
-        let ms = task.milestones.as_ref().expect("checked");
-        let got = if reached == 0 {
-            "尚未达到任何计划节点".to_string()
-        } else {
-            let carried = milestone_now.unwrap_or(0) < reached;
-            format!(
-                "已达到第{}季度节点（{}）{}",
-                ["一", "二", "三", "四"][usize::from(reached - 1)],
-                ms[usize::from(reached - 1)],
-                if carried { "，沿用此前已达到节点" } else { "" }
-            )
-        };
         let mut reason = format!(
-            "本季度计划形象进度：{planned}；{got}，形象进度 {}%，序时进度 {}%，{}",
+            "{prefix}，单位自报形象进度 {}%（未经核实），序时进度 {}%，{}",
             fmt_pct(progress),
             fmt_pct(c),
             gap_phrase(gap)
         );
-        if reached >= 4 && has_evidence {
+        if pc >= 100.0 - EPS && has_evidence {
             ts.status = Status::Completed;
             ts.completed_in = Some(period);
             reason += "；已报送佐证材料，认定为已完成";
-        } else if reached == 0 {
+        } else if pc <= 0.0 {
             ts.status = Status::NotStarted;
-        } else if reached >= 4 {
+        } else if pc >= 100.0 - EPS {
             ts.status = better(classify_gap(gap, th), Status::OnTrack);
             ts.evidence_missing = true;
-            reason += "；全年节点均已达到，但未报送佐证材料，暂不认定为已完成";
+            reason += "；自报已完成，但未报送佐证材料，暂不认定为已完成";
         } else {
             ts.status = classify_gap(gap, th);
         }
         ts.reason = reason;
-    } else {
-        // No number, no milestone: the unit's own word, unverified.
-        let percent = leads.iter().find_map(|f| f.entry.percent);
-        let prefix = if task.targets.is_empty() {
-            "未设数值目标和计划形象进度"
-        } else {
-            "目标无法量化评价、未设计划形象进度"
-        };
-        if let Some(pc) = percent {
-            ts.basis = Basis::SelfReported;
-            ts.unverified = true;
-            let progress = round1(pc);
-            let gap = round1(c - progress);
-            ts.progress = Some(progress);
-            ts.gap_points = Some(gap);
-            let mut reason = format!(
-                "{prefix}，单位自报形象进度 {}%（未经核实），序时进度 {}%，{}",
-                fmt_pct(progress),
-                fmt_pct(c),
-                gap_phrase(gap)
-            );
-            if pc >= 100.0 - EPS && has_evidence {
-                ts.status = Status::Completed;
+    } else if let Some((claim, unit)) = first_claim.filter(|(c, _)| *c != Status::NotReported) {
+        ts.basis = Basis::SelfReported;
+        ts.unverified = true;
+        let mut reason = format!("{prefix}，按{unit}自评{}计（未经核实）", quote(claim));
+        ts.status = match claim {
+            Status::Completed if has_evidence => {
                 ts.completed_in = Some(period);
-                reason += "；已报送佐证材料，认定为已完成";
-            } else if pc <= 0.0 {
-                ts.status = Status::NotStarted;
-            } else if pc >= 100.0 - EPS {
-                ts.status = better(classify_gap(gap, th), Status::OnTrack);
-                ts.evidence_missing = true;
-                reason += "；自报已完成，但未报送佐证材料，暂不认定为已完成";
-            } else {
-                ts.status = classify_gap(gap, th);
+                Status::Completed
             }
-            ts.reason = reason;
-        } else if let Some((claim, unit)) = first_claim.filter(|(c, _)| *c != Status::NotReported) {
-            ts.basis = Basis::SelfReported;
-            ts.unverified = true;
-            let mut reason = format!("{prefix}，按{unit}自评{}计（未经核实）", quote(claim));
-            ts.status = match claim {
-                Status::Completed if has_evidence => {
-                    ts.completed_in = Some(period);
-                    Status::Completed
-                }
-                Status::Completed => {
-                    ts.evidence_missing = true;
-                    reason += "；未报送佐证材料，暂不认定为已完成";
-                    Status::OnTrack
-                }
-                Status::Other => {
-                    reason += "；未说明调整原因";
-                    Status::Other
-                }
-                other => other,
-            };
-            ts.reason = reason;
-        } else {
-            ts.basis = Basis::None;
-            ts.status = Status::Other;
-            ts.reason = format!("{prefix}，单位未自报进度，本期无法评价");
-        }
+            Status::Completed => {
+                ts.evidence_missing = true;
+                reason += "；未报送佐证材料，暂不认定为已完成";
+                Status::OnTrack
+            }
+            Status::Other => {
+                reason += "；未说明调整原因";
+                Status::Other
+            }
+            other => other,
+        };
+        ts.reason = reason;
+    } else {
+        ts.basis = Basis::None;
+        ts.status = Status::Other;
+        ts.reason = format!("{prefix}，单位未自报进度，本期无法评价");
     }
+}
 
-    // 8. Year end: not completed means 未完成.
+/// Rule 8: at year end a task not completed (and not 其他) counts as at least 滞后 (未完成).
+fn cap_at_year_end(ts: &mut TaskStatus, period: Period) {
     if period.quarter == 4 && ts.status != Status::Completed && ts.status != Status::Other {
         let capped = worse(ts.status, Status::Behind);
         ts.year_end_unfinished = true;
@@ -913,34 +975,32 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         }
         ts.status = capped;
     }
+}
 
-    // Claim mismatch.
-    if let Some((claim, unit)) = first_claim {
-        let comparable = claim != Status::Other && ts.status != Status::Other && claim != Status::NotReported;
-        if comparable && claim < ts.status {
-            let why = if claim == Status::Completed && ts.evidence_missing {
-                "未报送佐证材料".to_string()
-            } else {
-                match (ts.progress, ts.gap_points) {
-                    (Some(p), Some(g)) => {
-                        let rate = ts.decided_by.and_then(|i| task.targets.get(i - 1)).is_some_and(|t| {
-                            is_ceiling(t) || matches!(t.kind, TargetKind::Growth | TargetKind::Reduction)
-                        });
-                        let against = if rate { "目标" } else { "序时进度" };
-                        format!("完成 {}%，{}", fmt_pct(p), gap_vs(g, against))
-                    }
-                    _ => ts.reason.clone(),
-                }
-            };
-            ts.claim_mismatch = Some(format!(
-                "{unit}自评{}，但按报送数据核定为{}（{}），以核定结果为准",
-                quote(claim),
-                quote(ts.status),
-                why
-            ));
-        }
+/// The unit's claim better than the verdict is flagged, with the figure that contradicts it.
+fn flag_claim_mismatch(ts: &mut TaskStatus, task: &Task, first_claim: Option<(Status, &str)>) {
+    let Some((claim, unit)) = first_claim else { return };
+    let comparable = claim != Status::Other && ts.status != Status::Other && claim != Status::NotReported;
+    if !comparable || claim >= ts.status {
+        return;
     }
-    finish(ds, ts, period)
+    let why = if claim == Status::Completed && ts.evidence_missing {
+        "未报送佐证材料".to_string()
+    } else {
+        match (ts.progress, ts.gap_points) {
+            (Some(p), Some(g)) => {
+                let rate = ts
+                    .decided_by
+                    .and_then(|i| task.targets.get(i - 1))
+                    .is_some_and(|t| is_ceiling(t) || matches!(t.kind, TargetKind::Growth | TargetKind::Reduction));
+                let against = if rate { "目标" } else { "序时进度" };
+                format!("完成 {}%，{}", fmt_pct(p), gap_vs(g, against))
+            }
+            _ => ts.reason.clone(),
+        }
+    };
+    ts.claim_mismatch =
+        Some(format!("{unit}自评{}，但按报送数据核定为{}（{}），以核定结果为准", quote(claim), quote(ts.status), why));
 }
 
 fn finish(ds: &Dataset, mut ts: TaskStatus, period: Period) -> TaskStatus {
