@@ -431,7 +431,7 @@ fn write_archive(
         .map_err(|e| BuildError { diagnostics: e.diagnostics, sources: e.sources })?;
     manifest.catalogue = Some(FileRef { name: CATALOGUE.into(), sha256: hex(&Sha256::digest(&catalogue)) });
     writes.push((CATALOGUE.into(), catalogue));
-    let io = |e: anyhow::Error| failure(format!("写入归档失败：{e:#}"));
+    let io = |e: crate::fsutil::WriteError| failure(format!("写入归档失败：{}", crate::diag::causes(&e)));
     for (name, bytes) in &writes {
         let path = crate::names::join_inside(dir, name).map_err(|e| failure(format!("写入归档失败：{e}")))?;
         crate::fsutil::write_atomic(&path, bytes).map_err(io)?;
@@ -516,8 +516,17 @@ fn refusal(old: &Entry, new: &Candidate, sha: &str) -> Diagnostic {
     d.hint("确需归档新版本时加 --revise：作为新修订版归档，旧版本保留")
 }
 
+/// An archive manifest that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
 /// Reads `dir/manifest.json` if present.
-pub fn read_manifest(dir: &Path) -> anyhow::Result<Option<Manifest>> {
+pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, ManifestError> {
     let path = dir.join(MANIFEST);
     if !path.exists() {
         return Ok(None);

@@ -208,6 +208,19 @@ pub fn render_one(d: &Diagnostic, sources: &SourceMap) -> String {
     out
 }
 
+/// An error and its causes, `outer: inner: …` (what `anyhow` prints with `{:#}`), for messages
+/// built from the library's typed errors.
+pub fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
+}
+
 /// The candidate closest to `word` by edit distance (Levenshtein over characters, `strsim`), if it
 /// is close enough to be a likely typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -223,6 +236,13 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn causes_follow_the_source_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let e = crate::fsutil::WriteError::Write { path: "a/b.pdf".into(), source: io };
+        assert_eq!(causes(&e), "无法写入 a/b.pdf: denied");
+    }
 
     #[test]
     fn closest_finds_typo() {

@@ -256,12 +256,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let t = Instant::now();
     let dir = opts.out.join(period.to_string());
     let documents = write_outputs(&dir, period, &rendered, &compiled, opts.emit_typst.then_some(&templates))
-        .map_err(|e| BuildError::one(Diagnostic::error(format!("写入输出失败：{e:#}"))))?;
+        .map_err(|e| BuildError::one(Diagnostic::error(format!("写入输出失败：{}", crate::diag::causes(&e)))))?;
     for (name, png) in &pngs {
         let path = crate::names::join_inside(&dir, name)
             .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{e}"))))?;
         crate::fsutil::write_atomic(&path, png)
-            .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{e:#}"))))?;
+            .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{}", crate::diag::causes(&e)))))?;
     }
     timings.push(("写入文件", t.elapsed()));
     warnings.sort();
@@ -650,7 +650,7 @@ pub fn write_outputs(
     rendered: &[Rendered],
     compiled: &[(usize, (Vec<u8>, Diagnostics))],
     emit: Option<&Templates>,
-) -> anyhow::Result<Vec<DocumentOut>> {
+) -> Result<Vec<DocumentOut>, crate::fsutil::OutputError> {
     let mut docs = Vec::new();
     for (r, (pages, (pdf, _))) in rendered.iter().zip(compiled) {
         let name = format!("{}.pdf", r.stem);

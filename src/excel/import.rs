@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use calamine::{open_workbook_auto, Data, Range, Reader};
 
 use super::{cell_name, col, contact, form_rows, meta, parse_row_key, row, FormRow, Stage, FORM_HEADERS};
@@ -731,7 +730,7 @@ fn field(out: &mut String, indent: usize, key: &str, value: &str) {
 
 /// The report as YAML text in the bundled files' style: a heading comment, keys in the order of
 /// [`RawReport`], a `# 第N项 短标题` comment above each entry, Markdown as `|` blocks.
-pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> anyhow::Result<String> {
+pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> Result<String, ReportYamlError> {
     let mut out = String::new();
     let period = Period::parse(&r.period);
     let when = period.map(|p| format!("{}年{}", p.year, p.chinese_quarter())).unwrap_or_else(|| r.period.clone());
@@ -786,9 +785,52 @@ pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> anyhow::Result<S
         }
     }
     // Read it back: what is written must be exactly what was read from the form.
-    let back: RawReport = serde_saphyr::from_str(&out).context("生成的 YAML 无法读回（程序错误）")?;
-    anyhow::ensure!(back == *r, "生成的 YAML 与表格内容不一致（程序错误）：{}", r.unit);
+    let back: RawReport = serde_saphyr::from_str(&out).map_err(ReportYamlError::Unreadable)?;
+    if back != *r {
+        return Err(ReportYamlError::Differs(r.unit.clone()));
+    }
     Ok(out)
+}
+
+/// The report YAML did not read back as the report it was written from: a bug of the writer,
+/// caught before anything is written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportYamlError {
+    #[error("生成的 YAML 无法读回（程序错误）")]
+    Unreadable(#[source] serde_saphyr::Error),
+    #[error("生成的 YAML 与表格内容不一致（程序错误）：{0}")]
+    Differs(String),
+}
+
+/// An import that failed for a reason other than the data (those are diagnostics in the
+/// [`Outcome`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
+    #[error(transparent)]
+    Yaml(#[from] ReportYamlError),
+    /// A file operation failed while writing; every touched file was put back as far as possible
+    /// (`rollback` says how far).
+    #[error("{rollback}")]
+    Interrupted {
+        rollback: String,
+        #[source]
+        cause: FileError,
+    },
+}
+
+/// A file operation of the import's write step.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("无法读取 {}", .0.display())]
+    Read(PathBuf, #[source] std::io::Error),
+    #[error("无法写入备份 {}", .0.display())]
+    Backup(PathBuf, #[source] std::io::Error),
+    #[error("无法删除 {}", .0.display())]
+    Remove(PathBuf, #[source] std::io::Error),
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -859,7 +901,7 @@ fn restore(undo: &[Undo], backups: &[PathBuf]) -> Vec<String> {
     let mut failed = Vec::new();
     for u in undo.iter().rev() {
         let res = match &u.before {
-            Some(bytes) => crate::fsutil::write_atomic(&u.path, bytes).map_err(|e| format!("{e:#}")),
+            Some(bytes) => crate::fsutil::write_atomic(&u.path, bytes).map_err(|e| crate::diag::causes(&e)),
             None => match std::fs::remove_file(&u.path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
                 _ => Ok(()),
@@ -892,7 +934,7 @@ fn rollback_message(what: &str, failed: &[String], backups: &[PathBuf]) -> Strin
 }
 
 /// Imports `files` into the data directory: all or nothing.
-pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome> {
+pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<Outcome, ImportError> {
     let mut out = Outcome::default();
     let checked = crate::data::check(&opts.data);
     out.sources = checked.sources;
@@ -974,19 +1016,19 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
     let mut undo: Vec<Undo> = Vec::new();
     let mut backups: Vec<PathBuf> = Vec::new();
     let mut written = Vec::new();
-    let result: anyhow::Result<()> = (|| {
+    let result: Result<(), FileError> = (|| {
         for ((k, target, existing), text) in plans.iter().zip(&texts) {
             let f = &forms[*k];
             let mut mine = Vec::new();
             for old in existing {
-                let bytes = std::fs::read(old).with_context(|| format!("无法读取 {}", old.display()))?;
+                let bytes = std::fs::read(old).map_err(|e| FileError::Read(old.clone(), e))?;
                 let bak = backup_path(old);
-                std::fs::write(&bak, &bytes).with_context(|| format!("无法写入备份 {}", bak.display()))?;
+                std::fs::write(&bak, &bytes).map_err(|e| FileError::Backup(bak.clone(), e))?;
                 backups.push(bak.clone());
                 mine.push(bak);
                 if !same_file(old, target) {
                     undo.push(Undo { path: old.clone(), before: Some(bytes) });
-                    std::fs::remove_file(old).with_context(|| format!("无法删除 {}", old.display()))?;
+                    std::fs::remove_file(old).map_err(|e| FileError::Remove(old.clone(), e))?;
                 }
             }
             // A target that exists but cannot be read must not be treated as absent: the rollback
@@ -994,7 +1036,7 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
             let before = match std::fs::read(target) {
                 Ok(b) => Some(b),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(anyhow::Error::new(e).context(format!("无法读取 {}", target.display()))),
+                Err(e) => return Err(FileError::Read(target.clone(), e)),
             };
             undo.push(Undo { path: target.clone(), before });
             crate::fsutil::write_atomic(target, text.as_bytes())?;
@@ -1009,9 +1051,9 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
         }
         Ok(())
     })();
-    if let Err(e) = result {
+    if let Err(cause) = result {
         let failed = restore(&undo, &backups);
-        return Err(e.context(rollback_message("导入中断", &failed, &backups)));
+        return Err(ImportError::Interrupted { rollback: rollback_message("导入中断", &failed, &backups), cause });
     }
 
     // The data directory as a whole must still be valid.

@@ -257,6 +257,10 @@ pub async fn serve_on(
 }
 
 /// Serves until Ctrl-C: in-flight requests finish, then the server stops.
+///
+/// This and [`App::new`] are the server's edge (tokio, the listener, axum, minijinja's template
+/// compilation): they keep `anyhow`, like `cmd/`; the library parts below them (`store`,
+/// `report`) return typed errors.
 pub fn serve(opts: Options, addr: SocketAddr) -> anyhow::Result<()> {
     let app = Arc::new(App::new(opts)?);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

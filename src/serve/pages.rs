@@ -526,7 +526,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
                 );
             };
             if let Err(e) = crate::fsutil::write_atomic(&path, yaml.as_bytes()) {
-                return internal(format!("{e:#}"));
+                return internal(crate::diag::causes(&e));
             }
             let _ = app.store.add_revision(unit, &ps, yaml, who);
             let _ = app.store.clear_draft(unit, &ps);

@@ -31,9 +31,9 @@ pub struct FieldProblem {
 
 /// Where a unit's report for `period` is stored: `<data>/reports/<period>/<unit>.yaml`, the
 /// unit's name made a file name by [`crate::names::file_name`].
-pub fn report_path(data: &Path, period: Period, unit: &str) -> anyhow::Result<PathBuf> {
+pub fn report_path(data: &Path, period: Period, unit: &str) -> Result<PathBuf, crate::names::NameError> {
     let dir = data.join("reports").join(period.to_string());
-    Ok(crate::names::join_inside(&dir, &format!("{}.yaml", crate::names::file_name(unit)))?)
+    crate::names::join_inside(&dir, &format!("{}.yaml", crate::names::file_name(unit)))
 }
 
 /// The name of that file as `ducha check` shows it (`data/reports/2023Q4/县科技局.yaml`).
@@ -241,7 +241,7 @@ pub fn check(
             problems.push(FieldProblem {
                 field: String::new(),
                 error: true,
-                message: format!("{e:#}"),
+                message: crate::diag::causes(&e),
                 hints: Vec::new(),
                 at: String::new(),
             });
