@@ -157,7 +157,7 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
         .map_err(|e| failure(format!("无法读取归档清单：{e}")))?
         .unwrap_or(Manifest { year: date.year, entries: Vec::new(), catalogue: None });
     let attached = attached_sources(&files, period)?;
-    let engine = Engine::new(fonts, &templates);
+    let engine = Engine::new(fonts, templates.typst_files());
     let filing = Filing { office: &ds.office, period, date };
     let mut sources = sources;
     let candidates = compile_candidates(&engine, &filing, &manifest, &rendered, &attached, opts, &mut sources)?;
@@ -237,7 +237,7 @@ fn compile_candidates(
         let job = Job {
             name: format!("{}.typ", r.stem),
             source: archive_source(filing, r, &retention, &item, attached, opts.stamp),
-            date: filing.date,
+            timestamp: pipeline::timestamp(filing.date),
             ident: format!("ducha-archive/{key}"),
             flavor: PdfFlavor::A3b,
             files: attached.iter().map(|(n, b)| (format!("/{n}"), b.clone())).collect(),
@@ -583,7 +583,7 @@ fn catalogue_pdf(
     let job = Job {
         name: "归档文件目录.typ".into(),
         source,
-        date,
+        timestamp: pipeline::timestamp(date),
         ident: format!("ducha-archive/{}/catalogue", manifest.year),
         flavor: PdfFlavor::A3b,
         files: vec![(format!("/{CATALOGUE_DATA}"), data)],

@@ -240,7 +240,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         prepare(opts)?;
 
     let t = Instant::now();
-    let engine = Engine::new(fonts, &templates);
+    let engine = Engine::new(fonts, templates.typst_files());
     let date = ds.office.issue_date(period);
     let ofd_author = opts.ofd.then(|| ds.office.issuer_name.clone());
     let (compiled, pngs) =
@@ -573,7 +573,7 @@ pub fn compile_all(
             let mut job = Job {
                 name: format!("{}.typ", r.stem),
                 source: r.source.clone(),
-                date,
+                timestamp: timestamp(date),
                 ident: r.ident.clone(),
                 flavor,
                 files: Vec::new(),
@@ -688,6 +688,13 @@ pub fn write_outputs(
         (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
     )?;
     Ok(docs)
+}
+
+/// The engine's timestamp of a document issued on `d` (midnight; a [`Date`] is always a valid
+/// date, the fallback is never used).
+pub fn timestamp(d: crate::data::model::Date) -> crate::engine::Datetime {
+    crate::engine::Datetime::from_ymd(d.year, d.month, d.day)
+        .unwrap_or_else(|| crate::engine::Datetime::from_ymd(2000, 1, 1).expect("valid date"))
 }
 
 /// Lower-case hex.

@@ -1,10 +1,14 @@
 //! Stage 5, compile: Typst source → `PagedDocument` → PDF (or PNG), in process.
 //!
 //! One [`Engine`] per run holds what every document shares: the fonts (scanned once, loaded
-//! lazily), the standard library, and the template library files parsed once. Each
-//! [`Job`] gets its own [`world::DocWorld`] with its main source, its attachments and its date.
-//! Output is reproducible: the PDF timestamp and `today` come from the job's date, the PDF ident
-//! from the job, fonts only from `fonts/`.
+//! lazily), the standard library, and the library `.typ` files parsed once. Each [`Job`] gets its
+//! own [`world::DocWorld`] with its main source, its attachments and its timestamp. Output is
+//! reproducible: the PDF timestamp and `today` come from the job's timestamp, the PDF ident from
+//! the job, fonts only from `fonts/`.
+//!
+//! The engine knows Typst, fonts and PDF, nothing of the supervision domain: callers hand it a
+//! timestamp (`pipeline::timestamp` turns an issue date into one) and the library files as
+//! (path, text, name) triples (`Templates::typst_files`).
 
 pub mod fonts;
 pub mod glyphs;
@@ -14,18 +18,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use typst::diag::{Severity as TypstSeverity, SourceDiagnostic};
-use typst::foundations::{Bytes, Datetime, Smart};
+use typst::foundations::{Bytes, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use crate::data::model::Date;
 use crate::diag::{Diagnostic, Diagnostics, Loc, SourceMap};
-use crate::templates::Templates;
 use fonts::Fonts;
 use world::DocWorld;
+
+/// A point in time as Typst has it; a [`Job`]'s timestamp.
+pub use typst::foundations::Datetime;
 
 /// What every document of a run shares.
 pub struct Engine {
@@ -55,8 +60,8 @@ pub struct Job {
     pub name: String,
     /// The generated Typst source.
     pub source: String,
-    /// The document's date (PDF timestamp and `datetime.today()`).
-    pub date: Date,
+    /// The document's fixed time: the PDF timestamp (as UTC) and `datetime.today()`.
+    pub timestamp: Datetime,
     /// Stable PDF identifier.
     pub ident: String,
     pub flavor: PdfFlavor,
@@ -80,11 +85,12 @@ pub struct CompileError {
 }
 
 impl Engine {
-    /// Builds the engine over loaded fonts and templates.
-    pub fn new(fonts: Arc<Fonts>, templates: &Templates) -> Engine {
+    /// Builds the engine over loaded fonts and the library files every document may import:
+    /// (path relative to the project root, text, name shown in diagnostics).
+    pub fn new<'a>(fonts: Arc<Fonts>, library: impl IntoIterator<Item = (&'a str, &'a str, String)>) -> Engine {
         let mut lib_sources = HashMap::new();
         let mut lib_names = HashMap::new();
-        for (path, text, origin) in templates.typst_files() {
+        for (path, text, origin) in library {
             if let Some(id) = file_id(&format!("/{path}")) {
                 lib_sources.insert(id, Source::new(id, text.to_owned()));
                 lib_names.insert(id, origin);
@@ -114,7 +120,7 @@ impl Engine {
         };
         let options = PdfOptions {
             ident: Smart::Custom(job.ident.clone()),
-            timestamp: Some(Timestamp::new_utc(datetime(job.date))),
+            timestamp: Some(Timestamp::new_utc(job.timestamp)),
             standards,
             ..PdfOptions::default()
         };
@@ -166,7 +172,7 @@ impl Engine {
             sources: &self.lib_sources,
             main_source,
             files,
-            today: datetime(job.date),
+            today: job.timestamp,
         }
     }
 
@@ -226,10 +232,6 @@ pub fn render_png(document: &PagedDocument, page: usize, ppi: f32) -> Option<Vec
 /// Interns a project path.
 pub fn file_id(path: &str) -> Option<FileId> {
     Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())
-}
-
-fn datetime(d: Date) -> Datetime {
-    Datetime::from_ymd(d.year, d.month, d.day).unwrap_or_else(|| Datetime::from_ymd(2000, 1, 1).expect("valid date"))
 }
 
 /// Evicts typst's memoisation cache between documents in long-lived processes.
