@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::DataDir;
-use crate::engine::fonts::{Fonts, ROLES};
+use crate::engine::fonts::{Fonts, Role};
 
 /// The 6,763 hanzi of GB 2312 (levels 1 and 2), generated from the GB 2312 code table.
 const GB2312: &str = include_str!("../engine/gb2312.txt");
@@ -52,7 +52,8 @@ pub fn run(args: FontsArgs) -> anyhow::Result<ExitCode> {
     }
     println!();
     println!("各用途的字体链（第一个为本体，其后为缺字时的替代）：");
-    for (role, stack) in ROLES {
+    for r in Role::ALL {
+        let (role, stack) = (r.name(), r.stack());
         let missing: Vec<&str> = stack.iter().copied().filter(|f| !fonts.has_family(f)).collect();
         let status = if missing.is_empty() { "齐全".to_string() } else { format!("缺少 {}", missing.join("、")) };
         println!("  {role}：{}（{status}）", stack.join(" → "));
@@ -62,7 +63,8 @@ pub fn run(args: FontsArgs) -> anyhow::Result<ExitCode> {
     }
     println!();
     let mut any_missing = false;
-    for (role, stack) in ROLES {
+    for r in Role::ALL {
+        let (role, stack) = (r.name(), r.stack());
         let mut fallback = Vec::new();
         let mut missing = Vec::new();
         for c in data_chars.keys() {
