@@ -232,8 +232,8 @@ pub struct LateReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportFailure {
     pub period: Period,
-    /// `late` or `missing`.
-    pub kind: &'static str,
+    /// [`Reporting::Late`] or [`Reporting::Missing`] (serialized `late` / `missing`).
+    pub kind: Reporting,
 }
 
 /// An item for 督办 (docs/rules.md §8), rules from `office.yaml` `escalation`.
@@ -369,8 +369,7 @@ fn failures(ds: &Dataset, unit: &str, year: &[PeriodStatus]) -> Vec<ReportFailur
     for (i, ps) in year.iter().enumerate() {
         let prev = i.checked_sub(1).map(|j| &year[j]);
         match reporting(ds, unit, ps.period, prev).0 {
-            Reporting::Late => out.push(ReportFailure { period: ps.period, kind: "late" }),
-            Reporting::Missing => out.push(ReportFailure { period: ps.period, kind: "missing" }),
+            r @ (Reporting::Late | Reporting::Missing) => out.push(ReportFailure { period: ps.period, kind: r }),
             _ => {}
         }
     }
@@ -588,7 +587,13 @@ fn escalations(ds: &Dataset, year: &[PeriodStatus]) -> Vec<EscalationItem> {
             if now && f.len() >= esc.late_reports as usize {
                 let detail: Vec<String> = f
                     .iter()
-                    .map(|x| format!("{}{}", quarter_name(x.period), if x.kind == "late" { "迟报" } else { "未报送" }))
+                    .map(|x| {
+                        format!(
+                            "{}{}",
+                            quarter_name(x.period),
+                            if x.kind == Reporting::Late { "迟报" } else { "未报送" }
+                        )
+                    })
                     .collect();
                 out.push(EscalationItem::Unit {
                     unit: name.to_string(),

@@ -17,12 +17,26 @@ use crate::numerals;
 use crate::render::title::{break_title, MAX_PER_LINE};
 use crate::status::{fmt_num, PeriodStatus, TaskStatus};
 
+/// What a [`Block`] is; the templates see the lower-case name (`_body.typ.j2`: `b.kind == "h1"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockKind {
+    /// 一、 heading.
+    H1,
+    /// （一） heading, run in with its `text`.
+    H2,
+    /// （一） heading on its own line.
+    H2line,
+    /// Plain text, escaped.
+    Para,
+    /// Markdown.
+    Md,
+}
+
 /// One block of body text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Block {
-    /// `h1` (一、), `h2` (（一）, run-in with `text`), `h2line` (（一） on its own line), `para`
-    /// (plain text, escaped), `md` (Markdown).
-    pub kind: &'static str,
+    pub kind: BlockKind,
     /// Heading text for `h1` / `h2`.
     pub title: String,
     /// Paragraph text (plain for `para` and `h2`, Markdown for `md`).
@@ -31,19 +45,19 @@ pub struct Block {
 
 impl Block {
     fn h1(t: impl Into<String>) -> Block {
-        Block { kind: "h1", title: t.into(), text: String::new() }
+        Block { kind: BlockKind::H1, title: t.into(), text: String::new() }
     }
     fn h2(t: impl Into<String>, text: impl Into<String>) -> Block {
-        Block { kind: "h2", title: t.into(), text: text.into() }
+        Block { kind: BlockKind::H2, title: t.into(), text: text.into() }
     }
     fn h2line(t: impl Into<String>) -> Block {
-        Block { kind: "h2line", title: t.into(), text: String::new() }
+        Block { kind: BlockKind::H2line, title: t.into(), text: String::new() }
     }
     fn para(text: impl Into<String>) -> Block {
-        Block { kind: "para", title: String::new(), text: text.into() }
+        Block { kind: BlockKind::Para, title: String::new(), text: text.into() }
     }
     fn md(text: impl Into<String>) -> Block {
-        Block { kind: "md", title: String::new(), text: text.into() }
+        Block { kind: BlockKind::Md, title: String::new(), text: text.into() }
     }
 }
 
