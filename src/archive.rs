@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::data::model::retention_label;
+use crate::data::model::Retention;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Engine, Job, PdfFlavor};
 use crate::pipeline::{self, hex, BuildError, BuildOptions, Prepared};
@@ -134,7 +134,7 @@ struct Candidate {
     item: String,
     title: String,
     doc_number: String,
-    retention: String,
+    retention: Retention,
     pdf: Vec<u8>,
     /// The OFD-A, when asked for.
     ofd: Option<Vec<u8>>,
@@ -180,7 +180,7 @@ struct Filing<'a> {
 
 impl Filing<'_> {
     /// 档号 of a document with this retention and 件号.
-    fn code(&self, retention: &str, item: &str) -> String {
+    fn code(&self, retention: Retention, item: &str) -> String {
         let a = &self.office.archive;
         archival_code(&a.fonds, self.date.year, retention, &a.org_code, item)
     }
@@ -227,16 +227,16 @@ fn compile_candidates(
     let mut candidates = Vec::new();
     let mut errors = Diagnostics::default();
     for r in rendered {
-        let retention = filing.office.archive.retention_of(r.kind.id()).to_owned();
+        let retention = filing.office.archive.retention_of(r.kind.id());
         let key = format!("{}/{}", filing.period, r.stem);
         // The 档号 goes into the XMP metadata, so it must be known before compiling.
         let item = match manifest.entries.iter().find(|e| e.key == key) {
             Some(e) => e.item.clone(),
-            None => next_item(manifest, &retention, &candidates),
+            None => next_item(manifest, retention, &candidates),
         };
         let job = Job {
             name: format!("{}.typ", r.stem),
-            source: archive_source(filing, r, &retention, &item, attached, opts.stamp),
+            source: archive_source(filing, r, retention, &item, attached, opts.stamp),
             timestamp: pipeline::timestamp(filing.date),
             ident: format!("ducha-archive/{key}"),
             flavor: PdfFlavor::A3b,
@@ -293,7 +293,7 @@ fn compile_candidates(
 fn archive_source(
     filing: &Filing,
     r: &pipeline::Rendered,
-    retention: &str,
+    retention: Retention,
     item: &str,
     attached: &[(String, Vec<u8>)],
     with_stamp: bool,
@@ -304,7 +304,7 @@ fn archive_source(
         string_literal(&office.issuer_name),
         string_literal(&filing.code(retention, item)),
         string_literal(&r.number),
-        string_literal(&format!("保管期限：{}", retention_label(retention))),
+        string_literal(&format!("保管期限：{}", retention.label())),
     );
     if with_stamp {
         source.push_str(&stamp(&office.archive.fonds, filing.date.year, retention, &office.archive.org_code, item));
@@ -384,18 +384,18 @@ fn new_entry(
 ) -> (Entry, Vec<u8>, Option<Vec<u8>>) {
     let office = filing.office;
     let date = filing.date;
-    let file = file_name(&c.retention, &item, &c.title, revision);
+    let file = file_name(c.retention, &item, &c.title, revision);
     let entry = Entry {
         key: c.key,
         revision,
-        archival_code: filing.code(&c.retention, &item),
+        archival_code: filing.code(c.retention, &item),
         item,
         doc_number: c.doc_number,
         title: c.title,
         issuer: office.issuer_name.clone(),
         date: format!("{}{:02}{:02}", date.year, date.month, date.day),
-        retention_label: retention_label(&c.retention).to_owned(),
-        retention: c.retention,
+        retention_label: c.retention.label().to_owned(),
+        retention: c.retention.code().to_owned(),
         fonds: office.archive.fonds.clone(),
         classification: String::new(),
         file: file.clone(),
@@ -452,18 +452,18 @@ fn attachment_name(name: &str, period: crate::data::model::Period) -> String {
 }
 
 /// The next free 件号 for a retention class, counting documents filed earlier and in this run.
-fn next_item(manifest: &Manifest, retention: &str, pending: &[Candidate]) -> String {
+fn next_item(manifest: &Manifest, retention: Retention, pending: &[Candidate]) -> String {
     let filed =
-        manifest.entries.iter().filter(|e| e.retention == retention).map(|e| e.item.parse::<u32>().unwrap_or(0));
+        manifest.entries.iter().filter(|e| e.retention == retention.code()).map(|e| e.item.parse::<u32>().unwrap_or(0));
     let new = pending.iter().filter(|c| c.retention == retention).map(|c| c.item.parse::<u32>().unwrap_or(0));
     format!("{:04}", filed.chain(new).max().unwrap_or(0) + 1)
 }
 
 /// The 归档章 (45 × 16 mm, 6 cells: 全宗号 年度 件号 / 机构 保管期限 页数) in the top blank space of
 /// page 1, right-aligned with the type area, as a page background so the layout is untouched.
-fn stamp(fonds: &str, year: i32, retention: &str, org: &str, item: &str) -> String {
+fn stamp(fonds: &str, year: i32, retention: Retention, org: &str, item: &str) -> String {
     // The stamp's cell is narrow: 永久 / 30年 / 10年.
-    let short = retention_label(retention).trim_start_matches("定期");
+    let short = retention.label().trim_start_matches("定期");
     let cells = [fonds.to_owned(), year.to_string(), item.to_owned(), org.to_owned(), short.to_owned()]
         .iter()
         .map(|c| format!("[{}]", crate::render::escape::markup(c)))
@@ -477,14 +477,15 @@ fn stamp(fonds: &str, year: i32, retention: &str, org: &str, item: &str) -> Stri
 }
 
 /// 档号: `J001-WS·2024-D30-DCS-0001`.
-pub fn archival_code(fonds: &str, year: i32, retention: &str, org: &str, item: &str) -> String {
-    format!("{fonds}-WS·{year}-{retention}-{org}-{item}")
+pub fn archival_code(fonds: &str, year: i32, retention: Retention, org: &str, item: &str) -> String {
+    format!("{fonds}-WS·{year}-{}-{org}-{item}", retention.code())
 }
 
 /// `D30-0001-关于…的通报.pdf`, `D30-0001-关于…的通报-修订2.pdf` (件号 count per 保管期限); the
 /// title becomes a file name through the one rule of [`crate::names::file_name`].
-fn file_name(retention: &str, item: &str, title: &str, revision: u32) -> String {
+fn file_name(retention: Retention, item: &str, title: &str, revision: u32) -> String {
     let safe = crate::names::file_name(title);
+    let retention = retention.code();
     if revision > 1 {
         format!("{retention}-{item}-{safe}-修订{revision}.pdf")
     } else {

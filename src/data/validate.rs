@@ -330,7 +330,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
         late_reports: raw.escalation.late_reports.unwrap_or(e.late_reports).max(1),
     };
     for (kind, code) in &raw.archive.retention {
-        if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || retention_label(code).is_empty() {
+        if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || Retention::parse(code).is_none() {
             let (l, len) = top(sp.archive.retention.get(kind));
             diags.push(Diagnostic::error(format!("保管期限设置 “{kind}: {code}” 无效")).at_span(l, len).hint(
                 "文种为 notice、briefing、leader、order；保管期限为 Y（永久）、D30（定期30年）、D10（定期10年）",
@@ -445,7 +445,12 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
         archive: ArchiveConfig {
             fonds: raw.archive.fonds.clone().unwrap_or_else(|| "J001".into()),
             org_code: raw.archive.org_code.clone().unwrap_or_else(|| "DCS".into()),
-            retention: raw.archive.retention.clone(),
+            retention: raw
+                .archive
+                .retention
+                .iter()
+                .filter_map(|(kind, code)| Some((kind.clone(), Retention::parse(code)?)))
+                .collect(),
         },
         notice_table,
     })
