@@ -318,6 +318,11 @@ fn gap_phrase(gap: f64) -> String {
     }
 }
 
+/// `序时进度 50%，低于 7.5 个百分点`: the checkpoint and the gap to it.
+fn vs_checkpoint(checkpoint: f64, gap: f64) -> String {
+    format!("序时进度 {}%，{}", fmt_pct(checkpoint), gap_phrase(gap))
+}
+
 fn quote(s: Status) -> String {
     format!("“{}”", s.label())
 }
@@ -603,7 +608,7 @@ pub fn target_standing(
                 format!("{}，{}", k.text, "本期符合控制要求")
             }
         } else if k.pro_rata {
-            format!("{}，序时进度 {}%，{}", k.text, fmt_pct(c), gap_phrase(gap))
+            format!("{}，{}", k.text, vs_checkpoint(c, gap))
         } else {
             format!("{}，{}", k.text, gap_vs(gap, "目标"))
         };
@@ -869,27 +874,46 @@ fn by_milestones(
             if carried { "，沿用此前已达到节点" } else { "" }
         )
     };
-    let mut reason = format!(
-        "本季度计划形象进度：{planned}；{got}，形象进度 {}%，序时进度 {}%，{}",
-        fmt_pct(progress),
-        fmt_pct(c),
-        gap_phrase(gap)
-    );
-    let has_evidence = !ts.evidence.is_empty();
-    if reached >= 4 && has_evidence {
+    let mut reason =
+        format!("本季度计划形象进度：{planned}；{got}，形象进度 {}%，{}", fmt_pct(progress), vs_checkpoint(c, gap));
+    let done = Done {
+        all: reached >= 4,
+        nothing: reached == 0,
+        unproven: "；全年节点均已达到，但未报送佐证材料，暂不认定为已完成",
+    };
+    reason += judge_progress(ts, period, th, gap, done);
+    ts.reason = reason;
+}
+
+/// How far a progress measure (milestones reached, a self-reported percentage) says the task is.
+struct Done {
+    /// All of it.
+    all: bool,
+    /// None of it.
+    nothing: bool,
+    /// What the reason adds when all is done but no evidence was sent.
+    unproven: &'static str,
+}
+
+/// The verdict from a progress measure and its gap to the checkpoint: all done with evidence is
+/// 已完成, nothing done 未启动, all done without evidence at least 序时推进 (and flagged),
+/// otherwise by the gap. Returns what to add to the reason.
+fn judge_progress(ts: &mut TaskStatus, period: Period, th: &Thresholds, gap: f64, done: Done) -> &'static str {
+    if done.all && !ts.evidence.is_empty() {
         ts.status = Status::Completed;
         ts.completed_in = Some(period);
-        reason += "；已报送佐证材料，认定为已完成";
-    } else if reached == 0 {
+        "；已报送佐证材料，认定为已完成"
+    } else if done.nothing {
         ts.status = Status::NotStarted;
-    } else if reached >= 4 {
+        ""
+    } else if done.all {
         ts.status = better(classify_gap(gap, th), Status::OnTrack);
         ts.evidence_missing = true;
-        reason += "；全年节点均已达到，但未报送佐证材料，暂不认定为已完成";
+        done.unproven
     } else {
         ts.status = classify_gap(gap, th);
+        ""
     }
-    ts.reason = reason;
 }
 
 /// No number and no milestone: the unit's own word, unverified — a self-reported percentage
@@ -917,25 +941,14 @@ fn by_self_report(
         let gap = round1(c - progress);
         ts.progress = Some(progress);
         ts.gap_points = Some(gap);
-        let mut reason = format!(
-            "{prefix}，单位自报形象进度 {}%（未经核实），序时进度 {}%，{}",
-            fmt_pct(progress),
-            fmt_pct(c),
-            gap_phrase(gap)
-        );
-        if pc >= 100.0 - EPS && has_evidence {
-            ts.status = Status::Completed;
-            ts.completed_in = Some(period);
-            reason += "；已报送佐证材料，认定为已完成";
-        } else if pc <= 0.0 {
-            ts.status = Status::NotStarted;
-        } else if pc >= 100.0 - EPS {
-            ts.status = better(classify_gap(gap, th), Status::OnTrack);
-            ts.evidence_missing = true;
-            reason += "；自报已完成，但未报送佐证材料，暂不认定为已完成";
-        } else {
-            ts.status = classify_gap(gap, th);
-        }
+        let mut reason =
+            format!("{prefix}，单位自报形象进度 {}%（未经核实），{}", fmt_pct(progress), vs_checkpoint(c, gap));
+        let done = Done {
+            all: pc >= 100.0 - EPS,
+            nothing: pc <= 0.0,
+            unproven: "；自报已完成，但未报送佐证材料，暂不认定为已完成",
+        };
+        reason += judge_progress(ts, period, th, gap, done);
         ts.reason = reason;
     } else if let Some((claim, unit)) = first_claim.filter(|(c, _)| *c != Status::NotReported) {
         ts.basis = Basis::SelfReported;
