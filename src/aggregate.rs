@@ -368,9 +368,8 @@ fn failures(ds: &Dataset, unit: &str, year: &[PeriodStatus]) -> Vec<ReportFailur
     let mut out = Vec::new();
     for (i, ps) in year.iter().enumerate() {
         let prev = i.checked_sub(1).map(|j| &year[j]);
-        match reporting(ds, unit, ps.period, prev).0 {
-            r @ (Reporting::Late | Reporting::Missing) => out.push(ReportFailure { period: ps.period, kind: r }),
-            _ => {}
+        if let r @ (Reporting::Late | Reporting::Missing) = reporting(ds, unit, ps.period, prev).0 {
+            out.push(ReportFailure { period: ps.period, kind: r });
         }
     }
     out

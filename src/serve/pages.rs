@@ -1,5 +1,9 @@
 //! The pages: one function per route, each checking the session, the role and (on POST) the
 //! CSRF token first through [`App::guard`].
+//!
+//! The helpers a page starts with return `Result<_, Response>`: the error is the page to send
+//! (login redirect, 403, 404), returned once per request, so it is not boxed.
+#![allow(clippy::result_large_err)]
 
 use std::path::PathBuf;
 

@@ -168,6 +168,9 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
+/// One line of the audit log: (time, who, address, action, detail).
+pub type AuditRow = (String, String, String, String, String);
+
 /// A failure of the state database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -289,11 +292,9 @@ impl Store {
         let c = self.conn();
         let row = c
             .query_row(
-                &format!(
-                    "SELECT u.username, u.role, u.unit, u.hash, u.must_change, u.disabled, s.csrf
-                     FROM sessions s JOIN users u ON u.username = s.username
-                     WHERE s.id_hash = ?1 AND s.expires >= ?2 AND u.disabled = 0"
-                ),
+                "SELECT u.username, u.role, u.unit, u.hash, u.must_change, u.disabled, s.csrf
+                 FROM sessions s JOIN users u ON u.username = s.username
+                 WHERE s.id_hash = ?1 AND s.expires >= ?2 AND u.disabled = 0",
                 params![sha256_hex(id.as_bytes()), now()],
                 |r| Ok(Session { user: user_row(r)?, csrf: r.get(6)? }),
             )
@@ -372,8 +373,8 @@ impl Store {
         }
     }
 
-    /// The audit log, oldest first: (time, who, address, action, detail).
-    pub fn audit_log(&self) -> Result<Vec<(String, String, String, String, String)>, StoreError> {
+    /// The audit log, oldest first.
+    pub fn audit_log(&self) -> Result<Vec<AuditRow>, StoreError> {
         let c = self.conn();
         let mut st = c.prepare("SELECT at, who, addr, action, detail FROM audit ORDER BY id")?;
         let rows = st
