@@ -20,6 +20,7 @@
 //!   in the totals and section table.
 
 use std::fmt::Write as _;
+use std::ops::{Index, IndexMut};
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -28,34 +29,95 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::data::model::{Dataset, Date, Light, Period, Status};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
-use crate::status::{fmt_pct, is_lagging, rank, PeriodStatus, TaskStatus};
+use crate::numerals;
+use crate::status::{fmt_pct, is_lagging, PeriodStatus, TaskStatus};
 
-/// Position of a status in [`Status::ALL`].
-pub fn status_index(s: Status) -> usize {
-    Status::ALL.iter().position(|x| *x == s).expect("every status is in ALL")
+/// One value per status, indexed by the status itself (`counts[Status::Behind]`; stored at
+/// `status as usize`); iterated and serialized in [`Status::ALL`] order, as `{"已完成": v, …}` with
+/// every status present.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PerStatus<T>([T; Status::COUNT]);
+
+/// Task counts per status.
+pub type Counts = PerStatus<usize>;
+/// Shares in percent, one decimal, per status (see [`Shares::of`]).
+pub type Shares = PerStatus<f64>;
+/// Differences in counts per status against the previous quarter.
+pub type Deltas = PerStatus<i64>;
+
+impl<T> Index<Status> for PerStatus<T> {
+    type Output = T;
+    fn index(&self, s: Status) -> &T {
+        &self.0[s as usize]
+    }
 }
 
-/// Task counts per status, in [`Status::ALL`] order; serialized as `{"已完成": n, …}` with every
-/// status present.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts(pub [usize; 8]);
+impl<T> IndexMut<Status> for PerStatus<T> {
+    fn index_mut(&mut self, s: Status) -> &mut T {
+        &mut self.0[s as usize]
+    }
+}
+
+impl<T: Copy + Default> PerStatus<T> {
+    /// The value of each status from `f`, called in [`Status::ALL`] order.
+    pub fn from_fn(mut f: impl FnMut(Status) -> T) -> Self {
+        let mut out = PerStatus::default();
+        for s in Status::ALL {
+            out[s] = f(s);
+        }
+        out
+    }
+}
+
+impl<T: Copy> PerStatus<T> {
+    /// The value of one status.
+    pub fn get(&self, s: Status) -> T {
+        self[s]
+    }
+
+    /// Every status with its value, in [`Status::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Status, T)> + '_ {
+        Status::ALL.into_iter().map(|s| (s, self[s]))
+    }
+
+    /// The values, in [`Status::ALL`] order.
+    pub fn values(&self) -> impl Iterator<Item = T> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
+}
+
+impl<T: Copy + Serialize> PerStatus<T> {
+    fn json(&self) -> Value {
+        let mut m = Map::new();
+        for (s, v) in self.iter() {
+            m.insert(s.label().into(), json!(v));
+        }
+        Value::Object(m)
+    }
+}
+
+impl<T: Copy + Serialize> Serialize for PerStatus<T> {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut m = ser.serialize_map(Some(Status::COUNT))?;
+        for (s, v) in self.iter() {
+            m.serialize_entry(s.label(), &v)?;
+        }
+        m.end()
+    }
+}
 
 impl Counts {
     /// Counts a list of statuses.
     pub fn of(statuses: impl IntoIterator<Item = Status>) -> Counts {
         let mut c = Counts::default();
         for s in statuses {
-            c.add(s);
+            c[s] += 1;
         }
         c
     }
 
     pub fn add(&mut self, s: Status) {
-        self.0[status_index(s)] += 1;
-    }
-
-    pub fn get(&self, s: Status) -> usize {
-        self.0[status_index(s)]
+        self[s] += 1;
     }
 
     pub fn total(&self) -> usize {
@@ -64,120 +126,39 @@ impl Counts {
 
     /// 已完成 + 超序时 + 序时推进.
     pub fn good(&self) -> usize {
-        self.get(Status::Completed) + self.get(Status::Ahead) + self.get(Status::OnTrack)
+        self[Status::Completed] + self[Status::Ahead] + self[Status::OnTrack]
     }
 
     /// 滞后 + 严重滞后 + 未启动.
     pub fn lagging(&self) -> usize {
-        Status::ALL.iter().filter(|s| is_lagging(**s)).map(|s| self.get(*s)).sum()
-    }
-
-    fn json(&self) -> Value {
-        let mut m = Map::new();
-        for s in Status::ALL {
-            m.insert(s.label().into(), json!(self.get(s)));
-        }
-        Value::Object(m)
+        self.iter().filter(|(s, _)| is_lagging(*s)).map(|(_, n)| n).sum()
     }
 }
-
-impl Serialize for Counts {
-    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let mut m = ser.serialize_map(Some(8))?;
-        for s in Status::ALL {
-            m.serialize_entry(s.label(), &self.get(s))?;
-        }
-        m.end()
-    }
-}
-
-/// Shares in percent, one decimal, per status in [`Status::ALL`] order; serialized like [`Counts`].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Shares(pub [f64; 8]);
 
 impl Shares {
     /// Largest-remainder shares of `denominator` in tenths of a percent: when the counts add up to
     /// the denominator the shares add up to exactly 100.0. All zero when `denominator` is 0.
     pub fn of(counts: &Counts, denominator: usize) -> Shares {
-        let mut out = [0.0; 8];
         if denominator == 0 {
-            return Shares(out);
+            return Shares::default();
         }
         let den = denominator as u128;
-        let mut tenths = [0u128; 8];
-        let mut rems = [(0u128, 0usize); 8];
-        for (i, &c) in counts.0.iter().enumerate() {
-            let num = c as u128 * 1000;
-            tenths[i] = num / den;
-            rems[i] = (num % den, i);
-        }
-        let total = counts.total() as u128;
-        let want = (total * 1000 + den / 2) / den;
-        let have: u128 = tenths.iter().sum();
+        let mut tenths = PerStatus::<u128>::from_fn(|s| counts[s] as u128 * 1000 / den);
+        let want = (counts.total() as u128 * 1000 + den / 2) / den;
+        let have: u128 = tenths.values().sum();
         let mut left = want.saturating_sub(have);
-        // Largest remainder first; ties to the earlier status.
+        // Largest remainder first; ties to the status listed first in `Status::ALL`.
+        let mut rems: Vec<(u128, usize, Status)> =
+            Status::ALL.iter().enumerate().map(|(i, &s)| (counts[s] as u128 * 1000 % den, i, s)).collect();
         rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for &(r, i) in &rems {
+        for &(r, _, s) in &rems {
             if left == 0 || r == 0 {
                 break;
             }
-            tenths[i] += 1;
+            tenths[s] += 1;
             left -= 1;
         }
-        for i in 0..8 {
-            out[i] = tenths[i] as f64 / 10.0;
-        }
-        Shares(out)
-    }
-
-    pub fn get(&self, s: Status) -> f64 {
-        self.0[status_index(s)]
-    }
-
-    fn json(&self) -> Value {
-        let mut m = Map::new();
-        for s in Status::ALL {
-            m.insert(s.label().into(), json!(self.get(s)));
-        }
-        Value::Object(m)
-    }
-}
-
-impl Serialize for Shares {
-    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let mut m = ser.serialize_map(Some(8))?;
-        for s in Status::ALL {
-            m.serialize_entry(s.label(), &self.get(s))?;
-        }
-        m.end()
-    }
-}
-
-/// Differences in counts per status against the previous quarter.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Deltas(pub [i64; 8]);
-
-impl Deltas {
-    pub fn get(&self, s: Status) -> i64 {
-        self.0[status_index(s)]
-    }
-
-    fn json(&self) -> Value {
-        let mut m = Map::new();
-        for s in Status::ALL {
-            m.insert(s.label().into(), json!(self.get(s)));
-        }
-        Value::Object(m)
-    }
-}
-
-impl Serialize for Deltas {
-    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let mut m = ser.serialize_map(Some(8))?;
-        for s in Status::ALL {
-            m.serialize_entry(s.label(), &self.get(s))?;
-        }
-        m.end()
+        PerStatus::from_fn(|s| tenths[s] as f64 / 10.0)
     }
 }
 
@@ -251,8 +232,8 @@ pub struct LateReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportFailure {
     pub period: Period,
-    /// `late` or `missing`.
-    pub kind: &'static str,
+    /// [`Reporting::Late`] or [`Reporting::Missing`] (serialized `late` / `missing`).
+    pub kind: Reporting,
 }
 
 /// An item for 督办 (docs/rules.md §8), rules from `office.yaml` `escalation`.
@@ -280,7 +261,7 @@ pub struct Change {
     pub previous: Option<Period>,
     /// Count now − count then, per status (all 0 without a previous quarter).
     pub by_status: Deltas,
-    /// Tasks whose status got better / worse (by [`crate::status::rank`]).
+    /// Tasks whose status got better / worse (by the order of badness, `Status`'s `Ord`).
     pub improved: Vec<u32>,
     pub worsened: Vec<u32>,
 }
@@ -387,10 +368,8 @@ fn failures(ds: &Dataset, unit: &str, year: &[PeriodStatus]) -> Vec<ReportFailur
     let mut out = Vec::new();
     for (i, ps) in year.iter().enumerate() {
         let prev = i.checked_sub(1).map(|j| &year[j]);
-        match reporting(ds, unit, ps.period, prev).0 {
-            Reporting::Late => out.push(ReportFailure { period: ps.period, kind: "late" }),
-            Reporting::Missing => out.push(ReportFailure { period: ps.period, kind: "missing" }),
-            _ => {}
+        if let r @ (Reporting::Late | Reporting::Missing) = reporting(ds, unit, ps.period, prev).0 {
+            out.push(ReportFailure { period: ps.period, kind: r });
         }
     }
     out
@@ -537,19 +516,19 @@ pub fn summarize(ds: &Dataset, year: &[PeriodStatus]) -> Summary {
     let change = match prev {
         Some(p) => {
             let before = Counts::of(p.tasks.iter().map(|t| t.status));
-            let d: [i64; 8] = std::array::from_fn(|i| by_status.0[i] as i64 - before.0[i] as i64);
+            let d = Deltas::from_fn(|s| by_status[s] as i64 - before[s] as i64);
             let mut improved = Vec::new();
             let mut worsened = Vec::new();
             for t in &cur.tasks {
                 if let Some(b) = p.task(t.task) {
-                    match rank(t.status).cmp(&rank(b.status)) {
+                    match t.status.cmp(&b.status) {
                         std::cmp::Ordering::Less => improved.push(t.task),
                         std::cmp::Ordering::Greater => worsened.push(t.task),
                         std::cmp::Ordering::Equal => {}
                     }
                 }
             }
-            Change { previous: Some(p.period), by_status: Deltas(d), improved, worsened }
+            Change { previous: Some(p.period), by_status: d, improved, worsened }
         }
         None => Change { previous: None, by_status: Deltas::default(), improved: vec![], worsened: vec![] },
     };
@@ -607,7 +586,13 @@ fn escalations(ds: &Dataset, year: &[PeriodStatus]) -> Vec<EscalationItem> {
             if now && f.len() >= esc.late_reports as usize {
                 let detail: Vec<String> = f
                     .iter()
-                    .map(|x| format!("{}{}", quarter_name(x.period), if x.kind == "late" { "迟报" } else { "未报送" }))
+                    .map(|x| {
+                        format!(
+                            "{}{}",
+                            quarter_name(x.period),
+                            if x.kind == Reporting::Late { "迟报" } else { "未报送" }
+                        )
+                    })
                     .collect();
                 out.push(EscalationItem::Unit {
                     unit: name.to_string(),
@@ -762,20 +747,6 @@ fn table(headers: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// 一 … 九十九 for section numbers.
-fn chinese_number(n: u32) -> String {
-    const D: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        0..=9 => D[n as usize].into(),
-        10..=99 => {
-            let tens = if n < 20 { "" } else { D[(n / 10) as usize] };
-            let ones = if n.is_multiple_of(10) { "" } else { D[(n % 10) as usize] };
-            format!("{tens}十{ones}")
-        }
-        _ => n.to_string(),
-    }
-}
-
 /// A readable Chinese summary for the terminal: the overall table, the breakdown by section or by
 /// unit, then lagging tasks, missing and late reports and escalations.
 pub fn stats_table(s: &Summary, by: By) -> String {
@@ -811,7 +782,7 @@ pub fn stats_table(s: &Summary, by: By) -> String {
         })
         .collect();
     let mut total =
-        vec!["合计".to_string(), s.by_status.total().to_string(), format!("{:.1}%", s.shares.0.iter().sum::<f64>())];
+        vec!["合计".to_string(), s.by_status.total().to_string(), format!("{:.1}%", s.shares.values().sum::<f64>())];
     if with_change {
         total.push(String::new());
     }
@@ -831,7 +802,7 @@ pub fn stats_table(s: &Summary, by: By) -> String {
                 .sections
                 .iter()
                 .map(|x| {
-                    let mut r = vec![format!("{}、{}", chinese_number(x.number), x.title), x.tasks.to_string()];
+                    let mut r = vec![format!("{}、{}", numerals::chinese(x.number), x.title), x.tasks.to_string()];
                     r.extend(Status::ALL.iter().map(|st| x.by_status.get(*st).to_string()));
                     r
                 })
@@ -937,27 +908,38 @@ mod tests {
     #[test]
     fn largest_remainder_shares_add_to_100() {
         // 1, 1, 1 of 3: 33.3 each plus one tenth to the first → 33.4 + 33.3 + 33.3.
-        let c = Counts([1, 1, 1, 0, 0, 0, 0, 0]);
+        let c = Counts::of([Status::Completed, Status::Ahead, Status::OnTrack]);
         let s = Shares::of(&c, 3);
-        assert_eq!(&s.0[..3], &[33.4, 33.3, 33.3]);
+        assert_eq!([s[Status::Completed], s[Status::Ahead], s[Status::OnTrack]], [33.4, 33.3, 33.3]);
         // Exactly 1000 tenths (the f64 sum may differ in the last bit).
-        assert_eq!(s.0.iter().map(|x| (x * 10.0).round() as i64).sum::<i64>(), 1000);
+        assert_eq!(s.values().map(|x| (x * 10.0).round() as i64).sum::<i64>(), 1000);
         // A published county notice's figures (docs/rules.md §7): 222 items → 17, 10, 24, 9, 162.
         // Floors in tenths: 7.6, 4.5, 10.8, 4.0, 72.9 (= 99.8); the two largest remainders (72.97…,
         // 7.657…) get the missing tenths. (The published notice printed 4.1 and 72.9: rounded each,
         // then trimmed the largest.)
-        let c = Counts([24, 10, 162, 17, 0, 0, 0, 9]);
+        let n = [
+            (Status::Completed, 24),
+            (Status::Ahead, 10),
+            (Status::OnTrack, 162),
+            (Status::Behind, 17),
+            (Status::Other, 9),
+        ];
+        let c = Counts::from_fn(|s| n.iter().find(|(t, _)| *t == s).map_or(0, |(_, k)| *k));
         let s = Shares::of(&c, 222);
         assert_eq!(s.get(Status::Behind), 7.7);
         assert_eq!(s.get(Status::Ahead), 4.5);
         assert_eq!(s.get(Status::Completed), 10.8);
         assert_eq!(s.get(Status::Other), 4.0);
         assert_eq!(s.get(Status::OnTrack), 73.0);
-        assert!((s.0.iter().sum::<f64>() - 100.0).abs() < 1e-9);
+        assert!((s.values().sum::<f64>() - 100.0).abs() < 1e-9);
         // 2 of 7 and 5 of 7: 28.57… → 28.6, 71.43… → 71.4.
-        let s = Shares::of(&Counts([2, 5, 0, 0, 0, 0, 0, 0]), 7);
-        assert_eq!(&s.0[..2], &[28.6, 71.4]);
-        assert_eq!(Shares::of(&Counts::default(), 0).0, [0.0; 8]);
+        let c = Counts::of([[Status::Completed; 2].as_slice(), &[Status::Ahead; 5]].concat());
+        let s = Shares::of(&c, 7);
+        assert_eq!([s[Status::Completed], s[Status::Ahead]], [28.6, 71.4]);
+        assert_eq!(Shares::of(&Counts::default(), 0), Shares::default());
+        // Equal remainders go to the status listed first: 其他 is listed after 滞后.
+        let s = Shares::of(&Counts::of([Status::Other, Status::Behind, Status::OnTrack]), 3);
+        assert_eq!([s[Status::OnTrack], s[Status::Behind], s[Status::Other]], [33.4, 33.3, 33.3]);
     }
 
     /// Three units, four tasks in two sections.
@@ -1136,14 +1118,5 @@ mod tests {
         assert!(sec.contains("一、第1部分"), "{sec}");
         assert!(sec.contains("滞后任务："));
         assert!(sec.contains("迟报单位：县发展改革局（2023-07-08 报送，截止 2023-07-05，迟 3 天）"), "{sec}");
-    }
-
-    #[test]
-    fn chinese_numbers() {
-        assert_eq!(chinese_number(1), "一");
-        assert_eq!(chinese_number(10), "十");
-        assert_eq!(chinese_number(12), "十二");
-        assert_eq!(chinese_number(20), "二十");
-        assert_eq!(chinese_number(35), "三十五");
     }
 }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::data::model::retention_label;
+use crate::data::model::Retention;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Engine, Job, PdfFlavor};
 use crate::pipeline::{self, hex, BuildError, BuildOptions, Prepared};
@@ -134,7 +134,7 @@ struct Candidate {
     item: String,
     title: String,
     doc_number: String,
-    retention: String,
+    retention: Retention,
     pdf: Vec<u8>,
     /// The OFD-A, when asked for.
     ofd: Option<Vec<u8>>,
@@ -142,79 +142,102 @@ struct Candidate {
     sources: Vec<FileRef>,
 }
 
-/// Files the period's documents into the archive.
+/// Files the period's documents into the archive, in four steps: collect the sources attached to
+/// every document ([`attached_sources`]); render each document as PDF/A-3b with its 档号 and
+/// sources ([`compile_candidates`]); compare each with the record, append-only ([`record`]);
+/// write the files, the 归档文件目录 and the manifest last ([`write_archive`]).
 pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
     let mut build = opts.build.clone();
     build.flavor = PdfFlavor::A3b;
     let prepared = pipeline::prepare(&build)?;
-    let Prepared { ds, period, rendered, fonts, templates, warnings, sources: source_map, files, .. } = prepared;
+    let Prepared { ds, period, rendered, fonts, templates, warnings, sources, files, .. } = prepared;
     let date = ds.office.issue_date(period);
-    let year = date.year;
-    let dir = opts.root.join(year.to_string());
-    let err = |msg: String| BuildError {
-        diagnostics: Diagnostics(vec![Diagnostic::error(msg)]),
-        sources: Default::default(),
-    };
+    let dir = opts.root.join(date.year.to_string());
+    let mut manifest = read_manifest(&dir)
+        .map_err(|e| failure(format!("无法读取归档清单：{e}")))?
+        .unwrap_or(Manifest { year: date.year, entries: Vec::new(), catalogue: None });
+    let attached = attached_sources(&files, period)?;
+    let engine = Engine::new(fonts, templates.typst_files());
+    let filing = Filing { office: &ds.office, period, date };
+    let mut sources = sources;
+    let candidates = compile_candidates(&engine, &filing, &manifest, &rendered, &attached, opts, &mut sources)?;
+    let mut report = ArchiveReport { dir: dir.clone(), warnings, sources, ..Default::default() };
+    let writes = record(&mut manifest, candidates, &filing, opts.revise, &mut report)?;
+    if writes.is_empty() && manifest.catalogue.is_some() {
+        return Ok(report);
+    }
+    write_archive(&dir, &engine, &mut manifest, writes, date)?;
+    Ok(report)
+}
 
-    let mut manifest = read_manifest(&dir).map_err(|e| err(format!("无法读取归档清单：{e}")))?.unwrap_or(Manifest {
-        year,
-        entries: Vec::new(),
-        catalogue: None,
-    });
+/// What every document of one archive run is filed under.
+struct Filing<'a> {
+    office: &'a crate::data::model::Office,
+    period: crate::data::model::Period,
+    /// The 印发日期: the year folder, the PDF timestamp, the catalogue's date.
+    date: crate::data::model::Date,
+}
 
-    // Sources attached to every document: the plan, the office conventions, the period's reports.
+impl Filing<'_> {
+    /// 档号 of a document with this retention and 件号.
+    fn code(&self, retention: Retention, item: &str) -> String {
+        let a = &self.office.archive;
+        archival_code(&a.fonds, self.date.year, retention, &a.org_code, item)
+    }
+}
+
+/// An archive run that failed before filing anything.
+fn failure(msg: String) -> BuildError {
+    BuildError { diagnostics: Diagnostics(vec![Diagnostic::error(msg)]), sources: Default::default() }
+}
+
+/// The sources attached to every document, sorted by their name inside the PDF: the plan, the
+/// office conventions and the period's reports.
+fn attached_sources(
+    files: &[(String, PathBuf)],
+    period: crate::data::model::Period,
+) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
     let period_dir = format!("/reports/{period}/");
     let mut attached: Vec<(String, Vec<u8>)> = Vec::new();
-    for (name, path) in &files {
+    for (name, path) in files {
         let is_common = name.ends_with("/plan.yaml") || name.ends_with("/office.yaml") || name == "plan.yaml";
         if is_common || name.contains(&period_dir) {
-            let bytes = std::fs::read(path).map_err(|e| err(format!("无法读取 {name}：{e}")))?;
+            let bytes = std::fs::read(path).map_err(|e| failure(format!("无法读取 {name}：{e}")))?;
             attached.push((attachment_name(name, period), bytes));
         }
     }
     attached.sort();
+    Ok(attached)
+}
+
+/// Every document compiled for the archive (PDF/A-3b, and OFD-A when asked for), each with the
+/// 件号 it is filed under: the one on record for a document filed before, else the next free one.
+/// Errors of all documents are collected.
+fn compile_candidates(
+    engine: &Engine,
+    filing: &Filing,
+    manifest: &Manifest,
+    rendered: &[pipeline::Rendered],
+    attached: &[(String, Vec<u8>)],
+    opts: &ArchiveOptions,
+    source_map: &mut crate::diag::SourceMap,
+) -> Result<Vec<Candidate>, BuildError> {
     let refs: Vec<FileRef> =
         attached.iter().map(|(n, b)| FileRef { name: n.clone(), sha256: hex(&Sha256::digest(b)) }).collect();
-
-    let engine = Engine::new(fonts, &templates);
-    let office = &ds.office;
     let mut candidates = Vec::new();
     let mut errors = Diagnostics::default();
-    let mut source_map = source_map;
-    for r in &rendered {
-        let retention = office.archive.retention_of(r.kind.id()).to_owned();
-        let key = format!("{period}/{}", r.stem);
+    for r in rendered {
+        let retention = filing.office.archive.retention_of(r.kind.id());
+        let key = format!("{}/{}", filing.period, r.stem);
         // The 档号 goes into the XMP metadata, so it must be known before compiling.
-        let existing = manifest.entries.iter().find(|e| e.key == key);
-        let item = match existing {
+        let item = match manifest.entries.iter().find(|e| e.key == key) {
             Some(e) => e.item.clone(),
-            None => next_item(&manifest, &retention, &candidates),
+            None => next_item(manifest, retention, &candidates),
         };
-        let code = archival_code(&office.archive.fonds, year, &retention, &office.archive.org_code, &item);
-        let mut source = format!(
-            "#set document(author: {}, keywords: ({}, {}, {}))\n",
-            string_literal(&office.issuer_name),
-            string_literal(&code),
-            string_literal(&r.number),
-            string_literal(&format!("保管期限：{}", retention_label(&retention))),
-        );
-        if opts.stamp {
-            source.push_str(&stamp(&office.archive.fonds, year, &retention, &office.archive.org_code, &item));
-        }
-        source.push_str(&r.source);
-        source.push('\n');
-        for (name, _) in &attached {
-            source.push_str(&format!(
-                "#pdf.attach({}, relationship: \"source\", mime-type: {}, description: {})\n",
-                string_literal(&format!("/{name}")),
-                string_literal(if name.ends_with(".md") { "text/markdown" } else { "application/yaml" }),
-                string_literal(&format!("归档源文件 {name}")),
-            ));
-        }
         let job = Job {
             name: format!("{}.typ", r.stem),
-            source,
-            date,
+            source: archive_source(filing, r, retention, &item, attached, opts.stamp),
+            timestamp: pipeline::timestamp(filing.date),
             ident: format!("ducha-archive/{key}"),
             flavor: PdfFlavor::A3b,
             files: attached.iter().map(|(n, b)| (format!("/{n}"), b.clone())).collect(),
@@ -225,12 +248,12 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
             }
             let meta = crate::ofd::Meta {
                 title: r.title.clone(),
-                author: office.issuer_name.clone(),
-                date,
+                author: filing.office.issuer_name.clone(),
+                date: filing.date,
                 number: r.number.clone(),
                 ident: job.ident.clone(),
                 archival: true,
-                attachments: attached.clone(),
+                attachments: attached.to_vec(),
             };
             match crate::ofd::write(&c.document, &meta) {
                 Ok(ofd) => Ok((c, Some(ofd))),
@@ -244,10 +267,10 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
             Ok((c, ofd)) => candidates.push(Candidate {
                 ofd,
                 key,
-                item: item.clone(),
+                item,
                 title: r.title.clone(),
                 doc_number: r.number.clone(),
-                retention: retention.clone(),
+                retention,
                 pages: c.document.pages().len(),
                 pdf: c.pdf,
                 sources: refs.clone(),
@@ -260,17 +283,60 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
         crate::engine::evict_cache();
     }
     if errors.has_errors() {
-        return Err(BuildError { diagnostics: errors, sources: source_map });
+        return Err(BuildError { diagnostics: errors, sources: std::mem::take(source_map) });
     }
+    Ok(candidates)
+}
 
-    // Decide, for every candidate, before writing anything: append-only.
-    let mut report = ArchiveReport { dir: dir.clone(), warnings, sources: source_map, ..Default::default() };
+/// The document's Typst source for the archive: `set document` with the 档号, 文号 and 保管期限 as
+/// keywords, the 归档章 when asked for, the rendered source, and one `pdf.attach` per source file.
+fn archive_source(
+    filing: &Filing,
+    r: &pipeline::Rendered,
+    retention: Retention,
+    item: &str,
+    attached: &[(String, Vec<u8>)],
+    with_stamp: bool,
+) -> String {
+    let office = filing.office;
+    let mut source = format!(
+        "#set document(author: {}, keywords: ({}, {}, {}))\n",
+        string_literal(&office.issuer_name),
+        string_literal(&filing.code(retention, item)),
+        string_literal(&r.number),
+        string_literal(&format!("保管期限：{}", retention.label())),
+    );
+    if with_stamp {
+        source.push_str(&stamp(&office.archive.fonds, filing.date.year, retention, &office.archive.org_code, item));
+    }
+    source.push_str(&r.source);
+    source.push('\n');
+    for (name, _) in attached {
+        source.push_str(&format!(
+            "#pdf.attach({}, relationship: \"source\", mime-type: {}, description: {})\n",
+            string_literal(&format!("/{name}")),
+            string_literal(if name.ends_with(".md") { "text/markdown" } else { "application/yaml" }),
+            string_literal(&format!("归档源文件 {name}")),
+        ));
+    }
+    source
+}
+
+/// Compares every candidate with the record before anything is written (append-only): unchanged
+/// ones are skipped, changed ones refused unless `revise` (then filed as the next revision), new
+/// ones filed as revision 1. Adds the new entries to `manifest` and returns the files to write.
+fn record(
+    manifest: &mut Manifest,
+    candidates: Vec<Candidate>,
+    filing: &Filing,
+    revise: bool,
+    report: &mut ArchiveReport,
+) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
     let mut refused = Diagnostics::default();
     let mut writes: Vec<(String, Vec<u8>)> = Vec::new();
     for c in candidates {
-        let (key, item) = (c.key.clone(), c.item.clone());
         let sha = hex(&Sha256::digest(&c.pdf));
-        let latest = manifest.entries.iter().filter(|e| e.key == key).max_by_key(|e| e.revision).cloned();
+        let latest = manifest.entries.iter().filter(|e| e.key == c.key).max_by_key(|e| e.revision).cloned();
         let ofd_sha = c.ofd.as_ref().map(|o| hex(&Sha256::digest(o)));
         let revision = match &latest {
             // Unchanged: the same PDF, and the same OFD when one is filed now.
@@ -280,79 +346,99 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
                 report.unchanged.push(e.file.clone());
                 continue;
             }
-            Some(e) if !opts.revise => {
+            Some(e) if !revise => {
                 refused.push(refusal(e, &c, &sha));
                 continue;
             }
             Some(e) => e.revision + 1,
             None => 1,
         };
-        let item = latest.as_ref().map(|e| e.item.clone()).unwrap_or(item);
-        let code = archival_code(&office.archive.fonds, year, &c.retention, &office.archive.org_code, &item);
-        let file = file_name(&c.retention, &item, &c.title, revision);
-        let entry = Entry {
-            key: key.clone(),
-            revision,
-            item,
-            archival_code: code.clone(),
-            doc_number: c.doc_number,
-            title: c.title,
-            issuer: office.issuer_name.clone(),
-            date: format!("{}{:02}{:02}", date.year, date.month, date.day),
-            retention_label: retention_label(&c.retention).to_owned(),
-            retention: c.retention,
-            fonds: office.archive.fonds.clone(),
-            classification: String::new(),
-            file: file.clone(),
-            sha256: sha,
-            size: c.pdf.len() as u64,
-            pages: c.pages,
-            ofd: match (&c.ofd, &ofd_sha) {
-                (Some(o), Some(h)) => Some(OfdRef {
-                    file: file.replace(".pdf", ".ofd"),
-                    sha256: h.clone(),
-                    size: o.len() as u64,
-                    sources: c.sources.clone(),
-                }),
-                _ => None,
-            },
-            sources: c.sources,
-        };
+        let item = latest.as_ref().map(|e| e.item.clone()).unwrap_or_else(|| c.item.clone());
+        let (entry, pdf, ofd) = new_entry(c, filing, item, revision, sha, ofd_sha);
         if revision == 1 {
-            report.added.push((file.clone(), code));
+            report.added.push((entry.file.clone(), entry.archival_code.clone()));
         } else {
-            report.revised.push((file.clone(), code));
+            report.revised.push((entry.file.clone(), entry.archival_code.clone()));
         }
-        if let (Some(o), Some(r)) = (c.ofd, &entry.ofd) {
+        if let (Some(o), Some(r)) = (ofd, &entry.ofd) {
             report.ofd.push(r.file.clone());
             writes.push((r.file.clone(), o));
         }
+        writes.push((entry.file.clone(), pdf));
         manifest.entries.push(entry);
-        writes.push((file, c.pdf));
     }
     if refused.has_errors() {
         return Err(BuildError { diagnostics: refused, sources: Default::default() });
     }
-    if writes.is_empty() && manifest.catalogue.is_some() {
-        return Ok(report);
-    }
-    manifest.entries.sort_by(|a, b| (&a.retention, &a.item, a.revision).cmp(&(&b.retention, &b.item, b.revision)));
+    Ok(writes)
+}
 
-    // The 归档文件目录, regenerated from the manifest (deterministic, so unchanged when nothing is).
-    let catalogue = catalogue_pdf(&engine, &manifest, date)
+/// The manifest entry of a candidate filed as `revision` under 件号 `item`, with its PDF and OFD.
+fn new_entry(
+    c: Candidate,
+    filing: &Filing,
+    item: String,
+    revision: u32,
+    sha: String,
+    ofd_sha: Option<String>,
+) -> (Entry, Vec<u8>, Option<Vec<u8>>) {
+    let office = filing.office;
+    let date = filing.date;
+    let file = file_name(c.retention, &item, &c.title, revision);
+    let entry = Entry {
+        key: c.key,
+        revision,
+        archival_code: filing.code(c.retention, &item),
+        item,
+        doc_number: c.doc_number,
+        title: c.title,
+        issuer: office.issuer_name.clone(),
+        date: format!("{}{:02}{:02}", date.year, date.month, date.day),
+        retention_label: c.retention.label().to_owned(),
+        retention: c.retention.code().to_owned(),
+        fonds: office.archive.fonds.clone(),
+        classification: String::new(),
+        file: file.clone(),
+        sha256: sha,
+        size: c.pdf.len() as u64,
+        pages: c.pages,
+        ofd: match (&c.ofd, ofd_sha) {
+            (Some(o), Some(h)) => Some(OfdRef {
+                file: file.replace(".pdf", ".ofd"),
+                sha256: h,
+                size: o.len() as u64,
+                sources: c.sources.clone(),
+            }),
+            _ => None,
+        },
+        sources: c.sources,
+    };
+    (entry, c.pdf, c.ofd)
+}
+
+/// Writes the new files, the 归档文件目录 regenerated from the manifest (deterministic, so unchanged
+/// when nothing is) and, last, the manifest: until it is renamed into place the previous archive
+/// stays valid. Every file goes to a temporary name first.
+fn write_archive(
+    dir: &Path,
+    engine: &Engine,
+    manifest: &mut Manifest,
+    mut writes: Vec<(String, Vec<u8>)>,
+    date: crate::data::model::Date,
+) -> Result<(), BuildError> {
+    manifest.entries.sort_by(|a, b| (&a.retention, &a.item, a.revision).cmp(&(&b.retention, &b.item, b.revision)));
+    let catalogue = catalogue_pdf(engine, manifest, date)
         .map_err(|e| BuildError { diagnostics: e.diagnostics, sources: e.sources })?;
     manifest.catalogue = Some(FileRef { name: CATALOGUE.into(), sha256: hex(&Sha256::digest(&catalogue)) });
     writes.push((CATALOGUE.into(), catalogue));
-
-    let io = |e: anyhow::Error| err(format!("写入归档失败：{e:#}"));
+    let io = |e: crate::fsutil::WriteError| failure(format!("写入归档失败：{}", crate::diag::causes(&e)));
     for (name, bytes) in &writes {
-        let path = crate::names::join_inside(&dir, name).map_err(|e| err(format!("写入归档失败：{e}")))?;
+        let path = crate::names::join_inside(dir, name).map_err(|e| failure(format!("写入归档失败：{e}")))?;
         crate::fsutil::write_atomic(&path, bytes).map_err(io)?;
     }
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| err(e.to_string()))? + "\n";
-    // Last: until the manifest is renamed into place the previous archive stays valid.
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| failure(e.to_string()))? + "\n";
     crate::fsutil::write_atomic(&dir.join(MANIFEST), json.as_bytes()).map_err(io)?;
-    Ok(report)
+    Ok(())
 }
 
 /// The name a data file has inside the PDF: `plan.yaml`, `office.yaml`, `2023Q4-县科技局.yaml`.
@@ -366,18 +452,18 @@ fn attachment_name(name: &str, period: crate::data::model::Period) -> String {
 }
 
 /// The next free 件号 for a retention class, counting documents filed earlier and in this run.
-fn next_item(manifest: &Manifest, retention: &str, pending: &[Candidate]) -> String {
+fn next_item(manifest: &Manifest, retention: Retention, pending: &[Candidate]) -> String {
     let filed =
-        manifest.entries.iter().filter(|e| e.retention == retention).map(|e| e.item.parse::<u32>().unwrap_or(0));
+        manifest.entries.iter().filter(|e| e.retention == retention.code()).map(|e| e.item.parse::<u32>().unwrap_or(0));
     let new = pending.iter().filter(|c| c.retention == retention).map(|c| c.item.parse::<u32>().unwrap_or(0));
     format!("{:04}", filed.chain(new).max().unwrap_or(0) + 1)
 }
 
 /// The 归档章 (45 × 16 mm, 6 cells: 全宗号 年度 件号 / 机构 保管期限 页数) in the top blank space of
 /// page 1, right-aligned with the type area, as a page background so the layout is untouched.
-fn stamp(fonds: &str, year: i32, retention: &str, org: &str, item: &str) -> String {
+fn stamp(fonds: &str, year: i32, retention: Retention, org: &str, item: &str) -> String {
     // The stamp's cell is narrow: 永久 / 30年 / 10年.
-    let short = retention_label(retention).trim_start_matches("定期");
+    let short = retention.label().trim_start_matches("定期");
     let cells = [fonds.to_owned(), year.to_string(), item.to_owned(), org.to_owned(), short.to_owned()]
         .iter()
         .map(|c| format!("[{}]", crate::render::escape::markup(c)))
@@ -391,14 +477,15 @@ fn stamp(fonds: &str, year: i32, retention: &str, org: &str, item: &str) -> Stri
 }
 
 /// 档号: `J001-WS·2024-D30-DCS-0001`.
-pub fn archival_code(fonds: &str, year: i32, retention: &str, org: &str, item: &str) -> String {
-    format!("{fonds}-WS·{year}-{retention}-{org}-{item}")
+pub fn archival_code(fonds: &str, year: i32, retention: Retention, org: &str, item: &str) -> String {
+    format!("{fonds}-WS·{year}-{}-{org}-{item}", retention.code())
 }
 
 /// `D30-0001-关于…的通报.pdf`, `D30-0001-关于…的通报-修订2.pdf` (件号 count per 保管期限); the
 /// title becomes a file name through the one rule of [`crate::names::file_name`].
-fn file_name(retention: &str, item: &str, title: &str, revision: u32) -> String {
+fn file_name(retention: Retention, item: &str, title: &str, revision: u32) -> String {
     let safe = crate::names::file_name(title);
+    let retention = retention.code();
     if revision > 1 {
         format!("{retention}-{item}-{safe}-修订{revision}.pdf")
     } else {
@@ -430,8 +517,17 @@ fn refusal(old: &Entry, new: &Candidate, sha: &str) -> Diagnostic {
     d.hint("确需归档新版本时加 --revise：作为新修订版归档，旧版本保留")
 }
 
+/// An archive manifest that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
 /// Reads `dir/manifest.json` if present.
-pub fn read_manifest(dir: &Path) -> anyhow::Result<Option<Manifest>> {
+pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, ManifestError> {
     let path = dir.join(MANIFEST);
     if !path.exists() {
         return Ok(None);
@@ -488,7 +584,7 @@ fn catalogue_pdf(
     let job = Job {
         name: "归档文件目录.typ".into(),
         source,
-        date,
+        timestamp: pipeline::timestamp(date),
         ident: format!("ducha-archive/{}/catalogue", manifest.year),
         flavor: PdfFlavor::A3b,
         files: vec![(format!("/{CATALOGUE_DATA}"), data)],

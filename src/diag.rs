@@ -208,37 +208,41 @@ pub fn render_one(d: &Diagnostic, sources: &SourceMap) -> String {
     out
 }
 
-/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
+/// An error and its causes, `outer: inner: …` (what `anyhow` prints with `{:#}`), for messages
+/// built from the library's typed errors.
+pub fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
+}
+
+/// The candidate closest to `word` by edit distance (Levenshtein over characters, `strsim`), if it
+/// is close enough to be a likely typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let wlen = word.chars().count();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (strsim::levenshtein(word, c), c))
         .filter(|(d, c)| *d > 0 && *d <= (wlen.max(c.chars().count()) / 2).max(1))
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn causes_follow_the_source_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let e = crate::fsutil::WriteError::Write { path: "a/b.pdf".into(), source: io };
+        assert_eq!(causes(&e), "无法写入 a/b.pdf: denied");
+    }
 
     #[test]
     fn closest_finds_typo() {

@@ -36,7 +36,7 @@
 //! [`to_json`] and [`to_yaml`] render the result; the YAML round-trips through
 //! [`crate::data::raw::RawPlan`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -44,6 +44,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::data::raw::{RawPlan, RawSection, RawTarget, RawTask};
+use crate::numerals;
 
 /// What [`import_notice`] produces: the plan, the unit register and the warnings.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -175,47 +176,6 @@ fn is_page_furniture(t: &str) -> bool {
 // Numerals, dates
 // ---------------------------------------------------------------------------------------------
 
-fn cn_digit(c: char) -> Option<u32> {
-    Some(match c {
-        '〇' | '零' | '○' | 'Ｏ' | 'O' => 0,
-        '一' => 1,
-        '二' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
-        _ => return None,
-    })
-}
-
-/// 一 … 九十九 (and plain digits) to a number.
-fn cn_number(s: &str) -> Option<u32> {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
-        return s.parse().ok();
-    }
-    let c: Vec<char> = s.chars().collect();
-    let pos = |d: char| cn_digit(d).filter(|&v| v > 0);
-    match c.as_slice() {
-        ['十'] => Some(10),
-        [d] => pos(*d),
-        ['十', d] => Some(10 + pos(*d)?),
-        [d, '十'] => Some(pos(*d)? * 10),
-        [d, '十', e] => Some(pos(*d)? * 10 + pos(*e)?),
-        _ => None,
-    }
-}
-
-/// A year written 2023 or 二〇二三.
-fn year_number(s: &str) -> Option<u32> {
-    if s.chars().all(|c| c.is_ascii_digit()) {
-        return s.parse().ok();
-    }
-    s.chars().try_fold(0u32, |acc, c| Some(acc * 10 + cn_digit(c)?))
-}
-
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^([0-9]{4}|[〇零○Ｏ一二三四五六七八九]{4})\s*年\s*([0-9]{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*日",
@@ -227,9 +187,9 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// rest of the line.
 fn parse_date_prefix(t: &str) -> Option<(String, &str)> {
     let caps = DATE_RE.captures(t)?;
-    let y = year_number(&caps[1])?;
-    let m = cn_number(&caps[2])?;
-    let d = cn_number(&caps[3])?;
+    let y = numerals::parse_year(&caps[1])?;
+    let m = numerals::parse(&caps[2])?;
+    let d = numerals::parse(&caps[3])?;
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
@@ -336,7 +296,7 @@ static SUBHEADING_RE: LazyLock<Regex> =
 /// `一、深入实施创新驱动发展战略` → (1, title). A heading is short and is not a sentence.
 fn section_heading(t: &str) -> Option<(u32, String)> {
     let caps = SECTION_RE.captures(t)?;
-    let n = cn_number(&caps[1])?;
+    let n = numerals::parse(&caps[1])?;
     let title = caps[2].trim();
     let len = title.chars().count();
     // A heading may end in `，` when it wraps onto the next line; a sentence or a list
@@ -1891,11 +1851,82 @@ fn near_duplicate(x: &str, y: &str) -> bool {
 // Output
 // ---------------------------------------------------------------------------------------------
 
-fn num(v: f64) -> Value {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
-        Value::from(v as i64)
-    } else {
-        Value::from(v)
+/// `ducha plan import --json` ([`to_json`]): every plan field present (absent ones as `null`, `cc`
+/// even when empty), in `RawPlan` order, then the register and the warnings.
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    title: &'a str,
+    doc_number: &'a Option<String>,
+    issuer: &'a Option<String>,
+    notice_title: &'a Option<String>,
+    date: &'a Option<String>,
+    recipients: &'a Option<String>,
+    year: Option<i32>,
+    preamble: &'a Option<String>,
+    cc: &'a [String],
+    sections: Vec<SectionJson<'a>>,
+    units: &'a [UnitEntry],
+    warnings: &'a [ImportWarning],
+}
+
+#[derive(Serialize)]
+struct SectionJson<'a> {
+    number: u32,
+    title: &'a str,
+    tasks: Vec<TaskJson<'a>>,
+}
+
+/// A task as `RawTask`, plus the number of its section.
+#[derive(Serialize)]
+struct TaskJson<'a> {
+    number: u32,
+    section: u32,
+    title: &'a str,
+    text: &'a str,
+    lead_units: &'a [String],
+    participating_units: &'a [String],
+    targets: Vec<TargetJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    milestones: Option<&'a BTreeMap<String, String>>,
+}
+
+/// A target as `RawTarget`, `value_max` present even when absent, numbers integral when whole.
+#[derive(Serialize)]
+struct TargetJson<'a> {
+    text: &'a str,
+    kind: &'a str,
+    #[serde(serialize_with = "integral")]
+    value: Option<f64>,
+    #[serde(serialize_with = "integral")]
+    value_max: Option<f64>,
+    unit: &'a str,
+    comparison: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "integral")]
+    baseline: Option<f64>,
+}
+
+impl<'a> From<&'a RawTarget> for TargetJson<'a> {
+    fn from(g: &'a RawTarget) -> Self {
+        TargetJson {
+            text: &g.text,
+            kind: &g.kind,
+            value: g.value,
+            value_max: g.value_max,
+            unit: &g.unit,
+            comparison: &g.comparison,
+            baseline: g.baseline,
+        }
+    }
+}
+
+/// A whole number as an integer (`5`, not `5.0`), anything else as it is.
+fn integral<S: serde::Serializer>(v: &Option<f64>, ser: S) -> Result<S::Ok, S::Error> {
+    match v {
+        None => ser.serialize_none(),
+        Some(x) => match numerals::whole(*x) {
+            Some(i) => ser.serialize_i64(i),
+            None => ser.serialize_f64(*x),
+        },
     }
 }
 
@@ -1904,73 +1935,49 @@ fn num(v: f64) -> Value {
 /// values printed without a fraction.
 pub fn to_json(result: &ImportResult) -> Value {
     let p = &result.plan;
-    let sections: Vec<Value> = p
+    let sections = p
         .sections
         .iter()
-        .map(|s| {
-            let tasks: Vec<Value> = s
+        .map(|s| SectionJson {
+            number: s.number,
+            title: &s.title,
+            tasks: s
                 .tasks
                 .iter()
-                .map(|t| {
-                    let targets: Vec<Value> = t
-                        .targets
-                        .iter()
-                        .map(|g| {
-                            let mut o = json!({
-                                "text": g.text,
-                                "kind": g.kind,
-                                "value": g.value.map(num),
-                                "value_max": g.value_max.map(num),
-                                "unit": g.unit,
-                                "comparison": g.comparison,
-                            });
-                            if let (Some(b), Some(map)) = (g.baseline, o.as_object_mut()) {
-                                map.insert("baseline".into(), num(b));
-                            }
-                            o
-                        })
-                        .collect();
-                    let mut o = json!({
-                        "number": t.number,
-                        "section": s.number,
-                        "title": t.title,
-                        "text": t.text,
-                        "lead_units": t.lead_units,
-                        "participating_units": t.participating_units,
-                        "targets": targets,
-                    });
-                    if let (Some(m), Some(map)) = (&t.milestones, o.as_object_mut()) {
-                        map.insert("milestones".into(), json!(m));
-                    }
-                    o
+                .map(|t| TaskJson {
+                    number: t.number,
+                    section: s.number,
+                    title: &t.title,
+                    text: &t.text,
+                    lead_units: &t.lead_units,
+                    participating_units: &t.participating_units,
+                    targets: t.targets.iter().map(TargetJson::from).collect(),
+                    milestones: t.milestones.as_ref(),
                 })
-                .collect();
-            json!({"number": s.number, "title": s.title, "tasks": tasks})
+                .collect(),
         })
         .collect();
-    json!({
-        "title": p.title,
-        "doc_number": p.doc_number,
-        "issuer": p.issuer,
-        "notice_title": p.notice_title,
-        "date": p.date,
-        "recipients": p.recipients,
-        "year": p.year,
-        "preamble": p.preamble,
-        "cc": p.cc,
-        "sections": sections,
-        "units": result.units,
-        "warnings": result.warnings,
+    json!(PlanJson {
+        title: &p.title,
+        doc_number: &p.doc_number,
+        issuer: &p.issuer,
+        notice_title: &p.notice_title,
+        date: &p.date,
+        recipients: &p.recipients,
+        year: p.year,
+        preamble: &p.preamble,
+        cc: &p.cc,
+        sections,
+        units: &result.units,
+        warnings: &result.warnings,
     })
 }
 
 fn integral_numbers(v: &mut serde_yaml::Value) {
     match v {
         serde_yaml::Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    *v = serde_yaml::Value::Number((f as i64).into());
-                }
+            if let Some(i) = n.as_f64().filter(|_| n.is_f64()).and_then(numerals::whole) {
+                *v = serde_yaml::Value::Number(i.into());
             }
         }
         serde_yaml::Value::Sequence(s) => s.iter_mut().for_each(integral_numbers),
@@ -2059,18 +2066,6 @@ mod tests {
         cmp: &str,
     ) -> (String, String, Option<f64>, Option<f64>, String, String) {
         (text.into(), kind.into(), value, max, unit.into(), cmp.into())
-    }
-
-    #[test]
-    fn chinese_numerals_up_to_99() {
-        assert_eq!(cn_number("一"), Some(1));
-        assert_eq!(cn_number("十"), Some(10));
-        assert_eq!(cn_number("十一"), Some(11));
-        assert_eq!(cn_number("二十"), Some(20));
-        assert_eq!(cn_number("九十九"), Some(99));
-        assert_eq!(cn_number("一百"), None);
-        assert_eq!(cn_number("十十"), None);
-        assert_eq!(cn_number(""), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod fsutil;
 pub mod import;
 pub mod markdown;
 pub mod names;
+pub mod numerals;
 pub mod ofd;
 pub mod pipeline;
 pub mod render;

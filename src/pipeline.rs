@@ -16,14 +16,16 @@ use crate::aggregate::{self, Summary};
 use crate::data::model::{Dataset, Period};
 use crate::diag::{Diagnostic, Diagnostics, Loc, SourceMap};
 use crate::engine::fonts::Fonts;
+use crate::engine::fonts::Role;
 use crate::engine::glyphs::{self, TextItem};
 use crate::engine::{Engine, Job, PdfFlavor};
 use crate::render::view::{self, Inputs, Overrides};
 use crate::status::{self, PeriodStatus};
 use crate::templates::Templates;
 
-/// Document kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Document kinds; `ducha build --only` / `--png` parse the [`Kind::id`] names through the derived
+/// `clap::ValueEnum`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// 季度进展情况通报
@@ -39,11 +41,6 @@ pub enum Kind {
 impl Kind {
     /// All kinds in build order.
     pub const ALL: [Kind; 4] = [Kind::Notice, Kind::Briefing, Kind::Leader, Kind::Order];
-
-    /// Parses `notice` / `briefing` / `leader` / `order`.
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.id() == s.trim())
-    }
 
     /// Machine id.
     pub fn id(self) -> &'static str {
@@ -259,7 +256,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// can fingerprint the pages as they are before an edit).
 pub fn layout(opts: &BuildOptions, see: &mut dyn FnMut(Kind, &typst_layout::PagedDocument)) -> Result<(), BuildError> {
     let Prepared { ds, period, mut rendered, fonts, templates, mut sources, .. } = prepare(opts)?;
-    let engine = Engine::new(fonts, &templates);
+    let engine = Engine::new(fonts, templates.typst_files());
     let date = ds.office.issue_date(period);
     compile_all(
         &engine,
@@ -284,7 +281,7 @@ pub fn build_with_previews(opts: &BuildOptions, pick: &mut PreviewPages<'_>) -> 
         prepare(opts)?;
 
     let t = Instant::now();
-    let engine = Engine::new(fonts, &templates);
+    let engine = Engine::new(fonts, templates.typst_files());
     let date = ds.office.issue_date(period);
     let ofd_author = opts.ofd.then(|| ds.office.issuer_name.clone());
     let (compiled, pngs) =
@@ -301,12 +298,12 @@ pub fn build_with_previews(opts: &BuildOptions, pick: &mut PreviewPages<'_>) -> 
     let dir = opts.out.join(period.to_string());
     let emit = opts.emit_typst.then_some(&templates);
     let documents = write_outputs(&dir, period, &rendered, &compiled, emit, !opts.only.is_empty())
-        .map_err(|e| BuildError::one(Diagnostic::error(format!("写入输出失败：{e:#}"))))?;
+        .map_err(|e| BuildError::one(Diagnostic::error(format!("写入输出失败：{}", crate::diag::causes(&e)))))?;
     for (name, png) in &pngs {
         let path = crate::names::join_inside(&dir, name)
             .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{e}"))))?;
         crate::fsutil::write_atomic(&path, png)
-            .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{e:#}"))))?;
+            .map_err(|e| BuildError::one(Diagnostic::error(format!("写入预览图失败：{}", crate::diag::causes(&e)))))?;
     }
     let previews = pngs.into_iter().map(|(name, _)| name).collect();
     timings.push(("写入文件", t.elapsed()));
@@ -380,32 +377,44 @@ pub fn glyph_check<'a>(
     let plan_start = Loc::new(plan_file.clone(), 1, 1);
     let office_start = Loc::new(office_file, 1, 1);
     let mut items: Vec<TextItem<'a>> = Vec::new();
-    fn push<'a>(items: &mut Vec<TextItem<'a>>, text: &'a str, roles: &[&'static str], origin: Loc, what: String) {
+    fn push<'a>(items: &mut Vec<TextItem<'a>>, text: &'a str, roles: &[Role], origin: Loc, what: String) {
         for role in roles {
-            items.push(TextItem { text, role, origin: origin.clone(), what: what.clone() });
+            items.push(TextItem { text, role: *role, origin: origin.clone(), what: what.clone() });
         }
     }
 
     let title_loc = place("plan.title".into(), &plan_start);
-    push(&mut items, &ds.plan.title, &["小标宋", "仿宋"], title_loc, "计划名称 title".into());
+    push(&mut items, &ds.plan.title, &[Role::Xiaobiaosong, Role::Fangsong], title_loc, "计划名称 title".into());
     if let Some(d) = &ds.plan.doc_number {
-        push(&mut items, d, &["仿宋"], place("plan.doc_number".into(), &plan_start), "计划文号 doc_number".into());
+        push(
+            &mut items,
+            d,
+            &[Role::Fangsong],
+            place("plan.doc_number".into(), &plan_start),
+            "计划文号 doc_number".into(),
+        );
     }
     for s in &ds.plan.sections {
         let loc = place(format!("section.{}.title", s.number), &plan_start);
-        push(&mut items, &s.title, &["楷体"], loc, format!("第 {} 章节标题", s.number));
+        push(&mut items, &s.title, &[Role::Kaiti], loc, format!("第 {} 章节标题", s.number));
     }
     let mut units_seen = std::collections::BTreeSet::new();
     for t in &ds.plan.tasks {
         let what = format!("第 {} 项任务", t.number);
-        push(&mut items, &t.title, &["仿宋"], place(format!("task.{}.title", t.number), &t.loc), what.clone());
+        push(&mut items, &t.title, &[Role::Fangsong], place(format!("task.{}.title", t.number), &t.loc), what.clone());
         for u in t.lead_units.iter().chain(&t.participating_units) {
             if units_seen.insert(u.as_str()) {
-                push(&mut items, u, &["仿宋"], place(format!("unit.{u}"), &t.loc), format!("单位名称 “{u}”"));
+                push(&mut items, u, &[Role::Fangsong], place(format!("unit.{u}"), &t.loc), format!("单位名称 “{u}”"));
             }
         }
         for (i, x) in t.targets.iter().enumerate() {
-            push(&mut items, &x.text, &["仿宋"], place(format!("task.{}.target.{i}", t.number), &t.loc), what.clone());
+            push(
+                &mut items,
+                &x.text,
+                &[Role::Fangsong],
+                place(format!("task.{}.target.{i}", t.number), &t.loc),
+                what.clone(),
+            );
         }
     }
     // Only the reports that this period's documents print (its own; earlier quarters'
@@ -423,7 +432,7 @@ pub fn glyph_check<'a>(
                     push(
                         &mut items,
                         text,
-                        &["仿宋"],
+                        &[Role::Fangsong],
                         place(format!("entry.{}.{k}.{key}", r.file), &e.loc),
                         what.clone(),
                     );
@@ -441,19 +450,19 @@ pub fn glyph_check<'a>(
                     "phone" => "联系电话",
                     _ => "审核领导",
                 };
-                push(&mut items, text, &["仿宋"], loc, format!("{} 报告的{label}（{key}）", r.unit));
+                push(&mut items, text, &[Role::Fangsong], loc, format!("{} 报告的{label}（{key}）", r.unit));
             }
         }
     }
     let o = &ds.office;
-    let office = |items: &mut Vec<TextItem<'a>>, key: &str, text: &'a str, roles: &[&'static str]| {
+    let office = |items: &mut Vec<TextItem<'a>>, key: &str, text: &'a str, roles: &[Role]| {
         let base = key.rsplit_once('.').filter(|(_, i)| i.parse::<usize>().is_ok()).map_or(key, |(b, _)| b);
         let what = format!("office.yaml 的{}（{base}）", office_label(base));
         push(items, text, roles, place(format!("office.{key}"), &office_start), what);
     };
-    office(&mut items, "issuer.mark", &o.issuer_mark, &["小标宋"]);
-    office(&mut items, "briefing_name", &o.briefing_name, &["小标宋"]);
-    office(&mut items, "leader_briefing_name", &o.leader_briefing_name, &["小标宋"]);
+    office(&mut items, "issuer.mark", &o.issuer_mark, &[Role::Xiaobiaosong]);
+    office(&mut items, "briefing_name", &o.briefing_name, &[Role::Xiaobiaosong]);
+    office(&mut items, "leader_briefing_name", &o.leader_briefing_name, &[Role::Xiaobiaosong]);
     for (key, text) in [
         ("county", &o.county),
         ("issuer.name", &o.issuer_name),
@@ -461,16 +470,16 @@ pub fn glyph_check<'a>(
         ("supervision_office", &o.supervision_office),
         ("recipients", &o.recipients),
     ] {
-        office(&mut items, key, text, &["仿宋"]);
+        office(&mut items, key, text, &[Role::Fangsong]);
     }
     for (key, text) in [("note", &o.note), ("copy_no", &o.copy_no)] {
         if let Some(text) = text {
-            office(&mut items, key, text, &["仿宋"]);
+            office(&mut items, key, text, &[Role::Fangsong]);
         }
     }
     for (key, text) in [("secret", &o.secret), ("urgency", &o.urgency)] {
         if let Some(text) = text {
-            office(&mut items, key, text, &["黑体"]);
+            office(&mut items, key, text, &[Role::Heiti]);
         }
     }
     for (key, list) in [
@@ -481,11 +490,11 @@ pub fn glyph_check<'a>(
         ("leader_to", &o.leader_to),
     ] {
         for (i, text) in list.iter().enumerate() {
-            office(&mut items, &format!("{key}.{i}"), text, &["仿宋"]);
+            office(&mut items, &format!("{key}.{i}"), text, &[Role::Fangsong]);
         }
     }
     if let Some(md) = notice_md {
-        push(&mut items, &md.text, &["仿宋"], Loc::new(md.name.clone(), 1, 1), "notice.md".into());
+        push(&mut items, &md.text, &[Role::Fangsong], Loc::new(md.name.clone(), 1, 1), "notice.md".into());
     }
     glyphs::check(fonts, items, sources)
 }
@@ -619,7 +628,7 @@ pub fn compile_all(
             let mut job = Job {
                 name: format!("{}.typ", r.stem),
                 source: r.source.clone(),
-                date,
+                timestamp: timestamp(date),
                 ident: r.ident.clone(),
                 flavor,
                 files: Vec::new(),
@@ -698,7 +707,7 @@ pub fn write_outputs(
     compiled: &[(usize, (Vec<u8>, Diagnostics))],
     emit: Option<&Templates>,
     keep_others: bool,
-) -> anyhow::Result<Vec<DocumentOut>> {
+) -> Result<Vec<DocumentOut>, crate::fsutil::OutputError> {
     let mut docs = Vec::new();
     for (r, (pages, (pdf, _))) in rendered.iter().zip(compiled) {
         let name = format!("{}.pdf", r.stem);
@@ -766,6 +775,13 @@ fn kept_entries(dir: &Path, docs: &[DocumentOut]) -> Vec<serde_json::Value> {
             std::fs::read(path).is_ok_and(|b| e["sha256"].as_str() == Some(hex(&Sha256::digest(&b)).as_str()))
         })
         .collect()
+}
+
+/// The engine's timestamp of a document issued on `d` (midnight; a [`Date`] is always a valid
+/// date, the fallback is never used).
+pub fn timestamp(d: crate::data::model::Date) -> crate::engine::Datetime {
+    crate::engine::Datetime::from_ymd(d.year, d.month, d.day)
+        .unwrap_or_else(|| crate::engine::Datetime::from_ymd(2000, 1, 1).expect("valid date"))
 }
 
 /// Lower-case hex.

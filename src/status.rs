@@ -59,7 +59,7 @@
 //!   `percent` is ignored for tasks with numeric targets or milestones.
 //! - **Met but no evidence**: never 已完成; `evidence_missing: true`, status 序时推进/超序时 (at Q4:
 //!   滞后, rule 8). Evidence must be listed in a lead unit's entry for *this* period.
-//! - **Order of badness** ([`rank`]): 已完成 < 超序时 < 序时推进 < 其他 < 滞后 < 严重滞后 < 未启动 < 未报送.
+//! - **Order of badness** (the derived `Ord` of [`Status`]): 已完成 < 超序时 < 序时推进 < 其他 < 滞后 < 严重滞后 < 未启动 < 未报送.
 //!   未启动 is worse than 严重滞后 because any progress beats none; this keeps "more done never
 //!   looks worse" true.
 //! - **Claim mismatch**: flagged when the unit's claim (first lead unit that gave one) is better
@@ -200,44 +200,20 @@ pub struct TargetStanding {
     pub reason: String,
 }
 
-/// Badness order used for "worst of" and for comparing claims: 0 is best.
-///
-/// 已完成 0, 超序时 1, 序时推进 2, 其他 3, 滞后 4, 严重滞后 5, 未启动 6, 未报送 7.
-pub fn rank(s: Status) -> u8 {
-    match s {
-        Status::Completed => 0,
-        Status::Ahead => 1,
-        Status::OnTrack => 2,
-        Status::Other => 3,
-        Status::Behind => 4,
-        Status::SeriouslyBehind => 5,
-        Status::NotStarted => 6,
-        Status::NotReported => 7,
-    }
-}
-
 /// True for the statuses that count as lagging progress: 滞后, 严重滞后, 未启动 (not 未报送,
 /// which is a reporting failure counted separately).
 pub fn is_lagging(s: Status) -> bool {
     matches!(s, Status::Behind | Status::SeriouslyBehind | Status::NotStarted)
 }
 
-/// The better of two statuses.
+/// The better of two statuses (the derived `Ord` is the order of badness).
 pub fn better(a: Status, b: Status) -> Status {
-    if rank(b) < rank(a) {
-        b
-    } else {
-        a
-    }
+    a.min(b)
 }
 
 /// The worse of two statuses.
 pub fn worse(a: Status, b: Status) -> Status {
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
+    a.max(b)
 }
 
 /// The gap test: 超序时 / 序时推进 / 滞后 / 严重滞后 for a gap in percentage points.
@@ -296,24 +272,12 @@ fn percent_of_diffs(a: f64, b: f64, c: f64, d: f64) -> f64 {
 
 /// A figure as people write it: up to four decimals, no trailing zeros (`15`, `94.906`, `-3.2`).
 pub fn fmt_num(x: f64) -> String {
-    let s = format!("{:.4}", (x * 10_000.0).round() / 10_000.0);
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
+    crate::numerals::figure((x * 10_000.0).round() / 10_000.0, 4)
 }
 
 /// A percentage with one decimal, no trailing `.0` (`53.3`, `50`).
 pub fn fmt_pct(x: f64) -> String {
-    let s = format!("{:.1}", round1(x));
-    let s = s.strip_suffix(".0").map(str::to_string).unwrap_or(s);
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
+    crate::numerals::figure(round1(x), 1)
 }
 
 /// A figure with its unit: `15 家`, `12%`.
@@ -352,6 +316,11 @@ fn gap_phrase(gap: f64) -> String {
     } else {
         "与序时进度持平".into()
     }
+}
+
+/// `序时进度 50%，低于 7.5 个百分点`: the checkpoint and the gap to it.
+fn vs_checkpoint(checkpoint: f64, gap: f64) -> String {
+    format!("序时进度 {}%，{}", fmt_pct(checkpoint), gap_phrase(gap))
 }
 
 fn quote(s: Status) -> String {
@@ -639,7 +608,7 @@ pub fn target_standing(
                 format!("{}，{}", k.text, "本期符合控制要求")
             }
         } else if k.pro_rata {
-            format!("{}，序时进度 {}%，{}", k.text, fmt_pct(c), gap_phrase(gap))
+            format!("{}，{}", k.text, vs_checkpoint(c, gap))
         } else {
             format!("{}，{}", k.text, gap_vs(gap, "目标"))
         };
@@ -661,23 +630,54 @@ fn contribution(s: &TargetStanding, th: &Thresholds) -> Status {
 }
 
 /// The verdict on one task for `period`, given its status in the previous quarter of the year.
+///
+/// The steps, in order (docs/rules.md §3–§5): gather what was reported ([`reported`]); the cases
+/// settled before any figure is looked at — no lead unit, completed earlier, not reported, target
+/// adjusted ([`settled_without_figures`]); else the verdict on the best basis there is — numeric
+/// targets ([`by_targets`]), planned milestones ([`by_milestones`]) or the unit's own word
+/// ([`by_self_report`]); then the year-end cap ([`cap_at_year_end`]) and the comparison with the
+/// unit's claim ([`flag_claim_mismatch`]).
 pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&TaskStatus>) -> TaskStatus {
     let th = &ds.office.thresholds;
-    let c = period.checkpoint();
     let found = entries_for(ds, task, period);
     let leads: Vec<&Found> = found.iter().filter(|f| f.lead).collect();
     let first_claim = leads.iter().find_map(|f| f.entry.claim.map(|c| (c, f.unit)));
+    let mut ts = reported(task, period, prev, &found, &leads, th);
+    if settled_without_figures(&mut ts, task, period, prev, &found, &leads) {
+        return finish(ds, ts, period);
+    }
+    if ts.targets.iter().any(|t| t.assessed) {
+        by_targets(&mut ts, period, th);
+    } else if let Some(planned) = ts.milestone_planned.clone() {
+        let milestone_now = leads.iter().find_map(|f| f.entry.milestone);
+        by_milestones(&mut ts, task, period, th, &planned, milestone_now);
+    } else {
+        by_self_report(&mut ts, task, period, th, &leads, first_claim);
+    }
+    cap_at_year_end(&mut ts, period);
+    flag_claim_mismatch(&mut ts, task, first_claim);
+    finish(ds, ts, period)
+}
+
+/// What the lead units reported, before any verdict: every target's standing (always computed,
+/// so that met targets carry through every quarter), the milestone reached (the best so far when
+/// the plan has milestones), narratives and evidence; status 其他 for now.
+fn reported(
+    task: &Task,
+    period: Period,
+    prev: Option<&TaskStatus>,
+    found: &[Found],
+    leads: &[&Found],
+    th: &Thresholds,
+) -> TaskStatus {
     let mut evidence: Vec<String> = Vec::new();
-    for f in &leads {
+    for f in leads {
         for e in &f.entry.evidence {
             if !evidence.contains(e) {
                 evidence.push(e.clone());
             }
         }
     }
-    let milestone_planned = task.milestones.as_ref().map(|m| m[usize::from(period.quarter - 1)].clone());
-
-    // Per-target standings, always computed so that met targets carry through every quarter.
     let targets: Vec<TargetStanding> = task
         .targets
         .iter()
@@ -698,8 +698,7 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
     } else {
         milestone_now
     };
-
-    let mut ts = TaskStatus {
+    TaskStatus {
         task: task.number,
         section: task.section,
         title: task.title.clone(),
@@ -709,12 +708,12 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         light: Light::Yellow,
         basis: Basis::None,
         progress: None,
-        checkpoint: c,
+        checkpoint: period.checkpoint(),
         gap_points: None,
         targets,
         decided_by: None,
         milestone_reached,
-        milestone_planned,
+        milestone_planned: task.milestones.as_ref().map(|m| m[usize::from(period.quarter - 1)].clone()),
         reported_by: leads.iter().map(|f| f.unit.to_string()).collect(),
         narratives: found
             .iter()
@@ -728,7 +727,7 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
             })
             .collect(),
         evidence,
-        claim: first_claim.map(|c| c.0),
+        claim: leads.iter().find_map(|f| f.entry.claim),
         claim_mismatch: None,
         unverified: false,
         evidence_missing: false,
@@ -736,14 +735,24 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         completed_in: None,
         adjustment: None,
         reason: String::new(),
-    };
+    }
+}
 
-    // 1. No lead unit: not assessed.
+/// Rules 1–4, which decide without looking at figures: no lead unit (not assessed), completed in
+/// an earlier quarter (stays completed), no lead unit reported (未报送), target adjusted (其他).
+/// True when one of them decided; nothing later applies then.
+fn settled_without_figures(
+    ts: &mut TaskStatus,
+    task: &Task,
+    period: Period,
+    prev: Option<&TaskStatus>,
+    found: &[Found],
+    leads: &[&Found],
+) -> bool {
     if task.lead_units.is_empty() {
         ts.reason = "未明确牵头单位，不作评价".into();
-        return finish(ds, ts, period);
+        return true;
     }
-    // 2. Completed earlier: stays completed.
     if let Some(p) = prev.filter(|p| p.status == Status::Completed) {
         let since = p.completed_in.or(period.prev_in_year()).unwrap_or(period);
         ts.status = Status::Completed;
@@ -751,13 +760,12 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         ts.decided_by = p.decided_by;
         ts.completed_in = Some(since);
         ts.progress = p.progress;
-        ts.checkpoint = p.checkpoint.max(c);
+        ts.checkpoint = p.checkpoint.max(period.checkpoint());
         ts.gap_points = p.progress.map(|pr| round1(ts.checkpoint - pr));
         ts.unverified = p.unverified;
         ts.reason = format!("已于{}完成，本期保持“已完成”", period_text(since));
-        return finish(ds, ts, period);
+        return true;
     }
-    // 3. Nobody responsible reported.
     if leads.is_empty() {
         ts.status = Status::NotReported;
         let others: Vec<&str> = found.iter().map(|f| f.unit).collect();
@@ -765,182 +773,213 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         if !others.is_empty() {
             ts.reason += &format!("（{}报送的情况不作为评价依据）", others.join("、"));
         }
-        return finish(ds, ts, period);
+        return true;
     }
-    // 4. Target adjusted.
     if let Some(f) = leads.iter().find(|f| f.entry.adjustment.as_deref().is_some_and(|a| !a.trim().is_empty())) {
         let adj = f.entry.adjustment.clone().unwrap_or_default();
         ts.status = Status::Other;
         ts.reason = format!("指标调整：{}（{}报送）", adj.trim(), f.unit);
         ts.adjustment = Some(adj);
-        return finish(ds, ts, period);
+        return true;
     }
-    let has_evidence = !ts.evidence.is_empty();
-    let assessable: Vec<usize> = (0..ts.targets.len()).filter(|&i| ts.targets[i].assessed).collect();
+    false
+}
 
-    if !assessable.is_empty() {
-        // 5–8 on numeric targets.
-        ts.basis = Basis::Targets;
-        let with_fig: Vec<usize> = assessable.iter().copied().filter(|&i| ts.targets[i].progress.is_some()).collect();
-        let missing: Vec<usize> = assessable.iter().copied().filter(|&i| ts.targets[i].progress.is_none()).collect();
-        if with_fig.is_empty() {
-            ts.basis = Basis::None;
-            ts.status = Status::Other;
-            ts.reason = "已报送进展情况，但未填报完成数值，无法按指标评价".into();
-            return finish(ds, ts, period);
-        }
-        let all_met = assessable.iter().all(|&i| ts.targets[i].met);
-        // The standing that decides: worst contribution, then largest gap.
-        let decider = *with_fig
-            .iter()
-            .max_by(|&&a, &&b| {
-                let (sa, sb) = (&ts.targets[a], &ts.targets[b]);
-                rank(contribution(sa, th))
-                    .cmp(&rank(contribution(sb, th)))
-                    .then(sa.gap_points.unwrap_or(0.0).total_cmp(&sb.gap_points.unwrap_or(0.0)))
-                    .then(b.cmp(&a))
-            })
-            .expect("non-empty");
-        let d = &ts.targets[decider];
-        ts.decided_by = Some(decider + 1);
-        ts.progress = d.progress;
-        ts.checkpoint = d.checkpoint;
-        ts.gap_points = d.gap_points;
-        let many = ts.targets.len() > 1;
-        let mut parts: Vec<String> = Vec::new();
-        for s in &ts.targets {
-            if many {
-                parts.push(format!("目标{}「{}」：{}", s.index, s.text, s.reason));
-            } else {
-                parts.push(s.reason.clone());
-            }
-        }
-        let mut reason = parts.join("；");
-        if all_met && has_evidence {
-            ts.status = Status::Completed;
-            ts.completed_in = Some(period);
-            reason += &format!("；已报送佐证材料 {} 份，认定为已完成", ts.evidence.len());
-        } else if with_fig.iter().all(|&i| ts.targets[i].status == Status::NotStarted) {
-            ts.status = Status::NotStarted;
-            reason += "；尚无实质进展";
+/// Rules 5–8 on numeric targets: the task follows its worst target (worst contribution, then the
+/// largest gap); all met with evidence is 已完成; no figure at all is 其他.
+fn by_targets(ts: &mut TaskStatus, period: Period, th: &Thresholds) {
+    ts.basis = Basis::Targets;
+    let assessable: Vec<usize> = (0..ts.targets.len()).filter(|&i| ts.targets[i].assessed).collect();
+    let with_fig: Vec<usize> = assessable.iter().copied().filter(|&i| ts.targets[i].progress.is_some()).collect();
+    let missing: Vec<usize> = assessable.iter().copied().filter(|&i| ts.targets[i].progress.is_none()).collect();
+    // The standing that decides: worst contribution, then largest gap.
+    let Some(decider) = with_fig.iter().copied().max_by(|&a, &b| {
+        let (sa, sb) = (&ts.targets[a], &ts.targets[b]);
+        contribution(sa, th)
+            .cmp(&contribution(sb, th))
+            .then(sa.gap_points.unwrap_or(0.0).total_cmp(&sb.gap_points.unwrap_or(0.0)))
+            .then(b.cmp(&a))
+    }) else {
+        ts.basis = Basis::None;
+        ts.status = Status::Other;
+        ts.reason = "已报送进展情况，但未填报完成数值，无法按指标评价".into();
+        return;
+    };
+    let all_met = assessable.iter().all(|&i| ts.targets[i].met);
+    let d = &ts.targets[decider];
+    ts.decided_by = Some(decider + 1);
+    ts.progress = d.progress;
+    ts.checkpoint = d.checkpoint;
+    ts.gap_points = d.gap_points;
+    let many = ts.targets.len() > 1;
+    let mut parts: Vec<String> = Vec::new();
+    for s in &ts.targets {
+        if many {
+            parts.push(format!("目标{}「{}」：{}", s.index, s.text, s.reason));
         } else {
-            ts.status = with_fig.iter().map(|&i| contribution(&ts.targets[i], th)).fold(Status::Completed, worse);
-            if all_met {
-                ts.evidence_missing = true;
-                reason += "；各项指标均已达到，但未报送佐证材料，暂不认定为已完成";
-            }
-            if many && !missing.is_empty() {
-                let idx: Vec<String> = missing.iter().map(|i| format!("目标{}", i + 1)).collect();
-                reason += &format!("；{}未填报数值，未参与评价", idx.join("、"));
-            }
-            if many {
-                reason += &format!("；任务按最差一项（目标{}）计", decider + 1);
-            }
+            parts.push(s.reason.clone());
         }
-        ts.reason = reason;
-    } else if let Some(planned) = ts.milestone_planned.clone() {
-        ts.basis = Basis::Milestones;
-        let reached = ts.milestone_reached.unwrap_or(0).min(4);
-        let progress = 25.0 * f64::from(reached);
+    }
+    let mut reason = parts.join("；");
+    if all_met && !ts.evidence.is_empty() {
+        ts.status = Status::Completed;
+        ts.completed_in = Some(period);
+        reason += &format!("；已报送佐证材料 {} 份，认定为已完成", ts.evidence.len());
+    } else if with_fig.iter().all(|&i| ts.targets[i].status == Status::NotStarted) {
+        ts.status = Status::NotStarted;
+        reason += "；尚无实质进展";
+    } else {
+        ts.status = with_fig.iter().map(|&i| contribution(&ts.targets[i], th)).fold(Status::Completed, worse);
+        if all_met {
+            ts.evidence_missing = true;
+            reason += "；各项指标均已达到，但未报送佐证材料，暂不认定为已完成";
+        }
+        if many && !missing.is_empty() {
+            let idx: Vec<String> = missing.iter().map(|i| format!("目标{}", i + 1)).collect();
+            reason += &format!("；{}未填报数值，未参与评价", idx.join("、"));
+        }
+        if many {
+            reason += &format!("；任务按最差一项（目标{}）计", decider + 1);
+        }
+    }
+    ts.reason = reason;
+}
+
+/// No assessable target but planned milestones: 25 points per quarter's milestone reached (the
+/// best reached so far), against the checkpoint; all four with evidence is 已完成.
+fn by_milestones(
+    ts: &mut TaskStatus,
+    task: &Task,
+    period: Period,
+    th: &Thresholds,
+    planned: &str,
+    milestone_now: Option<u8>,
+) {
+    let c = period.checkpoint();
+    ts.basis = Basis::Milestones;
+    let reached = ts.milestone_reached.unwrap_or(0).min(4);
+    let progress = 25.0 * f64::from(reached);
+    let gap = round1(c - progress);
+    ts.progress = Some(progress);
+    ts.gap_points = Some(gap);
+    let ms = task.milestones.as_ref().expect("checked");
+    let got = if reached == 0 {
+        "尚未达到任何计划节点".to_string()
+    } else {
+        let carried = milestone_now.unwrap_or(0) < reached;
+        format!(
+            "已达到第{}季度节点（{}）{}",
+            ["一", "二", "三", "四"][usize::from(reached - 1)],
+            ms[usize::from(reached - 1)],
+            if carried { "，沿用此前已达到节点" } else { "" }
+        )
+    };
+    let mut reason =
+        format!("本季度计划形象进度：{planned}；{got}，形象进度 {}%，{}", fmt_pct(progress), vs_checkpoint(c, gap));
+    let done = Done {
+        all: reached >= 4,
+        nothing: reached == 0,
+        unproven: "；全年节点均已达到，但未报送佐证材料，暂不认定为已完成",
+    };
+    reason += judge_progress(ts, period, th, gap, done);
+    ts.reason = reason;
+}
+
+/// How far a progress measure (milestones reached, a self-reported percentage) says the task is.
+struct Done {
+    /// All of it.
+    all: bool,
+    /// None of it.
+    nothing: bool,
+    /// What the reason adds when all is done but no evidence was sent.
+    unproven: &'static str,
+}
+
+/// The verdict from a progress measure and its gap to the checkpoint: all done with evidence is
+/// 已完成, nothing done 未启动, all done without evidence at least 序时推进 (and flagged),
+/// otherwise by the gap. Returns what to add to the reason.
+fn judge_progress(ts: &mut TaskStatus, period: Period, th: &Thresholds, gap: f64, done: Done) -> &'static str {
+    if done.all && !ts.evidence.is_empty() {
+        ts.status = Status::Completed;
+        ts.completed_in = Some(period);
+        "；已报送佐证材料，认定为已完成"
+    } else if done.nothing {
+        ts.status = Status::NotStarted;
+        ""
+    } else if done.all {
+        ts.status = better(classify_gap(gap, th), Status::OnTrack);
+        ts.evidence_missing = true;
+        done.unproven
+    } else {
+        ts.status = classify_gap(gap, th);
+        ""
+    }
+}
+
+/// No number and no milestone: the unit's own word, unverified — a self-reported percentage
+/// against the checkpoint, else its claimed status, else nothing to judge (其他).
+fn by_self_report(
+    ts: &mut TaskStatus,
+    task: &Task,
+    period: Period,
+    th: &Thresholds,
+    leads: &[&Found],
+    first_claim: Option<(Status, &str)>,
+) {
+    let c = period.checkpoint();
+    let has_evidence = !ts.evidence.is_empty();
+    let percent = leads.iter().find_map(|f| f.entry.percent);
+    let prefix = if task.targets.is_empty() {
+        "未设数值目标和计划形象进度"
+    } else {
+        "目标无法量化评价、未设计划形象进度"
+    };
+    if let Some(pc) = percent {
+        ts.basis = Basis::SelfReported;
+        ts.unverified = true;
+        let progress = round1(pc);
         let gap = round1(c - progress);
         ts.progress = Some(progress);
         ts.gap_points = Some(gap);
-        let ms = task.milestones.as_ref().expect("checked");
-        let got = if reached == 0 {
-            "尚未达到任何计划节点".to_string()
-        } else {
-            let carried = milestone_now.unwrap_or(0) < reached;
-            format!(
-                "已达到第{}季度节点（{}）{}",
-                ["一", "二", "三", "四"][usize::from(reached - 1)],
-                ms[usize::from(reached - 1)],
-                if carried { "，沿用此前已达到节点" } else { "" }
-            )
+        let mut reason =
+            format!("{prefix}，单位自报形象进度 {}%（未经核实），{}", fmt_pct(progress), vs_checkpoint(c, gap));
+        let done = Done {
+            all: pc >= 100.0 - EPS,
+            nothing: pc <= 0.0,
+            unproven: "；自报已完成，但未报送佐证材料，暂不认定为已完成",
         };
-        let mut reason = format!(
-            "本季度计划形象进度：{planned}；{got}，形象进度 {}%，序时进度 {}%，{}",
-            fmt_pct(progress),
-            fmt_pct(c),
-            gap_phrase(gap)
-        );
-        if reached >= 4 && has_evidence {
-            ts.status = Status::Completed;
-            ts.completed_in = Some(period);
-            reason += "；已报送佐证材料，认定为已完成";
-        } else if reached == 0 {
-            ts.status = Status::NotStarted;
-        } else if reached >= 4 {
-            ts.status = better(classify_gap(gap, th), Status::OnTrack);
-            ts.evidence_missing = true;
-            reason += "；全年节点均已达到，但未报送佐证材料，暂不认定为已完成";
-        } else {
-            ts.status = classify_gap(gap, th);
-        }
+        reason += judge_progress(ts, period, th, gap, done);
+        ts.reason = reason;
+    } else if let Some((claim, unit)) = first_claim.filter(|(c, _)| *c != Status::NotReported) {
+        ts.basis = Basis::SelfReported;
+        ts.unverified = true;
+        let mut reason = format!("{prefix}，按{unit}自评{}计（未经核实）", quote(claim));
+        ts.status = match claim {
+            Status::Completed if has_evidence => {
+                ts.completed_in = Some(period);
+                Status::Completed
+            }
+            Status::Completed => {
+                ts.evidence_missing = true;
+                reason += "；未报送佐证材料，暂不认定为已完成";
+                Status::OnTrack
+            }
+            Status::Other => {
+                reason += "；未说明调整原因";
+                Status::Other
+            }
+            other => other,
+        };
         ts.reason = reason;
     } else {
-        // No number, no milestone: the unit's own word, unverified.
-        let percent = leads.iter().find_map(|f| f.entry.percent);
-        let prefix = if task.targets.is_empty() {
-            "未设数值目标和计划形象进度"
-        } else {
-            "目标无法量化评价、未设计划形象进度"
-        };
-        if let Some(pc) = percent {
-            ts.basis = Basis::SelfReported;
-            ts.unverified = true;
-            let progress = round1(pc);
-            let gap = round1(c - progress);
-            ts.progress = Some(progress);
-            ts.gap_points = Some(gap);
-            let mut reason = format!(
-                "{prefix}，单位自报形象进度 {}%（未经核实），序时进度 {}%，{}",
-                fmt_pct(progress),
-                fmt_pct(c),
-                gap_phrase(gap)
-            );
-            if pc >= 100.0 - EPS && has_evidence {
-                ts.status = Status::Completed;
-                ts.completed_in = Some(period);
-                reason += "；已报送佐证材料，认定为已完成";
-            } else if pc <= 0.0 {
-                ts.status = Status::NotStarted;
-            } else if pc >= 100.0 - EPS {
-                ts.status = better(classify_gap(gap, th), Status::OnTrack);
-                ts.evidence_missing = true;
-                reason += "；自报已完成，但未报送佐证材料，暂不认定为已完成";
-            } else {
-                ts.status = classify_gap(gap, th);
-            }
-            ts.reason = reason;
-        } else if let Some((claim, unit)) = first_claim.filter(|(c, _)| *c != Status::NotReported) {
-            ts.basis = Basis::SelfReported;
-            ts.unverified = true;
-            let mut reason = format!("{prefix}，按{unit}自评{}计（未经核实）", quote(claim));
-            ts.status = match claim {
-                Status::Completed if has_evidence => {
-                    ts.completed_in = Some(period);
-                    Status::Completed
-                }
-                Status::Completed => {
-                    ts.evidence_missing = true;
-                    reason += "；未报送佐证材料，暂不认定为已完成";
-                    Status::OnTrack
-                }
-                Status::Other => {
-                    reason += "；未说明调整原因";
-                    Status::Other
-                }
-                other => other,
-            };
-            ts.reason = reason;
-        } else {
-            ts.basis = Basis::None;
-            ts.status = Status::Other;
-            ts.reason = format!("{prefix}，单位未自报进度，本期无法评价");
-        }
+        ts.basis = Basis::None;
+        ts.status = Status::Other;
+        ts.reason = format!("{prefix}，单位未自报进度，本期无法评价");
     }
+}
 
-    // 8. Year end: not completed means 未完成.
+/// Rule 8: at year end a task not completed (and not 其他) counts as at least 滞后 (未完成).
+fn cap_at_year_end(ts: &mut TaskStatus, period: Period) {
     if period.quarter == 4 && ts.status != Status::Completed && ts.status != Status::Other {
         let capped = worse(ts.status, Status::Behind);
         ts.year_end_unfinished = true;
@@ -949,34 +988,32 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
         }
         ts.status = capped;
     }
+}
 
-    // Claim mismatch.
-    if let Some((claim, unit)) = first_claim {
-        let comparable = claim != Status::Other && ts.status != Status::Other && claim != Status::NotReported;
-        if comparable && rank(claim) < rank(ts.status) {
-            let why = if claim == Status::Completed && ts.evidence_missing {
-                "未报送佐证材料".to_string()
-            } else {
-                match (ts.progress, ts.gap_points) {
-                    (Some(p), Some(g)) => {
-                        let rate = ts.decided_by.and_then(|i| task.targets.get(i - 1)).is_some_and(|t| {
-                            is_ceiling(t) || matches!(t.kind, TargetKind::Growth | TargetKind::Reduction)
-                        });
-                        let against = if rate { "目标" } else { "序时进度" };
-                        format!("完成 {}%，{}", fmt_pct(p), gap_vs(g, against))
-                    }
-                    _ => ts.reason.clone(),
-                }
-            };
-            ts.claim_mismatch = Some(format!(
-                "{unit}自评{}，但按报送数据核定为{}（{}），以核定结果为准",
-                quote(claim),
-                quote(ts.status),
-                why
-            ));
-        }
+/// The unit's claim better than the verdict is flagged, with the figure that contradicts it.
+fn flag_claim_mismatch(ts: &mut TaskStatus, task: &Task, first_claim: Option<(Status, &str)>) {
+    let Some((claim, unit)) = first_claim else { return };
+    let comparable = claim != Status::Other && ts.status != Status::Other && claim != Status::NotReported;
+    if !comparable || claim >= ts.status {
+        return;
     }
-    finish(ds, ts, period)
+    let why = if claim == Status::Completed && ts.evidence_missing {
+        "未报送佐证材料".to_string()
+    } else {
+        match (ts.progress, ts.gap_points) {
+            (Some(p), Some(g)) => {
+                let rate = ts
+                    .decided_by
+                    .and_then(|i| task.targets.get(i - 1))
+                    .is_some_and(|t| is_ceiling(t) || matches!(t.kind, TargetKind::Growth | TargetKind::Reduction));
+                let against = if rate { "目标" } else { "序时进度" };
+                format!("完成 {}%，{}", fmt_pct(p), gap_vs(g, against))
+            }
+            _ => ts.reason.clone(),
+        }
+    };
+    ts.claim_mismatch =
+        Some(format!("{unit}自评{}，但按报送数据核定为{}（{}），以核定结果为准", quote(claim), quote(ts.status), why));
 }
 
 fn finish(ds: &Dataset, mut ts: TaskStatus, period: Period) -> TaskStatus {

@@ -14,9 +14,8 @@ use std::sync::{Arc, OnceLock};
 
 use common::*;
 use ducha::archive::{self, ArchiveOptions, Problem};
-use ducha::data::model::Date;
 use ducha::engine::fonts::Fonts;
-use ducha::engine::{Engine, Job, PdfFlavor};
+use ducha::engine::{Datetime, Engine, Job, PdfFlavor};
 use ducha::pipeline::BuildOptions;
 use ducha::templates::Templates;
 use serde_json::Value;
@@ -101,7 +100,7 @@ fn sha(bytes: &[u8]) -> String {
 
 /// A PDF/A-3b that carries `keywords` and the given attachments (name, bytes).
 fn made_pdf(keywords: &str, attachments: &[(&str, &[u8])]) -> Vec<u8> {
-    let engine = Engine::new(Arc::new(Fonts::load(&[]).unwrap()), &Templates::builtin());
+    let engine = Engine::new(Arc::new(Fonts::load(&[]).unwrap()), Templates::builtin().typst_files());
     let mut source = format!(
         "#set document(title: \"替换件\", keywords: (\"{keywords}\",))\n#set text(font: (\"FandolFang R\",))\n替换的文件\n"
     );
@@ -113,7 +112,7 @@ fn made_pdf(keywords: &str, attachments: &[(&str, &[u8])]) -> Vec<u8> {
     let job = Job {
         name: "x.typ".into(),
         source,
-        date: Date { year: 2023, month: 4, day: 15 },
+        timestamp: Datetime::from_ymd(2023, 4, 15).unwrap(),
         ident: "x".into(),
         flavor: PdfFlavor::A3b,
         files: attachments.iter().map(|(n, b)| (format!("/{n}"), b.to_vec())).collect(),

@@ -6,21 +6,20 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use ducha::data::model::Date;
 use ducha::engine::fonts::Fonts;
-use ducha::engine::{Engine, Job, PdfFlavor};
+use ducha::engine::{Datetime, Engine, Job, PdfFlavor};
 use ducha::templates::Templates;
 
 fn engine() -> Engine {
     let fonts = Arc::new(Fonts::load(&[]).expect("bundled fonts"));
-    Engine::new(fonts, &Templates::builtin())
+    Engine::new(fonts, Templates::builtin().typst_files())
 }
 
 fn job(source: &str) -> Job {
     Job {
         name: "t.typ".into(),
         source: source.into(),
-        date: Date { year: 2023, month: 7, day: 14 },
+        timestamp: Datetime::from_ymd(2023, 7, 14).unwrap(),
         ident: "test".into(),
         flavor: PdfFlavor::Plain,
         files: vec![],

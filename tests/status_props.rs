@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use ducha::aggregate::{summarize, Shares};
 use ducha::data::model::*;
 use ducha::diag::Loc;
-use ducha::status::{evaluate_period, evaluate_year, rank};
+use ducha::status::{evaluate_period, evaluate_year};
 use proptest::prelude::*;
 
 const UNITS: [&str; 4] = ["县科技局", "县工业和信息化局", "县发展改革局", "县财政局"];
@@ -252,7 +252,7 @@ fn dataset() -> impl Strategy<Value = (Dataset, Period)> {
 }
 
 fn tenths(s: &Shares) -> i64 {
-    s.0.iter().map(|x| (x * 10.0).round() as i64).sum()
+    s.values().map(|x| (x * 10.0).round() as i64).sum()
 }
 
 proptest! {
@@ -263,7 +263,7 @@ proptest! {
         let year = evaluate_year(&ds, period);
         let s = summarize(&ds, &year);
         prop_assert_eq!(tenths(&s.shares), 1000);
-        prop_assert!((s.shares.0.iter().sum::<f64>() - 100.0).abs() < 1e-9);
+        prop_assert!((s.shares.values().sum::<f64>() - 100.0).abs() < 1e-9);
         for sec in &s.sections {
             if sec.tasks > 0 {
                 prop_assert_eq!(tenths(&sec.shares), 1000, "section {}", sec.number);
@@ -392,7 +392,7 @@ proptest! {
         let j = j % targets.len();
         let a = status_with(&targets, &entries, &current, th, quarter, j, low);
         let b = status_with(&targets, &entries, &current, th, quarter, j, low + delta);
-        prop_assert!(rank(b) <= rank(a), "{} → {}: {:?} then {:?}", low, low + delta, a, b);
+        prop_assert!(b <= a, "{} → {}: {:?} then {:?}", low, low + delta, a, b);
     }
 
     /// Ceiling targets (控制在…以内): less reported never looks worse.
@@ -404,6 +404,6 @@ proptest! {
         let j = j % targets.len();
         let a = status_with(&targets, &entries, &current, th, quarter, j, low + delta);
         let b = status_with(&targets, &entries, &current, th, quarter, j, low);
-        prop_assert!(rank(b) <= rank(a), "{} → {}: {:?} then {:?}", low + delta, low, a, b);
+        prop_assert!(b <= a, "{} → {}: {:?} then {:?}", low + delta, low, a, b);
     }
 }

@@ -100,7 +100,7 @@ fn main() {
     let t = Instant::now();
     let rendered = pipeline::render_all(&ds, &year, &summary, &Default::default(), &templates, &[]).expect("render");
     let render_all = t.elapsed();
-    let engine = Engine::new(fonts, &templates);
+    let engine = Engine::new(fonts, templates.typst_files());
     println!("render (all {} documents): {:.2} ms", rendered.len(), ms(render_all));
     println!("{:<36} {:>9} {:>9}", "document", "layout", "export");
     let date = ds.office.issue_date(p);
@@ -109,7 +109,7 @@ fn main() {
         let job = Job {
             name: format!("{}.typ", r.stem),
             source: r.source.clone(),
-            date,
+            timestamp: pipeline::timestamp(date),
             ident: r.ident.clone(),
             flavor: PdfFlavor::Plain,
             files: vec![],

@@ -6,24 +6,20 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::parse_period;
+use super::DataArgs;
 use crate::archive::{self, ArchiveOptions};
-use crate::data::model::Period;
 use crate::engine::PdfFlavor;
 use crate::pipeline::BuildOptions;
 
 /// Arguments of `ducha archive`.
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
+#[command(mut_arg("period", |a| a.help("期间，如 2023Q4；默认为有报告的最近一期。")))]
 pub struct ArchiveArgs {
     #[command(subcommand)]
     pub command: Option<ArchiveCommand>,
-    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
-    /// 期间，如 2023Q4；默认为有报告的最近一期。
-    #[arg(long, value_name = "P", value_parser = parse_period)]
-    pub period: Option<Period>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// 归档根目录；文件写入 <DIR>/<年度>/。
     #[arg(long = "archive", default_value = "archive", value_name = "DIR")]
     pub root: PathBuf,
@@ -74,8 +70,8 @@ pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
     let templates = args.templates;
     let opts = ArchiveOptions {
         build: BuildOptions {
-            data: args.data,
-            period: args.period,
+            data: args.data.data.path,
+            period: args.data.period,
             out: PathBuf::from("out"),
             only: vec![],
             emit_typst: false,

@@ -3,22 +3,17 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use super::parse_period;
-use crate::data::model::Period;
+use super::DataArgs;
 use crate::engine::PdfFlavor;
 use crate::pipeline::{self, BuildOptions, Kind};
 
 /// Arguments of `ducha build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
-    /// 期间，如 2023Q2；默认为有报告的最近一期。
-    #[arg(long, value_name = "P", value_parser = parse_period)]
-    pub period: Option<Period>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// 输出目录；文件写入 <DIR>/<期间>/。
     #[arg(long, default_value = "out", value_name = "DIR")]
     pub out: PathBuf,
@@ -52,16 +47,17 @@ fn parse_png(s: &str) -> Result<(Kind, usize), String> {
     Ok((kind, page))
 }
 
+/// `Kind`'s `ValueEnum` names, with the message in Chinese.
 fn parse_kind(s: &str) -> Result<Kind, String> {
-    Kind::parse(s).ok_or_else(|| format!("未知文种 “{s}”，可选 notice、briefing、leader、order"))
+    Kind::from_str(s.trim(), false).map_err(|_| format!("未知文种 “{s}”，可选 notice、briefing、leader、order"))
 }
 
 /// Runs `ducha build`.
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let templates = args.templates.or_else(|| Some(PathBuf::from("templates")).filter(|p| p.is_dir()));
     let opts = BuildOptions {
-        data: args.data,
-        period: args.period,
+        data: args.data.data.path,
+        period: args.data.period,
         out: args.out,
         only: args.only,
         emit_typst: args.emit_typst,

@@ -15,7 +15,7 @@ pub struct CheckArgs {
 
 /// Runs `ducha check`: exit 0 when clean (warnings allowed), 1 when any error.
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let checked = crate::data::check(&args.data.data);
+    let checked = crate::data::check(args.data.dir());
     let mut diags = checked.diagnostics;
     if let (Some(ds), Some(p)) = (&checked.dataset, args.data.period) {
         crate::data::retain_period(&mut diags, ds, p);

@@ -7,17 +7,18 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::engine::fonts::{Fonts, ROLES};
+use super::DataDir;
+use crate::engine::fonts::{Fonts, Role};
 
 /// The 6,763 hanzi of GB 2312 (levels 1 and 2), generated from the GB 2312 code table.
 const GB2312: &str = include_str!("../engine/gb2312.txt");
 
 /// Arguments of `ducha fonts`.
 #[derive(Debug, Args)]
+#[command(mut_arg("data", |a| a.help("数据目录；给出时统计数据中用到的字符的覆盖情况。")))]
 pub struct FontsArgs {
-    /// 数据目录；给出时统计数据中用到的字符的覆盖情况。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataDir,
     /// 额外的字体目录（可多次给出）。默认只用随程序提供的 fonts/。
     #[arg(long = "font-path", value_name = "DIR")]
     pub font_paths: Vec<PathBuf>,
@@ -26,7 +27,7 @@ pub struct FontsArgs {
 /// Runs `ducha fonts`.
 pub fn run(args: FontsArgs) -> anyhow::Result<ExitCode> {
     let fonts = Fonts::load(&args.font_paths).map_err(anyhow::Error::msg)?;
-    let data_chars = data_chars(&args.data);
+    let data_chars = data_chars(&args.data.path);
     let gb: Vec<char> = GB2312.trim().chars().collect();
     println!("字体目录：{}", fonts.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join("，"));
     println!();
@@ -51,7 +52,8 @@ pub fn run(args: FontsArgs) -> anyhow::Result<ExitCode> {
     }
     println!();
     println!("各用途的字体链（第一个为本体，其后为缺字时的替代）：");
-    for (role, stack) in ROLES {
+    for r in Role::ALL {
+        let (role, stack) = (r.name(), r.stack());
         let missing: Vec<&str> = stack.iter().copied().filter(|f| !fonts.has_family(f)).collect();
         let status = if missing.is_empty() { "齐全".to_string() } else { format!("缺少 {}", missing.join("、")) };
         println!("  {role}：{}（{status}）", stack.join(" → "));
@@ -61,7 +63,8 @@ pub fn run(args: FontsArgs) -> anyhow::Result<ExitCode> {
     }
     println!();
     let mut any_missing = false;
-    for (role, stack) in ROLES {
+    for r in Role::ALL {
+        let (role, stack) = (r.name(), r.stack());
         let mut fallback = Vec::new();
         let mut missing = Vec::new();
         for c in data_chars.keys() {

@@ -5,16 +5,15 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{load_checked, parse_period, DataArgs};
+use super::{load_checked, parse_period, DataDir};
 use crate::data::model::Period;
 use crate::excel::forms;
 
 /// Arguments of `ducha forms`.
 #[derive(Debug, Args)]
 pub struct FormsArgs {
-    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataDir,
     /// 填报期间，如 2023Q3（必填）；“上期完成数值”和“上期状态”取上一季度的报告。
     #[arg(long, value_name = "P", value_parser = parse_period)]
     pub period: Period,
@@ -25,8 +24,7 @@ pub struct FormsArgs {
 
 /// Runs `ducha forms`.
 pub fn run(args: FormsArgs) -> anyhow::Result<ExitCode> {
-    let data = DataArgs { data: args.data.clone(), period: Some(args.period) };
-    let Some((ds, period)) = load_checked(&data)? else { return Ok(ExitCode::from(1)) };
+    let Some((ds, period)) = load_checked(&args.data.path, Some(args.period))? else { return Ok(ExitCode::from(1)) };
     if period.year != ds.plan.year {
         eprintln!("错误: 期间 {period} 不在计划年度 {} 年内", ds.plan.year);
         eprintln!("  = 提示: 期间写成 {}Q1 … {}Q4", ds.plan.year, ds.plan.year);

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::parse_period;
+use super::{parse_period, DataDir};
 use crate::data::model::Period;
 use crate::excel::import::{self, ImportOptions};
 
@@ -15,9 +15,8 @@ pub struct ImportArgs {
     /// 填好的填报表（ducha forms 生成的 .xlsx），可以一次给出多个。
     #[arg(required = true, value_name = "FILE.xlsx")]
     pub files: Vec<PathBuf>,
-    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataDir,
     /// 只接受这一期的表格，如 2023Q3；默认按表格中记录的期间导入。
     #[arg(long, value_name = "P", value_parser = parse_period)]
     pub period: Option<Period>,
@@ -29,7 +28,7 @@ pub struct ImportArgs {
 /// Runs `ducha import`: exit 0 when every form was imported, 1 when any has errors (then nothing
 /// is written).
 pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let opts = ImportOptions { data: args.data, period: args.period, replace: args.replace };
+    let opts = ImportOptions { data: args.data.path, period: args.period, replace: args.replace };
     let outcome = import::import(&args.files, &opts)?;
     if !outcome.diagnostics.is_empty() {
         eprint!("{}", outcome.diagnostics.render(&outcome.sources));

@@ -5,15 +5,14 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{load_checked, DataArgs};
+use super::{load_checked, DataDir};
 use crate::excel::ledger;
 
 /// Arguments of `ducha ledger`.
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
-    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataDir,
     /// 年度，默认为计划年度。
     #[arg(long, value_name = "Y")]
     pub year: Option<i32>,
@@ -24,8 +23,7 @@ pub struct LedgerArgs {
 
 /// Runs `ducha ledger`.
 pub fn run(args: LedgerArgs) -> anyhow::Result<ExitCode> {
-    let data = DataArgs { data: args.data.clone(), period: None };
-    let Some((ds, _)) = load_checked(&data)? else { return Ok(ExitCode::from(1)) };
+    let Some((ds, _)) = load_checked(&args.data.path, None)? else { return Ok(ExitCode::from(1)) };
     let year = args.year.unwrap_or(ds.plan.year);
     if year != ds.plan.year {
         eprintln!("错误: 计划年度为 {} 年，没有 {year} 年的数据", ds.plan.year);

@@ -16,7 +16,7 @@ pub mod serve;
 pub mod stats;
 pub mod users;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -58,24 +58,39 @@ pub enum Command {
     Users(users::UsersArgs),
 }
 
-/// Where the data lives and which period to work on (shared by several subcommands).
+/// `--data`: the data directory, flattened (`#[command(flatten)]`) into every subcommand that
+/// reads data. A subcommand whose help says more about it rewrites the help text with
+/// `#[command(mut_arg("data", …))]` on its own arguments.
+#[derive(Debug, Clone, Args)]
+pub struct DataDir {
+    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
+    #[arg(id = "data", long = "data", env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
+    pub path: PathBuf,
+}
+
+/// `--data` and `--period`: where the data lives and which period to work on (`build`, `archive`,
+/// `check`, `stats`).
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
-    /// 数据目录（含 plan.yaml、office.yaml、reports/）。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataDir,
     /// 期间，如 2023Q2；默认为有报告的最近一期。
     #[arg(long, value_name = "P", value_parser = parse_period)]
     pub period: Option<Period>,
 }
 
 impl DataArgs {
-    /// The requested period, else the latest with reports.
-    pub fn period_of(&self, ds: &Dataset) -> anyhow::Result<Period> {
-        match self.period.or_else(|| ds.latest_period()) {
-            Some(p) => Ok(p),
-            None => anyhow::bail!("数据中没有任何季度报告，请用 --period 指定期间"),
-        }
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.data.path
+    }
+}
+
+/// The requested period, else the latest with reports.
+fn period_or_latest(period: Option<Period>, ds: &Dataset) -> anyhow::Result<Period> {
+    match period.or_else(|| ds.latest_period()) {
+        Some(p) => Ok(p),
+        None => anyhow::bail!("数据中没有任何季度报告，请用 --period 指定期间"),
     }
 }
 
@@ -104,13 +119,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Loads and validates the data dir. Errors (and warnings, when there are errors) are printed
 /// to stderr and give `Ok(None)`: the caller exits 1. On success the warnings are printed for the
 /// period the command works on only.
-pub fn load_checked(data: &DataArgs) -> anyhow::Result<Option<(Dataset, Period)>> {
-    let checked = crate::data::check(&data.data);
+pub fn load_checked(dir: &Path, period: Option<Period>) -> anyhow::Result<Option<(Dataset, Period)>> {
+    let checked = crate::data::check(dir);
     let Some(ds) = checked.dataset else {
         eprint!("{}", checked.diagnostics.render(&checked.sources));
         return Ok(None);
     };
-    let period = data.period_of(&ds)?;
+    let period = period_or_latest(period, &ds)?;
     let mut diags = checked.diagnostics;
     crate::data::retain_period(&mut diags, &ds, period);
     if !diags.is_empty() {

@@ -6,12 +6,14 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::DataDir;
+
 /// Options of `ducha serve`.
 #[derive(Debug, Args)]
+#[command(mut_arg("data", |a| a.help("数据目录（含 plan.yaml、office.yaml、reports/）；账户等服务器状态保存在其中的 .ducha-serve/。")))]
 pub struct ServeArgs {
-    /// 数据目录（含 plan.yaml、office.yaml、reports/）；账户等服务器状态保存在其中的 .ducha-serve/。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataDir,
     /// 公文输出目录。
     #[arg(long, default_value = "out", value_name = "DIR")]
     pub out: PathBuf,
@@ -41,15 +43,19 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("给了 --tls-key 却没有 --tls-cert：HTTPS 需要证书和对应的私钥两个文件（PEM 格式）")
         }
     };
-    if !a.data.join("plan.yaml").is_file() {
-        anyhow::bail!("数据目录 {} 中没有 plan.yaml；用 --data 指定数据目录", a.data.display());
+    if !a.data.path.join("plan.yaml").is_file() {
+        anyhow::bail!("数据目录 {} 中没有 plan.yaml；用 --data 指定数据目录", a.data.path.display());
     }
-    let store = crate::serve::store::Store::open(&a.data)?;
+    let store = crate::serve::store::Store::open(&a.data.path)?;
     if store.users()?.is_empty() {
-        eprintln!("提示：还没有任何账户，请先运行 `ducha users init --data {}`", a.data.display());
+        eprintln!("提示：还没有任何账户，请先运行 `ducha users init --data {}`", a.data.path.display());
     }
     drop(store);
     let secure = tls.is_some();
-    crate::serve::serve(crate::serve::Options { data: a.data, out: a.out, archive: a.archive, secure }, a.addr, tls)?;
+    crate::serve::serve(
+        crate::serve::Options { data: a.data.path, out: a.out, archive: a.archive, secure },
+        a.addr,
+        tls,
+    )?;
     Ok(ExitCode::SUCCESS)
 }

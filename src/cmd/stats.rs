@@ -32,7 +32,7 @@ pub enum ByArg {
 
 /// Runs `ducha stats`.
 pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
-    let Some((ds, period)) = load_checked(&args.data)? else { return Ok(ExitCode::from(1)) };
+    let Some((ds, period)) = load_checked(args.data.dir(), args.data.period)? else { return Ok(ExitCode::from(1)) };
     let year = status::evaluate_year(&ds, period);
     let summary = aggregate::summarize(&ds, &year);
     if args.json {

@@ -7,15 +7,16 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use super::DataDir;
 use crate::serve::auth;
 use crate::serve::store::{Role, Store};
 
 /// Options of `ducha users`.
 #[derive(Debug, Args)]
+#[command(mut_arg("data", |a| a.help("数据目录（账户保存在其中的 .ducha-serve/）。").global(true)))]
 pub struct UsersArgs {
-    /// 数据目录（账户保存在其中的 .ducha-serve/）。
-    #[arg(long, env = "DUCHA_DATA", default_value = "data", value_name = "DIR", global = true)]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataDir,
     #[command(subcommand)]
     pub command: UsersCommand,
 }
@@ -82,14 +83,14 @@ fn csv_field(s: &str) -> String {
 
 /// Runs `ducha users …`.
 pub fn run(a: UsersArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&a.data)?;
+    let store = Store::open(&a.data.path)?;
     match a.command {
         UsersCommand::Init { out } => {
             if out.exists() {
                 anyhow::bail!("{} 已存在，不会覆盖（其中可能有尚未分发的初始密码）；换一个 --out", out.display());
             }
             let mut rows = vec![(Role::Office, String::new(), "office".to_string())];
-            rows.extend(lead_units(&a.data)?.into_iter().map(|u| (Role::Unit, u.clone(), u)));
+            rows.extend(lead_units(&a.data.path)?.into_iter().map(|u| (Role::Unit, u.clone(), u)));
             let mut csv = String::from("角色,单位,用户名,初始密码\n");
             let (mut made, mut kept) = (0, 0);
             for (role, unit, username) in rows {
@@ -123,7 +124,7 @@ pub fn run(a: UsersArgs) -> anyhow::Result<ExitCode> {
         UsersCommand::Add { username, role, unit } => {
             let unit = match (role, unit) {
                 (Role::Unit, Some(u)) => {
-                    anyhow::ensure!(lead_units(&a.data)?.contains(&u), "“{u}” 不是计划中的牵头单位");
+                    anyhow::ensure!(lead_units(&a.data.path)?.contains(&u), "“{u}” 不是计划中的牵头单位");
                     Some(u)
                 }
                 (Role::Unit, None) => anyhow::bail!("角色为 unit 时须用 --unit 指定单位"),

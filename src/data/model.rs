@@ -459,24 +459,62 @@ pub struct ArchiveConfig {
     pub fonds: String,
     /// 机构（问题）代码
     pub org_code: String,
-    /// 保管期限 code (Y, D30, D10) per document kind id (notice, briefing, leader, order).
-    pub retention: BTreeMap<String, String>,
+    /// 保管期限 per document kind id (notice, briefing, leader, order).
+    pub retention: BTreeMap<String, Retention>,
 }
 
 impl ArchiveConfig {
-    /// The retention code of a document kind (default: D30 for the notice, D10 otherwise).
-    pub fn retention_of(&self, kind: &str) -> &str {
-        self.retention.get(kind).map(String::as_str).unwrap_or(if kind == "notice" { "D30" } else { "D10" })
+    /// The retention period of a document kind (default: D30 for the notice, D10 otherwise).
+    pub fn retention_of(&self, kind: &str) -> Retention {
+        self.retention.get(kind).copied().unwrap_or(if kind == "notice" {
+            Retention::Years30
+        } else {
+            Retention::Years10
+        })
     }
 }
 
-/// 永久 / 定期30年 / 定期10年 for a retention code.
-pub fn retention_label(code: &str) -> &'static str {
-    match code {
-        "Y" => "永久",
-        "D30" => "定期30年",
-        "D10" => "定期10年",
-        _ => "",
+/// 保管期限 (DA/T 22-2015): its code goes into the 档号 and the archive's file names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Retention {
+    /// `Y` 永久
+    #[serde(rename = "Y")]
+    Permanent,
+    /// `D30` 定期30年
+    #[serde(rename = "D30")]
+    Years30,
+    /// `D10` 定期10年
+    #[serde(rename = "D10")]
+    Years10,
+}
+
+impl Retention {
+    /// `Y`, `D30` or `D10`.
+    pub fn parse(code: &str) -> Option<Retention> {
+        match code {
+            "Y" => Some(Retention::Permanent),
+            "D30" => Some(Retention::Years30),
+            "D10" => Some(Retention::Years10),
+            _ => None,
+        }
+    }
+
+    /// The code: `Y`, `D30`, `D10`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Retention::Permanent => "Y",
+            Retention::Years30 => "D30",
+            Retention::Years10 => "D10",
+        }
+    }
+
+    /// 永久 / 定期30年 / 定期10年.
+    pub fn label(self) -> &'static str {
+        match self {
+            Retention::Permanent => "永久",
+            Retention::Years30 => "定期30年",
+            Retention::Years10 => "定期10年",
+        }
     }
 }
 
@@ -493,6 +531,11 @@ impl Office {
 }
 
 /// Status categories (docs/rules.md §2; labels as the documents print them).
+///
+/// Declared in the order of badness, so the derived `Ord` is it (docs/rules.md §2, used for "worst
+/// of", "better than" and comparing claims; `min` is the better, `max` the worse): 已完成 < 超序时
+/// < 序时推进 < 其他 < 滞后 < 严重滞后 < 未启动 < 未报送. Documents list them in another order,
+/// [`Status::ALL`]; `status as usize` indexes per-status arrays (`aggregate::PerStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -506,17 +549,20 @@ pub enum Status {
     Other,
     /// 滞后
     Behind,
-    /// 未启动
-    NotStarted,
     /// 严重滞后
     SeriouslyBehind,
+    /// 未启动
+    NotStarted,
     /// 未报送
     NotReported,
 }
 
 impl Status {
+    /// How many statuses there are.
+    pub const COUNT: usize = 8;
+
     /// Every status, in the order documents list them.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; Status::COUNT] = [
         Status::Completed,
         Status::Ahead,
         Status::OnTrack,

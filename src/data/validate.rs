@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::load::{Loaded, Parsed};
 use super::model::*;
 use super::raw::*;
-use super::spans::{locate, At, EntrySpans, Item, SectionSpans, TargetSpans, TaskSpans};
+use super::spans::{locate, At, EntrySpans, Item, ReportSpans, SectionSpans, TargetSpans, TaskSpans};
 use crate::diag::{closest, Diagnostic, Diagnostics, Loc};
 
 /// Validates everything loaded. Returns the dataset when there is no error; the diagnostics
@@ -330,7 +330,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
         late_reports: raw.escalation.late_reports.unwrap_or(e.late_reports).max(1),
     };
     for (kind, code) in &raw.archive.retention {
-        if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || retention_label(code).is_empty() {
+        if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || Retention::parse(code).is_none() {
             let (l, len) = top(sp.archive.retention.get(kind));
             diags.push(Diagnostic::error(format!("保管期限设置 “{kind}: {code}” 无效")).at_span(l, len).hint(
                 "文种为 notice、briefing、leader、order；保管期限为 Y（永久）、D30（定期30年）、D10（定期10年）",
@@ -445,13 +445,21 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
         archive: ArchiveConfig {
             fonds: raw.archive.fonds.clone().unwrap_or_else(|| "J001".into()),
             org_code: raw.archive.org_code.clone().unwrap_or_else(|| "DCS".into()),
-            retention: raw.archive.retention.clone(),
+            retention: raw
+                .archive
+                .retention
+                .iter()
+                .filter_map(|(kind, code)| Some((kind.clone(), Retention::parse(code)?)))
+                .collect(),
         },
         notice_table,
     })
 }
 
-/// Reports → per-period lists, with semantic checks against the plan.
+/// Reports → per-period lists, with semantic checks against the plan. Each file
+/// ([`validate_report`]): its header ([`report_period`], [`report_unit`], [`report_submitted`]),
+/// then each entry ([`entry_task`], [`validate_entry`]); a file with an error is left out. Then
+/// the checks across quarters ([`cross_period_checks`]).
 pub fn validate_reports(
     plan: &Plan,
     raw: &[(String, Parsed<RawReport>)],
@@ -459,315 +467,12 @@ pub fn validate_reports(
     diags: &mut Diagnostics,
 ) -> BTreeMap<Period, Vec<Report>> {
     let lead_units = plan.lead_units();
-    let all_units = plan.all_units();
     let mut out: BTreeMap<Period, Vec<Report>> = BTreeMap::new();
     // (period, unit, task) → file that first reported it, to catch duplicates across files.
     let mut seen: HashMap<(Period, String, u32), String> = HashMap::new();
-
     for (dir, parsed) in raw {
-        let r = &parsed.value;
-        let file = parsed.source.name.as_str();
-        let sp = &parsed.spans;
-        let top = |at: Option<&At>| locate(file, at, None);
-        let before = diags.error_count();
-
-        let dir_period = Period::parse(dir);
-        if dir_period.is_none() {
-            diags.push(
-                Diagnostic::error(format!("报告所在目录 “{dir}” 不是季度名"))
-                    .at(Loc::file(file))
-                    .hint("报告应放在 reports/2023Q1/ 这样的目录中"),
-            );
-        }
-        let period = Period::parse(&r.period);
-        match (period, dir_period) {
-            (None, _) => {
-                let (l, len) = top(sp.period.as_ref());
-                diags.push(
-                    Diagnostic::error(format!("期间 “{}” 无法识别", r.period))
-                        .at_span(l, len)
-                        .hint("写成 2023Q2 这样的形式"),
-                );
-            }
-            (Some(p), Some(d)) if p != d => {
-                let (l, len) = top(sp.period.as_ref());
-                diags.push(
-                    Diagnostic::error(format!("报告写明期间为 {p}，但放在了 {d} 目录中"))
-                        .at_span(l, len)
-                        .hint(format!("把 period 改为 {d}，或把文件移到 reports/{p}/")),
-                );
-            }
-            (Some(p), _) if p.year != plan.year => {
-                let (l, len) = top(sp.period.as_ref());
-                diags.push(
-                    Diagnostic::error(format!("期间 {p} 不在计划年度 {} 内", plan.year))
-                        .at_span(l, len)
-                        .hint(format!("本计划只跟踪 {} 年的 Q1–Q4", plan.year)),
-                );
-            }
-            _ => {}
-        }
-
-        let unit = r.unit.trim();
-        let (unit_loc, unit_len) = top(sp.unit.as_ref());
-        if unit.is_empty() {
-            diags.push(
-                Diagnostic::error("报送单位 `unit` 为空")
-                    .at_span(unit_loc.clone(), unit_len)
-                    .hint("填写计划中的牵头单位名称"),
-            );
-        } else if !lead_units.contains(&unit) {
-            let mut d = if all_units.contains(&unit) {
-                Diagnostic::error(format!("“{unit}” 不是任何任务的牵头单位，只有牵头单位报送进展"))
-            } else {
-                Diagnostic::error(format!("计划中没有单位 “{unit}”"))
-            };
-            d = d.at_span(unit_loc.clone(), unit_len);
-            if let Some(best) = closest(unit, lead_units.iter().copied()) {
-                d = d.hint(format!("是否应为 “{best}”？"));
-            } else {
-                d = d.hint("单位名称须与计划中的牵头单位完全一致");
-            }
-            diags.push(d);
-        }
-
-        let submitted = Date::parse(&r.submitted);
-        let (sub_loc, sub_len) = top(sp.submitted.as_ref());
-        match (submitted, period) {
-            (None, _) => diags.push(
-                Diagnostic::error(format!("报送日期 “{}” 无法识别", r.submitted))
-                    .at_span(sub_loc.clone(), sub_len)
-                    .hint("日期写成 2023-07-04"),
-            ),
-            (Some(d), Some(p)) if d < p.start() || d > p.end().add_days(90) => diags.push(
-                Diagnostic::error(format!("报送日期 {d} 不在 {p} 的报送时段内"))
-                    .at_span(sub_loc.clone(), sub_len)
-                    .hint(format!("{p} 的报告应在 {} 至 {} 之间报送；检查年份和月份", p.start(), p.end().add_days(90))),
-            ),
-            // 迟报 is decided with the figures (`aggregate::reporting_warnings`): a unit with
-            // several files is late only when its earliest one is.
-            _ => {}
-        }
-
-        for (key, at) in [
-            ("contact", &sp.contact),
-            ("phone", &sp.phone),
-            ("reviewed_by", &sp.reviewed_by),
-            ("submitted", &sp.submitted),
-        ] {
-            places.put(format!("report.{file}.{key}"), file, at.as_ref());
-        }
-        let no_entry = EntrySpans::default();
-        let mut entries = Vec::new();
-        let mut in_file = HashMap::new();
-        for (k, e) in r.entries.iter().enumerate() {
-            let entry_sp = sp.entries.get(k);
-            let esp = entry_sp.map(|x| &x.fields).unwrap_or(&no_entry);
-            // A key of this entry, else the entry's `-`.
-            let at = |key: Option<&At>| locate(file, key, entry_sp.map(|x| &x.at));
-            let (task_loc, task_len) = at(esp.task.as_ref());
-            for (key, a) in [
-                ("progress", &esp.progress),
-                ("problems", &esp.problems),
-                ("next_steps", &esp.next_steps),
-                ("adjustment", &esp.adjustment),
-            ] {
-                places.put(format!("entry.{file}.{k}.{key}"), file, a.as_ref());
-            }
-            let Some(task) = plan.task(e.task) else {
-                let max = plan.tasks.last().map(|t| t.number).unwrap_or(0);
-                diags.push(
-                    Diagnostic::error(format!("任务编号 {} 不存在", e.task))
-                        .at_span(task_loc, task_len)
-                        .hint(format!("计划中的任务编号为 1–{max}；核对通知中的任务序号")),
-                );
-                continue;
-            };
-            if let Some(first) = in_file.insert(e.task, task_loc.line) {
-                diags.push(
-                    Diagnostic::error(format!("第 {} 项任务在本报告中重复填报", e.task))
-                        .at_span(task_loc.clone(), task_len)
-                        .hint(format!("第 {first} 行已填报该任务；合并两处内容，删除其中一条")),
-                );
-                continue;
-            }
-            if let Some(p) = period {
-                if let Some(other) = seen.insert((p, unit.to_owned(), e.task), file.to_owned()) {
-                    if other != file {
-                        diags.push(
-                            Diagnostic::error(format!("{unit} 在 {p} 对第 {} 项任务重复报送（另见 {other}）", e.task))
-                                .at_span(task_loc.clone(), task_len)
-                                .hint("同一单位同一季度每项任务只报送一次"),
-                        );
-                    }
-                }
-            }
-            if !unit.is_empty() && lead_units.contains(&unit) && !task.lead_units.iter().any(|u| u == unit) {
-                diags.push(
-                    Diagnostic::error(format!("{unit} 不是第 {} 项任务（{}）的牵头单位", e.task, task.title))
-                        .at_span(task_loc.clone(), task_len)
-                        .hint(if task.lead_units.is_empty() {
-                            "该任务没有牵头单位，不需报送".to_string()
-                        } else {
-                            format!("该任务的牵头单位为：{}；核对任务编号", task.lead_units.join("、"))
-                        }),
-                );
-            }
-            if e.progress.trim().is_empty() {
-                let (l, len) = at(esp.progress.as_ref());
-                diags.push(
-                    Diagnostic::error(format!("第 {} 项任务的进展情况 `progress` 为空", e.task))
-                        .at_span(l, len)
-                        .hint("用数据说明本季度的进展；尚未启动的也要写明原因"),
-                );
-            }
-            let claim = e.claim.as_deref().and_then(|c| {
-                let s = Status::parse(c);
-                if s.is_none() {
-                    let (l, len) = at(esp.claim.as_ref());
-                    let labels: Vec<&str> = Status::ALL.iter().map(|s| s.label()).collect();
-                    let mut d = Diagnostic::error(format!("单位自评 “{c}” 不是有效的状态")).at_span(l, len);
-                    if let Some(best) = closest(c, labels.iter().copied()) {
-                        d = d.hint(format!("是否应为 “{best}”？"));
-                    }
-                    diags.push(d.hint(format!("可选：{}", labels.join("、"))));
-                }
-                s
-            });
-            let mut values = Vec::new();
-            for (vi, v) in e.values.iter().enumerate() {
-                let n = task.targets.len() as u32;
-                let value_sp = esp.values.get(vi);
-                let at_value =
-                    |key: Option<&At>| locate(file, key, value_sp.map(|x| &x.at).or(entry_sp.map(|x| &x.at)));
-                let target_at = value_sp.and_then(|x| x.fields.target.as_ref());
-                let value_at = value_sp.and_then(|x| x.fields.value.as_ref());
-                let cumulative = v.target >= 1
-                    && task
-                        .targets
-                        .get((v.target - 1) as usize)
-                        .is_some_and(|t| matches!(t.kind, TargetKind::Count | TargetKind::Amount));
-                if v.target == 0 || v.target > n {
-                    let (l, len) = at_value(target_at);
-                    diags.push(
-                        Diagnostic::error(format!("第 {} 项任务没有第 {} 个指标", e.task, v.target))
-                            .at_span(l, len)
-                            .hint(if n == 0 {
-                                "该任务没有数值指标，删除 values，用 progress 或 milestone 说明进展".to_string()
-                            } else {
-                                format!("该任务共有 {n} 个指标，target 取 1–{n}")
-                            }),
-                    );
-                } else if !v.value.is_finite() {
-                    let (l, len) = at_value(value_at);
-                    diags.push(Diagnostic::error("完成数值不是有效数字").at_span(l, len));
-                } else if cumulative && v.value < 0.0 {
-                    let (l, len) = at_value(value_at);
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "第 {} 项任务第 {} 个指标的累计完成数值 {} 为负数",
-                            e.task,
-                            v.target,
-                            fmt_num(v.value)
-                        ))
-                        .at_span(l, len)
-                        .hint("填写年初至今累计完成的数量（0 或正数）；尚未开展的填 0"),
-                    );
-                } else if values.iter().any(|(i, _)| *i == (v.target - 1) as usize) {
-                    let (l, len) = at_value(target_at);
-                    diags.push(
-                        Diagnostic::error(format!("第 {} 项任务第 {} 个指标的数值重复填写", e.task, v.target))
-                            .at_span(l, len)
-                            .hint("每个指标只填一个累计数值"),
-                    );
-                } else {
-                    values.push(((v.target - 1) as usize, v.value));
-                }
-            }
-            let milestone = e.milestone.as_deref().and_then(|m| {
-                let q = match m.trim() {
-                    "Q1" | "q1" => Some(1),
-                    "Q2" | "q2" => Some(2),
-                    "Q3" | "q3" => Some(3),
-                    "Q4" | "q4" => Some(4),
-                    _ => None,
-                };
-                if q.is_none() {
-                    let (l, len) = at(esp.milestone.as_ref());
-                    diags.push(
-                        Diagnostic::error(format!("形象进度节点 “{m}” 无法识别"))
-                            .at_span(l, len)
-                            .hint("填写已达到的计划节点 Q1、Q2、Q3 或 Q4；未达到任何节点则删除该行"),
-                    );
-                }
-                q
-            });
-            if let Some(pc) = e.percent {
-                if !(0.0..=100.0).contains(&pc) {
-                    let (l, len) = at(esp.percent.as_ref());
-                    diags.push(Diagnostic::error(format!("形象进度百分比 {pc} 超出 0–100")).at_span(l, len));
-                }
-            }
-            if claim == Some(Status::Completed) {
-                let short: Vec<String> = task
-                    .targets
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| matches!(t.kind, TargetKind::Count | TargetKind::Amount) && t.value.is_some())
-                    .filter_map(|(i, t)| {
-                        let got = values.iter().find(|(j, _)| *j == i).map(|(_, v)| *v).unwrap_or(0.0);
-                        (got < t.value.unwrap_or(0.0)).then(|| {
-                            format!(
-                                "{}（目标 {} {}，报送 {}）",
-                                t.text,
-                                fmt_num(t.value.unwrap_or(0.0)),
-                                t.unit,
-                                fmt_num(got)
-                            )
-                        })
-                    })
-                    .collect();
-                if !short.is_empty() {
-                    let (l, len) = at(esp.claim.as_ref());
-                    diags.push(
-                        Diagnostic::warning(format!(
-                            "{unit} 自评第 {} 项任务“已完成”，但数值未达目标：{}",
-                            e.task,
-                            short.join("；")
-                        ))
-                        .at_span(l, len)
-                        .hint("核实完成数值；通报以计算结果为准"),
-                    );
-                }
-            }
-            entries.push(Entry {
-                task: e.task,
-                claim,
-                progress: e.progress.clone(),
-                values,
-                milestone,
-                percent: e.percent,
-                adjustment: e.adjustment.clone().filter(|a| !a.trim().is_empty()),
-                problems: e.problems.clone().filter(|a| !a.trim().is_empty()),
-                next_steps: e.next_steps.clone().filter(|a| !a.trim().is_empty()),
-                evidence: e.evidence.clone(),
-                loc: task_loc,
-            });
-        }
-        if diags.error_count() > before {
-            continue;
-        }
-        if let (Some(p), Some(submitted)) = (period, submitted) {
-            out.entry(p).or_default().push(Report {
-                unit: unit.to_owned(),
-                period: p,
-                submitted,
-                contact: r.contact.clone(),
-                phone: r.phone.clone(),
-                reviewed_by: r.reviewed_by.clone(),
-                entries,
-                file: file.to_owned(),
-            });
+        if let Some(report) = validate_report(plan, &lead_units, dir, parsed, &mut seen, places, diags) {
+            out.entry(report.period).or_default().push(report);
         }
     }
     for list in out.values_mut() {
@@ -775,6 +480,396 @@ pub fn validate_reports(
     }
     cross_period_checks(plan, &out, diags);
     out
+}
+
+/// What the checks of one report file share.
+struct ReportCx<'a> {
+    plan: &'a Plan,
+    lead_units: &'a [&'a str],
+    file: &'a str,
+    /// The `unit` field, trimmed (possibly empty or unknown: that is reported once, by the header).
+    unit: &'a str,
+    period: Option<Period>,
+}
+
+/// Where the keys of one report entry are, for messages.
+struct EntryAt<'a> {
+    file: &'a str,
+    item: Option<&'a Item<EntrySpans>>,
+    fields: &'a EntrySpans,
+}
+
+impl EntryAt<'_> {
+    /// A key of this entry, else the entry's `-`.
+    fn at(&self, key: Option<&At>) -> (Loc, usize) {
+        locate(self.file, key, self.item.map(|x| &x.at))
+    }
+}
+
+/// One report file; `None` when it has an error.
+fn validate_report(
+    plan: &Plan,
+    lead_units: &[&str],
+    dir: &str,
+    parsed: &Parsed<RawReport>,
+    seen: &mut HashMap<(Period, String, u32), String>,
+    places: &mut Places,
+    diags: &mut Diagnostics,
+) -> Option<Report> {
+    let r = &parsed.value;
+    let file = parsed.source.name.as_str();
+    let sp = &parsed.spans;
+    let before = diags.error_count();
+    let period = report_period(plan, dir, r, file, sp, diags);
+    let unit = r.unit.trim();
+    report_unit(plan, lead_units, unit, file, sp, diags);
+    let submitted = report_submitted(r, period, file, sp, diags);
+    for (key, at) in
+        [("contact", &sp.contact), ("phone", &sp.phone), ("reviewed_by", &sp.reviewed_by), ("submitted", &sp.submitted)]
+    {
+        places.put(format!("report.{file}.{key}"), file, at.as_ref());
+    }
+    let cx = ReportCx { plan, lead_units, file, unit, period };
+    let no_entry = EntrySpans::default();
+    let mut entries = Vec::new();
+    let mut in_file = HashMap::new();
+    for (k, e) in r.entries.iter().enumerate() {
+        let item = sp.entries.get(k);
+        let at = EntryAt { file, item, fields: item.map(|x| &x.fields).unwrap_or(&no_entry) };
+        for (key, a) in [
+            ("progress", &at.fields.progress),
+            ("problems", &at.fields.problems),
+            ("next_steps", &at.fields.next_steps),
+            ("adjustment", &at.fields.adjustment),
+        ] {
+            places.put(format!("entry.{file}.{k}.{key}"), file, a.as_ref());
+        }
+        if let Some(task) = entry_task(&cx, e, &at, &mut in_file, seen, diags) {
+            entries.push(validate_entry(&cx, task, e, &at, diags));
+        }
+    }
+    if diags.error_count() > before {
+        return None;
+    }
+    Some(Report {
+        unit: unit.to_owned(),
+        period: period?,
+        submitted: submitted?,
+        contact: r.contact.clone(),
+        phone: r.phone.clone(),
+        reviewed_by: r.reviewed_by.clone(),
+        entries,
+        file: file.to_owned(),
+    })
+}
+
+/// The report's period: a quarter of the plan year, the same as its directory's.
+fn report_period(
+    plan: &Plan,
+    dir: &str,
+    r: &RawReport,
+    file: &str,
+    sp: &ReportSpans,
+    diags: &mut Diagnostics,
+) -> Option<Period> {
+    let dir_period = Period::parse(dir);
+    if dir_period.is_none() {
+        diags.push(
+            Diagnostic::error(format!("报告所在目录 “{dir}” 不是季度名"))
+                .at(Loc::file(file))
+                .hint("报告应放在 reports/2023Q1/ 这样的目录中"),
+        );
+    }
+    let period = Period::parse(&r.period);
+    let (l, len) = locate(file, sp.period.as_ref(), None);
+    match (period, dir_period) {
+        (None, _) => diags.push(
+            Diagnostic::error(format!("期间 “{}” 无法识别", r.period)).at_span(l, len).hint("写成 2023Q2 这样的形式"),
+        ),
+        (Some(p), Some(d)) if p != d => diags.push(
+            Diagnostic::error(format!("报告写明期间为 {p}，但放在了 {d} 目录中"))
+                .at_span(l, len)
+                .hint(format!("把 period 改为 {d}，或把文件移到 reports/{p}/")),
+        ),
+        (Some(p), _) if p.year != plan.year => diags.push(
+            Diagnostic::error(format!("期间 {p} 不在计划年度 {} 内", plan.year))
+                .at_span(l, len)
+                .hint(format!("本计划只跟踪 {} 年的 Q1–Q4", plan.year)),
+        ),
+        _ => {}
+    }
+    period
+}
+
+/// The reporting unit must lead some task (only lead units report).
+fn report_unit(plan: &Plan, lead_units: &[&str], unit: &str, file: &str, sp: &ReportSpans, diags: &mut Diagnostics) {
+    let (unit_loc, unit_len) = locate(file, sp.unit.as_ref(), None);
+    if unit.is_empty() {
+        diags.push(
+            Diagnostic::error("报送单位 `unit` 为空").at_span(unit_loc, unit_len).hint("填写计划中的牵头单位名称"),
+        );
+    } else if !lead_units.contains(&unit) {
+        let mut d = if plan.all_units().contains(&unit) {
+            Diagnostic::error(format!("“{unit}” 不是任何任务的牵头单位，只有牵头单位报送进展"))
+        } else {
+            Diagnostic::error(format!("计划中没有单位 “{unit}”"))
+        };
+        d = d.at_span(unit_loc, unit_len);
+        if let Some(best) = closest(unit, lead_units.iter().copied()) {
+            d = d.hint(format!("是否应为 “{best}”？"));
+        } else {
+            d = d.hint("单位名称须与计划中的牵头单位完全一致");
+        }
+        diags.push(d);
+    }
+}
+
+/// The 报送日期: a date within the period's reporting window (迟报 is decided with the figures,
+/// `aggregate::reporting_warnings`: a unit with several files is late only when its earliest one is).
+fn report_submitted(
+    r: &RawReport,
+    period: Option<Period>,
+    file: &str,
+    sp: &ReportSpans,
+    diags: &mut Diagnostics,
+) -> Option<Date> {
+    let submitted = Date::parse(&r.submitted);
+    let (sub_loc, sub_len) = locate(file, sp.submitted.as_ref(), None);
+    match (submitted, period) {
+        (None, _) => diags.push(
+            Diagnostic::error(format!("报送日期 “{}” 无法识别", r.submitted))
+                .at_span(sub_loc, sub_len)
+                .hint("日期写成 2023-07-04"),
+        ),
+        (Some(d), Some(p)) if d < p.start() || d > p.end().add_days(90) => {
+            diags.push(
+                Diagnostic::error(format!("报送日期 {d} 不在 {p} 的报送时段内"))
+                    .at_span(sub_loc, sub_len)
+                    .hint(format!("{p} 的报告应在 {} 至 {} 之间报送；检查年份和月份", p.start(), p.end().add_days(90))),
+            )
+        }
+        _ => {}
+    }
+    submitted
+}
+
+/// The entry's task: it must exist and appear once in the file (else the entry is dropped); the
+/// same unit reporting it in another file of the period, or a unit that does not lead it, is an
+/// error too.
+fn entry_task<'p>(
+    cx: &ReportCx<'p>,
+    e: &RawEntry,
+    at: &EntryAt,
+    in_file: &mut HashMap<u32, usize>,
+    seen: &mut HashMap<(Period, String, u32), String>,
+    diags: &mut Diagnostics,
+) -> Option<&'p Task> {
+    let (task_loc, task_len) = at.at(at.fields.task.as_ref());
+    let Some(task) = cx.plan.task(e.task) else {
+        let max = cx.plan.tasks.last().map(|t| t.number).unwrap_or(0);
+        diags.push(
+            Diagnostic::error(format!("任务编号 {} 不存在", e.task))
+                .at_span(task_loc, task_len)
+                .hint(format!("计划中的任务编号为 1–{max}；核对通知中的任务序号")),
+        );
+        return None;
+    };
+    if let Some(first) = in_file.insert(e.task, task_loc.line) {
+        diags.push(
+            Diagnostic::error(format!("第 {} 项任务在本报告中重复填报", e.task))
+                .at_span(task_loc, task_len)
+                .hint(format!("第 {first} 行已填报该任务；合并两处内容，删除其中一条")),
+        );
+        return None;
+    }
+    let unit = cx.unit;
+    if let Some(p) = cx.period {
+        if let Some(other) = seen.insert((p, unit.to_owned(), e.task), cx.file.to_owned()) {
+            if other != cx.file {
+                diags.push(
+                    Diagnostic::error(format!("{unit} 在 {p} 对第 {} 项任务重复报送（另见 {other}）", e.task))
+                        .at_span(task_loc.clone(), task_len)
+                        .hint("同一单位同一季度每项任务只报送一次"),
+                );
+            }
+        }
+    }
+    if !unit.is_empty() && cx.lead_units.contains(&unit) && !task.lead_units.iter().any(|u| u == unit) {
+        diags.push(
+            Diagnostic::error(format!("{unit} 不是第 {} 项任务（{}）的牵头单位", e.task, task.title))
+                .at_span(task_loc, task_len)
+                .hint(if task.lead_units.is_empty() {
+                    "该任务没有牵头单位，不需报送".to_string()
+                } else {
+                    format!("该任务的牵头单位为：{}；核对任务编号", task.lead_units.join("、"))
+                }),
+        );
+    }
+    Some(task)
+}
+
+/// One entry of a known task: progress text, claim, figures, milestone, percentage.
+fn validate_entry(cx: &ReportCx, task: &Task, e: &RawEntry, at: &EntryAt, diags: &mut Diagnostics) -> Entry {
+    if e.progress.trim().is_empty() {
+        let (l, len) = at.at(at.fields.progress.as_ref());
+        diags.push(
+            Diagnostic::error(format!("第 {} 项任务的进展情况 `progress` 为空", e.task))
+                .at_span(l, len)
+                .hint("用数据说明本季度的进展；尚未启动的也要写明原因"),
+        );
+    }
+    let claim = entry_claim(e, at, diags);
+    let values = entry_values(task, e, at, diags);
+    let milestone = entry_milestone(e, at, diags);
+    if let Some(pc) = e.percent {
+        if !(0.0..=100.0).contains(&pc) {
+            let (l, len) = at.at(at.fields.percent.as_ref());
+            diags.push(Diagnostic::error(format!("形象进度百分比 {pc} 超出 0–100")).at_span(l, len));
+        }
+    }
+    if claim == Some(Status::Completed) {
+        warn_completed_short(cx.unit, task, e, &values, at, diags);
+    }
+    Entry {
+        task: e.task,
+        claim,
+        progress: e.progress.clone(),
+        values,
+        milestone,
+        percent: e.percent,
+        adjustment: e.adjustment.clone().filter(|a| !a.trim().is_empty()),
+        problems: e.problems.clone().filter(|a| !a.trim().is_empty()),
+        next_steps: e.next_steps.clone().filter(|a| !a.trim().is_empty()),
+        evidence: e.evidence.clone(),
+        loc: at.at(at.fields.task.as_ref()).0,
+    }
+}
+
+/// The unit's own status (自评), one of the labels or their synonyms.
+fn entry_claim(e: &RawEntry, at: &EntryAt, diags: &mut Diagnostics) -> Option<Status> {
+    let c = e.claim.as_deref()?;
+    let s = Status::parse(c);
+    if s.is_none() {
+        let (l, len) = at.at(at.fields.claim.as_ref());
+        let labels: Vec<&str> = Status::ALL.iter().map(|s| s.label()).collect();
+        let mut d = Diagnostic::error(format!("单位自评 “{c}” 不是有效的状态")).at_span(l, len);
+        if let Some(best) = closest(c, labels.iter().copied()) {
+            d = d.hint(format!("是否应为 “{best}”？"));
+        }
+        diags.push(d.hint(format!("可选：{}", labels.join("、"))));
+    }
+    s
+}
+
+/// The figures (完成数值) as (target index, value): an existing target, a finite number, not
+/// negative for a cumulative count or amount, one per target.
+fn entry_values(task: &Task, e: &RawEntry, at: &EntryAt, diags: &mut Diagnostics) -> Vec<(usize, f64)> {
+    let mut values = Vec::new();
+    for (vi, v) in e.values.iter().enumerate() {
+        let n = task.targets.len() as u32;
+        let value_sp = at.fields.values.get(vi);
+        let at_value = |key: Option<&At>| locate(at.file, key, value_sp.map(|x| &x.at).or(at.item.map(|x| &x.at)));
+        let target_at = value_sp.and_then(|x| x.fields.target.as_ref());
+        let value_at = value_sp.and_then(|x| x.fields.value.as_ref());
+        let cumulative = v.target >= 1
+            && task
+                .targets
+                .get((v.target - 1) as usize)
+                .is_some_and(|t| matches!(t.kind, TargetKind::Count | TargetKind::Amount));
+        if v.target == 0 || v.target > n {
+            let (l, len) = at_value(target_at);
+            diags.push(
+                Diagnostic::error(format!("第 {} 项任务没有第 {} 个指标", e.task, v.target)).at_span(l, len).hint(
+                    if n == 0 {
+                        "该任务没有数值指标，删除 values，用 progress 或 milestone 说明进展".to_string()
+                    } else {
+                        format!("该任务共有 {n} 个指标，target 取 1–{n}")
+                    },
+                ),
+            );
+        } else if !v.value.is_finite() {
+            let (l, len) = at_value(value_at);
+            diags.push(Diagnostic::error("完成数值不是有效数字").at_span(l, len));
+        } else if cumulative && v.value < 0.0 {
+            let (l, len) = at_value(value_at);
+            diags.push(
+                Diagnostic::error(format!(
+                    "第 {} 项任务第 {} 个指标的累计完成数值 {} 为负数",
+                    e.task,
+                    v.target,
+                    fmt_num(v.value)
+                ))
+                .at_span(l, len)
+                .hint("填写年初至今累计完成的数量（0 或正数）；尚未开展的填 0"),
+            );
+        } else if values.iter().any(|(i, _)| *i == (v.target - 1) as usize) {
+            let (l, len) = at_value(target_at);
+            diags.push(
+                Diagnostic::error(format!("第 {} 项任务第 {} 个指标的数值重复填写", e.task, v.target))
+                    .at_span(l, len)
+                    .hint("每个指标只填一个累计数值"),
+            );
+        } else {
+            values.push(((v.target - 1) as usize, v.value));
+        }
+    }
+    values
+}
+
+/// The planned milestone reached (形象进度节点), `Q1` … `Q4`.
+fn entry_milestone(e: &RawEntry, at: &EntryAt, diags: &mut Diagnostics) -> Option<u8> {
+    let m = e.milestone.as_deref()?;
+    let q = match m.trim() {
+        "Q1" | "q1" => Some(1),
+        "Q2" | "q2" => Some(2),
+        "Q3" | "q3" => Some(3),
+        "Q4" | "q4" => Some(4),
+        _ => None,
+    };
+    if q.is_none() {
+        let (l, len) = at.at(at.fields.milestone.as_ref());
+        diags.push(
+            Diagnostic::error(format!("形象进度节点 “{m}” 无法识别"))
+                .at_span(l, len)
+                .hint("填写已达到的计划节点 Q1、Q2、Q3 或 Q4；未达到任何节点则删除该行"),
+        );
+    }
+    q
+}
+
+/// A warning when a unit claims 已完成 but its counts and amounts fall short of their targets.
+fn warn_completed_short(
+    unit: &str,
+    task: &Task,
+    e: &RawEntry,
+    values: &[(usize, f64)],
+    at: &EntryAt,
+    diags: &mut Diagnostics,
+) {
+    let short: Vec<String> = task
+        .targets
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.kind, TargetKind::Count | TargetKind::Amount) && t.value.is_some())
+        .filter_map(|(i, t)| {
+            let got = values.iter().find(|(j, _)| *j == i).map(|(_, v)| *v).unwrap_or(0.0);
+            (got < t.value.unwrap_or(0.0)).then(|| {
+                format!("{}（目标 {} {}，报送 {}）", t.text, fmt_num(t.value.unwrap_or(0.0)), t.unit, fmt_num(got))
+            })
+        })
+        .collect();
+    if !short.is_empty() {
+        let (l, len) = at.at(at.fields.claim.as_ref());
+        diags.push(
+            Diagnostic::warning(format!(
+                "{unit} 自评第 {} 项任务“已完成”，但数值未达目标：{}",
+                e.task,
+                short.join("；")
+            ))
+            .at_span(l, len)
+            .hint("核实完成数值；通报以计算结果为准"),
+        );
+    }
 }
 
 /// Warnings that need several reports: cumulative figures going backwards. (未报送 and 迟报 are
@@ -814,12 +909,7 @@ fn cross_period_checks(plan: &Plan, reports: &BTreeMap<Period, Vec<Report>>, dia
     }
 }
 
-/// Formats a number without a trailing `.0`.
+/// A number in a message: at most three decimals, no trailing `.0`.
 pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    }
+    crate::numerals::figure(v, 3)
 }

@@ -21,16 +21,50 @@ use typst::text::{Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
 use typst_kit::fonts::{FontPath, FontStore};
 
-/// Font roles and their Typst family stacks (templates/lib/README.md §L10; the same stacks as
-/// `fang`, `kai`, `hei`, `song`, `xbs` in `templates/lib/gongwen.typ`). The first family is the face
-/// the role is drawn in; later ones are fallbacks for characters it lacks.
-pub const ROLES: &[(&str, &[&str])] = &[
-    ("仿宋", &["FandolFang R", "Noto Serif CJK SC"]),
-    ("楷体", &["FandolKai", "Noto Serif CJK SC"]),
-    ("黑体", &["FandolHei", "Noto Sans CJK SC"]),
-    ("宋体", &["FandolSong", "Noto Serif CJK SC"]),
-    ("小标宋", &["Noto Serif CJK SC"]),
-];
+/// What a piece of text prints as: a font role, with its Typst family stack
+/// (templates/lib/README.md §L10; the same stacks as `fang`, `kai`, `hei`, `song`, `xbs` in
+/// `templates/lib/gongwen.typ`). The first family is the face the role is drawn in; later ones
+/// are fallbacks for characters it lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// 仿宋: body text.
+    Fangsong,
+    /// 楷体: section titles of the notice.
+    Kaiti,
+    /// 黑体: 密级, 紧急程度, headings.
+    Heiti,
+    /// 宋体.
+    Songti,
+    /// 小标宋: titles and the 发文机关标志.
+    Xiaobiaosong,
+}
+
+impl Role {
+    /// Every role, in the order `ducha fonts` lists them.
+    pub const ALL: [Role; 5] = [Role::Fangsong, Role::Kaiti, Role::Heiti, Role::Songti, Role::Xiaobiaosong];
+
+    /// The Chinese name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Fangsong => "仿宋",
+            Role::Kaiti => "楷体",
+            Role::Heiti => "黑体",
+            Role::Songti => "宋体",
+            Role::Xiaobiaosong => "小标宋",
+        }
+    }
+
+    /// The family stack, own face first.
+    pub fn stack(self) -> &'static [&'static str] {
+        match self {
+            Role::Fangsong => &["FandolFang R", "Noto Serif CJK SC"],
+            Role::Kaiti => &["FandolKai", "Noto Serif CJK SC"],
+            Role::Heiti => &["FandolHei", "Noto Sans CJK SC"],
+            Role::Songti => &["FandolSong", "Noto Serif CJK SC"],
+            Role::Xiaobiaosong => &["Noto Serif CJK SC"],
+        }
+    }
+}
 
 /// The file that marks a directory as ducha's bundled font directory.
 const MARKER: &str = "FandolFang-Regular.otf";
@@ -99,7 +133,7 @@ impl Fonts {
 
 /// The families the role stacks name.
 fn wanted_family(family: &str) -> bool {
-    ROLES.iter().any(|(_, stack)| stack.iter().any(|f| f.eq_ignore_ascii_case(family)))
+    Role::ALL.iter().any(|r| r.stack().iter().any(|f| f.eq_ignore_ascii_case(family)))
 }
 
 /// Indexes the fonts of one directory (recursively), sorted by path and face index so font

@@ -7,15 +7,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::fonts::{Fonts, ROLES};
+use super::fonts::{Fonts, Role};
 use crate::diag::{Diagnostic, Diagnostics, Loc, SourceMap};
 
 /// A piece of user text and where it will print.
 #[derive(Debug, Clone)]
 pub struct TextItem<'a> {
     pub text: &'a str,
-    /// A role name from [`ROLES`] (仿宋, 楷体, 黑体, 宋体, 小标宋).
-    pub role: &'static str,
+    /// The font role it prints in.
+    pub role: Role,
     /// Where the text comes from (the start of its entry; the exact character is searched from here).
     pub origin: Loc,
     /// What the text is, for messages: `第 12 项任务的进展情况`.
@@ -26,12 +26,13 @@ pub struct TextItem<'a> {
 /// fallbacks.
 pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, sources: &SourceMap) -> Diagnostics {
     let mut out = Diagnostics::default();
-    let mut cache: HashMap<(&'static str, char), Option<usize>> = HashMap::new();
-    // (file, role) → chars falling back, with the first place each was seen.
-    let mut fallbacks: BTreeMap<(String, &'static str), BTreeMap<char, Loc>> = BTreeMap::new();
+    let mut cache: HashMap<(Role, char), Option<usize>> = HashMap::new();
+    // (file, role name, role) → chars falling back, with the first place each was seen (ordered by
+    // the name, as the warnings are listed).
+    let mut fallbacks: BTreeMap<(String, &'static str, Role), BTreeMap<char, Loc>> = BTreeMap::new();
     let mut reported_missing: HashMap<(Loc, char), ()> = HashMap::new();
     for item in items {
-        let stack = ROLES.iter().find(|(r, _)| *r == item.role).map(|(_, s)| *s).unwrap_or(ROLES[0].1);
+        let stack = item.role.stack();
         for c in item.text.chars() {
             if c.is_whitespace() || c.is_control() || c == '\u{feff}' {
                 continue;
@@ -41,7 +42,7 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
                 Some(0) => {}
                 Some(_) => {
                     fallbacks
-                        .entry((item.origin.file.clone(), item.role))
+                        .entry((item.origin.file.clone(), item.role.name(), item.role))
                         .or_default()
                         .entry(c)
                         .or_insert_with(|| locate_char(sources, &item.origin, c));
@@ -65,13 +66,13 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
             }
         }
     }
-    for ((file, role), chars) in fallbacks {
+    for ((file, name, role), chars) in fallbacks {
         let list: Vec<String> = chars.keys().map(|c| format!("{c}（U+{:04X}）", *c as u32)).collect();
         let first = chars.values().next().cloned().unwrap_or_else(|| Loc::file(file.clone()));
-        let face = ROLES.iter().find(|(r, _)| *r == role).map(|(_, s)| s[0]).unwrap_or("");
+        let face = role.stack()[0];
         out.push(
             Diagnostic::warning(format!(
-                "{face}（{role}）缺少以下字符，将以思源宋体/黑体代替显示：{}",
+                "{face}（{name}）缺少以下字符，将以思源宋体/黑体代替显示：{}",
                 list.join("、")
             ))
             .at(first)

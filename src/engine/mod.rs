@@ -1,10 +1,14 @@
 //! Stage 5, compile: Typst source → `PagedDocument` → PDF (or PNG), in process.
 //!
 //! One [`Engine`] per run holds what every document shares: the fonts (scanned once, loaded
-//! lazily), the standard library, and the template library files parsed once. Each
-//! [`Job`] gets its own [`world::DocWorld`] with its main source, its attachments and its date.
-//! Output is reproducible: the PDF timestamp and `today` come from the job's date, the PDF ident
-//! from the job, fonts only from `fonts/`.
+//! lazily), the standard library, and the library `.typ` files parsed once. Each [`Job`] gets its
+//! own [`world::DocWorld`] with its main source, its attachments and its timestamp. Output is
+//! reproducible: the PDF timestamp and `today` come from the job's timestamp, the PDF ident from
+//! the job, fonts only from `fonts/`.
+//!
+//! The engine knows Typst, fonts and PDF, nothing of the supervision domain: callers hand it a
+//! timestamp (`pipeline::timestamp` turns an issue date into one) and the library files as
+//! (path, text, name) triples (`Templates::typst_files`).
 
 pub mod fonts;
 pub mod glyphs;
@@ -14,18 +18,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use typst::diag::{Severity as TypstSeverity, SourceDiagnostic};
-use typst::foundations::{Bytes, Datetime, Smart};
-use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::foundations::{Bytes, Smart};
+use typst::syntax::{ast, FileId, LinkedNode, RootedPath, Side, Source, SyntaxKind, VirtualPath, VirtualRoot};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use crate::data::model::Date;
 use crate::diag::{Diagnostic, Diagnostics, Loc, SourceMap};
-use crate::templates::Templates;
 use fonts::Fonts;
 use world::DocWorld;
+
+/// A point in time as Typst has it; a [`Job`]'s timestamp.
+pub use typst::foundations::Datetime;
 
 /// What every document of a run shares.
 pub struct Engine {
@@ -55,8 +60,8 @@ pub struct Job {
     pub name: String,
     /// The generated Typst source.
     pub source: String,
-    /// The document's date (PDF timestamp and `datetime.today()`).
-    pub date: Date,
+    /// The document's fixed time: the PDF timestamp (as UTC) and `datetime.today()`.
+    pub timestamp: Datetime,
     /// Stable PDF identifier.
     pub ident: String,
     pub flavor: PdfFlavor,
@@ -80,11 +85,12 @@ pub struct CompileError {
 }
 
 impl Engine {
-    /// Builds the engine over loaded fonts and templates.
-    pub fn new(fonts: Arc<Fonts>, templates: &Templates) -> Engine {
+    /// Builds the engine over loaded fonts and the library files every document may import:
+    /// (path relative to the project root, text, name shown in diagnostics).
+    pub fn new<'a>(fonts: Arc<Fonts>, library: impl IntoIterator<Item = (&'a str, &'a str, String)>) -> Engine {
         let mut lib_sources = HashMap::new();
         let mut lib_names = HashMap::new();
-        for (path, text, origin) in templates.typst_files() {
+        for (path, text, origin) in library {
             if let Some(id) = file_id(&format!("/{path}")) {
                 lib_sources.insert(id, Source::new(id, text.to_owned()));
                 lib_names.insert(id, origin);
@@ -114,7 +120,7 @@ impl Engine {
         };
         let options = PdfOptions {
             ident: Smart::Custom(job.ident.clone()),
-            timestamp: Some(Timestamp::new_utc(datetime(job.date))),
+            timestamp: Some(Timestamp::new_utc(job.timestamp)),
             standards,
             ..PdfOptions::default()
         };
@@ -125,19 +131,22 @@ impl Engine {
     pub fn layout(&self, job: &Job) -> Result<(PagedDocument, Diagnostics), CompileError> {
         let world = self.world(job);
         let result = typst::compile::<PagedDocument>(&world);
-        let mut warnings = self.translate(&world, job, &result.warnings);
         // Typst only warns about an unknown font family and silently substitutes: that is how
         // tofu and wrong faces sneak into an official document, so it is an error here.
-        let font_errors: Vec<Diagnostic> = warnings
+        let (font_warnings, other): (Vec<SourceDiagnostic>, Vec<SourceDiagnostic>) =
+            result.warnings.iter().cloned().partition(|d| is_unknown_font(&world, d));
+        let fonts = self.translate(&world, job, &font_warnings);
+        let font_errors: Vec<Diagnostic> = fonts
             .diagnostics
             .0
-            .iter()
-            .filter(|d| d.message.contains("unknown font family"))
+            .into_iter()
             .map(|d| {
-                Diagnostic { severity: crate::diag::Severity::Error, ..d.clone() }
+                Diagnostic { severity: crate::diag::Severity::Error, ..d }
                     .hint("检查模板中的字体名；可用 `ducha fonts` 查看已有字体")
             })
             .collect();
+        let mut warnings = self.translate(&world, job, &other);
+        warnings.sources.extend(fonts.sources);
         match result.output {
             Ok(doc) if font_errors.is_empty() => Ok((doc, warnings.diagnostics)),
             Ok(_) => {
@@ -166,7 +175,7 @@ impl Engine {
             sources: &self.lib_sources,
             main_source,
             files,
-            today: datetime(job.date),
+            today: job.timestamp,
         }
     }
 
@@ -211,6 +220,34 @@ impl Engine {
         }
         CompileError { diagnostics: out, sources }
     }
+}
+
+/// Whether a Typst warning is the one about an unknown font family.
+///
+/// Typst 0.15's `SourceDiagnostic` has no kind or code — only severity, span, message, trace and
+/// hints — so the warning cannot be recognised by kind. Its span can: `check_font_list`
+/// (typst-library `text/mod.rs`) warns at the value of the `font:` argument, and no other warning
+/// of Typst 0.15 points there. A font list that reaches `text` another way (an argument spread
+/// `..args`, a value built elsewhere and passed on) leaves no such span, so the message is still
+/// matched as a fallback: the English text is the only other handle the API gives.
+fn is_unknown_font(world: &DocWorld, d: &SourceDiagnostic) -> bool {
+    d.severity == TypstSeverity::Warning && (at_font_argument(world, d) || d.message.starts_with("unknown font family"))
+}
+
+/// True when the diagnostic's span is exactly the value of a named argument `font: …`.
+fn at_font_argument(world: &DocWorld, d: &SourceDiagnostic) -> bool {
+    let (Some(id), Some(range)) = (d.span.id(), world.range(d.span)) else { return false };
+    let Ok(source) = world.source(id) else { return false };
+    let root = LinkedNode::new(source.root());
+    let mut node = root.leaf_at(range.start, Side::After);
+    while let Some(n) = node {
+        if n.kind() == SyntaxKind::Named {
+            let is_font = n.cast::<ast::Named>().is_some_and(|named| named.name().as_str() == "font");
+            return is_font && n.children().last().is_some_and(|value| value.range() == range);
+        }
+        node = n.parent().cloned();
+    }
+    false
 }
 
 /// Renders one page (0-based) to PNG at `ppi` pixels per inch.
@@ -284,11 +321,48 @@ pub fn file_id(path: &str) -> Option<FileId> {
     Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())
 }
 
-fn datetime(d: Date) -> Datetime {
-    Datetime::from_ymd(d.year, d.month, d.day).unwrap_or_else(|| Datetime::from_ymd(2000, 1, 1).expect("valid date"))
-}
-
 /// Evicts typst's memoisation cache between documents in long-lived processes.
 pub fn evict_cache() {
     typst::comemo::evict(2);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A warning at the value of `font:` is the unknown-font warning whatever its wording; a
+    /// warning elsewhere with another wording is not.
+    #[test]
+    fn the_font_warning_is_recognised_by_its_span() {
+        let engine = Engine::new(Arc::new(Fonts::load(&[]).expect("bundled fonts")), std::iter::empty());
+        let source = "#set text(font: (\"Nope\", \"Nope2\"), size: 12pt)\nx";
+        let job = Job {
+            name: "t.typ".into(),
+            source: source.into(),
+            timestamp: Datetime::from_ymd(2023, 7, 14).expect("date"),
+            ident: "t".into(),
+            flavor: PdfFlavor::Plain,
+            files: Vec::new(),
+        };
+        let world = engine.world(&job);
+        let main = world.source(world.main()).expect("main");
+        let root = LinkedNode::new(main.root());
+        let node_at = |needle: &str| {
+            let at = source.find(needle).expect("needle");
+            let mut n = root.leaf_at(at, Side::After).expect("leaf");
+            while n.range() != (at..at + needle.len()) {
+                n = n.parent().expect("parent").clone();
+            }
+            n.span()
+        };
+        let font = SourceDiagnostic::warning(node_at("(\"Nope\", \"Nope2\")"), "reworded in a later Typst");
+        assert!(is_unknown_font(&world, &font));
+        let size = SourceDiagnostic::warning(node_at("12pt"), "something about the size");
+        assert!(!is_unknown_font(&world, &size));
+        let old_text = SourceDiagnostic::warning(node_at("12pt"), "unknown font family: x");
+        assert!(is_unknown_font(&world, &old_text), "the message is still a fallback");
+        // Typst's own warnings (one per unknown family) are found by their span.
+        let result = typst::compile::<PagedDocument>(&world);
+        assert_eq!(result.warnings.iter().filter(|d| at_font_argument(&world, d)).count(), 2, "{:?}", result.warnings);
+    }
 }

@@ -185,7 +185,7 @@ pub fn build_form(ds: &Dataset, unit: &str, period: Period, prev: Option<&Period
 
     let mut ws = Worksheet::new();
     ws.set_name(super::FORM_SHEET)?;
-    write_form_sheet(&mut ws, &st, ds, unit, period, prev)?;
+    write_form_sheet(&mut ws, FormCtx { st: &st, ds, unit, period, prev })?;
     wb.push_worksheet(ws);
 
     let mut guide = Worksheet::new();
@@ -219,14 +219,19 @@ pub fn build_form(ds: &Dataset, unit: &str, period: Period, prev: Option<&Period
     wb.save_to_buffer()
 }
 
-fn write_form_sheet(
-    ws: &mut Worksheet,
-    st: &Styles,
-    ds: &Dataset,
-    unit: &str,
+/// What every part of one unit's form sheet is written from.
+#[derive(Clone, Copy)]
+struct FormCtx<'a> {
+    st: &'a Styles,
+    ds: &'a Dataset,
+    unit: &'a str,
     period: Period,
-    prev: Option<&PeriodStatus>,
-) -> Result<(), XlsxError> {
+    /// The previous quarter's statuses (上期状态), when there is one.
+    prev: Option<&'a PeriodStatus>,
+}
+
+fn write_form_sheet(ws: &mut Worksheet, cx: FormCtx<'_>) -> Result<(), XlsxError> {
+    let FormCtx { st, ds, unit, period, .. } = cx;
     let end = period.end();
     let deadline = ds.office.deadline(period);
     let widths: [f64; 14] = [6.0, 20.0, 28.0, 10.0, 9.0, 46.0, 10.0, 10.0, 10.0, 24.0, 24.0, 20.0, 18.0, 8.0];
@@ -323,7 +328,7 @@ fn write_form_sheet(
         let task = rows[i].task;
         let n = rows[i..].iter().take_while(|x| x.task.number == task.number).count();
         let group = &rows[i..i + n];
-        write_task(ws, st, ds, unit, period, prev, group, r, &value_dv)?;
+        write_task(ws, cx, group, r, &value_dv)?;
         r += n as u32;
         i += n;
     }
@@ -355,18 +360,14 @@ fn write_form_sheet(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn write_task(
     ws: &mut Worksheet,
-    st: &Styles,
-    ds: &Dataset,
-    unit: &str,
-    period: Period,
-    prev: Option<&PeriodStatus>,
+    cx: FormCtx<'_>,
     group: &[FormRow<'_>],
     r0: u32,
     value_dv: &dyn Fn(&Task, usize) -> Result<DataValidation, XlsxError>,
 ) -> Result<(), XlsxError> {
+    let FormCtx { st, ds, unit, period, prev } = cx;
     let task = group[0].task;
     let last = r0 + group.len() as u32 - 1;
     let prev_period = period.prev_in_year();

@@ -17,13 +17,13 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use calamine::{open_workbook_auto, Data, Range, Reader};
 
-use super::{cell_name, col, contact, form_rows, meta, parse_row_key, row, Stage, FORM_HEADERS};
-use crate::data::model::{Dataset, Date, Period, Plan, Status};
+use super::{cell_name, col, contact, form_rows, meta, parse_row_key, row, FormRow, Stage, FORM_HEADERS};
+use crate::data::model::{Dataset, Date, Period, Plan, Status, Task};
 use crate::data::raw::{RawEntry, RawReport, RawValue};
 use crate::diag::{closest, Diagnostic, Diagnostics, Loc, SourceMap};
+use crate::numerals;
 
 /// A form that was read without errors.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ impl Sheet<'_> {
         let s = match self.get(r, c) {
             Data::Empty => return None,
             Data::String(s) => s.replace("\r\n", "\n").replace('\r', "\n"),
-            Data::Float(f) => number_text(*f),
+            Data::Float(f) => numerals::shortest(*f),
             Data::Int(i) => i.to_string(),
             Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Data::DateTime(d) => {
@@ -87,38 +87,10 @@ impl Sheet<'_> {
             Data::Int(i) => Ok(Some(*i as f64)),
             _ => {
                 let Some(t) = self.text(r, c) else { return Ok(None) };
-                parse_number(&t).map(Some).ok_or(t)
+                numerals::parse_typed(&t).map(Some).ok_or(t)
             }
         }
     }
-}
-
-/// A whole number without decimals, else the shortest form (`12.4`).
-fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
-}
-
-/// Parses a number typed as text: ASCII or full-width digits, thousands separators allowed.
-fn parse_number(s: &str) -> Option<f64> {
-    let t: String = s
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '．' => '.',
-            '－' => '-',
-            c => c,
-        })
-        .filter(|c| *c != ',' && *c != ' ')
-        .collect();
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+') {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// Parses the 报送日期 cell.
@@ -161,6 +133,11 @@ fn is_blank(t: &Option<String>) -> bool {
 ///
 /// `want`: the period given on the command line, if any. `prev_completed`: tasks already
 /// 已完成 before the form's period (they may be left blank without a warning).
+///
+/// The steps, each stopping the read when it finds an error: open the workbook and its two
+/// sheets ([`open_form`]), whose form it is ([`form_identity`]), the header row
+/// ([`check_header`]), the task rows by their hidden keys ([`find_rows`]); then the contact block
+/// ([`read_contact`]) and each task ([`read_task`]).
 pub fn read_form(
     path: &Path,
     ds: &Dataset,
@@ -170,7 +147,56 @@ pub fn read_form(
 ) -> Option<ReadForm> {
     let book = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
     let before = diags.error_count();
-    let book_loc = Loc::file(book.clone());
+    let (meta_range, range) = open_form(path, &book, diags)?;
+    let m = Sheet { range: &meta_range, book: &book, name: super::META_SHEET };
+    let s = Sheet { range: &range, book: &book, name: super::FORM_SHEET };
+    let (unit, period) = form_identity(&m, &s, path, ds, want, diags)?;
+    check_header(&s, diags)?;
+    let expected = form_rows(&ds.plan, &unit);
+    let (found, missing_tasks) = find_rows(&s, &expected, &unit, diags);
+    let contact = read_contact(&s, ds, period, diags);
+    let completed = prev_completed(period);
+    let mut entries = Vec::new();
+    for group in expected.chunk_by(|a, b| a.task.number == b.task.number) {
+        if missing_tasks.contains(&group[0].task.number) {
+            continue;
+        }
+        if let Some(entry) = read_task(&s, &unit, group, &found, &completed, diags) {
+            entries.push(entry);
+        }
+    }
+    if entries.is_empty() && missing_tasks.is_empty() && diags.error_count() == before {
+        diags.push(
+            Diagnostic::error("表格中没有填写任何任务的进展")
+                .at(s.sheet_loc())
+                .hint("在“进展填报”工作表的白色单元格中填写后再导入"),
+        );
+    }
+    if diags.error_count() > before {
+        return None;
+    }
+    Some(ReadForm {
+        path: path.to_path_buf(),
+        book,
+        unit: unit.clone(),
+        period,
+        report: RawReport {
+            unit,
+            period: period.to_string(),
+            submitted: contact.submitted?.to_string(),
+            contact: contact.name,
+            phone: contact.phone,
+            reviewed_by: contact.reviewer,
+            entries,
+        },
+    })
+}
+
+/// The workbook's hidden `ducha` sheet and its form sheet; `None` (with the reason) when the file
+/// is missing, unreadable, or not a form ducha made.
+fn open_form(path: &Path, book: &str, diags: &mut Diagnostics) -> Option<(Range<Data>, Range<Data>)> {
+    let before = diags.error_count();
+    let book_loc = Loc::file(book);
     if !path.is_file() {
         diags.push(Diagnostic::error(format!("找不到文件 {}", path.display())).at(book_loc));
         return None;
@@ -215,17 +241,27 @@ pub fn read_form(
             return None;
         }
     };
-    let range = match wb.worksheet_range(super::FORM_SHEET) {
-        Ok(r) => r,
+    match wb.worksheet_range(super::FORM_SHEET) {
+        Ok(r) => Some((meta_range, r)),
         Err(e) => {
             diags.push(Diagnostic::error(format!("无法读取工作表 “{}”：{e}", super::FORM_SHEET)).at(book_loc));
-            return None;
+            None
         }
-    };
-    let m = Sheet { range: &meta_range, book: &book, name: super::META_SHEET };
-    let s = Sheet { range: &range, book: &book, name: super::FORM_SHEET };
+    }
+}
 
-    // Which unit and period the form is for.
+/// The unit and period the form was made for (hidden sheet): a form of this program's version or
+/// older, a lead unit of the plan, a quarter of the plan year (and the one asked for), in a file
+/// not named after another unit.
+fn form_identity(
+    m: &Sheet,
+    s: &Sheet,
+    path: &Path,
+    ds: &Dataset,
+    want: Option<Period>,
+    diags: &mut Diagnostics,
+) -> Option<(String, Period)> {
+    let before = diags.error_count();
     if m.text(meta::KIND.0, meta::KIND.1).as_deref() != Some(super::FORM_KIND) {
         diags.push(
             Diagnostic::error("不是 ducha 生成的填报表：核对信息已被改动")
@@ -293,9 +329,12 @@ pub fn read_form(
     if diags.error_count() > before {
         return None;
     }
-    let period = period.expect("checked above");
+    Some((unit, period?))
+}
 
-    // The header row: columns inserted, deleted or moved break everything below.
+/// The header row: columns inserted, deleted or moved break everything below.
+fn check_header(s: &Sheet, diags: &mut Diagnostics) -> Option<()> {
+    let before = diags.error_count();
     for (c, want_h) in FORM_HEADERS.iter().enumerate() {
         let c = c as u16;
         let got = s.text(row::HEADER, c).unwrap_or_default();
@@ -307,56 +346,52 @@ pub fn read_form(
             );
         }
     }
-    if diags.error_count() > before {
-        return None;
-    }
+    (diags.error_count() == before).then_some(())
+}
 
-    // Rows by their hidden key.
-    let expected = form_rows(&ds.plan, &unit);
+/// The sheet row of each expected row key (rows found by their hidden key, so sorting the sheet
+/// is harmless), and the tasks some of whose rows are missing. Rows without a key that hold
+/// something, unknown keys and copied rows are errors.
+fn find_rows(
+    s: &Sheet,
+    expected: &[FormRow<'_>],
+    unit: &str,
+    diags: &mut Diagnostics,
+) -> (HashMap<String, u32>, Vec<u32>) {
     let expected_keys: Vec<String> = expected.iter().map(|r| r.key()).collect();
     let mut found: HashMap<String, u32> = HashMap::new();
-    let last_row = range.end().map(|(r, _)| r).unwrap_or(0);
+    let last_row = s.range.end().map(|(r, _)| r).unwrap_or(0);
     for r in row::FIRST_DATA..=last_row.max(row::FIRST_DATA) {
-        match s.text(r, col::KEY) {
-            None => {
-                if let Some(c) = (col::PROGRESS..=col::ADJUSTMENT).find(|c| !is_blank(&s.text(r, *c))) {
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "第 {} 行不是表格生成的任务行（缺少行标识），其中的内容无法导入",
-                            r + 1
-                        ))
+        let Some(k) = s.text(r, col::KEY) else {
+            if let Some(c) = (col::PROGRESS..=col::ADJUSTMENT).find(|c| !is_blank(&s.text(r, *c))) {
+                diags.push(
+                    Diagnostic::error(format!("第 {} 行不是表格生成的任务行（缺少行标识），其中的内容无法导入", r + 1))
                         .at(s.loc(r, c))
                         .hint("不要插入行；把内容填到对应任务的行里"),
-                    );
-                }
+                );
             }
+            continue;
+        };
+        let known = parse_row_key(&k).map(|(t, i)| super::row_key(t, i)).filter(|k| expected_keys.contains(k));
+        match known {
+            None => diags.push(
+                Diagnostic::error(format!("行标识 “{k}” 与 {unit} 牵头的任务不符"))
+                    .at(s.loc(r, col::KEY))
+                    .hint("表格不是按现行计划生成的，或行被复制、移动；用 ducha forms 重新生成表格"),
+            ),
             Some(k) => {
-                let known = parse_row_key(&k).map(|(t, i)| super::row_key(t, i)).filter(|k| expected_keys.contains(k));
-                match known {
-                    None => diags.push(
-                        Diagnostic::error(format!("行标识 “{k}” 与 {unit} 牵头的任务不符"))
+                if let Some(first) = found.insert(k.clone(), r) {
+                    diags.push(
+                        Diagnostic::error(format!("第 {} 行与第 {} 行是同一任务行（行被复制）", r + 1, first + 1))
                             .at(s.loc(r, col::KEY))
-                            .hint("表格不是按现行计划生成的，或行被复制、移动；用 ducha forms 重新生成表格"),
-                    ),
-                    Some(k) => {
-                        if let Some(first) = found.insert(k.clone(), r) {
-                            diags.push(
-                                Diagnostic::error(format!(
-                                    "第 {} 行与第 {} 行是同一任务行（行被复制）",
-                                    r + 1,
-                                    first + 1
-                                ))
-                                .at(s.loc(r, col::KEY))
-                                .hint("删除复制出的行，或用原表格重新填写"),
-                            );
-                        }
-                    }
+                            .hint("删除复制出的行，或用原表格重新填写"),
+                    );
                 }
             }
         }
     }
     let mut missing_tasks = Vec::new();
-    for fr in &expected {
+    for fr in expected {
         if !found.contains_key(&fr.key()) {
             let what = match fr.target {
                 Some(i) if fr.task.targets.len() > 1 => format!("的第 {} 个指标（{}）", i + 1, fr.task.targets[i].text),
@@ -373,12 +408,20 @@ pub fn read_form(
             missing_tasks.push(fr.task.number);
         }
     }
+    (found, missing_tasks)
+}
 
-    // Contact block.
+/// The contact block above the table.
+struct Contact {
+    name: Option<String>,
+    phone: Option<String>,
+    reviewer: Option<String>,
+    /// 报送日期, `None` (with an error) when empty, unreadable or outside the reporting window.
+    submitted: Option<Date>,
+}
+
+fn read_contact(s: &Sheet, ds: &Dataset, period: Period, diags: &mut Diagnostics) -> Contact {
     let text_of = |c: (u32, u16)| s.text(c.0, c.1);
-    let contact_name = text_of(contact::NAME);
-    let phone = text_of(contact::PHONE);
-    let reviewer = text_of(contact::REVIEWER);
     let date_cell = s.get(contact::DATE.0, contact::DATE.1);
     let date_loc = s.loc(contact::DATE.0, contact::DATE.1);
     let example = ds.office.deadline(period);
@@ -413,182 +456,187 @@ pub fn read_form(
             Some(d) => Some(d),
         },
     };
+    Contact {
+        name: text_of(contact::NAME),
+        phone: text_of(contact::PHONE),
+        reviewer: text_of(contact::REVIEWER),
+        submitted,
+    }
+}
 
-    // Tasks.
-    let completed = prev_completed(period);
-    let labels: Vec<&str> = Status::ALL.iter().map(|s| s.label()).collect();
-    let mut entries = Vec::new();
-    let mut i = 0;
-    while i < expected.len() {
-        let task = expected[i].task;
-        let n = expected[i..].iter().take_while(|x| x.task.number == task.number).count();
-        let group = &expected[i..i + n];
-        i += n;
-        if missing_tasks.contains(&task.number) {
-            continue;
-        }
-        let r0 = found[&group[0].key()];
-        let t = |c: u16| s.text(r0, c);
-        let progress = t(col::PROGRESS);
-        let claim = t(col::CLAIM);
-        let stage_text = t(col::STAGE);
-        let problems = t(col::PROBLEMS);
-        let next_steps = t(col::NEXT_STEPS);
-        let evidence_text = t(col::EVIDENCE);
-        let adjustment = t(col::ADJUSTMENT);
-        let stage = Stage::of(task);
-
-        let mut values = Vec::new();
-        let mut any_value = false;
-        for fr in group {
-            let r = found[&fr.key()];
-            match fr.target {
-                Some(k) => match s.number(r, col::VALUE) {
-                    Ok(None) => {}
-                    Ok(Some(v)) if v.abs() >= 1e15 => {
-                        any_value = true;
-                        diags.push(
-                            Diagnostic::error(format!("第 {} 项任务的完成数值 {v} 过大", task.number))
-                                .at(s.loc(r, col::VALUE))
-                                .hint("核对数值和单位"),
-                        );
-                    }
-                    Ok(Some(v)) => {
-                        any_value = true;
-                        values.push(RawValue { target: k as u32 + 1, value: v });
-                    }
-                    Err(text) => {
-                        any_value = true;
-                        diags.push(
-                            Diagnostic::error(format!(
-                                "第 {} 项任务 “{}” 的完成数值应为数字，实际为 “{text}”",
-                                task.number, task.targets[k].text
-                            ))
-                            .at(s.loc(r, col::VALUE))
-                            .hint("只填数字（累计数），不带单位、百分号和文字；说明写在进展情况里"),
-                        );
-                    }
-                },
-                None => {
-                    let v = s.text(r, col::VALUE);
-                    if !is_blank(&v) {
-                        any_value = true;
-                        diags.push(
-                            Diagnostic::error(format!("第 {} 项任务没有数值指标，完成数值栏应为空", task.number))
-                                .at(s.loc(r, col::VALUE))
-                                .hint("进展写在进展情况里"),
-                        );
-                    }
-                }
-            }
-        }
-        let filled = any_value
-            || [&progress, &claim, &problems, &next_steps, &evidence_text, &adjustment].iter().any(|x| x.is_some())
-            || !is_blank(&stage_text);
-        if !filled {
-            if !completed.contains(&task.number) {
-                diags.push(
-                    Diagnostic::warning(format!(
-                        "{unit} 未填写第 {} 项任务（{}），本期视为未报送该任务",
-                        task.number, task.title
-                    ))
-                    .at(s.loc(r0, col::PROGRESS)),
-                );
-            }
-            continue;
-        }
-        let Some(progress) = progress else {
+/// One task's rows (`group`: the task's expected rows, one per target): `None` when it was left
+/// blank (a warning, unless the task was completed before) or has an error.
+fn read_task(
+    s: &Sheet,
+    unit: &str,
+    group: &[FormRow<'_>],
+    found: &HashMap<String, u32>,
+    completed: &[u32],
+    diags: &mut Diagnostics,
+) -> Option<RawEntry> {
+    let task = group[0].task;
+    let r0 = found[&group[0].key()];
+    let t = |c: u16| s.text(r0, c);
+    let progress = t(col::PROGRESS);
+    let claim = t(col::CLAIM);
+    let stage_text = t(col::STAGE);
+    let problems = t(col::PROBLEMS);
+    let next_steps = t(col::NEXT_STEPS);
+    let evidence_text = t(col::EVIDENCE);
+    let adjustment = t(col::ADJUSTMENT);
+    let rows: Vec<(Option<usize>, u32)> = group.iter().map(|fr| (fr.target, found[&fr.key()])).collect();
+    let (values, any_value) = read_values(s, task, &rows, diags);
+    let filled = any_value
+        || [&progress, &claim, &problems, &next_steps, &evidence_text, &adjustment].iter().any(|x| x.is_some())
+        || !is_blank(&stage_text);
+    if !filled {
+        if !completed.contains(&task.number) {
             diags.push(
-                Diagnostic::error(format!("第 {} 项任务（{}）的进展情况为空", task.number, task.title))
-                    .at(s.loc(r0, col::PROGRESS))
-                    .hint("用数据说明本季度的进展；尚未启动的也要写明原因"),
+                Diagnostic::warning(format!(
+                    "{unit} 未填写第 {} 项任务（{}），本期视为未报送该任务",
+                    task.number, task.title
+                ))
+                .at(s.loc(r0, col::PROGRESS)),
             );
-            continue;
-        };
-        if let Some(c) = &claim {
-            if Status::parse(c).is_none() {
-                let mut d = Diagnostic::error(format!("单位自评 “{c}” 不是有效的状态")).at(s.loc(r0, col::CLAIM));
-                if let Some(best) = closest(c, labels.iter().copied()) {
-                    d = d.hint(format!("是否应为 “{best}”？"));
-                }
-                diags.push(d.hint(format!("从下拉列表选择：{}", labels.join("、"))));
-            }
         }
-        let mut milestone = None;
-        let mut percent = None;
-        match (stage, &stage_text) {
-            (_, None) => {}
-            (Stage::Milestone, Some(x)) => match parse_milestone(x) {
-                Some(q) => milestone = Some(q.to_string()),
-                None => diags.push(
-                    Diagnostic::error(format!("形象进度节点 “{x}” 无法识别"))
-                        .at(s.loc(r0, col::STAGE))
-                        .hint("从下拉列表选择已达到的计划节点 Q1、Q2、Q3 或 Q4；未达到任何节点则留空"),
-                ),
-            },
-            (Stage::Percent, Some(x)) => {
-                let v =
-                    s.number(r0, col::STAGE).ok().flatten().or_else(|| parse_number(x.trim_end_matches(['%', '％'])));
-                match v {
-                    Some(v) if (0.0..=100.0).contains(&v) => percent = Some(v),
-                    _ => diags.push(
-                        Diagnostic::error(format!("自报完成进度 “{x}” 应为 0 到 100 之间的数字"))
-                            .at(s.loc(r0, col::STAGE))
-                            .hint("填百分比的数字部分，如 60"),
-                    ),
-                }
+        return None;
+    }
+    let Some(progress) = progress else {
+        diags.push(
+            Diagnostic::error(format!("第 {} 项任务（{}）的进展情况为空", task.number, task.title))
+                .at(s.loc(r0, col::PROGRESS))
+                .hint("用数据说明本季度的进展；尚未启动的也要写明原因"),
+        );
+        return None;
+    };
+    if let Some(c) = &claim {
+        if Status::parse(c).is_none() {
+            let labels: Vec<&str> = Status::ALL.iter().map(|s| s.label()).collect();
+            let mut d = Diagnostic::error(format!("单位自评 “{c}” 不是有效的状态")).at(s.loc(r0, col::CLAIM));
+            if let Some(best) = closest(c, labels.iter().copied()) {
+                d = d.hint(format!("是否应为 “{best}”？"));
             }
-            (Stage::NotUsed, Some(x)) => {
-                if !is_blank(&Some(x.clone())) {
+            diags.push(d.hint(format!("从下拉列表选择：{}", labels.join("、"))));
+        }
+    }
+    let (milestone, percent) = read_stage(s, r0, task, stage_text.as_deref(), diags);
+    let evidence: Vec<String> = evidence_text
+        .map(|e| e.split(['\n', ';', '；']).map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect())
+        .unwrap_or_default();
+    Some(RawEntry {
+        task: task.number,
+        claim,
+        progress: format!("{progress}\n"),
+        values,
+        milestone,
+        percent,
+        adjustment,
+        problems,
+        next_steps,
+        evidence,
+    })
+}
+
+/// The 完成数值 of each of the task's rows (`rows`: target index, sheet row), and whether any
+/// value cell holds anything: numbers only, not absurdly large, and nothing in the row of a task
+/// without numeric targets.
+fn read_values(
+    s: &Sheet,
+    task: &Task,
+    rows: &[(Option<usize>, u32)],
+    diags: &mut Diagnostics,
+) -> (Vec<RawValue>, bool) {
+    let mut values = Vec::new();
+    let mut any_value = false;
+    for &(target, r) in rows {
+        match target {
+            Some(k) => match s.number(r, col::VALUE) {
+                Ok(None) => {}
+                Ok(Some(v)) if v.abs() >= 1e15 => {
+                    any_value = true;
                     diags.push(
-                        Diagnostic::error(format!("第 {} 项任务按数值指标评价，形象进度栏应为空", task.number))
-                            .at(s.loc(r0, col::STAGE))
-                            .hint("把完成情况填在完成数值栏"),
+                        Diagnostic::error(format!("第 {} 项任务的完成数值 {v} 过大", task.number))
+                            .at(s.loc(r, col::VALUE))
+                            .hint("核对数值和单位"),
+                    );
+                }
+                Ok(Some(v)) => {
+                    any_value = true;
+                    values.push(RawValue { target: k as u32 + 1, value: v });
+                }
+                Err(text) => {
+                    any_value = true;
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "第 {} 项任务 “{}” 的完成数值应为数字，实际为 “{text}”",
+                            task.number, task.targets[k].text
+                        ))
+                        .at(s.loc(r, col::VALUE))
+                        .hint("只填数字（累计数），不带单位、百分号和文字；说明写在进展情况里"),
+                    );
+                }
+            },
+            None => {
+                let v = s.text(r, col::VALUE);
+                if !is_blank(&v) {
+                    any_value = true;
+                    diags.push(
+                        Diagnostic::error(format!("第 {} 项任务没有数值指标，完成数值栏应为空", task.number))
+                            .at(s.loc(r, col::VALUE))
+                            .hint("进展写在进展情况里"),
                     );
                 }
             }
         }
-        let evidence: Vec<String> = evidence_text
-            .map(|e| e.split(['\n', ';', '；']).map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect())
-            .unwrap_or_default();
-        entries.push(RawEntry {
-            task: task.number,
-            claim,
-            progress: format!("{progress}\n"),
-            values,
-            milestone,
-            percent,
-            adjustment,
-            problems,
-            next_steps,
-            evidence,
-        });
     }
-    if entries.is_empty() && missing_tasks.is_empty() && diags.error_count() == before {
-        diags.push(
-            Diagnostic::error("表格中没有填写任何任务的进展")
-                .at(s.sheet_loc())
-                .hint("在“进展填报”工作表的白色单元格中填写后再导入"),
-        );
-    }
-    if diags.error_count() > before {
-        return None;
-    }
-    Some(ReadForm {
-        path: path.to_path_buf(),
-        book,
-        unit: unit.clone(),
-        period,
-        report: RawReport {
-            unit,
-            period: period.to_string(),
-            submitted: submitted.expect("checked above").to_string(),
-            contact: contact_name,
-            phone,
-            reviewed_by: reviewer,
-            entries,
+    (values, any_value)
+}
+
+/// The 形象进度 cell, read as the task's [`Stage`] says: a milestone node, a self-reported
+/// percentage, or nothing (the task is judged by its figures).
+fn read_stage(
+    s: &Sheet,
+    r0: u32,
+    task: &Task,
+    stage_text: Option<&str>,
+    diags: &mut Diagnostics,
+) -> (Option<String>, Option<f64>) {
+    let Some(x) = stage_text else { return (None, None) };
+    match Stage::of(task) {
+        Stage::Milestone => match parse_milestone(x) {
+            Some(q) => return (Some(q.to_string()), None),
+            None => diags.push(
+                Diagnostic::error(format!("形象进度节点 “{x}” 无法识别"))
+                    .at(s.loc(r0, col::STAGE))
+                    .hint("从下拉列表选择已达到的计划节点 Q1、Q2、Q3 或 Q4；未达到任何节点则留空"),
+            ),
         },
-    })
+        Stage::Percent => {
+            let v = s
+                .number(r0, col::STAGE)
+                .ok()
+                .flatten()
+                .or_else(|| numerals::parse_typed(x.trim_end_matches(['%', '％'])));
+            match v {
+                Some(v) if (0.0..=100.0).contains(&v) => return (None, Some(v)),
+                _ => diags.push(
+                    Diagnostic::error(format!("自报完成进度 “{x}” 应为 0 到 100 之间的数字"))
+                        .at(s.loc(r0, col::STAGE))
+                        .hint("填百分比的数字部分，如 60"),
+                ),
+            }
+        }
+        Stage::NotUsed => {
+            if !is_blank(&Some(x.to_string())) {
+                diags.push(
+                    Diagnostic::error(format!("第 {} 项任务按数值指标评价，形象进度栏应为空", task.number))
+                        .at(s.loc(r0, col::STAGE))
+                        .hint("把完成情况填在完成数值栏"),
+                );
+            }
+        }
+    }
+    (None, None)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -680,14 +728,9 @@ fn field(out: &mut String, indent: usize, key: &str, value: &str) {
     }
 }
 
-/// A number as written in YAML: `4`, `12.4`.
-fn yaml_number(v: f64) -> String {
-    number_text(v)
-}
-
 /// The report as YAML text in the bundled files' style: a heading comment, keys in the order of
 /// [`RawReport`], a `# 第N项 短标题` comment above each entry, Markdown as `|` blocks.
-pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> anyhow::Result<String> {
+pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> Result<String, ReportYamlError> {
     let mut out = String::new();
     let period = Period::parse(&r.period);
     let when = period.map(|p| format!("{}年{}", p.year, p.chinese_quarter())).unwrap_or_else(|| r.period.clone());
@@ -720,14 +763,14 @@ pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> anyhow::Result<S
             out.push_str("    values:\n");
             for v in &e.values {
                 let _ = writeln!(out, "      - target: {}", v.target);
-                let _ = writeln!(out, "        value: {}", yaml_number(v.value));
+                let _ = writeln!(out, "        value: {}", numerals::shortest(v.value));
             }
         }
         if let Some(m) = &e.milestone {
             field(&mut out, 4, "milestone", m);
         }
         if let Some(p) = e.percent {
-            let _ = writeln!(out, "    percent: {}", yaml_number(p));
+            let _ = writeln!(out, "    percent: {}", numerals::shortest(p));
         }
         for (k, v) in [("adjustment", &e.adjustment), ("problems", &e.problems), ("next_steps", &e.next_steps)] {
             if let Some(v) = v {
@@ -742,9 +785,52 @@ pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> anyhow::Result<S
         }
     }
     // Read it back: what is written must be exactly what was read from the form.
-    let back: RawReport = serde_saphyr::from_str(&out).context("生成的 YAML 无法读回（程序错误）")?;
-    anyhow::ensure!(back == *r, "生成的 YAML 与表格内容不一致（程序错误）：{}", r.unit);
+    let back: RawReport = serde_saphyr::from_str(&out).map_err(ReportYamlError::Unreadable)?;
+    if back != *r {
+        return Err(ReportYamlError::Differs(r.unit.clone()));
+    }
     Ok(out)
+}
+
+/// The report YAML did not read back as the report it was written from: a bug of the writer,
+/// caught before anything is written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportYamlError {
+    #[error("生成的 YAML 无法读回（程序错误）")]
+    Unreadable(#[source] serde_saphyr::Error),
+    #[error("生成的 YAML 与表格内容不一致（程序错误）：{0}")]
+    Differs(String),
+}
+
+/// An import that failed for a reason other than the data (those are diagnostics in the
+/// [`Outcome`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
+    #[error(transparent)]
+    Yaml(#[from] ReportYamlError),
+    /// A file operation failed while writing; every touched file was put back as far as possible
+    /// (`rollback` says how far).
+    #[error("{rollback}")]
+    Interrupted {
+        rollback: String,
+        #[source]
+        cause: FileError,
+    },
+}
+
+/// A file operation of the import's write step.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("无法读取 {}", .0.display())]
+    Read(PathBuf, #[source] std::io::Error),
+    #[error("无法写入备份 {}", .0.display())]
+    Backup(PathBuf, #[source] std::io::Error),
+    #[error("无法删除 {}", .0.display())]
+    Remove(PathBuf, #[source] std::io::Error),
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -815,7 +901,7 @@ fn restore(undo: &[Undo], backups: &[PathBuf]) -> Vec<String> {
     let mut failed = Vec::new();
     for u in undo.iter().rev() {
         let res = match &u.before {
-            Some(bytes) => crate::fsutil::write_atomic(&u.path, bytes).map_err(|e| format!("{e:#}")),
+            Some(bytes) => crate::fsutil::write_atomic(&u.path, bytes).map_err(|e| crate::diag::causes(&e)),
             None => match std::fs::remove_file(&u.path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
                 _ => Ok(()),
@@ -848,7 +934,7 @@ fn rollback_message(what: &str, failed: &[String], backups: &[PathBuf]) -> Strin
 }
 
 /// Imports `files` into the data directory: all or nothing.
-pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome> {
+pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<Outcome, ImportError> {
     let mut out = Outcome::default();
     let checked = crate::data::check(&opts.data);
     out.sources = checked.sources;
@@ -930,19 +1016,19 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
     let mut undo: Vec<Undo> = Vec::new();
     let mut backups: Vec<PathBuf> = Vec::new();
     let mut written = Vec::new();
-    let result: anyhow::Result<()> = (|| {
+    let result: Result<(), FileError> = (|| {
         for ((k, target, existing), text) in plans.iter().zip(&texts) {
             let f = &forms[*k];
             let mut mine = Vec::new();
             for old in existing {
-                let bytes = std::fs::read(old).with_context(|| format!("无法读取 {}", old.display()))?;
+                let bytes = std::fs::read(old).map_err(|e| FileError::Read(old.clone(), e))?;
                 let bak = backup_path(old);
-                std::fs::write(&bak, &bytes).with_context(|| format!("无法写入备份 {}", bak.display()))?;
+                std::fs::write(&bak, &bytes).map_err(|e| FileError::Backup(bak.clone(), e))?;
                 backups.push(bak.clone());
                 mine.push(bak);
                 if !same_file(old, target) {
                     undo.push(Undo { path: old.clone(), before: Some(bytes) });
-                    std::fs::remove_file(old).with_context(|| format!("无法删除 {}", old.display()))?;
+                    std::fs::remove_file(old).map_err(|e| FileError::Remove(old.clone(), e))?;
                 }
             }
             // A target that exists but cannot be read must not be treated as absent: the rollback
@@ -950,7 +1036,7 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
             let before = match std::fs::read(target) {
                 Ok(b) => Some(b),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(anyhow::Error::new(e).context(format!("无法读取 {}", target.display()))),
+                Err(e) => return Err(FileError::Read(target.clone(), e)),
             };
             undo.push(Undo { path: target.clone(), before });
             crate::fsutil::write_atomic(target, text.as_bytes())?;
@@ -965,9 +1051,9 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> anyhow::Result<Outcome
         }
         Ok(())
     })();
-    if let Err(e) = result {
+    if let Err(cause) = result {
         let failed = restore(&undo, &backups);
-        return Err(e.context(rollback_message("导入中断", &failed, &backups)));
+        return Err(ImportError::Interrupted { rollback: rollback_message("导入中断", &failed, &backups), cause });
     }
 
     // The data directory as a whole must still be valid.
@@ -1016,16 +1102,14 @@ fn same_file(a: &Path, b: &Path) -> bool {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("ducha-unit-rollback-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new().prefix(&format!("ducha-unit-rollback-{name}-")).tempdir().unwrap()
     }
 
     #[test]
     fn rollback_restores_and_says_so() {
-        let dir = scratch("ok");
+        let tmp = scratch("ok");
+        let dir = tmp.path();
         let (old, new) = (dir.join("old.yaml"), dir.join("new.yaml"));
         std::fs::write(&old, "changed").unwrap();
         std::fs::write(&new, "written by the import").unwrap();
@@ -1042,7 +1126,8 @@ mod tests {
 
     #[test]
     fn rollback_reports_every_file_it_could_not_restore() {
-        let dir = scratch("fail");
+        let tmp = scratch("fail");
+        let dir = tmp.path();
         // A path under a regular file cannot be written; a non-empty directory cannot be removed
         // as a file. Both fail for root too.
         std::fs::write(dir.join("plain"), "x").unwrap();
@@ -1112,17 +1197,12 @@ mod tests {
     }
 
     #[test]
-    fn numbers_and_dates() {
-        assert_eq!(parse_number("1,200.5"), Some(1200.5));
-        assert_eq!(parse_number("１２"), Some(12.0));
-        assert_eq!(parse_number("约12家"), None);
+    fn dates_and_milestones() {
         assert_eq!(
             parse_date(&Data::String("2023.9.28".into()), "2023.9.28").map(|d| d.to_string()).as_deref(),
             Some("2023-09-28")
         );
         assert_eq!(parse_date(&Data::Float(45197.0), "").map(|d| d.to_string()).as_deref(), Some("2023-09-28"));
         assert_eq!(parse_milestone("第三季度"), Some("Q3"));
-        assert_eq!(number_text(4.0), "4");
-        assert_eq!(number_text(12.4), "12.4");
     }
 }

@@ -9,9 +9,10 @@
 
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use super::{chinese_number, colour, light_colour, sheet_name};
+use super::{colour, light_colour, sheet_name};
 use crate::aggregate::{self, Reporting, Summary};
 use crate::data::model::{Dataset, Period, Section, Status, Task};
+use crate::numerals;
 use crate::status::{self, fmt_num, Basis, PeriodStatus, TaskStatus};
 
 /// Name of the summary sheet.
@@ -79,7 +80,7 @@ pub fn build_ledger(ds: &Dataset, year: i32) -> Result<Option<Vec<u8>>, XlsxErro
 
     let mut taken = vec![SUMMARY_SHEET.to_string()];
     for sec in &ds.plan.sections {
-        let name = sheet_name(&format!("{}、{}", chinese_number(sec.number), sec.title), &taken);
+        let name = sheet_name(&format!("{}、{}", numerals::chinese(sec.number), sec.title), &taken);
         taken.push(name.clone());
         let mut ws = Worksheet::new();
         ws.set_name(&name)?;
@@ -175,7 +176,7 @@ fn write_summary(
     }
     r += 1;
     for sec in &latest.sections {
-        ws.write_string_with_format(r, 0, format!("{}、{}", chinese_number(sec.number), sec.title), &st.cell)?;
+        ws.write_string_with_format(r, 0, format!("{}、{}", numerals::chinese(sec.number), sec.title), &st.cell)?;
         ws.write_number_with_format(r, 1, sec.tasks as f64, &st.center)?;
         for (k, s) in Status::ALL.iter().enumerate() {
             ws.write_number_with_format(r, 2 + k as u16, sec.by_status.get(*s) as f64, &st.center)?;
@@ -276,7 +277,7 @@ fn write_section(
         0,
         0,
         notes_col,
-        &format!("{}工作台账　{}、{}", ds.plan.title, chinese_number(sec.number), sec.title),
+        &format!("{}工作台账　{}、{}", ds.plan.title, numerals::chinese(sec.number), sec.title),
         &st.title,
     )?;
     ws.set_row_height(0, 32)?;

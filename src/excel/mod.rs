@@ -232,11 +232,6 @@ pub fn light_colour(light: Light) -> u32 {
     }
 }
 
-/// 一、二 … for section numbers in sheet names (the documents' own numbering).
-pub fn chinese_number(n: u32) -> String {
-    crate::render::view::chinese_number(n as usize)
-}
-
 /// Makes a valid, unique Excel sheet name (at most 31 characters, none of `[]:*?/\`).
 pub fn sheet_name(wanted: &str, taken: &[String]) -> String {
     let clean: String =
@@ -284,8 +279,6 @@ mod tests {
         assert_eq!(col_name(25), "Z");
         assert_eq!(col_name(26), "AA");
         assert_eq!(cell_name(4, 5), "F5");
-        assert_eq!(chinese_number(11), "十一");
-        assert_eq!(chinese_number(23), "二十三");
         assert_eq!(parse_row_key("12-1"), Some((12, Some(0))));
         assert_eq!(parse_row_key("3-0"), Some((3, None)));
         assert_eq!(row_key(3, None), "3-0");

@@ -68,7 +68,7 @@ fn cmap_table(map: &[(u32, u16)]) -> Vec<u8> {
     }
     segs.push((0xFFFF, 0xFFFF, 0)); // the required final segment
     let n = segs.len() as u16;
-    let (search, selector) = binary_search_params(n);
+    let (search, selector) = binary_search_fields(n);
     let mut sub = Vec::new();
     let len = 16 + 8 * usize::from(n);
     push16(&mut sub, 4);
@@ -102,6 +102,18 @@ fn cmap_table(map: &[(u32, u16)]) -> Vec<u8> {
     t
 }
 
+/// The largest power of two ≤ `n` and its log2: the `searchRange` / `entrySelector` pair of the
+/// sfnt table directory and of a format-4 `cmap` (each field then scaled by its record size).
+fn binary_search_fields(n: u16) -> (u16, u16) {
+    let mut search = 1u16;
+    let mut selector = 0u16;
+    while search * 2 <= n {
+        search *= 2;
+        selector += 1;
+    }
+    (search, selector)
+}
+
 fn push16(v: &mut Vec<u8>, x: u16) {
     v.extend_from_slice(&x.to_be_bytes());
 }
@@ -132,7 +144,7 @@ fn add_table(font: &[u8], tag: [u8; 4], table: &[u8]) -> Option<Vec<u8>> {
     tables.push((tag, table.to_vec()));
     tables.sort_by_key(|(t, _)| *t);
     let n = tables.len() as u16;
-    let (search, selector) = binary_search_params(n);
+    let (search, selector) = binary_search_fields(n);
     let mut out = Vec::new();
     out.extend_from_slice(version);
     push16(&mut out, n);
@@ -164,18 +176,6 @@ fn add_table(font: &[u8], tag: [u8; 4], table: &[u8]) -> Option<Vec<u8>> {
         out[at..at + 4].copy_from_slice(&adj.to_be_bytes());
     }
     Some(out)
-}
-
-/// The binary-search fields of an OpenType header over `n` items (the table directory, a cmap
-/// format 4 segment array): the largest power of two ≤ `n`, and its log2.
-fn binary_search_params(n: u16) -> (u16, u16) {
-    let mut search = 1u16;
-    let mut selector = 0u16;
-    while search * 2 <= n {
-        search *= 2;
-        selector += 1;
-    }
-    (search, selector)
 }
 
 #[cfg(test)]

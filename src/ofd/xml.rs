@@ -87,11 +87,7 @@ impl El {
 
 /// A number in millimetres with at most three decimals and no trailing zeros.
 pub fn num(v: f64) -> String {
-    let r = (v * 1000.0).round() / 1000.0;
-    let r = if r == 0.0 { 0.0 } else { r };
-    let s = format!("{r:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_owned()
+    crate::numerals::figure((v * 1000.0).round() / 1000.0, 3)
 }
 
 /// Space-separated numbers.

@@ -186,16 +186,7 @@ pub fn float_literal(f: f64) -> String {
 /// ```
 #[must_use]
 pub fn number_literal(f: f64) -> String {
-    // 2^53: beyond it not every whole f64 is an exact integer.
-    const EXACT: f64 = 9_007_199_254_740_992.0;
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < EXACT {
-        // Exact: whole and within ±2^53, so the cast loses nothing.
-        #[allow(clippy::cast_possible_truncation)]
-        let i = f as i64;
-        int_literal(i)
-    } else {
-        float_literal(f)
-    }
+    crate::numerals::whole(f).map_or_else(|| float_literal(f), int_literal)
 }
 
 /// A scalar value to be written as a Typst code literal by [`value_literal`].

@@ -13,15 +13,30 @@ use serde::Serialize;
 use crate::aggregate::{EscalationItem, Summary};
 use crate::data::model::{Dataset, Light, Period, Status, TargetKind};
 use crate::markdown;
+use crate::numerals;
 use crate::render::title::{break_title, MAX_PER_LINE};
 use crate::status::{fmt_num, PeriodStatus, TaskStatus};
+
+/// What a [`Block`] is; the templates see the lower-case name (`_body.typ.j2`: `b.kind == "h1"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockKind {
+    /// 一、 heading.
+    H1,
+    /// （一） heading, run in with its `text`.
+    H2,
+    /// （一） heading on its own line.
+    H2line,
+    /// Plain text, escaped.
+    Para,
+    /// Markdown.
+    Md,
+}
 
 /// One block of body text.
 #[derive(Debug, Clone, Serialize)]
 pub struct Block {
-    /// `h1` (一、), `h2` (（一）, run-in with `text`), `h2line` (（一） on its own line), `para`
-    /// (plain text, escaped), `md` (Markdown).
-    pub kind: &'static str,
+    pub kind: BlockKind,
     /// Heading text for `h1` / `h2`.
     pub title: String,
     /// Paragraph text (plain for `para` and `h2`, Markdown for `md`).
@@ -30,19 +45,19 @@ pub struct Block {
 
 impl Block {
     fn h1(t: impl Into<String>) -> Block {
-        Block { kind: "h1", title: t.into(), text: String::new() }
+        Block { kind: BlockKind::H1, title: t.into(), text: String::new() }
     }
     fn h2(t: impl Into<String>, text: impl Into<String>) -> Block {
-        Block { kind: "h2", title: t.into(), text: text.into() }
+        Block { kind: BlockKind::H2, title: t.into(), text: text.into() }
     }
     fn h2line(t: impl Into<String>) -> Block {
-        Block { kind: "h2line", title: t.into(), text: String::new() }
+        Block { kind: BlockKind::H2line, title: t.into(), text: String::new() }
     }
     fn para(text: impl Into<String>) -> Block {
-        Block { kind: "para", title: String::new(), text: text.into() }
+        Block { kind: BlockKind::Para, title: String::new(), text: text.into() }
     }
     fn md(text: impl Into<String>) -> Block {
-        Block { kind: "md", title: String::new(), text: text.into() }
+        Block { kind: BlockKind::Md, title: String::new(), text: text.into() }
     }
 }
 
@@ -286,10 +301,10 @@ impl Inputs<'_> {
         self.ds.office.issue_date(self.period()).chinese()
     }
     fn count(&self, s: Status) -> usize {
-        self.summary.by_status.0[crate::aggregate::status_index(s)]
+        self.summary.by_status[s]
     }
     fn share(&self, s: Status) -> f64 {
-        self.summary.shares.0[crate::aggregate::status_index(s)]
+        self.summary.shares[s]
     }
     /// "已完成 12 项（13.8%）、…" for the statuses with a non-zero count.
     fn counts_sentence(&self) -> String {
@@ -459,7 +474,7 @@ fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
     let mut full = Vec::new();
     for (i, section) in inp.ds.plan.sections.iter().enumerate() {
         rows.push(TaskRow {
-            section: Some(format!("{}、{}", chinese_number(i + 1), compact(&section.title))),
+            section: Some(format!("{}、{}", numerals::chinese(i as u32 + 1), compact(&section.title))),
             no: String::new(),
             task: String::new(),
             lead: String::new(),
@@ -487,19 +502,6 @@ fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
         }
     }
     (rows, full)
-}
-
-/// 一 … 九十九.
-pub fn chinese_number(n: usize) -> String {
-    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-    match n {
-        0..=9 => D[n].into(),
-        10 => "十".into(),
-        11..=19 => format!("十{}", D[n % 10]),
-        20..=99 if n.is_multiple_of(10) => format!("{}十", D[n / 10]),
-        20..=99 => format!("{}十{}", D[n / 10], D[n % 10]),
-        _ => n.to_string(),
-    }
 }
 
 fn lagging_sentences(inp: &Inputs) -> Vec<String> {
@@ -566,7 +568,7 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         let parts: Vec<String> = Status::ALL
             .iter()
             .filter_map(|st| {
-                let v = d.0[crate::aggregate::status_index(*st)];
+                let v = d[*st];
                 (v != 0).then(|| format!("{}{}{}项", st.label(), if v > 0 { "增加" } else { "减少" }, v.abs()))
             })
             .collect();
@@ -833,17 +835,14 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
         .iter()
         .map(|sec| ChartBar {
             title: short_title(&compact(&sec.title), 10),
-            counts: Status::ALL
-                .iter()
-                .map(|st| (st.id(), sec.by_status.0[crate::aggregate::status_index(*st)]))
-                .collect(),
+            counts: Status::ALL.iter().map(|st| (st.id(), sec.by_status[*st])).collect(),
         })
         .collect();
     let ranking: Vec<RankRow> = s
         .units
         .iter()
         .map(|u| {
-            let c = |st: Status| u.by_status.0[crate::aggregate::status_index(st)];
+            let c = |st: Status| u.by_status[st];
             RankRow {
                 rank: u.rank,
                 unit: u.name.clone(),
@@ -907,7 +906,7 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
         decisions.push(format!("{}多次迟报或未报，建议通报批评", late.join("、")));
     }
     let numbered: Vec<String> =
-        decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", chinese_number(i + 1))).collect();
+        decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", numerals::chinese(i as u32 + 1))).collect();
     body.push(Block::para(if numbered.is_empty() {
         "本期暂无需要领导协调的事项。".to_string()
     } else {

@@ -302,6 +302,10 @@ pub async fn serve_tls_on(
 
 /// Serves until Ctrl-C (over HTTPS when `tls` is given): in-flight requests finish, then the
 /// server stops.
+///
+/// This and [`App::new`] are the server's edge (tokio, the listener, TLS set-up, axum,
+/// minijinja's template compilation): they keep `anyhow`, like `cmd/`; the library parts below
+/// them (`store`, `report`) return typed errors.
 pub fn serve(
     opts: Options,
     addr: SocketAddr,

@@ -169,16 +169,14 @@ pub fn notice_save(app: &App, req: &Req) -> Response {
     }
     let saved = if text.trim().is_empty() {
         match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(anyhow::anyhow!("无法删除 {}：{e}", path.display()))
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(format!("无法删除 {}：{e}", path.display())),
             _ => Ok(()),
         }
     } else {
-        crate::fsutil::write_atomic(&path, text.as_bytes())
+        crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| crate::diag::causes(&e))
     };
     if let Err(e) = saved {
-        return internal(format!("{e:#}"));
+        return internal(e);
     }
     let (_, version) = read_notice(&path);
     app.store.audit(who, &req.addr, "修改通报文字", &format!("{period} notice.md sha256={version}"));

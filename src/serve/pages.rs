@@ -1,6 +1,9 @@
 //! The pages: one function per route, each checking the session, the role and (on POST) the
 //! CSRF token first through [`App::guard`].
-
+//!
+//! The helpers a page starts with return `Result<_, Response>`: the error is the page to send
+//! (login redirect, 403, 404), returned once per request, so it is not boxed.
+#![allow(clippy::result_large_err)]
 // A page's early exit is the response itself (an error page or a redirect), built once per
 // request: boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
@@ -133,6 +136,25 @@ pub(super) fn plan_of(app: &App) -> Result<Plan, Response> {
 /// A period from the URL: one of the plan year's quarters, else 404.
 pub(super) fn period_arg(plan: &Plan, s: &str) -> Result<Period, Response> {
     Period::parse(s).filter(|p| p.year == plan.year && p.to_string() == s).ok_or_else(not_found_page)
+}
+
+/// The period named by the first path segment (`/build/2023Q2`).
+fn path_period(plan: &Plan, req: &Req) -> Result<Period, Response> {
+    period_arg(plan, req.args.first().map(String::as_str).unwrap_or(""))
+}
+
+/// The session allowed for `roles` ([`App::guard`]) and the validated plan: where every page
+/// that needs the plan starts.
+fn session_plan<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Plan), Response> {
+    let s = app.guard(req, roles)?;
+    Ok((s, plan_of(app)?))
+}
+
+/// [`session_plan`] and the period of the path ([`path_period`]).
+fn session_plan_period<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Plan, Period), Response> {
+    let (s, plan) = session_plan(app, req, roles)?;
+    let period = path_period(&plan, req)?;
+    Ok((s, plan, period))
 }
 
 fn periods(plan: &Plan) -> Vec<String> {
@@ -366,18 +388,8 @@ fn report_page(
     for p in st.problems {
         by_field.entry(p.field.as_str()).or_default().push(p);
     }
-    let claims: Vec<&str> = [
-        Status::Completed,
-        Status::Ahead,
-        Status::OnTrack,
-        Status::Behind,
-        Status::SeriouslyBehind,
-        Status::NotStarted,
-        Status::Other,
-    ]
-    .iter()
-    .map(|s| s.label())
-    .collect();
+    // A unit claims any status but 未报送.
+    let claims: Vec<&str> = Status::ALL.iter().filter(|s| **s != Status::NotReported).map(|s| s.label()).collect();
     let deadline = app
         .data
         .loaded(&app.opts.data)
@@ -409,24 +421,22 @@ fn unit_of<'a>(s: &'a Session, plan: &Plan) -> Result<&'a str, Response> {
     }
 }
 
+/// What both report routes start from: the unit account's session (CSRF checked on POST), the
+/// plan, the account's unit, the period named in the path and the unit's report file.
+fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Plan, &'r str, Period, PathBuf), Response> {
+    let s = app.guard(req, &[Role::Unit])?;
+    let plan = plan_of(app)?;
+    let unit = unit_of(s, &plan)?;
+    let period = path_period(&plan, req)?;
+    let path = report::report_path(&app.opts.data, period, unit).map_err(internal)?;
+    Ok((s, plan, unit, period, path))
+}
+
 /// `GET /report/<period>`: the logged-in unit's own report.
 pub fn report_form(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Unit]) {
-        Ok(s) => s,
+    let (s, plan, unit, period, path) = match unit_report(app, req) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (unit, period) =
-        match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
-            (Ok(u), Ok(p)) => (u, p),
-            (Err(r), _) | (_, Err(r)) => return r,
-        };
-    let path = match report::report_path(&app.opts.data, period, unit) {
-        Ok(p) => p,
-        Err(e) => return internal(e),
     };
     let draft = app.store.draft(unit, &period.to_string()).ok().flatten().filter(|d| !d.0.is_empty());
     let (fields, problems, message) = match draft.and_then(|d| serde_json::from_str::<Fields>(&d.0).ok()) {
@@ -464,22 +474,9 @@ pub fn report_form(app: &App, req: &Req) -> Response {
 /// `POST /report/<period>`: `action=save` keeps a draft, `action=submit` writes the YAML when
 /// there is no error. A form opened at another version is refused (409) with the typed text kept.
 pub fn report_save(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Unit]) {
-        Ok(s) => s,
+    let (s, plan, unit, period, path) = match unit_report(app, req) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (unit, period) =
-        match (unit_of(s, &plan), period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))) {
-            (Ok(u), Ok(p)) => (u, p),
-            (Err(r), _) | (_, Err(r)) => return r,
-        };
-    let path = match report::report_path(&app.opts.data, period, unit) {
-        Ok(p) => p,
-        Err(e) => return internal(e),
     };
     let fields: Fields = req
         .form
@@ -542,7 +539,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
                 );
             };
             if let Err(e) = crate::fsutil::write_atomic(&path, yaml.as_bytes()) {
-                return internal(format!("{e:#}"));
+                return internal(crate::diag::causes(&e));
             }
             let _ = app.store.add_revision(unit, &ps, yaml, who);
             let _ = app.store.clear_draft(unit, &ps);
@@ -574,25 +571,10 @@ fn light_id(l: crate::data::model::Light) -> &'static str {
     }
 }
 
-const STATUSES: [Status; 8] = [
-    Status::Completed,
-    Status::Ahead,
-    Status::OnTrack,
-    Status::Behind,
-    Status::SeriouslyBehind,
-    Status::NotStarted,
-    Status::NotReported,
-    Status::Other,
-];
-
 /// `GET /dashboard?period=P&section=&unit=&status=`.
 pub fn dashboard(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
+    let (s, plan) = match session_plan(app, req, &[Role::Office, Role::Leader]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let period = if req.q("period").is_empty() {
@@ -627,7 +609,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
             light => light_id(t.light), light_label => t.light.label(), reason => t.reason.clone() }
         })
         .collect();
-    let counts: Vec<_> = STATUSES
+    let counts: Vec<_> = Status::ALL
         .iter()
         .map(|st| context! { label => st.label(), light => light_id(st.light()), n => summary.by_status.get(*st) })
         .filter(|c| c.get_attr("n").ok().and_then(|n| u64::try_from(n).ok()).unwrap_or(0) > 0)
@@ -654,7 +636,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
             crate::aggregate::EscalationItem::Unit { unit, reason, .. } => format!("{unit}：{reason}"),
         })
         .collect();
-    let statuses: Vec<_> = STATUSES.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
+    let statuses: Vec<_> = Status::ALL.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
     let sections: Vec<_> =
         plan.sections.iter().map(|x| context! { number => x.number, title => x.title.clone() }).collect();
     // The leader's document: the 领导参阅 and its first-page preview, once built.
@@ -682,12 +664,8 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
 
 /// `GET /task/<number>?period=P`: one task over the quarters up to P.
 pub fn task(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
+    let (s, plan) = match session_plan(app, req, &[Role::Office, Role::Leader]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let Some(t) = req.args.first().and_then(|n| n.parse::<u32>().ok()).and_then(|n| plan.task(n)) else {
@@ -812,15 +790,11 @@ pub(super) fn documents_page(
 
 /// `GET /build/<period>`: the period's documents and previews, with the build button.
 pub fn build_page(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office]) {
-        Ok(s) => s,
+    let (s, plan) = match session_plan(app, req, &[Role::Office]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
+    match path_period(&plan, req) {
         Ok(p) => documents_page(app, s, &plan, p, context! {}, StatusCode::OK),
         Err(r) => r,
     }
@@ -828,16 +802,8 @@ pub fn build_page(app: &App, req: &Req) -> Response {
 
 /// `POST /build/<period>`: runs the pipeline of `ducha build` with first-page previews.
 pub fn build(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let period = match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
-        Ok(p) => p,
+    let (s, plan, period) = match session_plan_period(app, req, &[Role::Office]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let _lock = app.build_lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -901,16 +867,8 @@ pub fn build(app: &App, req: &Req) -> Response {
 /// `GET /out/<period>/<file>`: a document or preview. The leader may open the 领导参阅 (and its
 /// previews) only.
 pub fn download(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office, Role::Leader]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match plan_of(app) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let period = match period_arg(&plan, req.args.first().map(String::as_str).unwrap_or("")) {
-        Ok(p) => p,
+    let (s, plan, period) = match session_plan_period(app, req, &[Role::Office, Role::Leader]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let name = req.args.get(1).map(String::as_str).unwrap_or("");

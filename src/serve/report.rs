@@ -31,9 +31,9 @@ pub struct FieldProblem {
 
 /// Where a unit's report for `period` is stored: `<data>/reports/<period>/<unit>.yaml`, the
 /// unit's name made a file name by [`crate::names::file_name`].
-pub fn report_path(data: &Path, period: Period, unit: &str) -> anyhow::Result<PathBuf> {
+pub fn report_path(data: &Path, period: Period, unit: &str) -> Result<PathBuf, crate::names::NameError> {
     let dir = data.join("reports").join(period.to_string());
-    Ok(crate::names::join_inside(&dir, &format!("{}.yaml", crate::names::file_name(unit)))?)
+    crate::names::join_inside(&dir, &format!("{}.yaml", crate::names::file_name(unit)))
 }
 
 /// The name of that file as `ducha check` shows it (`data/reports/2023Q4/县科技局.yaml`).
@@ -98,25 +98,6 @@ fn opt(f: &Fields, key: &str) -> Option<String> {
     f.get(key).map(|s| clean(s)).filter(|s| !s.is_empty())
 }
 
-/// Parses a number typed into the form: ASCII or full-width digits, thousands separators.
-pub fn parse_number(s: &str) -> Option<f64> {
-    let t: String = s
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '．' => '.',
-            '－' => '-',
-            c => c,
-        })
-        .filter(|c| *c != ',' && *c != ' ' && *c != '，')
-        .collect();
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+') {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
 /// The tasks `unit` leads, in plan order.
 pub fn lead_tasks<'a>(plan: &'a Plan, unit: &str) -> Vec<&'a crate::data::model::Task> {
     plan.tasks.iter().filter(|t| t.lead_units.iter().any(|u| u == unit)).collect()
@@ -155,7 +136,7 @@ pub fn read_fields(plan: &Plan, unit: &str, period: Period, f: &Fields) -> (RawR
             let key = format!("t{t}_v{k}");
             if let Some(text) = opt(f, &key) {
                 typed_anything = true;
-                match parse_number(&text) {
+                match crate::numerals::parse_typed(&text) {
                     Some(value) => e.values.push(RawValue { target: k, value }),
                     None => problems.push(FieldProblem {
                         field: key,
@@ -170,7 +151,7 @@ pub fn read_fields(plan: &Plan, unit: &str, period: Period, f: &Fields) -> (RawR
         let key = format!("t{t}_percent");
         if let Some(text) = opt(f, &key) {
             typed_anything = true;
-            match parse_number(text.trim_end_matches(['%', '％'])) {
+            match crate::numerals::parse_typed(text.trim_end_matches(['%', '％'])) {
                 Some(v) => e.percent = Some(v),
                 None => problems.push(FieldProblem {
                     field: key,
@@ -260,7 +241,7 @@ pub fn check(
             problems.push(FieldProblem {
                 field: String::new(),
                 error: true,
-                message: format!("{e:#}"),
+                message: crate::diag::causes(&e),
                 hints: Vec::new(),
                 at: String::new(),
             });
@@ -312,15 +293,6 @@ pub fn summary(problems: &[FieldProblem]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_from_the_form() {
-        assert_eq!(parse_number(" １２．５ "), Some(12.5));
-        assert_eq!(parse_number("1,200"), Some(1200.0));
-        assert_eq!(parse_number("十二"), None);
-        assert_eq!(parse_number("12abc"), None);
-        assert_eq!(parse_number("NaN"), None);
-    }
 
     #[test]
     fn yaml_lines_map_to_fields() {

@@ -9,7 +9,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::Context;
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
@@ -86,9 +85,6 @@ pub struct Revision {
     pub who: String,
     pub sha256: String,
 }
-
-/// One audit log entry: (time, who, address, action, detail).
-pub type AuditEntry = (String, String, String, String, String);
 
 /// The database (one connection behind a mutex: writes are small and rare).
 pub struct Store {
@@ -172,6 +168,32 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
+/// One line of the audit log: (time, who, address, action, detail).
+pub type AuditRow = (String, String, String, String, String);
+
+/// A failure of the state database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("无法创建目录 {}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
+    #[error("无法打开数据库 {}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("无法初始化数据库")]
+    Schema(#[source] rusqlite::Error),
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+}
+
 const USER_COLS: &str = "username, role, unit, hash, must_change, disabled";
 
 impl Store {
@@ -181,9 +203,9 @@ impl Store {
     }
 
     /// Opens (creating when missing) the database of `data`.
-    pub fn open(data: &Path) -> anyhow::Result<Store> {
+    pub fn open(data: &Path) -> Result<Store, StoreError> {
         let dir = Store::dir(data);
-        std::fs::create_dir_all(&dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|source| StoreError::CreateDir { dir: dir.clone(), source })?;
         let ignore = dir.join(".gitignore");
         if !ignore.exists() {
             crate::fsutil::write_atomic(
@@ -192,11 +214,11 @@ impl Store {
             )?;
         }
         let path = dir.join("state.sqlite3");
-        let conn = Connection::open(&path).with_context(|| format!("无法打开数据库 {}", path.display()))?;
+        let conn = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(SCHEMA).context("无法初始化数据库")?;
+        conn.execute_batch(SCHEMA).map_err(StoreError::Schema)?;
         Ok(Store { conn: Mutex::new(conn) })
     }
 
@@ -207,14 +229,14 @@ impl Store {
     // -- users ------------------------------------------------------------------------------
 
     /// The account `username`.
-    pub fn user(&self, username: &str) -> anyhow::Result<Option<User>> {
+    pub fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let c = self.conn();
         Ok(c.query_row(&format!("SELECT {USER_COLS} FROM users WHERE username = ?1"), [username], user_row)
             .optional()?)
     }
 
     /// Every account, ordered by role then name.
-    pub fn users(&self) -> anyhow::Result<Vec<User>> {
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
         let c = self.conn();
         let mut st = c.prepare(&format!("SELECT {USER_COLS} FROM users ORDER BY role, username"))?;
         let rows = st.query_map([], user_row)?.collect::<Result<Vec<_>, _>>()?;
@@ -222,7 +244,7 @@ impl Store {
     }
 
     /// Creates an account; false when the name is taken.
-    pub fn add_user(&self, username: &str, role: Role, unit: Option<&str>, hash: &str) -> anyhow::Result<bool> {
+    pub fn add_user(&self, username: &str, role: Role, unit: Option<&str>, hash: &str) -> Result<bool, StoreError> {
         let c = self.conn();
         let n = c.execute(
             "INSERT OR IGNORE INTO users (username, role, unit, hash, must_change, disabled, created)
@@ -234,7 +256,7 @@ impl Store {
 
     /// Sets a password hash; `must_change` for an initial (reset) password. Ends the account's
     /// sessions.
-    pub fn set_password(&self, username: &str, hash: &str, must_change: bool) -> anyhow::Result<bool> {
+    pub fn set_password(&self, username: &str, hash: &str, must_change: bool) -> Result<bool, StoreError> {
         let c = self.conn();
         let n = c.execute(
             "UPDATE users SET hash = ?2, must_change = ?3 WHERE username = ?1",
@@ -245,7 +267,7 @@ impl Store {
     }
 
     /// Disables (or enables) an account and ends its sessions.
-    pub fn set_disabled(&self, username: &str, disabled: bool) -> anyhow::Result<bool> {
+    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError> {
         let c = self.conn();
         let n = c.execute("UPDATE users SET disabled = ?2 WHERE username = ?1", params![username, disabled as i64])?;
         c.execute("DELETE FROM sessions WHERE username = ?1", [username])?;
@@ -255,7 +277,7 @@ impl Store {
     // -- sessions ---------------------------------------------------------------------------
 
     /// Stores a new session (by the digest of its id).
-    pub fn create_session(&self, id: &str, username: &str, csrf: &str, ttl_secs: i64) -> anyhow::Result<()> {
+    pub fn create_session(&self, id: &str, username: &str, csrf: &str, ttl_secs: i64) -> Result<(), StoreError> {
         let c = self.conn();
         c.execute("DELETE FROM sessions WHERE expires < ?1", [now()])?;
         c.execute(
@@ -266,7 +288,7 @@ impl Store {
     }
 
     /// The live session with this id and its (enabled) account.
-    pub fn session(&self, id: &str) -> anyhow::Result<Option<Session>> {
+    pub fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
         let c = self.conn();
         let row = c
             .query_row(
@@ -281,7 +303,7 @@ impl Store {
     }
 
     /// Ends a session.
-    pub fn delete_session(&self, id: &str) -> anyhow::Result<()> {
+    pub fn delete_session(&self, id: &str) -> Result<(), StoreError> {
         self.conn().execute("DELETE FROM sessions WHERE id_hash = ?1", [sha256_hex(id.as_bytes())])?;
         Ok(())
     }
@@ -289,7 +311,7 @@ impl Store {
     // -- drafts and revisions ----------------------------------------------------------------
 
     /// The saved draft of a unit's report: (form fields as JSON, revision number).
-    pub fn draft(&self, unit: &str, period: &str) -> anyhow::Result<Option<(String, i64)>> {
+    pub fn draft(&self, unit: &str, period: &str) -> Result<Option<(String, i64)>, StoreError> {
         let c = self.conn();
         Ok(c.query_row("SELECT form, rev FROM drafts WHERE unit = ?1 AND period = ?2", params![unit, period], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -298,7 +320,7 @@ impl Store {
     }
 
     /// Stores a draft, bumping its revision number.
-    pub fn save_draft(&self, unit: &str, period: &str, form: &str, who: &str) -> anyhow::Result<()> {
+    pub fn save_draft(&self, unit: &str, period: &str, form: &str, who: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO drafts (unit, period, form, rev, who, at) VALUES (?1, ?2, ?3, 1, ?4, ?5)
              ON CONFLICT (unit, period) DO UPDATE SET form = ?3, rev = rev + 1, who = ?4, at = ?5",
@@ -308,7 +330,7 @@ impl Store {
     }
 
     /// Removes the draft once submitted (the revision number lives on in `draft_rev`).
-    pub fn clear_draft(&self, unit: &str, period: &str) -> anyhow::Result<()> {
+    pub fn clear_draft(&self, unit: &str, period: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE drafts SET form = '', rev = rev + 1, at = ?3 WHERE unit = ?1 AND period = ?2",
             params![unit, period, now()],
@@ -317,7 +339,7 @@ impl Store {
     }
 
     /// Records a submitted report's text.
-    pub fn add_revision(&self, unit: &str, period: &str, yaml: &str, who: &str) -> anyhow::Result<()> {
+    pub fn add_revision(&self, unit: &str, period: &str, yaml: &str, who: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO revisions (unit, period, yaml, sha256, who, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![unit, period, yaml, sha256_hex(yaml.as_bytes()), who, now()],
@@ -326,7 +348,7 @@ impl Store {
     }
 
     /// Every revision of a unit's report, newest first.
-    pub fn revisions(&self, unit: &str, period: &str) -> anyhow::Result<Vec<Revision>> {
+    pub fn revisions(&self, unit: &str, period: &str) -> Result<Vec<Revision>, StoreError> {
         let c = self.conn();
         let mut st =
             c.prepare("SELECT id, at, who, sha256 FROM revisions WHERE unit = ?1 AND period = ?2 ORDER BY id DESC")?;
@@ -352,7 +374,7 @@ impl Store {
     }
 
     /// The audit log, oldest first.
-    pub fn audit_log(&self) -> anyhow::Result<Vec<AuditEntry>> {
+    pub fn audit_log(&self) -> Result<Vec<AuditRow>, StoreError> {
         let c = self.conn();
         let mut st = c.prepare("SELECT at, who, addr, action, detail FROM audit ORDER BY id")?;
         let rows = st
@@ -362,7 +384,7 @@ impl Store {
     }
 
     /// Runs raw SQL (tests use it to prove the audit log refuses changes).
-    pub fn execute_raw(&self, sql: &str) -> anyhow::Result<usize> {
+    pub fn execute_raw(&self, sql: &str) -> Result<usize, StoreError> {
         Ok(self.conn().execute(sql, [])?)
     }
 }

@@ -10,12 +10,10 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fresh, empty temporary directory unique to this test.
+/// A fresh, empty temporary directory unique to this test (`ducha-test-<name>-<random>`, created
+/// by `tempfile`); kept after the test, so a failure can be looked at.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ducha-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    tempfile::Builder::new().prefix(&format!("ducha-test-{name}-")).tempdir().unwrap().keep()
 }
 
 /// Copies a directory tree.

@@ -18,8 +18,7 @@ pub const PASSWORD: &str = "test-password-1";
 
 /// A fresh copy of the bundled data (plan, office, reports) in a temp dir; returns (root, data).
 pub fn bundled_copy(name: &str) -> (PathBuf, PathBuf) {
-    let root = std::env::temp_dir().join(format!("ducha-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = tempfile::Builder::new().prefix(&format!("ducha-test-{name}-")).tempdir().unwrap().keep();
     let data = root.join("data");
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
     std::fs::create_dir_all(&data).unwrap();
