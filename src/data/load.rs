@@ -379,6 +379,7 @@ mod tests {
     use super::*;
 
     /// What a load gives, comparable: every parsed value with its file, and the diagnostics.
+    #[allow(clippy::type_complexity)]
     fn seen(
         l: &(Loaded, Diagnostics),
     ) -> (Option<RawPlan>, Option<RawOffice>, Vec<(String, String, RawReport)>, Diagnostics) {

@@ -4,9 +4,6 @@
 //! The helpers a page starts with return `Result<_, Response>`: the error is the page to send
 //! (login redirect, 403, 404), returned once per request, so it is not boxed.
 #![allow(clippy::result_large_err)]
-// A page's early exit is the response itself (an error page or a redirect), built once per
-// request: boxing it would only add an allocation.
-#![allow(clippy::result_large_err)]
 
 use std::path::PathBuf;
 
