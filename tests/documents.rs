@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use common::*;
@@ -37,13 +36,7 @@ fn doc_path(dir: &Path, manifest: &Value, kind: &str) -> PathBuf {
 
 /// PyMuPDF's view of a PDF.
 fn dump(pdf: &Path) -> Value {
-    let out = Command::new("python3")
-        .arg(root().join("tests/pdfdump.py"))
-        .arg(pdf)
-        .output()
-        .expect("python3 with PyMuPDF (scripts/test installs it)");
-    assert!(out.status.success(), "pdfdump failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    pdfdump(pdf)
 }
 
 #[derive(Debug, Clone)]

@@ -9,7 +9,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use common::*;
@@ -55,13 +54,7 @@ struct Pdf {
 }
 
 fn read(pdf: &Path) -> Pdf {
-    let out = Command::new("python3")
-        .arg(root().join("tests/pdfdump.py"))
-        .arg(pdf)
-        .output()
-        .expect("python3 with PyMuPDF (scripts/test installs it)");
-    assert!(out.status.success(), "pdfdump failed: {}", String::from_utf8_lossy(&out.stderr));
-    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d: Value = pdfdump(pdf);
     let pages = d["pages"].as_array().unwrap().clone();
     let mut spans = Vec::new();
     for (i, p) in pages.iter().enumerate() {

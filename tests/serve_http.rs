@@ -428,14 +428,7 @@ async fn report_validation_submission_and_escaping() {
 
 /// All `<input>` and `<textarea>` values and selected options of a page, by name.
 fn extract_inputs(html: &str) -> Vec<(String, String)> {
-    let unescape = |s: &str| {
-        s.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#x27;", "'")
-            .replace("&#x2f;", "/")
-            .replace("&amp;", "&")
-    };
+    let unescape = ducha::serve::http_client::unescape;
     let mut out = Vec::new();
     for part in html.split("<input").skip(1) {
         let tag = part.split('>').next().unwrap();

@@ -106,13 +106,16 @@ fn notice_page(
     )
 }
 
+/// The office's session, the period of the URL and its notice.md path — or the page to send.
+fn office_notice<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Period, PathBuf), Response> {
+    let s = app.guard(req, &[Role::Office])?;
+    let (period, path) = office_period(app, req)?;
+    Ok((s, period, path))
+}
+
 /// `GET /notice/<period>`: the period's notice.md in a text box.
 pub fn notice_form(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (period, path) = match office_period(app, req) {
+    let (s, period, path) = match office_notice(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -124,11 +127,7 @@ pub fn notice_form(app: &App, req: &Req) -> Response {
 /// shows the pages that changed.
 pub fn notice_save(app: &App, req: &Req) -> Response {
     let started = Instant::now();
-    let s = match app.guard(req, &[Role::Office]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (period, path) = match office_period(app, req) {
+    let (s, period, path) = match office_notice(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };

@@ -141,3 +141,14 @@ fn unescape(s: &str) -> String {
 pub fn mm(pt: f64) -> f64 {
     pt * 25.4 / 72.0
 }
+
+/// PyMuPDF's view of a PDF (`tests/pdfdump.py`): pages with their size, text spans and drawings.
+pub fn pdfdump(pdf: &Path) -> serde_json::Value {
+    let out = Command::new("python3")
+        .arg(root().join("tests/pdfdump.py"))
+        .arg(pdf)
+        .output()
+        .expect("python3 with PyMuPDF (scripts/test installs it)");
+    assert!(out.status.success(), "pdfdump failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

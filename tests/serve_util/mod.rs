@@ -94,15 +94,7 @@ pub struct Client {
 
 /// Percent-encodes a form value or path segment.
 pub fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    ducha::serve::http_client::encode(s)
 }
 
 /// The value of hidden input `name` in a page.
