@@ -30,59 +30,50 @@ impl Date {
         let year: i32 = parts[0].trim().parse().ok()?;
         let month: u8 = parts[1].trim().parse().ok()?;
         let day: u8 = parts[2].trim().parse().ok()?;
-        let d = Date { year, month, day };
-        (1900..=9999)
-            .contains(&year)
-            .then_some(())
-            .and((1..=12).contains(&month).then_some(()))
-            .and((day >= 1 && day <= days_in_month(year, month)).then_some(d))
+        if !(1900..=9999).contains(&year) {
+            return None;
+        }
+        Some(Date::from_time(time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?))
+    }
+
+    /// The same day as a `time::Date` (always valid: a `Date` is only made from a real date).
+    fn to_time(self) -> time::Date {
+        time::Month::try_from(self.month)
+            .ok()
+            .and_then(|m| time::Date::from_calendar_date(self.year, m, self.day).ok())
+            .unwrap_or(time::Date::MIN)
+    }
+
+    fn from_time(d: time::Date) -> Date {
+        Date { year: d.year(), month: u8::from(d.month()), day: d.day() }
     }
 
     /// Days since 1970-01-01 (proleptic Gregorian).
     pub fn days_since_epoch(self) -> i64 {
-        // Howard Hinnant's days_from_civil.
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = if y >= 0 { y } else { y - 399 } / 400;
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        // 2440588 is the Julian day number of 1970-01-01.
+        i64::from(self.to_time().to_julian_day()) - 2_440_588
     }
 
-    /// The date `days` days later.
+    /// The date `days` days later (saturating at the calendar's ends, far beyond any plan year).
     pub fn add_days(self, days: i64) -> Date {
-        let z = self.days_since_epoch() + days + 719_468;
-        let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let y = yoe + era * 400;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        Date { year: (y + i64::from(m <= 2)) as i32, month: m, day: d }
+        Date::from_time(self.to_time().saturating_add(time::Duration::days(days)))
     }
 
     /// `2023年7月10日` (GB/T 9704: Arabic digits, no zero padding).
     pub fn chinese(self) -> String {
         format!("{}年{}月{}日", self.year, self.month, self.day)
     }
+
+    /// The last day of `month` in `year`.
+    fn last_of_month(year: i32, month: u8) -> Date {
+        let m = time::Month::try_from(month).unwrap_or(time::Month::December);
+        Date { year, month, day: m.length(year) }
+    }
 }
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
     }
 }
 
@@ -117,7 +108,7 @@ impl Period {
     /// Last day of the quarter.
     pub fn end(self) -> Date {
         let month = self.quarter * 3;
-        Date { year: self.year, month, day: days_in_month(self.year, month) }
+        Date::last_of_month(self.year, month)
     }
 
     /// The previous quarter of the same year, if any.
@@ -658,6 +649,26 @@ pub const STATUS_WORDS: &[(&str, Status)] = &[
 #[cfg(test)]
 mod status_words_tests {
     use super::*;
+
+    /// Calendar arithmetic: real dates only, leap years, month ends, day counts.
+    #[test]
+    fn dates() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        assert_eq!(Date::parse("2023-02-29"), None);
+        assert_eq!(Date::parse("2023-13-01"), None);
+        assert_eq!(Date::parse("1899-12-31"), None);
+        assert_eq!(d("2024年2月29日"), Date { year: 2024, month: 2, day: 29 });
+        assert_eq!(d("2024/2/9"), Date { year: 2024, month: 2, day: 9 });
+        assert_eq!(d("1970-01-01").days_since_epoch(), 0);
+        assert_eq!(d("2000-03-01").days_since_epoch(), 11_017);
+        assert_eq!(d("2024-02-28").add_days(1), d("2024-02-29"));
+        assert_eq!(d("2023-12-31").add_days(1), d("2024-01-01"));
+        assert_eq!(d("2024-01-05").add_days(-5), d("2023-12-31"));
+        assert_eq!(d("2024-01-09").days_since_epoch() - d("2024-01-05").days_since_epoch(), 4);
+        assert_eq!(Date::last_of_month(2024, 2), d("2024-02-29"));
+        assert_eq!(Date::last_of_month(2023, 2), d("2023-02-28"));
+        assert_eq!(d("2023-07-10").chinese(), "2023年7月10日");
+    }
 
     /// The Typst library's `_status-synonyms` dictionary and [`STATUS_WORDS`] are the same list.
     #[test]
