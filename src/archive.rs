@@ -824,6 +824,8 @@ fn parse_manifest(text: &str, c: &mut YearCheck<'_>) -> Option<Parsed> {
             Err(missing) => {
                 ok = false;
                 broken_files.extend(v.get("file").and_then(|f| f.as_str()).map(str::to_owned));
+                // Its OFD-A copy is not “extra” either.
+                broken_files.extend(v.pointer("/ofd/file").and_then(|f| f.as_str()).map(str::to_owned));
                 for m in missing {
                     c.push(MANIFEST, format!("{which}{m}"));
                 }

@@ -43,10 +43,12 @@ fn pristine() -> &'static BTreeMap<String, Vec<u8>> {
             root: tmp.join("archive"),
             revise: false,
             stamp: false,
-            ofd: false,
+            // OFD-A copies too, so every case and the fuzz also meet OFD files in the manifest.
+            ofd: true,
         };
         let report = archive::archive(&opts).unwrap_or_else(|e| panic!("{}", e.diagnostics.render(&e.sources)));
         assert_eq!(report.added.len(), 3, "notice, briefing, leader briefing");
+        assert_eq!(report.ofd.len(), 3, "an OFD-A beside each PDF/A");
         let dir = tmp.join("archive/2023");
         assert!(archive::verify(&dir).is_empty(), "{:?}", archive::verify(&dir));
         std::fs::read_dir(&dir)
@@ -82,7 +84,7 @@ fn save_manifest(dir: &Path, m: &Value) {
 }
 
 fn pdf_names() -> Vec<String> {
-    pristine().keys().filter(|n| n.starts_with('D')).cloned().collect()
+    pristine().keys().filter(|n| n.starts_with('D') && n.ends_with(".pdf")).cloned().collect()
 }
 
 /// Asserts at least one problem names `file` (a suffix of its path) and contains every `words`.
@@ -617,4 +619,44 @@ fn fuzz_600_mutated_archives_never_panic_and_pass_only_when_unchanged() {
         assert!(code == Some(0) || code == Some(1), "case {case}: {:?} {}", code, text(&out).1);
         assert_eq!(code == Some(0), unchanged(&files), "case {case}: {}", text(&out).1);
     }
+}
+
+/// An OFD-A copy replaced by garbage or by a plain OFD, with hash and size made to agree in the
+/// manifest: verify reads the package and names what is wrong, never panics.
+#[test]
+fn ofd_replaced_by_garbage_or_by_a_plain_ofd() {
+    let dir = fresh("verify-ofd");
+    let ofd = pristine().keys().find(|n| n.ends_with(".ofd")).expect("an OFD-A in the archive").clone();
+    let agree = |dir: &Path, bytes: &[u8]| {
+        std::fs::write(dir.join(&ofd), bytes).unwrap();
+        let mut m = manifest(dir);
+        for e in m["entries"].as_array_mut().unwrap() {
+            if e["ofd"]["file"] == ofd.as_str() {
+                e["ofd"]["sha256"] = Value::from(sha(bytes));
+                e["ofd"]["size"] = Value::from(bytes.len());
+            }
+        }
+        save_manifest(dir, &m);
+        archive::verify(dir)
+    };
+    expect(&agree(&dir, b"PK\x03\x04 not a zip"), &ofd, &["不是有效的 OFD 文件"]);
+
+    // The same package declaring DocType="OFD" instead of "OFD-A".
+    let original = &pristine()[&ofd];
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(original.clone())).unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut b).unwrap();
+        if name == "OFD.xml" {
+            b = String::from_utf8(b).unwrap().replace("DocType=\"OFD-A\"", "DocType=\"OFD\"").into_bytes();
+        }
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut w, &b).unwrap();
+    }
+    let plain = w.finish().unwrap().into_inner();
+    write_files(&dir, pristine());
+    expect(&agree(&dir, &plain), &ofd, &["不是 OFD-A"]);
 }
