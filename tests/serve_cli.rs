@@ -14,6 +14,24 @@ fn ducha(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ducha")).args(args).current_dir(cwd).env_remove("DUCHA_DATA").output().unwrap()
 }
 
+/// Starts `ducha serve` with `args` in `cwd`; returns the child and the first line it prints (the
+/// banner with the address), the rest of its output still readable.
+fn spawn_serve(
+    cwd: &std::path::Path,
+    args: &[&str],
+) -> (std::process::Child, std::io::Lines<BufReader<std::process::ChildStdout>>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    (child, lines, banner)
+}
+
 #[test]
 fn users_init_add_reset_list_disable() {
     let (root, _data) = bundled_copy("serve-users");
@@ -84,15 +102,8 @@ fn users_init_add_reset_list_disable() {
 fn serve_binds_loopback_and_stops_on_ctrl_c() {
     let (root, _data) = bundled_copy("serve-run");
     assert!(ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]).status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
-        .args(["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"])
-        .current_dir(&root)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
+    let (mut child, mut lines, banner) =
+        spawn_serve(&root, &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"]);
     assert!(banner.contains("http://127.0.0.1:"), "{banner}");
     let addr = banner.split("http://").nth(1).unwrap().trim_end_matches('/').to_string();
     assert!(lines.next().unwrap().unwrap().contains("只有本机可以访问"));
@@ -136,16 +147,8 @@ fn serve_https_flags_and_banner() {
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
         assert!(err.contains(expected), "{extra:?}: {err}");
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
-        .args(base)
-        .args(["--tls-cert", "cert.pem", "--tls-key", "key.pem"])
-        .current_dir(&root)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
+    let with_tls: Vec<&str> = base.iter().copied().chain(["--tls-cert", "cert.pem", "--tls-key", "key.pem"]).collect();
+    let (mut child, _lines, banner) = spawn_serve(&root, &with_tls);
     assert!(banner.contains("https://127.0.0.1:"), "{banner}");
     assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
     assert!(child.wait().unwrap().success());
