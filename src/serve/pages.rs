@@ -560,14 +560,6 @@ fn dataset(app: &App) -> std::sync::Arc<Result<Dataset, String>> {
     app.data.dataset(&app.opts.data)
 }
 
-fn light_id(l: crate::data::model::Light) -> &'static str {
-    match l {
-        crate::data::model::Light::Green => "green",
-        crate::data::model::Light::Yellow => "yellow",
-        crate::data::model::Light::Red => "red",
-    }
-}
-
 /// `GET /dashboard?period=P&section=&unit=&status=`.
 pub fn dashboard(app: &App, req: &Req) -> Response {
     let (s, plan) = match session_plan(app, req, &[Role::Office, Role::Leader]) {
@@ -603,12 +595,12 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         .filter(|t| f_status.is_empty() || t.status.id() == f_status)
         .map(|t| {
             context! { task => t.task, title => t.title.clone(), units => t.lead_units.join("、"), label => t.label,
-            light => light_id(t.light), light_label => t.light.label(), reason => t.reason.clone() }
+            light => t.light.id(), light_label => t.light.label(), reason => t.reason.clone() }
         })
         .collect();
     let counts: Vec<_> = Status::ALL
         .iter()
-        .map(|st| context! { label => st.label(), light => light_id(st.light()), n => summary.by_status.get(*st) })
+        .map(|st| context! { label => st.label(), light => st.light().id(), n => summary.by_status.get(*st) })
         .filter(|c| c.get_attr("n").ok().and_then(|n| u64::try_from(n).ok()).unwrap_or(0) > 0)
         .collect();
     let deadline = ds.office.deadline(period);
@@ -696,7 +688,7 @@ pub fn task(app: &App, req: &Req) -> Response {
         .iter()
         .filter_map(|ps| ps.task(t.number).map(|ts| (ps.period, ts)))
         .map(|(p, ts)| {
-            context! { period => p.to_string(), label => ts.label, light => light_id(ts.light), reason => ts.reason.clone(),
+            context! { period => p.to_string(), label => ts.label, light => ts.light.id(), reason => ts.reason.clone(),
                 revisions => submissions(p),
                 narratives => ts.narratives.iter().map(|n| context! { unit => n.unit.clone(), progress => n.progress.clone(),
                     problems => n.problems.clone(), next_steps => n.next_steps.clone() }).collect::<Vec<_>>() }
