@@ -13,8 +13,8 @@
 //! character is dropped instead of becoming a space (Typst 0.15 renders it as
 //! a visible gap, typst issue #792).
 //!
-//! [`to_plain`] and [`condense`] produce plain text for places like table
-//! cells, where only a sentence or two of a narrative fits.
+//! [`to_plain`] produces plain text for places like table cells (the
+//! notice's table shortens it at a sentence or clause boundary, `render::view`).
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
 
@@ -114,56 +114,6 @@ pub fn to_plain(md: &str) -> String {
         }
     }
     plain.out
-}
-
-/// The first sentence(s) of [`to_plain`]`(md)`, at most `max_chars`
-/// characters long.
-///
-/// Text that fits is returned whole. Otherwise the cut goes after the last
-/// Chinese sentence end (`。` `；` `！` `？`, with any closing quote or
-/// bracket after it) that fits; failing that, the text is cut hard and ends
-/// with `……`, still within `max_chars` (below 3 characters there is no room
-/// for the ellipsis, and the text is just cut).
-///
-/// ```
-/// use ducha::markdown::condense;
-/// assert_eq!(condense("一是加强领导。二是完善制度。", 10), "一是加强领导。");
-/// assert_eq!(condense("没有句号的很长很长的一段话", 8), "没有句号的很……");
-/// ```
-#[must_use]
-pub fn condense(md: &str, max_chars: usize) -> String {
-    let plain = to_plain(md);
-    let chars: Vec<char> = plain.chars().collect();
-    if chars.len() <= max_chars {
-        return plain;
-    }
-    let window = &chars[..max_chars];
-    let mut cut = None;
-    for (i, &c) in window.iter().enumerate() {
-        if matches!(c, '。' | '；' | '！' | '？') {
-            // Keep the closing quotes/brackets that belong to the sentence.
-            let mut end = i + 1;
-            while end < window.len() && is_closing(window[end]) {
-                end += 1;
-            }
-            cut = Some(end);
-        }
-    }
-    match cut {
-        Some(end) => window[..end].iter().collect(),
-        None if max_chars >= 3 => {
-            let mut s: String = chars[..max_chars - 2].iter().collect();
-            s.truncate(s.trim_end().len());
-            s.push_str("……");
-            s
-        }
-        None => window.iter().collect(),
-    }
-}
-
-/// Closing punctuation that stays with the sentence before it.
-fn is_closing(c: char) -> bool {
-    matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '》' | '】' | '〉' | '"')
 }
 
 /// Whether a Typst string ends with a function call (an unescaped `]` or
@@ -1102,21 +1052,6 @@ mod tests {
         assert_eq!(to_plain("  \n "), "");
     }
 
-    #[test]
-    fn condensing() {
-        assert_eq!(condense("短。", 10), "短。");
-        assert_eq!(condense("一是加强领导。二是完善制度。", 10), "一是加强领导。");
-        assert_eq!(condense("一是加强领导；二是完善制度。", 13), "一是加强领导；");
-        assert_eq!(condense("他说：“好。”然后走了很远很远", 8), "他说：“好。”");
-        assert_eq!(condense("没有句号的很长很长的一段话", 8), "没有句号的很……");
-        assert_eq!(condense("没有句号的很长很长的一段话", 2), "没有");
-        assert_eq!(condense("abc", 0), "");
-        assert_eq!(condense("第**一**句。第二句。", 6), "第一句。");
-        for n in 0..20 {
-            assert!(condense("一是加强领导，二是完善制度。三是狠抓落实", n).chars().count() <= n);
-        }
-    }
-
     /// Markdown-ish fragments, hostile Typst and arbitrary characters.
     fn markdownish() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
@@ -1180,15 +1115,14 @@ mod tests {
             let found = problems(&out);
             prop_assert!(found.is_empty(), "{:?} -> {:?}: {:?}", md, out, found);
             let _ = to_plain(&md);
-            let _ = condense(&md, 20);
         }
 
         #[test]
-        fn arbitrary_input_never_panics(md in any::<String>(), n in 0usize..50) {
+        fn arbitrary_input_never_panics(md in any::<String>()) {
             let out = to_typst(&md);
             let found = problems(&out);
             prop_assert!(found.is_empty(), "{:?} -> {:?}: {:?}", md, out, found);
-            prop_assert!(condense(&md, n).chars().count() <= n);
+            let _ = to_plain(&md);
         }
     }
 }
