@@ -22,6 +22,7 @@ use crate::engine::{Engine, Job, PdfFlavor};
 use crate::render::view::{self, Inputs, Overrides};
 use crate::status::{self, PeriodStatus};
 use crate::templates::Templates;
+use typst_layout::PagedDocument;
 
 /// Document kinds; `ducha build --only` / `--png` parse the [`Kind::id`] names through the derived
 /// `clap::ValueEnum`.
@@ -188,6 +189,17 @@ pub struct Prepared {
 /// Stages load → validate → glyph check → status → aggregate → render.
 pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let mut timings = Vec::new();
+    // The fonts are indexed, and the faces every document prints in loaded, on a thread of their
+    // own while the data is read: neither needs the other until the glyph check.
+    let font_paths = opts.font_paths.clone();
+    let fonts_job = std::thread::spawn(move || {
+        let fonts = Fonts::load(&font_paths).map(Arc::new);
+        if let Ok(fonts) = &fonts {
+            let fonts = fonts.clone();
+            std::thread::spawn(move || fonts.warm());
+        }
+        fonts
+    });
     let t = Instant::now();
     let checked = crate::data::check(&opts.data);
     let files = checked.files.clone();
@@ -220,7 +232,10 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     timings.push(("加载校验", t.elapsed()));
 
     let t = Instant::now();
-    let fonts = Arc::new(Fonts::load(&opts.font_paths).map_err(|e| BuildError::one(Diagnostic::error(e)))?);
+    let fonts = fonts_job
+        .join()
+        .unwrap_or_else(|_| Err("字体索引失败（内部错误）".to_string()))
+        .map_err(|e| BuildError::one(Diagnostic::error(e)))?;
     timings.push(("字体索引", t.elapsed()));
 
     let t = Instant::now();
@@ -607,8 +622,12 @@ pub fn render_all(
 /// the rendered documents, and the PNG previews (file name, bytes).
 pub type CompiledAll = (Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>);
 
-/// Stage: Typst sources → documents and PDFs, sequentially (faster than parallel on 2 cores, as
-/// measured; ARCHITECTURE.md "One `World` per document"), evicting typst's cache between documents.
+/// Stage: Typst sources → documents and PDFs, on up to one worker per core, then the PNG
+/// previews and the OFD packages. The longest document (the notice, first in `rendered`) starts
+/// first, and the others compile beside it: on two cores that hides everything but the notice.
+/// The cache typst memoises into is shared by the workers and evicted once at the end, not
+/// between documents: an eviction while another document is mid-layout would drop the entries
+/// its next iteration needs. The output does not depend on the number of workers (tests).
 pub fn compile_all(
     engine: &Engine,
     rendered: &mut [Rendered],
@@ -618,75 +637,55 @@ pub fn compile_all(
     ofd_author: Option<&str>,
     sources: &mut SourceMap,
 ) -> Result<CompiledAll, BuildError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, rendered.len().max(1));
     let mut out = Vec::new();
     let mut pngs = Vec::new();
     let mut errors = Diagnostics::default();
-    // OFDs are written on their own threads while the next documents compile.
     std::thread::scope(|scope| {
-        let mut ofd_jobs = Vec::new();
-        for (index, r) in rendered.iter_mut().enumerate() {
-            let mut job = Job {
-                name: format!("{}.typ", r.stem),
-                source: r.source.clone(),
-                timestamp: timestamp(date),
+        // Each OFD is written on a thread of its own as soon as its document is laid out, while
+        // the worker exports the PDF and goes on to the next document.
+        let laid_out = |r: &Rendered, document: &Arc<PagedDocument>| {
+            let author = ofd_author?;
+            let meta = crate::ofd::Meta {
+                title: r.title.clone(),
+                author: author.to_owned(),
+                date,
+                number: r.number.clone(),
                 ident: r.ident.clone(),
-                flavor,
-                files: Vec::new(),
+                archival: false,
+                attachments: Vec::new(),
             };
-            let mut result = engine.compile(&job);
-            // Too long for its kind: try the shorter variants in order, keeping the first that fits.
-            let mut shorter = std::mem::take(&mut r.shorter).into_iter();
-            while let (Ok(c), Some(max)) = (&result, r.max_pages) {
-                if c.document.pages().len() <= max {
-                    break;
-                }
-                let Some(next) = shorter.next() else { break };
-                job.source = next;
-                result = engine.compile(&job);
-                r.source = job.source.clone();
-            }
+            let document = document.clone();
+            Some(scope.spawn(move || {
+                let t = Instant::now();
+                (crate::ofd::write(&document, &meta), t.elapsed())
+            }))
+        };
+        let compiled = compile_parallel(engine, rendered, date, flavor, workers, &laid_out);
+        crate::engine::evict_cache();
+        for (r, result) in rendered.iter_mut().zip(compiled) {
             match result {
-                Ok(c) => {
-                    let n = c.document.pages().len();
-                    for page in png(r.kind, &c.document) {
-                        if let Some(bytes) = crate::engine::render_png(&c.document, page.saturating_sub(1), 96.0) {
+                Ok(done) => {
+                    let n = done.document.pages().len();
+                    for page in png(r.kind, &done.document) {
+                        if let Some(bytes) = crate::engine::render_png(&done.document, page.saturating_sub(1), 96.0) {
                             pngs.push((format!("{}-p{page}.png", r.stem), bytes));
                         }
                     }
-                    if let Some(author) = ofd_author {
-                        let meta = crate::ofd::Meta {
-                            title: r.title.clone(),
-                            author: author.to_owned(),
-                            date,
-                            number: r.number.clone(),
-                            ident: r.ident.clone(),
-                            archival: false,
-                            attachments: Vec::new(),
-                        };
-                        let document = c.document;
-                        ofd_jobs.push((
-                            index,
-                            scope.spawn(move || {
-                                let t = Instant::now();
-                                (crate::ofd::write(&document, &meta), t.elapsed())
-                            }),
-                        ));
+                    match done.extra.map(|handle| handle.join()) {
+                        None => {}
+                        Some(Ok((Ok(bytes), time))) => r.ofd = Some((bytes, time)),
+                        Some(Ok((Err(e), _))) => {
+                            errors.push(Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem)))
+                        }
+                        Some(Err(_)) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败（内部错误）", r.stem))),
                     }
-                    out.push((n, (c.pdf, c.warnings)));
+                    out.push((n, (done.pdf, done.warnings)));
                 }
                 Err(e) => {
                     errors.extend(e.diagnostics);
                     sources.extend(e.sources);
                 }
-            }
-            crate::engine::evict_cache();
-        }
-        for (index, handle) in ofd_jobs {
-            let r = &mut rendered[index];
-            match handle.join() {
-                Ok((Ok(bytes), time)) => r.ofd = Some((bytes, time)),
-                Ok((Err(e), _)) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem))),
-                Err(_) => errors.push(Diagnostic::error(format!("{}：OFD 导出失败（内部错误）", r.stem))),
             }
         }
     });
@@ -694,6 +693,101 @@ pub fn compile_all(
         return Err(BuildError { diagnostics: errors, sources: sources.clone() });
     }
     Ok((out, pngs))
+}
+
+/// One document compiled by [`compile_parallel`].
+pub struct Done<T> {
+    pub document: Arc<PagedDocument>,
+    pub pdf: Vec<u8>,
+    /// Warnings (already translated).
+    pub warnings: Diagnostics,
+    /// What the `laid_out` hook returned.
+    pub extra: T,
+}
+
+/// Compiles every rendered document on `workers` threads, each taking the next document in
+/// order: layout, then `laid_out` (on the same thread, before the PDF export), then the PDF.
+/// The results come back in the order of `rendered`.
+pub fn compile_parallel<T: Send>(
+    engine: &Engine,
+    rendered: &mut [Rendered],
+    date: crate::data::model::Date,
+    flavor: PdfFlavor,
+    workers: usize,
+    laid_out: &(dyn Fn(&Rendered, &Arc<PagedDocument>) -> T + Sync),
+) -> Vec<Result<Done<T>, crate::engine::CompileError>> {
+    let count = rendered.len();
+    let queue = std::sync::Mutex::new(rendered.iter_mut().enumerate());
+    let next = || queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next();
+    let mut results: Vec<Option<_>> = (0..count).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while let Some((index, r)) = next() {
+                        let result = layout_one(engine, r, date, flavor).and_then(|(job, document, warnings)| {
+                            let document = Arc::new(document);
+                            let extra = laid_out(r, &document);
+                            let pdf = engine.export(&document, &job)?;
+                            Ok(Done { document, pdf, warnings, extra })
+                        });
+                        done.push((index, result));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for handle in handles {
+            // A worker that panicked leaves its documents unfilled; they are reported below.
+            for (index, result) in handle.join().unwrap_or_default() {
+                results[index] = Some(result);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .zip(rendered.iter())
+        .map(|(result, r)| {
+            result.unwrap_or_else(|| {
+                Err(crate::engine::CompileError {
+                    diagnostics: Diagnostics(vec![Diagnostic::error(format!("{}：排版失败（内部错误）", r.stem))]),
+                    sources: SourceMap::default(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Lays out one document; when it is too long for its kind, the shorter variants in order,
+/// keeping the first that fits (and its source in `r`). Returns the job that made it (for the
+/// export), the document and its warnings.
+fn layout_one(
+    engine: &Engine,
+    r: &mut Rendered,
+    date: crate::data::model::Date,
+    flavor: PdfFlavor,
+) -> Result<(Job, PagedDocument, Diagnostics), crate::engine::CompileError> {
+    let mut job = Job {
+        name: format!("{}.typ", r.stem),
+        source: r.source.clone(),
+        timestamp: timestamp(date),
+        ident: r.ident.clone(),
+        flavor,
+        files: Vec::new(),
+    };
+    let mut result = engine.layout(&job);
+    let mut shorter = std::mem::take(&mut r.shorter).into_iter();
+    while let (Ok((document, _)), Some(max)) = (&result, r.max_pages) {
+        if document.pages().len() <= max {
+            break;
+        }
+        let Some(next) = shorter.next() else { break };
+        job.source = next;
+        result = engine.layout(&job);
+        r.source = job.source.clone();
+    }
+    result.map(|(document, warnings)| (job, document, warnings))
 }
 
 /// Stage: writes every PDF (temp file + rename), the Typst sources when asked, and the

@@ -142,3 +142,37 @@ fn pdf_a3b_with_attachment() {
     assert!(st.success());
     assert_eq!(std::fs::read(&saved).unwrap(), "title: 测试\n".as_bytes());
 }
+
+/// The bytes of every document of a quarter do not depend on how many workers compile them, nor
+/// on what typst's cache holds from an earlier run.
+#[test]
+fn bytes_do_not_depend_on_the_number_of_workers() {
+    let checked = ducha::data::check(&root().join("data"));
+    let ds = checked.dataset.expect("the bundled data is valid");
+    let period = ds.latest_period().expect("a period");
+    let year = ducha::status::evaluate_year(&ds, period);
+    let summary = ducha::aggregate::summarize(&ds, &year);
+    let templates = Templates::builtin();
+    let rendered = ducha::pipeline::render_all(&ds, &year, &summary, &Default::default(), &templates, &[])
+        .unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+    let e = engine();
+    let date = ds.office.issue_date(period);
+    let run = |workers: usize| -> Vec<Vec<u8>> {
+        let mut docs = rendered.clone();
+        ducha::pipeline::compile_parallel(&e, &mut docs, date, PdfFlavor::Plain, workers, &|_, _| ())
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|e| panic!("{:?}", e.diagnostics)).pdf)
+            .collect()
+    };
+    let one = run(1);
+    let two = run(2);
+    ducha::engine::clear_cache();
+    let three = run(3);
+    assert_eq!(one.len(), rendered.len());
+    assert!(one.len() >= 5, "{} documents", one.len());
+    for (i, pdf) in one.iter().enumerate() {
+        assert!(pdf.starts_with(b"%PDF-"), "document {i}");
+        assert!(*pdf == two[i], "document {i}: one worker and two differ");
+        assert!(*pdf == three[i], "document {i}: a cold cache and three workers differ");
+    }
+}

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use typst::foundations::Bytes;
-use typst::text::{Font, FontBook, FontInfo};
+use typst::text::{Font, FontBook, FontInfo, FontStretch, FontStyle, FontVariant, FontWeight};
 use typst::utils::LazyHash;
-use typst_kit::fonts::{FontPath, FontStore};
+use typst_kit::fonts::{FontSource, FontStore};
 
 /// What a piece of text prints as: a font role, with its Typst family stack
 /// (templates/lib/README.md §L10; the same stacks as `fang`, `kai`, `hei`, `song`, `xbs` in
@@ -89,7 +89,7 @@ impl Fonts {
         })?;
         let mut dirs = vec![bundled];
         dirs.extend(extra.iter().cloned());
-        let mut entries: Vec<(FontPath, FontInfo)> = Vec::new();
+        let mut entries: Vec<(MappedFont, FontInfo)> = Vec::new();
         for (i, dir) in dirs.iter().enumerate() {
             // In the bundled directory only the faces of the role stacks are indexed: the Noto
             // collections also hold JP/KR/TC/HK faces, and computing their coverage would
@@ -110,6 +110,19 @@ impl Fonts {
     /// The face with this index, loaded on first use.
     pub fn font(&self, index: usize) -> Option<Font> {
         self.store.font(index)
+    }
+
+    /// Loads the face each role prints in (its stack's first family, 小标宋 bold), so the first
+    /// document does not wait for them. Meant for a background thread while data is read; a
+    /// face being loaded here is waited for, not loaded twice, by a compile that needs it.
+    pub fn warm(&self) {
+        for role in Role::ALL {
+            let weight = if role == Role::Xiaobiaosong { FontWeight::BOLD } else { FontWeight::REGULAR };
+            let variant = FontVariant { style: FontStyle::Normal, weight, stretch: FontStretch::NORMAL };
+            if let Some(index) = self.book().select(&role.stack()[0].to_lowercase(), variant) {
+                self.font(index);
+            }
+        }
     }
 
     /// Whether any face of `family` covers `c`.
@@ -138,7 +151,7 @@ fn wanted_family(family: &str) -> bool {
 
 /// Indexes the fonts of one directory (recursively), sorted by path and face index so font
 /// indices, and so the output bytes, never depend on directory order.
-fn scan_dir(dir: &Path, only_wanted: bool) -> Vec<(FontPath, FontInfo)> {
+fn scan_dir(dir: &Path, only_wanted: bool) -> Vec<(MappedFont, FontInfo)> {
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .into_iter()
@@ -173,11 +186,50 @@ fn scan_dir(dir: &Path, only_wanted: bool) -> Vec<(FontPath, FontInfo)> {
                 }
             }
             if let Some(info) = FontInfo::new(data, index) {
-                out.push((FontPath { path: path.clone(), index }, info));
+                out.push((MappedFont { path: path.clone(), index }, info));
             }
         }
     }
     out
+}
+
+/// A face in a font file, memory-mapped when Typst first asks for it.
+///
+/// typst-kit's `FontPath` reads the whole file onto the heap: for the Noto collections that is
+/// 20–27 MB each, copied although a document prints a few hundred glyphs. Mapped, the file stays
+/// in the page cache, shared by every face of a collection and every process.
+pub struct MappedFont {
+    /// The font file.
+    pub path: PathBuf,
+    /// The face index in a collection (0 for a single font).
+    pub index: u32,
+}
+
+/// A mapped font file as Typst bytes.
+struct Mapped(Arc<memmap2::Mmap>);
+
+impl AsRef<[u8]> for Mapped {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl FontSource for MappedFont {
+    fn load(&self) -> Option<Font> {
+        let file = std::fs::File::open(&self.path).ok()?;
+        // SAFETY: as in `scan_dir`: the font files are read-only inputs ducha never writes.
+        let map = Arc::new(unsafe { memmap2::Mmap::map(&file) }.ok()?);
+        let font = Font::new(Bytes::new(Mapped(map.clone())), self.index)?;
+        // Typst keys its caches on a hash of the whole file, computed on first use; that reads
+        // every page of it (27 MB for a Noto collection). Hash now, then let the pages go from
+        // this process: later reads (a few tables, the outlines of the printed glyphs) map
+        // them back from the page cache, so peak memory holds what is used, not whole files.
+        typst::utils::hash128(&font);
+        // SAFETY: a read-only private file mapping: dropped pages are read again from the file
+        // on the next access, so no content is lost.
+        let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        Some(font)
+    }
 }
 
 /// Reads a font file into typst bytes (used by tests and `ducha fonts`).
