@@ -176,3 +176,22 @@ fn bytes_do_not_depend_on_the_number_of_workers() {
         assert!(*pdf == three[i], "document {i}: a cold cache and three workers differ");
     }
 }
+
+/// The notice's column fitting (`fit-task-columns` in templates/lib/notice.typ) measures lines
+/// lazily, on the bound that a cluster is at most 4 em wide: 3 em for the widest glyph of a
+/// bundled face plus 1/4 em of CJK–Latin spacing. The bundled faces must keep to it.
+#[test]
+fn no_bundled_glyph_is_wider_than_three_em() {
+    let fonts = Fonts::load(&[]).expect("bundled fonts");
+    assert!(fonts.paths.len() >= 10, "{:?}", fonts.paths);
+    for (path, index) in &fonts.paths {
+        let data = std::fs::read(path).expect("font file");
+        let face = ttf_parser::Face::parse(&data, *index).expect("a font face");
+        let advance = (0..face.number_of_glyphs())
+            .filter_map(|g| face.glyph_hor_advance(ttf_parser::GlyphId(g)))
+            .max()
+            .unwrap_or(0);
+        let widest = f64::from(advance) / f64::from(face.units_per_em());
+        assert!(widest > 0.9 && widest <= 3.0, "{}#{index}: widest advance {widest} em", path.display());
+    }
+}
