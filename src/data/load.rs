@@ -42,65 +42,19 @@ pub struct Loaded {
     pub sources: SourceMap,
 }
 
-impl Loaded {
-    /// Puts a report file (of the period folder `period_dir`) where the loader's walk would have
-    /// put it, by folder and then file name, in place of an earlier version of the same file.
-    pub fn put_report(&mut self, period_dir: String, report: Parsed<RawReport>) {
-        let path = report.source.path.clone();
-        self.reports.retain(|(_, p)| p.source.path != path);
-        self.sources.insert(report.source.name.clone(), report.source.text.clone());
-        let at = self.reports.partition_point(|(_, p)| p.source.path < path);
-        self.reports.insert(at, (period_dir, report));
-    }
-}
-
 /// Reads and parses everything under `dir`. Problems are collected, never fatal: a file that
 /// cannot be read or parsed is reported and left out.
 pub fn load(dir: &Path) -> (Loaded, Diagnostics) {
     load_with(dir, None)
 }
 
-/// Texts and parse results of earlier loads, by file: a long-running process (`ducha serve`)
-/// keeps one so that a file whose size, modification time and inode are unchanged is not read
-/// again, and a file whose text is unchanged is not parsed again.
+/// Parse results of earlier loads, by file: a long-running process (`ducha serve`) keeps one so
+/// that a file whose text has not changed is not parsed again. Every file is still read.
 #[derive(Default)]
 pub struct ParseMemo {
     plan: Memo<RawPlan>,
     office: Memo<RawOffice>,
     reports: Memo<RawReport>,
-    /// The text of each file read, by path, with the file's stamp then: a file whose stamp is
-    /// unchanged is not read again.
-    texts: std::sync::Mutex<std::collections::HashMap<PathBuf, (Stamp, SourceFile)>>,
-}
-
-/// (size, modification time, inode) of a file: a file replaced by rename, as every ducha write
-/// is, changes its inode even within one tick of the file system's clock.
-type Stamp = (u64, Option<std::time::SystemTime>, u64);
-
-fn stamp(path: &Path) -> Option<Stamp> {
-    let m = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&m);
-    #[cfg(not(unix))]
-    let inode = 0;
-    Some((m.len(), m.modified().ok(), inode))
-}
-
-/// [`read_source`], answered from `memo` when the file's stamp is the one it had when read.
-fn read_memo(path: &Path, name: String, memo: Option<&ParseMemo>, diags: &mut Diagnostics) -> Option<SourceFile> {
-    let Some(memo) = memo else { return read_source(path, name, diags) };
-    let lock = || memo.texts.lock().unwrap_or_else(|e| e.into_inner());
-    let stamp = stamp(path);
-    if let Some((was, source)) = lock().get(path) {
-        if stamp.is_some_and(|s| s == *was) && source.name == name {
-            return Some(source.clone());
-        }
-    }
-    let source = read_source(path, name, diags)?;
-    if let Some(s) = stamp {
-        lock().insert(path.to_path_buf(), (s, source.clone()));
-    }
-    Some(source)
 }
 
 /// Per display name: the text parsed and what parsing it gave.
@@ -166,7 +120,7 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
             }
             continue;
         }
-        let Some(source) = read_memo(&path, name_of(&path), memo, &mut diags) else { continue };
+        let Some(source) = read_source(&path, name_of(&path), &mut diags) else { continue };
         loaded.sources.insert(source.name.clone(), source.text.clone());
         if file == "plan.yaml" {
             plan = Some(source);
@@ -199,12 +153,12 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
                 .unwrap_or_default();
             match ext {
                 "yaml" | "yml" => {
-                    let Some(source) = read_memo(path, name_of(path), memo, &mut diags) else { continue };
+                    let Some(source) = read_source(path, name_of(path), &mut diags) else { continue };
                     loaded.sources.insert(source.name.clone(), source.text.clone());
                     report_sources.push((period_dir, source));
                 }
                 "md" => {
-                    let Some(source) = read_memo(path, name_of(path), memo, &mut diags) else { continue };
+                    let Some(source) = read_source(path, name_of(path), &mut diags) else { continue };
                     loaded.sources.insert(source.name.clone(), source.text.clone());
                     loaded.markdown.push((period_dir, source));
                 }

@@ -75,13 +75,6 @@ pub struct App {
     /// Per period, the notice's page fingerprints as last laid out here (to preview only the
     /// pages a notice.md edit changed).
     notice_pages: Mutex<HashMap<Period, Vec<u64>>>,
-    /// Page work running at once: one per CPU. Beyond that, requests wait their turn in arrival
-    /// order instead of all sharing the CPUs: a burst of 60 requests then answers the first
-    /// ones in milliseconds instead of all of them late, and a thread holding the data cache's
-    /// lock is not starved by dozens of others. (Measured with `ducha-serve-bench` on 2 CPUs:
-    /// one per CPU gave the lowest submission p99, then two, then three; separate lanes for
-    /// reading and writing let readers refreshing in a loop starve the writers.)
-    workers: tokio::sync::Semaphore,
 }
 
 /// A request as the page functions see it.
@@ -162,13 +155,7 @@ async fn dispatch(app: Arc<App>, req: Request, page: Page) -> Response {
     } else {
         report::Fields::new()
     };
-    // The semaphore is never closed; should it be, the request runs without a permit.
-    let _permit = app.workers.acquire().await.ok();
-    let app2 = app.clone();
     let task = tokio::task::spawn_blocking(move || {
-        let app = app2;
-        // One look at the data directory per request (see `cache::DataCache::pin`).
-        let _pin = app.data.pin();
         let session_id = auth::cookie(&cookies, auth::SESSION_COOKIE).map(String::from);
         let session = session_id.as_deref().and_then(|id| app.store.session(id).ok().flatten());
         let r = Req { method, args, query, form, cookies, addr, session, session_id };
@@ -202,7 +189,6 @@ impl App {
             limiter: auth::RateLimiter::new(Duration::from_secs(15 * 60), 5, 20),
             data: cache::DataCache::default(),
             env,
-            workers: tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
             write_lock: Mutex::new(()),
             build_lock: Mutex::new(()),
             notice_pages: Mutex::new(HashMap::new()),

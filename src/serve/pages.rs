@@ -6,7 +6,6 @@
 #![allow(clippy::result_large_err)]
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -114,9 +113,13 @@ impl App {
 // ---------------------------------------------------------------------------------------------
 // Data
 
-/// The validated plan (reports are not needed for a form), once per version of the data.
-pub(super) fn plan_of(app: &App) -> Result<Arc<Plan>, Response> {
-    app.data.plan(&app.opts.data).map_err(|text| {
+/// The validated plan (reports are not needed for a form).
+pub(super) fn plan_of(app: &App) -> Result<Plan, Response> {
+    let (loaded, mut diags) = app.data.loaded(&app.opts.data);
+    let plan =
+        loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
+    plan.ok_or_else(|| {
+        let text = diags.render(&loaded.sources);
         let body = format!(
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>计划有错误</title>\
              <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main><section class=\"card\">\
@@ -139,17 +142,13 @@ fn path_period(plan: &Plan, req: &Req) -> Result<Period, Response> {
 
 /// The session allowed for `roles` ([`App::guard`]) and the validated plan: where every page
 /// that needs the plan starts.
-fn session_plan<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Arc<Plan>), Response> {
+fn session_plan<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Plan), Response> {
     let s = app.guard(req, roles)?;
     Ok((s, plan_of(app)?))
 }
 
 /// [`session_plan`] and the period of the path ([`path_period`]).
-fn session_plan_period<'r>(
-    app: &App,
-    req: &'r Req,
-    roles: &[Role],
-) -> Result<(&'r Session, Arc<Plan>, Period), Response> {
+fn session_plan_period<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Plan, Period), Response> {
     let (s, plan) = session_plan(app, req, roles)?;
     let period = path_period(&plan, req)?;
     Ok((s, plan, period))
@@ -388,7 +387,15 @@ fn report_page(
     }
     // A unit claims any status but 未报送.
     let claims: Vec<&str> = Status::ALL.iter().filter(|s| **s != Status::NotReported).map(|s| s.label()).collect();
-    let deadline = app.data.office(&app.opts.data).map(|o| o.deadline(period).to_string()).unwrap_or_default();
+    let deadline = app
+        .data
+        .loaded(&app.opts.data)
+        .0
+        .office
+        .as_ref()
+        .and_then(|o| crate::data::validate::validate_office(o, &mut Default::default(), &mut Default::default()))
+        .map(|o| o.deadline(period).to_string())
+        .unwrap_or_default();
     let revisions = app.store.revisions(unit, &period.to_string()).unwrap_or_default();
     app.page(
         "report.html",
@@ -413,7 +420,7 @@ fn unit_of<'a>(s: &'a Session, plan: &Plan) -> Result<&'a str, Response> {
 
 /// What both report routes start from: the unit account's session (CSRF checked on POST), the
 /// plan, the account's unit, the period named in the path and the unit's report file.
-fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Arc<Plan>, &'r str, Period, PathBuf), Response> {
+fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Plan, &'r str, Period, PathBuf), Response> {
     let s = app.guard(req, &[Role::Unit])?;
     let plan = plan_of(app)?;
     let unit = unit_of(s, &plan)?;
@@ -475,8 +482,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
-    let base = app.data.snapshot(&app.opts.data);
-    let checked = report::check(&app.opts.data, base.loaded(), &plan, &raw, &path, pre);
+    let checked = report::check(&app.opts.data, &app.data.loaded(&app.opts.data).0, &plan, &raw, &path, pre);
     let who = s.user.username.as_str();
     let ps = period.to_string();
 
@@ -520,8 +526,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
             show(msg, n > 0, StatusCode::OK, v)
         }
         "submit" => {
-            let ok = checked.ok();
-            let Some(yaml) = checked.yaml.as_ref().filter(|_| ok) else {
+            let Some(yaml) = checked.yaml.as_ref().filter(|_| checked.ok()) else {
                 let n = checked.problems.iter().filter(|p| p.error).count();
                 return show(
                     format!("未提交：有 {n} 处错误，请按标出的提示改正后再提交。"),
@@ -532,10 +537,6 @@ pub fn report_save(app: &App, req: &Req) -> Response {
             };
             if let Err(e) = crate::fsutil::write_atomic(&path, yaml.as_bytes()) {
                 return internal(crate::diag::causes(&e));
-            }
-            if let Some(next) = checked.next {
-                let name = report::report_name(&app.opts.data, &path);
-                app.data.after_write(&base, &path, &name, next);
             }
             let _ = app.store.add_revision(unit, &ps, yaml, who);
             let _ = app.store.clear_draft(unit, &ps);
@@ -582,12 +583,9 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         Ok(ds) => ds,
         Err(text) => return app.page("dashboard.html", Some(s), StatusCode::OK, context! { errors => text, ..base }),
     };
-    let year = match app.data.year(&app.opts.data, period) {
-        Ok(y) => y,
-        Err(text) => return app.page("dashboard.html", Some(s), StatusCode::OK, context! { errors => text, ..base }),
-    };
-    let summary = &year.summary;
-    let Some(ps) = year.statuses.last() else { return internal("no period status") };
+    let year = crate::status::evaluate_year(ds, period);
+    let summary = crate::aggregate::summarize(ds, &year);
+    let Some(ps) = year.last() else { return internal("no period status") };
     let (f_section, f_unit, f_status) = (req.q("section"), req.q("unit"), req.q("status"));
     let rows: Vec<_> = ps
         .tasks
@@ -670,6 +668,11 @@ pub fn task(app: &App, req: &Req) -> Response {
             Err(r) => return r,
         }
     };
+    let cached = dataset(app);
+    let ds = match cached.as_ref() {
+        Ok(ds) => ds,
+        Err(text) => return error(StatusCode::OK, "数据有错误", text),
+    };
     // Who submitted the lead units' reports from the browser, and when (every revision kept).
     let submissions = |p: Period| -> Vec<minijinja::Value> {
         t.lead_units
@@ -681,12 +684,7 @@ pub fn task(app: &App, req: &Req) -> Response {
             })
             .collect()
     };
-    let year = match app.data.year(&app.opts.data, period) {
-        Ok(y) => y,
-        Err(text) => return error(StatusCode::OK, "数据有错误", &text),
-    };
-    let quarters: Vec<_> = year
-        .statuses
+    let quarters: Vec<_> = crate::status::evaluate_year(ds, period)
         .iter()
         .filter_map(|ps| ps.task(t.number).map(|ts| (ps.period, ts)))
         .map(|(p, ts)| {

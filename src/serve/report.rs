@@ -215,10 +215,6 @@ pub struct Checked {
     pub yaml: Option<String>,
     /// Errors and warnings, each by field.
     pub problems: Vec<FieldProblem>,
-    /// The data directory as it will be once the YAML is written, and what the rules made of it
-    /// (the dataset when there is no error anywhere): the server's cache adopts it after the
-    /// write instead of reading and checking everything again.
-    pub next: Option<(load::Loaded, Option<crate::data::model::Dataset>)>,
 }
 
 impl Checked {
@@ -249,18 +245,18 @@ pub fn check(
                 hints: Vec::new(),
                 at: String::new(),
             });
-            return Checked { yaml: None, problems, next: None };
+            return Checked { yaml: None, problems };
         }
     };
     let name = report_name(data, path);
     let mut loaded = loaded.clone();
+    loaded.reports.retain(|(_, p)| p.source.path != path);
     let source = SourceFile { name: name.clone(), path: path.to_path_buf(), text: yaml.clone() };
-    // Read back from the YAML to be written, as `ducha check` will read the file, so every
-    // diagnostic points at its line in that text.
-    let value = serde_saphyr::from_str(&yaml).unwrap_or_else(|_| raw.clone());
+    loaded.sources.insert(name.clone(), yaml.clone());
+    // Re-read from the YAML just written so every diagnostic points at its line in that text.
     let spans = serde_saphyr::from_str(&yaml).unwrap_or_default();
-    loaded.put_report(raw.period.clone(), Parsed { source, value, spans });
-    let (dataset, diags) = crate::data::validate::validate(&loaded);
+    loaded.reports.push((raw.period.clone(), Parsed { source, value: raw.clone(), spans }));
+    let (_, diags) = crate::data::validate::validate(&loaded);
     let lines = line_fields(&yaml);
     let mut sources = SourceMap::default();
     sources.insert(name.clone(), yaml.clone());
@@ -277,7 +273,7 @@ pub fn check(
             at: d.loc.as_ref().map(|l| l.to_string()).unwrap_or_default(),
         });
     }
-    Checked { yaml: Some(yaml), problems, next: Some((loaded, dataset)) }
+    Checked { yaml: Some(yaml), problems }
 }
 
 /// True when a diagnostic is about this report's file.
