@@ -70,18 +70,17 @@ where
     T::Spans: Clone,
 {
     let Some(memo) = memo else { return parse_yaml(source, diags) };
-    let lock = || memo.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((text, parsed, found)) = lock().get(&source.name) {
+    let mut map = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((text, parsed, found)) = map.get(&source.name) {
         if *text == source.text {
             diags.extend(found.clone());
             // The same text under the same name: only the path may differ (a moved folder).
             return parsed.clone().map(|p| Parsed { source, ..p });
         }
     }
-    // Parsed without holding the lock: other files are parsed on other threads meanwhile.
     let mut found = Diagnostics::default();
     let parsed = parse_yaml(source.clone(), &mut found);
-    lock().insert(source.name.clone(), (source.text, parsed.clone(), found.clone()));
+    map.insert(source.name.clone(), (source.text, parsed.clone(), found.clone()));
     diags.extend(found);
     parsed
 }
@@ -104,10 +103,6 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
         return (loaded, diags);
     }
 
-    // Every file is read first (in a fixed order), then parsed on one thread per CPU; the
-    // diagnostics keep the reading order whatever the threads do.
-    let (mut plan, mut office) = (None, None);
-    let mut report_sources: Vec<(String, SourceFile)> = Vec::new();
     for (file, required) in [("plan.yaml", true), ("office.yaml", true)] {
         let path = dir.join(file);
         if !path.exists() {
@@ -123,9 +118,9 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
         let Some(source) = read_source(&path, name_of(&path), &mut diags) else { continue };
         loaded.sources.insert(source.name.clone(), source.text.clone());
         if file == "plan.yaml" {
-            plan = Some(source);
+            loaded.plan = parse_memo(source, memo.map(|m| &m.plan), &mut diags);
         } else {
-            office = Some(source);
+            loaded.office = parse_memo(source, memo.map(|m| &m.office), &mut diags);
         }
     }
 
@@ -155,7 +150,9 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
                 "yaml" | "yml" => {
                     let Some(source) = read_source(path, name_of(path), &mut diags) else { continue };
                     loaded.sources.insert(source.name.clone(), source.text.clone());
-                    report_sources.push((period_dir, source));
+                    if let Some(p) = parse_memo(source, memo.map(|m| &m.reports), &mut diags) {
+                        loaded.reports.push((period_dir, p));
+                    }
                 }
                 "md" => {
                     let Some(source) = read_source(path, name_of(path), &mut diags) else { continue };
@@ -167,78 +164,7 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
             }
         }
     }
-
-    let (periods, sources): (Vec<String>, Vec<SourceFile>) = report_sources.into_iter().unzip();
-    let (plan_office, reports) = std::thread::scope(|scope| {
-        let plan_office = scope.spawn(|| {
-            let mut found = Diagnostics::default();
-            let plan = plan.and_then(|s| parse_memo(s, memo.map(|m| &m.plan), &mut found));
-            let office = office.and_then(|s| parse_memo(s, memo.map(|m| &m.office), &mut found));
-            (plan, office, found)
-        });
-        let reports = parse_many(sources, memo.map(|m| &m.reports));
-        (plan_office.join(), reports)
-    });
-    match plan_office {
-        Ok((plan, office, found)) => {
-            loaded.plan = plan;
-            loaded.office = office;
-            diags.extend(found);
-        }
-        Err(_) => diags.push(Diagnostic::error("读取 plan.yaml / office.yaml 时出现内部错误")),
-    }
-    for (period_dir, (parsed, found)) in periods.into_iter().zip(reports) {
-        diags.extend(found);
-        if let Some(p) = parsed {
-            loaded.reports.push((period_dir, p));
-        }
-    }
     (loaded, diags)
-}
-
-/// [`parse_memo`] over many files on one thread per CPU; results in the order of `sources`.
-fn parse_many<T: HasSpans + serde::de::DeserializeOwned + Clone + Send>(
-    sources: Vec<SourceFile>,
-    memo: Option<&Memo<T>>,
-) -> Vec<(Option<Parsed<T>>, Diagnostics)>
-where
-    T::Spans: Clone + Send,
-{
-    let count = sources.len();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, count.max(1));
-    let queue = std::sync::Mutex::new(sources.into_iter().enumerate());
-    let next = || queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next();
-    let mut out: Vec<(Option<Parsed<T>>, Diagnostics)> = (0..count).map(|_| (None, Diagnostics::default())).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    while let Some((i, source)) = next() {
-                        let mut found = Diagnostics::default();
-                        let parsed = parse_memo(source, memo, &mut found);
-                        done.push((i, parsed, found));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for handle in handles {
-            // Parsing reports problems, it does not panic; should a worker, the files it took
-            // are reported, not silently left out.
-            match handle.join() {
-                Ok(done) => {
-                    for (i, parsed, found) in done {
-                        out[i] = (parsed, found);
-                    }
-                }
-                Err(_) => out.iter_mut().filter(|(p, f)| p.is_none() && f.0.is_empty()).for_each(|(_, f)| {
-                    f.push(Diagnostic::error("解析报告时出现内部错误"));
-                }),
-            }
-        }
-    });
-    out
 }
 
 /// Reads a file as UTF-8, accepting and stripping a BOM; reports non-UTF-8 and empty files.
