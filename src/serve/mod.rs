@@ -89,6 +89,8 @@ pub struct Req {
     pub addr: String,
     pub session: Option<Session>,
     session_id: Option<String>,
+    /// The data directory as this request sees it, taken on first use ([`App::snapshot`]).
+    snapshot: std::cell::OnceCell<Arc<cache::Snapshot>>,
 }
 
 impl Req {
@@ -158,7 +160,7 @@ async fn dispatch(app: Arc<App>, req: Request, page: Page) -> Response {
     let task = tokio::task::spawn_blocking(move || {
         let session_id = auth::cookie(&cookies, auth::SESSION_COOKIE).map(String::from);
         let session = session_id.as_deref().and_then(|id| app.store.session(id).ok().flatten());
-        let r = Req { method, args, query, form, cookies, addr, session, session_id };
+        let r = Req { method, args, query, form, cookies, addr, session, session_id, snapshot: Default::default() };
         page(&app, &r)
     });
     task.await.unwrap_or_else(|_| pages::error(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "请稍后重试。"))
@@ -193,6 +195,12 @@ impl App {
             build_lock: Mutex::new(()),
             notice_pages: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The data directory as on disk when the request first asked ([`cache::DataCache`]): one look
+    /// at the disk per request, and every part of a page sees the same files.
+    fn snapshot<'r>(&self, req: &'r Req) -> &'r cache::Snapshot {
+        req.snapshot.get_or_init(|| self.data.snapshot(&self.opts.data))
     }
 
     /// The notice's page fingerprints of `period` as last laid out by this server.
