@@ -6,6 +6,7 @@
 //! the span mirror of each file ([`super::spans`]) that later stages use to locate semantic errors.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::raw::{RawOffice, RawPlan, RawReport};
 use super::spans::HasSpans;
@@ -29,13 +30,14 @@ pub struct Parsed<T: HasSpans> {
     pub spans: T::Spans,
 }
 
-/// Everything read from a data directory, before validation.
+/// Everything read from a data directory, before validation. The parsed files are shared
+/// (`Arc`): a long-running process keeps them across loads while they are unchanged.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
-    pub plan: Option<Parsed<RawPlan>>,
-    pub office: Option<Parsed<RawOffice>>,
+    pub plan: Option<Arc<Parsed<RawPlan>>>,
+    pub office: Option<Arc<Parsed<RawOffice>>>,
     /// Reports with the period named by their directory (`reports/2023Q2/…`).
-    pub reports: Vec<(String, Parsed<RawReport>)>,
+    pub reports: Vec<(String, Arc<Parsed<RawReport>>)>,
     /// Markdown overrides per period: (period dir, file name, source).
     pub markdown: Vec<(String, SourceFile)>,
     /// Every file read, for snippets.
@@ -88,7 +90,7 @@ pub struct ParseMemo {
 struct Remembered<T: HasSpans> {
     stamp: Option<FileStamp>,
     text: String,
-    parsed: Option<Parsed<T>>,
+    parsed: Option<Arc<Parsed<T>>>,
     diags: Diagnostics,
 }
 
@@ -103,14 +105,14 @@ fn load_yaml<T: HasSpans + serde::de::DeserializeOwned + Clone>(
     memo: Option<&Memo<T>>,
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
-) -> Option<Parsed<T>>
+) -> Option<Arc<Parsed<T>>>
 where
     T::Spans: Clone,
 {
     let Some(memo) = memo else {
         let source = read_source(path, name, diags)?;
         sources.insert(source.name.clone(), source.text.clone());
-        return parse_yaml(source, diags);
+        return parse_yaml(source, diags).map(Arc::new);
     };
     // The stamp is taken before the read: a change after it gives the file another stamp, so the
     // next load reads it again.
@@ -127,10 +129,13 @@ where
         r.stamp = stamp;
         diags.extend(r.diags.clone());
         // The same text under the same name: only the path may differ (a moved folder).
-        return r.parsed.clone().map(|p| Parsed { source, ..p });
+        return r.parsed.clone().map(|p| match p.source.path == source.path {
+            true => p,
+            false => Arc::new(Parsed { source, ..(*p).clone() }),
+        });
     }
     let mut found = Diagnostics::default();
-    let parsed = parse_yaml(source.clone(), &mut found);
+    let parsed = parse_yaml(source.clone(), &mut found).map(Arc::new);
     map.insert(
         source.name.clone(),
         Remembered { stamp, text: source.text, parsed: parsed.clone(), diags: found.clone() },
@@ -172,8 +177,7 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
         if file == "plan.yaml" {
             loaded.plan = load_yaml(&path, name_of(&path), memo.map(|m| &m.plan), &mut loaded.sources, &mut diags);
         } else {
-            loaded.office =
-                load_yaml(&path, name_of(&path), memo.map(|m| &m.office), &mut loaded.sources, &mut diags);
+            loaded.office = load_yaml(&path, name_of(&path), memo.map(|m| &m.office), &mut loaded.sources, &mut diags);
         }
     }
 

@@ -7,6 +7,7 @@
 //! the pipeline.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::load::{Loaded, Parsed};
 use super::model::*;
@@ -462,7 +463,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
 /// the checks across quarters ([`cross_period_checks`]).
 pub fn validate_reports<'a>(
     plan: &Plan,
-    raw: impl IntoIterator<Item = &'a (String, Parsed<RawReport>)>,
+    raw: impl IntoIterator<Item = &'a (String, Arc<Parsed<RawReport>>)>,
     places: &mut Places,
     diags: &mut Diagnostics,
 ) -> BTreeMap<Period, Vec<Report>> {
@@ -498,9 +499,9 @@ pub fn validate_one(plan: &Plan, loaded: &Loaded, dir: &str, report: Parsed<RawR
     let unit = report.value.unit.trim().to_owned();
     let path = report.source.path.clone();
     let file = report.source.name.clone();
-    let mut reports: Vec<(String, Parsed<RawReport>)> =
+    let mut reports: Vec<(String, Arc<Parsed<RawReport>>)> =
         same_unit(&loaded.reports, &unit).filter(|(_, p)| p.source.path != path).cloned().collect();
-    reports.push((dir.to_owned(), report));
+    reports.push((dir.to_owned(), Arc::new(report)));
     let mut diags = Diagnostics::default();
     validate_reports(plan, &reports, &mut Places::default(), &mut diags);
     diags.0.retain(|d| d.loc.as_ref().is_some_and(|l| l.file == file));
@@ -511,9 +512,9 @@ pub fn validate_one(plan: &Plan, loaded: &Loaded, dir: &str, report: Parsed<RawR
 /// The loaded reports of `unit` (their `unit` field, trimmed): the reports whose checks can see a
 /// report of that unit, and that its checks can see ([`validate_one`]).
 pub fn same_unit<'a>(
-    reports: &'a [(String, Parsed<RawReport>)],
+    reports: &'a [(String, Arc<Parsed<RawReport>>)],
     unit: &'a str,
-) -> impl Iterator<Item = &'a (String, Parsed<RawReport>)> {
+) -> impl Iterator<Item = &'a (String, Arc<Parsed<RawReport>>)> {
     reports.iter().filter(move |(_, p)| p.value.unit.trim() == unit)
 }
 
@@ -959,17 +960,20 @@ mod tests {
     fn whole(loaded: &Loaded, dir: &str, report: &Parsed<RawReport>) -> Diagnostics {
         let mut all = loaded.clone();
         all.reports.retain(|(_, p)| p.source.path != report.source.path);
-        all.reports.push((dir.to_owned(), report.clone()));
+        all.reports.push((dir.to_owned(), Arc::new(report.clone())));
         let (_, mut diags) = validate(&all);
         diags.0.retain(|d| d.loc.as_ref().is_some_and(|l| l.file == report.source.name));
         diags
     }
 
-    fn report(loaded: &Loaded, dir: &str, name: &str, text: String) -> (String, Parsed<RawReport>) {
+    fn report(loaded: &Loaded, dir: &str, name: &str, text: String) -> (String, Arc<Parsed<RawReport>>) {
         let root = loaded.plan.as_ref().unwrap().source.path.parent().unwrap().to_path_buf();
-        let source =
-            SourceFile { name: format!("data/reports/{dir}/{name}"), path: root.join("reports").join(dir).join(name), text };
-        (dir.to_owned(), parse_yaml(source, &mut Diagnostics::default()).expect("parses"))
+        let source = SourceFile {
+            name: format!("data/reports/{dir}/{name}"),
+            path: root.join("reports").join(dir).join(name),
+            text,
+        };
+        (dir.to_owned(), Arc::new(parse_yaml(source, &mut Diagnostics::default()).expect("parses")))
     }
 
     fn text_of(loaded: &Loaded, dir: &str, unit: &str) -> String {
@@ -1003,7 +1007,7 @@ mod tests {
         let mut with_problems = 0;
         for (dir, p) in &loaded.reports {
             let expected = whole(&loaded, dir, p);
-            assert_eq!(validate_one(&plan, &loaded, dir, p.clone()), expected, "{}", p.source.name);
+            assert_eq!(validate_one(&plan, &loaded, dir, (**p).clone()), expected, "{}", p.source.name);
             compared += 1;
             with_problems += usize::from(!expected.is_empty());
         }
