@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use crate::aggregate::Summary;
 use crate::data::load::{FileStamp, Loaded};
@@ -90,9 +91,11 @@ impl Snapshot {
     pub fn plan(&self) -> Result<Arc<Plan>, &str> {
         let r = self.plan.get_or_init(|| {
             let mut diags = self.diags.clone();
-            let plan = self.loaded.plan.as_ref().and_then(|p| {
-                crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags)
-            });
+            let plan = self
+                .loaded
+                .plan
+                .as_ref()
+                .and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
             plan.map(Arc::new).ok_or_else(|| diags.render(&self.loaded.sources))
         });
         r.as_ref().map(Arc::clone).map_err(String::as_str)
@@ -157,10 +160,17 @@ impl Snapshot {
     }
 }
 
+/// The current snapshot, and the last time its fingerprint was seen to match the disk (taken
+/// before that fingerprint was).
+struct Current {
+    snapshot: Arc<Snapshot>,
+    seen: Instant,
+}
+
 /// The cache (one per server).
 #[derive(Default)]
 pub struct DataCache {
-    current: Mutex<Option<Arc<Snapshot>>>,
+    current: Mutex<Option<Current>>,
     /// Held while a new snapshot is made: one thread reads, the others wait for its result.
     reload: Mutex<()>,
     /// Parse results by file: after one report is saved, only that file is read and parsed again.
@@ -168,28 +178,45 @@ pub struct DataCache {
 }
 
 impl DataCache {
-    fn current(&self, key: &Fingerprint) -> Option<Arc<Snapshot>> {
-        self.current.lock().unwrap_or_else(|e| e.into_inner()).as_ref().filter(|s| s.key == *key).cloned()
+    /// The current snapshot if its fingerprint is `key` (seen to match the disk at `at`).
+    fn matching(&self, key: &Fingerprint, at: Instant) -> Option<Arc<Snapshot>> {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let c = current.as_mut().filter(|c| c.snapshot.key == *key)?;
+        c.seen = c.seen.max(at);
+        Some(c.snapshot.clone())
     }
 
-    /// The data directory as it is on disk now.
+    /// The current snapshot if the disk was seen to match it at `asked` or later.
+    fn seen_since(&self, asked: Instant) -> Option<Arc<Snapshot>> {
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        current.as_ref().filter(|c| c.seen >= asked).map(|c| c.snapshot.clone())
+    }
+
+    /// The data directory as it is on disk now: every change made before the call is in it.
     pub fn snapshot(&self, data: &Path) -> Arc<Snapshot> {
+        let asked = Instant::now();
         let key = fingerprint(data);
-        if let Some(s) = self.current(&key) {
+        if let Some(s) = self.matching(&key, asked) {
             return s;
         }
         let _one = self.reload.lock().unwrap_or_else(|e| e.into_inner());
-        // While this thread waited, another may have read the directory: look at the disk again,
-        // so a thread that waited never puts an older state back.
+        // While this thread waited, another may have read the directory with a fingerprint taken
+        // after this call began: that snapshot has every change made before the call, share it.
+        // Otherwise look at the disk again, so a thread that waited never puts an older state back.
+        if let Some(s) = self.seen_since(asked) {
+            return s;
+        }
+        let at = Instant::now();
         let key = fingerprint(data);
-        if let Some(s) = self.current(&key) {
+        if let Some(s) = self.matching(&key, at) {
             return s;
         }
         // The fingerprint is taken before the files are read: a file changed meanwhile differs
         // from it, and the next request reads that file again.
         let (loaded, diags) = crate::data::load::load_with(data, Some(&self.memo));
-        let s = Arc::new(Snapshot::new(key, loaded, diags));
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(s.clone());
-        s
+        let snapshot = Arc::new(Snapshot::new(key, loaded, diags));
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Current { snapshot: snapshot.clone(), seen: at });
+        snapshot
     }
 }
