@@ -282,6 +282,16 @@ async fn style() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
 
+/// Reads and checks the data directory on a blocking thread as the server starts, so the first
+/// pages do not each wait for every file to be parsed. It is only a head start: every request
+/// still compares the files on disk with what was read ([`cache::DataCache`]).
+fn warm_up(app: &Arc<App>) {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let _ = app.data.snapshot(&app.opts.data).dataset();
+    });
+}
+
 /// Serves the router on an already bound listener until `shutdown` completes; requests in
 /// flight then finish (graceful).
 pub async fn serve_on(
@@ -289,6 +299,7 @@ pub async fn serve_on(
     app: Arc<App>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    warm_up(&app);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
@@ -303,6 +314,7 @@ pub async fn serve_tls_on(
 ) -> std::io::Result<()> {
     // `tap_io` only to have axum hand the peer address to `ConnectInfo<SocketAddr>`.
     let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+    warm_up(&app);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
