@@ -1,12 +1,12 @@
 //! The data directory as last read, and what the pages compute from it, kept while no file in it
 //! has changed.
 //!
-//! Every request still looks at the disk: it takes the size, modification time and inode of
-//! `plan.yaml`, `office.yaml` and every file under `reports/` (a directory walk, no reads), once per
-//! request, and only when that fingerprint differs from the current [`Snapshot`]'s is a new one
-//! made. So an edit made with the CLI while the server runs is seen on the next request. A new
-//! snapshot reads only the files whose stamp changed and parses only the files whose text changed
-//! (`load::ParseMemo`); one thread makes it while the others that need it wait for it.
+//! Every request still looks at the disk: the size, modification time and inode of `plan.yaml`,
+//! `office.yaml` and every file under `reports/` (a directory walk, no reads) are taken after the
+//! request began — by the request itself, or by a concurrent one that it waited for — and only
+//! when that fingerprint differs from the current [`Snapshot`]'s is a new one made. So an edit made
+//! with the CLI while the server runs is seen on the next request. A new snapshot reads only the
+//! files whose stamp changed and parses only the files whose text changed (`load::ParseMemo`).
 //!
 //! What a snapshot gives — the validated plan, the validated dataset (the rules run over the whole
 //! directory, as `ducha check`), each period's year of statuses and summary for the dashboard — is
@@ -160,63 +160,46 @@ impl Snapshot {
     }
 }
 
-/// The current snapshot, and the last time its fingerprint was seen to match the disk (taken
-/// before that fingerprint was).
+/// The current snapshot, and the last time the disk was seen to match it.
 struct Current {
     snapshot: Arc<Snapshot>,
+    /// Taken just before the fingerprint that last matched the snapshot's (or that it was made
+    /// from): every change finished before this instant is in the snapshot.
     seen: Instant,
 }
 
 /// The cache (one per server).
 #[derive(Default)]
 pub struct DataCache {
+    /// Held while the disk is looked at and, when it changed, while a new snapshot is made: one
+    /// thread looks, and every request that was waiting for it and began before the look shares
+    /// its result, rather than each walking the folder in turn.
     current: Mutex<Option<Current>>,
-    /// Held while a new snapshot is made: one thread reads, the others wait for its result.
-    reload: Mutex<()>,
     /// Parse results by file: after one report is saved, only that file is read and parsed again.
     memo: crate::data::load::ParseMemo,
 }
 
 impl DataCache {
-    /// The current snapshot if its fingerprint is `key` (seen to match the disk at `at`).
-    fn matching(&self, key: &Fingerprint, at: Instant) -> Option<Arc<Snapshot>> {
-        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        let c = current.as_mut().filter(|c| c.snapshot.key == *key)?;
-        c.seen = c.seen.max(at);
-        Some(c.snapshot.clone())
-    }
-
-    /// The current snapshot if the disk was seen to match it at `asked` or later.
-    fn seen_since(&self, asked: Instant) -> Option<Arc<Snapshot>> {
-        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        current.as_ref().filter(|c| c.seen >= asked).map(|c| c.snapshot.clone())
-    }
-
-    /// The data directory as it is on disk now: every change made before the call is in it.
+    /// The data directory as it is on disk now: every change finished before the call is in it.
     pub fn snapshot(&self, data: &Path) -> Arc<Snapshot> {
         let asked = Instant::now();
-        let key = fingerprint(data);
-        if let Some(s) = self.matching(&key, asked) {
-            return s;
-        }
-        let _one = self.reload.lock().unwrap_or_else(|e| e.into_inner());
-        // While this thread waited, another may have read the directory with a fingerprint taken
-        // after this call began: that snapshot has every change made before the call, share it.
-        // Otherwise look at the disk again, so a thread that waited never puts an older state back.
-        if let Some(s) = self.seen_since(asked) {
-            return s;
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        // Another request may have looked at the disk after this one began, while this one
+        // waited for the lock: what it saw has every change finished before this call.
+        if let Some(c) = current.as_ref().filter(|c| c.seen >= asked) {
+            return c.snapshot.clone();
         }
         let at = Instant::now();
         let key = fingerprint(data);
-        if let Some(s) = self.matching(&key, at) {
-            return s;
+        if let Some(c) = current.as_mut().filter(|c| c.snapshot.key == key) {
+            c.seen = at;
+            return c.snapshot.clone();
         }
         // The fingerprint is taken before the files are read: a file changed meanwhile differs
-        // from it, and the next request reads that file again.
+        // from it, and the next look at the disk reads that file again.
         let (loaded, diags) = crate::data::load::load_with(data, Some(&self.memo));
         let snapshot = Arc::new(Snapshot::new(key, loaded, diags));
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(Current { snapshot: snapshot.clone(), seen: at });
+        *current = Some(Current { snapshot: snapshot.clone(), seen: at });
         snapshot
     }
 }
