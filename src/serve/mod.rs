@@ -2,8 +2,9 @@
 //!
 //! axum on tokio; every page is rendered on the server from the minijinja templates in
 //! `src/serve/templates/` (autoescaped, compiled into the binary with the stylesheet), with no
-//! JavaScript. The data stay plain files: every request reads them afresh (so an edit made with
-//! the CLI is seen on the next request), a submitted report is written with
+//! JavaScript. The data stay plain files: every request looks at them afresh and sees any edit
+//! made with the CLI before it (what was read and computed from them is kept while they are
+//! unchanged: [`cache`]), a submitted report is written with
 //! [`crate::fsutil::write_atomic`] in the format of `ducha import`, and the rules are those of
 //! `ducha check` ([`report::check`]). Accounts, sessions, drafts, revisions and the audit log live
 //! in [`store::Store`].

@@ -358,10 +358,10 @@ struct FormState<'a> {
     version: String,
 }
 
+/// The report form of `unit` (a unit account's page: the session is the one [`App::guard`] let in).
 fn report_page(
     app: &App,
     req: &Req,
-    s: &Session,
     plan: &Plan,
     unit: &str,
     period: Period,
@@ -393,7 +393,7 @@ fn report_page(
     let revisions = app.store.revisions(unit, &period.to_string()).unwrap_or_default();
     app.page(
         "report.html",
-        Some(s),
+        req.session.as_ref(),
         code,
         context! {
             unit, period => period.to_string(), period_label => format!("{}年{}", period.year, period.chinese_quarter()),
@@ -414,7 +414,6 @@ fn unit_of<'a>(s: &'a Session, plan: &Plan) -> Result<&'a str, Response> {
 
 /// What both report routes start from: the unit account's session (CSRF checked on POST), the
 /// plan, the account's unit, the period named in the path and the unit's report file.
-#[allow(clippy::type_complexity)]
 fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Arc<Plan>, &'r str, Period, PathBuf), Response> {
     let s = app.guard(req, &[Role::Unit])?;
     let plan = plan_of(app, req)?;
@@ -426,7 +425,7 @@ fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Arc<Plan>, &
 
 /// `GET /report/<period>`: the logged-in unit's own report.
 pub fn report_form(app: &App, req: &Req) -> Response {
-    let (s, plan, unit, period, path) = match unit_report(app, req) {
+    let (_, plan, unit, period, path) = match unit_report(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -456,7 +455,6 @@ pub fn report_form(app: &App, req: &Req) -> Response {
     report_page(
         app,
         req,
-        s,
         &plan,
         unit,
         period,
@@ -489,7 +487,6 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         report_page(
             app,
             req,
-            s,
             &plan,
             unit,
             period,
