@@ -3,8 +3,9 @@
 //!
 //! Every request still looks at the disk: the size, modification time and inode of `plan.yaml`,
 //! `office.yaml` and every file under `reports/` (a directory walk, no reads) are taken after the
-//! request began — by the request itself, or by a concurrent one that it waited for — and only
-//! when that fingerprint differs from the current [`Snapshot`]'s is a new one made. So an edit made
+//! request began — by the request itself, or by a concurrent one that it waited for
+//! ([`DataCache::snapshot`]) — and only when that fingerprint differs from the current
+//! [`Snapshot`]'s is a new one made. So an edit made
 //! with the CLI while the server runs is seen on the next request. A new snapshot reads only the
 //! files whose stamp changed and parses only the files whose text changed (`load::ParseMemo`).
 //!
@@ -15,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::aggregate::Summary;
@@ -168,38 +169,75 @@ struct Current {
     seen: Instant,
 }
 
+#[derive(Default)]
+struct State {
+    current: Option<Current>,
+    /// A request is looking at the disk (and reading it when it changed); the others wait.
+    looking: bool,
+}
+
 /// The cache (one per server).
 #[derive(Default)]
 pub struct DataCache {
-    /// Held while the disk is looked at and, when it changed, while a new snapshot is made: one
-    /// thread looks, and every request that was waiting for it and began before the look shares
-    /// its result, rather than each walking the folder in turn.
-    current: Mutex<Option<Current>>,
+    state: Mutex<State>,
+    /// Signalled when a look at the disk ends.
+    looked: Condvar,
     /// Parse results by file: after one report is saved, only that file is read and parsed again.
     memo: crate::data::load::ParseMemo,
 }
 
+/// The look at the disk in progress: when it ends (or unwinds), the waiting requests wake.
+struct Look<'a> {
+    cache: &'a DataCache,
+    found: Option<Current>,
+}
+
+impl Drop for Look<'_> {
+    fn drop(&mut self) {
+        let mut state = self.cache.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = self.found.take() {
+            state.current = Some(found);
+        }
+        state.looking = false;
+        self.cache.looked.notify_all();
+    }
+}
+
 impl DataCache {
     /// The data directory as it is on disk now: every change finished before the call is in it.
+    ///
+    /// One request at a time looks at the disk (and reads the files that changed), without
+    /// holding the lock; the others wait for it and use what it saw when it began looking after
+    /// they did, else one of them looks next. So a burst of requests walks the folder a few times,
+    /// not once each, and no request waits for more than the look in progress and one more.
     pub fn snapshot(&self, data: &Path) -> Arc<Snapshot> {
         let asked = Instant::now();
-        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        // Another request may have looked at the disk after this one began, while this one
-        // waited for the lock: what it saw has every change finished before this call.
-        if let Some(c) = current.as_ref().filter(|c| c.seen >= asked) {
-            return c.snapshot.clone();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(c) = state.current.as_ref().filter(|c| c.seen >= asked) {
+                return c.snapshot.clone();
+            }
+            if !state.looking {
+                break;
+            }
+            state = self.looked.wait(state).unwrap_or_else(|e| e.into_inner());
         }
+        state.looking = true;
+        let previous = state.current.as_ref().map(|c| c.snapshot.clone());
+        drop(state);
+        let mut look = Look { cache: self, found: None };
         let at = Instant::now();
         let key = fingerprint(data);
-        if let Some(c) = current.as_mut().filter(|c| c.snapshot.key == key) {
-            c.seen = at;
-            return c.snapshot.clone();
-        }
-        // The fingerprint is taken before the files are read: a file changed meanwhile differs
-        // from it, and the next look at the disk reads that file again.
-        let (loaded, diags) = crate::data::load::load_with(data, Some(&self.memo));
-        let snapshot = Arc::new(Snapshot::new(key, loaded, diags));
-        *current = Some(Current { snapshot: snapshot.clone(), seen: at });
+        let snapshot = match previous.filter(|s| s.key == key) {
+            Some(s) => s,
+            // The fingerprint is taken before the files are read: a file changed meanwhile
+            // differs from it, and the next look reads that file again.
+            None => {
+                let (loaded, diags) = crate::data::load::load_with(data, Some(&self.memo));
+                Arc::new(Snapshot::new(key, loaded, diags))
+            }
+        };
+        look.found = Some(Current { snapshot: snapshot.clone(), seen: at });
         snapshot
     }
 }
