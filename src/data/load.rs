@@ -6,6 +6,7 @@
 //! the span mirror of each file ([`super::spans`]) that later stages use to locate semantic errors.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::raw::{RawOffice, RawPlan, RawReport};
 use super::spans::HasSpans;
@@ -29,13 +30,14 @@ pub struct Parsed<T: HasSpans> {
     pub spans: T::Spans,
 }
 
-/// Everything read from a data directory, before validation.
+/// Everything read from a data directory, before validation. The parsed files are shared
+/// (`Arc`): a long-running process keeps them across loads while they are unchanged.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
-    pub plan: Option<Parsed<RawPlan>>,
-    pub office: Option<Parsed<RawOffice>>,
+    pub plan: Option<Arc<Parsed<RawPlan>>>,
+    pub office: Option<Arc<Parsed<RawOffice>>>,
     /// Reports with the period named by their directory (`reports/2023Q2/…`).
-    pub reports: Vec<(String, Parsed<RawReport>)>,
+    pub reports: Vec<(String, Arc<Parsed<RawReport>>)>,
     /// Markdown overrides per period: (period dir, file name, source).
     pub markdown: Vec<(String, SourceFile)>,
     /// Every file read, for snippets.
@@ -48,8 +50,35 @@ pub fn load(dir: &Path) -> (Loaded, Diagnostics) {
     load_with(dir, None)
 }
 
+/// What a long-running process knows of a file without reading it: size, modification time and
+/// inode. A file replaced by rename (as every ducha write is) changes its inode even within one
+/// tick of the file system's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl FileStamp {
+    /// The stamp of a file's metadata.
+    pub fn of(m: &std::fs::Metadata) -> FileStamp {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        FileStamp { len: m.len(), modified: m.modified().ok(), inode }
+    }
+
+    /// The stamp of the file at `path` (following links, as reading it does).
+    pub fn at(path: &Path) -> Option<FileStamp> {
+        std::fs::metadata(path).ok().map(|m| FileStamp::of(&m))
+    }
+}
+
 /// Parse results of earlier loads, by file: a long-running process (`ducha serve`) keeps one so
-/// that a file whose text has not changed is not parsed again. Every file is still read.
+/// that a file whose stamp ([`FileStamp`]: size, modification time, inode) has not changed is
+/// neither read nor parsed again, and one whose text has not changed is not parsed again.
 #[derive(Default)]
 pub struct ParseMemo {
     plan: Memo<RawPlan>,
@@ -57,30 +86,60 @@ pub struct ParseMemo {
     reports: Memo<RawReport>,
 }
 
-/// Per display name: the text parsed and what parsing it gave.
-type Memo<T> = std::sync::Mutex<std::collections::HashMap<String, (String, Option<Parsed<T>>, Diagnostics)>>;
+/// One file as last read: its stamp taken before the read, its text, what parsing it gave.
+struct Remembered<T: HasSpans> {
+    stamp: Option<FileStamp>,
+    text: String,
+    parsed: Option<Arc<Parsed<T>>>,
+    diags: Diagnostics,
+}
 
-/// [`parse_yaml`], answered from `memo` when the same file had the same text before.
-fn parse_memo<T: HasSpans + serde::de::DeserializeOwned + Clone>(
-    source: SourceFile,
+/// Per display name, the file as last read.
+type Memo<T> = std::sync::Mutex<std::collections::HashMap<String, Remembered<T>>>;
+
+/// Reads and parses one YAML file (its text goes into `sources`); with a memo, a file whose stamp
+/// is the one recorded is answered without reading it, and a text seen before without parsing.
+fn load_yaml<T: HasSpans + serde::de::DeserializeOwned + Clone>(
+    path: &Path,
+    name: String,
     memo: Option<&Memo<T>>,
+    sources: &mut SourceMap,
     diags: &mut Diagnostics,
-) -> Option<Parsed<T>>
+) -> Option<Arc<Parsed<T>>>
 where
     T::Spans: Clone,
 {
-    let Some(memo) = memo else { return parse_yaml(source, diags) };
+    let Some(memo) = memo else {
+        let source = read_source(path, name, diags)?;
+        sources.insert(source.name.clone(), source.text.clone());
+        return parse_yaml(source, diags).map(Arc::new);
+    };
+    // The stamp is taken before the read: a change after it gives the file another stamp, so the
+    // next load reads it again.
+    let stamp = FileStamp::at(path);
     let mut map = memo.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((text, parsed, found)) = map.get(&source.name) {
-        if *text == source.text {
-            diags.extend(found.clone());
-            // The same text under the same name: only the path may differ (a moved folder).
-            return parsed.clone().map(|p| Parsed { source, ..p });
+    let source = match map.get(&name) {
+        Some(r) if stamp.is_some() && r.stamp == stamp => {
+            SourceFile { name, path: path.to_path_buf(), text: r.text.clone() }
         }
+        _ => read_source(path, name, diags)?,
+    };
+    sources.insert(source.name.clone(), source.text.clone());
+    if let Some(r) = map.get_mut(&source.name).filter(|r| r.text == source.text) {
+        r.stamp = stamp;
+        diags.extend(r.diags.clone());
+        // The same text under the same name: only the path may differ (a moved folder).
+        return r.parsed.clone().map(|p| match p.source.path == source.path {
+            true => p,
+            false => Arc::new(Parsed { source, ..(*p).clone() }),
+        });
     }
     let mut found = Diagnostics::default();
-    let parsed = parse_yaml(source.clone(), &mut found);
-    map.insert(source.name.clone(), (source.text, parsed.clone(), found.clone()));
+    let parsed = parse_yaml(source.clone(), &mut found).map(Arc::new);
+    map.insert(
+        source.name.clone(),
+        Remembered { stamp, text: source.text, parsed: parsed.clone(), diags: found.clone() },
+    );
     diags.extend(found);
     parsed
 }
@@ -115,12 +174,10 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
             }
             continue;
         }
-        let Some(source) = read_source(&path, name_of(&path), &mut diags) else { continue };
-        loaded.sources.insert(source.name.clone(), source.text.clone());
         if file == "plan.yaml" {
-            loaded.plan = parse_memo(source, memo.map(|m| &m.plan), &mut diags);
+            loaded.plan = load_yaml(&path, name_of(&path), memo.map(|m| &m.plan), &mut loaded.sources, &mut diags);
         } else {
-            loaded.office = parse_memo(source, memo.map(|m| &m.office), &mut diags);
+            loaded.office = load_yaml(&path, name_of(&path), memo.map(|m| &m.office), &mut loaded.sources, &mut diags);
         }
     }
 
@@ -148,9 +205,8 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
                 .unwrap_or_default();
             match ext {
                 "yaml" | "yml" => {
-                    let Some(source) = read_source(path, name_of(path), &mut diags) else { continue };
-                    loaded.sources.insert(source.name.clone(), source.text.clone());
-                    if let Some(p) = parse_memo(source, memo.map(|m| &m.reports), &mut diags) {
+                    let reports = memo.map(|m| &m.reports);
+                    if let Some(p) = load_yaml(path, name_of(path), reports, &mut loaded.sources, &mut diags) {
                         loaded.reports.push((period_dir, p));
                     }
                 }
@@ -420,6 +476,17 @@ mod tests {
             }
             assert_eq!(seen(&load_with(&dir, Some(&memo))), seen(&load(&dir)), "step {i}");
         }
+        // Replaced by rename (as ducha writes) with a text of the same length, at once: the new
+        // inode tells the change even when the clock has not moved.
+        let at = original.find("progress: ").unwrap() + "progress: ".len();
+        let first = original[at..].chars().next().unwrap();
+        assert_eq!(first.len_utf8(), 3, "a CJK character starts the progress text");
+        let other = if first == '改' { '变' } else { '改' };
+        let same_len = format!("{}{other}{}", &original[..at], &original[at + 3..]);
+        assert_eq!(same_len.len(), original.len());
+        assert_ne!(same_len, original);
+        crate::fsutil::write_atomic(&report, same_len.as_bytes()).unwrap();
+        assert_eq!(seen(&load_with(&dir, Some(&memo))), seen(&load(&dir)), "renamed over");
         std::fs::remove_file(&report).unwrap();
         assert_eq!(seen(&load_with(&dir, Some(&memo))), seen(&load(&dir)), "removed");
         let _ = std::fs::remove_dir_all(&tmp);

@@ -33,20 +33,8 @@ pub fn check(dir: &Path) -> Checked {
 
 /// Stage 2 of [`check`] on data already loaded (with the load stage's diagnostics): `ducha
 /// serve` keeps the loaded files while they are unchanged on disk.
-pub fn check_loaded(loaded: load::Loaded, mut diagnostics: Diagnostics) -> Checked {
-    let (dataset, more) = validate::validate(&loaded);
-    diagnostics.extend(more);
-    if let Some(ds) = &dataset {
-        // 未报送 / 迟报 come from the rule that makes the figures, never from a second copy of it.
-        diagnostics.extend(crate::aggregate::reporting_warnings(ds));
-    }
-    if diagnostics.has_errors() {
-        // A report that failed to load would otherwise also show up as 未报送: misleading, and
-        // the errors must be fixed first anyway.
-        diagnostics.0.retain(|d| d.is_error() || !d.message.contains("未报送"));
-    }
-    diagnostics.sort();
-    let dataset = if diagnostics.has_errors() { None } else { dataset };
+pub fn check_loaded(loaded: load::Loaded, diagnostics: Diagnostics) -> Checked {
+    let (dataset, diagnostics) = check_files(&loaded, diagnostics, crate::aggregate::reporting_warnings);
     let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     for p in loaded.plan.iter().map(|p| &p.source).chain(loaded.office.iter().map(|o| &o.source)) {
         files.push((p.name.clone(), p.path.clone()));
@@ -58,6 +46,31 @@ pub fn check_loaded(loaded: load::Loaded, mut diagnostics: Diagnostics) -> Check
         files.push((m.name.clone(), m.path.clone()));
     }
     Checked { dataset, diagnostics, sources: loaded.sources, markdown: loaded.markdown, files }
+}
+
+/// What [`check_loaded`] decides, without taking the files: the dataset when there is no error,
+/// and every diagnostic, sorted. `reporting` gives the 未报送 / 迟报 warnings of a valid dataset
+/// ([`crate::aggregate::reporting_warnings`]; `ducha serve` passes a closure that keeps the year's
+/// statuses it evaluates on the way).
+pub fn check_files(
+    loaded: &load::Loaded,
+    mut diagnostics: Diagnostics,
+    reporting: impl FnOnce(&model::Dataset) -> Diagnostics,
+) -> (Option<model::Dataset>, Diagnostics) {
+    let (dataset, more) = validate::validate(loaded);
+    diagnostics.extend(more);
+    if let Some(ds) = &dataset {
+        // 未报送 / 迟报 come from the rule that makes the figures, never from a second copy of it.
+        diagnostics.extend(reporting(ds));
+    }
+    if diagnostics.has_errors() {
+        // A report that failed to load would otherwise also show up as 未报送: misleading, and
+        // the errors must be fixed first anyway.
+        diagnostics.0.retain(|d| d.is_error() || !d.message.contains("未报送"));
+    }
+    diagnostics.sort();
+    let dataset = if diagnostics.has_errors() { None } else { dataset };
+    (dataset, diagnostics)
 }
 
 /// Keeps errors and the warnings that concern `period` (or no period at all): a build of 2023Q4

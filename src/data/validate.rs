@@ -7,6 +7,7 @@
 //! the pipeline.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::load::{Loaded, Parsed};
 use super::model::*;
@@ -460,9 +461,9 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
 /// ([`validate_report`]): its header ([`report_period`], [`report_unit`], [`report_submitted`]),
 /// then each entry ([`entry_task`], [`validate_entry`]); a file with an error is left out. Then
 /// the checks across quarters ([`cross_period_checks`]).
-pub fn validate_reports(
+pub fn validate_reports<'a>(
     plan: &Plan,
-    raw: &[(String, Parsed<RawReport>)],
+    raw: impl IntoIterator<Item = &'a (String, Arc<Parsed<RawReport>>)>,
     places: &mut Places,
     diags: &mut Diagnostics,
 ) -> BTreeMap<Period, Vec<Report>> {
@@ -480,6 +481,41 @@ pub fn validate_reports(
     }
     cross_period_checks(plan, &out, diags);
     out
+}
+
+/// The diagnostics that [`validate`] would give for the file of `report` (in the period folder
+/// `dir`) if it took the place of the loaded file at the same path (or were added), read after
+/// every other file (so a task reported twice is pointed out in this file), computed from `plan` —
+/// the plan [`validate_plan`] makes of the loaded plan.yaml — and the unit's other reports alone.
+///
+/// That is enough because every rule that looks at more than one report file compares reports of
+/// one unit (the `unit` field, trimmed): the duplicate check of [`entry_task`] is keyed by (period,
+/// unit, task) and [`cross_period_checks`] pairs a unit's reports of consecutive quarters; every
+/// other check of a report reads only that report and the plan. A new rule across units must widen
+/// [`same_unit`]; the tests compare this with [`validate`] for every report of the bundled data
+/// and of cases built to trip the cross-file rules. `ducha serve` checks a report form this way
+/// instead of running every rule over every file.
+pub fn validate_one(plan: &Plan, loaded: &Loaded, dir: &str, report: Parsed<RawReport>) -> Diagnostics {
+    let unit = report.value.unit.trim().to_owned();
+    let path = report.source.path.clone();
+    let file = report.source.name.clone();
+    let mut reports: Vec<(String, Arc<Parsed<RawReport>>)> =
+        same_unit(&loaded.reports, &unit).filter(|(_, p)| p.source.path != path).cloned().collect();
+    reports.push((dir.to_owned(), Arc::new(report)));
+    let mut diags = Diagnostics::default();
+    validate_reports(plan, &reports, &mut Places::default(), &mut diags);
+    diags.0.retain(|d| d.loc.as_ref().is_some_and(|l| l.file == file));
+    diags.sort();
+    diags
+}
+
+/// The loaded reports of `unit` (their `unit` field, trimmed): the reports whose checks can see a
+/// report of that unit, and that its checks can see ([`validate_one`]).
+pub fn same_unit<'a>(
+    reports: &'a [(String, Arc<Parsed<RawReport>>)],
+    unit: &'a str,
+) -> impl Iterator<Item = &'a (String, Arc<Parsed<RawReport>>)> {
+    reports.iter().filter(move |(_, p)| p.value.unit.trim() == unit)
 }
 
 /// What the checks of one report file share.
@@ -912,4 +948,69 @@ fn cross_period_checks(plan: &Plan, reports: &BTreeMap<Period, Vec<Report>>, dia
 /// A number in a message: at most three decimals, no trailing `.0`.
 pub fn fmt_num(v: f64) -> String {
     crate::numerals::figure(v, 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::load::{load, parse_yaml, SourceFile};
+
+    /// What the web form has always checked a report against: the whole directory with the
+    /// report in its file's place, read after every other file, and the rules run over everything.
+    fn whole(loaded: &Loaded, dir: &str, report: &Parsed<RawReport>) -> Diagnostics {
+        let mut all = loaded.clone();
+        all.reports.retain(|(_, p)| p.source.path != report.source.path);
+        all.reports.push((dir.to_owned(), Arc::new(report.clone())));
+        let (_, mut diags) = validate(&all);
+        diags.0.retain(|d| d.loc.as_ref().is_some_and(|l| l.file == report.source.name));
+        diags
+    }
+
+    fn report(loaded: &Loaded, dir: &str, name: &str, text: String) -> (String, Arc<Parsed<RawReport>>) {
+        let root = loaded.plan.as_ref().unwrap().source.path.parent().unwrap().to_path_buf();
+        let source = SourceFile {
+            name: format!("data/reports/{dir}/{name}"),
+            path: root.join("reports").join(dir).join(name),
+            text,
+        };
+        (dir.to_owned(), Arc::new(parse_yaml(source, &mut Diagnostics::default()).expect("parses")))
+    }
+
+    fn text_of(loaded: &Loaded, dir: &str, unit: &str) -> String {
+        let (_, p) = loaded.reports.iter().find(|(d, p)| d == dir && p.value.unit == unit).unwrap();
+        p.source.text.clone()
+    }
+
+    /// `validate_one` gives every report of the bundled data, and of files added to trip each rule
+    /// that looks at several files, the diagnostics of validating the whole directory.
+    #[test]
+    fn one_report_against_its_unit_equals_the_whole_directory() {
+        let (mut loaded, _) = load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"));
+        let q3 = text_of(&loaded, "2023Q3", "县科技局");
+        let q4 = text_of(&loaded, "2023Q4", "县科技局");
+        let other = text_of(&loaded, "2023Q4", "县交警大队");
+        let zeroed = regex::Regex::new(r"value: [0-9.]+").unwrap().replace_all(&q4, "value: 0").into_owned();
+        assert_ne!(zeroed, q4);
+        let extra = [
+            // The same unit's tasks twice in a quarter, across files.
+            report(&loaded, "2023Q4", "县科技局-补充.yaml", q4.clone()),
+            report(&loaded, "2023Q3", "补报.yaml", q3.replace("unit: 县科技局", "unit: ' 县科技局 '")),
+            // Cumulative figures going down from Q3.
+            report(&loaded, "2023Q4", "县科技局-更正.yaml", zeroed),
+            // Another unit's tasks under this unit's name.
+            report(&loaded, "2023Q4", "交警-误填.yaml", other.replace("unit: 县交警大队", "unit: 县科技局")),
+        ];
+        loaded.reports.extend(extra);
+        let plan = validate_plan(loaded.plan.as_ref().unwrap(), &mut Places::default(), &mut Diagnostics::default())
+            .expect("the bundled plan is valid");
+        let mut compared = 0;
+        let mut with_problems = 0;
+        for (dir, p) in &loaded.reports {
+            let expected = whole(&loaded, dir, p);
+            assert_eq!(validate_one(&plan, &loaded, dir, (**p).clone()), expected, "{}", p.source.name);
+            compared += 1;
+            with_problems += usize::from(!expected.is_empty());
+        }
+        assert!(compared > 130 && with_problems >= 6, "{compared} reports, {with_problems} with diagnostics");
+    }
 }

@@ -1,55 +1,38 @@
-//! The data directory as last read, kept while no file in it has changed.
+//! The data directory as last read, and what the pages compute from it, kept while no file in it
+//! has changed.
 //!
-//! Every request still looks at the disk: it takes the size and modification time of
-//! `plan.yaml`, `office.yaml` and every file under `reports/` (a directory walk, no reads), and
-//! only when that fingerprint differs from the cached one are the files read and parsed again. So
-//! an edit made with the CLI while the server runs is seen on the next request, and a burst of
-//! requests parses the YAML once. When a file did change, only the files whose text changed are
-//! parsed again (`load::ParseMemo`); the rules still run over the whole directory.
+//! Every request still looks at the disk: the size, modification time and inode of `plan.yaml`,
+//! `office.yaml` and every file under `reports/` (a directory walk, no reads) are taken after the
+//! request began — by the request itself, or by a concurrent one that it waited for
+//! ([`DataCache::snapshot`]) — and only when that fingerprint differs from the current
+//! [`Snapshot`]'s is a new one made. So an edit made
+//! with the CLI while the server runs is seen on the next request. A new snapshot reads only the
+//! files whose stamp changed and parses only the files whose text changed (`load::ParseMemo`).
+//!
+//! What a snapshot gives — the validated plan, the validated dataset (the rules run over the whole
+//! directory, as `ducha check`), each period's year of statuses and summary for the dashboard — is
+//! computed on first use, once: concurrent requests wait for the one computation (`OnceLock`)
+//! rather than repeat it, and every later request of that snapshot shares it.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::Instant;
 
-use crate::data::load::Loaded;
-use crate::data::model::Dataset;
+use crate::aggregate::Summary;
+use crate::data::load::{FileStamp, Loaded};
+use crate::data::model::{Dataset, Office, Period, Plan};
 use crate::diag::Diagnostics;
+use crate::status::PeriodStatus;
 
-/// (path, size, modification time, inode): a file replaced by rename (as every ducha write is)
-/// changes its inode even within one tick of the file system's clock.
-type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>, u64)>;
-
-struct Entry {
-    key: Fingerprint,
-    loaded: Arc<Loaded>,
-    diags: Diagnostics,
-    /// The validated dataset, or the rendered `ducha check` output, computed on first use.
-    dataset: Option<Arc<Result<Dataset, String>>>,
-}
-
-/// The cache (one per server).
-#[derive(Default)]
-pub struct DataCache {
-    entry: Mutex<Option<Entry>>,
-    /// Parse results by file: after one report is saved, only that file is parsed again.
-    memo: crate::data::load::ParseMemo,
-}
-
-#[cfg(unix)]
-fn inode(m: &std::fs::Metadata) -> u64 {
-    std::os::unix::fs::MetadataExt::ino(m)
-}
-
-#[cfg(not(unix))]
-fn inode(_: &std::fs::Metadata) -> u64 {
-    0
-}
+/// (path, stamp) of every data file, in walk order.
+type Fingerprint = Vec<(std::path::PathBuf, FileStamp)>;
 
 fn fingerprint(data: &Path) -> Fingerprint {
     let mut out = Vec::new();
     let mut push = |p: &Path| {
-        if let Ok(m) = std::fs::metadata(p) {
-            out.push((p.to_path_buf(), m.len(), m.modified().ok(), inode(&m)));
+        if let Some(s) = FileStamp::at(p) {
+            out.push((p.to_path_buf(), s));
         }
     };
     push(&data.join("plan.yaml"));
@@ -60,39 +43,201 @@ fn fingerprint(data: &Path) -> Fingerprint {
     out
 }
 
-impl DataCache {
-    fn with<T>(&self, data: &Path, f: impl FnOnce(&mut Entry) -> T) -> T {
-        let key = fingerprint(data);
-        // One thread reloads while the others wait for its result rather than parse in parallel.
-        let mut guard = self.entry.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.as_ref().is_none_or(|e| e.key != key) {
-            let (loaded, diags) = crate::data::load::load_with(data, Some(&self.memo));
-            *guard = Some(Entry { key, loaded: Arc::new(loaded), diags, dataset: None });
+/// The validated dataset of a snapshot, or `ducha check`'s rendered errors; with the year's
+/// statuses up to the latest period that has reports (the 未报送 / 迟报 warnings evaluate them).
+struct Checked {
+    dataset: Result<Dataset, String>,
+    latest: Option<Arc<Vec<PeriodStatus>>>,
+}
+
+/// Quarters Q1 … P of a period P ([`crate::status::evaluate_year`]) and P's summary
+/// ([`crate::aggregate::summarize`]).
+pub struct Year {
+    pub statuses: Arc<Vec<PeriodStatus>>,
+    pub summary: Summary,
+}
+
+/// The data directory at one fingerprint, and what is computed from it.
+pub struct Snapshot {
+    key: Fingerprint,
+    loaded: Loaded,
+    /// The load stage's diagnostics.
+    diags: Diagnostics,
+    plan: OnceLock<Result<Arc<Plan>, String>>,
+    office: OnceLock<Option<Office>>,
+    checked: OnceLock<Checked>,
+    years: Mutex<HashMap<Period, Arc<OnceLock<Arc<Year>>>>>,
+}
+
+impl Snapshot {
+    fn new(key: Fingerprint, loaded: Loaded, diags: Diagnostics) -> Snapshot {
+        Snapshot {
+            key,
+            loaded,
+            diags,
+            plan: OnceLock::new(),
+            office: OnceLock::new(),
+            checked: OnceLock::new(),
+            years: Mutex::new(HashMap::new()),
         }
-        f(guard.as_mut().expect("just filled"))
     }
 
-    /// The files as `ducha check` loads them, with the load stage's diagnostics.
-    pub fn loaded(&self, data: &Path) -> (Arc<Loaded>, Diagnostics) {
-        self.with(data, |e| (e.loaded.clone(), e.diags.clone()))
+    /// The files as `ducha check` loads them.
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// The validated plan ([`crate::data::validate::validate_plan`]), or the load stage's and the
+    /// plan's diagnostics rendered.
+    pub fn plan(&self) -> Result<Arc<Plan>, &str> {
+        let r = self.plan.get_or_init(|| {
+            let mut diags = self.diags.clone();
+            let plan = self
+                .loaded
+                .plan
+                .as_ref()
+                .and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
+            plan.map(Arc::new).ok_or_else(|| diags.render(&self.loaded.sources))
+        });
+        r.as_ref().map(Arc::clone).map_err(String::as_str)
+    }
+
+    /// The validated office.yaml, if it is valid.
+    pub fn office(&self) -> Option<&Office> {
+        self.office
+            .get_or_init(|| {
+                self.loaded.office.as_ref().and_then(|o| {
+                    crate::data::validate::validate_office(o, &mut Default::default(), &mut Default::default())
+                })
+            })
+            .as_ref()
+    }
+
+    fn checked(&self) -> &Checked {
+        self.checked.get_or_init(|| {
+            let mut latest = None;
+            let (dataset, diags) = crate::data::check_files(&self.loaded, self.diags.clone(), |ds| {
+                let Some(last) = ds.latest_period() else { return Diagnostics::default() };
+                let year = crate::status::evaluate_year(ds, last);
+                let warnings = crate::aggregate::reporting_warnings_in(ds, &year);
+                latest = Some(Arc::new(year));
+                warnings
+            });
+            match dataset {
+                Some(ds) => Checked { dataset: Ok(ds), latest },
+                None => Checked { dataset: Err(diags.render(&self.loaded.sources)), latest: None },
+            }
+        })
     }
 
     /// The validated dataset ([`crate::data::check_loaded`]), or `ducha check`'s rendered errors.
-    pub fn dataset(&self, data: &Path) -> Arc<Result<Dataset, String>> {
-        let (loaded, diags, cached) = self.with(data, |e| (e.loaded.clone(), e.diags.clone(), e.dataset.clone()));
-        if let Some(d) = cached {
-            return d;
+    pub fn dataset(&self) -> Result<&Dataset, &str> {
+        self.checked().dataset.as_ref().map_err(String::as_str)
+    }
+
+    /// The statuses of Q1 … `period` and `period`'s summary, when the dataset is valid. The year
+    /// evaluated for the 未报送 / 迟报 warnings is reused: each quarter's statuses depend only on the
+    /// quarters before it.
+    pub fn year(&self, period: Period) -> Option<Arc<Year>> {
+        let checked = self.checked();
+        let ds = checked.dataset.as_ref().ok()?;
+        let cell = self.years.lock().unwrap_or_else(|e| e.into_inner()).entry(period).or_default().clone();
+        let year = cell.get_or_init(|| {
+            let q = usize::from(period.quarter);
+            let statuses = match &checked.latest {
+                Some(l) if q >= 1 && l.get(q - 1).is_some_and(|p| p.period == period) => {
+                    if l.len() == q {
+                        l.clone()
+                    } else {
+                        Arc::new(l[..q].to_vec())
+                    }
+                }
+                _ => Arc::new(crate::status::evaluate_year(ds, period)),
+            };
+            let summary = crate::aggregate::summarize(ds, &statuses);
+            Arc::new(Year { statuses, summary })
+        });
+        Some(year.clone())
+    }
+}
+
+/// The current snapshot, and the last time the disk was seen to match it.
+struct Current {
+    snapshot: Arc<Snapshot>,
+    /// Taken just before the fingerprint that last matched the snapshot's (or that it was made
+    /// from): every change finished before this instant is in the snapshot.
+    seen: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    current: Option<Current>,
+    /// A request is looking at the disk (and reading it when it changed); the others wait.
+    looking: bool,
+}
+
+/// The cache (one per server).
+#[derive(Default)]
+pub struct DataCache {
+    state: Mutex<State>,
+    /// Signalled when a look at the disk ends.
+    looked: Condvar,
+    /// Parse results by file: after one report is saved, only that file is read and parsed again.
+    memo: crate::data::load::ParseMemo,
+}
+
+/// The look at the disk in progress: when it ends (or unwinds), the waiting requests wake.
+struct Look<'a> {
+    cache: &'a DataCache,
+    found: Option<Current>,
+}
+
+impl Drop for Look<'_> {
+    fn drop(&mut self) {
+        let mut state = self.cache.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = self.found.take() {
+            state.current = Some(found);
         }
-        let c = crate::data::check_loaded((*loaded).clone(), diags);
-        let d = Arc::new(match c.dataset {
-            Some(ds) => Ok(ds),
-            None => Err(c.diagnostics.render(&c.sources)),
-        });
-        self.with(data, |e| {
-            if Arc::ptr_eq(&e.loaded, &loaded) {
-                e.dataset = Some(d.clone());
+        state.looking = false;
+        self.cache.looked.notify_all();
+    }
+}
+
+impl DataCache {
+    /// The data directory as it is on disk now: every change finished before the call is in it.
+    ///
+    /// One request at a time looks at the disk (and reads the files that changed), without
+    /// holding the lock; the others wait for it and use what it saw when it began looking after
+    /// they did, else one of them looks next. So a burst of requests walks the folder a few times,
+    /// not once each, and no request waits for more than the look in progress and one more.
+    pub fn snapshot(&self, data: &Path) -> Arc<Snapshot> {
+        let asked = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(c) = state.current.as_ref().filter(|c| c.seen >= asked) {
+                return c.snapshot.clone();
             }
-        });
-        d
+            if !state.looking {
+                break;
+            }
+            state = self.looked.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.looking = true;
+        let previous = state.current.as_ref().map(|c| c.snapshot.clone());
+        drop(state);
+        let mut look = Look { cache: self, found: None };
+        let at = Instant::now();
+        let key = fingerprint(data);
+        let snapshot = match previous.filter(|s| s.key == key) {
+            Some(s) => s,
+            // The fingerprint is taken before the files are read: a file changed meanwhile
+            // differs from it, and the next look reads that file again.
+            None => {
+                let (loaded, diags) = crate::data::load::load_with(data, Some(&self.memo));
+                Arc::new(Snapshot::new(key, loaded, diags))
+            }
+        };
+        look.found = Some(Current { snapshot: snapshot.clone(), seen: at });
+        snapshot
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! axum on tokio; every page is rendered on the server from the minijinja templates in
 //! `src/serve/templates/` (autoescaped, compiled into the binary with the stylesheet), with no
-//! JavaScript. The data stay plain files: every request reads them afresh (so an edit made with
-//! the CLI is seen on the next request), a submitted report is written with
+//! JavaScript. The data stay plain files: every request looks at them afresh and sees any edit
+//! made with the CLI before it (what was read and computed from them is kept while they are
+//! unchanged: [`cache`]), a submitted report is written with
 //! [`crate::fsutil::write_atomic`] in the format of `ducha import`, and the rules are those of
 //! `ducha check` ([`report::check`]). Accounts, sessions, drafts, revisions and the audit log live
 //! in [`store::Store`].
@@ -89,6 +90,8 @@ pub struct Req {
     pub addr: String,
     pub session: Option<Session>,
     session_id: Option<String>,
+    /// The data directory as this request sees it, taken on first use ([`App::snapshot`]).
+    snapshot: std::cell::OnceCell<Arc<cache::Snapshot>>,
 }
 
 impl Req {
@@ -158,7 +161,7 @@ async fn dispatch(app: Arc<App>, req: Request, page: Page) -> Response {
     let task = tokio::task::spawn_blocking(move || {
         let session_id = auth::cookie(&cookies, auth::SESSION_COOKIE).map(String::from);
         let session = session_id.as_deref().and_then(|id| app.store.session(id).ok().flatten());
-        let r = Req { method, args, query, form, cookies, addr, session, session_id };
+        let r = Req { method, args, query, form, cookies, addr, session, session_id, snapshot: Default::default() };
         page(&app, &r)
     });
     task.await.unwrap_or_else(|_| pages::error(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "请稍后重试。"))
@@ -193,6 +196,12 @@ impl App {
             build_lock: Mutex::new(()),
             notice_pages: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The data directory as on disk when the request first asked ([`cache::DataCache`]): one look
+    /// at the disk per request, and every part of a page sees the same files.
+    fn snapshot<'r>(&self, req: &'r Req) -> &'r cache::Snapshot {
+        req.snapshot.get_or_init(|| self.data.snapshot(&self.opts.data))
     }
 
     /// The notice's page fingerprints of `period` as last laid out by this server.
@@ -274,6 +283,16 @@ async fn style() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
 
+/// Reads and checks the data directory on a blocking thread as the server starts, so the first
+/// pages do not each wait for every file to be parsed. It is only a head start: every request
+/// still compares the files on disk with what was read ([`cache::DataCache`]).
+fn warm_up(app: &Arc<App>) {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let _ = app.data.snapshot(&app.opts.data).dataset();
+    });
+}
+
 /// Serves the router on an already bound listener until `shutdown` completes; requests in
 /// flight then finish (graceful).
 pub async fn serve_on(
@@ -281,6 +300,7 @@ pub async fn serve_on(
     app: Arc<App>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    warm_up(&app);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
@@ -295,6 +315,7 @@ pub async fn serve_tls_on(
 ) -> std::io::Result<()> {
     // `tap_io` only to have axum hand the peer address to `ConnectInfo<SocketAddr>`.
     let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+    warm_up(&app);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await

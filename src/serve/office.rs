@@ -63,7 +63,7 @@ fn notice_build(app: &App, period: Period) -> BuildOptions {
 }
 
 fn office_period(app: &App, req: &Req) -> Result<(Period, PathBuf), Response> {
-    let plan = plan_of(app)?;
+    let plan = plan_of(app, req)?;
     let period = period_arg(&plan, req.args.first().map(String::as_str).unwrap_or(""))?;
     Ok((period, notice_path(app, period)?))
 }
@@ -248,7 +248,7 @@ pub fn archive(app: &App, req: &Req) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let plan = match plan_of(app) {
+    let plan = match plan_of(app, req) {
         Ok(p) => p,
         Err(r) => return r,
     };

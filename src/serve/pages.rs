@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +16,7 @@ use serde::Serialize;
 use super::report::{self, FieldProblem, Fields};
 use super::store::{Role, Session};
 use super::{auth, App, Req};
-use crate::data::model::{Dataset, Period, Plan, Status};
+use crate::data::model::{Period, Plan, Status};
 use crate::pipeline::{self, Kind};
 
 // ---------------------------------------------------------------------------------------------
@@ -114,17 +115,13 @@ impl App {
 // Data
 
 /// The validated plan (reports are not needed for a form).
-pub(super) fn plan_of(app: &App) -> Result<Plan, Response> {
-    let (loaded, mut diags) = app.data.loaded(&app.opts.data);
-    let plan =
-        loaded.plan.as_ref().and_then(|p| crate::data::validate::validate_plan(p, &mut Default::default(), &mut diags));
-    plan.ok_or_else(|| {
-        let text = diags.render(&loaded.sources);
+pub(super) fn plan_of(app: &App, req: &Req) -> Result<Arc<Plan>, Response> {
+    app.snapshot(req).plan().map_err(|text| {
         let body = format!(
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>计划有错误</title>\
              <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main><section class=\"card\">\
              <h1>计划文件有错误，请督查室先改正</h1><pre class=\"diag\">{}</pre></section></main></body></html>",
-            escape(&text)
+            escape(text)
         );
         html(StatusCode::SERVICE_UNAVAILABLE, body)
     })
@@ -142,13 +139,17 @@ fn path_period(plan: &Plan, req: &Req) -> Result<Period, Response> {
 
 /// The session allowed for `roles` ([`App::guard`]) and the validated plan: where every page
 /// that needs the plan starts.
-fn session_plan<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Plan), Response> {
+fn session_plan<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Arc<Plan>), Response> {
     let s = app.guard(req, roles)?;
-    Ok((s, plan_of(app)?))
+    Ok((s, plan_of(app, req)?))
 }
 
 /// [`session_plan`] and the period of the path ([`path_period`]).
-fn session_plan_period<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, Plan, Period), Response> {
+fn session_plan_period<'r>(
+    app: &App,
+    req: &'r Req,
+    roles: &[Role],
+) -> Result<(&'r Session, Arc<Plan>, Period), Response> {
     let (s, plan) = session_plan(app, req, roles)?;
     let period = path_period(&plan, req)?;
     Ok((s, plan, period))
@@ -178,7 +179,7 @@ pub fn home(app: &App, req: &Req) -> Response {
         Err(r) => return r,
     };
     match s.user.role {
-        Role::Unit => match plan_of(app) {
+        Role::Unit => match plan_of(app, req) {
             Ok(plan) => redirect(&format!("/report/{}", default_period(app, &plan))),
             Err(r) => r,
         },
@@ -340,9 +341,9 @@ fn version(app: &App, path: &std::path::Path, unit: &str, period: Period) -> Str
 }
 
 /// The raw report of `unit` in `period` as the CLI reads it, if any.
-fn raw_report(app: &App, unit: &str, period: Period) -> Option<crate::data::raw::RawReport> {
-    let (loaded, _) = app.data.loaded(&app.opts.data);
-    loaded
+fn raw_report(app: &App, req: &Req, unit: &str, period: Period) -> Option<crate::data::raw::RawReport> {
+    app.snapshot(req)
+        .loaded()
         .reports
         .iter()
         .find(|(dir, p)| *dir == period.to_string() && p.value.unit.trim() == unit)
@@ -357,9 +358,10 @@ struct FormState<'a> {
     version: String,
 }
 
+/// The report form of `unit` (a unit account's page: the session is the one [`App::guard`] let in).
 fn report_page(
     app: &App,
-    s: &Session,
+    req: &Req,
     plan: &Plan,
     unit: &str,
     period: Period,
@@ -387,19 +389,11 @@ fn report_page(
     }
     // A unit claims any status but 未报送.
     let claims: Vec<&str> = Status::ALL.iter().filter(|s| **s != Status::NotReported).map(|s| s.label()).collect();
-    let deadline = app
-        .data
-        .loaded(&app.opts.data)
-        .0
-        .office
-        .as_ref()
-        .and_then(|o| crate::data::validate::validate_office(o, &mut Default::default(), &mut Default::default()))
-        .map(|o| o.deadline(period).to_string())
-        .unwrap_or_default();
+    let deadline = app.snapshot(req).office().map(|o| o.deadline(period).to_string()).unwrap_or_default();
     let revisions = app.store.revisions(unit, &period.to_string()).unwrap_or_default();
     app.page(
         "report.html",
-        Some(s),
+        req.session.as_ref(),
         code,
         context! {
             unit, period => period.to_string(), period_label => format!("{}年{}", period.year, period.chinese_quarter()),
@@ -420,9 +414,9 @@ fn unit_of<'a>(s: &'a Session, plan: &Plan) -> Result<&'a str, Response> {
 
 /// What both report routes start from: the unit account's session (CSRF checked on POST), the
 /// plan, the account's unit, the period named in the path and the unit's report file.
-fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Plan, &'r str, Period, PathBuf), Response> {
+fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Arc<Plan>, &'r str, Period, PathBuf), Response> {
     let s = app.guard(req, &[Role::Unit])?;
-    let plan = plan_of(app)?;
+    let plan = plan_of(app, req)?;
     let unit = unit_of(s, &plan)?;
     let period = path_period(&plan, req)?;
     let path = report::report_path(&app.opts.data, period, unit).map_err(internal)?;
@@ -431,7 +425,7 @@ fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Plan, &'r st
 
 /// `GET /report/<period>`: the logged-in unit's own report.
 pub fn report_form(app: &App, req: &Req) -> Response {
-    let (s, plan, unit, period, path) = match unit_report(app, req) {
+    let (_, plan, unit, period, path) = match unit_report(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -439,12 +433,13 @@ pub fn report_form(app: &App, req: &Req) -> Response {
     let (fields, problems, message) = match draft.and_then(|d| serde_json::from_str::<Fields>(&d.0).ok()) {
         Some(f) => {
             let (raw, pre) = report::read_fields(&plan, unit, period, &f);
-            let checked = report::check(&app.opts.data, &app.data.loaded(&app.opts.data).0, &plan, &raw, &path, pre);
+            let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
             (f, checked.problems, Some("以下是尚未提交的草稿。".to_string()))
         }
         None => {
-            let own = raw_report(app, unit, period);
-            let prev = if own.is_none() { period.prev_in_year().and_then(|p| raw_report(app, unit, p)) } else { None };
+            let own = raw_report(app, req, unit, period);
+            let prev =
+                if own.is_none() { period.prev_in_year().and_then(|p| raw_report(app, req, unit, p)) } else { None };
             let f = report::fields_of(own.as_ref().or(prev.as_ref()), own.is_some());
             let msg = if req.q("done") == "1" {
                 Some("报告已提交。".to_string())
@@ -459,7 +454,7 @@ pub fn report_form(app: &App, req: &Req) -> Response {
     let v = version(app, &path, unit, period);
     report_page(
         app,
-        s,
+        req,
         &plan,
         unit,
         period,
@@ -482,7 +477,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
-    let checked = report::check(&app.opts.data, &app.data.loaded(&app.opts.data).0, &plan, &raw, &path, pre);
+    let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
     let who = s.user.username.as_str();
     let ps = period.to_string();
 
@@ -491,7 +486,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
     let show = |msg: String, bad: bool, code: StatusCode, v: String| {
         report_page(
             app,
-            s,
+            req,
             &plan,
             unit,
             period,
@@ -555,11 +550,6 @@ pub fn report_save(app: &App, req: &Req) -> Response {
 // ---------------------------------------------------------------------------------------------
 // Dashboard and task page
 
-/// The validated dataset, or the rendered `ducha check` errors.
-fn dataset(app: &App) -> std::sync::Arc<Result<Dataset, String>> {
-    app.data.dataset(&app.opts.data)
-}
-
 /// `GET /dashboard?period=P&section=&unit=&status=`.
 pub fn dashboard(app: &App, req: &Req) -> Response {
     let (s, plan) = match session_plan(app, req, &[Role::Office, Role::Leader]) {
@@ -578,14 +568,16 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         period => period.to_string(), period_label => format!("{}年{}", period.year, period.chinese_quarter()),
         periods => periods(&plan), role => s.user.role.id(),
     };
-    let cached = dataset(app);
-    let ds = match cached.as_ref() {
-        Ok(ds) => ds,
-        Err(text) => return app.page("dashboard.html", Some(s), StatusCode::OK, context! { errors => text, ..base }),
+    let snap = app.snapshot(req);
+    let (ds, year) = match (snap.dataset(), snap.year(period)) {
+        (Ok(ds), Some(year)) => (ds, year),
+        (Err(text), _) => {
+            return app.page("dashboard.html", Some(s), StatusCode::OK, context! { errors => text, ..base })
+        }
+        (Ok(_), None) => return internal("no year status"),
     };
-    let year = crate::status::evaluate_year(ds, period);
-    let summary = crate::aggregate::summarize(ds, &year);
-    let Some(ps) = year.last() else { return internal("no period status") };
+    let summary = &year.summary;
+    let Some(ps) = year.statuses.last() else { return internal("no period status") };
     let (f_section, f_unit, f_status) = (req.q("section"), req.q("unit"), req.q("status"));
     let rows: Vec<_> = ps
         .tasks
@@ -668,10 +660,11 @@ pub fn task(app: &App, req: &Req) -> Response {
             Err(r) => return r,
         }
     };
-    let cached = dataset(app);
-    let ds = match cached.as_ref() {
-        Ok(ds) => ds,
-        Err(text) => return error(StatusCode::OK, "数据有错误", text),
+    let snap = app.snapshot(req);
+    let year = match (snap.dataset(), snap.year(period)) {
+        (Ok(_), Some(year)) => year,
+        (Err(text), _) => return error(StatusCode::OK, "数据有错误", text),
+        (Ok(_), None) => return internal("no year status"),
     };
     // Who submitted the lead units' reports from the browser, and when (every revision kept).
     let submissions = |p: Period| -> Vec<minijinja::Value> {
@@ -684,7 +677,8 @@ pub fn task(app: &App, req: &Req) -> Response {
             })
             .collect()
     };
-    let quarters: Vec<_> = crate::status::evaluate_year(ds, period)
+    let quarters: Vec<_> = year
+        .statuses
         .iter()
         .filter_map(|ps| ps.task(t.number).map(|ts| (ps.period, ts)))
         .map(|(p, ts)| {

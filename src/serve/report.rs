@@ -1,8 +1,8 @@
 //! A unit's report as a web form: prefill from the YAML, read the posted fields back into a
 //! [`RawReport`], check it with the very rules of `ducha check` (the data is loaded as `check`
-//! loads it, this report put in place of the file, and [`crate::data::validate::validate`] run
-//! on the whole), map each problem back to its field, and write the YAML that `ducha import`
-//! writes ([`crate::excel::import::report_yaml`]).
+//! loads it, this report put in place of the file, and the rules run over it and every file they
+//! compare it with: [`crate::data::validate::validate_one`]), map each problem back to its field,
+//! and write the YAML that `ducha import` writes ([`crate::excel::import::report_yaml`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::data::load::{self, Parsed, SourceFile};
 use crate::data::model::{Date, Period, Plan};
 use crate::data::raw::{RawEntry, RawReport, RawValue};
-use crate::diag::{Diagnostic, SourceMap};
+use crate::diag::Diagnostic;
 
 /// Posted or prefilled form fields by name.
 pub type Fields = BTreeMap<String, String>;
@@ -224,8 +224,10 @@ impl Checked {
     }
 }
 
-/// Checks `raw` as `ducha check` would if it were the file at `path`: the whole data directory
-/// is loaded, this report takes that file's place, and every rule runs. Problems of this file are
+/// Checks `raw` as `ducha check` would if it were the file at `path`: the loaded data directory
+/// with this report in that file's place, every rule run on it
+/// ([`crate::data::validate::validate_one`]: the plan and the unit's other reports are all the
+/// rules can compare it with). `plan` is the validated plan of `loaded`. Problems of this file are
 /// returned by field.
 pub fn check(
     data: &Path,
@@ -249,17 +251,12 @@ pub fn check(
         }
     };
     let name = report_name(data, path);
-    let mut loaded = loaded.clone();
-    loaded.reports.retain(|(_, p)| p.source.path != path);
     let source = SourceFile { name: name.clone(), path: path.to_path_buf(), text: yaml.clone() };
-    loaded.sources.insert(name.clone(), yaml.clone());
     // Re-read from the YAML just written so every diagnostic points at its line in that text.
     let spans = serde_saphyr::from_str(&yaml).unwrap_or_default();
-    loaded.reports.push((raw.period.clone(), Parsed { source, value: raw.clone(), spans }));
-    let (_, diags) = crate::data::validate::validate(&loaded);
+    let parsed = Parsed { source, value: raw.clone(), spans };
+    let diags = crate::data::validate::validate_one(plan, loaded, &raw.period, parsed);
     let lines = line_fields(&yaml);
-    let mut sources = SourceMap::default();
-    sources.insert(name.clone(), yaml.clone());
     for d in diags.0.iter().filter(|d| concerns(d, &name)) {
         let field = match &d.loc {
             Some(l) if l.line >= 1 => lines.get(l.line - 1).cloned().unwrap_or_default(),

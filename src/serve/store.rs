@@ -142,6 +142,8 @@ CREATE TABLE IF NOT EXISTS revisions (
     who TEXT NOT NULL,
     at INTEGER NOT NULL
 );
+-- A unit's revisions are listed on its form and on the office's task page.
+CREATE INDEX IF NOT EXISTS revisions_by_report ON revisions (unit, period);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at INTEGER NOT NULL,
