@@ -220,3 +220,76 @@ impl DataCache {
         snapshot
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// The text of the report `name` in a snapshot.
+    fn text_of(s: &Snapshot, name: &str) -> Option<String> {
+        s.loaded().reports.iter().find(|(_, p)| p.source.path.ends_with(name)).map(|(_, p)| p.source.text.clone())
+    }
+
+    /// Many requests at once while a report is rewritten again and again (by rename, as ducha
+    /// writes, and in place, as an editor may): each snapshot has every write finished before its
+    /// call began, whichever request looked at the disk for it.
+    #[test]
+    fn every_change_finished_before_a_call_is_in_its_snapshot() {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+        let dir = std::env::temp_dir().join(format!("ducha-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for e in walkdir::WalkDir::new(&from) {
+            let e = e.unwrap();
+            let to = dir.join(e.path().strip_prefix(&from).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(e.path(), &to).unwrap();
+            }
+        }
+        let name = "县科技局.yaml";
+        let file = dir.join("reports/2023Q1").join(name);
+        let original = std::fs::read_to_string(&file).unwrap();
+        let marked = |i: usize| original.replacen("progress: ", &format!("progress: 第{i:03}次"), 1);
+        let marker = |text: &str| -> Option<usize> {
+            let at = text.find("progress: 第")? + "progress: 第".len();
+            text.get(at..at + 3)?.parse().ok()
+        };
+        let cache = DataCache::default();
+        // finished[i]: when write i was done.
+        let finished = Mutex::new(Vec::<Instant>::new());
+        let done = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for i in 0..60 {
+                    if i % 2 == 0 {
+                        crate::fsutil::write_atomic(&file, marked(i).as_bytes()).unwrap();
+                    } else {
+                        std::fs::write(&file, marked(i)).unwrap();
+                    }
+                    finished.lock().unwrap().push(Instant::now());
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                done.store(true, Ordering::SeqCst);
+            });
+            for _ in 0..6 {
+                s.spawn(|| {
+                    while !done.load(Ordering::SeqCst) {
+                        let asked = Instant::now();
+                        let before = finished.lock().unwrap().iter().filter(|t| **t < asked).count();
+                        let snapshot = cache.snapshot(&dir);
+                        // No marker: the file was caught halfway through a later write in place.
+                        let seen = text_of(&snapshot, name).and_then(|t| marker(&t));
+                        if let (Some(m), true) = (seen, before > 0) {
+                            assert!(m + 1 >= before, "write {} finished before the call, saw {m}", before - 1);
+                        }
+                    }
+                });
+            }
+        });
+        let last = cache.snapshot(&dir);
+        assert_eq!(text_of(&last, name).and_then(|t| marker(&t)), Some(59));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
