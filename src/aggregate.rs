@@ -315,16 +315,9 @@ fn reporting(ds: &Dataset, unit: &str, period: Period, prev: Option<&PeriodStatu
 /// quarter is late only when its earliest file is. A late report is located at the `submitted:`
 /// of that earliest file.
 pub fn reporting_warnings(ds: &Dataset) -> Diagnostics {
-    match ds.latest_period() {
-        Some(last) => reporting_warnings_in(ds, &crate::status::evaluate_year(ds, last)),
-        None => Diagnostics::default(),
-    }
-}
-
-/// [`reporting_warnings`] with the year already evaluated: `year` is
-/// `status::evaluate_year(ds, ds.latest_period())` (`ducha serve` keeps it for the dashboard).
-pub fn reporting_warnings_in(ds: &Dataset, year: &[PeriodStatus]) -> Diagnostics {
     let mut out = Diagnostics::default();
+    let Some(last) = ds.latest_period() else { return out };
+    let year = crate::status::evaluate_year(ds, last);
     for (i, ps) in year.iter().enumerate() {
         let period = ps.period;
         if ds.reports_for(period).is_empty() {

@@ -49,9 +49,9 @@ pub fn check_loaded(loaded: load::Loaded, diagnostics: Diagnostics) -> Checked {
 }
 
 /// What [`check_loaded`] decides, without taking the files: the dataset when there is no error,
-/// and every diagnostic, sorted. `reporting` gives the 未报送 / 迟报 warnings of a valid dataset
-/// ([`crate::aggregate::reporting_warnings`]; `ducha serve` passes a closure that keeps the year's
-/// statuses it evaluates on the way).
+/// and every diagnostic, sorted. `reporting` gives the 未报送 / 迟报 warnings of a dataset that
+/// validated ([`crate::aggregate::reporting_warnings`]; they are never errors, so `ducha serve`,
+/// which shows diagnostics only when there are errors, skips them when loading found none).
 pub fn check_files(
     loaded: &load::Loaded,
     mut diagnostics: Diagnostics,

@@ -10,7 +10,7 @@
 //! files whose stamp changed and parses only the files whose text changed (`load::ParseMemo`).
 //!
 //! What a snapshot gives — the validated plan, the validated dataset (the rules run over the whole
-//! directory, as `ducha check`), each period's year of statuses and summary for the dashboard — is
+//! directory, as `ducha check`), each period's statuses and summary for the dashboard — is
 //! computed on first use, once: concurrent requests wait for the one computation (`OnceLock`)
 //! rather than repeat it, and every later request of that snapshot shares it.
 
@@ -43,17 +43,10 @@ fn fingerprint(data: &Path) -> Fingerprint {
     out
 }
 
-/// The validated dataset of a snapshot, or `ducha check`'s rendered errors; with the year's
-/// statuses up to the latest period that has reports (the 未报送 / 迟报 warnings evaluate them).
-struct Checked {
-    dataset: Result<Dataset, String>,
-    latest: Option<Arc<Vec<PeriodStatus>>>,
-}
-
 /// Quarters Q1 … P of a period P ([`crate::status::evaluate_year`]) and P's summary
 /// ([`crate::aggregate::summarize`]).
 pub struct Year {
-    pub statuses: Arc<Vec<PeriodStatus>>,
+    pub statuses: Vec<PeriodStatus>,
     pub summary: Summary,
 }
 
@@ -65,7 +58,8 @@ pub struct Snapshot {
     diags: Diagnostics,
     plan: OnceLock<Result<Arc<Plan>, String>>,
     office: OnceLock<Option<Office>>,
-    checked: OnceLock<Checked>,
+    /// The validated dataset, or `ducha check`'s rendered errors.
+    checked: OnceLock<Result<Dataset, String>>,
     years: Mutex<HashMap<Period, Arc<OnceLock<Arc<Year>>>>>,
 }
 
@@ -113,47 +107,32 @@ impl Snapshot {
             .as_ref()
     }
 
-    fn checked(&self) -> &Checked {
-        self.checked.get_or_init(|| {
-            let mut latest = None;
-            let (dataset, diags) = crate::data::check_files(&self.loaded, self.diags.clone(), |ds| {
-                let Some(last) = ds.latest_period() else { return Diagnostics::default() };
-                let year = crate::status::evaluate_year(ds, last);
-                let warnings = crate::aggregate::reporting_warnings_in(ds, &year);
-                latest = Some(Arc::new(year));
-                warnings
-            });
-            match dataset {
-                Some(ds) => Checked { dataset: Ok(ds), latest },
-                None => Checked { dataset: Err(diags.render(&self.loaded.sources)), latest: None },
-            }
-        })
-    }
-
-    /// The validated dataset ([`crate::data::check_loaded`]), or `ducha check`'s rendered errors.
+    /// The validated dataset ([`crate::data::check_loaded`]'s decision, on the borrowed files),
+    /// or `ducha check`'s rendered errors.
     pub fn dataset(&self) -> Result<&Dataset, &str> {
-        self.checked().dataset.as_ref().map_err(String::as_str)
+        let checked = self.checked.get_or_init(|| {
+            // The 未报送 / 迟报 warnings (they evaluate the year) are never errors: they are only
+            // shown beside errors, and without an error in loading, a dataset that validates is
+            // the answer whatever they say. So they are made only when loading found errors.
+            let load_errors = self.diags.has_errors();
+            let (dataset, diags) = crate::data::check_files(&self.loaded, self.diags.clone(), |ds| {
+                if load_errors {
+                    crate::aggregate::reporting_warnings(ds)
+                } else {
+                    Diagnostics::default()
+                }
+            });
+            dataset.ok_or_else(|| diags.render(&self.loaded.sources))
+        });
+        checked.as_ref().map_err(String::as_str)
     }
 
-    /// The statuses of Q1 … `period` and `period`'s summary, when the dataset is valid. The year
-    /// evaluated for the 未报送 / 迟报 warnings is reused: each quarter's statuses depend only on the
-    /// quarters before it.
+    /// The statuses of Q1 … `period` and `period`'s summary, when the dataset is valid.
     pub fn year(&self, period: Period) -> Option<Arc<Year>> {
-        let checked = self.checked();
-        let ds = checked.dataset.as_ref().ok()?;
+        let ds = self.dataset().ok()?;
         let cell = self.years.lock().unwrap_or_else(|e| e.into_inner()).entry(period).or_default().clone();
         let year = cell.get_or_init(|| {
-            let q = usize::from(period.quarter);
-            let statuses = match &checked.latest {
-                Some(l) if q >= 1 && l.get(q - 1).is_some_and(|p| p.period == period) => {
-                    if l.len() == q {
-                        l.clone()
-                    } else {
-                        Arc::new(l[..q].to_vec())
-                    }
-                }
-                _ => Arc::new(crate::status::evaluate_year(ds, period)),
-            };
+            let statuses = crate::status::evaluate_year(ds, period);
             let summary = crate::aggregate::summarize(ds, &statuses);
             Arc::new(Year { statuses, summary })
         });
@@ -239,5 +218,78 @@ impl DataCache {
         };
         look.found = Some(Current { snapshot: snapshot.clone(), seen: at });
         snapshot
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// The text of the report `name` in a snapshot.
+    fn text_of(s: &Snapshot, name: &str) -> Option<String> {
+        s.loaded().reports.iter().find(|(_, p)| p.source.path.ends_with(name)).map(|(_, p)| p.source.text.clone())
+    }
+
+    /// Many requests at once while a report is rewritten again and again (by rename, as ducha
+    /// writes, and in place, as an editor may): each snapshot has every write finished before its
+    /// call began, whichever request looked at the disk for it.
+    #[test]
+    fn every_change_finished_before_a_call_is_in_its_snapshot() {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+        let dir = std::env::temp_dir().join(format!("ducha-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for e in walkdir::WalkDir::new(&from) {
+            let e = e.unwrap();
+            let to = dir.join(e.path().strip_prefix(&from).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(e.path(), &to).unwrap();
+            }
+        }
+        let name = "县科技局.yaml";
+        let file = dir.join("reports/2023Q1").join(name);
+        let original = std::fs::read_to_string(&file).unwrap();
+        let marked = |i: usize| original.replacen("progress: ", &format!("progress: 第{i:03}次"), 1);
+        let marker = |text: &str| -> Option<usize> {
+            let at = text.find("progress: 第")? + "progress: 第".len();
+            text.get(at..at + 3)?.parse().ok()
+        };
+        let cache = DataCache::default();
+        // finished[i]: when write i was done.
+        let finished = Mutex::new(Vec::<Instant>::new());
+        let done = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for i in 0..60 {
+                    if i % 2 == 0 {
+                        crate::fsutil::write_atomic(&file, marked(i).as_bytes()).unwrap();
+                    } else {
+                        std::fs::write(&file, marked(i)).unwrap();
+                    }
+                    finished.lock().unwrap().push(Instant::now());
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                done.store(true, Ordering::SeqCst);
+            });
+            for _ in 0..6 {
+                s.spawn(|| {
+                    while !done.load(Ordering::SeqCst) {
+                        let asked = Instant::now();
+                        let before = finished.lock().unwrap().iter().filter(|t| **t < asked).count();
+                        let snapshot = cache.snapshot(&dir);
+                        // No marker: the file was caught halfway through a later write in place.
+                        let seen = text_of(&snapshot, name).and_then(|t| marker(&t));
+                        if let (Some(m), true) = (seen, before > 0) {
+                            assert!(m + 1 >= before, "write {} finished before the call, saw {m}", before - 1);
+                        }
+                    }
+                });
+            }
+        });
+        let last = cache.snapshot(&dir);
+        assert_eq!(text_of(&last, name).and_then(|t| marker(&t)), Some(59));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

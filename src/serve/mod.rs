@@ -70,8 +70,10 @@ pub struct App {
     pub limiter: auth::RateLimiter,
     data: cache::DataCache,
     env: minijinja::Environment<'static>,
-    /// Serialises report writes (version check + write) and builds.
-    write_lock: Mutex<()>,
+    /// One lock per data file written from the browser: a save's version check and write happen
+    /// under its file's lock ([`App::file_lock`]); saves of different files run side by side.
+    file_locks: Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>,
+    /// Serialises builds.
     build_lock: Mutex<()>,
     /// Per period, the notice's page fingerprints as last laid out here (to preview only the
     /// pages a notice.md edit changed).
@@ -192,7 +194,7 @@ impl App {
             limiter: auth::RateLimiter::new(Duration::from_secs(15 * 60), 5, 20),
             data: cache::DataCache::default(),
             env,
-            write_lock: Mutex::new(()),
+            file_locks: Mutex::new(HashMap::new()),
             build_lock: Mutex::new(()),
             notice_pages: Mutex::new(HashMap::new()),
         })
@@ -202,6 +204,12 @@ impl App {
     /// at the disk per request, and every part of a page sees the same files.
     fn snapshot<'r>(&self, req: &'r Req) -> &'r cache::Snapshot {
         req.snapshot.get_or_init(|| self.data.snapshot(&self.opts.data))
+    }
+
+    /// The lock of the data file at `path`, held from a save's version check to its write (the
+    /// files are few: one per unit and quarter, and the quarters' notice.md).
+    fn file_lock(&self, path: &std::path::Path) -> Arc<Mutex<()>> {
+        self.file_locks.lock().unwrap_or_else(|e| e.into_inner()).entry(path.to_path_buf()).or_default().clone()
     }
 
     /// The notice's page fingerprints of `period` as last laid out by this server.

@@ -139,7 +139,8 @@ pub fn notice_save(app: &App, req: &Req) -> Response {
     let who = s.user.username.as_str();
     let opts = notice_build(app, period);
 
-    let write = app.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+    let lock = app.file_lock(&path);
+    let write = lock.lock().unwrap_or_else(|e| e.into_inner());
     let (_, current) = read_notice(&path);
     if !auth::same(req.f("version"), &current) {
         let shown = Shown {

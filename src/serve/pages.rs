@@ -481,7 +481,8 @@ pub fn report_save(app: &App, req: &Req) -> Response {
     let who = s.user.username.as_str();
     let ps = period.to_string();
 
-    let _lock = app.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+    let lock = app.file_lock(&path);
+    let _lock = lock.lock().unwrap_or_else(|e| e.into_inner());
     let current = version(app, &path, unit, period);
     let show = |msg: String, bad: bool, code: StatusCode, v: String| {
         report_page(
