@@ -144,7 +144,7 @@ where
     parsed
 }
 
-/// [`load`], reusing the parse results in `memo` for files whose text is unchanged.
+/// [`load`], reusing what `memo` has for files whose stamp or text is unchanged ([`ParseMemo`]).
 pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut loaded = Loaded::default();
