@@ -45,3 +45,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         WriteError::Write { path: path.to_path_buf(), source }
     })
 }
+
+/// Copies the tree `from` into `to` (folders and files), for tests that change a copy of the
+/// fixtures.
+#[cfg(test)]
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.expect("walk the fixture");
+        let dest = to.join(e.path().strip_prefix(from).expect("inside the fixture"));
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("create a folder");
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy a file");
+        }
+    }
+}

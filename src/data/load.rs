@@ -495,15 +495,7 @@ mod tests {
     fn tempdir_copy(from: &Path) -> std::path::PathBuf {
         let tmp = std::env::temp_dir().join(format!("ducha-memo-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        for e in walkdir::WalkDir::new(from) {
-            let e = e.unwrap();
-            let to = tmp.join("minimal").join(e.path().strip_prefix(from).unwrap());
-            if e.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else {
-                std::fs::copy(e.path(), &to).unwrap();
-            }
-        }
+        crate::fsutil::copy_tree(from, &tmp.join("minimal"));
         tmp
     }
 

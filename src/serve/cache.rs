@@ -239,15 +239,7 @@ mod tests {
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
         let dir = std::env::temp_dir().join(format!("ducha-cache-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for e in walkdir::WalkDir::new(&from) {
-            let e = e.unwrap();
-            let to = dir.join(e.path().strip_prefix(&from).unwrap());
-            if e.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else {
-                std::fs::copy(e.path(), &to).unwrap();
-            }
-        }
+        crate::fsutil::copy_tree(&from, &dir);
         let name = "县科技局.yaml";
         let file = dir.join("reports/2023Q1").join(name);
         let original = std::fs::read_to_string(&file).unwrap();
