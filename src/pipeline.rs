@@ -622,8 +622,9 @@ pub fn render_all(
 /// the rendered documents, and the PNG previews (file name, bytes).
 pub type CompiledAll = (Vec<(usize, (Vec<u8>, Diagnostics))>, Vec<(String, Vec<u8>)>);
 
-/// Stage: Typst sources → documents and PDFs, on up to one worker per core, then the PNG
-/// previews and the OFD packages. The longest document (the notice, first in `rendered`) starts
+/// Stage: Typst sources → documents and PDFs, on up to one worker per core; each OFD package is
+/// written on a thread of its own as soon as its document is laid out, and the PNG previews are
+/// rendered once all are compiled. The longest document (the notice, first in `rendered`) starts
 /// first, and the others compile beside it: on two cores that hides everything but the notice.
 /// The cache typst memoises into is shared by the workers and evicted once at the end, not
 /// between documents: an eviction while another document is mid-layout would drop the entries
