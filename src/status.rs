@@ -1060,6 +1060,7 @@ pub(crate) mod fixtures {
             urgency: None,
             archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
             notice_table: Default::default(),
+            timezone: Default::default(),
         }
     }
 

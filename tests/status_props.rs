@@ -47,6 +47,7 @@ fn office(th: Thresholds, esc: Escalation) -> Office {
         urgency: None,
         archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
         notice_table: Default::default(),
+        timezone: Default::default(),
     }
 }
 

@@ -392,6 +392,8 @@ pub struct Office {
     pub archive: ArchiveConfig,
     /// 通报附件表 (the task table of the quarterly notice): orientation and cell limit.
     pub notice_table: NoticeTable,
+    /// 办公地时区: the zone of the office clock (`clock::OfficeClock`).
+    pub timezone: crate::clock::TimeZone,
 }
 
 /// How the notice's 附件 task table is set (`notice_table:` in office.yaml).

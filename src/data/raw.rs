@@ -169,6 +169,9 @@ pub struct RawOffice {
     /// 通报附件表 settings.
     #[serde(default)]
     pub notice_table: RawNoticeTable,
+    /// 办公地时区 (default `Asia/Shanghai`): decides every date a rule or a user sees.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// `notice_table:` in office.yaml: how the notice's 附件 task table is set.

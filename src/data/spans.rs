@@ -130,6 +130,7 @@ pub struct OfficeSpans {
     pub urgency: Option<At>,
     pub archive: ArchiveSpans,
     pub notice_table: NoticeTableSpans,
+    pub timezone: Option<At>,
 }
 
 /// Positions of `notice_table:` in `office.yaml`.

@@ -384,6 +384,19 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
             notice_table.progress_limit = n;
         }
     }
+    let mut timezone = crate::clock::TimeZone::default();
+    if let Some(z) = &raw.timezone {
+        match crate::clock::TimeZone::parse(z) {
+            Some(z) => timezone = z,
+            None => {
+                let (l, len) = top(sp.timezone.as_ref());
+                let names: Vec<&str> = crate::clock::TimeZone::known_names().collect();
+                diags.push(Diagnostic::error(format!("办公地时区 `timezone: {z}` 无法识别")).at_span(l, len).hint(
+                    format!("填写 {}，或 UTC+08:00 这样的固定时差；不填即北京时间 Asia/Shanghai", names.join("、")),
+                ));
+            }
+        }
+    }
     // Where each printed field is, for the glyph check.
     for (key, at) in [
         ("county", &sp.county),
@@ -454,6 +467,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
                 .collect(),
         },
         notice_table,
+        timezone,
     })
 }
 
