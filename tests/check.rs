@@ -194,3 +194,8 @@ fn negative_value() {
     // A negative cumulative figure is an input error at its line, not a silent 未启动.
     check_case("negative_value", &["累计完成数值 -4 为负数", &format!("{FILE}:13:16")]);
 }
+
+#[test]
+fn bad_timezone() {
+    check_case("bad_timezone", &["办公地时区 `timezone: Beijing` 无法识别", "data/office.yaml:", "Asia/Shanghai"]);
+}
