@@ -55,7 +55,8 @@ fn write_with(path: &Path, bytes: &[u8], durable: bool) -> Result<(), WriteError
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir { dir: dir.to_path_buf(), source })?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let (tmp, mut file) = temp_file(dir, &name).map_err(|source| WriteError::Write { path: path.to_path_buf(), source })?;
+    let (tmp, mut file) =
+        temp_file(dir, &name).map_err(|source| WriteError::Write { path: path.to_path_buf(), source })?;
     let written = io::Write::write_all(&mut file, bytes).and_then(|()| if durable { file.sync_all() } else { Ok(()) });
     drop(file);
     if let Err(source) = written {
@@ -87,7 +88,8 @@ fn temp_file(dir: &Path, name: &str) -> io::Result<(PathBuf, std::fs::File)> {
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut random = [0u8; 8];
         getrandom::fill(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
-        let tmp = dir.join(format!(".{}.tmp-{}-{n}-{:016x}", &name[..cut], std::process::id(), u64::from_le_bytes(random)));
+        let tmp =
+            dir.join(format!(".{}.tmp-{}-{n}-{:016x}", &name[..cut], std::process::id(), u64::from_le_bytes(random)));
         match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
             Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
@@ -172,8 +174,10 @@ mod tests {
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
             assert!(reader.join().unwrap() > 0);
         });
-        let names: Vec<String> =
-            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(names, ["县科技局.yaml"], "no temp file left");
         let text = std::fs::read_to_string(&target).unwrap();
         assert!((1..=8).any(|t| text == version(t, 49)), "the last write of some thread");

@@ -77,7 +77,11 @@ async fn common_passwords_are_refused() {
     let csrf = c.csrf("/password").await;
     for weak in ["password123", "12345678", "qwertyuiop", "woaini1314", "Zhangsan123", "1qaz2wsx"] {
         let r = c
-            .send("POST", "/password", &[("csrf", &csrf), ("password", PASSWORD), ("new_password", weak), ("confirm", weak)])
+            .send(
+                "POST",
+                "/password",
+                &[("csrf", &csrf), ("password", PASSWORD), ("new_password", weak), ("confirm", weak)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
         assert!(r.text().contains("新密码太常见"), "{weak}: {}", r.text());
@@ -85,7 +89,11 @@ async fn common_passwords_are_refused() {
     assert!(app.store.user("new").unwrap().unwrap().must_change, "still on the initial password");
     let good = "河边-柳树-42号";
     let r = c
-        .send("POST", "/password", &[("csrf", &csrf), ("password", PASSWORD), ("new_password", good), ("confirm", good)])
+        .send(
+            "POST",
+            "/password",
+            &[("csrf", &csrf), ("password", PASSWORD), ("new_password", good), ("confirm", good)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
 }

@@ -124,8 +124,7 @@ pub fn run(a: UsersArgs) -> anyhow::Result<ExitCode> {
                     kept += 1;
                 }
             }
-            let mut f = owner_only_new(&out)
-                .with_context(|| format!("无法创建 {}", out.display()))?;
+            let mut f = owner_only_new(&out).with_context(|| format!("无法创建 {}", out.display()))?;
             f.write_all(csv.as_bytes())?;
             println!(
                 "已建立 {made} 个账户（已有 {kept} 个未改动）；初始密码已写入 {}，分发后请妥善销毁。",

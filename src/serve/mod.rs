@@ -31,7 +31,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -273,7 +272,7 @@ pub fn router(app: Arc<App>) -> Router {
         (header::REFERRER_POLICY, "no-referrer"),
         (header::CACHE_CONTROL, "no-store"),
     ];
-    let mut r = Router::new()
+    let r = Router::new()
         .route("/", get(h(pages::home)))
         .route("/static/style.css", get(style))
         .route("/login", get(h(pages::login_form)).post(h(pages::login)))

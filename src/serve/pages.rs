@@ -72,8 +72,12 @@ pub fn not_found(_app: &App, _req: &Req) -> Response {
 pub(super) fn db_error(e: super::store::StoreError, done: Option<&str>) -> Response {
     eprintln!("ducha serve：数据库错误：{}", crate::diag::causes(&e));
     let text = match done {
-        Some(done) => format!("{done}，但服务器的数据库记录没有写成，请不要重复操作，并联系督查室检查服务器（磁盘空间、文件权限）。"),
-        None => "服务器无法读写账户数据库，请稍后重试；如仍出错请联系督查室检查服务器（磁盘空间、文件权限）。".to_string(),
+        Some(done) => format!(
+            "{done}，但服务器的数据库记录没有写成，请不要重复操作，并联系督查室检查服务器（磁盘空间、文件权限）。"
+        ),
+        None => {
+            "服务器无法读写账户数据库，请稍后重试；如仍出错请联系督查室检查服务器（磁盘空间、文件权限）。".to_string()
+        }
     };
     error(StatusCode::INTERNAL_SERVER_ERROR, "服务器数据库出错", &text)
 }
@@ -482,7 +486,7 @@ pub fn report_form(app: &App, req: &Req) -> Response {
     let (fields, problems, message) = match draft.and_then(|d| serde_json::from_str::<Fields>(&d.0).ok()) {
         Some(f) => {
             let (raw, pre) = report::read_fields(&plan, unit, period, &f);
-            let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
+            let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
             (f, checked.problems, Some("以下是尚未提交的草稿。".to_string()))
         }
         None => {
@@ -529,7 +533,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
-    let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
+    let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
     let who = s.user.username.as_str();
     let ps = period.to_string();
 
@@ -570,9 +574,9 @@ pub fn report_save(app: &App, req: &Req) -> Response {
                 return r;
             }
             let v = match version(app, &path, unit, period) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+                Ok(v) => v,
+                Err(r) => return r,
+            };
             let n = checked.problems.iter().filter(|p| p.error).count();
             let msg = if n == 0 {
                 "草稿已保存。".to_string()
@@ -876,7 +880,9 @@ pub fn build(app: &App, req: &Req) -> Response {
     }
     match result {
         Ok(rep) => {
-            if let Err(r) = audit(app, req, &s.user.username, "生成公文", &format!("{period} {} 份", rep.documents.len())) {
+            if let Err(r) =
+                audit(app, req, &s.user.username, "生成公文", &format!("{period} {} 份", rep.documents.len()))
+            {
                 return r;
             }
             let warnings = rep.warnings.render(&rep.sources);

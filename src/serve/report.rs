@@ -223,7 +223,6 @@ impl Checked {
 /// rules can compare it with). `plan` is the validated plan of `loaded`. Problems of this file are
 /// returned by field.
 pub fn check(
-    data: &Path,
     loaded: &load::Loaded,
     plan: &Plan,
     raw: &RawReport,

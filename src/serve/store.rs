@@ -203,13 +203,19 @@ pub enum StoreError {
 #[cfg(unix)]
 fn owner_only(dir: &Path, db: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    // Narrowed only when group or others have access, so a folder already right is left alone.
+    let narrow = |p: &Path, mode: u32| -> std::io::Result<()> {
+        match std::fs::metadata(p) {
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            }
+            _ => Ok(()),
+        }
+    };
+    narrow(dir, 0o700)?;
     std::fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(db)?;
     for suffix in ["", "-wal", "-shm"] {
-        let f = PathBuf::from(format!("{}{suffix}", db.display()));
-        if f.exists() {
-            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600))?;
-        }
+        narrow(&PathBuf::from(format!("{}{suffix}", db.display())), 0o600)?;
     }
     Ok(())
 }
