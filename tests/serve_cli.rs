@@ -99,9 +99,10 @@ fn users_init_add_reset_list_disable() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-#[test]
-fn serve_binds_loopback_and_stops_on_ctrl_c() {
-    let (root, _data) = bundled_copy("serve-run");
+/// Starts `ducha serve` on a loopback port, checks it serves `/login`, sends `signal` and
+/// expects a clean stop: “正在停止”, exit 0, no longer listening. Returns the data root.
+fn serve_then_stop_with(name: &str, signal: &str) -> std::path::PathBuf {
+    let (root, _data) = bundled_copy(name);
     assert!(ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]).status.success());
     let (mut child, mut lines, banner) =
         spawn_serve(&root, &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"]);
@@ -111,37 +112,30 @@ fn serve_binds_loopback_and_stops_on_ctrl_c() {
     let r = http_client::request(&addr, "GET", "/login", &[], b"").unwrap();
     assert_eq!(r.status, 200);
     assert!(r.text().contains("登录"));
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap();
+    assert!(code.success(), "{signal}: {code:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("正在停止")), "{rest:?}");
+    assert!(http_client::request(&addr, "GET", "/login", &[], b"").is_err(), "no longer listening");
+    root
+}
+
+#[test]
+fn serve_binds_loopback_and_stops_on_ctrl_c() {
+    // Ctrl-C: a clean stop with exit code 0.
+    let root = serve_then_stop_with("serve-run", "-INT");
     // The default address is loopback.
     let help = String::from_utf8_lossy(&ducha(&root, &["serve", "--help"]).stdout).into_owned();
     assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
-    // Ctrl-C: a clean stop with exit code 0.
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let code = child.wait().unwrap();
-    assert!(code.success(), "{code:?}");
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(rest.iter().any(|l| l.contains("正在停止")), "{rest:?}");
-    assert!(http_client::request(&addr, "GET", "/login", &[], b"").is_err(), "no longer listening");
 }
 
 /// SIGTERM (what `kill` and service managers send) stops the server like Ctrl-C: it says it is
-/// stopping, lets requests finish and exits 0 (on main it died of the signal).
+/// stopping, lets requests finish and exits 0 (on main it died of the signal, exit status 143).
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
-    let (root, _data) = bundled_copy("serve-term");
-    assert!(ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]).status.success());
-    let (mut child, mut lines, banner) =
-        spawn_serve(&root, &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"]);
-    let addr = banner.split("http://").nth(1).unwrap().trim_end_matches('/').to_string();
-    assert!(lines.next().unwrap().unwrap().contains("只有本机可以访问"));
-    assert_eq!(http_client::request(&addr, "GET", "/login", &[], b"").unwrap().status, 200);
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let code = child.wait().unwrap();
-    assert!(code.success(), "{code:?}");
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(rest.iter().any(|l| l.contains("正在停止")), "{rest:?}");
-    assert!(http_client::request(&addr, "GET", "/login", &[], b"").is_err(), "no longer listening");
+    serve_then_stop_with("serve-term", "-TERM");
 }
 
 /// The initial-password CSV, the state folder and the database with its WAL files are the

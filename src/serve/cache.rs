@@ -242,6 +242,15 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    /// A fresh copy of the minimal fixture in `<tmp>/<prefix>-<pid>`.
+    fn minimal_copy(prefix: &str) -> std::path::PathBuf {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::fsutil::copy_tree(&from, &dir);
+        dir
+    }
+
     /// The text of the report `name` in a snapshot.
     fn text_of(s: &Snapshot, name: &str) -> Option<String> {
         s.loaded().reports.iter().find(|(_, p)| p.source.path.ends_with(name)).map(|(_, p)| p.source.text.clone())
@@ -252,10 +261,7 @@ mod tests {
     /// call began, whichever request looked at the disk for it.
     #[test]
     fn every_change_finished_before_a_call_is_in_its_snapshot() {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
-        let dir = std::env::temp_dir().join(format!("ducha-cache-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        crate::fsutil::copy_tree(&from, &dir);
+        let dir = minimal_copy("ducha-cache");
         let name = "县科技局.yaml";
         let file = dir.join("reports/2023Q1").join(name);
         let original = std::fs::read_to_string(&file).unwrap();
@@ -308,10 +314,7 @@ mod tests {
     /// kept.
     #[test]
     fn same_size_edits_with_the_time_put_back_are_seen() {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
-        let dir = std::env::temp_dir().join(format!("ducha-cache-same-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        crate::fsutil::copy_tree(&from, &dir);
+        let dir = minimal_copy("ducha-cache-same");
         let file = dir.join("reports/2023Q1/县科技局.yaml");
         let original = std::fs::read_to_string(&file).unwrap();
         let cache = DataCache::default();
