@@ -156,45 +156,6 @@ fn report_with_lookalikes(fifth: &str) -> (String, usize) {
     (s, fifth_line)
 }
 
-fn run_lookalike_case(name: &str, fifth: &str) -> (String, usize) {
-    let tmp = temp_dir(&format!("check-{name}"));
-    let data = tmp.join("data");
-    copy_dir(&root().join("tests/fixtures/minimal"), &data);
-    std::fs::remove_dir_all(data.join("reports")).unwrap();
-    std::fs::create_dir_all(data.join("reports/2023Q1")).unwrap();
-    std::fs::write(data.join("plan.yaml"), plan_of(5)).unwrap();
-    let (report, line) = report_with_lookalikes(fifth);
-    std::fs::write(data.join("reports/2023Q1/县科技局.yaml"), report).unwrap();
-    let out = ducha(&tmp, &["check", "--data", "data"]);
-    let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{name}: expected exit 1\n{stderr}");
-    let _ = std::fs::remove_dir_all(tmp);
-    (stderr, line)
-}
-
-#[test]
-fn fifth_entry_error_names_its_line_despite_lookalike_narratives() {
-    // A semantic error (located through the span mirror): an unknown claim in entry five.
-    let (stderr, line) = run_lookalike_case("lookalike-claim", "    claim: 好得很\n");
-    let claim_line = line + 9;
-    assert!(stderr.contains("单位自评 “好得很” 不是有效的状态"), "{stderr}");
-    assert!(stderr.contains(&format!("{FILE}:{claim_line}:12")), "expected {FILE}:{claim_line}:12\n{stderr}");
-    assert!(stderr.contains(&format!("{claim_line} |     claim: 好得很")), "{stderr}");
-    assert!(stderr.contains("共 1 个错误"), "{stderr}");
-
-    // A value error found by the parser: a word where a number belongs, in entry five.
-    let (stderr, line) = run_lookalike_case("lookalike-value", "      - target: 1\n        value: 四家\n");
-    let value_line = line + 10;
-    assert!(stderr.contains("应为数字"), "{stderr}");
-    assert!(stderr.contains(&format!("{FILE}:{value_line}:16")), "expected {FILE}:{value_line}:16\n{stderr}");
-}
-
-#[test]
-fn negative_value() {
-    // A negative cumulative figure is an input error at its line, not a silent 未启动.
-    check_case("negative_value", &["累计完成数值 -4 为负数", &format!("{FILE}:13:16")]);
-}
-
 /// Every `--> file:line:col` of `stderr`, as printed.
 fn pointed_files(stderr: &str) -> Vec<String> {
     stderr
@@ -237,4 +198,43 @@ fn message_paths_open_the_file_from_the_working_directory() {
         }
     }
     let _ = std::fs::remove_dir_all(tmp);
+}
+
+fn run_lookalike_case(name: &str, fifth: &str) -> (String, usize) {
+    let tmp = temp_dir(&format!("check-{name}"));
+    let data = tmp.join("data");
+    copy_dir(&root().join("tests/fixtures/minimal"), &data);
+    std::fs::remove_dir_all(data.join("reports")).unwrap();
+    std::fs::create_dir_all(data.join("reports/2023Q1")).unwrap();
+    std::fs::write(data.join("plan.yaml"), plan_of(5)).unwrap();
+    let (report, line) = report_with_lookalikes(fifth);
+    std::fs::write(data.join("reports/2023Q1/县科技局.yaml"), report).unwrap();
+    let out = ducha(&tmp, &["check", "--data", "data"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{name}: expected exit 1\n{stderr}");
+    let _ = std::fs::remove_dir_all(tmp);
+    (stderr, line)
+}
+
+#[test]
+fn fifth_entry_error_names_its_line_despite_lookalike_narratives() {
+    // A semantic error (located through the span mirror): an unknown claim in entry five.
+    let (stderr, line) = run_lookalike_case("lookalike-claim", "    claim: 好得很\n");
+    let claim_line = line + 9;
+    assert!(stderr.contains("单位自评 “好得很” 不是有效的状态"), "{stderr}");
+    assert!(stderr.contains(&format!("{FILE}:{claim_line}:12")), "expected {FILE}:{claim_line}:12\n{stderr}");
+    assert!(stderr.contains(&format!("{claim_line} |     claim: 好得很")), "{stderr}");
+    assert!(stderr.contains("共 1 个错误"), "{stderr}");
+
+    // A value error found by the parser: a word where a number belongs, in entry five.
+    let (stderr, line) = run_lookalike_case("lookalike-value", "      - target: 1\n        value: 四家\n");
+    let value_line = line + 10;
+    assert!(stderr.contains("应为数字"), "{stderr}");
+    assert!(stderr.contains(&format!("{FILE}:{value_line}:16")), "expected {FILE}:{value_line}:16\n{stderr}");
+}
+
+#[test]
+fn negative_value() {
+    // A negative cumulative figure is an input error at its line, not a silent 未启动.
+    check_case("negative_value", &["累计完成数值 -4 为负数", &format!("{FILE}:13:16")]);
 }
