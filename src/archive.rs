@@ -200,8 +200,11 @@ fn attached_sources(
     let period_dir = format!("/reports/{period}/");
     let mut attached: Vec<(String, Vec<u8>)> = Vec::new();
     for (name, path) in files {
-        let is_common = name.ends_with("/plan.yaml") || name.ends_with("/office.yaml") || name == "plan.yaml";
-        if is_common || name.contains(&period_dir) {
+        // Names are relative to the working directory or absolute: `plan.yaml` when run in the
+        // data folder itself.
+        let slashed = format!("/{name}");
+        let is_common = slashed.ends_with("/plan.yaml") || slashed.ends_with("/office.yaml");
+        if is_common || slashed.contains(&period_dir) {
             let bytes = std::fs::read(path).map_err(|e| failure(format!("无法读取 {name}：{e}")))?;
             attached.push((attachment_name(name, period), bytes));
         }
@@ -434,17 +437,17 @@ fn write_archive(
     let io = |e: crate::fsutil::WriteError| failure(format!("写入归档失败：{}", crate::diag::causes(&e)));
     for (name, bytes) in &writes {
         let path = crate::names::join_inside(dir, name).map_err(|e| failure(format!("写入归档失败：{e}")))?;
-        crate::fsutil::write_atomic(&path, bytes).map_err(io)?;
+        crate::fsutil::write_durable(&path, bytes).map_err(io)?;
     }
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| failure(e.to_string()))? + "\n";
-    crate::fsutil::write_atomic(&dir.join(MANIFEST), json.as_bytes()).map_err(io)?;
+    crate::fsutil::write_durable(&dir.join(MANIFEST), json.as_bytes()).map_err(io)?;
     Ok(())
 }
 
 /// The name a data file has inside the PDF: `plan.yaml`, `office.yaml`, `2023Q4-县科技局.yaml`.
 fn attachment_name(name: &str, period: crate::data::model::Period) -> String {
     let base = name.rsplit('/').next().unwrap_or(name);
-    if name.contains("/reports/") {
+    if format!("/{name}").contains("/reports/") {
         format!("{period}-{base}")
     } else {
         base.to_owned()

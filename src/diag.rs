@@ -99,7 +99,7 @@ impl Diagnostic {
 }
 
 /// The text of every file diagnostics may point into, keyed by the path used in [`Loc::file`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceMap {
     files: BTreeMap<String, String>,
 }

@@ -839,10 +839,11 @@ static LABEL_START_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"^\s*(?:(?:{LABEL_WORDS})(?:单位|部门)\s*[：:]?|(?:牵头|责任|参与|配合|协办)\s*[：:])"))
         .expect("label start regex")
 });
-/// `…按职责分工负责`, `…按照职责分工抓好落实`, `…分工负责`: how the work is shared out.
+/// `…按职责分工负责`, `…按照职责分工抓好落实`, `…分工负责`, `…按职责分别负责`: how the work is
+/// shared out.
 static SHARE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:(?:按照?|根据|依据?)(?:各自)?(?:职责|职能)(?:分工)?|分工)(?:负责|抓好落实|做好落实|抓落实|落实|推进|组织实施|实施|配合)$",
+        r"(?:(?:按照?|根据|依据?)(?:各自)?(?:职责|职能)(?:分工)?|分工)(?:分别|各自)?(?:负责|抓好落实|做好落实|抓落实|落实|推进|组织实施|实施|配合)$",
     )
     .expect("share regex")
 });

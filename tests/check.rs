@@ -156,6 +156,50 @@ fn report_with_lookalikes(fifth: &str) -> (String, usize) {
     (s, fifth_line)
 }
 
+/// Every `--> file:line:col` of `stderr`, as printed.
+fn pointed_files(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--> "))
+        .map(|l| l.rsplitn(3, ':').nth(2).unwrap_or(l).to_string())
+        .collect()
+}
+
+/// Messages name files as the user can open them from where ducha ran (issue #22 §6): with
+/// `--data` outside the working directory the path is absolute (on main it was `xdata/…`, which
+/// exists neither there nor absolutely, and, run from a folder with a `data/` of its own, named
+/// that folder's file); under it, relative to it, also for `--data .` and `./…/../…`.
+#[test]
+fn message_paths_open_the_file_from_the_working_directory() {
+    let tmp = prepare("paths", "tests/fixtures/invalid/unknown_task");
+    let xdata = tmp.join("elsewhere/xdata");
+    std::fs::create_dir_all(xdata.parent().unwrap()).unwrap();
+    std::fs::rename(tmp.join("data"), &xdata).unwrap();
+    // The working directory has a valid data/ of its own, with the same file names.
+    let office = tmp.join("office");
+    copy_dir(&root().join("tests/fixtures/minimal"), &office.join("data"));
+    let xdata_abs = xdata.to_str().unwrap().to_string();
+    for (cwd, data, expected) in [
+        (office.clone(), xdata_abs.clone(), format!("{xdata_abs}/reports/2023Q1/县科技局.yaml")),
+        (tmp.join("elsewhere"), "xdata".to_string(), "xdata/reports/2023Q1/县科技局.yaml".to_string()),
+        (tmp.join("elsewhere"), "./xdata/../xdata".to_string(), "xdata/reports/2023Q1/县科技局.yaml".to_string()),
+        (xdata.clone(), ".".to_string(), "reports/2023Q1/县科技局.yaml".to_string()),
+        (xdata.join("reports"), "..".to_string(), "2023Q1/县科技局.yaml".to_string()),
+    ] {
+        let out = ducha(&cwd, &["check", "--data", &data]);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{data}: {stderr}");
+        assert!(stderr.contains("任务编号 88 不存在"), "{stderr}");
+        let files = pointed_files(&stderr);
+        assert!(files.contains(&expected), "--data {data} from {}: {files:?}\n{stderr}", cwd.display());
+        for f in &files {
+            let opened = std::fs::read_to_string(cwd.join(f)).unwrap_or_default();
+            assert!(opened.contains("task: 88"), "{f} from {} is not the file with the error", cwd.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(tmp);
+}
+
 fn run_lookalike_case(name: &str, fifth: &str) -> (String, usize) {
     let tmp = temp_dir(&format!("check-{name}"));
     let data = tmp.join("data");

@@ -130,12 +130,7 @@ fn pdf_a3b_with_attachment() {
     let dir = temp_dir("engine-attach");
     let pdf = dir.join("a.pdf");
     std::fs::write(&pdf, &out.pdf).unwrap();
-    let list = std::process::Command::new("pdfdetach")
-        .arg("-list")
-        .arg(&pdf)
-        .output()
-        .expect("pdfdetach (poppler-utils) is needed");
-    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    let list = tool_stdout(std::process::Command::new("pdfdetach").arg("-list").arg(&pdf));
     assert!(list.contains("1 embedded files") && list.contains("1: data/plan.yaml"), "{list}");
     let saved = dir.join("saved.yaml");
     let st = std::process::Command::new("pdfdetach").args(["-save", "1", "-o"]).arg(&saved).arg(&pdf).status().unwrap();
@@ -194,4 +189,16 @@ fn no_bundled_glyph_is_wider_than_three_em() {
         let widest = f64::from(advance) / f64::from(face.units_per_em());
         assert!(widest > 0.9 && widest <= 3.0, "{}#{index}: widest advance {widest} em", path.display());
     }
+}
+
+/// The readers the tests check PDFs with fail loudly on a file they cannot read (issue #22 §7:
+/// `pdffonts`' exit status was ignored, so a broken PDF gave no rows and every “all fonts
+/// embedded” loop passed).
+#[test]
+#[should_panic(expected = "pdffonts")]
+fn pdffonts_on_a_broken_pdf_fails_the_test() {
+    let dir = temp_dir("engine-broken");
+    let pdf = dir.join("broken.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\nnot really a PDF\n").unwrap();
+    let _ = pdffonts(&pdf);
 }

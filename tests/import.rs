@@ -815,6 +815,19 @@ fn each_responsible_deadline_clause_and_counted_departments() {
     assert!(r.warnings.iter().all(|w| w.task != Some(2)), "{:#?}", r.warnings);
 }
 
+/// `（A、B按职责分别负责）`: each unit leads its own part; beside a 牵头 unit they participate.
+/// On main the role phrase was cut at `分别负责`, leaving a unit “市卫生健康委按职责”.
+#[test]
+fn units_by_duty_each_responsible() {
+    let r = import_notice(&fixture("duty_each.txt"));
+    let p = &r.plan;
+    assert_eq!(units_of(p, 1), pair(&["市教育局", "市卫生健康委"], &[]));
+    assert_eq!(units_of(p, 2), pair(&["市卫生健康委"], &["市教育局", "市民政局"]));
+    assert_eq!(units_of(p, 3), pair(&["市体育局", "市教育局"], &[]));
+    assert!(r.units.iter().all(|u| !u.name.contains("职责")), "{:?}", r.units);
+    assert!(r.warnings.iter().all(|w| w.task.is_none()), "{:#?}", r.warnings);
+}
+
 /// City 实施意见 (广东, 2021): a single `（A、B、C、D负责）`: every unit named leads.
 #[test]
 fn several_units_responsible() {
@@ -910,6 +923,7 @@ const UNIT_STYLE_FIXTURES: &[&str] = &[
     "square_brackets.txt",
     "share_out.txt",
     "shared_each.txt",
+    "duty_each.txt",
     "single_responsible.txt",
     "first_listed.txt",
     "first_listed_notice.txt",

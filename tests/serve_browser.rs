@@ -280,6 +280,7 @@ fn unit_reports_office_builds_in_chromium() {
     let pdf = root.join("downloaded-notice.pdf");
     std::fs::write(&pdf, &r.body).unwrap();
     let out = Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&pdf).arg("-").output().expect("pdftotext");
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
     let text: String = String::from_utf8_lossy(&out.stdout).chars().filter(|c| !c.is_whitespace()).collect();
     assert!(text.contains(narrative), "the notice holds the new narrative");
     assert!(path.contains(&encode("季度进展情况通报.pdf")) || path.contains("季度进展情况通报.pdf"), "{path}");

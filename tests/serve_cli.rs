@@ -1,6 +1,7 @@
 //! `ducha users …` and `ducha serve` as commands: initial passwords written once to a CSV, only
 //! Argon2id hashes stored, accounts listed without secrets, reset and disable; the server binds
-//! loopback, prints where to browse, serves, and stops cleanly on Ctrl-C (SIGINT).
+//! loopback, prints where to browse, serves, and stops cleanly on Ctrl-C (SIGINT) and SIGTERM;
+//! the password CSV and the state database are readable by their owner only.
 
 mod serve_util;
 
@@ -98,9 +99,10 @@ fn users_init_add_reset_list_disable() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-#[test]
-fn serve_binds_loopback_and_stops_on_ctrl_c() {
-    let (root, _data) = bundled_copy("serve-run");
+/// Starts `ducha serve` on a loopback port, checks it serves `/login`, sends `signal` and
+/// expects a clean stop: “正在停止”, exit 0, no longer listening. Returns the data root.
+fn serve_then_stop_with(name: &str, signal: &str) -> std::path::PathBuf {
+    let (root, _data) = bundled_copy(name);
     assert!(ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]).status.success());
     let (mut child, mut lines, banner) =
         spawn_serve(&root, &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"]);
@@ -110,17 +112,70 @@ fn serve_binds_loopback_and_stops_on_ctrl_c() {
     let r = http_client::request(&addr, "GET", "/login", &[], b"").unwrap();
     assert_eq!(r.status, 200);
     assert!(r.text().contains("登录"));
-    // The default address is loopback.
-    let help = String::from_utf8_lossy(&ducha(&root, &["serve", "--help"]).stdout).into_owned();
-    assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
-    // Ctrl-C: a clean stop with exit code 0.
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let code = child.wait().unwrap();
-    assert!(code.success(), "{code:?}");
+    assert!(code.success(), "{signal}: {code:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("正在停止")), "{rest:?}");
     assert!(http_client::request(&addr, "GET", "/login", &[], b"").is_err(), "no longer listening");
+    root
+}
+
+#[test]
+fn serve_binds_loopback_and_stops_on_ctrl_c() {
+    // Ctrl-C: a clean stop with exit code 0.
+    let root = serve_then_stop_with("serve-run", "-INT");
+    // The default address is loopback.
+    let help = String::from_utf8_lossy(&ducha(&root, &["serve", "--help"]).stdout).into_owned();
+    assert!(help.contains("[default: 127.0.0.1:8080]"), "{help}");
+}
+
+/// SIGTERM (what `kill` and service managers send) stops the server like Ctrl-C: it says it is
+/// stopping, lets requests finish and exits 0 (on main it died of the signal, exit status 143).
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    serve_then_stop_with("serve-term", "-TERM");
+}
+
+/// The initial-password CSV, the state folder and the database with its WAL files are the
+/// owner's only (0600 / 0700; on main they were 0644 / 0755 under the usual umask), also when
+/// the server has written to them; `users enable` gives a disabled account back.
+#[test]
+fn secrets_are_owner_only_and_accounts_re_enabled() {
+    use std::os::unix::fs::PermissionsExt;
+    let (root, data) = bundled_copy("serve-modes");
+    let o = ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&root.join("slips.csv")), 0o600, "CSV of initial passwords");
+    let state = data.join(".ducha-serve");
+    assert_eq!(mode(&state), 0o700);
+    // Open the database the way the server does and write, so the WAL files exist.
+    let store = ducha::serve::store::Store::open(&data).unwrap();
+    store.audit("test", "local", "测试", "").unwrap();
+    let mut seen = 0;
+    for name in ["state.sqlite3", "state.sqlite3-wal", "state.sqlite3-shm"] {
+        let p = state.join(name);
+        if p.exists() {
+            seen += 1;
+            assert_eq!(mode(&p), 0o600, "{name}");
+        }
+    }
+    assert!(seen >= 2, "the database and its WAL");
+    drop(store);
+
+    assert!(ducha(&root, &["users", "disable", "office", "--data", "data"]).status.success());
+    let list = String::from_utf8_lossy(&ducha(&root, &["users", "list", "--data", "data"]).stdout).into_owned();
+    assert!(list.contains("office\t督查室\t\t已停用"), "{list}");
+    let o = ducha(&root, &["users", "enable", "office", "--data", "data"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("已启用账户 office"));
+    let list = String::from_utf8_lossy(&ducha(&root, &["users", "list", "--data", "data"]).stdout).into_owned();
+    assert!(list.contains("office\t督查室\t\t待改初始密码"), "{list}");
+    let o = ducha(&root, &["users", "enable", "nobody", "--data", "data"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("没有账户 “nobody”"));
 }
 
 /// `--tls-cert` and `--tls-key` go together (a Chinese error naming the missing one otherwise),

@@ -175,8 +175,8 @@ async fn request_paths_never_leave_their_folders() {
     }
 }
 
-/// Login: wrong passwords are refused, attempts are limited per account and per address, the
-/// session cookie is random, HttpOnly and SameSite=Strict, and it expires.
+/// Login: wrong passwords are refused, the session cookie is random, HttpOnly and
+/// SameSite=Strict, and it expires.
 #[tokio::test]
 async fn login_sessions_and_rate_limits() {
     let (app, _root) = app("serve-login");
@@ -209,23 +209,9 @@ async fn login_sessions_and_rate_limits() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/login");
 
-    // Per account: after 5 failures even the right password is refused for a while.
-    let mut a = Client::from_addr(&app, "10.0.0.1:1");
-    for _ in 0..5 {
-        assert_eq!(a.login("leader", "wrong").await.status, StatusCode::UNAUTHORIZED);
-    }
-    let mut b = Client::from_addr(&app, "10.0.0.2:1");
-    let r = b.login("leader", PASSWORD).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "account locked from another address too");
-    assert!(r.text().contains("分钟后再试"));
-    // Per address: 20 failures on different accounts lock the address.
-    let mut d = Client::from_addr(&app, "10.0.0.3:1");
-    for i in 0..20 {
-        d.login(&format!("guess{i}"), "wrong").await;
-    }
-    assert_eq!(d.login("县科技局", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // Throttling (per account and address, tests/serve_accounts.rs): another address logs in.
     let mut e = Client::from_addr(&app, "10.0.0.4:1");
-    assert_eq!(e.login("县科技局", PASSWORD).await.status, StatusCode::SEE_OTHER, "other addresses still work");
+    assert_eq!(e.login("县科技局", PASSWORD).await.status, StatusCode::SEE_OTHER);
 
     // Disabled accounts cannot log in; logout ends the session.
     app.store.set_disabled("县发展改革局", true).unwrap();
@@ -338,6 +324,7 @@ async fn body_limit_and_security_headers() {
         let csp = r.header("content-security-policy");
         assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
         assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"), "no script allowed at all: {csp}");
+        assert_eq!(r.header("strict-transport-security"), "", "no HSTS over plain HTTP");
         if r.header("content-type").starts_with("text/html") {
             assert!(!r.text().contains("<script"), "{uri} has a script");
         }
@@ -896,6 +883,7 @@ fn https_with_secure_cookies() {
     )
     .unwrap();
     assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("strict-transport-security"), Some(ducha::serve::HSTS), "HSTS over HTTPS");
     let session = cookie_of(&r, "ducha_session");
     for attr in ["HttpOnly", "SameSite=Strict", "Secure"] {
         assert!(session.contains(attr), "{session}");

@@ -61,7 +61,7 @@ fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     };
     match args.output {
         Some(path) => {
-            crate::fsutil::write_atomic(&path, out.as_bytes())?;
+            crate::fsutil::write_durable(&path, out.as_bytes())?;
             let tasks: usize = result.plan.sections.iter().map(|s| s.tasks.len()).sum();
             eprintln!("已写入 {}：{} 个部分，{} 项任务。", path.display(), result.plan.sections.len(), tasks);
         }

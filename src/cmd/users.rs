@@ -53,6 +53,11 @@ pub enum UsersCommand {
         /// 用户名。
         username: String,
     },
+    /// 重新启用已停用的账户（密码不变）。
+    Enable {
+        /// 用户名。
+        username: String,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -79,6 +84,16 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// Creates `path` (never replacing a file) readable by its owner only (0600): it will hold
+/// passwords.
+fn owner_only_new(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
 }
 
 /// Runs `ducha users …`.
@@ -109,11 +124,7 @@ pub fn run(a: UsersArgs) -> anyhow::Result<ExitCode> {
                     kept += 1;
                 }
             }
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&out)
-                .with_context(|| format!("无法创建 {}", out.display()))?;
+            let mut f = owner_only_new(&out).with_context(|| format!("无法创建 {}", out.display()))?;
             f.write_all(csv.as_bytes())?;
             println!(
                 "已建立 {made} 个账户（已有 {kept} 个未改动）；初始密码已写入 {}，分发后请妥善销毁。",
@@ -164,6 +175,11 @@ pub fn run(a: UsersArgs) -> anyhow::Result<ExitCode> {
         UsersCommand::Disable { username } => {
             anyhow::ensure!(store.set_disabled(&username, true)?, "没有账户 “{username}”");
             println!("已停用账户 {username}");
+            Ok(ExitCode::SUCCESS)
+        }
+        UsersCommand::Enable { username } => {
+            anyhow::ensure!(store.set_disabled(&username, false)?, "没有账户 “{username}”");
+            println!("已启用账户 {username}");
             Ok(ExitCode::SUCCESS)
         }
     }

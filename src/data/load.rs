@@ -50,34 +50,60 @@ pub fn load(dir: &Path) -> (Loaded, Diagnostics) {
     load_with(dir, None)
 }
 
-/// What a long-running process knows of a file without reading it: size, modification time and
-/// inode. A file replaced by rename (as every ducha write is) changes its inode even within one
-/// tick of the file system's clock.
+/// What a long-running process knows of a file without reading it: size, modification time,
+/// status-change time (ctime, which no user can set back: restoring the modification time after
+/// an edit changes it) and inode. A file replaced by rename (as every ducha write is) changes its
+/// inode even within one tick of the file system's clock. An edit in place within one tick of
+/// the last look keeps every field: such a stamp is [`FileStamp::ambiguous_at`] that look, and a
+/// file with an ambiguous stamp is read again and compared by content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileStamp {
     len: u64,
     modified: Option<std::time::SystemTime>,
+    changed: Option<std::time::SystemTime>,
     inode: u64,
 }
+
+/// How close to a look a file's times must be for its stamp to be untrusted: the coarsest
+/// timestamp resolution of the file systems data may sit on (FAT's 2 s; ext4 and XFS stamp in
+/// kernel ticks, a few milliseconds), so an edit in the same tick as the look shows.
+pub const STAMP_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl FileStamp {
     /// The stamp of a file's metadata.
     pub fn of(m: &std::fs::Metadata) -> FileStamp {
         #[cfg(unix)]
-        let inode = std::os::unix::fs::MetadataExt::ino(m);
+        let (inode, changed) = {
+            use std::os::unix::fs::MetadataExt;
+            let ctime = u64::try_from(m.ctime())
+                .ok()
+                .map(|s| std::time::UNIX_EPOCH + std::time::Duration::new(s, m.ctime_nsec() as u32));
+            (m.ino(), ctime)
+        };
         #[cfg(not(unix))]
-        let inode = 0;
-        FileStamp { len: m.len(), modified: m.modified().ok(), inode }
+        let (inode, changed) = (0, None);
+        FileStamp { len: m.len(), modified: m.modified().ok(), changed, inode }
     }
 
     /// The stamp of the file at `path` (following links, as reading it does).
     pub fn at(path: &Path) -> Option<FileStamp> {
         std::fs::metadata(path).ok().map(|m| FileStamp::of(&m))
     }
+
+    /// True when this stamp, taken at `look` (wall clock, read before the stamp), cannot tell a
+    /// later edit: the file's modification or status-change time is within [`STAMP_RESOLUTION`]
+    /// of the look (or after it, or unknown), so an edit in the same clock tick would leave the
+    /// stamp as it is.
+    pub fn ambiguous_at(&self, look: std::time::SystemTime) -> bool {
+        [self.modified, self.changed].iter().any(|t| match t {
+            Some(t) => t.checked_add(STAMP_RESOLUTION).is_none_or(|t| t > look),
+            None => cfg!(unix),
+        })
+    }
 }
 
 /// Parse results of earlier loads, by file: a long-running process (`ducha serve`) keeps one so
-/// that a file whose stamp ([`FileStamp`]: size, modification time, inode) has not changed is
+/// that a file whose stamp ([`FileStamp`]) has not changed, and was not ambiguous when taken, is
 /// neither read nor parsed again, and one whose text has not changed is not parsed again.
 #[derive(Default)]
 pub struct ParseMemo {
@@ -86,9 +112,11 @@ pub struct ParseMemo {
     reports: Memo<RawReport>,
 }
 
-/// One file as last read: its stamp taken before the read, its text, what parsing it gave.
+/// One file as last read: its stamp taken before the read (and whether it was ambiguous then),
+/// its text, what parsing it gave.
 struct Remembered<T: HasSpans> {
     stamp: Option<FileStamp>,
+    ambiguous: bool,
     text: String,
     parsed: Option<Arc<Parsed<T>>>,
     diags: Diagnostics,
@@ -116,10 +144,13 @@ where
     };
     // The stamp is taken before the read: a change after it gives the file another stamp, so the
     // next load reads it again.
+    let look = std::time::SystemTime::now();
     let stamp = FileStamp::at(path);
+    let ambiguous = stamp.is_none_or(|s| s.ambiguous_at(look));
     let mut map = memo.lock().unwrap_or_else(|e| e.into_inner());
     let source = match map.get(&name) {
-        Some(r) if stamp.is_some() && r.stamp == stamp => {
+        // An ambiguous stamp is not trusted: the file is read again and its text compared.
+        Some(r) if stamp.is_some() && r.stamp == stamp && !r.ambiguous => {
             SourceFile { name, path: path.to_path_buf(), text: r.text.clone() }
         }
         _ => read_source(path, name, diags)?,
@@ -127,6 +158,7 @@ where
     sources.insert(source.name.clone(), source.text.clone());
     if let Some(r) = map.get_mut(&source.name).filter(|r| r.text == source.text) {
         r.stamp = stamp;
+        r.ambiguous = ambiguous;
         diags.extend(r.diags.clone());
         // The same text under the same name: only the path may differ (a moved folder).
         return r.parsed.clone().map(|p| match p.source.path == source.path {
@@ -138,7 +170,7 @@ where
     let parsed = parse_yaml(source.clone(), &mut found).map(Arc::new);
     map.insert(
         source.name.clone(),
-        Remembered { stamp, text: source.text, parsed: parsed.clone(), diags: found.clone() },
+        Remembered { stamp, ambiguous, text: source.text, parsed: parsed.clone(), diags: found.clone() },
     );
     diags.extend(found);
     parsed
@@ -148,11 +180,8 @@ where
 pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut loaded = Loaded::default();
-    let display_root = dir.parent().filter(|p| !p.as_os_str().is_empty());
-    let name_of = |p: &Path| -> String {
-        let rel = display_root.and_then(|r| p.strip_prefix(r).ok()).unwrap_or(p);
-        rel.to_string_lossy().replace('\\', "/")
-    };
+    let cwd = std::env::current_dir().ok();
+    let name_of = |p: &Path| -> String { display_name_in(p, cwd.as_deref()) };
 
     if !dir.is_dir() {
         diags.push(
@@ -221,6 +250,47 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
         }
     }
     (loaded, diags)
+}
+
+/// How a data file is named in messages, and the key of its text in the [`SourceMap`]: a path
+/// that opens it from where ducha was started — relative to the working directory when the file
+/// lies under it, else absolute (as rustc and typst print paths). `--data data` gives
+/// `data/reports/2023Q1/县科技局.yaml`; `--data /srv/xdata` run from elsewhere gives
+/// `/srv/xdata/reports/…`, never a `xdata/…` that would point at another folder.
+pub fn display_name(path: &Path) -> String {
+    display_name_in(path, std::env::current_dir().ok().as_deref())
+}
+
+/// [`display_name`] as seen from `cwd` (without one, the path as given, tidied).
+pub fn display_name_in(path: &Path, cwd: Option<&Path>) -> String {
+    let shown = match cwd {
+        Some(cwd) => {
+            let abs = lexical(&cwd.join(path));
+            match abs.strip_prefix(lexical(cwd)) {
+                Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+                _ => abs,
+            }
+        }
+        None => lexical(path),
+    };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// `path` without `.` components and with `..` folded into the component before it (as the
+/// path was typed; nothing is read from the disk).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Reads a file as UTF-8, accepting and stripping a BOM; reports non-UTF-8 and empty files.
@@ -490,6 +560,41 @@ mod tests {
         std::fs::remove_file(&report).unwrap();
         assert_eq!(seen(&load_with(&dir, Some(&memo))), seen(&load(&dir)), "removed");
         let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    /// Names open the file from the working directory: relative under it, absolute elsewhere.
+    #[test]
+    fn display_names_are_relative_to_the_working_directory_or_absolute() {
+        let cwd = Some(Path::new("/home/office"));
+        let name = |p: &str| display_name_in(Path::new(p), cwd);
+        assert_eq!(name("data/plan.yaml"), "data/plan.yaml");
+        assert_eq!(name("./data/../data/plan.yaml"), "data/plan.yaml");
+        assert_eq!(name("/home/office/data/plan.yaml"), "data/plan.yaml");
+        assert_eq!(name("/srv/xdata/plan.yaml"), "/srv/xdata/plan.yaml");
+        assert_eq!(name("../xdata/plan.yaml"), "/home/xdata/plan.yaml");
+        assert_eq!(display_name_in(Path::new("./a/./b.yaml"), None), "a/b.yaml");
+    }
+
+    /// A stamp is ambiguous while either of its times is within the resolution of the look (an
+    /// edit in the same tick would leave it unchanged), or after it; settled otherwise.
+    #[test]
+    fn stamps_near_the_look_are_ambiguous() {
+        let look = std::time::SystemTime::now();
+        let ago = |ms: u64| Some(look - std::time::Duration::from_millis(ms));
+        let stamp = |m, c| FileStamp { len: 1, modified: m, changed: c, inode: 1 };
+        assert!(!stamp(ago(3000), ago(2500)).ambiguous_at(look));
+        assert!(stamp(ago(3000), ago(1)).ambiguous_at(look), "status changed just now");
+        assert!(stamp(ago(10), ago(3000)).ambiguous_at(look), "modified just now");
+        assert!(stamp(Some(look + std::time::Duration::from_secs(60)), ago(3000)).ambiguous_at(look), "future");
+        // The stamp of a file on disk sees a time put back: ctime moves.
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("plan.yaml");
+        std::fs::write(&f, "year: 2023\n").unwrap();
+        let before = FileStamp::at(&f).unwrap();
+        let time = std::fs::metadata(&f).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::File::options().write(true).open(&f).unwrap().set_modified(time).unwrap();
+        assert_ne!(FileStamp::at(&f).unwrap(), before, "ctime differs");
     }
 
     fn tempdir_copy(from: &Path) -> std::path::PathBuf {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::load::{Loaded, Parsed};
 use super::model::*;
 use super::raw::*;
-use super::spans::{locate, At, EntrySpans, Item, ReportSpans, SectionSpans, TargetSpans, TaskSpans};
+use super::spans::{locate, At, EntrySpans, Item, OfficeSpans, ReportSpans, SectionSpans, TargetSpans, TaskSpans};
 use crate::diag::{closest, Diagnostic, Diagnostics, Loc};
 
 /// Validates everything loaded. Returns the dataset when there is no error; the diagnostics
@@ -251,181 +251,24 @@ fn validate_target(
     })
 }
 
-/// office.yaml → Office.
+/// office.yaml → Office. Each part is checked by its own step: the required texts
+/// ([`office_required`]), the per-period numbers and dates ([`office_periods`]), the thresholds
+/// and escalation ([`office_thresholds`]), retention, 份号 and 紧急程度 ([`office_marks`]), the
+/// notice table ([`office_notice_table`]) and the time zone ([`office_timezone`]); then the
+/// printed fields' places are recorded ([`office_places`]).
 pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &mut Diagnostics) -> Option<Office> {
     let raw = &parsed.value;
     let sp = &parsed.spans;
     let file = parsed.source.name.as_str();
     let before = diags.error_count();
-    let top = |at: Option<&At>| locate(file, at, None);
-    for (key, value, at) in [
-        ("county", &raw.county, &sp.county),
-        ("name", &raw.issuer.name, &sp.issuer.name),
-        ("mark", &raw.issuer.mark, &sp.issuer.mark),
-        ("short", &raw.issuer.short, &sp.issuer.short),
-        ("supervision_office", &raw.supervision_office, &sp.supervision_office),
-        ("briefing_name", &raw.briefing_name, &sp.briefing_name),
-        ("recipients", &raw.recipients, &sp.recipients),
-    ] {
-        if value.trim().is_empty() {
-            let (l, len) = top(at.as_ref());
-            diags.push(Diagnostic::error(format!("`{key}` 不能为空")).at_span(l, len).hint("填写该项内容"));
-        }
-    }
-    let mut periods = |map: &BTreeMap<String, u32>, spans: &BTreeMap<String, At>, key: &str| -> BTreeMap<Period, u32> {
-        let mut out = BTreeMap::new();
-        for (k, v) in map {
-            match Period::parse(k) {
-                Some(p) => {
-                    out.insert(p, *v);
-                }
-                None => {
-                    let (l, len) = top(spans.get(k));
-                    diags.push(
-                        Diagnostic::error(format!("`{key}` 中的期间 “{k}” 无法识别"))
-                            .at_span(l, len)
-                            .hint("期间写成 2023Q1、2023Q2 这样的形式"),
-                    );
-                }
-            }
-        }
-        out
-    };
-    let notice_numbers = periods(&raw.notice_numbers, &sp.notice_numbers, "notice_numbers");
-    let briefing_numbers = periods(&raw.briefing_numbers, &sp.briefing_numbers, "briefing_numbers");
-    let order_numbers = periods(&raw.order_numbers, &sp.order_numbers, "order_numbers");
-    let mut issue_dates = BTreeMap::new();
-    for (k, v) in &raw.issue_dates {
-        match (Period::parse(k), Date::parse(v)) {
-            (Some(p), Some(d)) => {
-                issue_dates.insert(p, d);
-            }
-            _ => {
-                let (l, len) = top(sp.issue_dates.get(k));
-                diags.push(
-                    Diagnostic::error(format!("印发日期 `issue_dates` 中 “{k}: {v}” 无法识别"))
-                        .at_span(l, len)
-                        .hint("写成 `2023Q1: 2023-04-14`"),
-                );
-            }
-        }
-    }
-    let d = Thresholds::default();
-    let thresholds = Thresholds {
-        tolerance: raw.thresholds.tolerance.unwrap_or(d.tolerance),
-        yellow_max: raw.thresholds.yellow_max.unwrap_or(d.yellow_max),
-        ahead_margin: raw.thresholds.ahead_margin.unwrap_or(d.ahead_margin),
-    };
-    if !(thresholds.tolerance >= 0.0 && thresholds.yellow_max > thresholds.tolerance && thresholds.ahead_margin >= 0.0)
-    {
-        let (l, len) = top(sp.thresholds.as_ref().map(|t| &t.at));
-        diags.push(
-            Diagnostic::error("状态阈值不合理")
-                .at_span(l, len)
-                .hint("应满足 0 ≤ tolerance < yellow_max，ahead_margin ≥ 0（单位：百分点）"),
-        );
-    }
-    let e = Escalation::default();
-    let escalation = Escalation {
-        lagging_quarters: raw.escalation.lagging_quarters.unwrap_or(e.lagging_quarters).max(1),
-        late_reports: raw.escalation.late_reports.unwrap_or(e.late_reports).max(1),
-    };
-    for (kind, code) in &raw.archive.retention {
-        if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || Retention::parse(code).is_none() {
-            let (l, len) = top(sp.archive.retention.get(kind));
-            diags.push(Diagnostic::error(format!("保管期限设置 “{kind}: {code}” 无效")).at_span(l, len).hint(
-                "文种为 notice、briefing、leader、order；保管期限为 Y（永久）、D30（定期30年）、D10（定期10年）",
-            ));
-        }
-    }
-    if let Some(c) = &raw.copy_no {
-        if c.len() != 6 || !c.chars().all(|d| d.is_ascii_digit()) {
-            let (l, len) = top(sp.copy_no.as_ref());
-            diags.push(
-                Diagnostic::error(format!("份号 “{c}” 应为 6 位数字"))
-                    .at_span(l, len)
-                    .hint("例如 copy_no: \"000123\"（加引号）"),
-            );
-        }
-    }
-    if let Some(u) = &raw.urgency {
-        if !["特急", "加急"].contains(&u.trim()) {
-            let (l, len) = top(sp.urgency.as_ref());
-            diags.push(
-                Diagnostic::error(format!("紧急程度 “{u}” 无效"))
-                    .at_span(l, len)
-                    .hint("填写“特急”或“加急”，不紧急则删除该行"),
-            );
-        }
-    }
-    let mut notice_table = NoticeTable::default();
-    if let Some(o) = &raw.notice_table.orientation {
-        match Orientation::parse(o) {
-            Some(o) => notice_table.orientation = o,
-            None => {
-                let (l, len) = top(sp.notice_table.orientation.as_ref());
-                diags.push(
-                    Diagnostic::error(format!("通报附件表的排版方向 `notice_table.orientation: {o}` 无效"))
-                        .at_span(l, len)
-                        .hint("填写 landscape（横排，默认）或 portrait（竖排）"),
-                );
-            }
-        }
-    }
-    if let Some(n) = raw.notice_table.progress_limit {
-        if !(40..=500).contains(&n) {
-            let (l, len) = top(sp.notice_table.progress_limit.as_ref());
-            diags.push(
-                Diagnostic::error(format!("`notice_table.progress_limit: {n}` 超出范围"))
-                    .at_span(l, len)
-                    .hint("本期进展单元格的字数上限取 40 至 500（默认 400）：太小读不出进展，太大一行会超过一页"),
-            );
-        } else {
-            notice_table.progress_limit = n;
-        }
-    }
-    let mut timezone = crate::clock::TimeZone::default();
-    if let Some(z) = &raw.timezone {
-        match crate::clock::TimeZone::parse(z) {
-            Some(z) => timezone = z,
-            None => {
-                let (l, len) = top(sp.timezone.as_ref());
-                let names: Vec<&str> = crate::clock::TimeZone::known_names().collect();
-                diags.push(Diagnostic::error(format!("办公地时区 `timezone: {z}` 无法识别")).at_span(l, len).hint(
-                    format!("填写 {}，或 UTC+08:00 这样的固定时差；不填即北京时间 Asia/Shanghai", names.join("、")),
-                ));
-            }
-        }
-    }
-    // Where each printed field is, for the glyph check.
-    for (key, at) in [
-        ("county", &sp.county),
-        ("issuer.name", &sp.issuer.name),
-        ("issuer.mark", &sp.issuer.mark),
-        ("issuer.short", &sp.issuer.short),
-        ("supervision_office", &sp.supervision_office),
-        ("briefing_name", &sp.briefing_name),
-        ("leader_briefing_name", &sp.leader_briefing_name),
-        ("recipients", &sp.recipients),
-        ("note", &sp.note),
-        ("copy_no", &sp.copy_no),
-        ("secret", &sp.secret),
-        ("urgency", &sp.urgency),
-    ] {
-        places.put(format!("office.{key}"), file, at.as_ref());
-    }
-    for (key, list) in [
-        ("cc", &sp.cc),
-        ("briefing_to.report", &sp.briefing_to.report),
-        ("briefing_to.send", &sp.briefing_to.send),
-        ("briefing_to.issue", &sp.briefing_to.issue),
-        ("leader_to", &sp.leader_to),
-    ] {
-        for (i, at) in list.iter().enumerate() {
-            places.put(format!("office.{key}.{i}"), file, Some(at));
-        }
-    }
-    places.file("office", file);
+    office_required(raw, sp, file, diags);
+    let OfficePeriods { notice_numbers, briefing_numbers, order_numbers, issue_dates } =
+        office_periods(raw, sp, file, diags);
+    let (thresholds, escalation) = office_thresholds(raw, sp, file, diags);
+    office_marks(raw, sp, file, diags);
+    let notice_table = office_notice_table(raw, sp, file, diags);
+    let timezone = office_timezone(raw, sp, file, diags);
+    office_places(sp, file, places);
     if diags.error_count() > before {
         return None;
     }
@@ -469,6 +312,224 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
         notice_table,
         timezone,
     })
+}
+
+/// The office.yaml texts that must not be empty.
+fn office_required(raw: &RawOffice, sp: &OfficeSpans, file: &str, diags: &mut Diagnostics) {
+    let top = |at: Option<&At>| locate(file, at, None);
+    for (key, value, at) in [
+        ("county", &raw.county, &sp.county),
+        ("name", &raw.issuer.name, &sp.issuer.name),
+        ("mark", &raw.issuer.mark, &sp.issuer.mark),
+        ("short", &raw.issuer.short, &sp.issuer.short),
+        ("supervision_office", &raw.supervision_office, &sp.supervision_office),
+        ("briefing_name", &raw.briefing_name, &sp.briefing_name),
+        ("recipients", &raw.recipients, &sp.recipients),
+    ] {
+        if value.trim().is_empty() {
+            let (l, len) = top(at.as_ref());
+            diags.push(Diagnostic::error(format!("`{key}` 不能为空")).at_span(l, len).hint("填写该项内容"));
+        }
+    }
+}
+
+/// The per-period numbers (文号) and issue dates (印发日期) of office.yaml.
+struct OfficePeriods {
+    notice_numbers: BTreeMap<Period, u32>,
+    briefing_numbers: BTreeMap<Period, u32>,
+    order_numbers: BTreeMap<Period, u32>,
+    issue_dates: BTreeMap<Period, Date>,
+}
+
+/// `notice_numbers`, `briefing_numbers`, `order_numbers` and `issue_dates`, keyed by period.
+fn office_periods(raw: &RawOffice, sp: &OfficeSpans, file: &str, diags: &mut Diagnostics) -> OfficePeriods {
+    let top = |at: Option<&At>| locate(file, at, None);
+    let mut periods = |map: &BTreeMap<String, u32>, spans: &BTreeMap<String, At>, key: &str| -> BTreeMap<Period, u32> {
+        let mut out = BTreeMap::new();
+        for (k, v) in map {
+            match Period::parse(k) {
+                Some(p) => {
+                    out.insert(p, *v);
+                }
+                None => {
+                    let (l, len) = top(spans.get(k));
+                    diags.push(
+                        Diagnostic::error(format!("`{key}` 中的期间 “{k}” 无法识别"))
+                            .at_span(l, len)
+                            .hint("期间写成 2023Q1、2023Q2 这样的形式"),
+                    );
+                }
+            }
+        }
+        out
+    };
+    let notice_numbers = periods(&raw.notice_numbers, &sp.notice_numbers, "notice_numbers");
+    let briefing_numbers = periods(&raw.briefing_numbers, &sp.briefing_numbers, "briefing_numbers");
+    let order_numbers = periods(&raw.order_numbers, &sp.order_numbers, "order_numbers");
+    let mut issue_dates = BTreeMap::new();
+    for (k, v) in &raw.issue_dates {
+        match (Period::parse(k), Date::parse(v)) {
+            (Some(p), Some(d)) => {
+                issue_dates.insert(p, d);
+            }
+            _ => {
+                let (l, len) = top(sp.issue_dates.get(k));
+                diags.push(
+                    Diagnostic::error(format!("印发日期 `issue_dates` 中 “{k}: {v}” 无法识别"))
+                        .at_span(l, len)
+                        .hint("写成 `2023Q1: 2023-04-14`"),
+                );
+            }
+        }
+    }
+    OfficePeriods { notice_numbers, briefing_numbers, order_numbers, issue_dates }
+}
+
+/// The status thresholds (defaults where not set) and the escalation rule.
+fn office_thresholds(
+    raw: &RawOffice,
+    sp: &OfficeSpans,
+    file: &str,
+    diags: &mut Diagnostics,
+) -> (Thresholds, Escalation) {
+    let top = |at: Option<&At>| locate(file, at, None);
+    let d = Thresholds::default();
+    let thresholds = Thresholds {
+        tolerance: raw.thresholds.tolerance.unwrap_or(d.tolerance),
+        yellow_max: raw.thresholds.yellow_max.unwrap_or(d.yellow_max),
+        ahead_margin: raw.thresholds.ahead_margin.unwrap_or(d.ahead_margin),
+    };
+    if !(thresholds.tolerance >= 0.0 && thresholds.yellow_max > thresholds.tolerance && thresholds.ahead_margin >= 0.0)
+    {
+        let (l, len) = top(sp.thresholds.as_ref().map(|t| &t.at));
+        diags.push(
+            Diagnostic::error("状态阈值不合理")
+                .at_span(l, len)
+                .hint("应满足 0 ≤ tolerance < yellow_max，ahead_margin ≥ 0（单位：百分点）"),
+        );
+    }
+    let e = Escalation::default();
+    let escalation = Escalation {
+        lagging_quarters: raw.escalation.lagging_quarters.unwrap_or(e.lagging_quarters).max(1),
+        late_reports: raw.escalation.late_reports.unwrap_or(e.late_reports).max(1),
+    };
+    (thresholds, escalation)
+}
+
+/// Retention periods (保管期限), 份号 and 紧急程度: checked, kept as written.
+fn office_marks(raw: &RawOffice, sp: &OfficeSpans, file: &str, diags: &mut Diagnostics) {
+    let top = |at: Option<&At>| locate(file, at, None);
+    for (kind, code) in &raw.archive.retention {
+        if !["notice", "briefing", "leader", "order"].contains(&kind.as_str()) || Retention::parse(code).is_none() {
+            let (l, len) = top(sp.archive.retention.get(kind));
+            diags.push(Diagnostic::error(format!("保管期限设置 “{kind}: {code}” 无效")).at_span(l, len).hint(
+                "文种为 notice、briefing、leader、order；保管期限为 Y（永久）、D30（定期30年）、D10（定期10年）",
+            ));
+        }
+    }
+    if let Some(c) = &raw.copy_no {
+        if c.len() != 6 || !c.chars().all(|d| d.is_ascii_digit()) {
+            let (l, len) = top(sp.copy_no.as_ref());
+            diags.push(
+                Diagnostic::error(format!("份号 “{c}” 应为 6 位数字"))
+                    .at_span(l, len)
+                    .hint("例如 copy_no: \"000123\"（加引号）"),
+            );
+        }
+    }
+    if let Some(u) = &raw.urgency {
+        if !["特急", "加急"].contains(&u.trim()) {
+            let (l, len) = top(sp.urgency.as_ref());
+            diags.push(
+                Diagnostic::error(format!("紧急程度 “{u}” 无效"))
+                    .at_span(l, len)
+                    .hint("填写“特急”或“加急”，不紧急则删除该行"),
+            );
+        }
+    }
+}
+
+/// The notice attachment table's orientation and progress-cell limit.
+fn office_notice_table(raw: &RawOffice, sp: &OfficeSpans, file: &str, diags: &mut Diagnostics) -> NoticeTable {
+    let top = |at: Option<&At>| locate(file, at, None);
+    let mut notice_table = NoticeTable::default();
+    if let Some(o) = &raw.notice_table.orientation {
+        match Orientation::parse(o) {
+            Some(o) => notice_table.orientation = o,
+            None => {
+                let (l, len) = top(sp.notice_table.orientation.as_ref());
+                diags.push(
+                    Diagnostic::error(format!("通报附件表的排版方向 `notice_table.orientation: {o}` 无效"))
+                        .at_span(l, len)
+                        .hint("填写 landscape（横排，默认）或 portrait（竖排）"),
+                );
+            }
+        }
+    }
+    if let Some(n) = raw.notice_table.progress_limit {
+        if !(40..=500).contains(&n) {
+            let (l, len) = top(sp.notice_table.progress_limit.as_ref());
+            diags.push(
+                Diagnostic::error(format!("`notice_table.progress_limit: {n}` 超出范围"))
+                    .at_span(l, len)
+                    .hint("本期进展单元格的字数上限取 40 至 500（默认 400）：太小读不出进展，太大一行会超过一页"),
+            );
+        } else {
+            notice_table.progress_limit = n;
+        }
+    }
+    notice_table
+}
+
+/// The office's time zone (default Asia/Shanghai).
+fn office_timezone(raw: &RawOffice, sp: &OfficeSpans, file: &str, diags: &mut Diagnostics) -> crate::clock::TimeZone {
+    let top = |at: Option<&At>| locate(file, at, None);
+    let mut timezone = crate::clock::TimeZone::default();
+    if let Some(z) = &raw.timezone {
+        match crate::clock::TimeZone::parse(z) {
+            Some(z) => timezone = z,
+            None => {
+                let (l, len) = top(sp.timezone.as_ref());
+                let names: Vec<&str> = crate::clock::TimeZone::known_names().collect();
+                diags.push(Diagnostic::error(format!("办公地时区 `timezone: {z}` 无法识别")).at_span(l, len).hint(
+                    format!("填写 {}，或 UTC+08:00 这样的固定时差；不填即北京时间 Asia/Shanghai", names.join("、")),
+                ));
+            }
+        }
+    }
+    timezone
+}
+
+/// Where each printed office.yaml field is, for the glyph check.
+fn office_places(sp: &OfficeSpans, file: &str, places: &mut Places) {
+    for (key, at) in [
+        ("county", &sp.county),
+        ("issuer.name", &sp.issuer.name),
+        ("issuer.mark", &sp.issuer.mark),
+        ("issuer.short", &sp.issuer.short),
+        ("supervision_office", &sp.supervision_office),
+        ("briefing_name", &sp.briefing_name),
+        ("leader_briefing_name", &sp.leader_briefing_name),
+        ("recipients", &sp.recipients),
+        ("note", &sp.note),
+        ("copy_no", &sp.copy_no),
+        ("secret", &sp.secret),
+        ("urgency", &sp.urgency),
+    ] {
+        places.put(format!("office.{key}"), file, at.as_ref());
+    }
+    for (key, list) in [
+        ("cc", &sp.cc),
+        ("briefing_to.report", &sp.briefing_to.report),
+        ("briefing_to.send", &sp.briefing_to.send),
+        ("briefing_to.issue", &sp.briefing_to.issue),
+        ("leader_to", &sp.leader_to),
+    ] {
+        for (i, at) in list.iter().enumerate() {
+            places.put(format!("office.{key}.{i}"), file, Some(at));
+        }
+    }
+    places.file("office", file);
 }
 
 /// Reports → per-period lists, with semantic checks against the plan. Each file

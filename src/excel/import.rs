@@ -901,7 +901,7 @@ fn restore(undo: &[Undo], backups: &[PathBuf]) -> Vec<String> {
     let mut failed = Vec::new();
     for u in undo.iter().rev() {
         let res = match &u.before {
-            Some(bytes) => crate::fsutil::write_atomic(&u.path, bytes).map_err(|e| crate::diag::causes(&e)),
+            Some(bytes) => crate::fsutil::write_durable(&u.path, bytes).map_err(|e| crate::diag::causes(&e)),
             None => match std::fs::remove_file(&u.path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
                 _ => Ok(()),
@@ -1039,7 +1039,7 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<Outcome, Import
                 Err(e) => return Err(FileError::Read(target.clone(), e)),
             };
             undo.push(Undo { path: target.clone(), before });
-            crate::fsutil::write_atomic(target, text.as_bytes())?;
+            crate::fsutil::write_durable(target, text.as_bytes())?;
             written.push(Written {
                 book: f.book.clone(),
                 unit: f.unit.clone(),

@@ -523,23 +523,72 @@ fn lagging_sentences(inp: &Inputs) -> Vec<String> {
     by_unit.into_values().map(|(u, items)| format!("由{u}负责的{}", items.join("、"))).collect()
 }
 
-/// Builds the quarterly notice.
+/// Builds the quarterly notice: its 文号 ([`notice_number`]), then the body section by section
+/// ([`notice_intro`], [`notice_overall`], [`notice_progress`], [`notice_problems`],
+/// [`notice_orders`], [`notice_closing`]), each replaceable from notice.md, then the 附件 tables.
 pub fn notice(inp: &Inputs) -> NoticeView {
+    let office = &inp.ds.office;
+    let p = inp.period();
+    let title = format!("关于{}{}落实情况的通报", inp.plan_title(), p.chinese_span());
+    let number = notice_number(inp);
+    let mut body = Vec::new();
+    notice_intro(inp, &mut body);
+    notice_overall(inp, &mut body);
+    notice_progress(inp, &mut body);
+    notice_problems(inp, &mut body);
+    notice_orders(inp, &mut body);
+    notice_closing(inp, &mut body);
+
+    let table_name = format!("{}年{}重点工作任务进展情况表", p.year, p.chinese_span());
+    let full_name = format!("附件1未全文列出的{}进展情况", p.chinese_span());
+    let (rows, full_texts) = task_rows(inp);
+    NoticeView {
+        copy_no: office.copy_no.clone(),
+        secret: office.secret.clone(),
+        urgency: office.urgency.clone(),
+        mark: office.issuer_mark.clone(),
+        number,
+        title_lines: break_title(&title, MAX_PER_LINE),
+        title,
+        recipients: ensure_suffix(&office.recipients, "："),
+        body,
+        table_title: break_title(&table_name, MAX_PER_LINE),
+        table_name,
+        rows,
+        table_orientation: office.notice_table.orientation.id(),
+        full_title: break_title(&full_name, MAX_PER_LINE),
+        full_name,
+        full_texts,
+        issuer: office.issuer_name.clone(),
+        date: inp.issue_date(),
+        note: office.note.clone(),
+        cc: office.cc.clone(),
+        printer: office.issuer_name.clone(),
+        print_date: inp.issue_date(),
+    }
+}
+
+/// The notice's 发文字号, numbered by the year it is issued.
+fn notice_number(inp: &Inputs) -> String {
+    let office = &inp.ds.office;
+    let p = inp.period();
+    match office.notice_numbers.get(&p) {
+        // Documents are numbered by the year they are issued (Q4's notice goes out in January).
+        Some(n) => format!("{}〔{}〕{}号", office.issuer_short, office.issue_date(p).year, n),
+        None => format!("{}〔{}〕号", office.issuer_short, office.issue_date(p).year),
+    }
+}
+
+/// 导语: what was supervised, and how.
+fn notice_intro(inp: &Inputs, body: &mut Vec<Block>) {
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
     let s = inp.summary;
-    let title = format!("关于{}{}落实情况的通报", inp.plan_title(), p.chinese_span());
-    let number = match office.notice_numbers.get(&p) {
-        // Documents are numbered by the year they are issued (Q4's notice goes out in January).
-        Some(n) => format!("{}〔{}〕{}号", office.issuer_short, office.issue_date(p).year, n),
-        None => format!("{}〔{}〕号", office.issuer_short, office.issue_date(p).year),
-    };
     let basis = match &ds.plan.doc_number {
         Some(d) => format!("《{}》（{}）", inp.plan_title(), d),
         None => format!("《{}》", inp.plan_title()),
     };
-    let mut body = Vec::new();
     body.extend(inp.overrides.section(
         "导语",
         vec![Block::para(format!(
@@ -549,7 +598,12 @@ pub fn notice(inp: &Inputs) -> NoticeView {
             p.chinese_span()
         ))],
     ));
+}
 
+/// 总体情况: the counts by status and the change from the previous quarter.
+fn notice_overall(inp: &Inputs, body: &mut Vec<Block>) {
+    let p = inp.period();
+    let s = inp.summary;
     body.push(Block::h1("总体情况"));
     let good = inp.count(Status::Completed) + inp.count(Status::Ahead) + inp.count(Status::OnTrack);
     let mut overall = vec![Block::para(format!(
@@ -577,7 +631,11 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         }
     }
     body.extend(inp.overrides.section("总体情况", overall));
+}
 
+/// 主要进展: up to two completed or ahead tasks per section, in the units' words.
+fn notice_progress(inp: &Inputs, body: &mut Vec<Block>) {
+    let ds = inp.ds;
     body.push(Block::h1("主要进展"));
     let mut progress = Vec::new();
     for section in &ds.plan.sections {
@@ -602,7 +660,13 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         progress.push(Block::para("各项任务按计划推进。"));
     }
     body.extend(inp.overrides.section("主要进展", progress));
+}
 
+/// 存在问题: the lagging tasks by unit, missing and late reports, self-assessments that do not
+/// match the figures.
+fn notice_problems(inp: &Inputs, body: &mut Vec<Block>) {
+    let p = inp.period();
+    let s = inp.summary;
     body.push(Block::h1("存在问题"));
     let mut problems = Vec::new();
     let lag = lagging_sentences(inp);
@@ -633,7 +697,12 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         )));
     }
     body.extend(inp.overrides.section("存在问题", problems));
+}
 
+/// 督办事项 (only when there is something to say).
+fn notice_orders(inp: &Inputs, body: &mut Vec<Block>) {
+    let office = &inp.ds.office;
+    let s = inp.summary;
     // 督办事项 says exactly what the 督办通知单 of this period cover (the same `order_tasks`), and
     // names the units escalated for their reports without claiming an order for them.
     let ordered = order_tasks(inp);
@@ -678,7 +747,11 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         body.push(Block::h1("督办事项"));
         body.extend(inp.overrides.section("督办事项", paragraphs));
     }
+}
 
+/// 下步工作要求 and 结语.
+fn notice_closing(inp: &Inputs, body: &mut Vec<Block>) {
+    let office = &inp.ds.office;
     body.push(Block::h1("下步工作要求"));
     body.extend(inp.overrides.section(
         "下步工作要求",
@@ -693,34 +766,6 @@ pub fn notice(inp: &Inputs) -> NoticeView {
             office.supervision_office
         ))],
     ));
-
-    let table_name = format!("{}年{}重点工作任务进展情况表", p.year, p.chinese_span());
-    let full_name = format!("附件1未全文列出的{}进展情况", p.chinese_span());
-    let (rows, full_texts) = task_rows(inp);
-    NoticeView {
-        copy_no: office.copy_no.clone(),
-        secret: office.secret.clone(),
-        urgency: office.urgency.clone(),
-        mark: office.issuer_mark.clone(),
-        number,
-        title_lines: break_title(&title, MAX_PER_LINE),
-        title,
-        recipients: ensure_suffix(&office.recipients, "："),
-        body,
-        table_title: break_title(&table_name, MAX_PER_LINE),
-        table_name,
-        rows,
-        table_orientation: office.notice_table.orientation.id(),
-        full_title: break_title(&full_name, MAX_PER_LINE),
-        full_name,
-        full_texts,
-        issuer: office.issuer_name.clone(),
-        date: inp.issue_date(),
-        note: office.note.clone(),
-        cc: office.cc.clone(),
-        printer: office.issuer_name.clone(),
-        print_date: inp.issue_date(),
-    }
 }
 
 fn strip_period(s: &str) -> String {

@@ -1,13 +1,17 @@
 //! The data directory as last read, and what the pages compute from it, kept while no file in it
 //! has changed.
 //!
-//! Every request still looks at the disk: the size, modification time and inode of `plan.yaml`,
-//! `office.yaml` and every file under `reports/` (a directory walk, no reads) are taken after the
-//! request began — by the request itself, or by a concurrent one that it waited for
-//! ([`DataCache::snapshot`]) — and only when that fingerprint differs from the current
-//! [`Snapshot`]'s is a new one made. So an edit made
-//! with the CLI while the server runs is seen on the next request. A new snapshot reads only the
-//! files whose stamp changed and parses only the files whose text changed (`load::ParseMemo`).
+//! Every request still looks at the disk: the size, modification and status-change times and
+//! inode of `plan.yaml`, `office.yaml` and every file under `reports/` (a directory walk, no
+//! reads) are taken after the request began — by the request itself, or by a concurrent one that
+//! it waited for ([`DataCache::snapshot`]) — and only when that fingerprint differs from the
+//! current [`Snapshot`]'s is a new one made. So an edit made with the CLI while the server runs
+//! is seen on the next request. A new snapshot reads only the files whose stamp changed and
+//! parses only the files whose text changed (`load::ParseMemo`). A stamp taken within the file
+//! system's timestamp resolution of the file's last change is ambiguous
+//! ([`FileStamp::ambiguous_at`]: a same-size edit in the same clock tick would not change it):
+//! while the last look had one, the files are read again (only those with ambiguous stamps) and
+//! compared by content; unchanged content keeps the snapshot and what was computed from it.
 //!
 //! What a snapshot gives — the validated plan, the validated dataset (the rules run over the whole
 //! directory, as `ducha check`), each period's statuses and summary for the dashboard — is
@@ -17,7 +21,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use crate::aggregate::Summary;
 use crate::data::load::{FileStamp, Loaded};
@@ -146,6 +150,8 @@ struct Current {
     /// Taken just before the fingerprint that last matched the snapshot's (or that it was made
     /// from): every change finished before this instant is in the snapshot.
     seen: Instant,
+    /// That fingerprint had an ambiguous stamp: an equal fingerprint next time proves nothing.
+    ambiguous: bool,
 }
 
 #[derive(Default)]
@@ -202,21 +208,31 @@ impl DataCache {
             state = self.looked.wait(state).unwrap_or_else(|e| e.into_inner());
         }
         state.looking = true;
-        let previous = state.current.as_ref().map(|c| c.snapshot.clone());
+        let previous = state.current.as_ref().map(|c| (c.snapshot.clone(), c.ambiguous));
         drop(state);
         let mut look = Look { cache: self, found: None };
         let at = Instant::now();
+        let wall = SystemTime::now();
         let key = fingerprint(data);
-        let snapshot = match previous.filter(|s| s.key == key) {
-            Some(s) => s,
+        let ambiguous = key.iter().any(|(_, s)| s.ambiguous_at(wall));
+        let (previous, trusted) = match previous {
+            Some((s, was_ambiguous)) if s.key == key => (Some(s), !was_ambiguous),
+            _ => (None, false),
+        };
+        let snapshot = match previous {
+            Some(s) if trusted => s,
             // The fingerprint is taken before the files are read: a file changed meanwhile
             // differs from it, and the next look reads that file again.
-            None => {
+            previous => {
                 let (loaded, diags) = crate::data::load::load_with(data, Some(&self.memo));
-                Arc::new(Snapshot::new(key, loaded, diags))
+                match previous.filter(|s| s.loaded.sources == loaded.sources) {
+                    // Read again because a stamp was ambiguous, and the same content.
+                    Some(s) => s,
+                    None => Arc::new(Snapshot::new(key, loaded, diags)),
+                }
             }
         };
-        look.found = Some(Current { snapshot: snapshot.clone(), seen: at });
+        look.found = Some(Current { snapshot: snapshot.clone(), seen: at, ambiguous });
         snapshot
     }
 }
@@ -225,6 +241,15 @@ impl DataCache {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// A fresh copy of the minimal fixture in `<tmp>/<prefix>-<pid>`.
+    fn minimal_copy(prefix: &str) -> std::path::PathBuf {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        crate::fsutil::copy_tree(&from, &dir);
+        dir
+    }
 
     /// The text of the report `name` in a snapshot.
     fn text_of(s: &Snapshot, name: &str) -> Option<String> {
@@ -236,10 +261,7 @@ mod tests {
     /// call began, whichever request looked at the disk for it.
     #[test]
     fn every_change_finished_before_a_call_is_in_its_snapshot() {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
-        let dir = std::env::temp_dir().join(format!("ducha-cache-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        crate::fsutil::copy_tree(&from, &dir);
+        let dir = minimal_copy("ducha-cache");
         let name = "县科技局.yaml";
         let file = dir.join("reports/2023Q1").join(name);
         let original = std::fs::read_to_string(&file).unwrap();
@@ -282,6 +304,33 @@ mod tests {
         });
         let last = cache.snapshot(&dir);
         assert_eq!(text_of(&last, name).and_then(|t| marker(&t)), Some(59));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A report rewritten in place with the same length, its modification time put back each
+    /// time (as a copy tool or an editor keeping times may): every snapshot has the new text (on
+    /// main the size, time and inode were the same, so the old text was served). While the stamps
+    /// are ambiguous and nothing changed, the same snapshot (and what was computed from it) is
+    /// kept.
+    #[test]
+    fn same_size_edits_with_the_time_put_back_are_seen() {
+        let dir = minimal_copy("ducha-cache-same");
+        let file = dir.join("reports/2023Q1/县科技局.yaml");
+        let original = std::fs::read_to_string(&file).unwrap();
+        let cache = DataCache::default();
+        let first = cache.snapshot(&dir);
+        assert_eq!(text_of(&first, "县科技局.yaml").as_deref(), Some(original.as_str()));
+        for i in 0..10 {
+            let text = original.replacen("progress: ", &format!("progress: 改{i}"), 1);
+            assert_eq!(text.len(), original.len() + 4);
+            let time = std::fs::metadata(&file).unwrap().modified().unwrap();
+            std::fs::write(&file, &text).unwrap();
+            std::fs::File::options().write(true).open(&file).unwrap().set_modified(time).unwrap();
+            let s = cache.snapshot(&dir);
+            assert_eq!(text_of(&s, "县科技局.yaml"), Some(text.clone()), "edit {i}");
+            let again = cache.snapshot(&dir);
+            assert!(Arc::ptr_eq(&s, &again), "unchanged content keeps the snapshot");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

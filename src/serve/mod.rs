@@ -5,7 +5,7 @@
 //! JavaScript. The data stay plain files: every request looks at them afresh and sees any edit
 //! made with the CLI before it (what was read and computed from them is kept while they are
 //! unchanged: [`cache`]), a submitted report is written with
-//! [`crate::fsutil::write_atomic`] in the format of `ducha import`, and the rules are those of
+//! [`crate::fsutil::write_durable`] in the format of `ducha import`, and the rules are those of
 //! `ducha check` ([`report::check`]). Accounts, sessions, drafts, revisions and the audit log live
 //! in [`store::Store`].
 //!
@@ -31,7 +31,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -162,7 +161,12 @@ async fn dispatch(app: Arc<App>, req: Request, page: Page) -> Response {
     };
     let task = tokio::task::spawn_blocking(move || {
         let session_id = auth::cookie(&cookies, auth::SESSION_COOKIE).map(String::from);
-        let session = session_id.as_deref().and_then(|id| app.store.session(id).ok().flatten());
+        // A database failure is a server error, not “no session” (which would send a logged-in
+        // user to the login page, where the password would then seem wrong).
+        let session = match session_id.as_deref().map(|id| app.store.session(id)).transpose() {
+            Ok(s) => s.flatten(),
+            Err(e) => return pages::db_error(e, None),
+        };
         let r = Req { method, args, query, form, cookies, addr, session, session_id, snapshot: Default::default() };
         page(&app, &r)
     });
@@ -191,7 +195,7 @@ impl App {
         Ok(App {
             opts,
             store,
-            limiter: auth::RateLimiter::new(Duration::from_secs(15 * 60), 5, 20),
+            limiter: auth::RateLimiter::new(auth::Limits::STANDARD),
             data: cache::DataCache::default(),
             env,
             file_locks: Mutex::new(HashMap::new()),
@@ -256,7 +260,10 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("GET", "/out/{period}/{file}", &[Role::Office, Role::Leader]),
 ];
 
-/// The router with every route and the security layers.
+/// Strict-Transport-Security sent over HTTPS: one year.
+pub const HSTS: &str = "max-age=31536000";
+
+/// The router with every route and the security layers (with HSTS when serving HTTPS).
 pub fn router(app: Arc<App>) -> Router {
     let headers = [
         (header::CONTENT_SECURITY_POLICY, CSP),
@@ -265,7 +272,7 @@ pub fn router(app: Arc<App>) -> Router {
         (header::REFERRER_POLICY, "no-referrer"),
         (header::CACHE_CONTROL, "no-store"),
     ];
-    let mut r = Router::new()
+    let r = Router::new()
         .route("/", get(h(pages::home)))
         .route("/static/style.css", get(style))
         .route("/login", get(h(pages::login_form)).post(h(pages::login)))
@@ -279,9 +286,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/archive/{period}", post(h(office::archive)))
         .route("/out/{period}/{file}", get(h(pages::download)))
         .fallback(h(pages::not_found))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(app);
-    for (name, value) in headers {
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    // HSTS only over HTTPS: a browser that has seen it will not fall back to plain HTTP.
+    let hsts = app.opts.secure.then_some((header::STRICT_TRANSPORT_SECURITY, HSTS));
+    let mut r = r.with_state(app);
+    for (name, value) in headers.into_iter().chain(hsts) {
         r = r.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     r
@@ -329,8 +338,24 @@ pub async fn serve_tls_on(
         .await
 }
 
-/// Serves until Ctrl-C (over HTTPS when `tls` is given): in-flight requests finish, then the
-/// server stops.
+/// Ctrl-C or (on Unix) SIGTERM, whichever comes first. The SIGTERM handler is installed here;
+/// Ctrl-C's when the future is first polled.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM (over HTTPS when `tls` is given): in-flight requests finish,
+/// then the server stops.
 ///
 /// This and [`App::new`] are the server's edge (tokio, the listener, TLS set-up, axum,
 /// minijinja's template compilation): they keep `anyhow`, like `cmd/`; the library parts below
@@ -347,9 +372,10 @@ pub fn serve(
             .await
             .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？用 --addr 换一个）"))?;
         let local = listener.local_addr()?;
-        // Take over Ctrl-C before saying where to browse: `ctrl_c()` installs its handler when
-        // first polled, and a Ctrl-C before that would kill the process mid-request.
-        let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+        // Take over Ctrl-C and SIGTERM (what `kill` and service managers send) before saying
+        // where to browse: `ctrl_c()` installs its handler when first polled, and a signal before
+        // that would kill the process mid-request.
+        let mut ctrl_c = Box::pin(stop_signal()?);
         tokio::select! {
             biased;
             _ = &mut ctrl_c => return anyhow::Ok(()),

@@ -20,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 
-use super::pages::{documents_page, internal, out_dir, period_arg, plan_of};
+use super::pages::{audit, documents_page, internal, out_dir, period_arg, plan_of};
 use super::store::{Role, Session};
 use super::{auth, App, Req};
 use crate::data::model::Period;
@@ -173,13 +173,15 @@ pub fn notice_save(app: &App, req: &Req) -> Response {
             _ => Ok(()),
         }
     } else {
-        crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| crate::diag::causes(&e))
+        crate::fsutil::write_durable(&path, text.as_bytes()).map_err(|e| crate::diag::causes(&e))
     };
     if let Err(e) = saved {
         return internal(e);
     }
     let (_, version) = read_notice(&path);
-    app.store.audit(who, &req.addr, "修改通报文字", &format!("{period} notice.md sha256={version}"));
+    if let Err(r) = audit(app, req, who, "修改通报文字", &format!("{period} notice.md sha256={version}")) {
+        return r;
+    }
     drop(write);
 
     let before = app.notice_pages(period);
@@ -224,12 +226,10 @@ pub fn notice_save(app: &App, req: &Req) -> Response {
             notice_page(app, s, period, &text, &version, shown, StatusCode::OK)
         }
         Err(e) => {
-            app.store.audit(
-                who,
-                &req.addr,
-                "生成通报失败",
-                &format!("{period} {} 处错误", e.diagnostics.error_count()),
-            );
+            let detail = format!("{period} {} 处错误", e.diagnostics.error_count());
+            if let Err(r) = audit(app, req, who, "生成通报失败", &detail) {
+                return r;
+            }
             let shown = Shown {
                 message: Some("notice.md 已保存，但通报未能生成；之前生成的通报保持不变。".into()),
                 bad: true,
@@ -270,18 +270,16 @@ pub fn archive(app: &App, req: &Req) -> Response {
     let _build = app.build_lock.lock().unwrap_or_else(|e| e.into_inner());
     match crate::archive::archive(&opts) {
         Ok(r) => {
-            app.store.audit(
-                &s.user.username,
-                &req.addr,
-                "归档",
-                &format!(
-                    "{period} 新归档 {}，修订 {}，未变 {}{}",
-                    r.added.len(),
-                    r.revised.len(),
-                    r.unchanged.len(),
-                    if revise { "（修订模式）" } else { "" }
-                ),
+            let detail = format!(
+                "{period} 新归档 {}，修订 {}，未变 {}{}",
+                r.added.len(),
+                r.revised.len(),
+                r.unchanged.len(),
+                if revise { "（修订模式）" } else { "" }
             );
+            if let Err(r) = audit(app, req, &s.user.username, "归档", &detail) {
+                return r;
+            }
             let problems: Vec<String> = crate::archive::verify(&r.dir)
                 .iter()
                 .map(|p| format!("错误: {}\n  --> {}", p.message, p.file))
@@ -309,12 +307,10 @@ pub fn archive(app: &App, req: &Req) -> Response {
             )
         }
         Err(e) => {
-            app.store.audit(
-                &s.user.username,
-                &req.addr,
-                "归档未完成",
-                &format!("{period} {} 处错误", e.diagnostics.error_count()),
-            );
+            let detail = format!("{period} {} 处错误", e.diagnostics.error_count());
+            if let Err(r) = audit(app, req, &s.user.username, "归档未完成", &detail) {
+                return r;
+            }
             let mut archive_errors = e.diagnostics.render(&e.sources);
             if !revise {
                 archive_errors.push_str(

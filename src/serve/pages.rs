@@ -66,6 +66,28 @@ pub fn not_found(_app: &App, _req: &Req) -> Response {
     not_found_page()
 }
 
+/// A failure of the state database: logged with its causes, shown as a server error. `done`
+/// says what had already happened (a report written before its revision could be recorded), so
+/// nobody repeats it.
+pub(super) fn db_error(e: super::store::StoreError, done: Option<&str>) -> Response {
+    eprintln!("ducha serve：数据库错误：{}", crate::diag::causes(&e));
+    let text = match done {
+        Some(done) => format!(
+            "{done}，但服务器的数据库记录没有写成，请不要重复操作，并联系督查室检查服务器（磁盘空间、文件权限）。"
+        ),
+        None => {
+            "服务器无法读写账户数据库，请稍后重试；如仍出错请联系督查室检查服务器（磁盘空间、文件权限）。".to_string()
+        }
+    };
+    error(StatusCode::INTERNAL_SERVER_ERROR, "服务器数据库出错", &text)
+}
+
+/// Appends to the audit log ([`super::store::Store::audit`]); a failure is a server error
+/// ([`db_error`]).
+pub(super) fn audit(app: &App, req: &Req, who: &str, action: &str, detail: &str) -> Result<(), Response> {
+    app.store.audit(who, &req.addr, action, detail).map_err(|e| db_error(e, Some("操作已完成")))
+}
+
 pub(super) fn internal(e: impl std::fmt::Display) -> Response {
     eprintln!("ducha serve：内部错误：{e}");
     error(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "请稍后重试；如仍出错请联系督查室。")
@@ -218,37 +240,54 @@ fn session_cookie(app: &App, id: &str, ttl: i64) -> HeaderValue {
 fn start_session(app: &App, username: &str, to: &str) -> Response {
     let id = auth::token();
     if let Err(e) = app.store.create_session(&id, username, &auth::token(), super::SESSION_TTL_SECS) {
-        return internal(e);
+        return db_error(e, None);
     }
     let mut r = redirect(to);
     r.headers_mut().append(header::SET_COOKIE, session_cookie(app, &id, super::SESSION_TTL_SECS));
     r
 }
 
-/// `POST /login` (fields `username`, `password`, `csrf`).
+/// `POST /login` (fields `username`, `password`, `csrf`). Failures are counted per account and
+/// address ([`auth::RateLimiter`], docs/rules.md §16): a pair that failed too often is told how
+/// long to wait, and the audit log gets a bounded number of failure rows with the name cut short.
 pub fn login(app: &App, req: &Req) -> Response {
     let expected = auth::cookie(&req.cookies, auth::LOGIN_COOKIE).unwrap_or("");
     if expected.is_empty() || !auth::same(req.f("csrf"), expected) {
         return error(StatusCode::FORBIDDEN, "表单已失效", "请重新打开登录页面再登录。");
     }
     let username = req.f("username").trim();
-    if !app.limiter.allowed(username, &req.addr) {
-        app.store.audit(username, &req.addr, "登录受限", "失败次数过多");
-        let msg = format!("登录失败次数过多，请 {} 分钟后再试。", app.limiter.window_minutes());
+    let logged = auth::short_name(username);
+    if let Err(wait) = app.limiter.check(username, &req.addr) {
+        if app.limiter.audit_refusal(&req.addr) {
+            if let Err(e) = app.store.audit(&logged, &req.addr, "登录受限", "失败次数过多") {
+                return db_error(e, None);
+            }
+        }
+        let msg = format!("这个账户从您这里登录失败次数过多，{}。", auth::wait_message(wait));
         return login_page(app, StatusCode::TOO_MANY_REQUESTS, Some(&msg), username);
     }
-    let user = app.store.user(username).ok().flatten();
+    let user = match app.store.user(username) {
+        Ok(u) => u,
+        Err(e) => return db_error(e, None),
+    };
     let hash = user.as_ref().map(|u| u.hash.as_str()).unwrap_or(auth::dummy_hash());
     let ok = auth::verify_password(req.f("password"), hash) && user.as_ref().is_some_and(|u| !u.disabled);
+    let known = user.is_some();
     match user.filter(|_| ok) {
         Some(u) => {
-            app.limiter.succeeded(username);
-            app.store.audit(&u.username, &req.addr, "登录", "");
+            app.limiter.succeeded(username, &req.addr);
+            // No session without its audit row.
+            if let Err(e) = app.store.audit(&u.username, &req.addr, "登录", "") {
+                return db_error(e, None);
+            }
             start_session(app, &u.username, if u.must_change { "/password" } else { "/" })
         }
         None => {
-            app.limiter.failed(username, &req.addr);
-            app.store.audit(username, &req.addr, "登录失败", "");
+            if app.limiter.failed(username, &req.addr, known) {
+                if let Err(e) = app.store.audit(&logged, &req.addr, "登录失败", "") {
+                    return db_error(e, None);
+                }
+            }
             login_page(app, StatusCode::UNAUTHORIZED, Some("用户名或密码错误。"), username)
         }
     }
@@ -261,9 +300,13 @@ pub fn logout(app: &App, req: &Req) -> Response {
         return forbidden();
     }
     if let Some(id) = &req.session_id {
-        let _ = app.store.delete_session(id);
+        if let Err(e) = app.store.delete_session(id) {
+            return db_error(e, None);
+        }
     }
-    app.store.audit(&s.user.username, &req.addr, "退出", "");
+    if let Err(r) = audit(app, req, &s.user.username, "退出", "") {
+        return r;
+    }
     let mut r = redirect("/login");
     r.headers_mut().append(header::SET_COOKIE, session_cookie(app, "", 0));
     r
@@ -290,15 +333,15 @@ pub fn password(app: &App, req: &Req) -> Response {
         )
     };
     let (old, new) = (req.f("password"), req.f("new_password"));
-    if !app.limiter.allowed(&s.user.username, &req.addr) {
-        return again("失败次数过多，请稍后再试。");
+    if let Err(wait) = app.limiter.check(&s.user.username, &req.addr) {
+        return again(&format!("当前密码输错次数过多，{}。", auth::wait_message(wait)));
     }
     if !auth::verify_password(old, &s.user.hash) {
-        app.limiter.failed(&s.user.username, &req.addr);
+        app.limiter.failed(&s.user.username, &req.addr, true);
         return again("当前密码不正确。");
     }
-    if new.chars().count() < auth::MIN_PASSWORD_CHARS {
-        return again(&format!("新密码至少要 {} 个字符。", auth::MIN_PASSWORD_CHARS));
+    if let Err(problem) = auth::check_new_password(new, &s.user.username) {
+        return again(&problem);
     }
     if new != req.f("confirm") {
         return again("两次输入的新密码不一致。");
@@ -307,9 +350,11 @@ pub fn password(app: &App, req: &Req) -> Response {
         return again("新密码不能与当前密码相同。");
     }
     if let Err(e) = app.store.set_password(&s.user.username, &auth::hash_password(new), false) {
-        return internal(e);
+        return db_error(e, None);
     }
-    app.store.audit(&s.user.username, &req.addr, "修改密码", "");
+    if let Err(r) = audit(app, req, &s.user.username, "修改密码", "") {
+        return r;
+    }
     // Changing the password ended every session of the account: start a fresh one.
     start_session(app, &s.user.username, "/")
 }
@@ -333,11 +378,13 @@ struct TargetView {
 }
 
 /// The version a form was opened at: the report file's digest and the draft's revision. A save
-/// carrying another version is stale.
-fn version(app: &App, path: &std::path::Path, unit: &str, period: Period) -> String {
+/// carrying another version is stale. A database failure is a server error (never revision 0,
+/// which could let a stale save through).
+fn version(app: &App, path: &std::path::Path, unit: &str, period: Period) -> Result<String, Response> {
     let file = std::fs::read(path).map(|b| super::store::sha256_hex(&b)).unwrap_or_else(|_| "none".into());
-    let rev = app.store.draft(unit, &period.to_string()).ok().flatten().map(|d| d.1).unwrap_or(0);
-    format!("{}-{rev}", &file[..16.min(file.len())])
+    let draft = app.store.draft(unit, &period.to_string()).map_err(|e| db_error(e, None))?;
+    let rev = draft.map(|d| d.1).unwrap_or(0);
+    Ok(format!("{}-{rev}", &file[..16.min(file.len())]))
 }
 
 /// The raw report of `unit` in `period` as the CLI reads it, if any.
@@ -390,7 +437,10 @@ fn report_page(
     // A unit claims any status but 未报送.
     let claims: Vec<&str> = Status::ALL.iter().filter(|s| **s != Status::NotReported).map(|s| s.label()).collect();
     let deadline = app.snapshot(req).office().map(|o| o.deadline(period).to_string()).unwrap_or_default();
-    let revisions = app.store.revisions(unit, &period.to_string()).unwrap_or_default();
+    let revisions = match app.store.revisions(unit, &period.to_string()) {
+        Ok(r) => r,
+        Err(e) => return db_error(e, None),
+    };
     app.page(
         "report.html",
         req.session.as_ref(),
@@ -429,11 +479,14 @@ pub fn report_form(app: &App, req: &Req) -> Response {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let draft = app.store.draft(unit, &period.to_string()).ok().flatten().filter(|d| !d.0.is_empty());
+    let draft = match app.store.draft(unit, &period.to_string()) {
+        Ok(d) => d.filter(|d| !d.0.is_empty()),
+        Err(e) => return db_error(e, None),
+    };
     let (fields, problems, message) = match draft.and_then(|d| serde_json::from_str::<Fields>(&d.0).ok()) {
         Some(f) => {
             let (raw, pre) = report::read_fields(&plan, unit, period, &f);
-            let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
+            let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
             (f, checked.problems, Some("以下是尚未提交的草稿。".to_string()))
         }
         None => {
@@ -451,7 +504,10 @@ pub fn report_form(app: &App, req: &Req) -> Response {
             (f, Vec::new(), msg)
         }
     };
-    let v = version(app, &path, unit, period);
+    let v = match version(app, &path, unit, period) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     report_page(
         app,
         req,
@@ -477,13 +533,16 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
-    let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
+    let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
     let who = s.user.username.as_str();
     let ps = period.to_string();
 
     let lock = app.file_lock(&path);
     let _lock = lock.lock().unwrap_or_else(|e| e.into_inner());
-    let current = version(app, &path, unit, period);
+    let current = match version(app, &path, unit, period) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let show = |msg: String, bad: bool, code: StatusCode, v: String| {
         report_page(
             app,
@@ -509,10 +568,15 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         "save" => {
             let json = serde_json::to_string(&fields).unwrap_or_default();
             if let Err(e) = app.store.save_draft(unit, &ps, &json, who) {
-                return internal(e);
+                return db_error(e, None);
             }
-            app.store.audit(who, &req.addr, "保存草稿", &format!("{unit} {ps}"));
-            let v = version(app, &path, unit, period);
+            if let Err(r) = audit(app, req, who, "保存草稿", &format!("{unit} {ps}")) {
+                return r;
+            }
+            let v = match version(app, &path, unit, period) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
             let n = checked.problems.iter().filter(|p| p.error).count();
             let msg = if n == 0 {
                 "草稿已保存。".to_string()
@@ -531,17 +595,18 @@ pub fn report_save(app: &App, req: &Req) -> Response {
                     current,
                 );
             };
-            if let Err(e) = crate::fsutil::write_atomic(&path, yaml.as_bytes()) {
+            if let Err(e) = crate::fsutil::write_durable(&path, yaml.as_bytes()) {
                 return internal(crate::diag::causes(&e));
             }
-            let _ = app.store.add_revision(unit, &ps, yaml, who);
-            let _ = app.store.clear_draft(unit, &ps);
-            app.store.audit(
-                who,
-                &req.addr,
-                "提交报告",
-                &format!("{unit} {ps} sha256={}", super::store::sha256_hex(yaml.as_bytes())),
-            );
+            // The file is written: a database failure now must say so, or the unit would submit again.
+            let recorded = app.store.add_revision(unit, &ps, yaml, who).and_then(|()| app.store.clear_draft(unit, &ps));
+            if let Err(e) = recorded {
+                return db_error(e, Some("报告已提交（文件已写入）"));
+            }
+            let detail = format!("{unit} {ps} sha256={}", super::store::sha256_hex(yaml.as_bytes()));
+            if let Err(r) = audit(app, req, who, "提交报告", &detail) {
+                return r;
+            }
             redirect(&format!("/report/{ps}?done=1"))
         }
         _ => error(StatusCode::BAD_REQUEST, "无法识别的操作", "请使用页面上的“保存草稿”或“提交报告”按钮。"),
@@ -668,27 +733,26 @@ pub fn task(app: &App, req: &Req) -> Response {
         (Ok(_), None) => return internal("no year status"),
     };
     // Who submitted the lead units' reports from the browser, and when (every revision kept).
-    let submissions = |p: Period| -> Vec<minijinja::Value> {
-        t.lead_units
-            .iter()
-            .flat_map(|u| {
-                app.store.revisions(u, &p.to_string()).unwrap_or_default().into_iter().map(move |r| {
-                    context! { unit => u.clone(), at => r.at, who => r.who, sha => r.sha256[..12.min(r.sha256.len())].to_string() }
-                })
-            })
-            .collect()
+    let submissions = |p: Period| -> Result<Vec<minijinja::Value>, super::store::StoreError> {
+        let mut out = Vec::new();
+        for u in &t.lead_units {
+            for r in app.store.revisions(u, &p.to_string())? {
+                out.push(context! { unit => u.clone(), at => r.at, who => r.who, sha => r.sha256[..12.min(r.sha256.len())].to_string() });
+            }
+        }
+        Ok(out)
     };
-    let quarters: Vec<_> = year
-        .statuses
-        .iter()
-        .filter_map(|ps| ps.task(t.number).map(|ts| (ps.period, ts)))
-        .map(|(p, ts)| {
-            context! { period => p.to_string(), label => ts.label, light => ts.light.id(), reason => ts.reason.clone(),
-                revisions => submissions(p),
-                narratives => ts.narratives.iter().map(|n| context! { unit => n.unit.clone(), progress => n.progress.clone(),
-                    problems => n.problems.clone(), next_steps => n.next_steps.clone() }).collect::<Vec<_>>() }
-        })
-        .collect();
+    let mut quarters = Vec::new();
+    for (p, ts) in year.statuses.iter().filter_map(|ps| ps.task(t.number).map(|ts| (ps.period, ts))) {
+        let revisions = match submissions(p) {
+            Ok(r) => r,
+            Err(e) => return db_error(e, None),
+        };
+        quarters.push(context! { period => p.to_string(), label => ts.label, light => ts.light.id(), reason => ts.reason.clone(),
+            revisions,
+            narratives => ts.narratives.iter().map(|n| context! { unit => n.unit.clone(), progress => n.progress.clone(),
+                problems => n.problems.clone(), next_steps => n.next_steps.clone() }).collect::<Vec<_>>() });
+    }
     app.page(
         "task.html",
         Some(s),
@@ -816,7 +880,11 @@ pub fn build(app: &App, req: &Req) -> Response {
     }
     match result {
         Ok(rep) => {
-            app.store.audit(&s.user.username, &req.addr, "生成公文", &format!("{period} {} 份", rep.documents.len()));
+            if let Err(r) =
+                audit(app, req, &s.user.username, "生成公文", &format!("{period} {} 份", rep.documents.len()))
+            {
+                return r;
+            }
             let warnings = rep.warnings.render(&rep.sources);
             let timing = format!("已生成 {} 份公文，用时 {:.1} 秒。", rep.documents.len(), t.elapsed().as_secs_f64());
             documents_page(
@@ -829,12 +897,10 @@ pub fn build(app: &App, req: &Req) -> Response {
             )
         }
         Err(e) => {
-            app.store.audit(
-                &s.user.username,
-                &req.addr,
-                "生成公文失败",
-                &format!("{period} {} 处错误", e.diagnostics.error_count()),
-            );
+            let detail = format!("{period} {} 处错误", e.diagnostics.error_count());
+            if let Err(r) = audit(app, req, &s.user.username, "生成公文失败", &detail) {
+                return r;
+            }
             let errors = e.diagnostics.render(&e.sources);
             documents_page(
                 app,

@@ -36,13 +36,6 @@ pub fn report_path(data: &Path, period: Period, unit: &str) -> Result<PathBuf, c
     crate::names::join_inside(&dir, &format!("{}.yaml", crate::names::file_name(unit)))
 }
 
-/// The name of that file as `ducha check` shows it (`data/reports/2023Q4/县科技局.yaml`).
-pub fn report_name(data: &Path, path: &Path) -> String {
-    let root = data.parent().filter(|p| !p.as_os_str().is_empty());
-    let rel = root.and_then(|r| path.strip_prefix(r).ok()).unwrap_or(path);
-    rel.to_string_lossy().replace('\\', "/")
-}
-
 /// Today's date (UTC).
 pub fn today() -> Date {
     Date { year: 1970, month: 1, day: 1 }.add_days(super::store::now().div_euclid(86_400))
@@ -230,7 +223,6 @@ impl Checked {
 /// rules can compare it with). `plan` is the validated plan of `loaded`. Problems of this file are
 /// returned by field.
 pub fn check(
-    data: &Path,
     loaded: &load::Loaded,
     plan: &Plan,
     raw: &RawReport,
@@ -250,7 +242,8 @@ pub fn check(
             return Checked { yaml: None, problems };
         }
     };
-    let name = report_name(data, path);
+    // Named as `ducha check` names it, so its diagnostics map back to the form.
+    let name = crate::data::load::display_name(path);
     let source = SourceFile { name: name.clone(), path: path.to_path_buf(), text: yaml.clone() };
     // Re-read from the YAML just written so every diagnostic points at its line in that text.
     let spans = serde_saphyr::from_str(&yaml).unwrap_or_default();

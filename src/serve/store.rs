@@ -196,6 +196,35 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
 }
 
+/// Makes the state folder (0700) and the database with its WAL and shared-memory files (0600)
+/// readable by the server's user only: they hold password hashes, session digests and drafts.
+/// The database is created here, empty, with that mode; SQLite gives the `-wal` and `-shm` files
+/// it creates the database's mode. Existing files (from an older version) are narrowed too.
+#[cfg(unix)]
+fn owner_only(dir: &Path, db: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    // Narrowed only when group or others have access, so a folder already right is left alone.
+    let narrow = |p: &Path, mode: u32| -> std::io::Result<()> {
+        match std::fs::metadata(p) {
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            }
+            _ => Ok(()),
+        }
+    };
+    narrow(dir, 0o700)?;
+    std::fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(db)?;
+    for suffix in ["", "-wal", "-shm"] {
+        narrow(&PathBuf::from(format!("{}{suffix}", db.display())), 0o600)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_dir: &Path, _db: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
 const USER_COLS: &str = "username, role, unit, hash, must_change, disabled";
 
 impl Store {
@@ -216,6 +245,7 @@ impl Store {
             )?;
         }
         let path = dir.join("state.sqlite3");
+        owner_only(&dir, &path).map_err(|source| StoreError::CreateDir { dir: dir.clone(), source })?;
         let conn = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -365,14 +395,12 @@ impl Store {
     // -- audit ------------------------------------------------------------------------------
 
     /// Appends to the audit log. Never pass a secret here.
-    pub fn audit(&self, who: &str, addr: &str, action: &str, detail: &str) {
-        let r = self.conn().execute(
+    pub fn audit(&self, who: &str, addr: &str, action: &str, detail: &str) -> Result<(), StoreError> {
+        self.conn().execute(
             "INSERT INTO audit (at, who, addr, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![now(), who, addr, action, detail],
-        );
-        if let Err(e) = r {
-            eprintln!("审计日志写入失败：{e}");
-        }
+        )?;
+        Ok(())
     }
 
     /// The audit log, oldest first.

@@ -64,9 +64,7 @@ pub fn pdftotext(pdf: &Path, page: Option<usize>) -> String {
     if let Some(p) = page {
         cmd.args(["-f", &p.to_string(), "-l", &p.to_string()]);
     }
-    let out = cmd.arg(pdf).arg("-").output().expect("pdftotext (poppler-utils) is needed");
-    assert!(out.status.success(), "pdftotext failed on {}", pdf.display());
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    tool_stdout(cmd.arg(pdf).arg("-"))
 }
 
 /// Text with all white space removed (pdftotext puts spaces between CJK and Latin runs).
@@ -74,10 +72,18 @@ pub fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// `pdffonts` rows: (name, type, emb, sub).
+/// The standard output of a reading tool that must succeed: a failed run (a file the tool
+/// cannot read, a missing tool) fails the test instead of giving empty output to check against.
+pub fn tool_stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?} could not run (scripts/test installs it): {e}"));
+    assert!(out.status.success(), "{cmd:?} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `pdffonts` rows: (name, type, emb, sub). The tool must succeed and print its table header.
 pub fn pdffonts(pdf: &Path) -> Vec<(String, String, bool, bool)> {
-    let out = Command::new("pdffonts").arg(pdf).output().expect("pdffonts (poppler-utils) is needed");
-    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    let s = tool_stdout(Command::new("pdffonts").arg(pdf));
+    assert!(s.starts_with("name "), "pdffonts printed no table for {}:\n{s}", pdf.display());
     s.lines()
         .skip(2)
         .filter_map(|l| {
@@ -105,8 +111,7 @@ pub struct Word {
 
 /// Every word of a PDF with its box (points from the page's top-left).
 pub fn words(pdf: &Path) -> Vec<Word> {
-    let out = Command::new("pdftotext").args(["-bbox-layout"]).arg(pdf).arg("-").output().expect("pdftotext");
-    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    let s = tool_stdout(Command::new("pdftotext").args(["-bbox-layout"]).arg(pdf).arg("-"));
     let mut page = 0;
     let mut words = Vec::new();
     for line in s.lines() {
