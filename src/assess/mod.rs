@@ -65,7 +65,12 @@ pub struct Outputs {
 /// Renders the PDF (through `templates/assess.typ.j2`), the workbook and the JSON of `a`. The PDF
 /// carries the assessment date as its timestamp, the workbook as its creation date: the same
 /// inputs give byte-identical files.
-pub fn outputs(ds: &Dataset, a: &score::Assessment, fonts: Arc<Fonts>, templates: &Templates) -> Result<Outputs, BuildError> {
+pub fn outputs(
+    ds: &Dataset,
+    a: &score::Assessment,
+    fonts: Arc<Fonts>,
+    templates: &Templates,
+) -> Result<Outputs, BuildError> {
     let one = |d: Diagnostic| BuildError { diagnostics: Diagnostics(vec![d]), sources: SourceMap::default() };
     let env = crate::render::environment(templates).map_err(one)?;
     let typst = crate::render::render(&env, templates, "assess.typ.j2", &view::sheet_view(ds, a)).map_err(one)?;

@@ -268,7 +268,7 @@ pub fn validate(parsed: &Parsed<RawAssessment>, diags: &mut Diagnostics) -> Opti
     let mut rules = Rules { source: Some(file.to_owned()), ..Rules::default() };
 
     // A number: finite, at most 6 decimal places (exact arithmetic), within ±1000.
-    let mut number = |v: f64, what: &str, a: Option<&At>, diags: &mut Diagnostics| -> Option<Decimal> {
+    let number = |v: f64, what: &str, a: Option<&At>, diags: &mut Diagnostics| -> Option<Decimal> {
         let d = crate::status::exact(v);
         if !v.is_finite() || v.abs() > 1000.0 || d.scale() > 6 {
             let (l, len) = at(a);
@@ -357,7 +357,11 @@ pub fn validate(parsed: &Parsed<RawAssessment>, diags: &mut Diagnostics) -> Opti
             let name = g.name.trim();
             if name.is_empty() {
                 let (l, len) = at(name_at);
-                diags.push(Diagnostic::error(format!("第 {} 档等次的名称为空", i + 1)).at_span(l, len).hint("填写等次名称，如 优秀"));
+                diags.push(
+                    Diagnostic::error(format!("第 {} 档等次的名称为空", i + 1))
+                        .at_span(l, len)
+                        .hint("填写等次名称，如 优秀"),
+                );
             } else if out.iter().any(|o| o.name == name) {
                 let (l, len) = at(name_at);
                 diags.push(Diagnostic::error(format!("等次 “{name}” 重复")).at_span(l, len).hint("每档等次名称应不同"));
@@ -409,7 +413,8 @@ mod tests {
 
     fn parse(text: &str) -> (Option<Rules>, Diagnostics) {
         let mut diags = Diagnostics::default();
-        let source = SourceFile { name: "data/assessment.yaml".into(), path: "assessment.yaml".into(), text: text.into() };
+        let source =
+            SourceFile { name: "data/assessment.yaml".into(), path: "assessment.yaml".into(), text: text.into() };
         let rules = parse_yaml::<RawAssessment>(source, &mut diags).and_then(|p| validate(&p, &mut diags));
         (rules, diags)
     }
@@ -439,7 +444,8 @@ mod tests {
 
     #[test]
     fn bands_out_of_order_positive_penalties_and_non_numbers_are_located() {
-        let (rules, diags) = parse("grades:\n  - name: 优秀\n    min: 80\n  - name: 良好\n    min: 85\nreports:\n  late: 0.1\n");
+        let (rules, diags) =
+            parse("grades:\n  - name: 优秀\n    min: 80\n  - name: 良好\n    min: 85\nreports:\n  late: 0.1\n");
         assert!(rules.is_none());
         let msgs: Vec<String> = diags.0.iter().map(|d| format!("{} @ {:?}", d.message, d.loc)).collect();
         assert!(msgs.iter().any(|m| m.contains("等次顺序不对") && m.contains("line: 5, column: 10")), "{msgs:?}");

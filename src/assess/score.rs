@@ -154,7 +154,8 @@ pub fn score(ds: &Dataset, year: &[PeriodStatus], orders: &[OrderFacts], rules: 
                         .reports_for(period)
                         .iter()
                         .filter(|r| r.unit == *unit)
-                        .min_by_key(|r| r.submitted)
+                        // Ties by file name: the line does not depend on the order of the files.
+                        .min_by_key(|r| (r.submitted, &r.file))
                         .map(|r| r.file.clone())
                         .unwrap_or_default();
                     lines.push(Line {
@@ -162,9 +163,8 @@ pub fn score(ds: &Dataset, year: &[PeriodStatus], orders: &[OrderFacts], rules: 
                         source: Source::LateReport { period, submitted: d, deadline, file },
                     });
                 }
-                (Reporting::Missing, _) => {
-                    lines.push(Line { points: rules.report_missing, source: Source::MissingReport { period, deadline } })
-                }
+                (Reporting::Missing, _) => lines
+                    .push(Line { points: rules.report_missing, source: Source::MissingReport { period, deadline } }),
                 _ => {}
             }
         }
@@ -246,7 +246,8 @@ fn note(lines: &[Line], open_overdue: usize, stepped_from: Option<&str>, grade: 
             _ => None,
         })
         .sum();
-    for (n, what) in [(late, "迟报{}次"), (missing, "未报送{}次"), (closed_late, "督办事项逾期办结{}件")] {
+    for (n, what) in [(late, "迟报{}次"), (missing, "未报送{}次"), (closed_late, "督办事项逾期办结{}件")]
+    {
         if n > 0 {
             parts.push(what.replace("{}", &n.to_string()));
         }
@@ -337,7 +338,10 @@ mod tests {
         // Closed after the assessment date: still open on it.
         let late_close = vec![order("督办〔2024〕3号", b, "2024-01-10", Some("2024-03-05"), 0)];
         let s = score(&ds, &year, &late_close, &rules, d("2024-03-01"));
-        assert!(matches!(s.units.iter().find(|u| &u.unit == b).unwrap().lines[0].source, Source::OrderOpenOverdue { .. }));
+        assert!(matches!(
+            s.units.iter().find(|u| &u.unit == b).unwrap().lines[0].source,
+            Source::OrderOpenOverdue { .. }
+        ));
         // Step-down off: the band the score gives.
         let off = Rules { step_down: false, ..no_status() };
         let s = score(&ds, &year, &orders, &off, d("2024-03-01"));
@@ -351,8 +355,13 @@ mod tests {
         let u = ds.plan.lead_units()[0].to_string();
         for as_of in ["2024-01-01", "2024-02-01", "2024-06-01"] {
             let open = score(&ds, &year, &[order("督办〔2024〕9号", &u, "2024-01-30", None, 0)], &rules, d(as_of));
-            let closed =
-                score(&ds, &year, &[order("督办〔2024〕9号", &u, "2024-01-30", Some("2024-01-30"), 0)], &rules, d(as_of));
+            let closed = score(
+                &ds,
+                &year,
+                &[order("督办〔2024〕9号", &u, "2024-01-30", Some("2024-01-30"), 0)],
+                &rules,
+                d(as_of),
+            );
             assert!(closed.units[0].score >= open.units[0].score, "{as_of}");
         }
         let many: Vec<OrderFacts> =

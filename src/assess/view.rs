@@ -12,8 +12,15 @@ use super::score::{Assessment, Source};
 use crate::data::model::{Dataset, Status};
 
 /// A decimal as a JSON number (the shortest `f64` that prints as the decimal).
+/// Whole numbers print without a fraction (`100`, not `100.0`).
 fn num(d: Decimal) -> Value {
-    d.normalize().to_f64().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null)
+    let d = d.normalize();
+    if d.scale() == 0 {
+        if let Some(i) = d.to_i64() {
+            return Value::from(i);
+        }
+    }
+    d.to_f64().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null)
 }
 
 /// The JSON of `ducha assess --json` and of `考核结果.json`:
@@ -170,10 +177,11 @@ pub struct Detail {
     pub lines: Vec<DetailLine>,
 }
 
-/// The 扣分明细 of every scored unit, in ranking order.
+/// The 扣分明细 of every scored unit with at least one line, in ranking order.
 pub fn details(a: &Assessment) -> Vec<Detail> {
     a.units
         .iter()
+        .filter(|u| !u.lines.is_empty())
         .map(|u| Detail {
             head: format!(
                 "{}：得分 {}（基础分 {}，加分 {}，扣分 {}），排名第 {}，{}",
@@ -189,7 +197,11 @@ pub fn details(a: &Assessment) -> Vec<Detail> {
                 .lines
                 .iter()
                 .enumerate()
-                .map(|(i, l)| DetailLine { no: (i + 1).to_string(), points: fmt(l.points), source: l.source.describe() })
+                .map(|(i, l)| DetailLine {
+                    no: (i + 1).to_string(),
+                    points: fmt(l.points),
+                    source: l.source.describe(),
+                })
                 .collect(),
         })
         .collect()
@@ -211,6 +223,8 @@ pub struct SheetView {
     pub details: Vec<Detail>,
     /// Paragraph naming the not-scored units (empty when none).
     pub not_scored: String,
+    /// Paragraph naming the scored units without any line (empty when none).
+    pub clean: String,
 }
 
 /// The title of the sheet: `{county}{year}年度重点工作任务督查考核得分汇总表`.
@@ -254,7 +268,19 @@ pub fn sheet_view(ds: &Dataset, a: &Assessment) -> SheetView {
     } else {
         format!("以下单位未牵头任务，不参加评分：{}。", a.not_scored.join("、"))
     };
+    let clean: Vec<&str> = a.units.iter().filter(|u| u.lines.is_empty()).map(|u| u.unit.as_str()).collect();
+    let clean = if clean.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "以下{}个单位无加分、扣分事项，得分均为{}分：{}。",
+            clean.len(),
+            fmt(r.base.max(r.floor)),
+            clean.join("、")
+        )
+    };
     SheetView {
+        clean,
         pdf_title: title.clone(),
         office: ds.office.supervision_office.clone(),
         label: format!("考核日期：{}", a.as_of.chinese()),

@@ -22,11 +22,8 @@ pub const FIRST_ROW: u32 = 3;
 /// output for the same inputs).
 pub fn workbook(ds: &Dataset, a: &Assessment) -> Result<Vec<u8>, XlsxError> {
     let base = super::cell_format().set_align(FormatAlign::VerticalCenter);
-    let header = base
-        .clone()
-        .set_bold()
-        .set_align(FormatAlign::Center)
-        .set_background_color(Color::RGB(colour::HEADER));
+    let header =
+        base.clone().set_bold().set_align(FormatAlign::Center).set_background_color(Color::RGB(colour::HEADER));
     let center = base.clone().set_align(FormatAlign::Center);
     let note = Format::new().set_font_name("宋体").set_font_size(10);
     let title = view::title(ds, a.year);

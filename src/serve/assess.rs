@@ -21,13 +21,15 @@ use crate::data::model::Date;
 fn assessment(app: &App, req: &Req) -> Result<Assessment, Response> {
     let snap = app.snapshot(req);
     let ds = snap.dataset().map_err(|text| error(StatusCode::OK, "数据有错误", text))?;
-    let rules = crate::assess::rules_of(snap.loaded()).map_err(|d| error(StatusCode::OK, "考核规则有错误", &d.render(&snap.loaded().sources)))?;
+    let rules = crate::assess::rules_of(snap.loaded())
+        .map_err(|d| error(StatusCode::OK, "考核规则有错误", &d.render(&snap.loaded().sources)))?;
     let Some(last) = crate::excel::ledger::evaluated(ds, ds.plan.year) else {
         return Err(error(StatusCode::OK, "还不能考核", "本年度还没有任何季度报告。"));
     };
     let as_of = match req.q("as_of") {
         "" => crate::clock::OfficeClock::new(&ds.office.timezone).map_err(|e| internal(e.0))?.today(),
-        s => Date::parse(s).ok_or_else(|| error(StatusCode::BAD_REQUEST, "考核日期无法识别", "考核日期应写成 2024-01-15。"))?,
+        s => Date::parse(s)
+            .ok_or_else(|| error(StatusCode::BAD_REQUEST, "考核日期无法识别", "考核日期应写成 2024-01-15。"))?,
     };
     let year = snap.year(last).ok_or_else(|| internal("no year status"))?;
     Ok(crate::assess::score::score(ds, &year.statuses, &[], &rules, as_of))
