@@ -10,7 +10,7 @@ defaults as docs/rules.md §16 states them) with PyYAML; each task's status per 
 recomputes report lateness / missing from the report files and the deadline rule of §6, the
 scores, ranks and 等次, and compares them with ASSESS_JSON. Then walks every line of every 扣分明细
 back to its event in the data (and checks no expected line is absent), and reads the PDF
-(pdftotext) and the workbook (openpyxl) in OUT_FOLDER back against the JSON.
+(pdftotext for the text, PyMuPDF for the 横排 table's columns) and the workbook (openpyxl) in OUT_FOLDER back against the JSON.
 
 Prints one line per problem and exits 1 if there is any; prints a summary and exits 0 otherwise.
 """
@@ -24,8 +24,10 @@ import sys
 from decimal import Decimal
 
 import openpyxl
+import pymupdf
 import yaml
 
+HEADS = ["单位", "牵头任务数", "加分", "扣分", "得分", "排名", "等次", "说明"]
 LABELS = ["已完成", "超序时", "序时推进", "滞后", "严重滞后", "未启动", "未报送", "其他"]
 DEFAULTS = {
     "base": "100",
@@ -230,18 +232,31 @@ def main():
     pdf = os.path.join(folder, "考核得分汇总表.pdf")
     text = subprocess.run(["pdftotext", pdf, "-"], check=True, capture_output=True, text=True).stdout
     flat = re.sub(r"\s+", "", text)
+    clean = [u["unit"] for u in got["units"] if not u["lines"]]
+    if clean and f"以下{len(clean)}个单位无加分、扣分事项，得分均为{fmt(max(rules['base'], rules['floor']))}分：{'、'.join(clean)}。" not in flat:
+        problem(f"PDF does not name the {len(clean)} units without lines")
     for u in got["units"]:
+        if not u["lines"]:
+            continue
         head = f"{u['unit']}：得分{fmt(u['score'])}（基础分{fmt(rules['base'])}，加分{fmt(u['plus'])}，扣分{fmt(u['minus'])}），排名第{u['rank']}，{u['grade']}"
         if head not in flat:
             problem(f"PDF lacks the head of {u['unit']}: {head}")
         for line in u["lines"]:
             if re.sub(r"\s+", "", line["source"]) not in flat:
                 problem(f"PDF lacks line {line['source']}")
-    # The landscape table: each row's cells in order (the turned text reads row by row).
-    for u in got["units"]:
-        cells = [u["unit"], str(u["tasks"]), fmt(u["plus"]), fmt(u["minus"]), fmt(u["score"]), str(u["rank"]), u["grade"]]
-        if "".join(cells) not in flat:
-            problem(f"PDF table lacks the row of {u['unit']}: {cells}")
+    # The 横排 table, read with PyMuPDF: its text runs bottom to top, each column (a band of y
+    # around its head) read in x order gives that column's cells, row after row.
+    cols = table_columns(pdf)
+    rows_want = [[u["unit"], str(u["tasks"]), fmt(u["plus"]), fmt(u["minus"]), fmt(u["score"]), str(u["rank"]),
+                  u["grade"], u["note"]] for u in got["units"]]
+    rows_want += [[n, "0", "", "", "", "", "", "未牵头任务，不参加评分"] for n in got["not_scored"]]
+    for i, h in enumerate(HEADS):
+        want = [r[i] for r in rows_want if r[i] != ""]
+        if h in ("单位", "说明"):
+            if "".join(cols[h]) != "".join(want):
+                problem(f"PDF column {h}: {''.join(cols[h])[:80]}… != {''.join(want)[:80]}…")
+        elif cols[h] != want:
+            problem(f"PDF column {h}: {cols[h]} != {want}")
 
     # The workbook says the same.
     wb = openpyxl.load_workbook(os.path.join(folder, "考核得分汇总表.xlsx"))
@@ -265,6 +280,30 @@ def main():
 
     print(f"oracle: {len(scored)} units, {walked} lines walked, {len(problems)} problems")
     sys.exit(1 if problems else 0)
+
+
+def table_columns(pdf):
+    """The 汇总表's cells per column, in row order, from the turned pages of the PDF."""
+    cols = {h: [] for h in HEADS}
+    for page in pymupdf.open(pdf):
+        lines = []
+        for b in page.get_text("dict")["blocks"]:
+            for l in b.get("lines", []):
+                if abs(l["dir"][0]) < 0.1 and l["dir"][1] < -0.9:  # reads bottom to top
+                    x0, y0, x1, y1 = l["bbox"]
+                    lines.append(((x0 + x1) / 2, (y0 + y1) / 2, "".join(s["text"] for s in l["spans"]).strip()))
+        heads = {t: (x, y) for x, y, t in lines if t in HEADS}
+        if len(heads) < len(HEADS):
+            continue
+        head_x = max(x for x, _ in heads.values())
+        for x, y, t in lines:
+            if x > head_x + 1 and t:
+                # Centred columns: the cell's centre is its head's; the rest is 单位 or 说明
+                # (left-aligned), whichever head is nearer.
+                centred = [k for k in HEADS[1:7] if abs(heads[k][1] - y) < 2]
+                h = centred[0] if centred else min(("单位", "说明"), key=lambda k: abs(heads[k][1] - y))
+                cols[h].append((page.number, x, t))
+    return {h: [t for _, _, t in sorted(v)] for h, v in cols.items()}
 
 
 def fmt(x):

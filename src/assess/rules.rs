@@ -452,7 +452,7 @@ mod tests {
         assert!(msgs.iter().any(|m| m.contains("迟报的分值应为 0 或负数") && m.contains("line: 7")), "{msgs:?}");
         let (_, diags) = parse("status_points:\n  滞后: 两分\n");
         assert!(diags.0[0].message.contains("应为数字"), "{diags:?}");
-        assert_eq!(diags.0[0].loc.as_ref().map(|l| (l.line, l.column)), Some((2, 9)));
+        assert_eq!(diags.0[0].loc.as_ref().map(|l| (l.line, l.column)), Some((2, 7)), "columns count characters");
         let (_, diags) = parse("photos: 1\n");
         assert!(diags.0[0].message.contains("未知字段 `photos`"), "{diags:?}");
         let (_, diags) = parse("status_points:\n  批示: 1\n");
