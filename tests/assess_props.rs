@@ -144,3 +144,27 @@ fn scores_are_within_bounds_and_equal_scores_share_a_rank() {
         }
     }
 }
+
+/// The properties above are not vacuous: an on-time report made late costs its unit exactly the
+/// rule's 0.1, and nobody else anything.
+#[test]
+fn a_report_made_late_costs_its_unit_the_rule_and_nobody_else() {
+    let ds = bundled();
+    let before = run(ds, &[], as_of());
+    let p = ds.periods()[1];
+    let deadline = ds.office.deadline(p);
+    let k = ds.reports_for(p).iter().position(|r| r.submitted <= deadline).expect("an on-time report");
+    let unit = ds.reports_for(p)[k].unit.clone();
+    assert!(ds.reports_for(p).iter().filter(|r| r.unit == unit).count() == 1, "one file");
+    let mut changed = ds.clone();
+    changed.reports.get_mut(&p).unwrap()[k].submitted = deadline.add_days(3);
+    let after = run(&changed, &[], as_of());
+    for u in &before.units {
+        let now = score_of(&after, &u.unit).score;
+        if u.unit == unit {
+            assert_eq!(u.score - now, "0.1".parse().unwrap(), "{unit}");
+        } else {
+            assert_eq!(now, u.score, "{}", u.unit);
+        }
+    }
+}
