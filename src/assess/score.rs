@@ -217,7 +217,7 @@ pub fn score(ds: &Dataset, year: &[PeriodStatus], orders: &[OrderFacts], rules: 
         });
     }
     // Highest first; a stable sort keeps the plan's order among equal scores.
-    units.sort_by(|a, b| b.score.cmp(&a.score));
+    units.sort_by_key(|u| std::cmp::Reverse(u.score));
     for i in 0..units.len() {
         units[i].rank = if i > 0 && units[i].score == units[i - 1].score { units[i - 1].rank } else { i + 1 };
     }

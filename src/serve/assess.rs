@@ -3,6 +3,8 @@
 //! and 扣分明细 only (no other unit's name, score or rank). The figures are those of `ducha
 //! assess` on the same data: [`crate::assess::score::score`] over the snapshot's dataset, the
 //! year's statuses and the rules of `assessment.yaml`.
+// A page's early answer is a whole `Response`, as in `pages.rs`: boxing it would only add noise.
+#![allow(clippy::result_large_err)]
 
 use axum::http::StatusCode;
 use axum::response::Response;
