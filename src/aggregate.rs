@@ -363,16 +363,28 @@ pub fn reporting_warnings(ds: &Dataset) -> Diagnostics {
     out
 }
 
+/// How `unit` reported in each quarter of `year` (the output of
+/// [`crate::status::evaluate_year`]), with its earliest submission date: the rule behind
+/// `missing_reports`, `late_reports` and the unit table (docs/rules.md §6), shared with the 年度考核
+/// (`assess::score`) so its report deductions cannot disagree with `ducha stats`.
+pub fn reporting_of(ds: &Dataset, unit: &str, year: &[PeriodStatus]) -> Vec<(Period, Reporting, Option<Date>)> {
+    year.iter()
+        .enumerate()
+        .map(|(i, ps)| {
+            let prev = i.checked_sub(1).map(|j| &year[j]);
+            let (r, d) = reporting(ds, unit, ps.period, prev);
+            (ps.period, r, d)
+        })
+        .collect()
+}
+
 /// Late or missing reports of `unit` over the quarters in `year`.
 fn failures(ds: &Dataset, unit: &str, year: &[PeriodStatus]) -> Vec<ReportFailure> {
-    let mut out = Vec::new();
-    for (i, ps) in year.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|j| &year[j]);
-        if let r @ (Reporting::Late | Reporting::Missing) = reporting(ds, unit, ps.period, prev).0 {
-            out.push(ReportFailure { period: ps.period, kind: r });
-        }
-    }
-    out
+    reporting_of(ds, unit, year)
+        .into_iter()
+        .filter(|(_, r, _)| matches!(r, Reporting::Late | Reporting::Missing))
+        .map(|(period, kind, _)| ReportFailure { period, kind })
+        .collect()
 }
 
 fn quarter_name(p: Period) -> &'static str {

@@ -23,6 +23,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("briefing.typ.j2", include_str!("../templates/briefing.typ.j2")),
     ("leader.typ.j2", include_str!("../templates/leader.typ.j2")),
     ("order.typ.j2", include_str!("../templates/order.typ.j2")),
+    ("assess.typ.j2", include_str!("../templates/assess.typ.j2")),
 ];
 
 /// The template set of a run.

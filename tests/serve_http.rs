@@ -60,6 +60,8 @@ async fn authorization_matrix() {
         ("GET", order.clone(), [false, true, false]),
         ("GET", leader_pdf.clone(), [false, true, true]),
         ("GET", leader_png.clone(), [false, true, true]),
+        ("GET", "/assess".into(), [false, true, true]),
+        ("GET", "/assess/mine".into(), [true, false, false]),
     ];
     // The routes the server declares are all covered here.
     for (m, pattern, _) in ducha::serve::ROUTES {

@@ -5,6 +5,7 @@
 //! I/O failure and gives 2 (see `main.rs`).
 
 pub mod archive;
+pub mod assess;
 pub mod build;
 pub mod check;
 pub mod fonts;
@@ -52,6 +53,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// 生成工作台账：全年每项任务各季度的状态（灯色）、进度和完成情况，按章节分表并附汇总（Excel）。
     Ledger(ledger::LedgerArgs),
+    /// 年度考核：按全年督查结果为各牵头单位计分、排名、定等次，写出考核得分汇总表（PDF、Excel、JSON）和扣分明细。
+    Assess(assess::AssessArgs),
     /// 网页工作台：各单位在浏览器中填报进展，督查室查看总览、生成公文（默认只允许本机访问）。
     Serve(serve::ServeArgs),
     /// 网页工作台的账户：init（按计划建立全部账户）、add、reset、list、disable。
@@ -103,6 +106,7 @@ pub fn parse_period(s: &str) -> Result<Period, String> {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Archive(a) => archive::run(a),
+        Command::Assess(a) => assess::run(a),
         Command::Build(a) => build::run(a),
         Command::Check(a) => check::run(a),
         Command::Plan(a) => plan::run(a),

@@ -38,6 +38,8 @@ pub struct Loaded {
     pub office: Option<Arc<Parsed<RawOffice>>>,
     /// Reports with the period named by their directory (`reports/2023Q2/…`).
     pub reports: Vec<(String, Arc<Parsed<RawReport>>)>,
+    /// `assessment.yaml`, the optional 年度考核 rules (docs/rules.md §17).
+    pub assessment: Option<Arc<Parsed<crate::assess::rules::RawAssessment>>>,
     /// Markdown overrides per period: (period dir, file name, source).
     pub markdown: Vec<(String, SourceFile)>,
     /// Every file read, for snippets.
@@ -208,6 +210,12 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
         } else {
             loaded.office = load_yaml(&path, name_of(&path), memo.map(|m| &m.office), &mut loaded.sources, &mut diags);
         }
+    }
+
+    // Optional: without it the default 考核 rules apply. Small and rarely edited, so not memoised.
+    let path = dir.join(crate::assess::rules::FILE);
+    if path.exists() {
+        loaded.assessment = load_yaml(&path, name_of(&path), None, &mut loaded.sources, &mut diags);
     }
 
     let reports = dir.join("reports");

@@ -26,6 +26,9 @@ pub fn validate(loaded: &Loaded) -> (Option<Dataset>, Diagnostics) {
         Some(plan) => validate_reports(plan, &loaded.reports, &mut places, &mut diags),
         None => BTreeMap::new(),
     };
+    if let Some(a) = &loaded.assessment {
+        crate::assess::rules::validate(a, &mut diags);
+    }
     for (dir, src) in &loaded.markdown {
         if Period::parse(dir).is_none() {
             diags.push(

@@ -10,6 +10,7 @@
 //! of the form (the reader checks the header row against [`FORM_HEADERS`]), the row keys in the
 //! hidden 行标识 column and the metadata sheet that identifies unit and period.
 
+pub mod assess;
 pub mod forms;
 pub mod import;
 pub mod ledger;

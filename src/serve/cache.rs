@@ -41,6 +41,7 @@ fn fingerprint(data: &Path) -> Fingerprint {
     };
     push(&data.join("plan.yaml"));
     push(&data.join("office.yaml"));
+    push(&data.join(crate::assess::rules::FILE));
     for e in walkdir::WalkDir::new(data.join("reports")).sort_by_file_name().follow_links(false).into_iter().flatten() {
         push(e.path());
     }

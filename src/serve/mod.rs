@@ -17,6 +17,7 @@
 //! The office also edits the period's `notice.md` and archives the period ([`office`]); with a
 //! certificate the server speaks HTTPS ([`tls`]) and its cookies are `Secure`.
 
+mod assess;
 pub mod auth;
 mod cache;
 pub mod http_client;
@@ -231,7 +232,7 @@ impl App {
     }
 }
 
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("password.html", include_str!("templates/password.html")),
@@ -241,6 +242,7 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("task.html", include_str!("templates/task.html")),
     ("build.html", include_str!("templates/build.html")),
     ("notice.html", include_str!("templates/notice.html")),
+    ("assess.html", include_str!("templates/assess.html")),
 ];
 
 /// The stylesheet, served from the binary.
@@ -258,6 +260,8 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("POST", "/notice/{period}", &[Role::Office]),
     ("POST", "/archive/{period}", &[Role::Office]),
     ("GET", "/out/{period}/{file}", &[Role::Office, Role::Leader]),
+    ("GET", "/assess", &[Role::Office, Role::Leader]),
+    ("GET", "/assess/mine", &[Role::Unit]),
 ];
 
 /// Strict-Transport-Security sent over HTTPS: one year.
@@ -285,6 +289,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/notice/{period}", get(h(office::notice_form)).post(h(office::notice_save)))
         .route("/archive/{period}", post(h(office::archive)))
         .route("/out/{period}/{file}", get(h(pages::download)))
+        .route("/assess", get(h(assess::sheet)))
+        .route("/assess/mine", get(h(assess::mine)))
         .fallback(h(pages::not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // HSTS only over HTTPS: a browser that has seen it will not fall back to plain HTTP.
