@@ -212,7 +212,8 @@ async fn sessions_slide_with_an_absolute_cap() {
     assert_eq!(c.get("/dashboard").await.location(), "/login", "capped");
     // Left idle: gone after the idle time.
     let mut d = logged_in(&app, "office").await;
-    app.set_now(t0 + ducha::serve::SESSION_MAX_SECS + 1 + ttl + 1);
+    // (The clock runs on from `set_now`: logging in takes a moment.)
+    app.set_now(app.store.now() + ttl + 60);
     assert_eq!(d.get("/dashboard").await.location(), "/login");
 }
 
@@ -258,7 +259,7 @@ async fn prefill_from_the_latest_earlier_report() {
     let q2 = raw(&report_file(&root, "2023Q2", UNIT));
     let mut c = logged_in(&app, UNIT).await;
     let page = c.get(&format!("/report/{PERIOD}")).await.text();
-    assert!(page.contains("已按2023年二季度的报告预填"), "{page}");
+    assert!(page.contains("已按2023年第二季度的报告预填"), "{page}");
     let fields = extract_inputs(&page);
     let e = &q2.entries[0];
     let shown = fields.iter().find(|(k, _)| *k == format!("t{}_progress", e.task)).unwrap();
@@ -324,6 +325,36 @@ fn hidden_value(html: &str, name: &str) -> String {
 async fn the_dashboard_uses_the_pipelines_rules() {
     let (app, root) = app("form-dashboard");
     let data = root.join("data");
+    // A task of the unit's alone reported as all zeros in Q4: 未启动 past its first three months,
+    // so red, and red for the first time, so not escalated — yet it gets a 督办通知单.
+    let file = report_file(&root, PERIOD, UNIT);
+    let original = read(&file);
+    let period = Period::parse(PERIOD).unwrap();
+    let mut zeroed = None;
+    for task in lead_tasks(&root, UNIT) {
+        let mut yaml: serde_yaml::Value = serde_yaml::from_str(&original).unwrap();
+        let Some(e) = yaml["entries"].as_sequence_mut().unwrap().iter_mut().find(|e| e["task"].as_u64() == Some(task.into()))
+        else {
+            continue;
+        };
+        let Some(values) = e["values"].as_sequence_mut().filter(|v| !v.is_empty()) else { continue };
+        for v in values {
+            v["value"] = serde_yaml::Value::from(0);
+        }
+        e.as_mapping_mut().unwrap().remove("claim");
+        std::fs::write(&file, serde_yaml::to_string(&yaml).unwrap()).unwrap();
+        let ds = ducha::data::check(&data).dataset.unwrap();
+        let year = ducha::status::evaluate_year(&ds, period);
+        let t = year.last().unwrap().task(task).unwrap();
+        let summary = ducha::aggregate::summarize(&ds, &year);
+        let escalated = summary.escalated_tasks().contains(&task);
+        if (t.status, t.light) == (Status::NotStarted, Light::Red) && !escalated {
+            zeroed = Some(task);
+            break;
+        }
+        std::fs::write(&file, &original).unwrap();
+    }
+    let zeroed = zeroed.expect("a task of the unit's that turns red 未启动 when zeroed");
     let ds = ducha::data::check(&data).dataset.unwrap();
     let mut o = logged_in(&app, "office").await;
     let mut red_seen = false;
@@ -347,7 +378,9 @@ async fn the_dashboard_uses_the_pipelines_rules() {
             }
         }
     }
-    assert!(red_seen, "the bundled data have red tasks");
+    assert!(red_seen, "there are red tasks");
+    let d = o.get(&format!("/dashboard?period={PERIOD}")).await.text();
+    assert!(d.contains(&format!("第{zeroed}项“")), "the zeroed task {zeroed} is a 督办事项");
 
     // Default period: with 2023Q4's reports gone (its folder stays, with a notice.md), the one
     // `ducha stats` reports on.
@@ -390,14 +423,15 @@ async fn pages_say_the_webs_words_and_render_markdown() {
     assert!(t.contains("<strong>重点突破</strong>两项") && t.contains("<li>甲项完成</li>"), "{t}");
     assert!(t.contains("&lt;b&gt;不是标记&lt;/b&gt;"), "{t}");
 
-    // A character no font has: the build stops at the glyph check; the page says what to do on
-    // the web, and where, without flags or arrows.
+    // A character only a fallback face has: the build warns; the page says what to do on the
+    // web, and where, without flags or arrows.
     let file = report_file(&root, PERIOD, UNIT);
     std::fs::write(&file, read(&file).replace("孙晓燕", "孙\u{30EDD}燕")).unwrap();
     let b = o.get(&format!("/build/{PERIOD}")).await.text();
     let csrf = hidden(&b, "csrf");
     let r = o.send("POST", &format!("/build/{PERIOD}"), &[("csrf", &csrf)]).await;
-    let text = r.text();
+    let text = ducha::serve::http_client::unescape(&r.text());
+    assert!(text.contains("U+30EDD"), "{text}");
     assert!(text.contains("位置：") && text.contains("fonts/"), "{text}");
     for cli in ["--font-path", "-->", "--period", "--revise"] {
         assert!(!text.contains(cli), "{cli}: {text}");

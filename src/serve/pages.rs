@@ -636,7 +636,7 @@ pub fn report_form(app: &App, req: &Req) -> Response {
             let msg = if just_submitted {
                 Some("报告已提交。".to_string())
             } else if let Some((p, _)) = &earlier {
-                Some(format!("已按{}{}的报告预填，请逐项更新。", p.year, p.chinese_quarter()))
+                Some(format!("已按{}年{}的报告预填，请逐项更新。", p.year, p.chinese_quarter()))
             } else {
                 None
             };
