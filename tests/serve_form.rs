@@ -150,6 +150,12 @@ async fn an_empty_submission_names_the_fields_to_fill() {
     assert!(text.contains("data-field=\"phone\">错误：请填写联系电话"));
     assert_eq!(read(&file), before);
 
+    // A non-number in a figure: its own error, and no rule speaks of a reported 0.
+    let r = post(&mut c, &uri, &form_of(&page, "submit", &[("t2_v1", "abc"), ("t2_claim", "已完成")])).await;
+    let text = r.text();
+    assert!(text.contains("data-field=\"t2_v1\">错误：第 2 项任务第 1 个指标的完成数值 “abc” 不是有效数字"), "{text}");
+    assert!(!text.contains("报送 0"), "{text}");
+
     let r = post(&mut c, &uri, &form_of(&page, "submit", &[("phone", "abc"), ("contact", "")])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let text = r.text();
@@ -437,3 +443,4 @@ async fn pages_say_the_webs_words_and_render_markdown() {
         assert!(!text.contains(cli), "{cli}: {text}");
     }
 }
+
