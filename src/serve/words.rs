@@ -44,9 +44,15 @@ pub fn web(text: &str) -> String {
     for (cli, page) in PHRASES {
         s = s.replace(cli, page);
     }
-    let s: Vec<String> = s.lines().map(pointer).collect();
-    let s = s.join("\n") + if text.ends_with('\n') { "\n" } else { "" };
-    keys(&s)
+    // The quoted source lines of a rendered diagnostic (`5 | progress: …`, `  |   ^^^`) show the
+    // file as it is: they keep their words.
+    let lines: Vec<String> = s.lines().map(|l| if snippet(l) { l.to_string() } else { keys(&pointer(l)) }).collect();
+    lines.join("\n") + if text.ends_with('\n') { "\n" } else { "" }
+}
+
+/// A line of a rendered diagnostic's source excerpt: an optional line number, then `|`.
+fn snippet(line: &str) -> bool {
+    line.trim_start().trim_start_matches(|c: char| c.is_ascii_digit()).trim_start().starts_with('|')
 }
 
 /// `  --> file:1:2` (the rendered diagnostics' pointer) as `  位置：file:1:2`.
@@ -135,6 +141,9 @@ mod tests {
             "该任务没有数值指标，删除完成数值，用进展情况或形象进度说明进展"
         );
         assert_eq!(web("错误: 缺字\n  --> data/plan.yaml:3:5\n"), "错误: 缺字\n  位置：data/plan.yaml:3:5\n");
+        // Quoted source lines stay as the file has them.
+        let d = "错误: 第 1 项任务的进展情况 `progress` 为空\n  --> r.yaml:7:5\n  |\n7 |     progress: ''\n  |     ^^^\n";
+        assert_eq!(web(d), "错误: 第 1 项任务的进展情况为空\n  位置：r.yaml:7:5\n  |\n7 |     progress: ''\n  |     ^^^\n");
         assert_eq!(
             web("改用常用字或同音规范字，或用 --font-path 加入含该字的字体"),
             "改用常用字或同音规范字，或请管理员在 fonts/ 目录加入含该字的字体"
