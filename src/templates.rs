@@ -48,7 +48,6 @@ impl Templates {
         explicit.or_else(|| Some(PathBuf::from("templates")).filter(|p| p.is_dir()))
     }
 
-
     /// The embedded defaults, with any same-named file under `dir` taking precedence.
     ///
     /// An override is never dropped silently: a directory that does not exist, and an override

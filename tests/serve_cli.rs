@@ -163,8 +163,11 @@ struct Web {
 
 impl Web {
     fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> http_client::Response {
-        let body: String =
-            form.iter().map(|(k, v)| format!("{}={}", http_client::encode(k), http_client::encode(v))).collect::<Vec<_>>().join("&");
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", http_client::encode(k), http_client::encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let cookie: String = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
         let r = http_client::request(&self.addr, method, path, &headers, body.as_bytes()).unwrap();
@@ -201,7 +204,8 @@ fn serve_keeps_office_time_and_the_build_overrides() {
     drop(store);
     std::fs::remove_file(data.join("reports/2023Q3/县科技局.yaml")).unwrap();
     let marker = "本地模板覆盖已生效";
-    let builtin = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/notice.typ.j2"));
+    let builtin =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/notice.typ.j2"));
     std::fs::create_dir_all(root.join("templates")).unwrap();
     std::fs::write(root.join("templates/notice.typ.j2"), format!("{}\n{marker}\n", builtin.unwrap())).unwrap();
 

@@ -65,7 +65,8 @@ async fn a_stale_draft_never_overwrites_a_newer_file() {
 
     let page = c.get(&uri).await.text();
     assert!(page.contains("草稿保存之后，本季度的报告文件已被修改"), "{page}");
-    let diff = page.split("id=\"conflict\"").nth(1).expect("the differences are shown").split("</section>").next().unwrap();
+    let diff =
+        page.split("id=\"conflict\"").nth(1).expect("the differences are shown").split("</section>").next().unwrap();
     let row = diff.split("data-field=\"contact\"").nth(1).expect("contact differs").split("</tr>").next().unwrap();
     assert!(row.contains("王立新") && row.contains("孙晓燕"), "both versions: {row}");
     assert!(diff.contains("草稿里的进展"), "{diff}");
@@ -278,7 +279,8 @@ async fn prefill_from_the_latest_earlier_report() {
 async fn shared_tasks_warn_about_adjustments() {
     let (app, root) = app("form-shared");
     let ds = ducha::data::check(&root.join("data")).dataset.unwrap();
-    let shared = ds.plan.tasks.iter().find(|t| t.lead_units.len() > 1 && t.lead_units.iter().any(|u| u == UNIT)).unwrap();
+    let shared =
+        ds.plan.tasks.iter().find(|t| t.lead_units.len() > 1 && t.lead_units.iter().any(|u| u == UNIT)).unwrap();
     let alone = ds.plan.tasks.iter().find(|t| t.lead_units.len() == 1 && t.lead_units[0] == UNIT).unwrap();
     let uri = format!("/report/{PERIOD}");
     let mut c = logged_in(&app, UNIT).await;
@@ -339,7 +341,8 @@ async fn the_dashboard_uses_the_pipelines_rules() {
     let mut zeroed = None;
     for task in lead_tasks(&root, UNIT) {
         let mut yaml: serde_yaml::Value = serde_yaml::from_str(&original).unwrap();
-        let Some(e) = yaml["entries"].as_sequence_mut().unwrap().iter_mut().find(|e| e["task"].as_u64() == Some(task.into()))
+        let Some(e) =
+            yaml["entries"].as_sequence_mut().unwrap().iter_mut().find(|e| e["task"].as_u64() == Some(task.into()))
         else {
             continue;
         };
@@ -379,7 +382,12 @@ async fn the_dashboard_uses_the_pipelines_rules() {
         for st in Status::ALL {
             for light in [Light::Green, Light::Yellow, Light::Red] {
                 let n = year.last().unwrap().tasks.iter().filter(|t| t.status == st && t.light == light).count();
-                let pill = format!("<span class=\"pill {}\" title=\"{}\">{} {n}</span>", light.id(), light.label(), st.label());
+                let pill = format!(
+                    "<span class=\"pill {}\" title=\"{}\">{} {n}</span>",
+                    light.id(),
+                    light.label(),
+                    st.label()
+                );
                 assert_eq!(pills.contains(&pill), n > 0, "{period} {pill}: {pills}");
             }
         }
@@ -443,4 +451,3 @@ async fn pages_say_the_webs_words_and_render_markdown() {
         assert!(!text.contains(cli), "{cli}: {text}");
     }
 }
-

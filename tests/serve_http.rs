@@ -728,7 +728,10 @@ async fn archive_from_the_browser() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // In the page's words: the box to tick, not the CLI flag.
     let t = r.text();
-    assert!(t.contains("归档未作任何改动") && t.contains("勾选“内容有变化时作为修订版归档”") && !t.contains("--revise"), "{t}");
+    assert!(
+        t.contains("归档未作任何改动") && t.contains("勾选“内容有变化时作为修订版归档”") && !t.contains("--revise"),
+        "{t}"
+    );
     assert_eq!(std::fs::read(&manifests[0]).unwrap(), filed);
     let r = o.send("POST", &format!("/archive/{PERIOD}"), &[("csrf", &csrf), ("revise", "1")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -761,7 +764,10 @@ async fn revisions_are_shown_to_their_unit_only() {
     // Times in office time (the bundled office.yaml: Beijing, docs/rules.md §15).
     let beijing = ducha::clock::OfficeClock::starting_at(&ducha::clock::TimeZone::default(), 0);
     for r in &revs {
-        assert!(own.contains(&format!("{}（北京时间）· 县科技局 · {}", beijing.format(r.unix), &r.sha256[..12])), "{own}");
+        assert!(
+            own.contains(&format!("{}（北京时间）· 县科技局 · {}", beijing.format(r.unix), &r.sha256[..12])),
+            "{own}"
+        );
     }
     let mut b = logged_in(&app, "县发展改革局").await;
     for p in ["2023Q1", "2023Q2", "2023Q3", PERIOD] {
@@ -773,7 +779,10 @@ async fn revisions_are_shown_to_their_unit_only() {
     }
     let mut o = logged_in(&app, "office").await;
     let task = o.get(&format!("/task/2?period={PERIOD}")).await.text();
-    assert!(task.contains(&format!("网页提交记录：县科技局 {}（北京时间，县科技局）", beijing.format(revs[0].unix))), "{task}");
+    assert!(
+        task.contains(&format!("网页提交记录：县科技局 {}（北京时间，县科技局）", beijing.format(revs[0].unix))),
+        "{task}"
+    );
 }
 
 /// HTTPS: `ducha serve --tls-cert --tls-key` with a self-signed certificate made here. A rustls

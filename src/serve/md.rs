@@ -68,7 +68,10 @@ pub fn html(md: &str) -> String {
 mod tests {
     #[test]
     fn markdown_is_rendered_and_html_escaped() {
-        assert_eq!(super::html("**完成** 3 项\n\n- 甲\n- 乙"), "<p><strong>完成</strong> 3 项</p><ul><li>甲</li><li>乙</li></ul>");
+        assert_eq!(
+            super::html("**完成** 3 项\n\n- 甲\n- 乙"),
+            "<p><strong>完成</strong> 3 项</p><ul><li>甲</li><li>乙</li></ul>"
+        );
         assert_eq!(super::html("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
         assert_eq!(super::html("[点我](javascript:alert(1))"), "<p>点我</p>");
     }

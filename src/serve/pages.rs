@@ -235,7 +235,7 @@ fn login_page(
         None,
         status,
         context! { login_csrf => token.clone(), message => message, message_kind => "bad", username => username,
-            carry => carry.iter().map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>() },
+        carry => carry.iter().map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>() },
     );
     let cookie = auth::set_cookie(auth::LOGIN_COOKIE, &token, 3600, app.opts.secure);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -300,7 +300,11 @@ pub fn login(app: &App, req: &Req) -> Response {
 
 /// The fields a login form carried ([`expired_report`]), to carry again when the login fails.
 fn carried(req: &Req) -> Vec<(String, String)> {
-    req.form.iter().filter(|(k, _)| k.starts_with(KEEP) || *k == "resume").map(|(k, v)| (k.clone(), v.clone())).collect()
+    req.form
+        .iter()
+        .filter(|(k, _)| k.starts_with(KEEP) || *k == "resume")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// `POST /logout`.
@@ -500,11 +504,11 @@ fn report_page(
         .iter()
         .map(|p| {
             // A task-level problem (`t3`) links to the task's section.
-            let anchor = match p.field.strip_prefix('t').filter(|n| n.bytes().all(|b| b.is_ascii_digit())) {
-                Some(n) => format!("task-{n}"),
-                None => p.field.clone(),
+            let task = p.field.strip_prefix('t').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            let (anchor, label) = match task {
+                Some(n) => (format!("task-{n}"), format!("第{n}项")),
+                None => (p.field.clone(), report::field_label(&p.field)),
             };
-            let label = if anchor.starts_with("task-") { format!("第{}项", &anchor[5..]) } else { report::field_label(&p.field) };
             context! { field => anchor, label, message => p.message.clone() }
         })
         .collect();
@@ -607,7 +611,8 @@ pub fn report_form(app: &App, req: &Req) -> Response {
                         differences: report::differences(&plan, unit, &theirs, &d.fields),
                         current: version(app, &path, unit, period),
                     });
-                    let msg = "注意：草稿保存之后，本季度的报告文件已被修改（督查室导入、改动了文件，或已从别处提交）。\
+                    let msg =
+                        "注意：草稿保存之后，本季度的报告文件已被修改（督查室导入、改动了文件，或已从别处提交）。\
                                下方表单是您的草稿，“与现行版本不同之处”列出两者的差别；请选择放弃草稿改用现行版本，\
                                或核对后勾选“用我的内容覆盖现行版本”再提交。";
                     (d.fields, checked.problems, Some(msg.to_string()), true)
@@ -620,9 +625,10 @@ pub fn report_form(app: &App, req: &Req) -> Response {
             let own = raw_report(app, req, unit, period);
             // Else the latest earlier report of the year (not only the previous quarter's).
             let earlier = if own.is_none() {
-                (1..period.quarter).rev().map(|q| Period { year: period.year, quarter: q }).find_map(|p| {
-                    raw_report(app, req, unit, p).map(|r| (p, r))
-                })
+                (1..period.quarter)
+                    .rev()
+                    .map(|q| Period { year: period.year, quarter: q })
+                    .find_map(|p| raw_report(app, req, unit, p).map(|r| (p, r)))
             } else {
                 None
             };
@@ -630,9 +636,12 @@ pub fn report_form(app: &App, req: &Req) -> Response {
             // “已提交” only right after this unit's own submission, and only while the file is
             // still the text it submitted.
             let just_submitted = req.q("done") == "1"
-                && app.store.revisions(unit, &period.to_string()).ok().and_then(|r| r.into_iter().next()).is_some_and(
-                    |r| std::fs::read(&path).is_ok_and(|b| super::store::sha256_hex(&b) == r.sha256),
-                );
+                && app
+                    .store
+                    .revisions(unit, &period.to_string())
+                    .ok()
+                    .and_then(|r| r.into_iter().next())
+                    .is_some_and(|r| std::fs::read(&path).is_ok_and(|b| super::store::sha256_hex(&b) == r.sha256));
             let msg = if just_submitted {
                 Some("报告已提交。".to_string())
             } else if let Some((p, _)) = &earlier {
@@ -836,7 +845,12 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
     let (ds, year) = match (snap.dataset(), snap.year(period)) {
         (Ok(ds), Some(year)) => (ds, year),
         (Err(text), _) => {
-            return app.page("dashboard.html", Some(s), StatusCode::OK, context! { errors => super::words::web(text), ..base })
+            return app.page(
+                "dashboard.html",
+                Some(s),
+                StatusCode::OK,
+                context! { errors => super::words::web(text), ..base },
+            )
         }
         (Ok(_), None) => return internal("no year status"),
     };
@@ -858,7 +872,9 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
     // documents colour them: an early 未启动 is yellow, a late one red), not by the status alone.
     let mut counts = Vec::new();
     for st in Status::ALL {
-        for light in [crate::data::model::Light::Green, crate::data::model::Light::Yellow, crate::data::model::Light::Red] {
+        for light in
+            [crate::data::model::Light::Green, crate::data::model::Light::Yellow, crate::data::model::Light::Red]
+        {
             let n = ps.tasks.iter().filter(|t| t.status == st && t.light == light).count();
             if n > 0 {
                 counts.push(context! { label => st.label(), light => light.id(), light_label => light.label(), n });

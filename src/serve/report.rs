@@ -127,10 +127,20 @@ pub fn read_fields(plan: &Plan, unit: &str, period: Period, f: &Fields) -> (RawR
         at: String::new(),
     };
     if r.contact.is_none() {
-        problems.push(problem("contact".into(), true, "请填写联系人".into(), "填写负责本报告的同志姓名，督查室核实情况时联系"));
+        problems.push(problem(
+            "contact".into(),
+            true,
+            "请填写联系人".into(),
+            "填写负责本报告的同志姓名，督查室核实情况时联系",
+        ));
     }
     match r.phone.as_deref() {
-        None => problems.push(problem("phone".into(), true, "请填写联系电话".into(), "填写手机或座机号码，如 13800000000 或 0571-88888888")),
+        None => problems.push(problem(
+            "phone".into(),
+            true,
+            "请填写联系电话".into(),
+            "填写手机或座机号码，如 13800000000 或 0571-88888888",
+        )),
         Some(p) if !phone_like(p) => problems.push(problem(
             "phone".into(),
             true,
@@ -228,8 +238,7 @@ pub fn read_fields(plan: &Plan, unit: &str, period: Period, f: &Fields) -> (RawR
 /// `、` or `/` between two numbers).
 fn phone_like(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
-    digits >= 7
-        && s.chars().all(|c| c.is_ascii_digit() || " -－—()（）+转、/,，".contains(c))
+    digits >= 7 && s.chars().all(|c| c.is_ascii_digit() || " -－—()（）+转、/,，".contains(c))
 }
 
 /// What the form's field `name` is called on the page (`第3项 进展情况`), for messages that list

@@ -142,8 +142,12 @@ mod tests {
         );
         assert_eq!(web("错误: 缺字\n  --> data/plan.yaml:3:5\n"), "错误: 缺字\n  位置：data/plan.yaml:3:5\n");
         // Quoted source lines stay as the file has them.
-        let d = "错误: 第 1 项任务的进展情况 `progress` 为空\n  --> r.yaml:7:5\n  |\n7 |     progress: ''\n  |     ^^^\n";
-        assert_eq!(web(d), "错误: 第 1 项任务的进展情况为空\n  位置：r.yaml:7:5\n  |\n7 |     progress: ''\n  |     ^^^\n");
+        let d =
+            "错误: 第 1 项任务的进展情况 `progress` 为空\n  --> r.yaml:7:5\n  |\n7 |     progress: ''\n  |     ^^^\n";
+        assert_eq!(
+            web(d),
+            "错误: 第 1 项任务的进展情况为空\n  位置：r.yaml:7:5\n  |\n7 |     progress: ''\n  |     ^^^\n"
+        );
         assert_eq!(
             web("改用常用字或同音规范字，或用 --font-path 加入含该字的字体"),
             "改用常用字或同音规范字，或请管理员在 fonts/ 目录加入含该字的字体"
