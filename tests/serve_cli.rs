@@ -15,14 +15,17 @@ fn ducha(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ducha")).args(args).current_dir(cwd).env_remove("DUCHA_DATA").output().unwrap()
 }
 
-/// Starts `ducha serve` with `args` in `cwd`; returns the child and the first line it prints (the
-/// banner with the address), the rest of its output still readable.
+/// Starts `ducha serve` with `args` in `cwd` (and the environment variables `envs`); returns the
+/// child and the first line it prints (the banner with the address), the rest of its output still
+/// readable.
 fn spawn_serve(
     cwd: &std::path::Path,
     args: &[&str],
+    envs: &[(&str, &str)],
 ) -> (std::process::Child, std::io::Lines<BufReader<std::process::ChildStdout>>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
         .args(args)
+        .envs(envs.iter().copied())
         .current_dir(cwd)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -104,7 +107,7 @@ fn serve_binds_loopback_and_stops_on_ctrl_c() {
     let (root, _data) = bundled_copy("serve-run");
     assert!(ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]).status.success());
     let (mut child, mut lines, banner) =
-        spawn_serve(&root, &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"]);
+        spawn_serve(&root, &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"], &[]);
     assert!(banner.contains("http://127.0.0.1:"), "{banner}");
     let addr = banner.split("http://").nth(1).unwrap().trim_end_matches('/').to_string();
     assert!(lines.next().unwrap().unwrap().contains("只有本机可以访问"));
@@ -149,7 +152,7 @@ fn serve_https_flags_and_banner() {
         assert!(err.contains(expected), "{extra:?}: {err}");
     }
     let with_tls: Vec<&str> = base.iter().copied().chain(["--tls-cert", "cert.pem", "--tls-key", "key.pem"]).collect();
-    let (mut child, _lines, banner) = spawn_serve(&root, &with_tls);
+    let (mut child, _lines, banner) = spawn_serve(&root, &with_tls, &[]);
     assert!(banner.contains("https://127.0.0.1:"), "{banner}");
     assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
     assert!(child.wait().unwrap().success());
@@ -209,17 +212,12 @@ fn serve_keeps_office_time_and_the_build_overrides() {
     std::fs::create_dir_all(root.join("templates")).unwrap();
     std::fs::write(root.join("templates/notice.typ.j2"), format!("{}\n{marker}\n", builtin.unwrap())).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
-        .args(["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"])
-        .current_dir(&root)
-        .env("DUCHA_NOW", "2023-10-08T07:30:00")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Kept open to the end: the server prints again when it stops.
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
+    // `lines` is kept open to the end: the server prints again when it stops.
+    let (mut child, lines, banner) = spawn_serve(
+        &root,
+        &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"],
+        &[("DUCHA_NOW", "2023-10-08T07:30:00")],
+    );
     let addr = banner.split("http://").nth(1).unwrap().trim_end_matches('/').to_string();
 
     let mut unit = Web { addr: addr.clone(), cookies: Vec::new() };
