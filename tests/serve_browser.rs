@@ -358,6 +358,9 @@ fn the_form_on_a_phone() {
     assert!(browser.eval("return window.scrollY;").as_f64().unwrap() > 2000.0, "scrolled to the error");
     assert!(in_view(&format!("#t{last}_progress")), "the first error is on screen");
     assert!(in_view("#submit"), "and so is the submit button");
+    if let Some(dir) = std::env::var_os("DUCHA_SCREENSHOTS").map(std::path::PathBuf::from) {
+        browser.screenshot(&dir.join("form-phone.png"));
+    }
 
     drop(browser);
     let _ = stop_tx.send(());
