@@ -125,6 +125,12 @@ impl OfficeClock {
         OfficeClock { zone: zone.clone(), shift: unix - system_secs() }
     }
 
+    /// The same instant read in another zone (the server's clock after office.yaml changed its
+    /// `timezone`: the `DUCHA_NOW` shift read at start stays).
+    pub fn in_zone(&self, zone: &TimeZone) -> OfficeClock {
+        OfficeClock { zone: zone.clone(), shift: self.shift }
+    }
+
     /// The zone this clock reads in.
     pub fn zone(&self) -> &TimeZone {
         &self.zone

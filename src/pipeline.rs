@@ -208,7 +208,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let Some(ds) = checked.dataset else {
         return Err(BuildError { diagnostics: warnings, sources });
     };
-    let period = match opts.period.or_else(|| ds.latest_period()) {
+    let period = match opts.period.or_else(|| default_period(&ds)) {
         Some(p) => p,
         None => {
             return Err(BuildError::one(
@@ -348,6 +348,12 @@ fn office_label(key: &str) -> &'static str {
         "urgency" => "紧急程度",
         _ => "字段",
     }
+}
+
+/// The period a build (and the web's dashboard and report form) opens when none is named: the
+/// latest quarter with reports.
+pub fn default_period(ds: &crate::data::model::Dataset) -> Option<Period> {
+    ds.latest_period()
 }
 
 /// The period's `notice.md`, if there is one.

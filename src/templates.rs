@@ -43,6 +43,12 @@ impl Templates {
         Templates { files }
     }
 
+    /// The override directory a build uses: `explicit` (`--templates`) when given, else
+    /// `./templates` when it is a directory (`ducha build` and the web's 生成公文 alike).
+    pub fn dir_for_build(explicit: Option<PathBuf>) -> Option<PathBuf> {
+        explicit.or_else(|| Some(PathBuf::from("templates")).filter(|p| p.is_dir()))
+    }
+
     /// The embedded defaults, with any same-named file under `dir` taking precedence.
     ///
     /// An override is never dropped silently: a directory that does not exist, and an override

@@ -164,6 +164,12 @@ impl Driver {
         std::fs::write(path, base64_decode(&b64)).unwrap();
     }
 
+    /// Runs `script` in the page (WebDriver's own channel: the page's CSP forbids page scripts,
+    /// not the browser's automation) and returns its value.
+    fn eval(&self, script: &str) -> Value {
+        self.cmd("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
+    }
+
     fn login(&self, base: &str, user: &str) {
         self.go(&format!("{base}/login"));
         self.type_into("#username", user);
@@ -195,19 +201,8 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
-fn status_of_task(data: &std::path::Path, task: u32) -> String {
-    let ds = ducha::data::check(data).dataset.expect("valid data");
-    let year = ducha::status::evaluate_year(&ds, ducha::data::model::Period::parse("2023Q4").unwrap());
-    year.last().unwrap().task(task).unwrap().label.to_string()
-}
-
-#[test]
-fn unit_reports_office_builds_in_chromium() {
-    let (app, root) = app("serve-browser");
-    let data = root.join("data");
-    let before = status_of_task(&data, 2);
-
-    // The server on a loopback port, in its own runtime.
+/// The server on a loopback port, in its own runtime: (port, stop, its thread).
+fn start_server(app: &Arc<ducha::serve::App>) -> (u16, tokio::sync::oneshot::Sender<()>, std::thread::JoinHandle<()>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     listener.set_nonblocking(true).unwrap();
@@ -224,6 +219,21 @@ fn unit_reports_office_builds_in_chromium() {
             .unwrap();
         });
     });
+    (port, stop_tx, server)
+}
+
+fn status_of_task(data: &std::path::Path, task: u32) -> String {
+    let ds = ducha::data::check(data).dataset.expect("valid data");
+    let year = ducha::status::evaluate_year(&ds, ducha::data::model::Period::parse("2023Q4").unwrap());
+    year.last().unwrap().task(task).unwrap().label.to_string()
+}
+
+#[test]
+fn unit_reports_office_builds_in_chromium() {
+    let (app, root) = app("serve-browser");
+    let data = root.join("data");
+    let before = status_of_task(&data, 2);
+    let (port, stop_tx, server) = start_server(&app);
     let base = format!("http://127.0.0.1:{port}");
     let shots = std::env::var_os("DUCHA_SCREENSHOTS").map(std::path::PathBuf::from);
 
@@ -284,6 +294,74 @@ fn unit_reports_office_builds_in_chromium() {
     let text: String = String::from_utf8_lossy(&out.stdout).chars().filter(|c| !c.is_whitespace()).collect();
     assert!(text.contains(narrative), "the notice holds the new narrative");
     assert!(path.contains(&encode("季度进展情况通报.pdf")) || path.contains("季度进展情况通报.pdf"), "{path}");
+
+    drop(browser);
+    let _ = stop_tx.send(());
+    server.join().unwrap();
+}
+
+/// The report form on a phone (390×844) for the unit with the most tasks: a task index at the
+/// top, after a refused submission the first error has the focus and is on screen, and the
+/// submit button stays on screen wherever the page is scrolled.
+#[test]
+fn the_form_on_a_phone() {
+    let (app, root) = app("serve-phone");
+    let ds = ducha::data::check(&root.join("data")).dataset.unwrap();
+    let units = ds.plan.lead_units();
+    let unit = *units.iter().max_by_key(|u| ducha::serve::report::lead_tasks(&ds.plan, u).len()).unwrap();
+    let tasks = ducha::serve::report::lead_tasks(&ds.plan, unit);
+    assert!(tasks.len() >= 10, "{unit} leads {} tasks", tasks.len());
+    let hash = ducha::serve::auth::hash_password(PASSWORD);
+    app.store.add_user(unit, ducha::serve::store::Role::Unit, Some(unit), &hash).unwrap();
+    app.store.set_password(unit, &hash, false).unwrap();
+    let (port, stop_tx, server) = start_server(&app);
+    let base = format!("http://127.0.0.1:{port}");
+
+    let browser = Driver::start(&root.join("chromium-profile"));
+    browser.cmd("POST", "/window/rect", Some(json!({"width": 390, "height": 844})));
+    browser.login(&base, unit);
+    assert!(browser.url().ends_with("/report/2023Q4"), "{}", browser.url());
+    assert_eq!(browser.count("#task-index a"), tasks.len());
+    let in_view = |css: &str| -> bool {
+        let v = browser.eval(&format!(
+            "const r = document.querySelector('{css}').getBoundingClientRect(); \
+             return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;"
+        ));
+        v.as_bool().unwrap()
+    };
+    assert!(browser.eval("return window.innerWidth;").as_u64().unwrap() <= 420, "a phone-sized window");
+    assert!(in_view("#submit"), "the submit button is on screen at the top of the form");
+    // The index jumps to the last task; the buttons are still there.
+    // The last task whose 进展情况 the prefilled form has.
+    let id = browser.eval(
+        "const t = [...document.querySelectorAll('textarea[id$=\"_progress\"]')].filter(x => x.value.trim()); \
+         return t[t.length - 1].id;",
+    );
+    let last: u32 = id.as_str().unwrap().trim_start_matches('t').trim_end_matches("_progress").parse().unwrap();
+    assert!(last >= tasks[tasks.len() - 3].number, "task {last} is near the end of the form");
+    // (Brought to the middle of the screen first, as a thumb would: WebDriver otherwise aims at
+    // the bottom edge, under the button bar.)
+    let link = format!("#task-index a[href=\"#task-{last}\"]");
+    browser.eval(&format!("document.querySelector('{link}').scrollIntoView({{block: 'center'}}); return 0;"));
+    browser.cmd("POST", &format!("/element/{}/click", browser.find(&link)), Some(json!({})));
+    assert!(browser.eval("return window.scrollY;").as_f64().unwrap() > 2000.0, "the index link scrolled down");
+    assert!(in_view(&format!("#task-{last} h2")) && in_view("#submit"));
+
+    // Empty the last task's 进展情况 and submit: the page comes back with that field focused and
+    // on screen, however far down the page it is.
+    browser.type_into(&format!("#t{last}_progress"), "");
+    browser.eval("window.scrollTo(0, 0); return 0;");
+    browser.click("#submit");
+    assert!(browser.text("#message").contains("未提交"));
+    assert!(browser.count("#errors li") >= 1);
+    let focused = browser.eval("return document.activeElement.id;");
+    assert_eq!(focused.as_str(), Some(format!("t{last}_progress").as_str()));
+    assert!(browser.eval("return window.scrollY;").as_f64().unwrap() > 2000.0, "scrolled to the error");
+    assert!(in_view(&format!("#t{last}_progress")), "the first error is on screen");
+    assert!(in_view("#submit"), "and so is the submit button");
+    if let Some(dir) = std::env::var_os("DUCHA_SCREENSHOTS").map(std::path::PathBuf::from) {
+        browser.screenshot(&dir.join("form-phone.png"));
+    }
 
     drop(browser);
     let _ = stop_tx.send(());

@@ -9,20 +9,24 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use ducha::serve::http_client;
+use ducha::serve::store::Role;
 use serve_util::bundled_copy;
 
 fn ducha(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ducha")).args(args).current_dir(cwd).env_remove("DUCHA_DATA").output().unwrap()
 }
 
-/// Starts `ducha serve` with `args` in `cwd`; returns the child and the first line it prints (the
-/// banner with the address), the rest of its output still readable.
+/// Starts `ducha serve` with `args` in `cwd` (and the environment variables `envs`); returns the
+/// child and the first line it prints (the banner with the address), the rest of its output still
+/// readable.
 fn spawn_serve(
     cwd: &std::path::Path,
     args: &[&str],
+    envs: &[(&str, &str)],
 ) -> (std::process::Child, std::io::Lines<BufReader<std::process::ChildStdout>>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
         .args(args)
+        .envs(envs.iter().copied())
         .current_dir(cwd)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -105,7 +109,7 @@ fn serve_then_stop_with(name: &str, signal: &str) -> std::path::PathBuf {
     let (root, _data) = bundled_copy(name);
     assert!(ducha(&root, &["users", "init", "--data", "data", "--out", "slips.csv"]).status.success());
     let (mut child, mut lines, banner) =
-        spawn_serve(&root, &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"]);
+        spawn_serve(&root, &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"], &[]);
     assert!(banner.contains("http://127.0.0.1:"), "{banner}");
     let addr = banner.split("http://").nth(1).unwrap().trim_end_matches('/').to_string();
     assert!(lines.next().unwrap().unwrap().contains("只有本机可以访问"));
@@ -203,8 +207,96 @@ fn serve_https_flags_and_banner() {
         assert!(err.contains(expected), "{extra:?}: {err}");
     }
     let with_tls: Vec<&str> = base.iter().copied().chain(["--tls-cert", "cert.pem", "--tls-key", "key.pem"]).collect();
-    let (mut child, _lines, banner) = spawn_serve(&root, &with_tls);
+    let (mut child, _lines, banner) = spawn_serve(&root, &with_tls, &[]);
     assert!(banner.contains("https://127.0.0.1:"), "{banner}");
     assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
     assert!(child.wait().unwrap().success());
+}
+
+/// A minimal cookie-keeping client over real HTTP for one server.
+struct Web {
+    addr: String,
+    cookies: Vec<(String, String)>,
+}
+
+impl Web {
+    fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> http_client::Response {
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", http_client::encode(k), http_client::encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let cookie: String = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+        let r = http_client::request(&self.addr, method, path, &headers, body.as_bytes()).unwrap();
+        for (k, v) in &r.headers {
+            if k.eq_ignore_ascii_case("set-cookie") {
+                let (name, value) = v.split(';').next().unwrap().split_once('=').unwrap();
+                self.cookies.retain(|(n, _)| n != name);
+                self.cookies.push((name.to_string(), value.to_string()));
+            }
+        }
+        r
+    }
+
+    fn login(&mut self, user: &str) {
+        let page = self.send("GET", "/login", &[]).text();
+        let csrf = serve_util::hidden(&page, "csrf");
+        let r = self.send("POST", "/login", &[("csrf", &csrf), ("username", user), ("password", serve_util::PASSWORD)]);
+        assert_eq!(r.status, 303, "{}", r.text());
+    }
+}
+
+/// `ducha serve` run with `DUCHA_NOW` at 07:30 Beijing time (still the day before in UTC) and a
+/// `./templates` override in its working directory: the form proposes the Beijing date, and the
+/// office's 生成公文 uses the override exactly as `ducha build` does.
+#[test]
+fn serve_keeps_office_time_and_the_build_overrides() {
+    let (root, data) = bundled_copy("serve-now-templates");
+    let store = ducha::serve::store::Store::open(&data).unwrap();
+    let hash = ducha::serve::auth::hash_password(serve_util::PASSWORD);
+    for (u, role, unit) in [("office", Role::Office, None), ("县科技局", Role::Unit, Some("县科技局"))] {
+        store.add_user(u, role, unit, &hash).unwrap();
+        store.set_password(u, &hash, false).unwrap();
+    }
+    drop(store);
+    std::fs::remove_file(data.join("reports/2023Q3/县科技局.yaml")).unwrap();
+    let marker = "本地模板覆盖已生效";
+    let builtin =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/notice.typ.j2"));
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(root.join("templates/notice.typ.j2"), format!("{}\n{marker}\n", builtin.unwrap())).unwrap();
+
+    // `lines` is kept open to the end: the server prints again when it stops.
+    let (mut child, lines, banner) = spawn_serve(
+        &root,
+        &["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"],
+        &[("DUCHA_NOW", "2023-10-08T07:30:00")],
+    );
+    let addr = banner.split("http://").nth(1).unwrap().trim_end_matches('/').to_string();
+
+    let mut unit = Web { addr: addr.clone(), cookies: Vec::new() };
+    unit.login("县科技局");
+    let page = unit.send("GET", "/report/2023Q3", &[]).text();
+    assert!(page.contains("name=\"submitted\" id=\"submitted\" value=\"2023-10-08\""), "{page}");
+
+    let mut office = Web { addr, cookies: Vec::new() };
+    office.login("office");
+    let page = office.send("GET", "/build/2023Q4", &[]).text();
+    let csrf = serve_util::hidden(&page, "csrf");
+    let r = office.send("POST", "/build/2023Q4", &[("csrf", &csrf)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(root.join("out/2023Q4/季度进展情况通报.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(out.status.success());
+    let text: String = String::from_utf8_lossy(&out.stdout).chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(text.contains(marker), "the ./templates override is used");
+
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    assert!(child.wait().unwrap().success());
+    drop(lines);
 }

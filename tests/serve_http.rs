@@ -105,6 +105,10 @@ async fn authorization_matrix() {
         if *method == "GET" {
             assert_eq!(r.status, StatusCode::SEE_OTHER, "anon GET {uri}");
             assert_eq!(r.location(), "/login");
+        } else if uri == &report {
+            // A report POST without a live session keeps what was typed for after the login.
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "anon POST {uri}");
+            assert!(r.text().contains("登录已过期"), "{}", r.text());
         } else {
             assert_eq!(r.status, StatusCode::FORBIDDEN, "anon POST {uri}");
         }
@@ -415,34 +419,6 @@ async fn report_validation_submission_and_escaping() {
     assert!(log.iter().any(|e| e.1 == "县科技局" && e.3 == "提交报告"));
 }
 
-/// All `<input>` and `<textarea>` values and selected options of a page, by name.
-fn extract_inputs(html: &str) -> Vec<(String, String)> {
-    let unescape = ducha::serve::http_client::unescape;
-    let mut out = Vec::new();
-    for part in html.split("<input").skip(1) {
-        let tag = part.split('>').next().unwrap();
-        let attr = |a: &str| tag.split(&format!("{a}=\"")).nth(1).map(|s| s.split('"').next().unwrap().to_string());
-        if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
-            out.push((n, unescape(&v)));
-        }
-    }
-    for part in html.split("<textarea").skip(1) {
-        let name = part.split("name=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let body = part.split_once('>').unwrap().1.split("</textarea>").next().unwrap();
-        out.push((name, unescape(body)));
-    }
-    for part in html.split("<select").skip(1) {
-        let name = part.split("name=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let body = part.split("</select>").next().unwrap();
-        if let Some(sel) = body.split("<option").find(|o| o.contains(" selected")) {
-            let v = sel.split("value=\"").nth(1).map(|s| s.split('"').next().unwrap().to_string());
-            let v = v.unwrap_or_else(|| sel.split_once('>').unwrap().1.split("</option>").next().unwrap().to_string());
-            out.push((name, unescape(&v)));
-        }
-    }
-    out
-}
-
 /// Two people with the same form open: the second save is refused with a clear message and the
 /// first one's report stays; an edit made with the CLI is seen by the next request and makes an
 /// open form stale too. Drafts keep the typed text.
@@ -739,7 +715,12 @@ async fn archive_from_the_browser() {
     std::fs::write(root.join("data/reports/2023Q4/notice.md"), "## 结语（补充）\n归档后的修改。\n").unwrap();
     let r = o.send("POST", &format!("/archive/{PERIOD}"), &[("csrf", &csrf)]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("归档未作任何改动") && r.text().contains("--revise"), "{}", r.text());
+    // In the page's words: the box to tick, not the CLI flag.
+    let t = r.text();
+    assert!(
+        t.contains("归档未作任何改动") && t.contains("勾选“内容有变化时作为修订版归档”") && !t.contains("--revise"),
+        "{t}"
+    );
     assert_eq!(std::fs::read(&manifests[0]).unwrap(), filed);
     let r = o.send("POST", &format!("/archive/{PERIOD}"), &[("csrf", &csrf), ("revise", "1")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -769,8 +750,13 @@ async fn revisions_are_shown_to_their_unit_only() {
     assert_eq!(revs.len(), 2);
     let own = a.get(&format!("/report/{PERIOD}")).await.text();
     assert!(own.contains("已提交的版本"));
+    // Times in office time (the bundled office.yaml: Beijing, docs/rules.md §15).
+    let beijing = ducha::clock::OfficeClock::starting_at(&ducha::clock::TimeZone::default(), 0);
     for r in &revs {
-        assert!(own.contains(&format!("{}（UTC）· 县科技局 · {}", r.at, &r.sha256[..12])), "{own}");
+        assert!(
+            own.contains(&format!("{}（北京时间）· 县科技局 · {}", beijing.format(r.unix), &r.sha256[..12])),
+            "{own}"
+        );
     }
     let mut b = logged_in(&app, "县发展改革局").await;
     for p in ["2023Q1", "2023Q2", "2023Q3", PERIOD] {
@@ -782,7 +768,10 @@ async fn revisions_are_shown_to_their_unit_only() {
     }
     let mut o = logged_in(&app, "office").await;
     let task = o.get(&format!("/task/2?period={PERIOD}")).await.text();
-    assert!(task.contains(&format!("网页提交记录：县科技局 {}（UTC，县科技局）", revs[0].at)), "{task}");
+    assert!(
+        task.contains(&format!("网页提交记录：县科技局 {}（北京时间，县科技局）", beijing.format(revs[0].unix))),
+        "{task}"
+    );
 }
 
 /// HTTPS: `ducha serve --tls-cert --tls-key` with a self-signed certificate made here. A rustls

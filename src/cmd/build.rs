@@ -54,7 +54,7 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 
 /// Runs `ducha build`.
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
-    let templates = args.templates.or_else(|| Some(PathBuf::from("templates")).filter(|p| p.is_dir()));
+    let templates = crate::templates::Templates::dir_for_build(args.templates);
     let opts = BuildOptions {
         data: args.data.data.path,
         period: args.data.period,

@@ -966,9 +966,12 @@ fn warn_completed_short(
         .enumerate()
         .filter(|(_, t)| matches!(t.kind, TargetKind::Count | TargetKind::Amount) && t.value.is_some())
         .filter_map(|(i, t)| {
-            let got = values.iter().find(|(j, _)| *j == i).map(|(_, v)| *v).unwrap_or(0.0);
-            (got < t.value.unwrap_or(0.0)).then(|| {
-                format!("{}（目标 {} {}，报送 {}）", t.text, fmt_num(t.value.unwrap_or(0.0)), t.unit, fmt_num(got))
+            let got = values.iter().find(|(j, _)| *j == i).map(|(_, v)| *v);
+            let target = fmt_num(t.value.unwrap_or(0.0));
+            // A figure not given (or not readable as one) is said so, never shown as a reported 0.
+            (got.unwrap_or(0.0) < t.value.unwrap_or(0.0)).then(|| match got {
+                Some(g) => format!("{}（目标 {target} {}，报送 {}）", t.text, t.unit, fmt_num(g)),
+                None => format!("{}（目标 {target} {}，未填报完成数值）", t.text, t.unit),
             })
         })
         .collect();

@@ -708,17 +708,7 @@ fn notice_orders(inp: &Inputs, body: &mut Vec<Block>) {
     let ordered = order_tasks(inp);
     let mut paragraphs = Vec::new();
     if !ordered.is_empty() {
-        let items: Vec<String> = ordered
-            .iter()
-            .map(|t| {
-                let why = match lagging_streak(s, t.task) {
-                    Some(k) => format!("已连续{k}个季度滞后"),
-                    None if t.status == Status::NotStarted => "逾期尚未启动".to_owned(),
-                    None => format!("进展{}", t.status.label()),
-                };
-                format!("第{}项“{}”（{}）{why}", t.task, t.title, t.lead_units.join("、"))
-            })
-            .collect();
+        let items = ordered_items(inp, &ordered);
         let mut to: Vec<&str> = Vec::new();
         for t in &ordered {
             if !to.contains(&t.lead_units[0].as_str()) {
@@ -732,14 +722,7 @@ fn notice_orders(inp: &Inputs, body: &mut Vec<Block>) {
             to.join("、")
         )));
     }
-    let units: Vec<String> = s
-        .escalations
-        .iter()
-        .filter_map(|e| match e {
-            EscalationItem::Unit { unit, count, .. } => Some(format!("{unit}年内{count}次迟报或未报送")),
-            EscalationItem::Task { .. } => None,
-        })
-        .collect();
+    let units = escalated_unit_items(s);
     if !units.is_empty() {
         paragraphs.push(Block::para(format!("{}，请上述单位明确专人负责，今后按时报送进展情况。", units.join("；"))));
     }
@@ -999,6 +982,41 @@ fn order_tasks<'a>(inp: &'a Inputs<'_>) -> Vec<&'a crate::status::TaskStatus> {
         .filter(|t| !t.lead_units.is_empty())
         .filter(|t| (t.light == Light::Red && t.status != Status::NotReported) || escalated.contains(&t.task))
         .collect()
+}
+
+/// One 督办事项 line per task of [`order_tasks`]: `第12项“…”（县科技局）已连续2个季度滞后`.
+fn ordered_items(inp: &Inputs, ordered: &[&crate::status::TaskStatus]) -> Vec<String> {
+    ordered
+        .iter()
+        .map(|t| {
+            let why = match lagging_streak(inp.summary, t.task) {
+                Some(k) => format!("已连续{k}个季度滞后"),
+                None if t.status == Status::NotStarted => "逾期尚未启动".to_owned(),
+                None => format!("进展{}", t.status.label()),
+            };
+            format!("第{}项“{}”（{}）{why}", t.task, t.title, t.lead_units.join("、"))
+        })
+        .collect()
+}
+
+/// One 督办事项 line per unit escalated for late or missing reports.
+fn escalated_unit_items(s: &crate::aggregate::Summary) -> Vec<String> {
+    s.escalations
+        .iter()
+        .filter_map(|e| match e {
+            EscalationItem::Unit { unit, count, .. } => Some(format!("{unit}年内{count}次迟报或未报送")),
+            EscalationItem::Task { .. } => None,
+        })
+        .collect()
+}
+
+/// The notice's 督办事项, item by item: the tasks that get a 督办通知单 this period
+/// ([`order_tasks`]), then the units escalated for their reports. The web dashboard lists these,
+/// so it cannot disagree with the notice or the orders.
+pub fn supervision_items(inp: &Inputs) -> Vec<String> {
+    let mut v = ordered_items(inp, &order_tasks(inp));
+    v.extend(escalated_unit_items(inp.summary));
+    v
 }
 
 /// How many quarters in a row the task has lagged, when that put it on the escalation list.

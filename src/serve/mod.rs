@@ -21,12 +21,14 @@ mod assess;
 pub mod auth;
 mod cache;
 pub mod http_client;
+mod md;
 mod office;
 pub use office::MAX_PREVIEWS;
 mod pages;
 pub mod report;
 pub mod store;
 pub mod tls;
+mod words;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -46,8 +48,11 @@ use store::{Role, Session, Store};
 
 /// Largest request body accepted (a report with long narratives is a few tens of KiB).
 pub const BODY_LIMIT: usize = 256 * 1024;
-/// Session lifetime.
+/// Session lifetime while unused: each request of the session moves its end this far ahead
+/// (sliding expiry), up to [`SESSION_MAX_SECS`].
 pub const SESSION_TTL_SECS: i64 = 8 * 3600;
+/// Longest a session lives after login, however busy (the absolute cap; the cookie's lifetime).
+pub const SESSION_MAX_SECS: i64 = 24 * 3600;
 /// Content-Security-Policy: no script at all, nothing from elsewhere, no framing.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                        frame-ancestors 'none'; base-uri 'none'";
@@ -78,6 +83,9 @@ pub struct App {
     /// Per period, the notice's page fingerprints as last laid out here (to preview only the
     /// pages a notice.md edit changed).
     notice_pages: Mutex<HashMap<Period, Vec<u64>>>,
+    /// The office clock as the server started (`DUCHA_NOW` read once); each request reads it in
+    /// the zone of the current office.yaml ([`App::clock`]).
+    clock: std::sync::RwLock<crate::clock::OfficeClock>,
 }
 
 /// A request as the page functions see it.
@@ -155,7 +163,7 @@ async fn dispatch(app: Arc<App>, req: Request, page: Page) -> Response {
     let form = if method == Method::POST {
         match Form::<Vec<(String, String)>>::from_request(req, &()).await {
             Ok(Form(v)) => pairs(v),
-            Err(rejection) => return rejection.into_response(),
+            Err(rejection) => return pages::rejected(rejection.status()),
         }
     } else {
         report::Fields::new()
@@ -193,16 +201,41 @@ impl App {
         for (name, text) in TEMPLATES {
             env.add_template(name, text)?;
         }
+        // What units typed in Markdown, as HTML (escaped inside: [`md::html`]).
+        env.add_filter("md", |s: String| minijinja::Value::from_safe_string(md::html(&s)));
+        let data = cache::DataCache::default();
+        let zone = data.snapshot(&opts.data).office().map(|o| o.timezone.clone()).unwrap_or_default();
+        let clock = crate::clock::OfficeClock::new(&zone)?;
+        store.follow(&clock);
         Ok(App {
+            clock: std::sync::RwLock::new(clock),
             opts,
             store,
             limiter: auth::RateLimiter::new(auth::Limits::STANDARD),
-            data: cache::DataCache::default(),
+            data,
             env,
             file_locks: Mutex::new(HashMap::new()),
             build_lock: Mutex::new(()),
             notice_pages: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The office clock (办公时钟, docs/rules.md §15) in the zone of the office.yaml this request
+    /// sees: every date and time a page shows or a rule uses.
+    pub fn clock(&self, req: &Req) -> crate::clock::OfficeClock {
+        let base = self.clock.read().unwrap_or_else(|e| e.into_inner()).clone();
+        match self.snapshot(req).office() {
+            Some(o) => base.in_zone(&o.timezone),
+            None => base,
+        }
+    }
+
+    /// Sets the server's clock (and its store's) to start at `unix` seconds, as `DUCHA_NOW` does
+    /// at start (tests: a time before 08:00 in Beijing, a session left idle).
+    pub fn set_now(&self, unix: i64) {
+        let mut c = self.clock.write().unwrap_or_else(|e| e.into_inner());
+        *c = crate::clock::OfficeClock::starting_at(c.zone(), unix);
+        self.store.follow(&c);
     }
 
     /// The data directory as on disk when the request first asked ([`cache::DataCache`]): one look

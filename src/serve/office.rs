@@ -54,7 +54,8 @@ fn notice_build(app: &App, period: Period) -> BuildOptions {
         out: app.opts.out.clone(),
         only: vec![Kind::Notice],
         emit_typst: false,
-        templates: None,
+        // The same overrides as 生成公文 and `ducha build` (so the preview shows what is built).
+        templates: crate::templates::Templates::dir_for_build(None),
         font_paths: Vec::new(),
         flavor: crate::engine::PdfFlavor::Plain,
         png: Vec::new(),
@@ -215,7 +216,7 @@ pub fn notice_save(app: &App, req: &Req) -> Response {
                 ),
                 n => format!("已保存。通报共 {pages} 页，其中 {n} 页有变化，见下面的预览。"),
             };
-            let warnings = (!rep.warnings.is_empty()).then(|| rep.warnings.render(&rep.sources));
+            let warnings = (!rep.warnings.is_empty()).then(|| super::words::web(&rep.warnings.render(&rep.sources)));
             let shown = Shown {
                 message: Some(message),
                 warnings,
@@ -233,7 +234,7 @@ pub fn notice_save(app: &App, req: &Req) -> Response {
             let shown = Shown {
                 message: Some("notice.md 已保存，但通报未能生成；之前生成的通报保持不变。".into()),
                 bad: true,
-                errors: Some(e.diagnostics.render(&e.sources)),
+                errors: Some(super::words::web(&e.diagnostics.render(&e.sources))),
                 timing: Some(format!("用时 {took:.2} 秒。")),
                 ..Default::default()
             };
@@ -261,7 +262,12 @@ pub fn archive(app: &App, req: &Req) -> Response {
     // As `ducha archive`: PDF/A-3b, the built-in templates (the record never depends on the
     // working directory), the sources attached.
     let opts = crate::archive::ArchiveOptions {
-        build: BuildOptions { flavor: crate::engine::PdfFlavor::A3b, only: Vec::new(), ..notice_build(app, period) },
+        build: BuildOptions {
+            flavor: crate::engine::PdfFlavor::A3b,
+            only: Vec::new(),
+            templates: None,
+            ..notice_build(app, period)
+        },
         root: app.opts.archive.clone(),
         revise,
         stamp: false,
@@ -282,7 +288,7 @@ pub fn archive(app: &App, req: &Req) -> Response {
             }
             let problems: Vec<String> = crate::archive::verify(&r.dir)
                 .iter()
-                .map(|p| format!("错误: {}\n  --> {}", p.message, p.file))
+                .map(|p| format!("错误: {}\n  位置：{}", super::words::web(&p.message), p.file))
                 .collect();
             let pair = |v: &[(String, String)]| -> Vec<minijinja::Value> {
                 v.iter().map(|(file, code)| context! { file, code }).collect()
@@ -291,7 +297,7 @@ pub fn archive(app: &App, req: &Req) -> Response {
                 added => pair(&r.added), revised => pair(&r.revised), unchanged => r.unchanged.clone(),
                 dir => r.dir.display().to_string(), problems => problems.join("\n"),
             };
-            let warnings = (!r.warnings.is_empty()).then(|| r.warnings.render(&r.sources));
+            let warnings = (!r.warnings.is_empty()).then(|| super::words::web(&r.warnings.render(&r.sources)));
             let message = if problems.is_empty() {
                 "归档完成。"
             } else {
@@ -311,12 +317,7 @@ pub fn archive(app: &App, req: &Req) -> Response {
             if let Err(r) = audit(app, req, &s.user.username, "归档未完成", &detail) {
                 return r;
             }
-            let mut archive_errors = e.diagnostics.render(&e.sources);
-            if !revise {
-                archive_errors.push_str(
-                    "网页上：确需归档新版本时，勾选下方“内容有变化时作为修订版归档”再归档（即 --revise）。\n",
-                );
-            }
+            let mut archive_errors = super::words::web(&e.diagnostics.render(&e.sources));
             archive_errors.push_str("归档未作任何改动。");
             documents_page(
                 app,

@@ -57,6 +57,28 @@ pub(super) fn forbidden() -> Response {
     error(StatusCode::FORBIDDEN, "无权访问", "您的账户没有访问此页面或执行此操作的权限。")
 }
 
+/// A POST whose session has ended (it carried a session cookie the store no longer knows).
+pub(super) fn expired() -> Response {
+    error(StatusCode::UNAUTHORIZED, "登录已过期", "请重新登录后再操作；长时间未操作时登录会自动失效。")
+}
+
+/// A request body the server would not read (the form extractor's rejection): too large, or not
+/// a form.
+pub(super) fn rejected(status: StatusCode) -> Response {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        error(
+            status,
+            "提交的内容太多",
+            &format!(
+                "一次提交的内容不能超过 {} KB。请把过长的文字精简（大段材料可作为附件报督查室，只在“佐证材料”中写明名称），再重新提交；                 按浏览器的“后退”可回到刚才填写的页面。",
+                super::BODY_LIMIT / 1024
+            ),
+        )
+    } else {
+        error(status, "无法读取提交的内容", "请使用页面上的表单和按钮提交。")
+    }
+}
+
 pub(super) fn not_found_page() -> Response {
     error(StatusCode::NOT_FOUND, "找不到页面", "地址有误，或所指的期间、文件不存在。")
 }
@@ -99,7 +121,13 @@ impl App {
     /// use), or 403. POSTs must carry the session's CSRF token.
     pub(super) fn guard<'r>(&self, req: &'r Req, roles: &[Role]) -> Result<&'r Session, Response> {
         let Some(s) = &req.session else {
-            return Err(if req.method == Method::GET { redirect("/login") } else { forbidden() });
+            return Err(if req.method == Method::GET {
+                redirect("/login")
+            } else if req.session_id.is_some() {
+                expired()
+            } else {
+                forbidden()
+            });
         };
         if req.method == Method::POST && !auth::same(req.f("csrf"), &s.csrf) {
             return Err(error(StatusCode::FORBIDDEN, "表单已失效", "请返回上一页刷新后重新提交。"));
@@ -143,7 +171,7 @@ pub(super) fn plan_of(app: &App, req: &Req) -> Result<Arc<Plan>, Response> {
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>计划有错误</title>\
              <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main><section class=\"card\">\
              <h1>计划文件有错误，请督查室先改正</h1><pre class=\"diag\">{}</pre></section></main></body></html>",
-            escape(text)
+            escape(&super::words::web(text))
         );
         html(StatusCode::SERVICE_UNAVAILABLE, body)
     })
@@ -181,8 +209,13 @@ fn periods(plan: &Plan) -> Vec<String> {
     (1..=4).map(|q| Period { year: plan.year, quarter: q }.to_string()).collect()
 }
 
-/// The period to open by default: the latest with reports, else Q1.
-fn default_period(app: &App, plan: &Plan) -> Period {
+/// The period to open by default: `ducha build`'s ([`pipeline::default_period`]) when the data
+/// are valid; while they are not (a unit must still be able to report), the latest quarter with a
+/// report folder, else Q1.
+fn default_period(app: &App, req: &Req, plan: &Plan) -> Period {
+    if let Some(p) = app.snapshot(req).dataset().ok().and_then(pipeline::default_period) {
+        return p;
+    }
     let dir = app.opts.data.join("reports");
     (1..=4u8)
         .rev()
@@ -202,20 +235,29 @@ pub fn home(app: &App, req: &Req) -> Response {
     };
     match s.user.role {
         Role::Unit => match plan_of(app, req) {
-            Ok(plan) => redirect(&format!("/report/{}", default_period(app, &plan))),
+            Ok(plan) => redirect(&format!("/report/{}", default_period(app, req, &plan))),
             Err(r) => r,
         },
         _ => redirect("/dashboard"),
     }
 }
 
-fn login_page(app: &App, status: StatusCode, message: Option<&str>, username: &str) -> Response {
+/// The login page; `carry` are hidden fields posted along with the login (a form's text kept
+/// across an expired session, [`expired_report`]).
+fn login_page(
+    app: &App,
+    status: StatusCode,
+    message: Option<&str>,
+    username: &str,
+    carry: &[(String, String)],
+) -> Response {
     let token = auth::token();
     let mut r = app.page(
         "login.html",
         None,
         status,
-        context! { login_csrf => token.clone(), message => message, message_kind => "bad", username => username },
+        context! { login_csrf => token.clone(), message => message, message_kind => "bad", username => username,
+        carry => carry.iter().map(|(k, v)| context! { name => k, value => v }).collect::<Vec<_>>() },
     );
     let cookie = auth::set_cookie(auth::LOGIN_COOKIE, &token, 3600, app.opts.secure);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -229,7 +271,7 @@ pub fn login_form(app: &App, req: &Req) -> Response {
     if req.session.is_some() {
         return redirect("/");
     }
-    login_page(app, StatusCode::OK, None, "")
+    login_page(app, StatusCode::OK, None, "", &[])
 }
 
 fn session_cookie(app: &App, id: &str, ttl: i64) -> HeaderValue {
@@ -243,7 +285,8 @@ fn start_session(app: &App, username: &str, to: &str) -> Response {
         return db_error(e, None);
     }
     let mut r = redirect(to);
-    r.headers_mut().append(header::SET_COOKIE, session_cookie(app, &id, super::SESSION_TTL_SECS));
+    // The cookie lives as long as the session may (the store ends an idle one sooner).
+    r.headers_mut().append(header::SET_COOKIE, session_cookie(app, &id, super::SESSION_MAX_SECS));
     r
 }
 
@@ -264,7 +307,7 @@ pub fn login(app: &App, req: &Req) -> Response {
             }
         }
         let msg = format!("这个账户从您这里登录失败次数过多，{}。", auth::wait_message(wait));
-        return login_page(app, StatusCode::TOO_MANY_REQUESTS, Some(&msg), username);
+        return login_page(app, StatusCode::TOO_MANY_REQUESTS, Some(&msg), username, &carried(req));
     }
     let user = match app.store.user(username) {
         Ok(u) => u,
@@ -280,7 +323,8 @@ pub fn login(app: &App, req: &Req) -> Response {
             if let Err(e) = app.store.audit(&u.username, &req.addr, "登录", "") {
                 return db_error(e, None);
             }
-            start_session(app, &u.username, if u.must_change { "/password" } else { "/" })
+            let to = if u.must_change { None } else { resume_after_login(app, req, &u) };
+            start_session(app, &u.username, to.as_deref().unwrap_or(if u.must_change { "/password" } else { "/" }))
         }
         None => {
             if app.limiter.failed(username, &req.addr, known) {
@@ -288,9 +332,18 @@ pub fn login(app: &App, req: &Req) -> Response {
                     return db_error(e, None);
                 }
             }
-            login_page(app, StatusCode::UNAUTHORIZED, Some("用户名或密码错误。"), username)
+            login_page(app, StatusCode::UNAUTHORIZED, Some("用户名或密码错误。"), username, &carried(req))
         }
     }
+}
+
+/// The fields a login form carried ([`expired_report`]), to carry again when the login fails.
+fn carried(req: &Req) -> Vec<(String, String)> {
+    req.form
+        .iter()
+        .filter(|(k, _)| k.starts_with(KEEP) || *k == "resume")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// `POST /logout`.
@@ -369,6 +422,8 @@ struct TaskView {
     text: String,
     targets: Vec<TargetView>,
     milestones: Option<Vec<String>>,
+    /// The task's other lead units (an 指标调整说明 here turns the task to 其他 for them too).
+    partners: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -377,14 +432,49 @@ struct TargetView {
     text: String,
 }
 
+/// The first 16 hex digits of the SHA-256 of the report file (`none` when there is none): what a
+/// form and a draft remember of the file they started from.
+fn file_digest(path: &std::path::Path) -> String {
+    let file = std::fs::read(path).map(|b| super::store::sha256_hex(&b)).unwrap_or_else(|_| "none".into());
+    file[..16.min(file.len())].to_string()
+}
+
 /// The version a form was opened at: the report file's digest and the draft's revision. A save
 /// carrying another version is stale. A database failure is a server error (never revision 0,
 /// which could let a stale save through).
 fn version(app: &App, path: &std::path::Path, unit: &str, period: Period) -> Result<String, Response> {
-    let file = std::fs::read(path).map(|b| super::store::sha256_hex(&b)).unwrap_or_else(|_| "none".into());
     let draft = app.store.draft(unit, &period.to_string()).map_err(|e| db_error(e, None))?;
     let rev = draft.map(|d| d.1).unwrap_or(0);
-    Ok(format!("{}-{rev}", &file[..16.min(file.len())]))
+    Ok(format!("{}-{rev}", file_digest(path)))
+}
+
+/// The key under which a draft keeps the digest of the file it was typed over (not a form field:
+/// posted fields are filtered to the form's names).
+const DRAFT_BASE: &str = "@base";
+
+/// A saved draft: its fields, the file digest it was typed over (`None` for drafts saved before
+/// drafts remembered it) and its revision.
+struct Draft {
+    fields: Fields,
+    base: Option<String>,
+    rev: i64,
+}
+
+/// The unit's draft of `period`, if any; a database failure is a server error.
+fn stored_draft(app: &App, unit: &str, period: Period) -> Result<Option<Draft>, Response> {
+    let draft = app.store.draft(unit, &period.to_string()).map_err(|e| db_error(e, None))?;
+    Ok(draft.filter(|d| !d.0.is_empty()).and_then(|(json, rev)| {
+        let mut fields = serde_json::from_str::<Fields>(&json).ok()?;
+        let base = fields.remove(DRAFT_BASE);
+        Some(Draft { fields, base, rev })
+    }))
+}
+
+fn save_draft(app: &App, unit: &str, period: Period, fields: &Fields, base: &str, who: &str) -> Result<(), Response> {
+    let mut f = fields.clone();
+    f.insert(DRAFT_BASE.into(), base.to_string());
+    let json = serde_json::to_string(&f).unwrap_or_default();
+    app.store.save_draft(unit, &period.to_string(), &json, who).map_err(|e| db_error(e, None))
 }
 
 /// The raw report of `unit` in `period` as the CLI reads it, if any.
@@ -397,12 +487,32 @@ fn raw_report(app: &App, req: &Req, unit: &str, period: Period) -> Option<crate:
         .map(|(_, p)| p.value.clone())
 }
 
+/// A newer version than the one a form started from, shown beside the form so the unit sees both
+/// before choosing.
+struct Conflict {
+    /// What the other version is (“报告文件中的现行版本”).
+    what: &'static str,
+    differences: Vec<report::Difference>,
+    /// The version to post to keep this form's text over the other (`overwrite`).
+    current: String,
+}
+
 struct FormState<'a> {
     fields: &'a Fields,
     problems: &'a [FieldProblem],
     message: Option<String>,
     bad: bool,
     version: String,
+    conflict: Option<Conflict>,
+}
+
+/// How the pages name the office's time zone: 北京时间 for UTC+8, else the zone's name.
+pub(super) fn zone_label(clock: &crate::clock::OfficeClock) -> String {
+    if clock.zone().offset_secs == 8 * 3600 {
+        "北京时间".into()
+    } else {
+        format!("{}时间", clock.zone().name)
+    }
 }
 
 /// The report form of `unit` (a unit account's page: the session is the one [`App::guard`] let in).
@@ -428,30 +538,77 @@ fn report_page(
                 .map(|(i, g)| TargetView { index: i + 1, text: g.text.clone() })
                 .collect(),
             milestones: t.milestones.as_ref().map(|m| m.to_vec()),
+            partners: t.lead_units.iter().filter(|u| *u != unit).cloned().collect(),
         })
         .collect();
     let mut by_field: std::collections::BTreeMap<&str, Vec<&FieldProblem>> = Default::default();
     for p in st.problems {
         by_field.entry(p.field.as_str()).or_default().push(p);
     }
-    // A unit claims any status but 未报送.
-    let claims: Vec<&str> = Status::ALL.iter().filter(|s| **s != Status::NotReported).map(|s| s.label()).collect();
-    let deadline = app.snapshot(req).office().map(|o| o.deadline(period).to_string()).unwrap_or_default();
-    let revisions = match app.store.revisions(unit, &period.to_string()) {
+    // The errors in form order, each linking to its field: the first one gets the focus (the
+    // browser scrolls to it; no script), the list sits at the top.
+    let order = field_order(&tasks);
+    let mut errors: Vec<&FieldProblem> = st.problems.iter().filter(|p| p.error).collect();
+    errors.sort_by_key(|p| order.iter().position(|f| *f == p.field).unwrap_or(usize::MAX));
+    let error_list: Vec<_> = errors
+        .iter()
+        .map(|p| {
+            // A task-level problem (`t3`) links to the task's section.
+            let task = p.field.strip_prefix('t').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            let (anchor, label) = match task {
+                Some(n) => (format!("task-{n}"), format!("第{n}项")),
+                None => (p.field.clone(), report::field_label(&p.field)),
+            };
+            context! { field => anchor, label, message => p.message.clone() }
+        })
+        .collect();
+    let first_error = errors.iter().map(|p| p.field.clone()).find(|f| order.contains(f));
+    let snap = app.snapshot(req);
+    let deadline = snap.office().map(|o| o.deadline(period).to_string()).unwrap_or_default();
+    let clock = app.clock(req);
+    let revisions: Vec<_> = match app.store.revisions(unit, &period.to_string()) {
         Ok(r) => r,
         Err(e) => return db_error(e, None),
+    }
+    .into_iter()
+    .map(|r| context! { at => clock.format(r.unix), who => r.who, sha256 => r.sha256 })
+    .collect();
+    // Whether this quarter's report is in: the file on disk decides, as for `ducha check`.
+    let status_line = match raw_report(app, req, unit, period) {
+        Some(r) => format!("本季度报告已报送（报送日期 {}）", r.submitted),
+        None => "本季度报告尚未报送".to_string(),
     };
+    let conflict = st.conflict.map(|c| {
+        context! { what => c.what, differences => ser(&c.differences), current => c.current }
+    });
     app.page(
         "report.html",
         req.session.as_ref(),
         code,
         context! {
             unit, period => period.to_string(), period_label => format!("{}年{}", period.year, period.chinese_quarter()),
-            periods => periods(plan), deadline, tasks => ser(&tasks), claims, fields => st.fields, problems => ser(&by_field),
+            periods => periods(plan), deadline, tasks => ser(&tasks), claims => report::claims(), fields => st.fields, problems => ser(&by_field),
             version => st.version, message => st.message, message_kind => if st.bad { "bad" } else { "ok" },
-            revisions => ser(&revisions),
+            revisions, zone => zone_label(&clock), status_line, errors => error_list, first_error, conflict,
         },
     )
+}
+
+/// The form's field names in page order (for the error list and the first error's focus).
+fn field_order(tasks: &[TaskView]) -> Vec<String> {
+    let mut v: Vec<String> = ["submitted", "contact", "phone", "reviewed_by"].map(String::from).to_vec();
+    for t in tasks {
+        let n = t.number;
+        v.push(format!("t{n}_progress"));
+        v.extend(t.targets.iter().map(|g| format!("t{n}_v{}", g.index)));
+        if t.milestones.is_some() {
+            v.push(format!("t{n}_milestone"));
+        }
+        for k in ["percent", "claim", "problems", "next_steps", "evidence", "adjustment"] {
+            v.push(format!("t{n}_{k}"));
+        }
+    }
+    v
 }
 
 /// The unit of a unit session, checked against the plan.
@@ -473,35 +630,86 @@ fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Arc<Plan>, &
     Ok((s, plan, unit, period, path))
 }
 
-/// `GET /report/<period>`: the logged-in unit's own report.
+/// The form fields of the report file of `unit` in `period` (empty when there is none).
+fn file_fields(app: &App, req: &Req, unit: &str, period: Period) -> Fields {
+    let today = app.clock(req).today();
+    raw_report(app, req, unit, period).map(|r| report::fields_of(Some(&r), true, today)).unwrap_or_default()
+}
+
+/// `GET /report/<period>`: the logged-in unit's own report. A draft typed over an older file is
+/// shown with the file's newer text beside it.
 pub fn report_form(app: &App, req: &Req) -> Response {
     let (_, plan, unit, period, path) = match unit_report(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let draft = match app.store.draft(unit, &period.to_string()) {
-        Ok(d) => d.filter(|d| !d.0.is_empty()),
-        Err(e) => return db_error(e, None),
+    let file = file_digest(&path);
+    let mut v = match version(app, &path, unit, period) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let (fields, problems, message) = match draft.and_then(|d| serde_json::from_str::<Fields>(&d.0).ok()) {
-        Some(f) => {
-            let (raw, pre) = report::read_fields(&plan, unit, period, &f);
-            let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
-            (f, checked.problems, Some("以下是尚未提交的草稿。".to_string()))
+    let mut conflict = None;
+    let draft = match stored_draft(app, unit, period) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let (fields, problems, message, bad) = match draft {
+        Some(d) => {
+            let (raw, pre) = report::read_fields(&plan, unit, period, &d.fields);
+            let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
+            match d.base.filter(|b| *b != file) {
+                Some(base) => {
+                    // The form stays at the draft's version: submitting it as it is meets the
+                    // conflict check, which asks to choose.
+                    v = format!("{base}-{}", d.rev);
+                    let theirs = file_fields(app, req, unit, period);
+                    conflict = Some(Conflict {
+                        what: "报告文件中的现行版本",
+                        differences: report::differences(&plan, unit, &theirs, &d.fields),
+                        current: match version(app, &path, unit, period) {
+                            Ok(v) => v,
+                            Err(r) => return r,
+                        },
+                    });
+                    let msg =
+                        "注意：草稿保存之后，本季度的报告文件已被修改（督查室导入、改动了文件，或已从别处提交）。\
+                               下方表单是您的草稿，“与现行版本不同之处”列出两者的差别；请选择放弃草稿改用现行版本，\
+                               或核对后勾选“用我的内容覆盖现行版本”再提交。";
+                    (d.fields, checked.problems, Some(msg.to_string()), true)
+                }
+                None => (d.fields, checked.problems, Some("以下是尚未提交的草稿。".to_string()), false),
+            }
         }
         None => {
+            let today = app.clock(req).today();
             let own = raw_report(app, req, unit, period);
-            let prev =
-                if own.is_none() { period.prev_in_year().and_then(|p| raw_report(app, req, unit, p)) } else { None };
-            let f = report::fields_of(own.as_ref().or(prev.as_ref()), own.is_some());
-            let msg = if req.q("done") == "1" {
-                Some("报告已提交。".to_string())
-            } else if prev.is_some() {
-                Some("已按上一季度的报告预填，请逐项更新。".to_string())
+            // Else the latest earlier report of the year (not only the previous quarter's).
+            let earlier = if own.is_none() {
+                (1..period.quarter)
+                    .rev()
+                    .map(|q| Period { year: period.year, quarter: q })
+                    .find_map(|p| raw_report(app, req, unit, p).map(|r| (p, r)))
             } else {
                 None
             };
-            (f, Vec::new(), msg)
+            let f = report::fields_of(own.as_ref().or(earlier.as_ref().map(|e| &e.1)), own.is_some(), today);
+            // “已提交” only right after this unit's own submission, and only while the file is
+            // still the text it submitted.
+            let just_submitted = req.q("done") == "1"
+                && app
+                    .store
+                    .revisions(unit, &period.to_string())
+                    .ok()
+                    .and_then(|r| r.into_iter().next())
+                    .is_some_and(|r| std::fs::read(&path).is_ok_and(|b| super::store::sha256_hex(&b) == r.sha256));
+            let msg = if just_submitted {
+                Some("报告已提交。".to_string())
+            } else if let Some((p, _)) = &earlier {
+                Some(format!("已按{}年{}的报告预填，请逐项更新。", p.year, p.chinese_quarter()))
+            } else {
+                None
+            };
+            (f, Vec::new(), msg, false)
         }
     };
     let v = match version(app, &path, unit, period) {
@@ -514,28 +722,45 @@ pub fn report_form(app: &App, req: &Req) -> Response {
         &plan,
         unit,
         period,
-        FormState { fields: &fields, problems: &problems, message, bad: false, version: v },
+        FormState { fields: &fields, problems: &problems, message, bad, version: v, conflict },
         StatusCode::OK,
     )
 }
 
+/// The posted fields that belong to the report form.
+fn form_fields(req: &Req) -> Fields {
+    req.form
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "submitted" | "contact" | "phone" | "reviewed_by") || k.starts_with('t'))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// `POST /report/<period>`: `action=save` keeps a draft, `action=submit` writes the YAML when
-/// there is no error. A form opened at another version is refused (409) with the typed text kept.
+/// there is no error, `action=discard` drops the draft. A form opened at another version is
+/// refused (409) with the typed text kept and the newer version's differences shown, unless the
+/// unit ticked `overwrite` for exactly the version now current. A POST whose session has ended
+/// goes to the login page with the typed text carried along ([`expired_report`]).
 pub fn report_save(app: &App, req: &Req) -> Response {
+    if req.session.is_none() {
+        return expired_report(app, req);
+    }
     let (s, plan, unit, period, path) = match unit_report(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let fields: Fields = req
-        .form
-        .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "submitted" | "contact" | "phone" | "reviewed_by") || k.starts_with('t'))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
-    let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
     let who = s.user.username.as_str();
     let ps = period.to_string();
+    if req.f("action") == "discard" {
+        if let Err(e) = app.store.clear_draft(unit, &ps) {
+            return internal(e);
+        }
+        app.store.audit(who, &req.addr, "放弃草稿", &format!("{unit} {ps}"));
+        return redirect(&format!("/report/{ps}"));
+    }
+    let fields = form_fields(req);
+    let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
+    let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
 
     let lock = app.file_lock(&path);
     let _lock = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -543,32 +768,38 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let show = |msg: String, bad: bool, code: StatusCode, v: String| {
+    let show = |msg: String, bad: bool, code: StatusCode, v: String, conflict: Option<Conflict>| {
         report_page(
             app,
             req,
             &plan,
             unit,
             period,
-            FormState { fields: &fields, problems: &checked.problems, message: Some(msg), bad, version: v },
+            FormState { fields: &fields, problems: &checked.problems, message: Some(msg), bad, version: v, conflict },
             code,
         )
     };
-    if !auth::same(req.f("version"), &current) {
+    if !auth::same(req.f("version"), &current) && !auth::same(req.f("overwrite"), &current) {
+        // Show what the newer version says: a draft saved elsewhere, else the file.
+        let (what, theirs) = match stored_draft(app, unit, period) {
+            Some(d) => ("另一处保存的草稿", d.fields),
+            None => ("报告文件中的现行版本", file_fields(app, req, unit, period)),
+        };
+        let conflict = Conflict { what, differences: report::differences(&plan, unit, &theirs, &fields), current };
         return show(
-            "未保存：这份报告在您打开之后已被修改（他人保存或提交，或督查室更新了文件）。您填写的内容仍在下方；\
-             请核对后再保存或提交，这将覆盖新的版本。"
+            "未保存：这份报告在您打开之后已被修改（他人保存或提交，或督查室更新了文件）。您填写的内容仍在下方，\
+             “与现行版本不同之处”列出两者的差别；请核对后选择：放弃您的内容改用现行版本，或勾选“用我的内容覆盖现行版本”再保存或提交。"
                 .into(),
             true,
             StatusCode::CONFLICT,
-            current,
+            req.f("version").to_string(),
+            Some(conflict),
         );
     }
     match req.f("action") {
         "save" => {
-            let json = serde_json::to_string(&fields).unwrap_or_default();
-            if let Err(e) = app.store.save_draft(unit, &ps, &json, who) {
-                return db_error(e, None);
+            if let Err(r) = save_draft(app, unit, period, &fields, &file_digest(&path), who) {
+                return r;
             }
             if let Err(r) = audit(app, req, who, "保存草稿", &format!("{unit} {ps}")) {
                 return r;
@@ -583,7 +814,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
             } else {
                 format!("草稿已保存；还有 {n} 处错误，改正后才能提交。")
             };
-            show(msg, n > 0, StatusCode::OK, v)
+            show(msg, n > 0, StatusCode::OK, v, None)
         }
         "submit" => {
             let Some(yaml) = checked.yaml.as_ref().filter(|_| checked.ok()) else {
@@ -593,6 +824,7 @@ pub fn report_save(app: &App, req: &Req) -> Response {
                     true,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     current,
+                    None,
                 );
             };
             if let Err(e) = crate::fsutil::write_durable(&path, yaml.as_bytes()) {
@@ -613,6 +845,54 @@ pub fn report_save(app: &App, req: &Req) -> Response {
     }
 }
 
+/// A report POST whose session has ended (expired, or logged out elsewhere): the login page,
+/// saying so, with every typed field carried in hidden inputs; after logging in as the unit the
+/// text is kept as a draft and the form opens again ([`resume_after_login`]).
+fn expired_report(app: &App, req: &Req) -> Response {
+    let Some(p) = req.args.first().filter(|p| Period::parse(p).is_some_and(|x| x.to_string() == **p)) else {
+        return not_found_page();
+    };
+    let mut carry: Vec<(String, String)> =
+        form_fields(req).into_iter().map(|(k, v)| (format!("{KEEP}{k}"), v)).collect();
+    carry.push(("resume".into(), format!("/report/{p}")));
+    carry.push((format!("{KEEP}@version"), req.f("version").to_string()));
+    login_page(
+        app,
+        StatusCode::UNAUTHORIZED,
+        Some("登录已过期，请重新登录。您刚才填写的内容没有丢失：登录后会保存为草稿，可继续填写和提交。"),
+        "",
+        &carry,
+    )
+}
+
+/// Prefix of the hidden login fields that carry a form's text across an expired session.
+const KEEP: &str = "keep.";
+
+/// After a login from [`expired_report`]'s page: the carried text saved as the unit's draft
+/// (typed over the file version its form was opened at, so a newer file is flagged when the form
+/// opens), and where to go. `None` when the login carried nothing for this account.
+fn resume_after_login(app: &App, req: &Req, user: &super::store::User) -> Option<String> {
+    let to = req.f("resume");
+    let p = to.strip_prefix("/report/")?;
+    let unit = user.unit.as_deref().filter(|_| user.role == Role::Unit)?;
+    let plan = plan_of(app, req).ok()?;
+    let period = period_arg(&plan, p).ok()?;
+    let fields: Fields = req
+        .form
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(KEEP)?.to_string(), v.clone())))
+        .filter(|(k, _)| matches!(k.as_str(), "submitted" | "contact" | "phone" | "reviewed_by") || k.starts_with('t'))
+        .collect();
+    if !fields.is_empty() {
+        let base = req.f(&format!("{KEEP}@version")).split('-').next().unwrap_or("").to_string();
+        let path = report::report_path(&app.opts.data, period, unit).ok()?;
+        let base = if base.is_empty() { file_digest(&path) } else { base };
+        save_draft(app, unit, period, &fields, &base, &user.username).ok()?;
+        app.store.audit(&user.username, &req.addr, "保存草稿", &format!("{unit} {period}（登录过期后保留）")).ok()?;
+    }
+    Some(format!("/report/{period}"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dashboard and task page
 
@@ -623,7 +903,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         Err(r) => return r,
     };
     let period = if req.q("period").is_empty() {
-        default_period(app, &plan)
+        default_period(app, req, &plan)
     } else {
         match period_arg(&plan, req.q("period")) {
             Ok(p) => p,
@@ -638,7 +918,12 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
     let (ds, year) = match (snap.dataset(), snap.year(period)) {
         (Ok(ds), Some(year)) => (ds, year),
         (Err(text), _) => {
-            return app.page("dashboard.html", Some(s), StatusCode::OK, context! { errors => text, ..base })
+            return app.page(
+                "dashboard.html",
+                Some(s),
+                StatusCode::OK,
+                context! { errors => super::words::web(text), ..base },
+            )
         }
         (Ok(_), None) => return internal("no year status"),
     };
@@ -656,13 +941,21 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
             light => t.light.id(), light_label => t.light.label(), reason => t.reason.clone() }
         })
         .collect();
-    let counts: Vec<_> = Status::ALL
-        .iter()
-        .map(|st| context! { label => st.label(), light => st.light().id(), n => summary.by_status.get(*st) })
-        .filter(|c| c.get_attr("n").ok().and_then(|n| u64::try_from(n).ok()).unwrap_or(0) > 0)
-        .collect();
+    // Each status counted by the light the rules gave each task (as `stats --json` and the
+    // documents colour them: an early 未启动 is yellow, a late one red), not by the status alone.
+    let mut counts = Vec::new();
+    for st in Status::ALL {
+        for light in
+            [crate::data::model::Light::Green, crate::data::model::Light::Yellow, crate::data::model::Light::Red]
+        {
+            let n = ps.tasks.iter().filter(|t| t.status == st && t.light == light).count();
+            if n > 0 {
+                counts.push(context! { label => st.label(), light => light.id(), light_label => light.label(), n });
+            }
+        }
+    }
     let deadline = ds.office.deadline(period);
-    let today = report::today();
+    let today = app.clock(req).today();
     let missing: Vec<_> = summary
         .missing_reports
         .iter()
@@ -673,16 +966,10 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         .iter()
         .map(|l| context! { unit => l.unit.clone(), submitted => l.submitted.to_string(), deadline => l.deadline.to_string(), days_late => l.days_late })
         .collect();
-    let escalations: Vec<String> = summary
-        .escalations
-        .iter()
-        .map(|e| match e {
-            crate::aggregate::EscalationItem::Task { task, title, reason, .. } => {
-                format!("第{task}项 {title}：{reason}")
-            }
-            crate::aggregate::EscalationItem::Unit { unit, reason, .. } => format!("{unit}：{reason}"),
-        })
-        .collect();
+    // 督办事项 as the notice lists them (the same rule picks the tasks that get a 督办通知单).
+    let overrides = crate::render::view::Overrides::default();
+    let inputs = crate::render::view::Inputs { ds, year: &year.statuses, summary, overrides: &overrides };
+    let escalations = crate::render::view::supervision_items(&inputs);
     let statuses: Vec<_> = Status::ALL.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
     let sections: Vec<_> =
         plan.sections.iter().map(|x| context! { number => x.number, title => x.title.clone() }).collect();
@@ -729,15 +1016,17 @@ pub fn task(app: &App, req: &Req) -> Response {
     let snap = app.snapshot(req);
     let year = match (snap.dataset(), snap.year(period)) {
         (Ok(_), Some(year)) => year,
-        (Err(text), _) => return error(StatusCode::OK, "数据有错误", text),
+        (Err(text), _) => return error(StatusCode::OK, "数据有错误", &super::words::web(text)),
         (Ok(_), None) => return internal("no year status"),
     };
-    // Who submitted the lead units' reports from the browser, and when (every revision kept).
+    // Who submitted the lead units' reports from the browser, and when (every revision kept), in
+    // office time.
+    let clock = app.clock(req);
     let submissions = |p: Period| -> Result<Vec<minijinja::Value>, super::store::StoreError> {
         let mut out = Vec::new();
         for u in &t.lead_units {
             for r in app.store.revisions(u, &p.to_string())? {
-                out.push(context! { unit => u.clone(), at => r.at, who => r.who, sha => r.sha256[..12.min(r.sha256.len())].to_string() });
+                out.push(context! { unit => u.clone(), at => clock.format(r.unix), who => r.who, sha => r.sha256[..12.min(r.sha256.len())].to_string() });
             }
         }
         Ok(out)
@@ -758,7 +1047,7 @@ pub fn task(app: &App, req: &Req) -> Response {
         Some(s),
         StatusCode::OK,
         context! { task => context! { number => t.number, title => t.title.clone(), text => t.text.clone(), lead_units => t.lead_units.clone() },
-            quarters, period => period.to_string() },
+            quarters, period => period.to_string(), zone => zone_label(&clock) },
     )
 }
 
@@ -861,7 +1150,7 @@ pub fn build(app: &App, req: &Req) -> Response {
         out: app.opts.out.clone(),
         only: Vec::new(),
         emit_typst: false,
-        templates: None,
+        templates: crate::templates::Templates::dir_for_build(None),
         font_paths: Vec::new(),
         flavor: crate::engine::PdfFlavor::Plain,
         png: vec![(Kind::Notice, 1), (Kind::Briefing, 1), (Kind::Leader, 1)],
@@ -885,7 +1174,7 @@ pub fn build(app: &App, req: &Req) -> Response {
             {
                 return r;
             }
-            let warnings = rep.warnings.render(&rep.sources);
+            let warnings = super::words::web(&rep.warnings.render(&rep.sources));
             let timing = format!("已生成 {} 份公文，用时 {:.1} 秒。", rep.documents.len(), t.elapsed().as_secs_f64());
             documents_page(
                 app,
@@ -901,7 +1190,7 @@ pub fn build(app: &App, req: &Req) -> Response {
             if let Err(r) = audit(app, req, &s.user.username, "生成公文失败", &detail) {
                 return r;
             }
-            let errors = e.diagnostics.render(&e.sources);
+            let errors = super::words::web(&e.diagnostics.render(&e.sources));
             documents_page(
                 app,
                 s,

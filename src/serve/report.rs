@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::data::load::{self, Parsed, SourceFile};
-use crate::data::model::{Date, Period, Plan};
+use crate::data::model::{Date, Period, Plan, Status};
 use crate::data::raw::{RawEntry, RawReport, RawValue};
 use crate::diag::Diagnostic;
 
@@ -36,25 +36,28 @@ pub fn report_path(data: &Path, period: Period, unit: &str) -> Result<PathBuf, c
     crate::names::join_inside(&dir, &format!("{}.yaml", crate::names::file_name(unit)))
 }
 
-/// Today's date (UTC).
-pub fn today() -> Date {
-    Date { year: 1970, month: 1, day: 1 }.add_days(super::store::now().div_euclid(86_400))
-}
-
-/// A number as the form shows it.
+/// A number as the form shows it: every digit the file holds, so that a form saved unchanged
+/// writes the same figure back (`12.3456`, never `12.346`).
 fn num(v: f64) -> String {
-    crate::data::validate::fmt_num(v)
+    crate::numerals::shortest(v)
 }
 
-/// Form fields from a report (the unit's own for this period, else its previous quarter's with
-/// today's date, else only the date).
-pub fn fields_of(report: Option<&RawReport>, same_period: bool) -> Fields {
+/// The self-assessments (自评状态) a unit may choose: every status but 未报送, which only the
+/// rules give (a unit that reports has reported).
+pub fn claims() -> Vec<&'static str> {
+    Status::ALL.iter().filter(|s| **s != Status::NotReported).map(|s| s.label()).collect()
+}
+
+/// Form fields from a report (the unit's own for this period, else its latest earlier one with
+/// `today` as 报送日期, else only `today`). `today` is the office clock's date (docs/rules.md
+/// §15): it decides 迟报.
+pub fn fields_of(report: Option<&RawReport>, same_period: bool, today: Date) -> Fields {
     let mut f = Fields::new();
     let Some(r) = report else {
-        f.insert("submitted".into(), today().to_string());
+        f.insert("submitted".into(), today.to_string());
         return f;
     };
-    f.insert("submitted".into(), if same_period { r.submitted.clone() } else { today().to_string() });
+    f.insert("submitted".into(), if same_period { r.submitted.clone() } else { today.to_string() });
     for (k, v) in [("contact", &r.contact), ("phone", &r.phone), ("reviewed_by", &r.reviewed_by)] {
         f.insert(k.into(), v.clone().unwrap_or_default());
     }
@@ -109,11 +112,64 @@ pub fn read_fields(plan: &Plan, unit: &str, period: Period, f: &Fields) -> (RawR
         reviewed_by: opt(f, "reviewed_by"),
         entries: Vec::new(),
     };
+    let problem = |field: String, error: bool, message: String, hint: &str| FieldProblem {
+        field,
+        error,
+        message,
+        hints: vec![hint.to_string()],
+        at: String::new(),
+    };
+    if r.contact.is_none() {
+        problems.push(problem(
+            "contact".into(),
+            true,
+            "请填写联系人".into(),
+            "填写负责本报告的同志姓名，督查室核实情况时联系",
+        ));
+    }
+    match r.phone.as_deref() {
+        None => problems.push(problem(
+            "phone".into(),
+            true,
+            "请填写联系电话".into(),
+            "填写手机或座机号码，如 13800000000 或 0571-88888888",
+        )),
+        Some(p) if !phone_like(p) => problems.push(problem(
+            "phone".into(),
+            true,
+            format!("联系电话 “{p}” 不像电话号码"),
+            "只填数字，可带区号连字符、括号或“转”分机号，如 0571-88888888 转 123",
+        )),
+        Some(_) => {}
+    }
+    let offered = claims();
     for task in lead_tasks(plan, unit) {
         let t = task.number;
+        // 未报送 (or a word for it) is the rules' verdict on a missing report, never a unit's own;
+        // other unknown words are left to the rules of `ducha check`, which name the choices.
+        if let Some(c) = opt(f, &format!("t{t}_claim")).filter(|c| Status::parse(c) == Some(Status::NotReported)) {
+            problems.push(problem(
+                format!("t{t}_claim"),
+                true,
+                format!("第 {t} 项任务的自评状态 “{c}” 不是可选的状态"),
+                &format!("从下拉框中选择：{}", offered.join("、")),
+            ));
+        }
+        if task.lead_units.len() > 1 && opt(f, &format!("t{t}_adjustment")).is_some() {
+            let others: Vec<&str> = task.lead_units.iter().map(String::as_str).filter(|u| *u != unit).collect();
+            problems.push(problem(
+                format!("t{t}_adjustment"),
+                false,
+                format!(
+                    "第 {t} 项任务由本单位与{}共同牵头：填写指标调整说明后，这项任务本期对所有牵头单位都列为“其他”，不再按完成数值评价",
+                    others.join("、")
+                ),
+                "确需调整指标时再填写，并与其他牵头单位沟通一致；否则请清空此栏",
+            ));
+        }
         let mut e = RawEntry {
             task: t,
-            claim: opt(f, &format!("t{t}_claim")),
+            claim: opt(f, &format!("t{t}_claim")).filter(|c| Status::parse(c) != Some(Status::NotReported)),
             progress: opt(f, &format!("t{t}_progress")).map(|p| format!("{p}\n")).unwrap_or_default(),
             milestone: opt(f, &format!("t{t}_milestone")),
             adjustment: opt(f, &format!("t{t}_adjustment")),
@@ -168,6 +224,74 @@ pub fn read_fields(plan: &Plan, unit: &str, period: Period, f: &Fields) -> (RawR
         }
     }
     (r, problems)
+}
+
+/// True when `s` reads as a telephone number: at least 7 digits, and otherwise only the marks
+/// people write in numbers (area-code hyphen, brackets, spaces, `+`, `转` before an extension,
+/// `、` or `/` between two numbers).
+fn phone_like(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    digits >= 7 && s.chars().all(|c| c.is_ascii_digit() || " -－—()（）+转、/,，".contains(c))
+}
+
+/// What the form's field `name` is called on the page (`第3项 进展情况`), for messages that list
+/// fields.
+pub fn field_label(name: &str) -> String {
+    let plain = |k: &str| match k {
+        "submitted" => "报送日期",
+        "contact" => "联系人",
+        "phone" => "联系电话",
+        "reviewed_by" => "审核领导",
+        "progress" => "进展情况",
+        "claim" => "自评状态",
+        "milestone" => "已达到的形象进度",
+        "percent" => "形象进度百分比",
+        "problems" => "存在问题",
+        "next_steps" => "下步打算",
+        "evidence" => "佐证材料",
+        "adjustment" => "指标调整说明",
+        _ => "",
+    };
+    if let Some((t, k)) = name.strip_prefix('t').and_then(|r| r.split_once('_')) {
+        if let Some(i) = k.strip_prefix('v') {
+            return format!("第{t}项 完成数值·指标{i}");
+        }
+        return format!("第{t}项 {}", plain(k));
+    }
+    plain(name).to_string()
+}
+
+/// One field that differs between two versions of a report's form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub field: String,
+    pub label: String,
+    /// The value in the other version (the file on disk, or a draft saved elsewhere).
+    pub theirs: String,
+    /// The value in this form.
+    pub mine: String,
+}
+
+/// The fields whose text differs between `theirs` and `mine` (blank-insensitive at line ends),
+/// in form order: what a unit must see before its text replaces a newer version.
+pub fn differences(plan: &Plan, unit: &str, theirs: &Fields, mine: &Fields) -> Vec<Difference> {
+    let mut names: Vec<String> = ["submitted", "contact", "phone", "reviewed_by"].map(String::from).to_vec();
+    for t in lead_tasks(plan, unit) {
+        let n = t.number;
+        names.push(format!("t{n}_progress"));
+        names.extend((1..=t.targets.len()).map(|k| format!("t{n}_v{k}")));
+        for k in ["milestone", "percent", "claim", "problems", "next_steps", "evidence", "adjustment"] {
+            names.push(format!("t{n}_{k}"));
+        }
+    }
+    let get = |f: &Fields, k: &str| f.get(k).map(|s| clean(s)).unwrap_or_default();
+    names
+        .into_iter()
+        .filter_map(|k| {
+            let (a, b) = (get(theirs, &k), get(mine, &k));
+            (a != b).then(|| Difference { label: field_label(&k), field: k, theirs: a, mine: b })
+        })
+        .collect()
 }
 
 /// For each line of the YAML written by `report_yaml`, the form field it belongs to.
@@ -229,6 +353,20 @@ pub fn check(
     path: &Path,
     mut problems: Vec<FieldProblem>,
 ) -> Checked {
+    if raw.entries.is_empty() {
+        // Nothing typed for any task: say which fields to fill rather than write a report
+        // without entries.
+        for t in lead_tasks(plan, &raw.unit) {
+            problems.push(FieldProblem {
+                field: format!("t{}_progress", t.number),
+                error: true,
+                message: format!("第 {} 项任务尚未填写进展情况", t.number),
+                hints: vec!["每项牵头任务都要填写本季度的进展情况；有数值指标的同时填写完成数值".into()],
+                at: String::new(),
+            });
+        }
+        return Checked { yaml: None, problems };
+    }
     let yaml = match crate::excel::import::report_yaml(raw, plan, "网页填报") {
         Ok(y) => y,
         Err(e) => {
@@ -258,8 +396,8 @@ pub fn check(
         problems.push(FieldProblem {
             field,
             error: d.is_error(),
-            message: d.message.clone(),
-            hints: d.hints.clone(),
+            message: super::words::web(&d.message),
+            hints: d.hints.iter().map(|h| super::words::web(h)).collect(),
             at: d.loc.as_ref().map(|l| l.to_string()).unwrap_or_default(),
         });
     }

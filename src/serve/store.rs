@@ -81,7 +81,10 @@ pub struct Session {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Revision {
     pub id: i64,
+    /// `YYYY-MM-DD HH:MM:SS` in UTC ([`timestamp`]); pages show [`Revision::unix`] in office time.
     pub at: String,
+    /// When, in seconds since the Unix epoch.
+    pub unix: i64,
     pub who: String,
     pub sha256: String,
 }
@@ -89,6 +92,9 @@ pub struct Revision {
 /// The database (one connection behind a mutex: writes are small and rare).
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Seconds added to the system time: the server's office clock (`DUCHA_NOW`), so that session
+    /// expiry and revision times agree with the dates the pages show ([`Store::follow`]).
+    shift: std::sync::atomic::AtomicI64,
 }
 
 /// Seconds since the Unix epoch.
@@ -157,6 +163,16 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 ";
+
+/// Adds the sessions' absolute end (`ends`, login + [`super::SESSION_MAX_SECS`]) to a database
+/// made before sessions slid; their sessions keep a NULL `ends` and expire as before.
+fn add_session_cap(c: &Connection) -> rusqlite::Result<()> {
+    let has = c.prepare("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'ends'")?.exists([])?;
+    if !has {
+        c.execute_batch("ALTER TABLE sessions ADD COLUMN ends INTEGER")?;
+    }
+    Ok(())
+}
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     let role: String = r.get(1)?;
@@ -251,7 +267,18 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA).map_err(StoreError::Schema)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        add_session_cap(&conn).map_err(StoreError::Schema)?;
+        Ok(Store { conn: Mutex::new(conn), shift: Default::default() })
+    }
+
+    /// Keeps this store's time on `clock` (the server's office clock).
+    pub fn follow(&self, clock: &crate::clock::OfficeClock) {
+        self.shift.store(clock.now() - now(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Seconds since the Unix epoch on this store's clock.
+    pub fn now(&self) -> i64 {
+        now() + self.shift.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -311,26 +338,36 @@ impl Store {
     /// Stores a new session (by the digest of its id).
     pub fn create_session(&self, id: &str, username: &str, csrf: &str, ttl_secs: i64) -> Result<(), StoreError> {
         let c = self.conn();
-        c.execute("DELETE FROM sessions WHERE expires < ?1", [now()])?;
+        let now = self.now();
+        c.execute("DELETE FROM sessions WHERE expires < ?1", [now])?;
         c.execute(
-            "INSERT INTO sessions (id_hash, username, csrf, expires) VALUES (?1, ?2, ?3, ?4)",
-            params![sha256_hex(id.as_bytes()), username, csrf, now() + ttl_secs],
+            "INSERT INTO sessions (id_hash, username, csrf, expires, ends) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![sha256_hex(id.as_bytes()), username, csrf, now + ttl_secs, now + super::SESSION_MAX_SECS],
         )?;
         Ok(())
     }
 
-    /// The live session with this id and its (enabled) account.
+    /// The live session with this id and its (enabled) account. A session in use lives on: each
+    /// use moves its end to [`super::SESSION_TTL_SECS`] from now (sliding expiry), never past
+    /// [`super::SESSION_MAX_SECS`] after login (the absolute cap).
     pub fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
         let c = self.conn();
+        let (hash, now) = (sha256_hex(id.as_bytes()), self.now());
         let row = c
             .query_row(
                 "SELECT u.username, u.role, u.unit, u.hash, u.must_change, u.disabled, s.csrf
                  FROM sessions s JOIN users u ON u.username = s.username
-                 WHERE s.id_hash = ?1 AND s.expires >= ?2 AND u.disabled = 0",
-                params![sha256_hex(id.as_bytes()), now()],
+                 WHERE s.id_hash = ?1 AND s.expires >= ?2 AND (s.ends IS NULL OR s.ends >= ?2) AND u.disabled = 0",
+                params![hash, now],
                 |r| Ok(Session { user: user_row(r)?, csrf: r.get(6)? }),
             )
             .optional()?;
+        if row.is_some() {
+            c.execute(
+                "UPDATE sessions SET expires = MIN(?2, COALESCE(ends, ?2)) WHERE id_hash = ?1",
+                params![hash, now + super::SESSION_TTL_SECS],
+            )?;
+        }
         Ok(row)
     }
 
@@ -356,7 +393,7 @@ impl Store {
         self.conn().execute(
             "INSERT INTO drafts (unit, period, form, rev, who, at) VALUES (?1, ?2, ?3, 1, ?4, ?5)
              ON CONFLICT (unit, period) DO UPDATE SET form = ?3, rev = rev + 1, who = ?4, at = ?5",
-            params![unit, period, form, who, now()],
+            params![unit, period, form, who, self.now()],
         )?;
         Ok(())
     }
@@ -365,7 +402,7 @@ impl Store {
     pub fn clear_draft(&self, unit: &str, period: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE drafts SET form = '', rev = rev + 1, at = ?3 WHERE unit = ?1 AND period = ?2",
-            params![unit, period, now()],
+            params![unit, period, self.now()],
         )?;
         Ok(())
     }
@@ -374,7 +411,7 @@ impl Store {
     pub fn add_revision(&self, unit: &str, period: &str, yaml: &str, who: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO revisions (unit, period, yaml, sha256, who, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![unit, period, yaml, sha256_hex(yaml.as_bytes()), who, now()],
+            params![unit, period, yaml, sha256_hex(yaml.as_bytes()), who, self.now()],
         )?;
         Ok(())
     }
@@ -386,7 +423,8 @@ impl Store {
             c.prepare("SELECT id, at, who, sha256 FROM revisions WHERE unit = ?1 AND period = ?2 ORDER BY id DESC")?;
         let rows = st
             .query_map(params![unit, period], |r| {
-                Ok(Revision { id: r.get(0)?, at: timestamp(r.get(1)?), who: r.get(2)?, sha256: r.get(3)? })
+                let unix: i64 = r.get(1)?;
+                Ok(Revision { id: r.get(0)?, at: timestamp(unix), unix, who: r.get(2)?, sha256: r.get(3)? })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -398,7 +436,7 @@ impl Store {
     pub fn audit(&self, who: &str, addr: &str, action: &str, detail: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO audit (at, who, addr, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![now(), who, addr, action, detail],
+            params![self.now(), who, addr, action, detail],
         )?;
         Ok(())
     }

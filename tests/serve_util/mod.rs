@@ -175,3 +175,31 @@ pub async fn logged_in(app: &Arc<App>, user: &str) -> Client {
 pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap()
 }
+
+/// All `<input>` and `<textarea>` values and selected options of a page, by name.
+pub fn extract_inputs(html: &str) -> Vec<(String, String)> {
+    let unescape = ducha::serve::http_client::unescape;
+    let mut out = Vec::new();
+    for part in html.split("<input").skip(1) {
+        let tag = part.split('>').next().unwrap();
+        let attr = |a: &str| tag.split(&format!("{a}=\"")).nth(1).map(|s| s.split('"').next().unwrap().to_string());
+        if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+            out.push((n, unescape(&v)));
+        }
+    }
+    for part in html.split("<textarea").skip(1) {
+        let name = part.split("name=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let body = part.split_once('>').unwrap().1.split("</textarea>").next().unwrap();
+        out.push((name, unescape(body)));
+    }
+    for part in html.split("<select").skip(1) {
+        let name = part.split("name=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let body = part.split("</select>").next().unwrap();
+        if let Some(sel) = body.split("<option").find(|o| o.contains(" selected")) {
+            let v = sel.split("value=\"").nth(1).map(|s| s.split('"').next().unwrap().to_string());
+            let v = v.unwrap_or_else(|| sel.split_once('>').unwrap().1.split("</option>").next().unwrap().to_string());
+            out.push((name, unescape(&v)));
+        }
+    }
+    out
+}
