@@ -10,6 +10,7 @@ pub mod archive;
 pub mod cmd;
 pub mod data;
 pub mod diag;
+pub mod docx;
 pub mod engine;
 pub mod excel;
 pub mod fsutil;

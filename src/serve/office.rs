@@ -59,6 +59,8 @@ fn notice_build(app: &App, period: Period) -> BuildOptions {
         flavor: crate::engine::PdfFlavor::Plain,
         png: Vec::new(),
         ofd: false,
+        // The notice's .docx draft follows each saved edit, as its PDF does.
+        docx: true,
     }
 }
 
@@ -261,7 +263,12 @@ pub fn archive(app: &App, req: &Req) -> Response {
     // As `ducha archive`: PDF/A-3b, the built-in templates (the record never depends on the
     // working directory), the sources attached.
     let opts = crate::archive::ArchiveOptions {
-        build: BuildOptions { flavor: crate::engine::PdfFlavor::A3b, only: Vec::new(), ..notice_build(app, period) },
+        build: BuildOptions {
+            flavor: crate::engine::PdfFlavor::A3b,
+            only: Vec::new(),
+            docx: false,
+            ..notice_build(app, period)
+        },
         root: app.opts.archive.clone(),
         revise,
         stamp: false,
