@@ -16,6 +16,9 @@ pub const PITCH: i64 = 579;
 pub const CH: i64 = 316;
 /// Leading `L` = `P` − 16 pt = 12.95 pt, in twips.
 pub const LEAD: i64 = 259;
+/// Body tracking in twips: `TR` = −0.207 pt rounded away from zero (−0.25 pt), so 28 characters
+/// of 16 pt fit the 156 mm line (28 × 15.75 pt ≤ 442.2 pt; −0.2 pt would need 442.4 pt).
+pub const TRACKING: i64 = -5;
 /// The character grid's pitch correction `TR` = −0.207 pt in 1/4096 pt (`w:charSpace`).
 pub const CHAR_SPACE: i64 = -848;
 /// Relationship ids of the odd and even page footers.
@@ -110,8 +113,12 @@ impl Look {
         if let Some(c) = self.color {
             el.push(El::named("w:color").attr("w:val", c.hex()));
         }
-        if let Some(t) = self.tracking {
-            el.push(El::named("w:spacing").attr("w:val", twips_pt(t)));
+        // The body's tracking (Normal style) is for 16 pt text only: other sizes set their own
+        // or none, as the PDF's tables, titles and 版记 do.
+        match (self.tracking, self.size) {
+            (Some(t), _) => el.push(El::named("w:spacing").attr("w:val", twips_pt(t))),
+            (None, Some(_)) => el.push(El::named("w:spacing").attr("w:val", 0)),
+            (None, None) => {}
         }
         if let Some(s) = self.scale {
             el.push(El::named("w:w").attr("w:val", s));
@@ -486,7 +493,8 @@ impl Table {
                 tcpr.push(El::named("w:vAlign").attr("w:val", "center"));
                 let mut tc = El::named("w:tc").child(tcpr);
                 if c.paras.is_empty() {
-                    tc.push(El::named("w:p"));
+                    // A cell needs a paragraph; a 1 pt one, so an empty cell adds no line height.
+                    tc.push(Para::new().flush().line(20).el());
                 }
                 for p in &c.paras {
                     tc.push(p.clone());

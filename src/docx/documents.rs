@@ -141,6 +141,13 @@ fn end_block(rows: Vec<EndRow>) -> El {
     Table { widths: vec![area()], rows: cells, rules: Some((8, 6)), ..Table::default() }.el()
 }
 
+/// The top and bottom padding of a table cell whose lines are `1.3 × size` apart (exact): the
+/// PDF's inset less half the 0.3 em leading, which Typst puts only between a cell's lines while
+/// an exact line height carries it on every line (so one-line rows are as high as in the PDF).
+fn cell_padding(inset_pt: f64, size: f64) -> i64 {
+    twips_pt(inset_pt - 0.15 * size).max(0)
+}
+
 /// The colour of a light (`status-colors` in gongwen.typ).
 fn light_color(light: &str) -> Rgb {
     match light {
@@ -263,8 +270,11 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
             out.push(Para::new().run(&f.text, &Look::default()).el());
         }
     }
-    let last = if several || !landscape { Section::portrait(true) } else { Section::landscape(true) };
-    // 版记 (§L7): follows the text in the draft.
+    // 版记 (§L7): follows the text in the draft, on a portrait page (after a 横排 table, a new one).
+    if landscape && !several {
+        out.push(section_end(&Section::landscape(true)));
+    }
+    let last = Section::portrait(true);
     let mut rows = Vec::new();
     if !v.cc.is_empty() {
         let mut names = v.cc.join("，");
@@ -274,7 +284,9 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
         rows.push(EndRow::Hang(ph.get("cc-label"), names));
     }
     rows.push(EndRow::Split(v.printer.clone(), format!("{}{}", v.print_date, ph.get("printed"))));
-    out.push(Para::new().line(PITCH).el());
+    if !landscape || several {
+        out.push(Para::new().line(PITCH).el());
+    }
     out.push(end_block(rows));
     (out, last, true)
 }
@@ -351,7 +363,7 @@ fn task_table(rows: &[TaskRow], width: i64, ph: &Phrases) -> El {
         widths: task_columns(rows, width, ph),
         rows: table_rows,
         border: Some(4),
-        padding: (twips_pt(3.0), twips_pt(3.0)),
+        padding: (twips_pt(3.0), cell_padding(3.0, size)),
         ..Table::default()
     }
     .el()
@@ -534,7 +546,7 @@ fn rank_table(rows: &[RankRow], ph: &Phrases) -> El {
             ],
         ));
     }
-    Table { widths, rows: out, border: Some(4), padding: (twips_pt(2.0), twips_pt(3.0)), ..Table::default() }.el()
+    Table { widths, rows: out, border: Some(4), padding: (twips_pt(2.0), cell_padding(3.0, size)), ..Table::default() }.el()
 }
 
 fn leader(v: &LeaderView, ph: &Phrases) -> (Vec<El>, Section, bool) {
@@ -694,13 +706,14 @@ fn order(v: &OrderView, ph: &Phrases) -> (Vec<El>, Section, bool) {
                 widths,
                 rows,
                 border: Some(5),
-                padding: (twips_pt(5.0), twips_pt(3.6)),
+                padding: (twips_pt(5.0), cell_padding(3.6, size)),
                 heights: vec![(8, twips_mm(14.0))],
                 ..Table::default()
             }
             .el(),
         );
-        out.extend(signature(&v.issuer, &v.date, 2 * LEAD));
+        // 2 L above the 署名 (order.typ); an exact line already carries one L above its text.
+        out.extend(signature(&v.issuer, &v.date, LEAD));
     }
     // No page number on the 督办通知单 (§L8).
     (out, Section::portrait(false), false)

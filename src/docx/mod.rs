@@ -59,7 +59,7 @@ impl Phrases {
     /// Reads the `phrases` dictionary of `lib/phrases.typ` (`key: "text",` pairs) with Typst's
     /// own parser, so escapes mean what they mean to Typst. `origin` names the file in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Phrases, String> {
-        use typst::syntax::ast::{self, AstNode};
+        use typst::syntax::ast;
         let root = typst::syntax::parse(text);
         let markup: ast::Markup = root.cast().ok_or_else(|| format!("{origin}：无法解析"))?;
         let mut map = BTreeMap::new();
@@ -260,11 +260,13 @@ fn styles() -> El {
     let defaults = El::named("w:docDefaults")
         .child(El::named("w:rPrDefault").child(rpr))
         .child(El::named("w:pPrDefault").child(ppr));
+    // Children in the schema's order (name, basedOn, qFormat, pPr, rPr): Word is strict about it.
     let style = |id: &str, name: &str, ppr: El, rpr: El| {
         El::named("w:style")
             .attr("w:type", "paragraph")
             .attr("w:styleId", id)
             .child(El::named("w:name").attr("w:val", name))
+            .child(El::named("w:basedOn").attr("w:val", "Normal"))
             .child(El::named("w:qFormat"))
             .child(ppr)
             .child(rpr)
@@ -278,7 +280,29 @@ fn styles() -> El {
         .attr("w:styleId", "Normal")
         .child(El::named("w:name").attr("w:val", "Normal"))
         .child(El::named("w:qFormat"))
-        .child(El::named("w:pPr").child(El::named("w:widowControl").attr("w:val", "0")).child(indent()));
+        // The section's grid is 22 × 28 (WPS and Word show it in 页面设置), but the text does not
+        // snap to it: LibreOffice gives a 16 pt character two cells of a 15.79 pt grid, 17 to a
+        // line. The same 28 characters come from the tracking instead: −0.25 pt (`TR` = −0.207 pt
+        // of §L1, rounded to whole twips away from zero so that 28 fit), lines at the exact pitch.
+        .child(
+            El::named("w:pPr")
+                .child(El::named("w:widowControl").attr("w:val", "0"))
+                // No extra space between Chinese and Latin or digits (Typst `cjk-latin-spacing:
+                // none`, §L1). Punctuation may hang past the line end (the Word/WPS default):
+                // LibreOffice 7.4 drops a line-final "，" otherwise.
+                .child(El::named("w:overflowPunct").attr("w:val", "1"))
+                .child(El::named("w:autoSpaceDE").attr("w:val", "0"))
+                .child(El::named("w:autoSpaceDN").attr("w:val", "0"))
+                .child(El::named("w:snapToGrid").attr("w:val", "0"))
+                .child(indent()),
+        )
+        .child(
+            El::named("w:rPr")
+                .child(run_fonts(Role::Fangsong))
+                .child(El::named("w:spacing").attr("w:val", body::TRACKING))
+                .child(El::named("w:sz").attr("w:val", "32"))
+                .child(El::named("w:szCs").attr("w:val", "32")),
+        );
     // Headings 一、 黑体 and （一） 楷体, 3号, regular weight (§L2), indented like the body.
     let heading = |id: &str, name: &str, level: u32, role: Role| {
         style(
@@ -290,7 +314,6 @@ fn styles() -> El {
                 .child(El::named("w:outlineLvl").attr("w:val", level)),
             El::named("w:rPr").child(run_fonts(role)),
         )
-        .child(El::named("w:basedOn").attr("w:val", "Normal"))
     };
     let table_normal = El::named("w:style")
         .attr("w:type", "table")
@@ -314,19 +337,24 @@ fn styles() -> El {
 }
 
 fn settings(numbered: bool) -> El {
-    let mut el = El::named("w:settings").attr("xmlns:w", W_NS);
+    // Children in the schema's order.
+    let mut el = El::named("w:settings").attr("xmlns:w", W_NS).child(El::named("w:defaultTabStop").attr("w:val", 2 * body::CH));
     if numbered {
         // Odd pages number on the right, even pages on the left (§L8).
         el.push(El::named("w:evenAndOddHeaders"));
     }
-    el.child(El::named("w:defaultTabStop").attr("w:val", 2 * body::CH))
-        .child(El::named("w:characterSpacingControl").attr("w:val", "doNotCompress"))
-        .child(El::named("w:compat").child(
-            El::named("w:compatSetting")
-                .attr("w:name", "compatibilityMode")
-                .attr("w:uri", "http://schemas.microsoft.com/office/word")
-                .attr("w:val", 15),
-        ))
+    el.child(El::named("w:characterSpacingControl").attr("w:val", "doNotCompress"))
+        .child(
+            El::named("w:compat")
+                // A line ended by a manual break is not stretched in justified text (as in Typst).
+                .child(El::named("w:doNotExpandShiftReturn"))
+                .child(
+                    El::named("w:compatSetting")
+                        .attr("w:name", "compatibilityMode")
+                        .attr("w:uri", "http://schemas.microsoft.com/office/word")
+                        .attr("w:val", 15),
+                ),
+        )
         .child(El::named("w:themeFontLang").attr("w:val", "en-US").attr("w:eastAsia", "zh-CN"))
 }
 
