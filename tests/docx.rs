@@ -225,12 +225,14 @@ fn first_difference(a: &str, b: &str) -> String {
     format!("at {i} of {} / {}:\n  ducha PDF: …{}…\n  LibreOffice: …{}…", a.len(), b.len(), show(&a), show(&b))
 }
 
-/// The similarity threshold of the notice's first page (ink of each page within 1.5 mm of ink on
-/// the other, averaged both ways). The draft places the red head and title with paragraph
-/// spacing where the PDF places them absolutely, and LibreOffice sets the lines with its own
-/// metrics, so the pages differ by a few millimetres; a different page (the briefing's first
-/// page, the control below) shares far less ink. The threshold sits between the two.
-const PAGE_SIMILARITY: f64 = 0.5;
+/// The similarity threshold of the notice's first page: the share of ink (pixels darker than 160
+/// of 255 at 50 ppi) of each page lying within 1.5 mm of ink on the other, averaged both ways.
+/// Measured when written: 0.96 for the draft's page (LibreOffice sets the same lines at the same
+/// pitch, a few characters differ per line because it does not compress adjacent punctuation);
+/// 0.50 for a draft whose 文号, rule and title sat 4.6 mm too high (a leading `L` missing above the
+/// 文号), and 0.34 for the briefing's first page (the control below). 0.8 accepts the first and
+/// rejects the other two.
+const PAGE_SIMILARITY: f64 = 0.8;
 
 #[test]
 fn libreoffice_renders_the_drafts_like_the_pdfs() {

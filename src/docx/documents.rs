@@ -207,13 +207,14 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
     out.push(
         Para::new().flush().align("center").line(twips_pt(mark_size)).space(before, 0).run(&v.mark, &mark).el(),
     );
-    // 发文字号 空二行 below the mark, the red rule (0.5 mm ≈ 11 eighths of a point) 4 mm below it.
+    // 发文字号 空二行 below the mark (`2P + L` between the em boxes: both lines are exactly their
+    // font size high), the red rule (0.5 mm ≈ 11 eighths of a point) 4 mm below it.
     out.push(
         Para::new()
             .flush()
             .align("center")
             .line(twips_pt(16.0))
-            .space(2 * PITCH, 0)
+            .space(2 * PITCH + LEAD, 0)
             .rule_below("single", RED, 11, 11)
             .run(&v.number, &Look::default())
             .el(),
