@@ -840,8 +840,8 @@ pub fn docx_all(
     for r in rendered {
         let Some(view) = r.views.get(r.variant) else { continue };
         let meta = crate::docx::Meta { title: r.title.clone(), author: author.to_owned(), date };
-        let bytes = crate::docx::write(view, &phrases, &meta)
-            .map_err(|e| Diagnostic::error(format!("{}：{e}", r.stem)))?;
+        let bytes =
+            crate::docx::write(view, &phrases, &meta).map_err(|e| Diagnostic::error(format!("{}：{e}", r.stem)))?;
         r.docx = Some(bytes);
     }
     Ok(())

@@ -88,8 +88,10 @@ fn drafts_read_by_python_docx() {
             if landscape {
                 assert_eq!((sec["width"].as_i64().unwrap(), sec["height"].as_i64().unwrap()), (h, w), "{name}");
                 // The portrait type area turned: 225 × 156 mm.
-                let area_w = sec["width"].as_i64().unwrap() - sec["left"].as_i64().unwrap() - sec["right"].as_i64().unwrap();
-                let area_h = sec["height"].as_i64().unwrap() - sec["top"].as_i64().unwrap() - sec["bottom"].as_i64().unwrap();
+                let area_w =
+                    sec["width"].as_i64().unwrap() - sec["left"].as_i64().unwrap() - sec["right"].as_i64().unwrap();
+                let area_h =
+                    sec["height"].as_i64().unwrap() - sec["top"].as_i64().unwrap() - sec["bottom"].as_i64().unwrap();
                 assert!((area_w - tw(225.0)).abs() <= 2 && (area_h - tw(156.0)).abs() <= 2, "{name}: {sec}");
             } else {
                 assert_eq!((sec["width"].as_i64().unwrap(), sec["height"].as_i64().unwrap()), (w, h), "{name}");
@@ -255,7 +257,9 @@ fn libreoffice_renders_the_drafts_like_the_pdfs() {
             .unwrap()
             .iter()
             .filter(|t| t["rows"][0]["header"] == true)
-            .map(|t| squashed(&t["text"][0].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect::<String>()))
+            .map(|t| {
+                squashed(&t["text"][0].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect::<String>())
+            })
             .collect();
         let (pa, pb) = (c["pages"][0].as_i64().unwrap(), c["pages"][1].as_i64().unwrap());
         report.push(format!("{name}: ducha {pa} 页, LibreOffice {pb} 页"));

@@ -584,7 +584,9 @@ async fn build_and_download() {
     let r = l.get(&format!("/out/2023Q4/{}", enc("领导参阅-p1.png"))).await;
     assert_eq!(r.header("content-type"), "image/png");
     assert!(!d.contains(".docx"), "no drafts for the leader: {d}");
-    for f in ["季度进展情况通报.pdf", "季度进展情况通报-p1.png", "督查简报.pdf", "领导参阅.docx", "季度进展情况通报.docx"] {
+    for f in
+        ["季度进展情况通报.pdf", "季度进展情况通报-p1.png", "督查简报.pdf", "领导参阅.docx", "季度进展情况通报.docx"]
+    {
         assert_eq!(l.get(&format!("/out/2023Q4/{}", enc(f))).await.status, StatusCode::FORBIDDEN, "{f}");
     }
     // A notice edit rebuilds the notice only; the manifest still lists the other documents,

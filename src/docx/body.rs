@@ -260,12 +260,15 @@ impl Para {
             ppr.push(El::named("w:pageBreakBefore"));
         }
         if let Some((style, c, sz, space)) = self.border_bottom {
-            ppr.push(El::named("w:pBdr").child(
-                El::named("w:bottom").attr("w:val", style).attr("w:sz", sz).attr("w:space", space).attr(
-                    "w:color",
-                    c.hex(),
+            ppr.push(
+                El::named("w:pBdr").child(
+                    El::named("w:bottom")
+                        .attr("w:val", style)
+                        .attr("w:sz", sz)
+                        .attr("w:space", space)
+                        .attr("w:color", c.hex()),
                 ),
-            ));
+            );
         }
         if !self.tabs.is_empty() {
             let mut tabs = El::named("w:tabs");
@@ -439,10 +442,11 @@ impl Table {
         }
         if let Some((outer, inner)) = self.rules {
             let line = |side: &str, sz: i64| {
-                El::named(format!("w:{side}")).attr("w:val", "single").attr("w:sz", sz).attr("w:space", 0).attr(
-                    "w:color",
-                    BLACK.hex(),
-                )
+                El::named(format!("w:{side}"))
+                    .attr("w:val", "single")
+                    .attr("w:sz", sz)
+                    .attr("w:space", 0)
+                    .attr("w:color", BLACK.hex())
             };
             let none = |side: &str| El::named(format!("w:{side}")).attr("w:val", "nil");
             pr.push(
@@ -488,7 +492,9 @@ impl Table {
                     tcpr.push(El::named("w:gridSpan").attr("w:val", span));
                 }
                 if let Some(f) = c.fill {
-                    tcpr.push(El::named("w:shd").attr("w:val", "clear").attr("w:color", "auto").attr("w:fill", f.hex()));
+                    tcpr.push(
+                        El::named("w:shd").attr("w:val", "clear").attr("w:color", "auto").attr("w:fill", f.hex()),
+                    );
                 }
                 tcpr.push(El::named("w:vAlign").attr("w:val", "center"));
                 let mut tc = El::named("w:tc").child(tcpr);
@@ -619,7 +625,11 @@ pub fn markdown(md: &str, base: &Look) -> Vec<El> {
                 strike -= 1;
                 refresh(&mut look, strong, emph, strike);
             }
-            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) | Event::InlineMath(t)
+            Event::Text(t)
+            | Event::Code(t)
+            | Event::Html(t)
+            | Event::InlineHtml(t)
+            | Event::InlineMath(t)
             | Event::DisplayMath(t) => {
                 let mut text = String::new();
                 if let Some(hard) = pending_break.take() {

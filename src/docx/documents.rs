@@ -6,9 +6,7 @@
 //! spacing that puts it about there; where the PDF anchors a block to the bottom of the last page
 //! (版记, 报尾), the draft lets it follow the text: both are drafts to edit, the PDF is the record.
 
-use super::body::{
-    ems, markdown, twips_mm, twips_pt, Cell, Look, Para, Rgb, Section, Table, CH, LEAD, PITCH,
-};
+use super::body::{ems, markdown, twips_mm, twips_pt, Cell, Look, Para, Rgb, Section, Table, CH, LEAD, PITCH};
 use super::{DocView, Phrases, RED, R_NS, W_NS};
 use crate::engine::fonts::Role;
 use crate::ofd::xml::El;
@@ -58,7 +56,13 @@ fn xbs(size: f64) -> Look {
 
 /// A title: pre-broken lines, 2号小标宋 centred, line pitch 22 pt + `L` (§L2).
 fn title(lines: &[String], before: i64, after: i64) -> El {
-    Para::new().flush().align("center").line(twips_pt(22.0) + LEAD).space(before, after).run(&lines.join("\n"), &xbs(22.0)).el()
+    Para::new()
+        .flush()
+        .align("center")
+        .line(twips_pt(22.0) + LEAD)
+        .space(before, after)
+        .run(&lines.join("\n"), &xbs(22.0))
+        .el()
 }
 
 /// The body blocks: 一、 headings 黑体, （一） 楷体 (run in with their text or on their own line),
@@ -126,12 +130,9 @@ fn end_block(rows: Vec<EndRow>) -> El {
                     let w = (ems(&label) * ch as f64).round() as i64;
                     p.indent(ch + w, ch, -w).run(&label, &look).run(&text, &look)
                 }
-                EndRow::Split(left, right) => p
-                    .indent(ch, ch, 0)
-                    .tab("right", area() - 2 * ch)
-                    .run(&left, &look)
-                    .tab_char()
-                    .run(&right, &look),
+                EndRow::Split(left, right) => {
+                    p.indent(ch, ch, 0).tab("right", area() - 2 * ch).run(&left, &look).tab_char().run(&right, &look)
+                }
                 EndRow::Right(text) => p.indent(ch, ch, 0).align("right").run(&text, &look),
             };
             (false, vec![Cell::new(vec![p.el()])])
@@ -188,10 +189,11 @@ fn status_runs(p: Para, status: &str, light: &str, ph: &Phrases, look: &Look) ->
 fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
     let mut out = Vec::new();
     // 版头 (§L3): 份号 仿宋, 密级 and 紧急程度 黑体, one grid line each, flush left.
-    let heads: Vec<(&String, Role)> = [(&v.copy_no, Role::Fangsong), (&v.secret, Role::Heiti), (&v.urgency, Role::Heiti)]
-        .into_iter()
-        .filter_map(|(t, r)| t.as_ref().map(|t| (t, r)))
-        .collect();
+    let heads: Vec<(&String, Role)> =
+        [(&v.copy_no, Role::Fangsong), (&v.secret, Role::Heiti), (&v.urgency, Role::Heiti)]
+            .into_iter()
+            .filter_map(|(t, r)| t.as_ref().map(|t| (t, r)))
+            .collect();
     for (t, role) in &heads {
         out.push(Para::new().flush().run(t, &Look::role(*role)).el());
     }
@@ -204,9 +206,7 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
         mark.scale = Some((area_pt / width * 100.0).floor() as u32);
     }
     let before = (twips_mm(35.0) - heads.len() as i64 * PITCH).max(0);
-    out.push(
-        Para::new().flush().align("center").line(twips_pt(mark_size)).space(before, 0).run(&v.mark, &mark).el(),
-    );
+    out.push(Para::new().flush().align("center").line(twips_pt(mark_size)).space(before, 0).run(&v.mark, &mark).el());
     // 发文字号 空二行 below the mark (`2P + L` between the em boxes: both lines are exactly their
     // font size high), the red rule (0.5 mm ≈ 11 eighths of a point) 4 mm below it.
     out.push(
@@ -309,8 +309,8 @@ fn task_columns(rows: &[TaskRow], width: i64, ph: &Phrases) -> Vec<i64> {
     let lines = |s: &str| s.split('\n').map(str::to_owned).collect::<Vec<_>>();
     let no = tw(head("col-no").max(widest(&|r| vec![r.no.clone()], f64::MAX))) + pad;
     let ratio = tw(head("col-ratio").max(widest(&|r| lines(&r.ratio), f64::MAX))) + pad;
-    let status = tw(head("col-status").max(widest(&|r| vec![format!("{}{}", "●", ph.status(&r.status))], f64::MAX)))
-        + pad;
+    let status =
+        tw(head("col-status").max(widest(&|r| vec![format!("{}{}", "●", ph.status(&r.status))], f64::MAX))) + pad;
     let lead = tw(head("col-lead").max(widest(&|r| r.lead.split('、').map(str::to_owned).collect(), cap))) + pad;
     let task = tw(head("col-task").max(widest(&|r| lines(&r.task), cap))) + pad;
     let rest = width - no - ratio - status - lead - task;
@@ -383,7 +383,13 @@ fn masthead(name: &str, issue: u32, unit: &str, date: &str, internal: Option<Str
     }
     let size = 40.0;
     let n = name.chars().count();
-    let tracking = if n <= 4 { 0.5 * size } else if n <= 6 { 0.25 * size } else { 0.0 };
+    let tracking = if n <= 4 {
+        0.5 * size
+    } else if n <= 6 {
+        0.25 * size
+    } else {
+        0.0
+    };
     let mut look = xbs(size).color(RED).tracking(tracking);
     let area_pt = 156.0 * 72.0 / 25.4;
     let width = ems(name) * size + tracking * n as f64;
@@ -392,7 +398,9 @@ fn masthead(name: &str, issue: u32, unit: &str, date: &str, internal: Option<Str
     }
     out.push(Para::new().flush().align("center").line(twips_pt(size)).space(before, 0).run(name, &look).el());
     let issue = ph.fill("issue", &[("n", &issue.to_string())]);
-    out.push(Para::new().flush().align("center").line(twips_pt(16.0)).space(LEAD, 0).run(&issue, &Look::default()).el());
+    out.push(
+        Para::new().flush().align("center").line(twips_pt(16.0)).space(LEAD, 0).run(&issue, &Look::default()).el(),
+    );
     // Thick 1.5 pt over thin 0.75 pt: Word's thick–thin border, 18 eighths in all.
     out.push(
         Para::new()
@@ -415,7 +423,13 @@ fn editor_note(note: &str, ph: &Phrases) -> El {
 }
 
 /// The 报尾 rows (briefing.typ `report-tail`).
-fn report_tail(report_to: &str, send_to: Option<&str>, issue_to: Option<&str>, copies: Option<u32>, ph: &Phrases) -> El {
+fn report_tail(
+    report_to: &str,
+    send_to: Option<&str>,
+    issue_to: Option<&str>,
+    copies: Option<u32>,
+    ph: &Phrases,
+) -> El {
     let mut rows = vec![EndRow::Hang(ph.get("report-to"), report_to.to_owned())];
     if let Some(s) = send_to {
         rows.push(EndRow::Hang(ph.get("send-to"), s.to_owned()));
@@ -475,9 +489,8 @@ fn chart(v: &LeaderView, ph: &Phrases) -> Vec<El> {
     widths.extend(std::iter::repeat_n(unit, maxt));
     widths.push(area() - label_w - unit * maxt as i64);
     let line = twips_pt(size * 1.3);
-    let para = |text: &str, align: &'static str, look: &Look| {
-        Para::new().flush().align(align).line(line).run(text, look).el()
-    };
+    let para =
+        |text: &str, align: &'static str, look: &Look| Para::new().flush().align(align).line(line).run(text, look).el();
     let mut rows = Vec::new();
     for (s, total) in v.sections.iter().zip(&totals) {
         let mut cells = vec![Cell::new(vec![para(&s.title, "right", &look)])];
@@ -527,10 +540,12 @@ fn rank_table(rows: &[RankRow], ph: &Phrases) -> El {
     let mut widths = fixed.to_vec();
     widths[1] = area() - fixed.iter().sum::<i64>();
     let line = twips_pt(size * 1.3);
-    let cell =
-        |text: &str, align: &'static str, look: &Look| Cell::new(vec![Para::new().flush().align(align).line(line).run(text, look).el()]);
+    let cell = |text: &str, align: &'static str, look: &Look| {
+        Cell::new(vec![Para::new().flush().align(align).line(line).run(text, look).el()])
+    };
     let grey = Rgb(230, 230, 230);
-    let mut out = vec![(true, keys.iter().map(|k| cell(&ph.get(&format!("rank-{k}")), "center", &hei).fill(grey)).collect())];
+    let mut out =
+        vec![(true, keys.iter().map(|k| cell(&ph.get(&format!("rank-{k}")), "center", &hei).fill(grey)).collect())];
     for r in rows {
         let n = |x: usize| x.to_string();
         out.push((
@@ -547,7 +562,8 @@ fn rank_table(rows: &[RankRow], ph: &Phrases) -> El {
             ],
         ));
     }
-    Table { widths, rows: out, border: Some(4), padding: (twips_pt(2.0), cell_padding(3.0, size)), ..Table::default() }.el()
+    Table { widths, rows: out, border: Some(4), padding: (twips_pt(2.0), cell_padding(3.0, size)), ..Table::default() }
+        .el()
 }
 
 fn leader(v: &LeaderView, ph: &Phrases) -> (Vec<El>, Section, bool) {
@@ -622,7 +638,8 @@ fn order(v: &OrderView, ph: &Phrases) -> (Vec<El>, Section, bool) {
                 .run(&it.number, &Look::default())
                 .el(),
         );
-        let label = |key: &str| Cell::new(vec![Para::new().flush().align("center").line(line).run(&ph.get(key), &hei).el()]);
+        let label =
+            |key: &str| Cell::new(vec![Para::new().flush().align("center").line(line).run(&ph.get(key), &hei).el()]);
         let wide = |paras: Vec<El>| Cell::new(paras).span(3);
         let task = format!(
             "{} {}\n{}{}\n{}{}",
@@ -633,11 +650,8 @@ fn order(v: &OrderView, ph: &Phrases) -> (Vec<El>, Section, bool) {
             ph.get("order-source"),
             it.source
         );
-        let mut progress = Para::new()
-            .flush()
-            .line(line)
-            .run(&format!("{}{}\n", ph.get("order-reported"), it.reported), &look)
-            .run(
+        let mut progress =
+            Para::new().flush().line(line).run(&format!("{}{}\n", ph.get("order-reported"), it.reported), &look).run(
                 &format!(
                     "{}{}；{}{}；{}{}\n{}",
                     ph.get("order-ratio"),
@@ -655,7 +669,8 @@ fn order(v: &OrderView, ph: &Phrases) -> (Vec<El>, Section, bool) {
         let requirements: Vec<String> =
             it.requirements.iter().enumerate().map(|(i, r)| format!("{}.{r}", i + 1)).collect();
         let co = if it.co_units.is_empty() { ph.get("order-none") } else { it.co_units.join("、") };
-        let feedback = if it.contact.is_empty() { v.feedback.clone() } else { format!("{}\n{}", v.feedback, it.contact) };
+        let feedback =
+            if it.contact.is_empty() { v.feedback.clone() } else { format!("{}\n{}", v.feedback, it.contact) };
         let spaced = |s: String, gap: &str| s.chars().map(String::from).collect::<Vec<_>>().join(gap);
         let rows = vec![
             (false, vec![label("order-lead"), wide(vec![para(&v.unit, &look)])]),

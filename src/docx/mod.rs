@@ -252,10 +252,13 @@ fn styles() -> El {
         .child(El::named("w:szCs").attr("w:val", "32"))
         .child(El::named("w:lang").attr("w:val", "en-US").attr("w:eastAsia", "zh-CN").attr("w:bidi", "ar-SA"));
     let ppr = El::named("w:pPr")
-        .child(El::named("w:spacing").attr("w:before", 0).attr("w:after", 0).attr("w:line", body::PITCH).attr(
-            "w:lineRule",
-            "exact",
-        ))
+        .child(
+            El::named("w:spacing")
+                .attr("w:before", 0)
+                .attr("w:after", 0)
+                .attr("w:line", body::PITCH)
+                .attr("w:lineRule", "exact"),
+        )
         .child(El::named("w:jc").attr("w:val", "both"));
     let defaults = El::named("w:docDefaults")
         .child(El::named("w:rPrDefault").child(rpr))
@@ -338,7 +341,8 @@ fn styles() -> El {
 
 fn settings(numbered: bool) -> El {
     // Children in the schema's order.
-    let mut el = El::named("w:settings").attr("xmlns:w", W_NS).child(El::named("w:defaultTabStop").attr("w:val", 2 * body::CH));
+    let mut el =
+        El::named("w:settings").attr("xmlns:w", W_NS).child(El::named("w:defaultTabStop").attr("w:val", 2 * body::CH));
     if numbered {
         // Odd pages number on the right, even pages on the left (§L8).
         el.push(El::named("w:evenAndOddHeaders"));
