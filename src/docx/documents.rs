@@ -285,9 +285,9 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
         rows.push(EndRow::Hang(ph.get("cc-label"), names));
     }
     rows.push(EndRow::Split(v.printer.clone(), format!("{}{}", v.print_date, ph.get("printed"))));
-    if !landscape || several {
-        out.push(Para::new().line(PITCH).el());
-    }
+    // (After a section break the spacer also carries the new page's style: LibreOffice ignores a
+    // section that starts with a table.)
+    out.push(Para::new().line(PITCH).el());
     out.push(end_block(rows));
     (out, last, true)
 }
@@ -489,8 +489,10 @@ fn chart(v: &LeaderView, ph: &Phrases) -> Vec<El> {
     widths.extend(std::iter::repeat_n(unit, maxt));
     widths.push(area() - label_w - unit * maxt as i64);
     let line = twips_pt(size * 1.3);
-    let para =
-        |text: &str, align: &'static str, look: &Look| Para::new().flush().align(align).line(line).run(text, look).el();
+    // The chart stays in one piece, as in the PDF: every row keeps with the next.
+    let para = |text: &str, align: &'static str, look: &Look| {
+        Para::new().flush().align(align).line(line).keep_next().run(text, look).el()
+    };
     let mut rows = Vec::new();
     for (s, total) in v.sections.iter().zip(&totals) {
         let mut cells = vec![Cell::new(vec![para(&s.title, "right", &look)])];
