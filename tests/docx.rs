@@ -14,6 +14,8 @@
 //!   text equals the PDF's text once white space, page numbers ("— N —") and the status marker
 //!   glyphs (drawn as shapes in the PDF, characters in the draft) are taken out. The notice's
 //!   first page image is compared with ducha's (similarity printed; threshold explained below).
+//! - A notice with 附件2 (shortened cells): sections portrait / landscape / portrait, and the same
+//!   text through LibreOffice (its page count printed, not checked: see the test).
 
 mod common;
 
@@ -283,4 +285,36 @@ fn libreoffice_renders_the_drafts_like_the_pdfs() {
     println!("通报首页相似度 {similarity:.3}（对照：与简报首页 {other:.3}；阈值 {PAGE_SIMILARITY}）");
     assert!(similarity >= PAGE_SIMILARITY, "notice page 1 similarity {similarity:.3} < {PAGE_SIMILARITY}");
     assert!(other < PAGE_SIMILARITY, "the control page scores {other:.3}: the measure does not tell pages apart");
+}
+
+/// A notice with 附件2 (cells shortened: `progress_limit: 40`): two attachments in their own
+/// sections (the table landscape, 附件2 portrait), and LibreOffice's text equals the PDF's. The
+/// page counts are printed, not checked: 附件2 is 14 pages of narrative, where LibreOffice sets a
+/// character or two fewer a line than Typst and ends up to two pages longer.
+#[test]
+fn notice_with_attachment_two() {
+    let tmp = temp_dir("docx-attachment-two");
+    common::copy_dir(&root().join("data"), &tmp.join("data"));
+    let office = tmp.join("data/office.yaml");
+    let mut yaml = std::fs::read_to_string(&office).unwrap();
+    yaml.push_str("\nnotice_table:\n  progress_limit: 40\n");
+    std::fs::write(&office, yaml).unwrap();
+    let o = ducha(&tmp, &["build", "--data", "data", "--only", "notice", "--format", "pdf,docx", "--out", "out"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let docx = tmp.join("out/2023Q4/季度进展情况通报.docx");
+    let s = python(&["structure", docx.to_str().unwrap()]);
+    let orientations: Vec<&str> =
+        s["sections"].as_array().unwrap().iter().map(|x| x["orientation"].as_str().unwrap()).collect();
+    assert_eq!(orientations, ["portrait", "landscape", "portrait"], "body, 附件1 turned, 附件2 and 版记");
+    let body: String = s["paragraphs"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert!(body.contains("附件1") && body.contains("附件2"), "both attachment labels: {body}");
+    let lo = tmp.join("lo");
+    std::fs::create_dir_all(&lo).unwrap();
+    let theirs = libreoffice(&docx, &lo);
+    let c = python(&["compare", docx.with_extension("pdf").to_str().unwrap(), theirs.to_str().unwrap()]);
+    let heads = vec![squashed("序号任务牵头单位年度目标本期进展完成比例序时进度状态")];
+    let (ta, tb) =
+        (normalised(c["text"][0].as_str().unwrap(), &heads), normalised(c["text"][1].as_str().unwrap(), &heads));
+    println!("附件2 通报：ducha {} 页，LibreOffice {} 页", c["pages"][0], c["pages"][1]);
+    assert!(ta == tb, "the texts differ {}", first_difference(&ta, &tb));
 }

@@ -121,10 +121,13 @@ fn end_block(rows: Vec<EndRow>) -> El {
     let size = 14.0;
     let ch = twips_pt(size);
     let look = Look::default().size(size);
+    let n = rows.len();
     let cells = rows
         .into_iter()
-        .map(|r| {
-            let p = Para::new().line(PITCH);
+        .enumerate()
+        .map(|(i, r)| {
+            // The block stays on one page, as in the PDF: each row keeps with the next.
+            let p = if i + 1 < n { Para::new().line(PITCH).keep_next() } else { Para::new().line(PITCH) };
             let p = match r {
                 EndRow::Hang(label, text) => {
                     let w = (ems(&label) * ch as f64).round() as i64;
@@ -287,7 +290,7 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
     rows.push(EndRow::Split(v.printer.clone(), format!("{}{}", v.print_date, ph.get("printed"))));
     // (After a section break the spacer also carries the new page's style: LibreOffice ignores a
     // section that starts with a table.)
-    out.push(Para::new().line(PITCH).el());
+    out.push(Para::new().line(PITCH).keep_next().el());
     out.push(end_block(rows));
     (out, last, true)
 }
@@ -448,7 +451,7 @@ fn briefing(v: &BriefingView, ph: &Phrases) -> (Vec<El>, Section, bool) {
     out.push(title(&v.title_lines, 2 * PITCH, PITCH));
     out.push(editor_note(&v.editor_note, ph));
     out.extend(blocks(&v.body));
-    out.push(Para::new().line(PITCH).el());
+    out.push(Para::new().line(PITCH).keep_next().el());
     out.push(report_tail(&v.report_to, Some(&v.send_to), Some(&v.issue_to), v.copies, ph));
     (out, Section::portrait(true), true)
 }
@@ -587,7 +590,7 @@ fn leader(v: &LeaderView, ph: &Phrases) -> (Vec<El>, Section, bool) {
         );
         out.push(rank_table(&v.ranking, ph));
     }
-    out.push(Para::new().line(PITCH).el());
+    out.push(Para::new().line(PITCH).keep_next().el());
     out.push(report_tail(&v.report_to, None, None, v.copies, ph));
     (out, Section::portrait(true), true)
 }
