@@ -12,6 +12,7 @@ pub mod clock;
 pub mod cmd;
 pub mod data;
 pub mod diag;
+pub mod docx;
 pub mod engine;
 pub mod excel;
 pub mod fsutil;

@@ -21,8 +21,9 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, LinkType, Options, Parser,
 use crate::render::escape::{self, is_cjk, is_newline};
 
 /// Markdown extensions ducha accepts. Math stays off: `$x$` prints literally
-/// (a math formula would also need a math font, and `fonts/` has none).
-fn options() -> Options {
+/// (a math formula would also need a math font, and `fonts/` has none). The .docx writer
+/// (`docx::body::markdown`) parses with the same options.
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_FOOTNOTES
 }
 
@@ -35,8 +36,8 @@ const MAX_CALL_DEPTH: usize = 8;
 
 /// Task list boxes; both are in GB2312, so FandolFang has them (☐/☑ are not,
 /// and would be tofu or a PDF/A error).
-const TASK_OPEN: &str = "□ ";
-const TASK_DONE: &str = "■ ";
+pub(crate) const TASK_OPEN: &str = "□ ";
+pub(crate) const TASK_DONE: &str = "■ ";
 
 /// Converts Markdown to Typst markup made only of escaped text and function
 /// calls.

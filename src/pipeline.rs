@@ -83,6 +83,8 @@ pub struct BuildOptions {
     pub png: Vec<(Kind, usize)>,
     /// Also write each document as OFD (`--format pdf,ofd`).
     pub ofd: bool,
+    /// Also write each document as an editable .docx draft (`--format pdf,docx`).
+    pub docx: bool,
 }
 
 /// One rendered (not yet compiled) document.
@@ -104,6 +106,12 @@ pub struct Rendered {
     pub shorter: Vec<String>,
     /// The OFD package and the time it took, when asked for (filled by [`compile_all`]).
     pub ofd: Option<(Vec<u8>, Duration)>,
+    /// The view models of the source and of each shorter variant, in that order (the .docx is
+    /// made from the one whose source was kept), and which one that is.
+    pub views: Vec<crate::docx::DocView>,
+    pub variant: usize,
+    /// The .docx draft, when asked for (filled by [`docx_all`]).
+    pub docx: Option<Vec<u8>>,
 }
 
 /// One finished document.
@@ -121,9 +129,12 @@ pub struct DocumentOut {
     /// The OFD written beside the PDF, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ofd: Option<FileOut>,
+    /// The .docx draft written beside the PDF, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docx: Option<FileOut>,
 }
 
-/// A further file of a document (its OFD).
+/// A further file of a document (its OFD or .docx).
 #[derive(Debug, Clone, Serialize)]
 pub struct FileOut {
     /// Path like [`DocumentOut::path`].
@@ -307,6 +318,11 @@ pub fn build_with_previews(opts: &BuildOptions, pick: &mut PreviewPages<'_>) -> 
     timings.push(("排版导出", t.elapsed()));
     if opts.ofd {
         timings.push(("其中 OFD", rendered.iter().filter_map(|r| r.ofd.as_ref()).map(|o| o.1).sum()));
+    }
+    if opts.docx {
+        let t = Instant::now();
+        docx_all(&mut rendered, &templates, &ds.office.issuer_name, date).map_err(BuildError::one)?;
+        timings.push(("DOCX", t.elapsed()));
     }
 
     let t = Instant::now();
@@ -546,7 +562,8 @@ pub fn render_all(
                     title: String,
                     number: String,
                     res: Result<String, Diagnostic>,
-                    (max_pages, shorter): (Option<usize>, Vec<String>)| match res {
+                    (max_pages, shorter): (Option<usize>, Vec<String>),
+                    views: Vec<crate::docx::DocView>| match res {
         Ok(source) => out.push(Rendered {
             kind,
             ident: format!("ducha/{p}/{stem}"),
@@ -557,6 +574,9 @@ pub fn render_all(
             max_pages,
             shorter,
             ofd: None,
+            views,
+            variant: 0,
+            docx: None,
         }),
         Err(d) => errors.push(d),
     };
@@ -569,15 +589,21 @@ pub fn render_all(
             v.number.clone(),
             crate::render::render(&env, templates, "notice.typ.j2", &v),
             (None, Vec::new()),
+            vec![crate::docx::DocView::Notice(Box::new(v.clone()))],
         );
     }
     if want(Kind::Briefing) {
         let v = view::briefing(&inp, BRIEFING_PRACTICES[0]);
         // Shorter variants (fewer quoted accounts) for a briefing that would run past three pages.
-        let shorter: Vec<String> = BRIEFING_PRACTICES[1..]
-            .iter()
-            .filter_map(|n| crate::render::render(&env, templates, "briefing.typ.j2", &view::briefing(&inp, *n)).ok())
-            .collect();
+        let mut views = vec![crate::docx::DocView::Briefing(Box::new(v.clone()))];
+        let mut shorter = Vec::new();
+        for n in &BRIEFING_PRACTICES[1..] {
+            let w = view::briefing(&inp, *n);
+            if let Ok(source) = crate::render::render(&env, templates, "briefing.typ.j2", &w) {
+                shorter.push(source);
+                views.push(crate::docx::DocView::Briefing(Box::new(w)));
+            }
+        }
         push(
             Kind::Briefing,
             Kind::Briefing.label().into(),
@@ -585,16 +611,22 @@ pub fn render_all(
             format!("{}第{}期", v.name, v.issue),
             crate::render::render(&env, templates, "briefing.typ.j2", &v),
             (Some(3), shorter),
+            views,
         );
     }
     if want(Kind::Leader) {
         let v = view::leader(&inp, LEADER_RANKING[0]);
         // Fallbacks with a shorter ranking, tried by `compile_all` if the briefing runs past two
         // pages (its 报尾 must share the last page with text).
-        let shorter: Vec<String> = LEADER_RANKING[1..]
-            .iter()
-            .filter_map(|n| crate::render::render(&env, templates, "leader.typ.j2", &view::leader(&inp, *n)).ok())
-            .collect();
+        let mut views = vec![crate::docx::DocView::Leader(Box::new(v.clone()))];
+        let mut shorter = Vec::new();
+        for n in &LEADER_RANKING[1..] {
+            let w = view::leader(&inp, *n);
+            if let Ok(source) = crate::render::render(&env, templates, "leader.typ.j2", &w) {
+                shorter.push(source);
+                views.push(crate::docx::DocView::Leader(Box::new(w)));
+            }
+        }
         push(
             Kind::Leader,
             Kind::Leader.label().into(),
@@ -602,6 +634,7 @@ pub fn render_all(
             format!("{}第{}期", v.name, v.issue),
             crate::render::render(&env, templates, "leader.typ.j2", &v),
             (Some(2), shorter),
+            views,
         );
     }
     if want(Kind::Order) {
@@ -615,6 +648,7 @@ pub fn render_all(
                 v.items.iter().map(|i| i.number.as_str()).collect::<Vec<_>>().join("、"),
                 crate::render::render(&env, templates, "order.typ.j2", &v),
                 (None, Vec::new()),
+                vec![crate::docx::DocView::Order(Box::new(v.clone()))],
             );
         }
     }
@@ -793,8 +827,30 @@ fn layout_one(
         job.source = next;
         result = engine.layout(&job);
         r.source = job.source.clone();
+        r.variant += 1;
     }
     result.map(|(document, warnings)| (job, document, warnings))
+}
+
+/// Stage (with `--format docx`): the .docx draft of each document, from the view model whose
+/// source was kept (after a shorter variant, that variant's), with the fixed phrases of the
+/// template set's `lib/phrases.typ`.
+pub fn docx_all(
+    rendered: &mut [Rendered],
+    templates: &Templates,
+    author: &str,
+    date: crate::data::model::Date,
+) -> Result<(), Diagnostic> {
+    let phrases = crate::docx::Phrases::of(templates)
+        .map_err(|e| Diagnostic::error(e).hint("检查模板覆盖目录中的 lib/phrases.typ，或删除它以使用内置文件"))?;
+    for r in rendered {
+        let Some(view) = r.views.get(r.variant) else { continue };
+        let meta = crate::docx::Meta { title: r.title.clone(), author: author.to_owned(), date };
+        let bytes =
+            crate::docx::write(view, &phrases, &meta).map_err(|e| Diagnostic::error(format!("{}：{e}", r.stem)))?;
+        r.docx = Some(bytes);
+    }
+    Ok(())
 }
 
 /// Stage: writes every PDF (temp file + rename), the Typst sources when asked, and the
@@ -830,6 +886,14 @@ pub fn write_outputs(
                     let ofd_name = format!("{}.ofd", r.stem);
                     crate::fsutil::write_atomic(&crate::names::join_inside(dir, &ofd_name)?, ofd)?;
                     Some(FileOut { path: ofd_name, sha256: hex(&Sha256::digest(ofd)), bytes: ofd.len() })
+                }
+                None => None,
+            },
+            docx: match &r.docx {
+                Some(docx) => {
+                    let name = format!("{}.docx", r.stem);
+                    crate::fsutil::write_atomic(&crate::names::join_inside(dir, &name)?, docx)?;
+                    Some(FileOut { path: name, sha256: hex(&Sha256::digest(docx)), bytes: docx.len() })
                 }
                 None => None,
             },

@@ -14,6 +14,7 @@ use crate::diag::{Diagnostic, Diagnostics, Loc};
 
 /// The default templates, embedded at build time.
 pub const DEFAULTS: &[(&str, &str)] = &[
+    ("lib/phrases.typ", include_str!("../templates/lib/phrases.typ")),
     ("lib/gongwen.typ", include_str!("../templates/lib/gongwen.typ")),
     ("lib/notice.typ", include_str!("../templates/lib/notice.typ")),
     ("lib/briefing.typ", include_str!("../templates/lib/briefing.typ")),

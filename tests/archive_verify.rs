@@ -39,6 +39,7 @@ fn pristine() -> &'static BTreeMap<String, Vec<u8>> {
                 flavor: PdfFlavor::A3b,
                 png: vec![],
                 ofd: false,
+                docx: false,
             },
             root: tmp.join("archive"),
             revise: false,

@@ -28,9 +28,13 @@ async fn authorization_matrix() {
         "督办通知单-县科技局.pdf",
         "领导参阅-p1.png",
         "季度进展情况通报-p3.png",
+        "季度进展情况通报.docx",
+        "领导参阅.docx",
     ] {
         std::fs::write(out.join(f), b"%PDF-1.7 stand-in").unwrap();
     }
+    let notice_docx = format!("/out/{PERIOD}/{}", enc("季度进展情况通报.docx"));
+    let leader_docx = format!("/out/{PERIOD}/{}", enc("领导参阅.docx"));
     let notice = format!("/out/{PERIOD}/{}", enc("季度进展情况通报.pdf"));
     let leader_pdf = format!("/out/{PERIOD}/{}", enc("领导参阅.pdf"));
     let order = format!("/out/{PERIOD}/{}", enc("督办通知单-县科技局.pdf"));
@@ -62,6 +66,9 @@ async fn authorization_matrix() {
         ("GET", leader_png.clone(), [false, true, true]),
         ("GET", "/assess".into(), [false, true, true]),
         ("GET", "/assess/mine".into(), [true, false, false]),
+        // The .docx drafts are for the office's 核稿 only, the leader's included.
+        ("GET", notice_docx.clone(), [false, true, false]),
+        ("GET", leader_docx.clone(), [false, true, false]),
     ];
     // The routes the server declares are all covered here.
     for (m, pattern, _) in ducha::serve::ROUTES {
@@ -523,6 +530,14 @@ async fn build_and_download() {
     assert_eq!(pdf.body, std::fs::read(root.join("out/2023Q4/季度进展情况通报.pdf")).unwrap());
     let png = o.get(&format!("/out/2023Q4/{}", enc("季度进展情况通报-p1.png"))).await;
     assert_eq!(png.header("content-type"), "image/png");
+    // The office is offered each document's .docx draft beside its PDF, and downloads it.
+    assert!(html.contains("id=\"docx-notice\"") && html.contains("季度进展情况通报.docx"), "{html}");
+    let docx = o.get(&format!("/out/2023Q4/{}", enc("季度进展情况通报.docx"))).await;
+    assert_eq!(docx.status, StatusCode::OK);
+    assert_eq!(docx.header("content-type"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    assert!(docx.header("content-disposition").starts_with("attachment;"));
+    assert_eq!(docx.body, std::fs::read(root.join("out/2023Q4/季度进展情况通报.docx")).unwrap());
+    assert!(docx.body.starts_with(b"PK"), "a zip package");
     let mut l = logged_in(&app, "leader").await;
     let r = l.get(&format!("/out/2023Q4/{}", enc("领导参阅.pdf"))).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -533,7 +548,10 @@ async fn build_and_download() {
     assert!(!d.contains("季度进展情况通报") && !d.contains("action=\"/build"), "{d}");
     let r = l.get(&format!("/out/2023Q4/{}", enc("领导参阅-p1.png"))).await;
     assert_eq!(r.header("content-type"), "image/png");
-    for f in ["季度进展情况通报.pdf", "季度进展情况通报-p1.png", "督查简报.pdf"] {
+    assert!(!d.contains(".docx"), "no drafts for the leader: {d}");
+    for f in
+        ["季度进展情况通报.pdf", "季度进展情况通报-p1.png", "督查简报.pdf", "领导参阅.docx", "季度进展情况通报.docx"]
+    {
         assert_eq!(l.get(&format!("/out/2023Q4/{}", enc(f))).await.status, StatusCode::FORBIDDEN, "{f}");
     }
     // A notice edit rebuilds the notice only; the manifest still lists the other documents,
@@ -555,6 +573,9 @@ async fn build_and_download() {
         assert_eq!(d["sha256"], ducha::serve::store::sha256_hex(&bytes), "{f}");
     }
     assert_eq!(docs[0]["kind"], "notice", "documents in kind order");
+    // The notice's draft was rebuilt with the edit: listed with the sha256 of the file now there.
+    let draft = std::fs::read(root.join("out/2023Q4/季度进展情况通报.docx")).unwrap();
+    assert_eq!(docs[0]["docx"]["sha256"], ducha::serve::store::sha256_hex(&draft));
     assert!(app.store.audit_log().unwrap().iter().any(|e| e.3 == "生成公文"));
     // A data error stops the build with `ducha check`'s message and leaves the PDFs as they were.
     let before = std::fs::read(root.join("out/2023Q4/季度进展情况通报.pdf")).unwrap();

@@ -55,6 +55,7 @@ fn main() {
         flavor: PdfFlavor::Plain,
         png: vec![],
         ofd,
+        docx: false,
     };
 
     // 1. One cold build, exactly as `ducha build` does it, first thing in the process.

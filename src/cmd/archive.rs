@@ -80,6 +80,7 @@ pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
             flavor: PdfFlavor::A3b,
             png: vec![],
             ofd: false,
+            docx: false,
         },
         root: args.root,
         revise: args.revise,

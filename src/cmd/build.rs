@@ -35,8 +35,8 @@ pub struct BuildArgs {
     /// 另存指定页的 PNG 预览（逗号分隔，如 notice:1,notice:last,leader:1），写入 <期间>/<文件名>-p<页>.png。
     #[arg(long, value_delimiter = ',', value_parser = parse_png, value_name = "KIND:PAGE,…")]
     pub png: Vec<(Kind, usize)>,
-    /// 输出格式（逗号分隔）：pdf（默认）、ofd（GB/T 33190 版式文件，写在 PDF 旁）。
-    #[arg(long, value_delimiter = ',', value_parser = ["pdf", "ofd"], default_value = "pdf", value_name = "FMT,…")]
+    /// 输出格式（逗号分隔）：pdf（默认）、ofd（GB/T 33190 版式文件，写在 PDF 旁）、docx（供 WPS/Word 核稿修改的草稿，写在 PDF 旁）。
+    #[arg(long, value_delimiter = ',', value_parser = ["pdf", "ofd", "docx"], default_value = "pdf", value_name = "FMT,…")]
     pub format: Vec<String>,
 }
 
@@ -66,6 +66,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         flavor: if args.pdf_a { PdfFlavor::A3b } else { PdfFlavor::Plain },
         png: args.png,
         ofd: args.format.iter().any(|f| f == "ofd"),
+        docx: args.format.iter().any(|f| f == "docx"),
     };
     let started = std::time::Instant::now();
     match pipeline::build(&opts) {
@@ -76,7 +77,7 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
             for d in &report.documents {
                 let path = report.dir.join(&d.path);
                 println!("已生成 {}（{} 页，{} KB）", path.display(), d.pages, d.bytes.div_ceil(1024));
-                if let Some(o) = &d.ofd {
+                for o in [&d.ofd, &d.docx].into_iter().flatten() {
                     println!("已生成 {}（{} KB）", report.dir.join(&o.path).display(), o.bytes.div_ceil(1024));
                 }
             }

@@ -211,7 +211,7 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
         files.push(("Doc_0/Attachs/Attachments.xml".into(), list.to_document()));
     }
 
-    zip_package(&files, meta.date)
+    zip_files(&files, meta.date).map_err(|e| format!("OFD 打包失败：{e}"))
 }
 
 fn ofd_xml(meta: &Meta) -> El {
@@ -237,7 +237,9 @@ fn iso_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
 }
 
-fn zip_package(files: &[(String, Vec<u8>)], date: Date) -> Result<Vec<u8>, String> {
+/// A zip of `files` in the given order, every entry dated `date` (midnight): the same files give
+/// the same bytes. Also the .docx package (`crate::docx`).
+pub(crate) fn zip_files(files: &[(String, Vec<u8>)], date: Date) -> Result<Vec<u8>, zip::result::ZipError> {
     let time = zip::DateTime::from_date_and_time(date.year as u16, date.month, date.day, 0, 0, 0).unwrap_or_default();
     let opts = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
@@ -247,8 +249,8 @@ fn zip_package(files: &[(String, Vec<u8>)], date: Date) -> Result<Vec<u8>, Strin
         .unix_permissions(0o644);
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     for (name, data) in files {
-        zip.start_file(name.as_str(), opts).map_err(|e| format!("OFD 打包失败：{e}"))?;
-        zip.write_all(data).map_err(|e| format!("OFD 打包失败：{e}"))?;
+        zip.start_file(name.as_str(), opts)?;
+        zip.write_all(data)?;
     }
-    Ok(zip.finish().map_err(|e| format!("OFD 打包失败：{e}"))?.into_inner())
+    Ok(zip.finish()?.into_inner())
 }

@@ -60,6 +60,8 @@ fn notice_build(app: &App, period: Period) -> BuildOptions {
         flavor: crate::engine::PdfFlavor::Plain,
         png: Vec::new(),
         ofd: false,
+        // The notice's .docx draft follows each saved edit, as its PDF does.
+        docx: true,
     }
 }
 
@@ -266,6 +268,7 @@ pub fn archive(app: &App, req: &Req) -> Response {
             flavor: crate::engine::PdfFlavor::A3b,
             only: Vec::new(),
             templates: None,
+            docx: false,
             ..notice_build(app, period)
         },
         root: app.opts.archive.clone(),

@@ -1055,16 +1055,19 @@ pub fn task(app: &App, req: &Req) -> Response {
 // Documents
 
 /// The file names the pipeline writes for `period` that a request may name: the three documents,
-/// their first-page previews, and one 督办通知单 per unit of the plan.
+/// their first-page previews, and one 督办通知单 per unit of the plan; each document's .docx
+/// draft beside its PDF.
 pub(super) fn known_files(plan: &Plan) -> Vec<String> {
     let mut v = Vec::new();
     for k in [Kind::Notice, Kind::Briefing, Kind::Leader] {
         v.push(format!("{}.pdf", k.label()));
+        v.push(format!("{}.docx", k.label()));
         v.push(format!("{}-p1.png", k.label()));
     }
     for u in plan.all_units() {
         for stem in [u.to_string(), crate::names::file_name(u)] {
             v.push(format!("{}-{stem}.pdf", Kind::Order.label()));
+            v.push(format!("{}-{stem}.docx", Kind::Order.label()));
         }
     }
     v.dedup();
@@ -1113,13 +1116,16 @@ pub(super) fn documents_page(
         }
         if f.ends_with(".png") {
             previews.push(f.clone());
-        } else {
+        } else if let Some(stem) = f.strip_suffix(".pdf") {
             let id = Kind::ALL
                 .iter()
                 .find(|k| *f == format!("{}.pdf", k.label()))
                 .map(|k| k.id().to_string())
                 .unwrap_or(format!("order-{i}"));
-            documents.push(context! { file => f, id });
+            // The .docx draft beside the PDF, offered to the office (only the office sees this page).
+            let docx = format!("{stem}.docx");
+            let draft = crate::names::join_inside(&dir, &docx).is_ok_and(|p| p.is_file()).then_some(docx);
+            documents.push(context! { file => f, id, draft });
         }
     }
     app.page("build.html", Some(s), code, context! { period => period.to_string(), documents, previews, ..extra })
@@ -1155,6 +1161,8 @@ pub fn build(app: &App, req: &Req) -> Response {
         flavor: crate::engine::PdfFlavor::Plain,
         png: vec![(Kind::Notice, 1), (Kind::Briefing, 1), (Kind::Leader, 1)],
         ofd: false,
+        // The office downloads the .docx drafts for 核稿 and 签发.
+        docx: true,
     };
     let t = std::time::Instant::now();
     let mut notice_pages = None;
@@ -1225,7 +1233,15 @@ pub fn download(app: &App, req: &Req) -> Response {
     let Ok(bytes) = std::fs::read(&path) else {
         return error(StatusCode::NOT_FOUND, "文件尚未生成", "请督查室先生成本期公文。");
     };
-    let ctype = if name.ends_with(".png") { "image/png" } else { "application/pdf" };
+    let ctype = if name.ends_with(".png") {
+        "image/png"
+    } else if name.ends_with(".docx") {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    } else {
+        "application/pdf"
+    };
+    // A draft is saved to be edited; PDFs and previews open in the browser.
+    let disposition = if name.ends_with(".docx") { "attachment" } else { "inline" };
     let encoded: String = name
         .bytes()
         .map(|b| {
@@ -1240,7 +1256,7 @@ pub fn download(app: &App, req: &Req) -> Response {
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, ctype.to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename*=UTF-8''{encoded}")),
+            (header::CONTENT_DISPOSITION, format!("{disposition}; filename*=UTF-8''{encoded}")),
         ],
         bytes,
     )
