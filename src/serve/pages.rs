@@ -656,7 +656,7 @@ pub fn report_form(app: &App, req: &Req) -> Response {
     let (fields, problems, message, bad) = match draft {
         Some(d) => {
             let (raw, pre) = report::read_fields(&plan, unit, period, &d.fields);
-            let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
+            let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
             match d.base.filter(|b| *b != file) {
                 Some(base) => {
                     // The form stays at the draft's version: submitting it as it is meets the
@@ -712,10 +712,6 @@ pub fn report_form(app: &App, req: &Req) -> Response {
             (f, Vec::new(), msg, false)
         }
     };
-    let v = match version(app, &path, unit, period) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     report_page(
         app,
         req,
@@ -753,14 +749,16 @@ pub fn report_save(app: &App, req: &Req) -> Response {
     let ps = period.to_string();
     if req.f("action") == "discard" {
         if let Err(e) = app.store.clear_draft(unit, &ps) {
-            return internal(e);
+            return db_error(e, None);
         }
-        app.store.audit(who, &req.addr, "放弃草稿", &format!("{unit} {ps}"));
+        if let Err(r) = audit(app, req, who, "放弃草稿", &format!("{unit} {ps}")) {
+            return r;
+        }
         return redirect(&format!("/report/{ps}"));
     }
     let fields = form_fields(req);
     let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
-    let checked = report::check(&app.opts.data, app.snapshot(req).loaded(), &plan, &raw, &path, pre);
+    let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
 
     let lock = app.file_lock(&path);
     let _lock = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -782,8 +780,9 @@ pub fn report_save(app: &App, req: &Req) -> Response {
     if !auth::same(req.f("version"), &current) && !auth::same(req.f("overwrite"), &current) {
         // Show what the newer version says: a draft saved elsewhere, else the file.
         let (what, theirs) = match stored_draft(app, unit, period) {
-            Some(d) => ("另一处保存的草稿", d.fields),
-            None => ("报告文件中的现行版本", file_fields(app, req, unit, period)),
+            Ok(Some(d)) => ("另一处保存的草稿", d.fields),
+            Ok(None) => ("报告文件中的现行版本", file_fields(app, req, unit, period)),
+            Err(r) => return r,
         };
         let conflict = Conflict { what, differences: report::differences(&plan, unit, &theirs, &fields), current };
         return show(
