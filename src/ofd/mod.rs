@@ -111,17 +111,16 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
     let mut ids = Ids::default();
     let mut res = Resources::default();
     let mut pages = Vec::new();
-    let mut tagged: Vec<(u32, &'static str, Vec<u32>)> = Vec::new();
+    let mut tagged: Vec<tags::Tagged> = Vec::new();
     let mut area = (210.0, 297.0);
-    let mut open = Vec::new();
+    let mut walk = page::TagWalk::default();
     for (i, p) in document.pages().iter().enumerate() {
         let page_id = ids.alloc();
-        let (el, tags, still_open) = PageWriter::new(&mut ids, &mut res, open).page(&p.frame);
-        open = still_open;
+        let (el, tags) = PageWriter::new(&mut ids, &mut res, &mut walk, page_id).page(&p.frame);
         if i == 0 {
             area = (mm(p.frame.width().to_pt()), mm(p.frame.height().to_pt()));
         }
-        tagged.extend(tags.into_iter().map(|(e, o)| (page_id, e, o)));
+        tagged.extend(tags);
         pages.push((page_id, el));
     }
 

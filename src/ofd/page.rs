@@ -82,6 +82,9 @@ pub enum ObjectKind {
 #[derive(Debug, Clone)]
 pub struct OpenTag {
     pub key: TagKey,
+    /// Numbers the element's occurrences in the document: the parts of one occurrence drawn on
+    /// several pages share it.
+    pub occurrence: u32,
     /// The element name; empty for an artifact that is no element (page header, background).
     pub element: &'static str,
     /// A page artifact (header, footer, background): what it draws belongs to no other element.
@@ -92,48 +95,61 @@ pub struct OpenTag {
     pub objects: Vec<u32>,
 }
 
+/// The tag state carried from page to page: the elements open at the end of the last page and
+/// the number of element occurrences so far.
+#[derive(Debug, Default)]
+pub struct TagWalk {
+    open: Vec<OpenTag>,
+    occurrences: u32,
+}
+
 /// Writes one page's content layer.
 pub struct PageWriter<'a> {
     ids: &'a mut Ids,
     res: &'a mut Resources,
     layer: El,
-    /// Elements open at this point of the frame walk.
-    open: Vec<OpenTag>,
-    /// Elements closed on this page: (element, object ids).
-    pub tagged: Vec<(&'static str, Vec<u32>)>,
+    walk: &'a mut TagWalk,
+    /// What this page draws of each element.
+    tagged: Vec<super::tags::Tagged>,
+    page_id: u32,
 }
 
 impl<'a> PageWriter<'a> {
-    /// A writer for a new page, with the elements still open at the end of the previous one.
-    pub fn new(ids: &'a mut Ids, res: &'a mut Resources, open: Vec<OpenTag>) -> PageWriter<'a> {
+    /// A writer for the page `page_id`, going on with the tag state of the pages before.
+    pub fn new(ids: &'a mut Ids, res: &'a mut Resources, walk: &'a mut TagWalk, page_id: u32) -> PageWriter<'a> {
         let layer = El::ofd("Layer").attr("ID", ids.alloc()).attr("Type", "Body");
-        PageWriter { ids, res, layer, open, tagged: Vec::new() }
+        PageWriter { ids, res, layer, walk, tagged: Vec::new(), page_id }
     }
 
-    /// Walks the page frame and returns the `Page` element (with its `Area`), the elements
-    /// drawn on the page and the elements still open at its end.
-    pub fn page(mut self, frame: &Frame) -> (El, Vec<(&'static str, Vec<u32>)>, Vec<OpenTag>) {
+    /// Walks the page frame and returns the `Page` element (with its `Area`) and what the page
+    /// draws of each element.
+    pub fn page(mut self, frame: &Frame) -> (El, Vec<super::tags::Tagged>) {
         self.frame(frame, Affine::IDENTITY);
         let (w, h) = (mm(frame.width().to_pt()), mm(frame.height().to_pt()));
         // Elements still open at the page end (broken across pages) keep what this page drew
         // and go on on the next page.
-        let mut open = std::mem::take(&mut self.open);
-        for t in &mut open {
+        let page_id = self.page_id;
+        for t in &mut self.walk.open {
             let objects = std::mem::take(&mut t.objects);
             if !objects.is_empty() && !t.element.is_empty() {
-                self.tagged.push((t.element, objects));
+                self.tagged.push(super::tags::Tagged {
+                    page: page_id,
+                    element: t.element,
+                    occurrence: t.occurrence,
+                    objects,
+                });
             }
         }
         let page = El::ofd("Page")
             .attr("xmlns:ofd", super::xml::OFD_NS)
             .child(El::ofd("Area").child(El::ofd_text("PhysicalBox", nums(&[0.0, 0.0, w, h]))))
             .child(El::ofd("Content").child(self.layer));
-        (page, self.tagged, open)
+        (page, self.tagged)
     }
 
     fn record(&mut self, id: u32, kind: ObjectKind) {
-        let in_artifact = self.open.iter().any(|t| t.artifact);
-        for t in &mut self.open {
+        let in_artifact = self.walk.open.iter().any(|t| t.artifact);
+        for t in &mut self.walk.open {
             if (in_artifact && !t.artifact) || (t.text_only && kind != ObjectKind::Text) {
                 continue;
             }
@@ -158,18 +174,25 @@ impl<'a> PageWriter<'a> {
     }
 
     fn open_tag(&mut self, key: TagKey, element: &'static str, artifact: bool) {
-        if self.open.iter().any(|t| t.key == key) {
+        if self.walk.open.iter().any(|t| t.key == key) {
             return;
         }
         let text_only = super::tags::TEXT_ONLY.contains(&element);
-        self.open.push(OpenTag { key, element, artifact, text_only, objects: Vec::new() });
+        self.walk.occurrences += 1;
+        let occurrence = self.walk.occurrences;
+        self.walk.open.push(OpenTag { key, occurrence, element, artifact, text_only, objects: Vec::new() });
     }
 
     fn close_tag(&mut self, key: TagKey) {
-        if let Some(i) = self.open.iter().rposition(|t| t.key == key) {
-            let t = self.open.remove(i);
+        if let Some(i) = self.walk.open.iter().rposition(|t| t.key == key) {
+            let t = self.walk.open.remove(i);
             if !t.objects.is_empty() && !t.element.is_empty() {
-                self.tagged.push((t.element, t.objects));
+                self.tagged.push(super::tags::Tagged {
+                    page: self.page_id,
+                    element: t.element,
+                    occurrence: t.occurrence,
+                    objects: t.objects,
+                });
             }
         }
     }

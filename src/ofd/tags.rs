@@ -4,7 +4,7 @@
 //! The layout library (templates/lib/gongwen.typ, notice.typ) puts a label `<gw-…>` on each
 //! element of the 版头, 主体 and 版记, on the 版头 and the 版记 as wholes, and a pair of marker
 //! labels around what no single element holds (the 正文, which the layout splits to keep its
-//! last paragraph with the 署名; each 附件). The page walk collects the ids of the objects drawn
+//! last paragraph with the 署名; the 附注; each 附件). The page walk collects the ids of the objects drawn
 //! between an element's start and end tags (or between the markers); the page footer, a typst
 //! artifact, is the 页码. See docs/ofd.md for the element list and the file's form.
 
@@ -34,8 +34,11 @@ pub const ELEMENTS: [(&str, &str); 15] = [
 ];
 
 /// Marker label pairs (start, end, element) for elements no single typst element holds.
-pub const MARKERS: [(&str, &str, &str); 2] =
-    [("gw-body-start", "gw-body-end", "正文"), ("gw-attachment-start", "gw-attachment-end", "附件")];
+pub const MARKERS: [(&str, &str, &str); 3] = [
+    ("gw-body-start", "gw-body-end", "正文"),
+    ("gw-note-start", "gw-note-end", "附注"),
+    ("gw-attachment-start", "gw-attachment-end", "附件"),
+];
 
 /// Elements that hold only their text objects: the 版记's rows draw the rule above them, and
 /// that rule belongs to the 版记.
@@ -75,56 +78,80 @@ pub fn label(label: &str) -> Option<Label> {
     })
 }
 
+/// What one page draws of one occurrence of an element.
+#[derive(Debug, Clone)]
+pub struct Tagged {
+    /// The page's id.
+    pub page: u32,
+    pub element: &'static str,
+    /// Numbers the occurrence in the document (one element broken across pages: one number).
+    pub occurrence: u32,
+    /// The ids of the objects drawn.
+    pub objects: Vec<u32>,
+}
+
 /// The tag file: root `公文` holding `版头`, `主体` and `版记` (GB/T 9704's three parts, in that
 /// order, each written when the document has any of it), then one `页码` per numbered page.
 /// Each part holds its elements, one per occurrence in document order, each with the
-/// `ofd:ObjectRef`s (page id, object id) of the objects that draw it; a part's own
-/// `ofd:ObjectRef`s (after its elements) are the objects it draws outside any element — the
-/// red rule of the 版头, the rules of the 版记. An element drawn inside the 版记 (主送机关 there)
-/// belongs to the 版记.
-pub fn tag_file(tagged: &[(u32, &'static str, Vec<u32>)]) -> El {
-    let part_of = |page: u32, element: &str, objects: &[u32]| -> Option<&'static str> {
+/// `ofd:ObjectRef`s (page id, object id) of the objects that draw it, on every page it spans;
+/// a part's own `ofd:ObjectRef`s (after its elements) are the objects it draws outside any
+/// element — the red rule of the 版头, the rules of the 版记. An element drawn inside the 版记
+/// (主送机关 there) belongs to the 版记.
+pub fn tag_file(tagged: &[Tagged]) -> El {
+    let is_part = |e: &str| GROUPS.iter().any(|(g, _)| *g == e);
+    let part_of = |t: &Tagged| -> Option<&'static str> {
         // Drawn inside a 版头 or 版记: that part.
-        let inside = tagged.iter().find(|(p, e, os)| {
-            *p == page && (*e == "版头" || *e == "版记") && objects.first().is_some_and(|o| os.contains(o))
+        let first = t.objects.first();
+        let inside = tagged.iter().find(|p| {
+            p.page == t.page && (p.element == "版头" || p.element == "版记") && first.is_some_and(|o| p.objects.contains(o))
         });
-        if let Some((_, e, _)) = inside {
-            return Some(e);
+        if let Some(p) = inside {
+            return Some(p.element);
         }
-        GROUPS.iter().find(|(_, members)| members.contains(&element)).map(|(g, _)| *g)
+        GROUPS.iter().find(|(_, members)| members.contains(&t.element)).map(|(g, _)| *g)
     };
     let refs = |el: &mut El, page: u32, objects: &[u32]| {
         for o in objects {
             el.push(El::ofd_text("ObjectRef", o.to_string()).attr("PageRef", page));
         }
     };
+    // Occurrences in document order, each with its parts on every page.
+    let mut occurrences: Vec<(&'static str, u32, Vec<&Tagged>)> = Vec::new();
+    for t in tagged {
+        match occurrences.iter_mut().find(|(_, o, _)| *o == t.occurrence) {
+            Some((_, _, parts)) => parts.push(t),
+            None => occurrences.push((t.element, t.occurrence, vec![t])),
+        }
+    }
     let mut root = El::named("gw:公文").attr("xmlns:gw", NS).attr("xmlns:ofd", OFD_NS);
     for (group, _) in GROUPS {
         let mut part = El::named(format!("gw:{group}"));
         let mut any = false;
         let mut claimed: Vec<u32> = Vec::new();
-        for (page, element, objects) in tagged {
-            if GROUPS.iter().any(|(g, _)| g == element) || part_of(*page, element, objects) != Some(group) {
+        for (element, _, parts) in &occurrences {
+            if is_part(element) || part_of(parts[0]) != Some(group) {
                 continue;
             }
             let mut el = El::named(format!("gw:{element}"));
-            refs(&mut el, *page, objects);
+            for p in parts {
+                refs(&mut el, p.page, &p.objects);
+                claimed.extend(&p.objects);
+            }
             part.push(el);
-            claimed.extend(objects);
             any = true;
         }
-        for (page, element, objects) in tagged.iter().filter(|(_, e, _)| *e == group) {
-            let own: Vec<u32> = objects.iter().copied().filter(|o| !claimed.contains(o)).collect();
-            refs(&mut part, *page, &own);
-            any |= !element.is_empty();
+        for p in tagged.iter().filter(|t| t.element == group) {
+            let own: Vec<u32> = p.objects.iter().copied().filter(|o| !claimed.contains(o)).collect();
+            refs(&mut part, p.page, &own);
+            any = true;
         }
         if any {
             root.push(part);
         }
     }
-    for (page, _, objects) in tagged.iter().filter(|(_, e, _)| *e == "页码") {
+    for p in tagged.iter().filter(|t| t.element == "页码") {
         let mut el = El::named("gw:页码");
-        refs(&mut el, *page, objects);
+        refs(&mut el, p.page, &p.objects);
         root.push(el);
     }
     root
