@@ -4,6 +4,10 @@ Usage:
   python3 tests/ofd_check.py schema XSD_DIR FILE.ofd...   every XML part against the GB/T 33190 XSDs
   python3 tests/ofd_check.py fonts FILE.ofd...            every embedded font opened with fontTools
   python3 tests/ofd_check.py fontface FILE.ofd...         every embedded font loaded by Chromium
+  python3 tests/ofd_check.py draw FILE.ofd...             per page: bold text and CMYK colours, in
+                                                          the OFD and in the PDF beside it
+  python3 tests/ofd_check.py tags FILE.ofd...             the custom tag tree and which objects it
+                                                          covers
 Each prints one JSON object keyed by path.
 
 schema: the XSDs are the GB/T 33190-2016 schemas as the crates.io package `xsd-parser` 1.5.2
@@ -228,6 +232,123 @@ def check_fontface(files):
     return out
 
 
+CMYK_OP = re.compile(r"(?<![\w.])(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) [kK](?![\w])")
+
+
+def pdf_pages(pdf):
+    """Per page of the PDF (read by PyMuPDF): the characters of the text it strokes (text render
+    modes with a stroke: PyMuPDF's trace lists the stroke as a span of type 1) with the stroke
+    widths in mm, and the CMYK colours its content stream sets (`k` / `K`), as 0–255."""
+    import pymupdf
+
+    pages = []
+    for page in pymupdf.open(pdf):
+        stroked, widths = "", set()
+        for s in page.get_texttrace():
+            if s["type"] == 1:
+                stroked += "".join(chr(c[0]) for c in s["chars"])
+                widths.add(round(s["linewidth"] * 25.4 / 72, 3))
+        content = page.read_contents().decode("latin-1")
+        cmyk = sorted({tuple(round(float(v) * 255) for v in m.groups()) for m in CMYK_OP.finditer(content)})
+        pages.append({"stroked": stroked, "stroke_widths": sorted(widths), "cmyk": [list(c) for c in cmyk]})
+    return pages
+
+
+def ofd_pages(z):
+    """Per page of the OFD: the characters of the text objects drawn with a stroke, their
+    LineWidth and Weight values, the CMYK colours (colours whose ColorSpace is a CMYK colour
+    space of the resources) and any colour naming a colour space that is not there."""
+    from lxml import etree
+
+    spaces = {}
+    for part in z.namelist():
+        if part.endswith("/PublicRes.xml") or part.endswith("/DocumentRes.xml"):
+            for cs in etree.fromstring(z.read(part)).iter(f"{{{NS}}}ColorSpace"):
+                spaces[cs.get("ID")] = cs.get("Type")
+    doc = etree.fromstring(z.read("Doc_0/Document.xml"))
+    pages = []
+    for page in doc.iter(f"{{{NS}}}Page"):
+        root = etree.fromstring(z.read("Doc_0/" + page.get("BaseLoc")))
+        stroked, widths, weights, cmyk, bad = "", set(), set(), set(), []
+        for obj in root.iter(f"{{{NS}}}TextObject"):
+            if obj.get("Stroke") == "true":
+                stroked += "".join(c.text or "" for c in obj.iter(f"{{{NS}}}TextCode"))
+                widths.add(float(obj.get("LineWidth", "0.353")))
+                weights.add(obj.get("Weight", "400"))
+        for tag in ("FillColor", "StrokeColor"):
+            for c in root.iter(f"{{{NS}}}{tag}"):
+                space = c.get("ColorSpace")
+                if space is None:
+                    continue
+                if spaces.get(space) == "CMYK":
+                    cmyk.add(tuple(int(v) for v in c.get("Value").split()))
+                else:
+                    bad.append(space)
+        pages.append({
+            "stroked": stroked,
+            "line_widths": sorted(widths),
+            "weights": sorted(weights),
+            "cmyk": [list(c) for c in sorted(cmyk)],
+            "unknown_spaces": bad,
+        })
+    return pages
+
+
+def check_draw(files):
+    out = {}
+    for path in files:
+        with zipfile.ZipFile(path) as z:
+            out[path] = {"ofd": ofd_pages(z), "pdf": pdf_pages(path[:-4] + ".pdf")}
+    return out
+
+
+def check_tags(files):
+    """The tag file as a tree of (element, children, refs), and the page objects no tag covers
+    or more than one covers."""
+    from lxml import etree
+
+    out = {}
+    for path in files:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            custom = [n for n in names if n.endswith("/Tags/GongWen.xml")]
+            if not custom:
+                out[path] = None
+                continue
+            root = etree.fromstring(z.read(custom[0]))
+            kinds = {}
+            text = {}
+            doc = etree.fromstring(z.read("Doc_0/Document.xml"))
+            for page in doc.iter(f"{{{NS}}}Page"):
+                content = etree.fromstring(z.read("Doc_0/" + page.get("BaseLoc")))
+                for obj in content.iter(f"{{{NS}}}TextObject", f"{{{NS}}}PathObject", f"{{{NS}}}ImageObject"):
+                    key = (page.get("ID"), obj.get("ID"))
+                    kinds[key] = etree.QName(obj).localname
+                    text[key] = "".join(c.text or "" for c in obj.iter(f"{{{NS}}}TextCode"))
+            owners = {}
+
+            def tree(el):
+                refs = []
+                children = []
+                for c in el:
+                    if c.tag == f"{{{NS}}}ObjectRef":
+                        key = (c.get("PageRef"), c.text)
+                        owners.setdefault(key, []).append(etree.QName(el).localname)
+                        refs.append({"page": c.get("PageRef"), "kind": kinds.get(key), "text": text.get(key)})
+                    else:
+                        children.append(tree(c))
+                return {"element": etree.QName(el).localname, "children": children, "refs": refs}
+
+            t = tree(root)
+            out[path] = {
+                "tree": t,
+                "uncovered": [{"page": k[0], "kind": kinds[k], "text": text[k]} for k in kinds if k not in owners],
+                "twice": [{"page": k[0], "owners": v} for k, v in owners.items() if len(v) > 1],
+                "dangling": [{"page": k[0], "id": k[1]} for k in owners if k not in kinds],
+            }
+    return out
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "schema":
@@ -236,6 +357,10 @@ def main():
         res = check_fonts(args)
     elif cmd == "fontface":
         res = check_fontface(args)
+    elif cmd == "draw":
+        res = check_draw(args)
+    elif cmd == "tags":
+        res = check_tags(args)
     else:
         raise SystemExit(f"unknown command {cmd}")
     json.dump(res, sys.stdout, ensure_ascii=False)

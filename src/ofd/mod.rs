@@ -127,8 +127,8 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push(("OFD.xml".into(), ofd_xml(document, meta).to_document()));
 
-    // Document.xml. MaxUnitID is the largest id in use (GB/T 33190 §7.5: "最大对象标识"), so
-    // every id is allocated by now.
+    // Document.xml. MaxUnitID is the largest id in use (GB/T 33190, CommonData: "当前文档中所有
+    // 对象使用标识的最大值"); every id is allocated by now.
     let mut common = El::ofd("CommonData")
         .child(El::ofd_text("MaxUnitID", ids.0.to_string()))
         .child(El::ofd("PageArea").child(El::ofd_text("PhysicalBox", nums(&[0.0, 0.0, area.0, area.1]))))
