@@ -213,7 +213,12 @@ impl<'a> PageWriter<'a> {
                 let Some(label) = content.label() else { return };
                 match super::tags::label(label.resolve().as_str()) {
                     Some(Label::Element(e)) => self.open_tag(TagKey::Element(location), e, false),
-                    Some(Label::Start(e)) => self.open_tag(TagKey::Marker(e), e, false),
+                    Some(Label::Start(e)) => {
+                        // A start marker ends the element's occurrence still open (a 附件 ends
+                        // where the next one starts).
+                        self.close_tag(TagKey::Marker(e));
+                        self.open_tag(TagKey::Marker(e), e, false)
+                    }
                     Some(Label::End(e)) => self.close_tag(TagKey::Marker(e)),
                     None => {}
                 }
@@ -563,13 +568,7 @@ fn cell_shapes<'f>(frame: &'f Frame, t: Affine, out: &mut Vec<(Affine, &'f Shape
 /// One cell's copy of a tiling shape (placed by `at` inside the cell, the cell at `cell`), kept
 /// inside the `area` (w, h) that the tiling fills: a line cut to the area, any other shape only
 /// when it lies wholly inside.
-fn tile_shape(
-    shape: &Shape,
-    at: Affine,
-    cell: (f64, f64),
-    area: (f64, f64),
-    segs: &mut Vec<(char, Vec<(f64, f64)>)>,
-) {
+fn tile_shape(shape: &Shape, at: Affine, cell: (f64, f64), area: (f64, f64), segs: &mut Vec<(char, Vec<(f64, f64)>)>) {
     let place = |x: f64, y: f64| {
         let (px, py) = at.apply(x, y);
         (px + cell.0, py + cell.1)

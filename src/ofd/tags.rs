@@ -103,7 +103,9 @@ pub fn tag_file(tagged: &[Tagged]) -> El {
         // Drawn inside a 版头 or 版记: that part.
         let first = t.objects.first();
         let inside = tagged.iter().find(|p| {
-            p.page == t.page && (p.element == "版头" || p.element == "版记") && first.is_some_and(|o| p.objects.contains(o))
+            p.page == t.page
+                && (p.element == "版头" || p.element == "版记")
+                && first.is_some_and(|o| p.objects.contains(o))
         });
         if let Some(p) = inside {
             return Some(p.element);
