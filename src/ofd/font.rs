@@ -216,4 +216,14 @@ mod tests {
         assert_eq!(sub.glyph_index(0x4E09).map(|g| g.0), Some(2));
         assert_eq!(sub.glyph_index(0x4E02), None);
     }
+
+    #[test]
+    fn os2_first_and_last_characters_are_the_subset_s() {
+        let mut os2 = vec![0u8; 96];
+        os2[64..68].copy_from_slice(&[0x00, 0x20, 0xFF, 0xE5]);
+        let t = os2_for_subset(&os2, &[(0x4E00, 5), (0x9F99, 6)]);
+        assert_eq!(&t[64..68], &[0x4E, 0x00, 0x9F, 0x99]);
+        assert_eq!(t.len(), 96);
+        assert_eq!(t[..64], os2[..64]);
+    }
 }

@@ -685,3 +685,22 @@ fn tiling_color(frame: &Frame) -> Option<typst::visualize::Color> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_cut_to_the_area() {
+        // A diagonal through the whole area, one reaching out of it, one wholly outside.
+        let full = clip_segment((0.0, 5.0), (5.0, 0.0), (5.0, 5.0)).unwrap();
+        assert_eq!(full, ((0.0, 5.0), (5.0, 0.0)));
+        let (a, b) = clip_segment((3.0, 5.0), (8.0, 0.0), (5.0, 5.0)).unwrap();
+        assert!((a.0 - 3.0).abs() < 1e-9 && (a.1 - 5.0).abs() < 1e-9);
+        assert!((b.0 - 5.0).abs() < 1e-9 && (b.1 - 3.0).abs() < 1e-9);
+        assert_eq!(clip_segment((6.0, 1.0), (9.0, 4.0), (5.0, 5.0)), None);
+        // A horizontal line on the area's edge is kept, one above it is not.
+        assert!(clip_segment((-1.0, 0.0), (6.0, 0.0), (5.0, 5.0)).is_some());
+        assert_eq!(clip_segment((-1.0, -0.5), (6.0, -0.5), (5.0, 5.0)), None);
+    }
+}

@@ -158,3 +158,46 @@ pub fn tag_file(tagged: &[Tagged]) -> El {
     }
     root
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(page: u32, element: &'static str, occurrence: u32, objects: &[u32]) -> Tagged {
+        Tagged { page, element, occurrence, objects: objects.to_vec() }
+    }
+
+    #[test]
+    fn parts_hold_their_elements_and_own_objects() {
+        let tagged = [
+            t(1, "发文机关标志", 2, &[3]),
+            t(1, "版头", 1, &[3, 4]),
+            t(1, "正文", 3, &[5, 6]),
+            t(7, "正文", 3, &[8]),
+            t(7, "页码", 4, &[9]),
+            t(7, "抄送机关", 6, &[11]),
+            t(7, "版记", 5, &[10, 11, 12]),
+        ];
+        let xml = String::from_utf8(tag_file(&tagged).to_document()).unwrap();
+        let head = xml.find("<gw:版头>").unwrap();
+        let body = xml.find("<gw:主体>").unwrap();
+        let end = xml.find("<gw:版记>").unwrap();
+        let number = xml.find("<gw:页码>").unwrap();
+        assert!(head < body && body < end && end < number, "{xml}");
+        // The 版头's own object is the one no element holds; the 正文 is one element over two
+        // pages; the 版记 keeps its rules.
+        assert!(xml.contains("</gw:发文机关标志><ofd:ObjectRef PageRef=\"1\">4</ofd:ObjectRef></gw:版头>"), "{xml}");
+        assert_eq!(xml.matches("<gw:正文>").count(), 1, "{xml}");
+        assert!(xml.contains("<ofd:ObjectRef PageRef=\"7\">8</ofd:ObjectRef></gw:正文>"), "{xml}");
+        assert!(xml.contains("</gw:抄送机关><ofd:ObjectRef PageRef=\"7\">10</ofd:ObjectRef>"), "{xml}");
+        assert!(xml.contains(">10</ofd:ObjectRef><ofd:ObjectRef PageRef=\"7\">12</ofd:ObjectRef></gw:版记>"), "{xml}");
+    }
+
+    #[test]
+    fn labels_and_markers() {
+        assert_eq!(label("gw-title"), Some(Label::Element("标题")));
+        assert_eq!(label("gw-body-start"), Some(Label::Start("正文")));
+        assert_eq!(label("gw-attachment-end"), Some(Label::End("附件")));
+        assert_eq!(label("gw-sig-anchor"), None);
+    }
+}
