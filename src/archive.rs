@@ -257,6 +257,8 @@ fn compile_candidates(
                 ident: job.ident.clone(),
                 archival: true,
                 attachments: attached.to_vec(),
+                // The archival description, as the PDF/A's keywords and 归档章 carry it.
+                custom: ofd_archival_data(filing, retention, &item),
             };
             match crate::ofd::write(&c.document, &meta) {
                 Ok(ofd) => Ok((c, Some(ofd))),
@@ -323,6 +325,23 @@ fn archive_source(
         ));
     }
     source
+}
+
+/// The archival description written into an OFD-A's `DocInfo/CustomDatas` (the items of the
+/// 归档章 and the 档号, as the manifest names them).
+fn ofd_archival_data(filing: &Filing, retention: Retention, item: &str) -> Vec<(String, String)> {
+    let a = &filing.office.archive;
+    [
+        ("档号", filing.code(retention, item)),
+        ("全宗号", a.fonds.clone()),
+        ("年度", filing.date.year.to_string()),
+        ("保管期限", retention.label().to_owned()),
+        ("机构（问题）代号", a.org_code.clone()),
+        ("件号", item.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
 /// Compares every candidate with the record before anything is written (append-only): unchanged

@@ -695,6 +695,7 @@ pub fn compile_all(
                 ident: r.ident.clone(),
                 archival: false,
                 attachments: Vec::new(),
+                custom: Vec::new(),
             };
             let document = document.clone();
             Some(scope.spawn(move || {

@@ -10,8 +10,15 @@
 //! - `DocInfo` as ofdkit reads it: title, author (发文机关), creation date = issue date, 文号.
 //! - manifest.json lists each OFD with its own sha256; a rebuild gives byte-identical OFDs; the
 //!   20-page notice's OFD is no larger than its PDF; pages are A4 in millimetres.
-//! - Inside the package: every object id is unique and below `MaxUnitID`, every font file the
-//!   resources name is present, and text objects carry `DeltaX` glyph positions.
+//! - Inside the package: every object id is unique, `MaxUnitID` is the largest id, every font file
+//!   the resources name is present, and text objects carry `DeltaX` glyph positions.
+//! - `DocInfo` title and author are the PDF's (PyMuPDF reads the PDF's metadata).
+//! - Every XML part of every OFD (and of the archive's OFD-A copies) is valid against the
+//!   GB/T 33190 XSDs as the crates.io package xsd-parser 1.5.2 ships them (lxml; scripts/test
+//!   unpacks them into `<target>/ofdxsd/`), and every embedded font opens in fontTools with the
+//!   tables a reader needs and loads in Chromium (`FontFace`), as `tests/ofd_check.py` checks.
+//! - Bold (text the PDF fills and strokes) and the CMYK red are written as the PDF has them, and
+//!   the 公文 custom tags cover every object of the notice once.
 
 mod common;
 
@@ -20,7 +27,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{ducha, pdftotext, root, squash, temp_dir, text};
+use common::{ducha, pdfdump, pdftotext, root, squash, temp_dir, text};
 use serde_json::Value;
 
 fn build(out: &Path) -> Vec<PathBuf> {
@@ -35,6 +42,50 @@ fn build(out: &Path) -> Vec<PathBuf> {
         .collect();
     ofds.sort();
     ofds
+}
+
+/// The target directory (where scripts/test puts ofd.js and the XSDs).
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_ducha")).parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// `tests/ofd_check.py CMD ARGS… FILES…` (exit status checked), its JSON.
+fn ofd_check(cmd: &str, args: &[&Path], files: &[PathBuf]) -> Value {
+    let o = Command::new("python3")
+        .arg(root().join("tests/ofd_check.py"))
+        .arg(cmd)
+        .args(args)
+        .args(files)
+        .output()
+        .expect("python3 is needed");
+    assert!(o.status.success(), "ofd_check.py {cmd} failed: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Validates every XML part of `ofds` against the GB/T 33190 XSDs; returns the parts checked.
+fn assert_schema_valid(ofds: &[PathBuf]) -> usize {
+    let xsd = target_dir().join("ofdxsd");
+    assert!(
+        xsd.join("OFD.xsd").is_file(),
+        "{} missing: run scripts/test (it unpacks the XSDs of the crates.io package xsd-parser 1.5.2 there)",
+        xsd.display()
+    );
+    let res = ofd_check("schema", &[&xsd], ofds);
+    let mut checked = 0;
+    for ofd in ofds {
+        let parts = res[ofd.to_str().unwrap()].as_object().unwrap();
+        for (part, r) in parts {
+            let errors = r["errors"].as_array().unwrap();
+            assert!(errors.is_empty(), "{} {part} ({}): {errors:?}", ofd.display(), r["schema"]);
+            if !r["schema"].is_null() {
+                checked += 1;
+            }
+        }
+        for must in ["OFD.xml", "Doc_0/Document.xml", "Doc_0/PublicRes.xml", "Doc_0/Pages/Page_0/Content.xml"] {
+            assert!(!parts[must]["schema"].is_null(), "{}: {must} validated", ofd.display());
+        }
+    }
+    checked
 }
 
 fn sorted_chars(s: &str) -> Vec<char> {
@@ -135,7 +186,13 @@ fn bundled_quarter_as_ofd_read_by_two_readers() {
             assert_eq!((s[0].as_f64().unwrap(), s[1].as_f64().unwrap()), (210.0, 297.0), "A4 in mm");
         }
         let info = &k["info"];
-        assert_eq!(info["title"], doc["title"]);
+        // Title and author as the PDF's own metadata has them (the author where the PDF names
+        // one: the built documents leave it to the OFD's 发文机关, the archive's name it).
+        let pdf_meta = &pdfdump(&pdf)["metadata"];
+        assert_eq!(info["title"], pdf_meta["title"], "{}: DocInfo title is the PDF's", ofd.display());
+        if pdf_meta["author"] != "" {
+            assert_eq!(info["author"], pdf_meta["author"], "{}: DocInfo author is the PDF's", ofd.display());
+        }
         assert_eq!(info["creation_date"], "2024-01-15", "issue date of 2023Q4");
         let author = info["author"].as_str().unwrap();
         assert!(!author.is_empty() && office.contains(author), "author {author} is the office's issuer");
@@ -179,6 +236,7 @@ fn check_package(ofd: &Path) {
     let document = s("Doc_0/Document.xml");
     let max: u64 = between(&document, "<ofd:MaxUnitID>", "</ofd:MaxUnitID>").parse().unwrap();
     let mut ids = HashSet::new();
+    let mut largest = 0;
     let mut page_objects: BTreeMap<String, HashSet<String>> = BTreeMap::new();
     let mut textless = Vec::new();
     for (name, data) in &files {
@@ -189,7 +247,8 @@ fn check_package(ofd: &Path) {
         for part in x.split(" ID=\"").skip(1) {
             let id = part.split('"').next().unwrap().to_owned();
             if let Ok(n) = id.parse::<u64>() {
-                assert!(n < max, "id {n} ≥ MaxUnitID {max} in {name}");
+                assert!(n <= max, "id {n} > MaxUnitID {max} in {name}");
+                largest = largest.max(n);
                 assert!(ids.insert(id.clone()), "id {id} used twice ({name}, {})", ofd.display());
                 if name.ends_with("Content.xml") {
                     page_objects.entry(name.clone()).or_default().insert(id);
@@ -208,6 +267,8 @@ fn check_package(ofd: &Path) {
         }
     }
     assert!(textless.len() <= 1, "pages without text in {}: {textless:?}", ofd.display());
+    // GB/T 33190 (CommonData): MaxUnitID is the largest id in the document.
+    assert_eq!(largest, max, "MaxUnitID of {} is the largest id", ofd.display());
     let public = s("Doc_0/PublicRes.xml");
     let fonts: Vec<&str> = public.split("<ofd:FontFile>").skip(1).map(|p| p.split('<').next().unwrap()).collect();
     assert!(!fonts.is_empty());
@@ -312,15 +373,31 @@ fn archive_files_ofd_a_with_sources_attached() {
         ofds.push(file);
     }
 
-    // ofdkit opens the OFD-A files too.
+    // ofdkit opens the OFD-A files too, and reads in their DocInfo the archival description the
+    // PDF/A carries: the 档号 and 保管期限 of its keywords (PyMuPDF), the manifest's 全宗号.
     let o = Command::new("python3").arg(root().join("tests/ofd_read.py")).args(&ofds).output().unwrap();
     assert!(o.status.success());
     let read: Value = serde_json::from_slice(&o.stdout).unwrap();
-    for f in &ofds {
+    for (f, e) in ofds.iter().zip(entries) {
         let k = &read[f.to_str().unwrap()]["ofdkit"];
         assert!(k.get("error").is_none(), "{}: {}", f.display(), k["error"]);
         assert!(!k["pages"].as_array().unwrap().is_empty());
+        let custom = &k["info"]["custom_data"];
+        let pdf_meta = pdfdump(&year.join(e["file"].as_str().unwrap()))["metadata"].clone();
+        assert_eq!(k["info"]["title"], pdf_meta["title"], "{}: DocInfo title is the PDF/A's", f.display());
+        assert_eq!(k["info"]["author"], pdf_meta["author"], "{}: DocInfo author is the PDF/A's", f.display());
+        let keywords = pdf_meta["keywords"].as_str().unwrap().to_owned();
+        let code = custom["档号"].as_str().unwrap_or_else(|| panic!("{}: 档号 in {custom}", f.display()));
+        assert_eq!(code, e["archival_code"], "{}: 档号", f.display());
+        assert!(keywords.contains(code), "{}: the PDF/A's keywords {keywords} hold the 档号 {code}", f.display());
+        let retention = custom["保管期限"].as_str().unwrap();
+        assert!(keywords.contains(&format!("保管期限：{retention}")), "{}: 保管期限 {retention}", f.display());
+        assert_eq!(custom["全宗号"], e["fonds"], "{}: 全宗号", f.display());
+        assert_eq!(custom["件号"], e["item"], "{}: 件号", f.display());
     }
+    // Every XML part of the OFD-A copies (Attachments.xml with its xs:ID and xs:dateTime
+    // attributes among them) valid against the GB/T 33190 XSDs.
+    assert_schema_valid(&ofds);
 
     let v = ducha(&root(), &["archive", "verify", ar.to_str().unwrap()]);
     assert!(v.status.success(), "verify: {:?}", text(&v));
@@ -349,13 +426,15 @@ fn archive_files_ofd_a_with_sources_attached() {
 /// Every page of every OFD of the bundled quarter rendered by a third reader, ofd.js (npm
 /// `ofd.js` 0.2.6, JavaScript, in headless Chromium; installed by scripts/test into
 /// `<target>/ofdjs/`), matches the PDF's page rendered by PyMuPDF at 96 ppi: pixel similarity
-/// ≥ 0.97 with a one-pixel anti-aliasing tolerance, and the GB/T 9704 red present where the PDF
-/// has it (red mark, red rules). ofd.js draws text with the fonts the OFD names, found through a
-/// fontconfig holding only the project's fonts/.
+/// ≥ 0.97 with a one-pixel anti-aliasing tolerance; the red mark and red rules drawn where the
+/// PDF has them (ofd.js ignores the OFD's CMYK colour space, so their colour is checked in the
+/// OFD itself); bold text as dark as the PDF's (at least 80 % of its dark pixels, where regular
+/// text gives about half); the charts' hatched and dotted fills drawn as the PDF draws them
+/// (colour match ≥ 0.9 inside them, where a solid fill gives about 0.7). ofd.js draws text with
+/// the fonts the OFD names, found through a fontconfig holding only the project's fonts/.
 #[test]
 fn ofd_pages_render_like_the_pdf() {
-    let target = Path::new(env!("CARGO_BIN_EXE_ducha")).parent().unwrap().parent().unwrap().to_path_buf();
-    let ofd_js = target.join("ofdjs/ofd.js");
+    let ofd_js = target_dir().join("ofdjs/ofd.js");
     assert!(
         ofd_js.is_file(),
         "{} missing: run scripts/test (it fetches the npm package ofd.js@0.2.6 there)",
@@ -373,6 +452,7 @@ fn ofd_pages_render_like_the_pdf() {
     assert!(o.status.success(), "ofd_render.py failed: {}", String::from_utf8_lossy(&o.stderr));
     let res: Value = serde_json::from_slice(&o.stdout).unwrap();
     let mut pages: u64 = 0;
+    let (mut bold_pages, mut tiled_pages) = (0, 0);
     let mut worst = (1.0f64, String::new());
     for ofd in &ofds {
         let name = ofd.file_name().unwrap().to_string_lossy().into_owned();
@@ -380,19 +460,29 @@ fn ofd_pages_render_like_the_pdf() {
             let sim = p["similarity"].as_f64().unwrap();
             let page = p["page"].as_u64().unwrap();
             println!(
-                "{name} p{page}: similarity {sim:.4}, ink {:.3}, red {} / {}",
-                p["ink_similarity"], p["red_ofd"], p["red_pdf"]
+                "{name} p{page}: similarity {sim:.4}, ink {:.3}, red drawn {} / {}, bold {} / {}, hatched {:.3} ({} px)",
+                p["ink_similarity"], p["red_inked"], p["red_pdf"], p["bold_ofd"], p["bold_pdf"], p["tiled"], p["tiled_px"]
             );
             if sim < worst.0 {
                 worst = (sim, format!("{name} p{page}"));
             }
             assert!(sim >= 0.97, "{name} page {page}: similarity {sim:.4} < 0.97");
-            let (red_pdf, red_ofd) = (p["red_pdf"].as_f64().unwrap(), p["red_ofd"].as_f64().unwrap());
+            let (red_pdf, red_inked) = (p["red_pdf"].as_f64().unwrap(), p["red_inked"].as_f64().unwrap());
             if red_pdf > 500.0 {
                 assert!(
-                    red_ofd >= 0.5 * red_pdf,
-                    "{name} page {page}: red {red_ofd} px in the OFD, {red_pdf} in the PDF"
+                    red_inked >= 0.9 * red_pdf,
+                    "{name} page {page}: {red_inked} of the PDF's {red_pdf} red px drawn in the OFD"
                 );
+            }
+            let (bold_pdf, bold_ofd) = (p["bold_pdf"].as_f64().unwrap(), p["bold_ofd"].as_f64().unwrap());
+            if bold_pdf > 100.0 {
+                bold_pages += 1;
+                assert!(bold_ofd >= 0.8 * bold_pdf, "{name} page {page}: bold text {bold_ofd} dark px, PDF {bold_pdf}");
+            }
+            if p["tiled_px"].as_u64().unwrap() > 0 {
+                tiled_pages += 1;
+                let tiled = p["tiled"].as_f64().unwrap();
+                assert!(tiled >= 0.9, "{name} page {page}: hatched fills match {tiled:.3} < 0.9");
             }
             pages += 1;
         }
@@ -402,6 +492,136 @@ fn ofd_pages_render_like_the_pdf() {
     let expected: u64 = manifest["documents"].as_array().unwrap().iter().map(|d| d["pages"].as_u64().unwrap()).sum();
     assert!(expected >= 27, "the bundled quarter has at least 27 pages, the manifest says {expected}");
     assert_eq!(pages, expected, "every page of every document rendered");
+    assert!(bold_pages >= 1 && tiled_pages >= 1, "bold text on {bold_pages} pages, hatched fills on {tiled_pages}");
     println!("worst page: {} ({:.4})", worst.1, worst.0);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Every XML part of every OFD of the bundled quarter is valid against the GB/T 33190 XSDs, and
+/// every embedded font is one a reader can load: fontTools opens it with the tables a reader
+/// needs (OS/2, name, post, hhea/hmtx, cmap, head, maxp), its cmap maps every character drawn
+/// with it, and Chromium's font sanitiser accepts it (`FontFace.load()` gives "loaded").
+#[test]
+fn ofd_parts_follow_the_schema_and_fonts_load() {
+    let out = temp_dir("ofd-schema");
+    let ofds = build(&out);
+    let parts = assert_schema_valid(&ofds);
+    assert!(parts >= 5 * 4, "{parts} parts validated");
+
+    let fonts = ofd_check("fonts", &[], &ofds);
+    let face = ofd_check("fontface", &[], &ofds);
+    let mut n = 0;
+    for ofd in &ofds {
+        let key = ofd.to_str().unwrap();
+        let list = fonts[key].as_array().unwrap();
+        assert!(!list.is_empty(), "{}: fonts embedded", ofd.display());
+        for f in list {
+            assert!(f.get("error").is_none(), "{} {}: fontTools: {}", ofd.display(), f["file"], f["error"]);
+            assert_eq!(f["missing"].as_array().unwrap().len(), 0, "{} {}: tables missing", ofd.display(), f["file"]);
+            assert_eq!(f["unmapped"].as_array().unwrap().len(), 0, "{} {}: unmapped", ofd.display(), f["file"]);
+            assert!(f["mapped_chars"].as_u64().unwrap() > 0, "{} {}: draws text", ofd.display(), f["file"]);
+        }
+        let loaded = face[key].as_array().unwrap_or_else(|| panic!("{}: {}", ofd.display(), face[key]));
+        assert_eq!(loaded.len(), list.len(), "{}: every font given to Chromium", ofd.display());
+        for f in loaded {
+            assert_eq!(f["status"], "loaded", "{} {}: Chromium FontFace: {}", ofd.display(), f["file"], f["error"]);
+            n += 1;
+        }
+    }
+    println!("{parts} XML parts valid, {n} embedded fonts loaded");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The OFD draws what the PDF draws: text the PDF fills and strokes (the templates' bold) is a
+/// stroked `TextObject` (Stroke, LineWidth = the PDF's stroke width, Weight 700) with the same
+/// characters on the same page; every CMYK colour the PDF's pages set (the 红头 red) is a colour
+/// of the OFD's CMYK colour space with the same components on that page. And the 公文 custom
+/// tags of the notice: 版头, 主体 and 版记 hold their elements, the 版头's and 版记's own objects
+/// are their rules, 抄送机关 and 印发机关和印发日期 hold text only, the 正文 and both 附件 are
+/// tagged, and every object of the notice belongs to exactly one element.
+#[test]
+fn ofd_draws_bold_and_cmyk_as_the_pdf_and_tags_every_object() {
+    let out = temp_dir("ofd-draw");
+    let ofds = build(&out);
+    let draw = ofd_check("draw", &[], &ofds);
+    let (mut bold_pages, mut cmyk_pages) = (0, 0);
+    for ofd in &ofds {
+        let d = &draw[ofd.to_str().unwrap()];
+        let (o, p) = (d["ofd"].as_array().unwrap(), d["pdf"].as_array().unwrap());
+        assert_eq!(o.len(), p.len());
+        for (i, (o, p)) in o.iter().zip(p).enumerate() {
+            let page = format!("{} page {}", ofd.display(), i + 1);
+            assert_eq!(
+                sorted_chars(o["stroked"].as_str().unwrap()),
+                sorted_chars(p["stroked"].as_str().unwrap()),
+                "{page}: stroked (bold) text"
+            );
+            if !p["stroked"].as_str().unwrap().trim().is_empty() {
+                bold_pages += 1;
+                assert_eq!(o["line_widths"], p["stroke_widths"], "{page}: stroke width of bold text (mm)");
+                assert_eq!(o["weights"], serde_json::json!(["700"]), "{page}: bold text has Weight 700");
+            }
+            assert_eq!(o["cmyk"], p["cmyk"], "{page}: CMYK colours");
+            assert_eq!(o["unknown_spaces"].as_array().unwrap().len(), 0, "{page}: colour spaces exist");
+            if !p["cmyk"].as_array().unwrap().is_empty() {
+                cmyk_pages += 1;
+            }
+        }
+    }
+    assert!(bold_pages >= 1, "the bundled quarter has bold text (briefing)");
+    assert!(cmyk_pages >= 3, "the red of the notice, briefing and leader pages is CMYK ({cmyk_pages} pages)");
+
+    let notice: Vec<PathBuf> = ofds
+        .iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("季度进展情况通报"))
+        .cloned()
+        .collect();
+    let tags = &ofd_check("tags", &[], &notice)[notice[0].to_str().unwrap()];
+    assert_eq!(tags["uncovered"], serde_json::json!([]), "every object of the notice is tagged");
+    assert_eq!(tags["twice"], serde_json::json!([]), "no object in two elements");
+    assert_eq!(tags["dangling"], serde_json::json!([]), "every reference names an object of its page");
+    let tree = &tags["tree"];
+    let parts: Vec<&str> =
+        tree["children"].as_array().unwrap().iter().map(|c| c["element"].as_str().unwrap()).collect();
+    let page_numbers = parts.iter().filter(|p| **p == "页码").count();
+    assert_eq!(&parts[..3], &["版头", "主体", "版记"], "{parts:?}");
+    assert!(parts[3..].iter().all(|p| *p == "页码") && page_numbers >= 10, "{parts:?}");
+    let part = |name: &str| tree["children"].as_array().unwrap().iter().find(|c| c["element"] == name).unwrap().clone();
+    let names = |p: &Value| -> Vec<String> {
+        p["children"].as_array().unwrap().iter().map(|c| c["element"].as_str().unwrap().to_owned()).collect()
+    };
+    let (head, body, end) = (part("版头"), part("主体"), part("版记"));
+    assert_eq!(names(&head), ["发文机关标志", "发文字号"]);
+    let body_names = names(&body);
+    assert_eq!(body_names[..7], ["标题", "主送机关", "正文", "附件说明", "发文机关署名", "成文日期", "附注"]);
+    assert!(body_names.len() > 7 && body_names[7..].iter().all(|n| n == "附件"), "{body_names:?}");
+    assert_eq!(names(&end), ["抄送机关", "印发机关和印发日期"]);
+    // The parts' own objects: the red rule under the 版头, the rules of the 版记.
+    for (p, n) in [(&head, 1), (&end, 2)] {
+        let own = p["refs"].as_array().unwrap();
+        assert!(own.len() >= n && own.iter().all(|r| r["kind"] == "PathObject"), "{}: {own:?}", p["element"]);
+    }
+    for e in end["children"].as_array().unwrap() {
+        assert!(e["refs"].as_array().unwrap().iter().all(|r| r["kind"] == "TextObject"), "{}: text only", e["element"]);
+    }
+    let child = |p: &Value, name: &str| -> Vec<Value> {
+        p["children"].as_array().unwrap().iter().filter(|c| c["element"] == name).cloned().collect()
+    };
+    // The 正文 spans pages and holds the body's text; each 附件 holds its tables' lines.
+    let body_text = &child(&body, "正文")[0]["refs"];
+    let body_pages: HashSet<&str> = body_text.as_array().unwrap().iter().map(|r| r["page"].as_str().unwrap()).collect();
+    assert!(body_pages.len() >= 2, "正文 over {} pages", body_pages.len());
+    let notice_pdf = notice[0].with_extension("pdf");
+    let first = squash(&pdftotext(&notice_pdf, Some(1)));
+    let body_first: String =
+        body_text.as_array().unwrap().iter().take(5).map(|r| r["text"].as_str().unwrap().to_owned()).collect();
+    assert!(!squash(&body_first).is_empty() && first.contains(&squash(&body_first)), "{body_first} on page 1");
+    let attachments = child(&body, "附件");
+    for a in &attachments {
+        let refs = a["refs"].as_array().unwrap();
+        assert!(refs.iter().any(|r| r["text"].as_str().unwrap_or("").starts_with("附件")), "附件 with its 附件N label");
+    }
+    let table_lines = attachments[0]["refs"].as_array().unwrap().iter().filter(|r| r["kind"] == "PathObject").count();
+    assert!(table_lines > 100, "附件1 holds its table's lines ({table_lines})");
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -1,6 +1,9 @@
-//! Embedded fonts: each face used on the pages, subset to the glyphs it draws, with a `cmap`
-//! table added back so that a reader can draw `TextCode` characters through the font as OFD
-//! expects (the subsetter drops `cmap`, being made for PDF's CID fonts).
+//! Embedded fonts: each face used on the pages, subset to the glyphs it draws, with the tables a
+//! reader needs to load it as a font of its own added back: a `cmap`, so that a reader can draw
+//! `TextCode` characters through the font as OFD expects, and the original `OS/2` (the subsetter
+//! drops both, being made for PDF's CID fonts; font loaders such as the OpenType sanitiser of
+//! Chromium and Firefox refuse a font without `OS/2`). `name`, `post`, `hhea`/`hmtx`, `head` and
+//! `maxp` come from the subsetter.
 
 use std::collections::BTreeMap;
 
@@ -31,18 +34,25 @@ impl FontUse {
         *self.cmap.entry(c).or_insert(glyph) == glyph
     }
 
-    /// The subset font file, with a `cmap` for the mapped characters.
+    /// The subset font file, with a `cmap` for the mapped characters and the face's `OS/2`.
     pub fn subset(&self) -> Result<Vec<u8>, String> {
         let data = self.font.data();
+        let family = &self.font.info().family;
         let sub = subsetter::subset(data.as_slice(), self.font.index(), &self.remapper)
-            .map_err(|e| format!("字体子集化失败（{}）：{e:?}", self.font.info().family))?;
+            .map_err(|e| format!("字体子集化失败（{family}）：{e:?}"))?;
         let map: Vec<(u32, u16)> = self
             .cmap
             .iter()
             .filter(|(c, _)| (**c as u32) < 0x1_0000)
             .filter_map(|(c, g)| Some((*c as u32, self.remapper.get(*g)?)))
             .collect();
-        add_table(&sub, *b"cmap", &cmap_table(&map)).ok_or_else(|| "子集字体结构无法解析".to_owned())
+        let mut tables = vec![(*b"cmap", cmap_table(&map))];
+        let face = ttf_parser::RawFace::parse(data.as_slice(), self.font.index())
+            .map_err(|e| format!("字体无法解析（{family}）：{e}"))?;
+        if let Some(os2) = face.table(ttf_parser::Tag::from_bytes(b"OS/2")) {
+            tables.push((*b"OS/2", os2_for_subset(os2, &map)));
+        }
+        add_tables(&sub, &tables).ok_or_else(|| "子集字体结构无法解析".to_owned())
     }
 
     /// File name inside the package.
@@ -126,9 +136,20 @@ fn checksum(data: &[u8]) -> u32 {
     })
 }
 
-/// Rebuilds an sfnt font with `table` added (or replaced), tables in tag order, offsets
-/// aligned, checksums and `head.checkSumAdjustment` recomputed.
-fn add_table(font: &[u8], tag: [u8; 4], table: &[u8]) -> Option<Vec<u8>> {
+/// The face's `OS/2` table for the subset: the original, with the first and last character
+/// indices (`usFirstCharIndex`, `usLastCharIndex`) narrowed to the characters the subset maps.
+fn os2_for_subset(os2: &[u8], map: &[(u32, u16)]) -> Vec<u8> {
+    let mut t = os2.to_vec();
+    if let (Some(first), Some(last), true) = (map.first(), map.last(), t.len() >= 68) {
+        t[64..66].copy_from_slice(&(first.0 as u16).to_be_bytes());
+        t[66..68].copy_from_slice(&(last.0 as u16).to_be_bytes());
+    }
+    t
+}
+
+/// Rebuilds an sfnt font with `new` tables added (or replacing tables of the same tag), tables
+/// in tag order, offsets aligned, checksums and `head.checkSumAdjustment` recomputed.
+fn add_tables(font: &[u8], new: &[([u8; 4], Vec<u8>)]) -> Option<Vec<u8>> {
     let version = font.get(0..4)?;
     let count = usize::from(u16::from_be_bytes(font.get(4..6)?.try_into().ok()?));
     let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::new();
@@ -137,11 +158,11 @@ fn add_table(font: &[u8], tag: [u8; 4], table: &[u8]) -> Option<Vec<u8>> {
         let t: [u8; 4] = rec[0..4].try_into().ok()?;
         let off = u32::from_be_bytes(rec[8..12].try_into().ok()?) as usize;
         let len = u32::from_be_bytes(rec[12..16].try_into().ok()?) as usize;
-        if t != tag {
+        if new.iter().all(|(n, _)| *n != t) {
             tables.push((t, font.get(off..off + len)?.to_vec()));
         }
     }
-    tables.push((tag, table.to_vec()));
+    tables.extend(new.iter().cloned());
     tables.sort_by_key(|(t, _)| *t);
     let n = tables.len() as u16;
     let (search, selector) = binary_search_fields(n);
@@ -186,7 +207,7 @@ mod tests {
     fn cmap_maps_characters_back() {
         let t = cmap_table(&[(0x4E00, 5), (0x4E01, 6), (0x4E09, 2)]);
         // Wrap it in a minimal font and parse it with ttf-parser.
-        let font = add_table(&[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], *b"cmap", &t).unwrap();
+        let font = add_tables(&[0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[(*b"cmap", t)]).unwrap();
         let face = ttf_parser::RawFace::parse(&font, 0).unwrap();
         let cmap = ttf_parser::cmap::Table::parse(face.table(ttf_parser::Tag::from_bytes(b"cmap")).unwrap()).unwrap();
         let sub = cmap.subtables.get(0).unwrap();
@@ -194,5 +215,15 @@ mod tests {
         assert_eq!(sub.glyph_index(0x4E01).map(|g| g.0), Some(6));
         assert_eq!(sub.glyph_index(0x4E09).map(|g| g.0), Some(2));
         assert_eq!(sub.glyph_index(0x4E02), None);
+    }
+
+    #[test]
+    fn os2_first_and_last_characters_are_the_subset_s() {
+        let mut os2 = vec![0u8; 96];
+        os2[64..68].copy_from_slice(&[0x00, 0x20, 0xFF, 0xE5]);
+        let t = os2_for_subset(&os2, &[(0x4E00, 5), (0x9F99, 6)]);
+        assert_eq!(&t[64..68], &[0x4E, 0x00, 0x9F, 0x99]);
+        assert_eq!(t.len(), 96);
+        assert_eq!(t[..64], os2[..64]);
     }
 }

@@ -19,6 +19,7 @@ pub mod xml;
 use std::io::{Cursor, Write};
 
 use sha2::{Digest, Sha256};
+use typst::model::Document;
 use typst::text::Font;
 use typst_layout::PagedDocument;
 use zip::write::SimpleFileOptions;
@@ -43,6 +44,9 @@ pub struct Meta {
     pub ident: String,
     /// OFD-A (`DocType="OFD-A"`) for the archive.
     pub archival: bool,
+    /// More `CustomData` entries after the 文号: for the archive the archival description the
+    /// PDF/A carries (档号, 全宗号, 保管期限, …), as (name, value).
+    pub custom: Vec<(String, String)>,
     /// Attached files: (name shown, bytes).
     pub attachments: Vec<(String, Vec<u8>)>,
 }
@@ -59,15 +63,22 @@ impl Ids {
     }
 }
 
-/// The document's shared resources: fonts and images.
+/// The document's shared resources: fonts, images and the CMYK colour space.
 #[derive(Default)]
 pub struct Resources {
     fonts: Vec<FontUse>,
     /// (id, format, bytes, sha256)
     images: Vec<(u32, String, Vec<u8>, [u8; 32])>,
+    /// The `ColorSpace Type="CMYK"` resource, made when a CMYK colour is first drawn.
+    cmyk: Option<u32>,
 }
 
 impl Resources {
+    /// The id of the document's CMYK colour space, created on first use.
+    pub fn cmyk(&mut self, ids: &mut Ids) -> u32 {
+        *self.cmyk.get_or_insert_with(|| ids.alloc())
+    }
+
     /// The face's resource, created on first use.
     pub fn font(&mut self, font: &Font, ids: &mut Ids) -> &mut FontUse {
         // Faces are told apart by their data's address and index: comparing fonts compares
@@ -100,25 +111,26 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
     let mut ids = Ids::default();
     let mut res = Resources::default();
     let mut pages = Vec::new();
-    let mut tagged: Vec<(u32, &'static str, Vec<u32>)> = Vec::new();
+    let mut tagged: Vec<tags::Tagged> = Vec::new();
     let mut area = (210.0, 297.0);
+    let mut walk = page::TagWalk::default();
     for (i, p) in document.pages().iter().enumerate() {
         let page_id = ids.alloc();
-        let (el, tags) = PageWriter::new(&mut ids, &mut res).page(&p.frame);
+        let (el, tags) = PageWriter::new(&mut ids, &mut res, &mut walk, page_id).page(&p.frame);
         if i == 0 {
             area = (mm(p.frame.width().to_pt()), mm(p.frame.height().to_pt()));
         }
-        tagged.extend(tags.into_iter().map(|(e, o)| (page_id, e, o)));
+        tagged.extend(tags);
         pages.push((page_id, el));
     }
 
-    let attachment_ids: Vec<u32> = meta.attachments.iter().map(|_| ids.alloc()).collect();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    files.push(("OFD.xml".into(), ofd_xml(meta).to_document()));
+    files.push(("OFD.xml".into(), ofd_xml(document, meta).to_document()));
 
-    // Document.xml
+    // Document.xml. MaxUnitID is the largest id in use (GB/T 33190, CommonData: "当前文档中所有
+    // 对象使用标识的最大值"); every id is allocated by now.
     let mut common = El::ofd("CommonData")
-        .child(El::ofd_text("MaxUnitID", (ids.0 + 1).to_string()))
+        .child(El::ofd_text("MaxUnitID", ids.0.to_string()))
         .child(El::ofd("PageArea").child(El::ofd_text("PhysicalBox", nums(&[0.0, 0.0, area.0, area.1]))))
         .child(El::ofd_text("PublicRes", "PublicRes.xml"));
     if !res.images.is_empty() {
@@ -155,7 +167,14 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
         fonts_el.push(el.child(El::ofd_text("FontFile", &name)));
         font_files.push((format!("Doc_0/Res/{name}"), subset?));
     }
-    let public = El::ofd("Res").attr("xmlns:ofd", OFD_NS).attr("BaseLoc", "Res").child(fonts_el);
+    let mut public = El::ofd("Res").attr("xmlns:ofd", OFD_NS).attr("BaseLoc", "Res");
+    if let Some(id) = res.cmyk {
+        public.push(
+            El::ofd("ColorSpaces")
+                .child(El::ofd("ColorSpace").attr("ID", id).attr("Type", "CMYK").attr("BitsPerComponent", 8)),
+        );
+    }
+    public.push(fonts_el);
     files.push(("Doc_0/PublicRes.xml".into(), public.to_document()));
     if !res.images.is_empty() {
         let mut media = El::ofd("MultiMedias");
@@ -189,18 +208,20 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
 
     if !meta.attachments.is_empty() {
         let mut list = El::ofd("Attachments").attr("xmlns:ofd", OFD_NS);
-        for (i, ((name, data), id)) in meta.attachments.iter().zip(&attachment_ids).enumerate() {
+        for (i, (name, data)) in meta.attachments.iter().enumerate() {
             let ext = name.rsplit_once('.').map(|(_, e)| e).filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()));
             let file = match ext {
                 Some(e) => format!("attach_{i}.{e}"),
                 None => format!("attach_{i}"),
             };
+            // The attachment's ID is an `xs:ID` (an XML name, not a number), unlike the ids of
+            // page objects and resources.
             list.push(
                 El::ofd("Attachment")
-                    .attr("ID", id)
+                    .attr("ID", format!("attach_{i}"))
                     .attr("Name", name)
                     .attr("Format", ext.unwrap_or(""))
-                    .attr("CreationDate", iso_date(meta.date))
+                    .attr("CreationDate", format!("{}T00:00:00", iso_date(meta.date)))
                     .attr("Size", num(data.len() as f64 / 1024.0))
                     .attr("Visible", "true")
                     .attr("Usage", "none")
@@ -214,17 +235,44 @@ pub fn write(document: &PagedDocument, meta: &Meta) -> Result<Vec<u8>, String> {
     zip_files(&files, meta.date).map_err(|e| format!("OFD 打包失败：{e}"))
 }
 
-fn ofd_xml(meta: &Meta) -> El {
+/// `OFD.xml`. Title, author and keywords are the typst document's own (`set document`), as the
+/// PDF's metadata has them, so that the two files describe the document alike; `meta` stands in
+/// where the document sets none.
+fn ofd_xml(document: &PagedDocument, meta: &Meta) -> El {
+    let doc_info = document.info();
     let doc_id: String = Sha256::digest(meta.ident.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let title = doc_info.title.as_deref().unwrap_or(&meta.title);
+    // Joined as the PDF export joins them (krilla: ", ").
+    let author = if doc_info.author.is_empty() {
+        meta.author.clone()
+    } else {
+        doc_info.author.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+    };
     let mut info = El::ofd("DocInfo")
         .child(El::ofd_text("DocID", doc_id))
-        .child(El::ofd_text("Title", &meta.title))
-        .child(El::ofd_text("Author", &meta.author))
-        .child(El::ofd_text("CreationDate", iso_date(meta.date)))
-        .child(El::ofd_text("Creator", "ducha"))
-        .child(El::ofd_text("CreatorVersion", env!("CARGO_PKG_VERSION")));
-    if !meta.number.is_empty() {
-        info.push(El::ofd("CustomDatas").child(El::ofd_text("CustomData", &meta.number).attr("Name", "文号")));
+        .child(El::ofd_text("Title", title))
+        .child(El::ofd_text("Author", author))
+        .child(El::ofd_text("CreationDate", iso_date(meta.date)));
+    if !doc_info.keywords.is_empty() {
+        let mut kw = El::ofd("Keywords");
+        for k in &doc_info.keywords {
+            kw.push(El::ofd_text("Keyword", k.as_str()));
+        }
+        info.push(kw);
+    }
+    info.push(El::ofd_text("Creator", "ducha"));
+    info.push(El::ofd_text("CreatorVersion", env!("CARGO_PKG_VERSION")));
+    let custom: Vec<(&str, &str)> = (!meta.number.is_empty())
+        .then_some(("文号", meta.number.as_str()))
+        .into_iter()
+        .chain(meta.custom.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .collect();
+    if !custom.is_empty() {
+        let mut datas = El::ofd("CustomDatas");
+        for (name, value) in custom {
+            datas.push(El::ofd_text("CustomData", value).attr("Name", name));
+        }
+        info.push(datas);
     }
     El::ofd("OFD")
         .attr("xmlns:ofd", OFD_NS)

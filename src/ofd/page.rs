@@ -4,7 +4,8 @@
 use typst::layout::{Abs, Frame, FrameItem, Point, Transform};
 use typst::text::TextItem;
 use typst::visualize::{
-    Curve, CurveItem, FillRule, FixedStroke, Geometry, Image, ImageKind, LineCap, LineJoin, Paint, Shape,
+    Color, Curve, CurveItem, FillRule, FixedStroke, Geometry, Image, ImageKind, LineCap, LineJoin, Paint, ProcessColor,
+    Shape, Tiling,
 };
 
 use super::xml::{deltas, num, nums, El};
@@ -59,11 +60,47 @@ impl Affine {
     }
 }
 
-/// A 公文 element open on the page: the label and the ids of the objects drawn inside it.
+/// What opened a [`OpenTag`]: a labelled element (closed by its end tag) or a pair of marker
+/// labels (closed by the end marker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagKey {
+    Element(typst::introspection::Location),
+    Marker(&'static str),
+}
+
+/// What a page object is, for the elements that hold only some kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Text,
+    Path,
+    Image,
+}
+
+/// A 公文 element open at this point of the walk: the element and the ids of the objects drawn
+/// inside it on the current page. Open elements carry over to the next page (an element broken
+/// across pages has one start and one end tag).
+#[derive(Debug, Clone)]
 pub struct OpenTag {
-    pub location: typst::introspection::Location,
+    pub key: TagKey,
+    /// Numbers the element's occurrences in the document: the parts of one occurrence drawn on
+    /// several pages share it.
+    pub occurrence: u32,
+    /// The element name; empty for an artifact that is no element (page header, background).
     pub element: &'static str,
+    /// A page artifact (header, footer, background): what it draws belongs to no other element.
+    pub artifact: bool,
+    /// Only text objects belong to the element (the rules drawn with the 版记's rows belong to
+    /// the 版记, not to 抄送机关 or 印发机关和印发日期).
+    pub text_only: bool,
     pub objects: Vec<u32>,
+}
+
+/// The tag state carried from page to page: the elements open at the end of the last page and
+/// the number of element occurrences so far.
+#[derive(Debug, Default)]
+pub struct TagWalk {
+    open: Vec<OpenTag>,
+    occurrences: u32,
 }
 
 /// Writes one page's content layer.
@@ -71,27 +108,36 @@ pub struct PageWriter<'a> {
     ids: &'a mut Ids,
     res: &'a mut Resources,
     layer: El,
-    /// Elements open at this point of the frame walk.
-    open: Vec<OpenTag>,
-    /// Elements closed on this page: (element, object ids).
-    pub tagged: Vec<(&'static str, Vec<u32>)>,
+    walk: &'a mut TagWalk,
+    /// What this page draws of each element.
+    tagged: Vec<super::tags::Tagged>,
+    page_id: u32,
 }
 
 impl<'a> PageWriter<'a> {
-    /// A writer for a new page.
-    pub fn new(ids: &'a mut Ids, res: &'a mut Resources) -> PageWriter<'a> {
+    /// A writer for the page `page_id`, going on with the tag state of the pages before.
+    pub fn new(ids: &'a mut Ids, res: &'a mut Resources, walk: &'a mut TagWalk, page_id: u32) -> PageWriter<'a> {
         let layer = El::ofd("Layer").attr("ID", ids.alloc()).attr("Type", "Body");
-        PageWriter { ids, res, layer, open: Vec::new(), tagged: Vec::new() }
+        PageWriter { ids, res, layer, walk, tagged: Vec::new(), page_id }
     }
 
-    /// Walks the page frame and returns the `Page` element (with its `Area`).
-    pub fn page(mut self, frame: &Frame) -> (El, Vec<(&'static str, Vec<u32>)>) {
+    /// Walks the page frame and returns the `Page` element (with its `Area`) and what the page
+    /// draws of each element.
+    pub fn page(mut self, frame: &Frame) -> (El, Vec<super::tags::Tagged>) {
         self.frame(frame, Affine::IDENTITY);
         let (w, h) = (mm(frame.width().to_pt()), mm(frame.height().to_pt()));
-        // Elements still open at the page end (broken across pages) keep what this page drew.
-        for t in self.open.drain(..) {
-            if !t.objects.is_empty() {
-                self.tagged.push((t.element, t.objects));
+        // Elements still open at the page end (broken across pages) keep what this page drew
+        // and go on on the next page.
+        let page_id = self.page_id;
+        for t in &mut self.walk.open {
+            let objects = std::mem::take(&mut t.objects);
+            if !objects.is_empty() && !t.element.is_empty() {
+                self.tagged.push(super::tags::Tagged {
+                    page: page_id,
+                    element: t.element,
+                    occurrence: t.occurrence,
+                    objects,
+                });
             }
         }
         let page = El::ofd("Page")
@@ -101,8 +147,12 @@ impl<'a> PageWriter<'a> {
         (page, self.tagged)
     }
 
-    fn record(&mut self, id: u32) {
-        for t in &mut self.open {
+    fn record(&mut self, id: u32, kind: ObjectKind) {
+        let in_artifact = self.walk.open.iter().any(|t| t.artifact);
+        for t in &mut self.walk.open {
+            if (in_artifact && !t.artifact) || (t.text_only && kind != ObjectKind::Text) {
+                continue;
+            }
             t.objects.push(id);
         }
     }
@@ -123,23 +173,57 @@ impl<'a> PageWriter<'a> {
         }
     }
 
+    fn open_tag(&mut self, key: TagKey, element: &'static str, artifact: bool) {
+        if self.walk.open.iter().any(|t| t.key == key) {
+            return;
+        }
+        let text_only = super::tags::TEXT_ONLY.contains(&element);
+        self.walk.occurrences += 1;
+        let occurrence = self.walk.occurrences;
+        self.walk.open.push(OpenTag { key, occurrence, element, artifact, text_only, objects: Vec::new() });
+    }
+
+    fn close_tag(&mut self, key: TagKey) {
+        if let Some(i) = self.walk.open.iter().rposition(|t| t.key == key) {
+            let t = self.walk.open.remove(i);
+            if !t.objects.is_empty() && !t.element.is_empty() {
+                self.tagged.push(super::tags::Tagged {
+                    page: self.page_id,
+                    element: t.element,
+                    occurrence: t.occurrence,
+                    objects: t.objects,
+                });
+            }
+        }
+    }
+
     fn tag(&mut self, tag: &typst::introspection::Tag) {
+        use super::tags::Label;
         use typst::introspection::Tag;
         match tag {
             Tag::Start(content, _) => {
-                let Some(label) = content.label() else { return };
-                let Some(element) = super::tags::element_of(label.resolve().as_str()) else { return };
                 let Some(location) = content.location() else { return };
-                self.open.push(OpenTag { location, element, objects: Vec::new() });
-            }
-            Tag::End(location, ..) => {
-                if let Some(i) = self.open.iter().rposition(|t| t.location == *location) {
-                    let t = self.open.remove(i);
-                    if !t.objects.is_empty() {
-                        self.tagged.push((t.element, t.objects));
+                // Page header, footer and background are artifacts; the footer holds the 页码.
+                if let Some(artifact) = content.to_packed::<typst::pdf::ArtifactElem>() {
+                    // An artifact made by the page layout sets its kind; unset is the default, Other.
+                    let footer = artifact.kind.as_option() == &Some(typst::pdf::ArtifactKind::Footer);
+                    self.open_tag(TagKey::Element(location), if footer { "页码" } else { "" }, true);
+                    return;
+                }
+                let Some(label) = content.label() else { return };
+                match super::tags::label(label.resolve().as_str()) {
+                    Some(Label::Element(e)) => self.open_tag(TagKey::Element(location), e, false),
+                    Some(Label::Start(e)) => {
+                        // A start marker ends the element's occurrence still open (a 附件 ends
+                        // where the next one starts).
+                        self.close_tag(TagKey::Marker(e));
+                        self.open_tag(TagKey::Marker(e), e, false)
                     }
+                    Some(Label::End(e)) => self.close_tag(TagKey::Marker(e)),
+                    None => {}
                 }
             }
+            Tag::End(location, ..) => self.close_tag(TagKey::Element(*location)),
         }
     }
 
@@ -236,14 +320,30 @@ impl<'a> PageWriter<'a> {
             .attr("Boundary", nums(&[mm(bx), mm(by), mm(bw), mm(bh)]))
             .attr("Font", font.id)
             .attr("Size", num(mm(size)));
-        let weight = item.font.font().info().variant.weight.to_number();
+        // Text drawn with fill and stroke is how typst (and the templates' `*strong*`) makes
+        // bold from a regular face: the object strokes its glyphs as the PDF does (`Stroke`,
+        // `StrokeColor`, `LineWidth`), and says Weight 700 for readers that draw with a font
+        // of their own and ignore a text stroke (ofd.js embolden by the weight).
+        let mut weight = item.font.font().info().variant.weight.to_number();
+        if let Some(stroke) = &item.stroke {
+            weight = weight.max(700);
+            // In the text's own space: a CTM scales it with the glyphs.
+            obj = obj.attr("LineWidth", num(mm(stroke.thickness.to_pt()).max(0.001)));
+            obj = stroke_attrs(obj, stroke, 1.0).attr("Stroke", true);
+        }
         if weight != 400 {
-            obj = obj.attr("Weight", weight);
+            // The schema's weights are the hundreds from 100 to 900 (and 0, 1000).
+            obj = obj.attr("Weight", (weight.clamp(100, 900) + 50) / 100 * 100);
         }
         if let Some(ctm) = ctm {
             obj = obj.attr("CTM", nums(&ctm));
         }
-        obj.push(El::ofd("FillColor").attr("Value", color(&item.fill)));
+        let fill = self.color("FillColor", &item.fill);
+        obj.push(fill);
+        if let Some(stroke) = &item.stroke {
+            let el = self.color("StrokeColor", &stroke.paint);
+            obj.push(el);
+        }
         if !one_to_one {
             obj.push(
                 El::ofd("CGTransform")
@@ -262,7 +362,7 @@ impl<'a> PageWriter<'a> {
         }
         obj.push(code.text(text));
         self.layer.push(obj);
-        self.record(id);
+        self.record(id, ObjectKind::Text);
     }
 
     fn shape(&mut self, shape: &Shape, t: Affine) {
@@ -272,17 +372,31 @@ impl<'a> PageWriter<'a> {
                 segs.push(('M', vec![(0.0, 0.0)]));
                 segs.push(('L', vec![(p.x.to_pt(), p.y.to_pt())]));
             }
-            Geometry::Rect(s) => {
-                let (w, h) = (s.x.to_pt(), s.y.to_pt());
-                segs.push(('M', vec![(0.0, 0.0)]));
-                segs.push(('L', vec![(w, 0.0)]));
-                segs.push(('L', vec![(w, h)]));
-                segs.push(('L', vec![(0.0, h)]));
-                segs.push(('C', vec![]));
-            }
-            Geometry::Curve(c) => curve(c, &mut segs),
+            Geometry::Rect(s) => rect(s.x.to_pt(), s.y.to_pt(), (0.0, 0.0), &mut segs),
+            Geometry::Curve(c) => curve(c, (0.0, 0.0), &mut segs),
         }
-        let stroke = shape.stroke.as_ref();
+        // A rectangle filled with a tiling (the charts' hatched and dotted fills, there for
+        // grayscale printing) is drawn as the tiling draws it: its background, then its lines
+        // and dots cut to the rectangle, then the rectangle's own stroke.
+        if let (Some(Paint::Tiling(tiling)), Geometry::Rect(size)) = (&shape.fill, &shape.geometry) {
+            self.tiled_rect(tiling, size.x.to_pt(), size.y.to_pt(), t);
+            if let Some(stroke) = &shape.stroke {
+                self.path(&segs, t, Some(stroke), None, FillRule::NonZero);
+            }
+            return;
+        }
+        self.path(&segs, t, shape.stroke.as_ref(), shape.fill.as_ref(), shape.fill_rule);
+    }
+
+    /// One `PathObject`: `segs` in the coordinates of `t`, stroked and/or filled.
+    fn path(
+        &mut self,
+        segs: &[(char, Vec<(f64, f64)>)],
+        t: Affine,
+        stroke: Option<&FixedStroke>,
+        fill: Option<&Paint>,
+        rule: FillRule,
+    ) {
         let lw = stroke.map(|s| mm(s.thickness.to_pt() * t.scale())).unwrap_or(0.0);
         // Transform every point onto the page, then make them relative to the boundary.
         let pts: Vec<(f64, f64)> = segs.iter().flat_map(|(_, p)| p.iter().map(|(x, y)| t.apply(*x, *y))).collect();
@@ -295,7 +409,7 @@ impl<'a> PageWriter<'a> {
         let x1 = mm(pts.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max)) + pad;
         let y1 = mm(pts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max)) + pad;
         let mut data: Vec<String> = Vec::new();
-        for (op, ps) in &segs {
+        for (op, ps) in segs {
             data.push(op.to_string());
             for (x, y) in ps {
                 let (px, py) = t.apply(*x, *y);
@@ -309,19 +423,97 @@ impl<'a> PageWriter<'a> {
             obj = obj.attr("LineWidth", num(lw.max(0.001)));
             obj = stroke_attrs(obj, s, t.scale());
         }
-        obj = obj.attr("Stroke", stroke.is_some()).attr("Fill", shape.fill.is_some());
-        if shape.fill.is_some() && shape.fill_rule == FillRule::EvenOdd {
+        obj = obj.attr("Stroke", stroke.is_some()).attr("Fill", fill.is_some());
+        if fill.is_some() && rule == FillRule::EvenOdd {
             obj = obj.attr("Rule", "Even-Odd");
         }
         if let Some(s) = stroke {
-            obj.push(El::ofd("StrokeColor").attr("Value", color(&s.paint)));
+            let el = self.color("StrokeColor", &s.paint);
+            obj.push(el);
         }
-        if let Some(f) = &shape.fill {
-            obj.push(El::ofd("FillColor").attr("Value", color(f)));
+        if let Some(f) = fill {
+            let el = self.color("FillColor", f);
+            obj.push(el);
         }
         obj.push(El::ofd_text("AbbreviatedData", data.join(" ")));
         self.layer.push(obj);
-        self.record(id);
+        self.record(id, ObjectKind::Path);
+    }
+
+    /// A `w` × `h` rectangle (points, at the origin of `t`) filled with `tiling`: each shape of
+    /// the tiling's cell repeated over the rectangle as one path — a background that covers
+    /// the whole cell as one filled rectangle, lines cut to the rectangle, other shapes (dots)
+    /// where they lie wholly inside it.
+    fn tiled_rect(&mut self, tiling: &Tiling, w: f64, h: f64, t: Affine) {
+        let mut items = Vec::new();
+        cell_shapes(tiling.frame(), Affine::IDENTITY, &mut items);
+        let (cw, ch) = (tiling.size().x.to_pt(), tiling.size().y.to_pt());
+        let (sx, sy) = (cw + tiling.spacing().x.to_pt(), ch + tiling.spacing().y.to_pt());
+        let (ox, oy) = (tiling.offset().x.to_pt(), tiling.offset().y.to_pt());
+        if sx <= 0.0 || sy <= 0.0 || w <= 0.0 || h <= 0.0 {
+            return;
+        }
+        // Cells that meet the rectangle.
+        let (i0, i1) = (((0.0 - ox) / sx).floor() as i64 - 1, ((w - ox) / sx).ceil() as i64);
+        let (j0, j1) = (((0.0 - oy) / sy).floor() as i64 - 1, ((h - oy) / sy).ceil() as i64);
+        let eps = 1e-6;
+        for (at, shape) in items {
+            let (Some(fill), None, Geometry::Rect(size)) = (&shape.fill, &shape.stroke, &shape.geometry) else {
+                let mut segs = Vec::new();
+                for j in j0..=j1 {
+                    for i in i0..=i1 {
+                        let cell = (ox + i as f64 * sx, oy + j as f64 * sy);
+                        tile_shape(shape, at, cell, (w, h), &mut segs);
+                    }
+                }
+                if !segs.is_empty() {
+                    self.path(&segs, t, shape.stroke.as_ref(), shape.fill.as_ref(), shape.fill_rule);
+                }
+                continue;
+            };
+            // A filled rectangle covering the cell: the background, once for the whole area.
+            let (x, y) = at.apply(0.0, 0.0);
+            let covers = at.is_translation()
+                && x <= eps
+                && y <= eps
+                && x + size.x.to_pt() >= cw - eps
+                && y + size.y.to_pt() >= ch - eps;
+            let mut segs = Vec::new();
+            if covers {
+                rect(w, h, (0.0, 0.0), &mut segs);
+            } else {
+                for j in j0..=j1 {
+                    for i in i0..=i1 {
+                        let cell = (ox + i as f64 * sx, oy + j as f64 * sy);
+                        tile_shape(shape, at, cell, (w, h), &mut segs);
+                    }
+                }
+            }
+            if !segs.is_empty() {
+                self.path(&segs, t, None, Some(fill), shape.fill_rule);
+            }
+        }
+    }
+
+    /// A colour element (`FillColor` / `StrokeColor`). CMYK colours stay CMYK, in the
+    /// document's CMYK colour space (`Value` "c m y k", 0–255), as the PDF has them; other
+    /// colours are sRGB `"r g b"`. Gradients and tilings (where not drawn as paths) by their
+    /// first colour.
+    fn color(&mut self, name: &str, paint: &Paint) -> El {
+        let c = match paint {
+            Paint::Solid(c) => c.clone(),
+            Paint::Gradient(g) => g.stops_ref().first().map(|s| s.0.clone()).unwrap_or(Color::BLACK),
+            Paint::Tiling(t) => tiling_color(t.frame()).unwrap_or(Color::BLACK),
+        };
+        let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+        if let Color::Process(ProcessColor::Cmyk(k)) = c {
+            let space = self.res.cmyk(self.ids);
+            return El::ofd(name)
+                .attr("Value", format!("{} {} {} {}", byte(k.c), byte(k.m), byte(k.y), byte(k.k)))
+                .attr("ColorSpace", space);
+        }
+        let rgb = c.to_rgb();
+        El::ofd(name).attr("Value", format!("{} {} {}", byte(rgb.red), byte(rgb.green), byte(rgb.blue)))
     }
 
     fn image(&mut self, image: &Image, size: typst::layout::Size, t: Affine) {
@@ -348,12 +540,88 @@ impl<'a> PageWriter<'a> {
                 .attr("CTM", nums(&ctm))
                 .attr("ResourceID", res),
         );
-        self.record(id);
+        self.record(id, ObjectKind::Image);
     }
 }
 
-fn curve(c: &Curve, segs: &mut Vec<(char, Vec<(f64, f64)>)>) {
-    let p = |p: &Point| (p.x.to_pt(), p.y.to_pt());
+/// A rectangle's outline from `at`, `w` × `h` points.
+fn rect(w: f64, h: f64, at: (f64, f64), segs: &mut Vec<(char, Vec<(f64, f64)>)>) {
+    let (x, y) = at;
+    segs.push(('M', vec![(x, y)]));
+    segs.push(('L', vec![(x + w, y)]));
+    segs.push(('L', vec![(x + w, y + h)]));
+    segs.push(('L', vec![(x, y + h)]));
+    segs.push(('C', vec![]));
+}
+
+/// The shapes of a tiling's cell with their transforms inside the cell.
+fn cell_shapes<'f>(frame: &'f Frame, t: Affine, out: &mut Vec<(Affine, &'f Shape)>) {
+    for (pos, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => cell_shapes(&g.frame, t.then_translate(*pos).then(&g.transform), out),
+            FrameItem::Shape(s, _) => out.push((t.then_translate(*pos), s)),
+            _ => {}
+        }
+    }
+}
+
+/// One cell's copy of a tiling shape (placed by `at` inside the cell, the cell at `cell`), kept
+/// inside the `area` (w, h) that the tiling fills: a line cut to the area, any other shape only
+/// when it lies wholly inside.
+fn tile_shape(shape: &Shape, at: Affine, cell: (f64, f64), area: (f64, f64), segs: &mut Vec<(char, Vec<(f64, f64)>)>) {
+    let place = |x: f64, y: f64| {
+        let (px, py) = at.apply(x, y);
+        (px + cell.0, py + cell.1)
+    };
+    let mut own = Vec::new();
+    match &shape.geometry {
+        Geometry::Line(p) => {
+            if let Some((a, b)) = clip_segment(place(0.0, 0.0), place(p.x.to_pt(), p.y.to_pt()), area) {
+                segs.push(('M', vec![a]));
+                segs.push(('L', vec![b]));
+            }
+            return;
+        }
+        Geometry::Rect(s) => rect(s.x.to_pt(), s.y.to_pt(), (0.0, 0.0), &mut own),
+        Geometry::Curve(c) => curve(c, (0.0, 0.0), &mut own),
+    }
+    let placed: Vec<(char, Vec<(f64, f64)>)> =
+        own.into_iter().map(|(op, ps)| (op, ps.into_iter().map(|(x, y)| place(x, y)).collect())).collect();
+    let inside = placed
+        .iter()
+        .flat_map(|(_, ps)| ps.iter())
+        .all(|&(x, y)| (-1e-6..=area.0 + 1e-6).contains(&x) && (-1e-6..=area.1 + 1e-6).contains(&y));
+    if inside {
+        segs.extend(placed);
+    }
+}
+
+/// The part of the segment a–b inside the rectangle (0, 0)–`area` (Liang–Barsky), if any.
+fn clip_segment(a: (f64, f64), b: (f64, f64), area: (f64, f64)) -> Option<((f64, f64), (f64, f64))> {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [(-dx, a.0), (dx, area.0 - a.0), (-dy, a.1), (dy, area.1 - a.1)] {
+        if p.abs() < 1e-12 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+        }
+    }
+    if t1 - t0 <= 1e-9 {
+        return None;
+    }
+    Some(((a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)))
+}
+
+fn curve(c: &Curve, at: (f64, f64), segs: &mut Vec<(char, Vec<(f64, f64)>)>) {
+    let p = |p: &Point| (p.x.to_pt() + at.0, p.y.to_pt() + at.1);
     for item in c.0.iter() {
         match item {
             CurveItem::Move(a) => segs.push(('M', vec![p(a)])),
@@ -393,18 +661,6 @@ fn stroke_attrs(mut obj: El, s: &FixedStroke, scale: f64) -> El {
     obj
 }
 
-/// An OFD colour value (`"r g b"`, sRGB 0–255); gradients and tilings by their first colour.
-fn color(paint: &Paint) -> String {
-    let c = match paint {
-        Paint::Solid(c) => c.clone(),
-        Paint::Gradient(g) => g.stops_ref().first().map(|s| s.0.clone()).unwrap_or(typst::visualize::Color::BLACK),
-        // A tiling (hatched fills of the charts' legend and bars) by the colour it draws with.
-        Paint::Tiling(t) => tiling_color(t.frame()).unwrap_or(typst::visualize::Color::BLACK),
-    };
-    let [r, g, b, _] = c.to_rgb().to_vec4_u8_like();
-    format!("{r} {g} {b}")
-}
-
 /// The first solid colour a tiling's cell draws with (fills before strokes).
 fn tiling_color(frame: &Frame) -> Option<typst::visualize::Color> {
     for (_, item) in frame.items() {
@@ -430,14 +686,21 @@ fn tiling_color(frame: &Frame) -> Option<typst::visualize::Color> {
     None
 }
 
-/// sRGB components as bytes.
-trait ToBytes {
-    fn to_vec4_u8_like(&self) -> [u8; 4];
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl ToBytes for typst::visualize::Rgb {
-    fn to_vec4_u8_like(&self) -> [u8; 4] {
-        let f = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-        [f(self.red), f(self.green), f(self.blue), f(self.alpha)]
+    #[test]
+    fn segments_are_cut_to_the_area() {
+        // A diagonal through the whole area, one reaching out of it, one wholly outside.
+        let full = clip_segment((0.0, 5.0), (5.0, 0.0), (5.0, 5.0)).unwrap();
+        assert_eq!(full, ((0.0, 5.0), (5.0, 0.0)));
+        let (a, b) = clip_segment((3.0, 5.0), (8.0, 0.0), (5.0, 5.0)).unwrap();
+        assert!((a.0 - 3.0).abs() < 1e-9 && (a.1 - 5.0).abs() < 1e-9);
+        assert!((b.0 - 5.0).abs() < 1e-9 && (b.1 - 3.0).abs() < 1e-9);
+        assert_eq!(clip_segment((6.0, 1.0), (9.0, 4.0), (5.0, 5.0)), None);
+        // A horizontal line on the area's edge is kept, one above it is not.
+        assert!(clip_segment((-1.0, 0.0), (6.0, 0.0), (5.0, 5.0)).is_some());
+        assert_eq!(clip_segment((-1.0, -0.5), (6.0, -0.5), (5.0, 5.0)), None);
     }
 }
