@@ -48,6 +48,7 @@ fn office(th: Thresholds, esc: Escalation) -> Office {
         archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
         notice_table: Default::default(),
         timezone: Default::default(),
+        orders: Default::default(),
     }
 }
 

@@ -534,6 +534,7 @@ fn read_task(
         problems,
         next_steps,
         evidence,
+        coordination: Vec::new(),
     })
 }
 
@@ -781,6 +782,13 @@ pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> Result<String, R
             out.push_str("    evidence:\n");
             for x in &e.evidence {
                 let _ = writeln!(out, "      - {}", scalar(x));
+            }
+        }
+        if !e.coordination.is_empty() {
+            out.push_str("    coordination:\n");
+            for c in &e.coordination {
+                let _ = writeln!(out, "      - level: {}", scalar(&c.level));
+                field(&mut out, 8, "text", &c.text);
             }
         }
     }

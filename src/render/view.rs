@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::aggregate::{EscalationItem, Summary};
-use crate::data::model::{Dataset, Light, Period, Status, TargetKind};
+use crate::data::model::{Dataset, Date, Light, Period, Status, TargetKind};
 use crate::markdown;
 use crate::numerals;
 use crate::render::title::{break_title, MAX_PER_LINE};
@@ -288,6 +288,8 @@ pub struct Inputs<'a> {
     pub year: &'a [PeriodStatus],
     pub summary: &'a Summary,
     pub overrides: &'a Overrides,
+    /// The 督办 register (`data/orders/`): the numbers and deadlines of registered orders.
+    pub register: Option<&'a crate::orders::Register>,
 }
 
 impl Inputs<'_> {
@@ -956,6 +958,12 @@ fn order_tasks<'a>(inp: &'a Inputs<'_>) -> Vec<&'a crate::status::TaskStatus> {
         .collect()
 }
 
+/// The task numbers that get a 督办通知单 this period ([`order_tasks`]), for numbering them from
+/// the register.
+pub fn order_task_numbers(inp: &Inputs) -> Vec<u32> {
+    order_tasks(inp).iter().map(|t| t.task).collect()
+}
+
 /// How many quarters in a row the task has lagged, when that put it on the escalation list.
 fn lagging_streak(s: &crate::aggregate::Summary, task: u32) -> Option<usize> {
     s.escalations.iter().find_map(|e| match e {
@@ -969,9 +977,12 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
-    let first = office.order_numbers.get(&p).copied().unwrap_or(1);
-    let mut by_unit: Vec<(String, Vec<OrderItem>)> = Vec::new();
-    for (next, t) in (first..).zip(order_tasks(inp)) {
+    let tasks = order_tasks(inp);
+    let empty = crate::orders::Register::default();
+    let register = inp.register.unwrap_or(&empty);
+    let numbers = crate::orders::issue::numbering(register, office, p, &tasks.iter().map(|t| t.task).collect::<Vec<_>>());
+    let mut by_unit: Vec<(String, Vec<OrderItem>, Date)> = Vec::new();
+    for (t, n) in tasks.into_iter().zip(&numbers) {
         let unit = &t.lead_units[0];
         let red = t.light == Light::Red;
         let task = ds.plan.task(t.task);
@@ -986,7 +997,7 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
         let reported = if reported.is_empty() { progress_text(t, 80) } else { reported.join("；") };
         let problems = t.narratives.first().and_then(|n| n.problems.clone()).unwrap_or_default();
         let item = OrderItem {
-            number: format!("督办〔{}〕{}号", ds.office.issue_date(p).year, next),
+            number: n.number.to_string(),
             level: if red { "red" } else { "yellow" },
             task_no: t.task.to_string(),
             task_title: t.title.clone(),
@@ -1025,20 +1036,20 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
                 })
                 .unwrap_or_default(),
         };
-        match by_unit.iter_mut().find(|(u, _)| u == unit) {
-            Some((_, items)) => items.push(item),
-            None => by_unit.push((unit.clone(), vec![item])),
+        match by_unit.iter_mut().find(|(u, _, _)| u == unit) {
+            Some((_, items, _)) => items.push(item),
+            None => by_unit.push((unit.clone(), vec![item], n.deadline)),
         }
     }
     let date = ds.office.issue_date(p);
     by_unit
         .into_iter()
-        .map(|(unit, items)| OrderView {
+        .map(|(unit, items, deadline)| OrderView {
             office: office.supervision_office.clone(),
             title: format!("{unit}督办通知单"),
             unit,
             items,
-            deadline: format!("{}前书面反馈整改方案", date.add_days(i64::from(office.order_deadline_days)).chinese()),
+            deadline: format!("{}前书面反馈整改方案", deadline.chinese()),
             feedback: format!(
                 "整改情况经主要负责同志签字、加盖公章后报{}，电子版同步报送。",
                 office.supervision_office
