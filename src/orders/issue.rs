@@ -32,13 +32,15 @@ pub fn deadline_at_issue(office: &Office, issued: Date) -> Date {
 
 /// The numbers of `period`'s orders for `tasks` (in plan order): a registered order's from the
 /// register; the others, in order, the next free numbers of the issue year — after the year's
-/// highest registered number, and not below `office.yaml` `order_numbers` for the period (the
-/// first number of a year without a register).
+/// highest registered number, or from `office.yaml` `order_numbers` for the period when the year
+/// has no registered order yet (default 1).
 pub fn numbering(register: &Register, office: &Office, period: Period, tasks: &[u32]) -> Vec<Numbered> {
     let issued = office.issue_date(period);
     let year = issued.year;
-    let floor = office.order_numbers.get(&period).copied().unwrap_or(1).max(1);
-    let mut next = register.last_seq(Kind::Order, year).max(floor - 1) + 1;
+    let mut next = match register.last_seq(Kind::Order, year) {
+        0 => office.order_numbers.get(&period).copied().unwrap_or(1).max(1),
+        last => last + 1,
+    };
     tasks
         .iter()
         .map(|&task| match register.order_for(period, task) {

@@ -117,6 +117,12 @@ impl Number {
     }
 }
 
+impl Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}〔{}〕{}号", self.kind.word(), self.year, self.seq)
@@ -608,7 +614,16 @@ pub fn may(cx: ItemCx, track: Option<&Track>, role: Role, by: &str, action: Acti
         return Err(Refusal::State {
             phase: track.phase.label(),
             action: action.label(),
-            allowed: allowed_actions(role, track.phase, cx.kind).into_iter().map(Action::label).collect(),
+            allowed: allowed_actions(role, track.phase, cx.kind)
+                .into_iter()
+                // Name only what would be accepted now: deciding on an extension needs a request.
+                .filter(|a| match a {
+                    Action::GrantExtension | Action::RefuseExtension => track.pending_extension.is_some(),
+                    Action::RequestExtension => track.pending_extension.is_none(),
+                    _ => true,
+                })
+                .map(Action::label)
+                .collect(),
         });
     }
     Ok(())
@@ -693,7 +708,6 @@ pub fn apply(cx: ItemCx, track: Option<&Track>, event: &Event, prev: Option<&Eve
 /// A validated item of the register.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
-    #[serde(skip)]
     pub number: Number,
     pub kind: Kind,
     /// 任务编号 (督办事项; the task a 需协调事项 was raised under).

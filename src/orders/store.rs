@@ -150,7 +150,7 @@ pub struct NewItem {
 }
 
 /// The next free sequence number of `kind` in `year`: one past the highest file in the year
-/// folder, and not below `first`. Call with the year's lock held.
+/// folder, or `first` when the folder has none of this kind. Call with the year's lock held.
 pub fn next_seq(dir: &Path, kind: Kind, year: i32, first: u32) -> u32 {
     let folder = dir.join("orders").join(year.to_string());
     let prefix = format!("{}-", kind.prefix());
@@ -162,9 +162,11 @@ pub fn next_seq(dir: &Path, kind: Kind, year: i32, first: u32) -> u32 {
             let name = e.file_name().to_string_lossy().into_owned();
             name.strip_prefix(&prefix)?.strip_suffix(".yaml")?.parse::<u32>().ok()
         })
-        .max()
-        .unwrap_or(0);
-    (last + 1).max(first.max(1))
+        .max();
+    match last {
+        Some(n) => n + 1,
+        None => first.max(1),
+    }
 }
 
 /// Creates the items, each with the next free number of its kind and year, in the order given.

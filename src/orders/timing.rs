@@ -94,27 +94,31 @@ pub struct Timing {
 }
 
 /// What the dates say about `item` on `today` (docs/rules.md §17):
-/// - 逾期: open (not 办结 or 中止) and `today` after the deadline in force; 逾期N个工作日 counts
-///   the working days after the deadline up to today.
-/// - 临期: open, not overdue, at most `due_soon_days` working days left.
-/// - 逾期办结: 办结 on a date after the deadline in force.
+/// - 逾期: open (not 办结 or 中止), waiting on the unit (not 待审核 or 已呈报: a reply waiting for
+///   review, or a matter with the leaders, is not the unit's delay) and `today` after the deadline
+///   in force; 逾期N个工作日 counts the working days after the deadline up to today.
+/// - 临期: waiting on the unit, not overdue, at most `due_soon_days` working days left.
+/// - 逾期办结: 办结 with the reply it accepted (the last one) dated after the deadline in force;
+///   without a reply (呈报, 答复), the 办结 date.
 /// - Colour, the worst that applies: 红 overdue by more than `red_overdue_days` working days or
-///   chased `red_chases` times; 黄 due (deadline reached) without a reply waiting for review, or
-///   returned at least once; 蓝 临期. Closed and stopped items have none.
+///   chased `red_chases` times; 黄 due (deadline reached) or returned at least once; 蓝 临期.
+///   Items not waiting on the unit (办结, 中止, 待审核, 已呈报) have none.
 pub fn timing(item: &Item, today: Date, cfg: &OrdersConfig) -> Timing {
     let t = &item.track;
     let cal = &cfg.calendar;
     let open = t.phase.is_open();
-    let overdue = open && today > t.deadline;
+    let waiting = open && !matches!(t.phase, Phase::Replied | Phase::Referred);
+    let overdue = waiting && today > t.deadline;
     let overdue_days = if overdue { cal.workdays_between(t.deadline, today) } else { 0 };
-    let days_left = (open && !overdue).then(|| cal.workdays_between(today, t.deadline));
+    let days_left = (waiting && !overdue).then(|| cal.workdays_between(today, t.deadline));
     let due_soon = days_left.is_some_and(|d| d <= cfg.due_soon_days);
-    let closed_late = t.phase == Phase::Closed && t.ended.is_some_and(|d| d > t.deadline);
-    let colour = if !open {
+    let last_reply = item.events.iter().rev().find(|e| e.action == super::Action::Reply).map(|e| e.date);
+    let closed_late = t.phase == Phase::Closed && last_reply.or(t.ended).is_some_and(|d| d > t.deadline);
+    let colour = if !waiting {
         Colour::None
     } else if overdue_days > cfg.red_overdue_days || (cfg.red_chases > 0 && t.chases >= cfg.red_chases) {
         Colour::Red
-    } else if (today >= t.deadline && t.phase != Phase::Replied) || t.returns > 0 {
+    } else if today >= t.deadline || t.returns > 0 {
         Colour::Yellow
     } else if due_soon {
         Colour::Blue
