@@ -454,7 +454,7 @@ fn check_locates_errors_in_item_files() {
             format!("{HEAD}- at: 2023-04-20\n  by: 县工业和信息化局\n  role: unit\n  action: acknowledge\n"),
             &["“县工业和信息化局”不是该事项的承办或协办单位", ":18:11"],
         ),
-        ("unknown_unit", HEAD.replace("县财政局]", "县财务局]"), &["计划中没有单位 “县财务局”", ":4:16", "县财政局"]),
+        ("unknown_unit", HEAD.replace("县财政局]", "县财务局]"), &["计划中没有单位 “县财务局”", ":5:15", "县财政局"]),
     ];
     for (case, text, needles) in cases {
         let (tmp, _) = data_with(&[("2023/db-001.yaml", &text)]);
@@ -536,13 +536,82 @@ fn numbering_continues_across_quarters_and_never_repeats() {
             assert!(!all.contains(n), "{n} given twice");
             let num = Number::parse(n).unwrap();
             if num.year == 2023 {
-                assert_eq!(num.seq, last_2023 + 1, "{p}: {n} continues the year's sequence");
+                // 2023Q1 has no order; the year's first (2023Q2) starts at office.yaml's
+                // `order_numbers: {2023Q2: 3}`, every later one continues the register.
+                let want = if last_2023 == 0 { 3 } else { last_2023 + 1 };
+                assert_eq!(num.seq, want, "{p}: {n} continues the year's sequence");
                 last_2023 = num.seq;
             }
         }
         all.extend(numbers);
     }
     assert!(all.len() >= 8, "{all:?}");
+    // Q3 and Q4 never share a number, and a period's numbers are the register's.
+    let q3: Vec<&String> = all.iter().filter(|n| n.starts_with("督办〔2023〕")).collect();
+    assert!(q3.len() >= 7, "{q3:?}");
     let _ = Register::default();
+    let _ = std::fs::remove_dir_all(tmp);
+}
+
+/// With Q4 issued in the same year and no `order_numbers`, Q3's and Q4's orders still never share
+/// a number; `build` warns about an unregistered order with the number `issue` then gives it, and
+/// prints the registered numbers, byte-identically on a rebuild.
+#[test]
+fn q3_and_q4_in_one_year_never_share_a_number_and_build_prints_the_register() {
+    let tmp = temp_dir("orders-q4");
+    let data = tmp.join("data");
+    copy_dir(&root().join("data"), &data);
+    let _ = std::fs::remove_dir_all(data.join("orders"));
+    let office = std::fs::read_to_string(data.join("office.yaml")).unwrap();
+    let start = office.find("order_numbers:").unwrap();
+    let end = start + office[start..].find("\n\n").unwrap();
+    let office = format!("{}{}", &office[..start], &office[end..]).replace("2023Q4: 2024-01-15", "2023Q4: 2023-12-29");
+    std::fs::write(data.join("office.yaml"), office).unwrap();
+    for p in ["2023Q1", "2023Q2", "2023Q3"] {
+        let (code, _, err) = run(&tmp, &["orders", "issue", "--period", p, "--data", "data"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let numbers = |p: &str| -> Vec<String> {
+        let (_, json, _) = run(&tmp, &["orders", "list", "--period", p, "--data", "data", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["items"].as_array().unwrap().iter().map(|i| i["number"].as_str().unwrap().to_owned()).collect()
+    };
+    let before_q4: Vec<String> = ["2023Q2", "2023Q3"].iter().flat_map(|p| numbers(p)).collect();
+    let want: Vec<String> = (1..=before_q4.len()).map(|n| format!("督办〔2023〕{n}号")).collect();
+    assert_eq!(before_q4, want, "one sequence from 1 across the year's quarters");
+
+    // Q4 not registered yet: the build warns, with the next free numbers.
+    let (code, _, err) = run(&tmp, &["build", "--period", "2023Q4", "--only", "order", "--data", "data", "--out", "out0"]);
+    assert_eq!(code, 0, "{err}");
+    let next = before_q4.len() + 1;
+    assert!(err.contains(&format!("尚未登记，暂编为 督办〔2023〕{next}号")), "{err}");
+    assert!(err.contains("ducha orders issue --period 2023Q4"), "{err}");
+    let (code, _, err) = run(&tmp, &["orders", "issue", "--period", "2023Q4", "--data", "data"]);
+    assert_eq!(code, 0, "{err}");
+    let q4 = numbers("2023Q4");
+    assert!(!q4.is_empty());
+    assert_eq!(q4[0], format!("督办〔2023〕{next}号"), "issue gives the number the build announced");
+    assert!(q4.iter().all(|n| !before_q4.contains(n)), "{q4:?} vs {before_q4:?}");
+
+    // Registered: printed as registered, no warning, the same bytes twice.
+    let mut pdfs = Vec::new();
+    for out in ["out1", "out2"] {
+        let (code, _, err) = run(&tmp, &["build", "--period", "2023Q4", "--only", "order", "--data", "data", "--out", out]);
+        assert_eq!(code, 0, "{err}");
+        assert!(!err.contains("尚未登记"), "{err}");
+        let dir = tmp.join(out).join("2023Q4");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .collect();
+        files.sort();
+        pdfs.push(files.iter().map(|f| std::fs::read(f).unwrap()).collect::<Vec<_>>());
+        let text: String = files.iter().map(|f| squash(&pdftotext(f, None))).collect();
+        for n in &q4 {
+            assert!(text.contains(n.as_str()), "{n} printed");
+        }
+    }
+    assert_eq!(pdfs[0], pdfs[1], "rebuilds are byte-identical");
     let _ = std::fs::remove_dir_all(tmp);
 }
