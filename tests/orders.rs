@@ -615,3 +615,40 @@ fn q3_and_q4_in_one_year_never_share_a_number_and_build_prints_the_register() {
     assert_eq!(pdfs[0], pdfs[1], "rebuilds are byte-identical");
     let _ = std::fs::remove_dir_all(tmp);
 }
+
+/// The next quarter's notice says what became of the previous quarter's orders, and its figures
+/// are those of `ducha orders list --period <previous> --as-of <notice date> --json`.
+#[test]
+fn next_notice_paragraph_equals_the_register() {
+    let tmp = temp_dir("orders-notice");
+    let data = tmp.join("data");
+    copy_dir(&root().join("data"), &data);
+    let (code, json, err) =
+        run(&tmp, &["orders", "list", "--period", "2023Q2", "--kind", "order", "--as-of", "2023-10-13", "--data", "data", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let items: Vec<&serde_json::Value> =
+        v["items"].as_array().unwrap().iter().filter(|i| i["revisit_of"].is_null()).collect();
+    let count = |f: &dyn Fn(&serde_json::Value) -> bool| items.iter().filter(|i| f(i)).count();
+    let closed = count(&|i| i["state"] == "closed");
+    let open = count(&|i| i["open"] == true);
+    let overdue = count(&|i| i["overdue"] == true);
+    assert!(open > 0 && overdue > 0, "the bundled register has an overdue Q2 order on the Q3 notice's date");
+    let mut units: Vec<&str> = Vec::new();
+    for i in items.iter().filter(|i| i["overdue"] == true) {
+        let u = i["units"][0].as_str().unwrap();
+        if !units.contains(&u) {
+            units.push(u);
+        }
+    }
+    let want = format!(
+        "上期下发督办通知单{}份，已办结{closed}项，正在办理{open}项（其中逾期{overdue}项）。{}办理督办事项逾期",
+        items.len(),
+        units.join("、")
+    );
+    let (code, _, err) = run(&tmp, &["build", "--period", "2023Q3", "--only", "notice", "--data", "data", "--out", "out"]);
+    assert_eq!(code, 0, "{err}");
+    let text = squash(&pdftotext(&tmp.join("out/2023Q3/季度进展情况通报.pdf"), None));
+    assert!(text.contains(&want), "{want} not in the notice");
+    let _ = std::fs::remove_dir_all(tmp);
+}

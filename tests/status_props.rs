@@ -171,6 +171,7 @@ fn build_entry(task: u32, n_targets: usize, e: &EntrySpec) -> Entry {
         problems: None,
         next_steps: None,
         evidence: if e.evidence { vec!["佐证.pdf".into()] } else { vec![] },
+        coordination: vec![],
         loc: Loc::default(),
     }
 }

@@ -64,7 +64,7 @@ pub enum OrdersCommand {
 /// `--as-of`: the date the list is read against (临期, 逾期, colour).
 #[derive(Debug, Clone, Args)]
 pub struct AsOf {
-    /// 按此日期判断临期、逾期和颜色（默认为办公地今天）。
+    /// 按此日期查看：只计这一天及以前的记录，据此判断状态、临期、逾期和颜色（默认为办公地今天）。
     #[arg(long = "as-of", value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
 }
@@ -265,6 +265,8 @@ fn number_arg(s: &str) -> anyhow::Result<Number> {
 fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
     let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
     let today = today(&ds, &a.as_of)?;
+    // The register as it stood that day: what a document of that date says agrees with it.
+    let register = register.as_of(today);
     let cfg = &ds.office.orders;
     let kind = match &a.kind {
         Some(k) => Some(Kind::parse(k).ok_or_else(|| anyhow::anyhow!("类别 “{k}” 无效，可选 order、coordination"))?),
@@ -352,6 +354,8 @@ fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
     let number = number_arg(&a.number)?;
     let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
     let today = today(&ds, &a.as_of)?;
+    // The register as it stood that day: what a document of that date says agrees with it.
+    let register = register.as_of(today);
     let cfg = &ds.office.orders;
     let Some(item) = register.get(number) else {
         eprintln!("错误: 找不到事项 {number}；用 `ducha orders list` 查看全部编号");

@@ -746,10 +746,43 @@ impl Item {
         apply(self.cx(), Some(&self.track), event, self.events.last())
     }
 
+    /// The item as it stood at the end of `date`: its events up to that day replayed (`None` when
+    /// it was issued later). Documents and `--as-of` read the register this way, so what they
+    /// say of a past date does not change as events are appended.
+    pub fn as_of(&self, date: Date) -> Option<Item> {
+        if self.issued > date {
+            return None;
+        }
+        let events: Vec<Event> = self.events.iter().take_while(|e| e.date <= date).cloned().collect();
+        let mut track: Option<Track> = None;
+        for (i, e) in events.iter().enumerate() {
+            // The events were applied in order when the file was read; they apply again.
+            track = Some(apply(self.cx(), track.as_ref(), e, i.checked_sub(1).map(|j| &events[j])).ok()?);
+        }
+        Some(Item { events, track: track?, ..self.clone() })
+    }
+
     /// The 承办单位.
     pub fn lead(&self) -> &str {
         self.units.first().map(String::as_str).unwrap_or("")
     }
+}
+
+/// What became of a period's 督办事项 by a date ([`Register::follow_up`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FollowUp {
+    /// 下发督办通知单 (one per matter).
+    pub issued: usize,
+    /// 已办结.
+    pub closed: usize,
+    /// 正在办理 (not closed or stopped).
+    pub open: usize,
+    /// 其中逾期.
+    pub overdue: usize,
+    /// 已中止.
+    pub stopped: usize,
+    /// 承办单位 of the overdue ones, in register order.
+    pub overdue_units: Vec<String>,
 }
 
 /// Every item of a data directory, by number.
@@ -769,6 +802,34 @@ impl Register {
         self.items
             .iter()
             .find(|i| i.kind == Kind::Order && i.period == period && i.task == Some(task) && i.revisit_of.is_none())
+    }
+
+    /// The register as it stood at the end of `date` ([`Item::as_of`]).
+    pub fn as_of(&self, date: Date) -> Register {
+        Register { items: self.items.iter().filter_map(|i| i.as_of(date)).collect() }
+    }
+
+    /// What happened to `period`'s 督办事项 (not 回头看) by the end of `date` (docs/rules.md §17):
+    /// the figures of the next quarter's notice.
+    pub fn follow_up(&self, period: Period, date: Date, cfg: &timing::OrdersConfig) -> FollowUp {
+        let mut f = FollowUp::default();
+        for item in self.as_of(date).items.iter().filter(|i| i.kind == Kind::Order && i.period == period && i.revisit_of.is_none()) {
+            f.issued += 1;
+            match item.track.phase {
+                Phase::Closed => f.closed += 1,
+                Phase::Stopped => f.stopped += 1,
+                _ => {
+                    f.open += 1;
+                    if timing::timing(item, date, cfg).overdue {
+                        f.overdue += 1;
+                        if !f.overdue_units.iter().any(|u| u == item.lead()) {
+                            f.overdue_units.push(item.lead().to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        f
     }
 
     /// The highest sequence number of `kind` in `year` (0 when none).

@@ -676,6 +676,9 @@ pub fn notice(inp: &Inputs) -> NoticeView {
     if !units.is_empty() {
         paragraphs.push(Block::para(format!("{}，请上述单位明确专人负责，今后按时报送进展情况。", units.join("；"))));
     }
+    if let Some(b) = orders_follow_up(inp) {
+        paragraphs.insert(0, b);
+    }
     if !paragraphs.is_empty() {
         body.push(Block::h1("督办事项"));
         body.extend(inp.overrides.section("督办事项", paragraphs));
@@ -956,6 +959,32 @@ fn order_tasks<'a>(inp: &'a Inputs<'_>) -> Vec<&'a crate::status::TaskStatus> {
         .filter(|t| !t.lead_units.is_empty())
         .filter(|t| (t.light == Light::Red && t.status != Status::NotReported) || escalated.contains(&t.task))
         .collect()
+}
+
+/// The paragraph on the previous quarter's 督办事项, from the register as of this notice's date
+/// (docs/rules.md §17): “上期下发督办通知单N份，已办结M项，正在办理K项（其中逾期J项）”, naming the
+/// units with overdue items. `None` in a year's first quarter, without a register, or when the
+/// previous quarter issued no order.
+pub fn orders_follow_up(inp: &Inputs) -> Option<Block> {
+    let prev = inp.period().prev_in_year()?;
+    let office = &inp.ds.office;
+    let f = inp.register?.follow_up(prev, office.issue_date(inp.period()), &office.orders);
+    if f.issued == 0 {
+        return None;
+    }
+    let mut s = format!("上期下发督办通知单{}份，已办结{}项，正在办理{}项", f.issued, f.closed, f.open);
+    if f.open > 0 {
+        s += &format!("（其中逾期{}项）", f.overdue);
+    }
+    if f.stopped > 0 {
+        s += &format!("，中止{}项", f.stopped);
+    }
+    if f.overdue_units.is_empty() {
+        s += "。";
+    } else {
+        s += &format!("。{}办理督办事项逾期，请抓紧办理并书面反馈。", f.overdue_units.join("、"));
+    }
+    Some(Block::para(s))
 }
 
 /// The task numbers that get a 督办通知单 this period ([`order_tasks`]), for numbering them from
