@@ -106,6 +106,9 @@ fn normalise(mut r: RawReport) -> RawReport {
         for x in [&mut e.problems, &mut e.next_steps, &mut e.adjustment].into_iter().flatten() {
             *x = x.trim_end().to_string();
         }
+        // The Excel form has no 需协调事项 column (docs/rules.md §17): they are raised in the
+        // report file and do not travel through the form.
+        e.coordination.clear();
     }
     r
 }

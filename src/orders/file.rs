@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::timing::OrdersConfig;
-use super::{apply, CoordinationLevel, Event, Item, Kind, Number, OrderLevel, Register, Role};
+use super::{apply, Action, CoordinationLevel, Event, Item, Kind, Number, OrderLevel, Register, Role};
 use crate::data::load::{parse_yaml, read_source, Parsed};
 use crate::data::model::{Date, Period, Plan};
 use crate::data::spans::{locate, At, HasSpans, Item as SpanItem};
@@ -540,4 +540,3 @@ fn read_event(
     })
 }
 
-use super::Action;
