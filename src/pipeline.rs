@@ -259,7 +259,8 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let templates = Templates::load(opts.templates.as_deref())
         .map_err(|diagnostics| BuildError { diagnostics, sources: SourceMap::default() })?;
     if opts.only.is_empty() || opts.only.contains(&Kind::Order) {
-        let inp = view::Inputs { ds: &ds, year: &year, summary: &summary, overrides: &overrides, register: Some(&register) };
+        let inp =
+            view::Inputs { ds: &ds, year: &year, summary: &summary, overrides: &overrides, register: Some(&register) };
         let numbers = crate::orders::issue::numbering(&register, &ds.office, period, &view::order_task_numbers(&inp));
         warnings.extend(crate::orders::issue::unregistered_warnings(&numbers, period));
     }

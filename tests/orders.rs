@@ -326,8 +326,23 @@ fn command_line_walks_the_table() {
                 let (tmp, data) = data_with(&[("2023/db-001.yaml", &file)]);
                 let before = std::fs::read(data.join("orders/2023/db-001.yaml")).unwrap();
                 let args = [
-                    "orders", cmd, "督办〔2023〕1号", "--data", "data", "--role", role, "--by", by, "--at", "2023-04-24",
-                    "--text", "理由", "--to", "2023-05-12", "--level", "分管县领导",
+                    "orders",
+                    cmd,
+                    "督办〔2023〕1号",
+                    "--data",
+                    "data",
+                    "--role",
+                    role,
+                    "--by",
+                    by,
+                    "--at",
+                    "2023-04-24",
+                    "--text",
+                    "理由",
+                    "--to",
+                    "2023-05-12",
+                    "--level",
+                    "分管县领导",
                 ];
                 let (code, out, err) = run(&tmp, &args);
                 let r = Role::parse(role).unwrap();
@@ -342,7 +357,10 @@ fn command_line_walks_the_table() {
                     assert_eq!(after, before, "{phase:?} {role} {cmd}: refused actions write nothing");
                 }
                 if !allowed {
-                    assert!(err.starts_with("错误: 督办〔2023〕1号（当前状态：") && err.contains(phase.label()), "{err}");
+                    assert!(
+                        err.starts_with("错误: 督办〔2023〕1号（当前状态：") && err.contains(phase.label()),
+                        "{err}"
+                    );
                 }
                 if allowed && action == Action::Revisit {
                     assert!(data.join("orders/2023/db-002.yaml").is_file(), "a new linked item");
@@ -363,9 +381,37 @@ fn a_whole_cycle_from_the_command_line_with_extension_and_json() {
     let n = "督办〔2023〕1号";
     let steps: Vec<Vec<&str>> = vec![
         vec!["ack", n, "--role", "unit", "--by", UNIT, "--at", "2023-04-17T09:00:00"],
-        vec!["extend", n, "--role", "unit", "--by", UNIT, "--at", "2023-04-26", "--to", "2023-05-12", "--text", "需等省厅批复"],
+        vec![
+            "extend",
+            n,
+            "--role",
+            "unit",
+            "--by",
+            UNIT,
+            "--at",
+            "2023-04-26",
+            "--to",
+            "2023-05-12",
+            "--text",
+            "需等省厅批复",
+        ],
         vec!["grant", n, "--at", "2023-04-27", "--by", "王五"],
-        vec!["reply", n, "--role", "unit", "--by", UNIT, "--at", "2023-05-08", "--text", "已完成", "--problems", "无", "--next-steps", "巩固"],
+        vec![
+            "reply",
+            n,
+            "--role",
+            "unit",
+            "--by",
+            UNIT,
+            "--at",
+            "2023-05-08",
+            "--text",
+            "已完成",
+            "--problems",
+            "无",
+            "--next-steps",
+            "巩固",
+        ],
         vec!["return", n, "--at", "2023-05-09", "--text", "缺少佐证材料"],
         vec!["reply", n, "--role", "unit", "--by", UNIT, "--at", "2023-05-10", "--text", "补充了佐证材料"],
         vec!["close", n, "--at", "2023-05-11"],
@@ -398,7 +444,8 @@ fn a_whole_cycle_from_the_command_line_with_extension_and_json() {
     assert_eq!(code, 1);
     assert!(err.contains("已办结") && err.contains("此时可以：回头看"), "{err}");
     // The list filters agree with show.
-    let (_, out, _) = run(&tmp, &["orders", "list", "--data", "data", "--json", "--state", "closed", "--unit", "县财政局"]);
+    let (_, out, _) =
+        run(&tmp, &["orders", "list", "--data", "data", "--json", "--state", "closed", "--unit", "县财政局"]);
     let l: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(l["items"].as_array().unwrap().len(), 1);
     let (_, out, _) = run(&tmp, &["orders", "list", "--data", "data", "--json", "--state", "open"]);
@@ -425,7 +472,10 @@ fn injected_clock_decides_due_soon_and_overdue() {
         v["items"][0].clone()
     };
     let v = at("2023-04-25T08:00:00");
-    assert_eq!((v["due_soon"].as_bool(), v["workdays_left"].as_u64(), v["colour"].as_str()), (Some(true), Some(3), Some("blue")));
+    assert_eq!(
+        (v["due_soon"].as_bool(), v["workdays_left"].as_u64(), v["colour"].as_str()),
+        (Some(true), Some(3), Some("blue"))
+    );
     // 04-28 deadline; after it 05-04, 05-05, 05-06 (Saturday, worked), 05-08, 05-09 = 5 → yellow.
     let v = at("2023-05-09T10:00:00+08:00");
     assert_eq!((v["overdue_workdays"].as_u64(), v["colour"].as_str()), (Some(5), Some("yellow")));
@@ -438,7 +488,11 @@ fn injected_clock_decides_due_soon_and_overdue() {
 #[test]
 fn check_locates_errors_in_item_files() {
     let cases: [(&str, String, &[&str]); 5] = [
-        ("unknown_action", HEAD.replace("action: issue", "action: isue"), &["操作 “isue” 无效", ":14:11", "是否应为 `issue`"]),
+        (
+            "unknown_action",
+            HEAD.replace("action: issue", "action: isue"),
+            &["操作 “isue” 无效", ":14:11", "是否应为 `issue`"],
+        ),
         (
             "event_before_issue",
             format!("{HEAD}- at: 2023-04-10\n  by: 县科技局\n  role: unit\n  action: acknowledge\n"),
@@ -581,7 +635,8 @@ fn q3_and_q4_in_one_year_never_share_a_number_and_build_prints_the_register() {
     assert_eq!(before_q4, want, "one sequence from 1 across the year's quarters");
 
     // Q4 not registered yet: the build warns, with the next free numbers.
-    let (code, _, err) = run(&tmp, &["build", "--period", "2023Q4", "--only", "order", "--data", "data", "--out", "out0"]);
+    let (code, _, err) =
+        run(&tmp, &["build", "--period", "2023Q4", "--only", "order", "--data", "data", "--out", "out0"]);
     assert_eq!(code, 0, "{err}");
     let next = before_q4.len() + 1;
     assert!(err.contains(&format!("尚未登记，暂编为 督办〔2023〕{next}号")), "{err}");
@@ -596,7 +651,8 @@ fn q3_and_q4_in_one_year_never_share_a_number_and_build_prints_the_register() {
     // Registered: printed as registered, no warning, the same bytes twice.
     let mut pdfs = Vec::new();
     for out in ["out1", "out2"] {
-        let (code, _, err) = run(&tmp, &["build", "--period", "2023Q4", "--only", "order", "--data", "data", "--out", out]);
+        let (code, _, err) =
+            run(&tmp, &["build", "--period", "2023Q4", "--only", "order", "--data", "data", "--out", out]);
         assert_eq!(code, 0, "{err}");
         assert!(!err.contains("尚未登记"), "{err}");
         let dir = tmp.join(out).join("2023Q4");
@@ -623,8 +679,22 @@ fn next_notice_paragraph_equals_the_register() {
     let tmp = temp_dir("orders-notice");
     let data = tmp.join("data");
     copy_dir(&root().join("data"), &data);
-    let (code, json, err) =
-        run(&tmp, &["orders", "list", "--period", "2023Q2", "--kind", "order", "--as-of", "2023-10-13", "--data", "data", "--json"]);
+    let (code, json, err) = run(
+        &tmp,
+        &[
+            "orders",
+            "list",
+            "--period",
+            "2023Q2",
+            "--kind",
+            "order",
+            "--as-of",
+            "2023-10-13",
+            "--data",
+            "data",
+            "--json",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let items: Vec<&serde_json::Value> =
@@ -646,7 +716,8 @@ fn next_notice_paragraph_equals_the_register() {
         items.len(),
         units.join("、")
     );
-    let (code, _, err) = run(&tmp, &["build", "--period", "2023Q3", "--only", "notice", "--data", "data", "--out", "out"]);
+    let (code, _, err) =
+        run(&tmp, &["build", "--period", "2023Q3", "--only", "notice", "--data", "data", "--out", "out"]);
     assert_eq!(code, 0, "{err}");
     let text = squash(&pdftotext(&tmp.join("out/2023Q3/季度进展情况通报.pdf"), None));
     assert!(text.contains(&want), "{want} not in the notice");

@@ -24,7 +24,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     // The 督办 register is checked against the validated plan and office (docs/rules.md §17).
     let mut items = 0;
     if let Some(ds) = &checked.dataset {
-        let cx = crate::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+        let cx =
+            crate::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
         let (register, more, texts) = crate::orders::file::load_register(args.data.dir(), &cx);
         items = register.items.len();
         diags.extend(more);

@@ -259,7 +259,9 @@ fn today(ds: &Dataset, as_of: &AsOf) -> anyhow::Result<Date> {
 }
 
 fn number_arg(s: &str) -> anyhow::Result<Number> {
-    Number::parse(s).ok_or_else(|| anyhow::anyhow!("事项编号 “{s}” 无法识别：应写成 督办〔2024〕3号、协调〔2023〕1号 或 2024/db-003"))
+    Number::parse(s).ok_or_else(|| {
+        anyhow::anyhow!("事项编号 “{s}” 无法识别：应写成 督办〔2024〕3号、协调〔2023〕1号 或 2024/db-003")
+    })
 }
 
 fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
@@ -273,7 +275,9 @@ fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let colour = match &a.colour {
-        Some(c) => Some(Colour::parse(c).ok_or_else(|| anyhow::anyhow!("颜色 “{c}” 无效，可选 blue、yellow、red、none"))?),
+        Some(c) => {
+            Some(Colour::parse(c).ok_or_else(|| anyhow::anyhow!("颜色 “{c}” 无效，可选 blue、yellow、red、none"))?)
+        }
         None => None,
     };
     let state = a.state.as_deref().map(str::trim);
@@ -416,7 +420,8 @@ fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter_map(|r| {
             let list = crate::orders::allowed_actions(*r, item.track.phase, item.kind);
-            (!list.is_empty()).then(|| format!("{}可{}", r.label(), list.iter().map(|x| x.label()).collect::<Vec<_>>().join("、")))
+            (!list.is_empty())
+                .then(|| format!("{}可{}", r.label(), list.iter().map(|x| x.label()).collect::<Vec<_>>().join("、")))
         })
         .collect();
     if !allowed.is_empty() {
@@ -560,15 +565,9 @@ fn revisit(a: ActArgs) -> anyhow::Result<ExitCode> {
         year: ev.date.year,
         first: 1,
     };
-    match store::create(&a.data.path, &cx(&ds), &[new]) {
-        Ok(items) => {
-            for i in items {
-                println!("已交办 {}：对 {number} 的“回头看”，承办单位 {}，办理时限 {}。", i.number, i.lead(), i.deadline);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => refused(e),
-    }
+    create_one(&a.data.path, &ds, new, |i| {
+        format!("已交办 {}：对 {number} 的“回头看”，承办单位 {}，办理时限 {}。", i.number, i.lead(), i.deadline)
+    })
 }
 
 fn issue(a: IssueArgs) -> anyhow::Result<ExitCode> {
@@ -618,7 +617,11 @@ fn accept(a: AcceptArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     if let Some(old) = register.items.iter().find(|i| {
-        i.kind == Kind::Coordination && i.period == a.period && i.task == Some(a.task) && i.title == c.text && i.revisit_of.is_none()
+        i.kind == Kind::Coordination
+            && i.period == a.period
+            && i.task == Some(a.task)
+            && i.title == c.text
+            && i.revisit_of.is_none()
     }) {
         eprintln!("错误: 该需协调事项已受理为 {}（{}）", old.number, old.track.phase.label());
         return Ok(ExitCode::from(1));
@@ -640,12 +643,19 @@ fn accept(a: AcceptArgs) -> anyhow::Result<ExitCode> {
     ev.text = format!("受理{unit}{}报告第{}项任务提出的需协调事项", a.period, a.task);
     let mut events = vec![ev.clone()];
     if let Some(l) = &a.refer {
-        events.push(Event { action: Action::Refer, level: level_arg(&Some(l.clone()))?, text: String::new(), ..ev.clone() });
+        events.push(Event {
+            action: Action::Refer,
+            level: level_arg(&Some(l.clone()))?,
+            text: String::new(),
+            ..ev.clone()
+        });
     }
     if let Some(t) = &a.answer {
         events.push(Event { action: Action::Answer, text: t.clone(), ..ev.clone() });
     }
-    let deadline = a.deadline.unwrap_or_else(|| ds.office.orders.calendar.add_workdays(ev.date, ds.office.orders.coordination_workdays));
+    let deadline = a
+        .deadline
+        .unwrap_or_else(|| ds.office.orders.calendar.add_workdays(ev.date, ds.office.orders.coordination_workdays));
     let new = NewItem {
         kind: Kind::Coordination,
         task: Some(a.task),
@@ -660,10 +670,17 @@ fn accept(a: AcceptArgs) -> anyhow::Result<ExitCode> {
         year: ev.date.year,
         first: 1,
     };
-    match store::create(&a.data.path, &cx(&ds), &[new]) {
+    create_one(&a.data.path, &ds, new, |i| {
+        format!("已受理 {}：{}，承办单位 {}，状态 {}。", i.number, short(&i.title, 30), i.lead(), i.track.phase.label())
+    })
+}
+
+/// Writes one new item and says what was written (or why not).
+fn create_one(dir: &Path, ds: &Dataset, new: NewItem, say: impl Fn(&Item) -> String) -> anyhow::Result<ExitCode> {
+    match store::create(dir, &cx(ds), &[new]) {
         Ok(items) => {
-            for i in items {
-                println!("已受理 {}：{}，承办单位 {}，状态 {}。", i.number, short(&i.title, 30), i.lead(), i.track.phase.label());
+            for i in &items {
+                println!("{}", say(i));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -269,11 +269,19 @@ pub fn validate_item(
 
     let kind = Kind::parse(&raw.kind);
     if kind.is_none() {
-        err(sp.kind.as_ref(), format!("事项类别 `kind: {}` 无效", raw.kind), "填写 order（督办事项）或 coordination（需协调事项）");
+        err(
+            sp.kind.as_ref(),
+            format!("事项类别 `kind: {}` 无效", raw.kind),
+            "填写 order（督办事项）或 coordination（需协调事项）",
+        );
     }
     let number = Number::parse(&raw.number);
     match (number, kind) {
-        (None, _) => err(sp.number.as_ref(), format!("编号 “{}” 无法识别", raw.number), "写成 督办〔2023〕3号 或 协调〔2023〕1号"),
+        (None, _) => err(
+            sp.number.as_ref(),
+            format!("编号 “{}” 无法识别", raw.number),
+            "写成 督办〔2023〕3号 或 协调〔2023〕1号",
+        ),
         (Some(n), Some(k)) if n.kind != k => err(
             sp.number.as_ref(),
             format!("编号 {n} 与类别 {} 不符", k.id()),
@@ -328,7 +336,9 @@ pub fn validate_item(
                 if order_level.is_none() {
                     let (loc, len) = top(sp.level.as_ref());
                     diags.push(
-                        Diagnostic::error(format!("督办级别 “{l}” 无效")).at_span(loc, len).hint("填写 red（红色督办）或 yellow（黄色督办）"),
+                        Diagnostic::error(format!("督办级别 “{l}” 无效"))
+                            .at_span(loc, len)
+                            .hint("填写 red（红色督办）或 yellow（黄色督办）"),
                     );
                 }
             }
@@ -362,7 +372,11 @@ pub fn validate_item(
         let n = Number::parse(r);
         if n.is_none() {
             let (l, len) = top(sp.revisit_of.as_ref());
-            diags.push(Diagnostic::error(format!("revisit_of “{r}” 不是事项编号")).at_span(l, len).hint("写成 督办〔2023〕3号"));
+            diags.push(
+                Diagnostic::error(format!("revisit_of “{r}” 不是事项编号"))
+                    .at_span(l, len)
+                    .hint("写成 督办〔2023〕3号"),
+            );
         }
         n
     });
@@ -539,4 +553,3 @@ fn read_event(
         attachments: e.attachments.clone(),
     })
 }
-

@@ -96,7 +96,15 @@ pub fn planned(ds: &Dataset, period: Period, register: &Register) -> Vec<NewItem
             }
             let units: Vec<String> = std::iter::once(view.unit.clone()).chain(item.co_units.iter().cloned()).collect();
             let mut seen = Vec::new();
-            let units: Vec<String> = units.into_iter().filter(|u| !seen.contains(u) && { seen.push(u.clone()); true }).collect();
+            let units: Vec<String> = units
+                .into_iter()
+                .filter(|u| {
+                    !seen.contains(u) && {
+                        seen.push(u.clone());
+                        true
+                    }
+                })
+                .collect();
             out.push(NewItem {
                 kind: Kind::Order,
                 task: Some(task),

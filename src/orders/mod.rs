@@ -96,11 +96,8 @@ impl Number {
         }
         let kind = Kind::ALL.into_iter().find(|k| s.starts_with(k.word()))?;
         let rest = &s[kind.word().len()..];
-        let digits: Vec<String> = rest
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect();
+        let digits: Vec<String> =
+            rest.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(String::from).collect();
         let tail = rest.trim_end_matches('号');
         if digits.len() != 2 || !tail.ends_with(|c: char| c.is_ascii_digit()) {
             return None;
@@ -303,8 +300,15 @@ pub enum Phase {
 
 impl Phase {
     /// Every state.
-    pub const ALL: [Phase; 7] =
-        [Phase::Issued, Phase::Acknowledged, Phase::Replied, Phase::Returned, Phase::Referred, Phase::Closed, Phase::Stopped];
+    pub const ALL: [Phase; 7] = [
+        Phase::Issued,
+        Phase::Acknowledged,
+        Phase::Replied,
+        Phase::Returned,
+        Phase::Referred,
+        Phase::Closed,
+        Phase::Stopped,
+    ];
 
     /// The id in JSON and `--state`.
     pub fn id(self) -> &'static str {
@@ -535,7 +539,7 @@ pub struct ItemCx<'a> {
 /// Why an action is refused (Chinese, naming what is allowed instead).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("{role}不能{action}：{}", who_may(*.action))]
+    #[error("{role}不能{action}：{}", who_may(.action))]
     Role { role: &'static str, action: &'static str },
     #[error("“{unit}”不是该事项的承办或协办单位（{units}），不能办理其他单位的事项")]
     NotAddressee { unit: String, units: String },
@@ -813,7 +817,12 @@ impl Register {
     /// the figures of the next quarter's notice.
     pub fn follow_up(&self, period: Period, date: Date, cfg: &timing::OrdersConfig) -> FollowUp {
         let mut f = FollowUp::default();
-        for item in self.as_of(date).items.iter().filter(|i| i.kind == Kind::Order && i.period == period && i.revisit_of.is_none()) {
+        for item in self
+            .as_of(date)
+            .items
+            .iter()
+            .filter(|i| i.kind == Kind::Order && i.period == period && i.revisit_of.is_none())
+        {
             f.issued += 1;
             match item.track.phase {
                 Phase::Closed => f.closed += 1,
@@ -844,7 +853,9 @@ mod tests {
 
     #[test]
     fn numbers_read_back() {
-        for s in ["督办〔2024〕3号", "督办[2024]3号", "督办（2024）3号", "督办(2024)3号", "2024/db-003", "2024/db-003.yaml"] {
+        for s in
+            ["督办〔2024〕3号", "督办[2024]3号", "督办（2024）3号", "督办(2024)3号", "2024/db-003", "2024/db-003.yaml"]
+        {
             assert_eq!(Number::parse(s), Some(Number { kind: Kind::Order, year: 2024, seq: 3 }), "{s}");
         }
         let n = Number { kind: Kind::Coordination, year: 2023, seq: 12 };

@@ -111,7 +111,8 @@ pub fn append(dir: &Path, cx: &Cx, number: Number, seen: usize, event: &Event) -
 /// file that `ducha check` would refuse.
 fn write_checked(dir: &Path, number: Number, cx: &Cx, text: &str) -> Result<Item, StoreError> {
     let name = format!("orders/{}/{}", number.year, number.file_name());
-    let source = crate::data::load::SourceFile { name: name.clone(), path: path_of(dir, number), text: text.to_owned() };
+    let source =
+        crate::data::load::SourceFile { name: name.clone(), path: path_of(dir, number), text: text.to_owned() };
     let mut diags = Diagnostics::default();
     let item = parse_yaml::<RawItem>(source, &mut diags)
         .and_then(|p| validate_item(&p, &number.year.to_string(), &number.file_name(), cx, &mut diags));

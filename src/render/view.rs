@@ -1009,7 +1009,8 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
     let tasks = order_tasks(inp);
     let empty = crate::orders::Register::default();
     let register = inp.register.unwrap_or(&empty);
-    let numbers = crate::orders::issue::numbering(register, office, p, &tasks.iter().map(|t| t.task).collect::<Vec<_>>());
+    let numbers =
+        crate::orders::issue::numbering(register, office, p, &tasks.iter().map(|t| t.task).collect::<Vec<_>>());
     let mut by_unit: Vec<(String, Vec<OrderItem>, Date)> = Vec::new();
     for (t, n) in tasks.into_iter().zip(&numbers) {
         let unit = &t.lead_units[0];
