@@ -214,7 +214,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let t = Instant::now();
     let checked = crate::data::check(&opts.data);
     let files = checked.files.clone();
-    let sources = checked.sources;
+    let mut sources = checked.sources;
     let mut warnings = checked.diagnostics;
     let Some(ds) = checked.dataset else {
         return Err(BuildError { diagnostics: warnings, sources });
@@ -232,6 +232,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
         return Err(BuildError::one(Diagnostic::error(format!("期间 {period} 不在计划年度 {} 内", ds.plan.year))));
     }
     crate::data::retain_period(&mut warnings, &ds, period);
+    let register = load_register(&opts.data, &ds, &mut warnings, &mut sources)?;
     let (overrides, unknown) = overrides_for(&checked.markdown, period);
     for (h, line, file) in unknown {
         warnings.push(
@@ -268,9 +269,34 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let t = Instant::now();
     let templates = Templates::load(opts.templates.as_deref())
         .map_err(|diagnostics| BuildError { diagnostics, sources: SourceMap::default() })?;
-    let rendered = render_all(&ds, &year, &summary, &overrides, &templates, &opts.only)?;
+    if opts.only.is_empty() || opts.only.contains(&Kind::Order) {
+        let inp =
+            view::Inputs { ds: &ds, year: &year, summary: &summary, overrides: &overrides, register: Some(&register) };
+        let numbers = crate::orders::issue::numbering(&register, &ds.office, period, &view::order_task_numbers(&inp));
+        warnings.extend(crate::orders::issue::unregistered_warnings(&numbers, period));
+    }
+    let rendered = render_all_with(&ds, &year, &summary, &overrides, Some(&register), &templates, &opts.only)?;
     timings.push(("模板渲染", t.elapsed()));
     Ok(Prepared { ds, period, rendered, fonts, templates, warnings, sources, files, timings })
+}
+
+/// Loads the 督办 register (`data/orders/`, docs/rules.md §19): its warnings join `warnings`; an
+/// error stops the build like any data error.
+fn load_register(
+    dir: &Path,
+    ds: &Dataset,
+    warnings: &mut Diagnostics,
+    sources: &mut SourceMap,
+) -> Result<crate::orders::Register, BuildError> {
+    let cx = crate::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+    let (register, diags, more) = crate::orders::file::load_register(dir, &cx);
+    sources.extend(more);
+    warnings.extend(diags);
+    if warnings.has_errors() {
+        warnings.sort();
+        return Err(BuildError { diagnostics: warnings.clone(), sources: sources.clone() });
+    }
+    Ok(register)
 }
 
 /// Runs the whole pipeline.
@@ -542,7 +568,8 @@ const BRIEFING_PRACTICES: [usize; 3] = [2, 1, 0];
 /// Ranking rows shown from each end in the 领导参阅, longest first.
 const LEADER_RANKING: [usize; 3] = [3, 2, 1];
 
-/// Stage: view models → Typst sources.
+/// Stage: view models → Typst sources, without the 督办 register (orders numbered from
+/// `office.yaml` `order_numbers`).
 pub fn render_all(
     ds: &Dataset,
     year: &[PeriodStatus],
@@ -551,8 +578,22 @@ pub fn render_all(
     templates: &Templates,
     only: &[Kind],
 ) -> Result<Vec<Rendered>, BuildError> {
+    render_all_with(ds, year, summary, overrides, None, templates, only)
+}
+
+/// Stage: view models → Typst sources; registered orders print the register's numbers and
+/// deadlines (docs/rules.md §19).
+pub fn render_all_with(
+    ds: &Dataset,
+    year: &[PeriodStatus],
+    summary: &Summary,
+    overrides: &Overrides,
+    register: Option<&crate::orders::Register>,
+    templates: &Templates,
+    only: &[Kind],
+) -> Result<Vec<Rendered>, BuildError> {
     let env = crate::render::environment(templates).map_err(BuildError::one)?;
-    let inp = Inputs { ds, year, summary, overrides };
+    let inp = Inputs { ds, year, summary, overrides, register };
     let want = |k: Kind| only.is_empty() || only.contains(&k);
     let p = summary.period;
     let mut out = Vec::new();

@@ -1061,6 +1061,7 @@ pub(crate) mod fixtures {
             archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
             notice_table: Default::default(),
             timezone: Default::default(),
+            orders: Default::default(),
         }
     }
 
@@ -1134,6 +1135,7 @@ pub(crate) mod fixtures {
             problems: None,
             next_steps: None,
             evidence: vec![],
+            coordination: vec![],
             loc: Loc::default(),
         }
     }

@@ -106,6 +106,9 @@ fn normalise(mut r: RawReport) -> RawReport {
         for x in [&mut e.problems, &mut e.next_steps, &mut e.adjustment].into_iter().flatten() {
             *x = x.trim_end().to_string();
         }
+        // The Excel form has no 需协调事项 column (docs/rules.md §19): they are raised in the
+        // report file and do not travel through the form.
+        e.coordination.clear();
     }
     r
 }
@@ -687,4 +690,30 @@ fn ledger_read_back_by_openpyxl() {
         }
     }
     assert_eq!(status_cells, 87 * 4);
+}
+
+/// The form has no 需协调事项 column: replacing a report that raised some keeps them in the file
+/// (they are part of the record, docs/rules.md §19).
+#[test]
+fn replacing_a_report_keeps_its_coordination_items() {
+    let dir = temp_dir("excel-coordination");
+    let forms = make_forms(&dir, "2023Q3");
+    let data = dir.join("data");
+    copy_dir(&root().join("data"), &data);
+    let unit = "县发展改革局";
+    let before = bundled("2023Q3", unit);
+    let raised: Vec<_> = before.entries.iter().filter(|e| !e.coordination.is_empty()).collect();
+    assert!(!raised.is_empty(), "the bundled {unit} 2023Q3 report raises 需协调事项");
+    let mut changed = before.clone();
+    changed.contact = Some("周新".into());
+    let form = dir.join(format!("filled/{unit}.xlsx"));
+    fill(&forms.join(format!("{unit}.xlsx")), &changed, &form);
+    ducha_ok(&dir, &["import", s(&form), "--data", s(&data), "--replace"]);
+    let after = read_report(&data.join(format!("reports/2023Q3/{unit}.yaml")));
+    assert_eq!(after.contact.as_deref(), Some("周新"), "the form's change was imported");
+    for e in raised {
+        let now = after.entries.iter().find(|x| x.task == e.task).expect("task kept");
+        assert_eq!(now.coordination, e.coordination, "task {}", e.task);
+    }
+    ducha_ok(&dir, &["check", "--data", s(&data)]);
 }

@@ -451,3 +451,26 @@ async fn pages_say_the_webs_words_and_render_markdown() {
         assert!(!text.contains(cli), "{cli}: {text}");
     }
 }
+
+/// The form has no place for 需协调事项 yet: a report submitted again through the web keeps those
+/// its file raised (they are part of the record, docs/rules.md §19).
+#[tokio::test]
+async fn resubmitting_keeps_the_coordination_items() {
+    let unit = "县自然资源和规划局";
+    let (app, root) = app("form-coordination");
+    let file = report_file(&root, PERIOD, unit);
+    let before = raw(&file);
+    let raised: Vec<_> = before.entries.iter().filter(|e| !e.coordination.is_empty()).cloned().collect();
+    assert!(!raised.is_empty(), "the bundled {unit} {PERIOD} report raises 需协调事项");
+    let uri = format!("/report/{PERIOD}");
+    let mut c = logged_in(&app, unit).await;
+    let page = c.get(&uri).await.text();
+    let r = post(&mut c, &uri, &form_of(&page, "submit", &[("contact", "周新")])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let after = raw(&file);
+    assert_eq!(after.contact.as_deref(), Some("周新"), "the submission was written");
+    for e in raised {
+        let now = after.entries.iter().find(|x| x.task == e.task).expect("task kept");
+        assert_eq!(now.coordination, e.coordination, "task {}", e.task);
+    }
+}

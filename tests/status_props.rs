@@ -48,6 +48,7 @@ fn office(th: Thresholds, esc: Escalation) -> Office {
         archive: ArchiveConfig { fonds: "J001".into(), org_code: "DCS".into(), retention: Default::default() },
         notice_table: Default::default(),
         timezone: Default::default(),
+        orders: Default::default(),
     }
 }
 
@@ -170,6 +171,7 @@ fn build_entry(task: u32, n_targets: usize, e: &EntrySpec) -> Entry {
         problems: None,
         next_steps: None,
         evidence: if e.evidence { vec!["佐证.pdf".into()] } else { vec![] },
+        coordination: vec![],
         loc: Loc::default(),
     }
 }

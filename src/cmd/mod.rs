@@ -12,6 +12,7 @@ pub mod fonts;
 pub mod forms;
 pub mod import;
 pub mod ledger;
+pub mod orders;
 pub mod plan;
 pub mod serve;
 pub mod stats;
@@ -59,6 +60,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// 网页工作台的账户：init（按计划建立全部账户）、add、reset、list、disable。
     Users(users::UsersArgs),
+    /// 督办闭环：督办事项和需协调事项的登记、查询和办理（list、show、issue、accept、签收、反馈、办结、退回……）。
+    Orders(orders::OrdersArgs),
 }
 
 /// `--data`: the data directory, flattened (`#[command(flatten)]`) into every subcommand that
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ledger(a) => ledger::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Users(a) => users::run(a),
+        Command::Orders(a) => orders::run(a),
     }
 }
 

@@ -394,6 +394,9 @@ pub struct Office {
     pub notice_table: NoticeTable,
     /// 办公地时区: the zone of the office clock (`clock::OfficeClock`).
     pub timezone: crate::clock::TimeZone,
+    /// 督办闭环 settings: colour ladder, 临期, deadlines, working-day calendar (`orders:`).
+    #[serde(skip)]
+    pub orders: crate::orders::timing::OrdersConfig,
 }
 
 /// How the notice's 附件 task table is set (`notice_table:` in office.yaml).
@@ -766,6 +769,8 @@ pub struct Entry {
     pub problems: Option<String>,
     pub next_steps: Option<String>,
     pub evidence: Vec<String>,
+    /// 需协调事项 raised in this entry.
+    pub coordination: Vec<crate::orders::Coordination>,
     /// Where the entry starts in its file.
     #[serde(skip)]
     pub loc: Loc,

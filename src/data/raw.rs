@@ -172,6 +172,31 @@ pub struct RawOffice {
     /// 办公地时区 (default `Asia/Shanghai`): decides every date a rule or a user sees.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// 督办闭环 settings (docs/rules.md §18–§19).
+    #[serde(default)]
+    pub orders: RawOrders,
+}
+
+/// `orders:` in office.yaml: the 督办 register's colour ladder, deadlines and local calendar days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrders {
+    /// 临期: within this many working days of the deadline (default 3).
+    pub due_soon_days: Option<u32>,
+    /// 红: overdue by more than this many working days (default 5).
+    pub red_overdue_days: Option<u32>,
+    /// 红: chased this many times (default 2).
+    pub red_chases: Option<u32>,
+    /// 督办通知单 办理时限 in working days (instead of `order_deadline_days` calendar days).
+    pub deadline_workdays: Option<u32>,
+    /// 需协调事项 交办 deadline in working days (default 10).
+    pub coordination_workdays: Option<u32>,
+    /// Extra days off (YYYY-MM-DD), overriding the official calendar.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// Extra working days (调休上班, YYYY-MM-DD), overriding the official calendar.
+    #[serde(default)]
+    pub workdays: Vec<String>,
 }
 
 /// `notice_table:` in office.yaml: how the notice's 附件 task table is set.
@@ -295,6 +320,19 @@ pub struct RawEntry {
     /// 佐证材料
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// 需协调事项: problems the unit cannot solve alone, with the level it needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coordination: Vec<RawCoordination>,
+}
+
+/// One 需协调事项 of a report entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawCoordination {
+    /// The problem and what is asked.
+    pub text: String,
+    /// 牵头单位协调 | 分管县领导 | 县政府常务会议
+    pub level: String,
 }
 
 /// 完成数值 for one target.

@@ -131,6 +131,20 @@ pub struct OfficeSpans {
     pub archive: ArchiveSpans,
     pub notice_table: NoticeTableSpans,
     pub timezone: Option<At>,
+    pub orders: OrdersSpans,
+}
+
+/// Positions of `orders:` in `office.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OrdersSpans {
+    pub due_soon_days: Option<At>,
+    pub red_overdue_days: Option<At>,
+    pub red_chases: Option<At>,
+    pub deadline_workdays: Option<At>,
+    pub coordination_workdays: Option<At>,
+    pub holidays: Vec<At>,
+    pub workdays: Vec<At>,
 }
 
 /// Positions of `notice_table:` in `office.yaml`.
@@ -192,6 +206,15 @@ pub struct EntrySpans {
     pub adjustment: Option<At>,
     pub problems: Option<At>,
     pub next_steps: Option<At>,
+    pub coordination: Vec<Item<CoordinationSpans>>,
+}
+
+/// Positions in one `coordination:` item of a report entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CoordinationSpans {
+    pub text: Option<At>,
+    pub level: Option<At>,
 }
 
 /// Positions in one `values:` item.

@@ -271,6 +271,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
     office_marks(raw, sp, file, diags);
     let notice_table = office_notice_table(raw, sp, file, diags);
     let timezone = office_timezone(raw, sp, file, diags);
+    let orders = validate_orders_config(&raw.orders, &sp.orders, file, diags);
     office_places(sp, file, places);
     if diags.error_count() > before {
         return None;
@@ -314,6 +315,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
         },
         notice_table,
         timezone,
+        orders,
     })
 }
 
@@ -533,6 +535,57 @@ fn office_places(sp: &OfficeSpans, file: &str, places: &mut Places) {
         }
     }
     places.file("office", file);
+}
+
+/// `orders:` of office.yaml → the 督办 register's settings (docs/rules.md §18–§19): the colour
+/// ladder's numbers and the office's own days off and working days over the official calendar.
+fn validate_orders_config(
+    raw: &RawOrders,
+    sp: &super::spans::OrdersSpans,
+    file: &str,
+    diags: &mut Diagnostics,
+) -> crate::orders::timing::OrdersConfig {
+    let d = crate::orders::timing::OrdersConfig::default();
+    let mut days = |list: &[String], spans: &[At], key: &str| -> Vec<Date> {
+        let mut out = Vec::new();
+        for (i, s) in list.iter().enumerate() {
+            match Date::parse(s).filter(|x| x.to_string() == s.trim()) {
+                Some(x) => out.push(x),
+                None => {
+                    let (l, len) = locate(file, spans.get(i), None);
+                    diags.push(
+                        Diagnostic::error(format!("`orders.{key}` 中的日期 “{s}” 无法识别"))
+                            .at_span(l, len)
+                            .hint("每行一个日期，写成 2025-01-02"),
+                    );
+                }
+            }
+        }
+        out
+    };
+    let holidays = days(&raw.holidays, &sp.holidays, "holidays");
+    let workdays = days(&raw.workdays, &sp.workdays, "workdays");
+    for (key, value, at) in [
+        ("deadline_workdays", raw.deadline_workdays, &sp.deadline_workdays),
+        ("coordination_workdays", raw.coordination_workdays, &sp.coordination_workdays),
+    ] {
+        if value == Some(0) {
+            let (l, len) = locate(file, at.as_ref(), None);
+            diags.push(
+                Diagnostic::error(format!("`orders.{key}: 0` 无效"))
+                    .at_span(l, len)
+                    .hint("办理时限至少 1 个工作日；不设此项则按默认"),
+            );
+        }
+    }
+    crate::orders::timing::OrdersConfig {
+        due_soon_days: raw.due_soon_days.unwrap_or(d.due_soon_days),
+        red_overdue_days: raw.red_overdue_days.unwrap_or(d.red_overdue_days),
+        red_chases: raw.red_chases.unwrap_or(d.red_chases),
+        deadline_workdays: raw.deadline_workdays.filter(|n| *n > 0),
+        coordination_workdays: raw.coordination_workdays.filter(|n| *n > 0).unwrap_or(d.coordination_workdays),
+        calendar: d.calendar.with_overrides(&holidays, &workdays),
+    }
 }
 
 /// Reports → per-period lists, with semantic checks against the plan. Each file
@@ -855,8 +908,42 @@ fn validate_entry(cx: &ReportCx, task: &Task, e: &RawEntry, at: &EntryAt, diags:
         problems: e.problems.clone().filter(|a| !a.trim().is_empty()),
         next_steps: e.next_steps.clone().filter(|a| !a.trim().is_empty()),
         evidence: e.evidence.clone(),
+        coordination: entry_coordination(e, at, diags),
         loc: at.at(at.fields.task.as_ref()).0,
     }
+}
+
+/// 需协调事项 of an entry: a text and one of the three levels (docs/rules.md §19).
+fn entry_coordination(e: &RawEntry, at: &EntryAt, diags: &mut Diagnostics) -> Vec<crate::orders::Coordination> {
+    use crate::orders::CoordinationLevel;
+    let mut out = Vec::new();
+    for (i, c) in e.coordination.iter().enumerate() {
+        let item = at.fields.coordination.get(i);
+        let here = |key: Option<&At>| locate(at.file, key, item.map(|x| &x.at).or(at.item.map(|x| &x.at)));
+        if c.text.trim().is_empty() {
+            let (l, len) = here(item.and_then(|x| x.fields.text.as_ref()));
+            diags.push(
+                Diagnostic::error(format!("第 {} 项任务的需协调事项 `text` 为空", e.task))
+                    .at_span(l, len)
+                    .hint("写明需要协调解决的问题和具体请求"),
+            );
+            continue;
+        }
+        match CoordinationLevel::parse(&c.level) {
+            Some(level) => out.push(crate::orders::Coordination { text: c.text.trim().to_owned(), level }),
+            None => {
+                let (l, len) = here(item.and_then(|x| x.fields.level.as_ref()));
+                let names: Vec<&str> = CoordinationLevel::ALL.iter().map(|l| l.label()).collect();
+                let mut d = Diagnostic::error(format!("第 {} 项任务需协调事项的层级 “{}” 无效", e.task, c.level))
+                    .at_span(l, len);
+                if let Some(best) = closest(&c.level, names.iter().copied()) {
+                    d = d.hint(format!("是否应为 “{best}”？"));
+                }
+                diags.push(d.hint(format!("可选：{}", names.join("、"))));
+            }
+        }
+    }
+    out
 }
 
 /// The unit's own status (自评), one of the labels or their synonyms.

@@ -534,6 +534,7 @@ fn read_task(
         problems,
         next_steps,
         evidence,
+        coordination: Vec::new(),
     })
 }
 
@@ -783,6 +784,13 @@ pub fn report_yaml(r: &RawReport, plan: &Plan, source: &str) -> Result<String, R
                 let _ = writeln!(out, "      - {}", scalar(x));
             }
         }
+        if !e.coordination.is_empty() {
+            out.push_str("    coordination:\n");
+            for c in &e.coordination {
+                let _ = writeln!(out, "      - level: {}", scalar(&c.level));
+                field(&mut out, 8, "text", &c.text);
+            }
+        }
     }
     // Read it back: what is written must be exactly what was read from the form.
     let back: RawReport = serde_saphyr::from_str(&out).map_err(ReportYamlError::Unreadable)?;
@@ -1007,9 +1015,14 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<Outcome, Import
     }
 
     // The YAML texts, before touching the disk.
+    // The form has no column for 需协调事项: those the replaced report raised stay in the record.
     let mut texts = Vec::new();
     for f in &forms {
-        texts.push(report_yaml(&f.report, &ds.plan, &f.book)?);
+        let mut report = f.report.clone();
+        for old in ds.reports_for(f.period).iter().filter(|r| r.unit == f.unit) {
+            crate::orders::keep_coordination(&mut report, &crate::orders::raised_in(old));
+        }
+        texts.push(report_yaml(&report, &ds.plan, &f.book)?);
     }
 
     // Write: back up, replace, write.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::aggregate::{EscalationItem, Summary};
-use crate::data::model::{Dataset, Light, Period, Status, TargetKind};
+use crate::data::model::{Dataset, Date, Light, Period, Status, TargetKind};
 use crate::markdown;
 use crate::numerals;
 use crate::render::title::{break_title, MAX_PER_LINE};
@@ -288,6 +288,8 @@ pub struct Inputs<'a> {
     pub year: &'a [PeriodStatus],
     pub summary: &'a Summary,
     pub overrides: &'a Overrides,
+    /// The 督办 register (`data/orders/`): the numbers and deadlines of registered orders.
+    pub register: Option<&'a crate::orders::Register>,
 }
 
 impl Inputs<'_> {
@@ -726,6 +728,9 @@ fn notice_orders(inp: &Inputs, body: &mut Vec<Block>) {
     if !units.is_empty() {
         paragraphs.push(Block::para(format!("{}，请上述单位明确专人负责，今后按时报送进展情况。", units.join("；"))));
     }
+    if let Some(b) = orders_follow_up(inp) {
+        paragraphs.insert(0, b);
+    }
     if !paragraphs.is_empty() {
         body.push(Block::h1("督办事项"));
         body.extend(inp.overrides.section("督办事项", paragraphs));
@@ -1019,6 +1024,38 @@ pub fn supervision_items(inp: &Inputs) -> Vec<String> {
     v
 }
 
+/// The paragraph on the previous quarter's 督办事项, from the register as of this notice's date
+/// (docs/rules.md §19): “上期下发督办通知单N份，已办结M项，正在办理K项（其中逾期J项）”, naming the
+/// units with overdue items. `None` in a year's first quarter, without a register, or when the
+/// previous quarter issued no order.
+pub fn orders_follow_up(inp: &Inputs) -> Option<Block> {
+    let prev = inp.period().prev_in_year()?;
+    let office = &inp.ds.office;
+    let f = inp.register?.follow_up(prev, office.issue_date(inp.period()), &office.orders);
+    if f.issued == 0 {
+        return None;
+    }
+    let mut s = format!("上期下发督办通知单{}份，已办结{}项，正在办理{}项", f.issued, f.closed, f.open);
+    if f.open > 0 {
+        s += &format!("（其中逾期{}项）", f.overdue);
+    }
+    if f.stopped > 0 {
+        s += &format!("，中止{}项", f.stopped);
+    }
+    if f.overdue_units.is_empty() {
+        s += "。";
+    } else {
+        s += &format!("。{}办理督办事项逾期，请抓紧办理并书面反馈。", f.overdue_units.join("、"));
+    }
+    Some(Block::para(s))
+}
+
+/// The task numbers that get a 督办通知单 this period ([`order_tasks`]), for numbering them from
+/// the register.
+pub fn order_task_numbers(inp: &Inputs) -> Vec<u32> {
+    order_tasks(inp).iter().map(|t| t.task).collect()
+}
+
 /// How many quarters in a row the task has lagged, when that put it on the escalation list.
 fn lagging_streak(s: &crate::aggregate::Summary, task: u32) -> Option<usize> {
     s.escalations.iter().find_map(|e| match e {
@@ -1032,9 +1069,13 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
-    let first = office.order_numbers.get(&p).copied().unwrap_or(1);
-    let mut by_unit: Vec<(String, Vec<OrderItem>)> = Vec::new();
-    for (next, t) in (first..).zip(order_tasks(inp)) {
+    let tasks = order_tasks(inp);
+    let empty = crate::orders::Register::default();
+    let register = inp.register.unwrap_or(&empty);
+    let numbers =
+        crate::orders::issue::numbering(register, office, p, &tasks.iter().map(|t| t.task).collect::<Vec<_>>());
+    let mut by_unit: Vec<(String, Vec<OrderItem>, Date)> = Vec::new();
+    for (t, n) in tasks.into_iter().zip(&numbers) {
         let unit = &t.lead_units[0];
         let red = t.light == Light::Red;
         let task = ds.plan.task(t.task);
@@ -1049,7 +1090,7 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
         let reported = if reported.is_empty() { progress_text(t, 80) } else { reported.join("；") };
         let problems = t.narratives.first().and_then(|n| n.problems.clone()).unwrap_or_default();
         let item = OrderItem {
-            number: format!("督办〔{}〕{}号", ds.office.issue_date(p).year, next),
+            number: n.number.to_string(),
             level: if red { "red" } else { "yellow" },
             task_no: t.task.to_string(),
             task_title: t.title.clone(),
@@ -1088,20 +1129,20 @@ pub fn orders(inp: &Inputs) -> Vec<OrderView> {
                 })
                 .unwrap_or_default(),
         };
-        match by_unit.iter_mut().find(|(u, _)| u == unit) {
-            Some((_, items)) => items.push(item),
-            None => by_unit.push((unit.clone(), vec![item])),
+        match by_unit.iter_mut().find(|(u, _, _)| u == unit) {
+            Some((_, items, _)) => items.push(item),
+            None => by_unit.push((unit.clone(), vec![item], n.deadline)),
         }
     }
     let date = ds.office.issue_date(p);
     by_unit
         .into_iter()
-        .map(|(unit, items)| OrderView {
+        .map(|(unit, items, deadline)| OrderView {
             office: office.supervision_office.clone(),
             title: format!("{unit}督办通知单"),
             unit,
             items,
-            deadline: format!("{}前书面反馈整改方案", date.add_days(i64::from(office.order_deadline_days)).chinese()),
+            deadline: format!("{}前书面反馈整改方案", deadline.chinese()),
             feedback: format!(
                 "整改情况经主要负责同志签字、加盖公章后报{}，电子版同步报送。",
                 office.supervision_office

@@ -757,7 +757,11 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         return redirect(&format!("/report/{ps}"));
     }
     let fields = form_fields(req);
-    let (raw, pre) = report::read_fields(&plan, unit, period, &fields);
+    let (mut raw, pre) = report::read_fields(&plan, unit, period, &fields);
+    // The form has no place for 需协调事项 yet: those the file raised stay in it.
+    if let Some(old) = raw_report(app, req, unit, period) {
+        crate::orders::keep_coordination(&mut raw, &crate::orders::raised_in_raw(&old));
+    }
     let checked = report::check(app.snapshot(req).loaded(), &plan, &raw, &path, pre);
 
     let lock = app.file_lock(&path);
@@ -967,7 +971,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         .collect();
     // 督办事项 as the notice lists them (the same rule picks the tasks that get a 督办通知单).
     let overrides = crate::render::view::Overrides::default();
-    let inputs = crate::render::view::Inputs { ds, year: &year.statuses, summary, overrides: &overrides };
+    let inputs = crate::render::view::Inputs { ds, year: &year.statuses, summary, overrides: &overrides, register: None };
     let escalations = crate::render::view::supervision_items(&inputs);
     let statuses: Vec<_> = Status::ALL.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
     let sections: Vec<_> =

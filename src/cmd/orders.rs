@@ -1,0 +1,689 @@
+//! `ducha orders`: the 督办 register from the command line — list, show, register a period's
+//! orders, accept a 需协调事项, and every action of the cycle (docs/rules.md §19).
+//!
+//! Exit codes: 0 done; 1 the data has errors, or the action was refused (a state the cycle does
+//! not allow, a role that may not act, another unit's item, someone else updated the item first);
+//! 2 usage or I/O.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::DataDir;
+use crate::data::model::{Dataset, Date, Period};
+use crate::orders::file::{load_register, Cx};
+use crate::orders::store::{self, NewItem, StoreError};
+use crate::orders::timing::{timing, Colour};
+use crate::orders::{Action, CoordinationLevel, Event, Item, Kind, Number, Phase, Register, Role};
+
+/// Arguments of `ducha orders`.
+#[derive(Debug, Args)]
+pub struct OrdersArgs {
+    #[command(subcommand)]
+    pub command: OrdersCommand,
+}
+
+/// `ducha orders` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// 列出事项（可按期间、单位、状态、颜色、类别筛选；--json 输出稳定格式）。
+    List(ListArgs),
+    /// 显示一个事项及其全部办理记录，如 ducha orders show 督办〔2024〕3号。
+    Show(ShowArgs),
+    /// 登记某一期的督办事项（交办）：编号接续当年登记簿，登记后编号固定。
+    Issue(IssueArgs),
+    /// 受理单位报告中的需协调事项：交办给单位（--to）、呈报领导（--refer）或直接答复（--answer）。
+    Accept(AcceptArgs),
+    /// 签收（承办单位）。
+    Ack(ActArgs),
+    /// 反馈办理情况（承办单位）：--text 办理情况，--problems 存在问题，--next-steps 下步措施。
+    Reply(ActArgs),
+    /// 审核通过，办结销号（督查室）。
+    Close(ActArgs),
+    /// 退回反馈（督查室，须写明理由 --text）。
+    Return(ActArgs),
+    /// 申请延期（承办单位，办理时限届满前；--to 新日期，--text 理由）。
+    Extend(ActArgs),
+    /// 同意延期（督查室；可用 --to 另定日期）。
+    Grant(ActArgs),
+    /// 不同意延期（督查室，须写明理由 --text）。
+    Refuse(ActArgs),
+    /// 催办（督查室）。
+    Chase(ActArgs),
+    /// 中止事项（督查室，须写明理由 --text）。
+    Stop(ActArgs),
+    /// 回头看：对已办结事项另行交办一个关联的新事项（原事项不变；--to 新的办理时限）。
+    Revisit(ActArgs),
+    /// 呈报需协调事项（督查室，--level 牵头单位协调/分管县领导/县政府常务会议）。
+    Refer(ActArgs),
+    /// 直接答复需协调事项并办结（督查室，--text 答复内容）。
+    Answer(ActArgs),
+}
+
+/// `--as-of`: the date the list is read against (临期, 逾期, colour).
+#[derive(Debug, Clone, Args)]
+pub struct AsOf {
+    /// 按此日期查看：只计这一天及以前的记录，据此判断状态、临期、逾期和颜色（默认为办公地今天）。
+    #[arg(long = "as-of", value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// Arguments of `ducha orders list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// 只列此期间交办的事项，如 2023Q3。
+    #[arg(long, value_name = "P", value_parser = super::parse_period)]
+    pub period: Option<Period>,
+    /// 只列此单位承办或协办的事项。
+    #[arg(long, value_name = "UNIT")]
+    pub unit: Option<String>,
+    /// 只列此状态：issued 待签收、acknowledged 办理中、replied 待审核、returned 已退回、referred 已呈报、closed 已办结、stopped 已中止、open 未办结、due_soon 临期、overdue 逾期。
+    #[arg(long, value_name = "S")]
+    pub state: Option<String>,
+    /// 只列此颜色：blue 蓝、yellow 黄、red 红。
+    #[arg(long, value_name = "C")]
+    pub colour: Option<String>,
+    /// 只列此类别：order 督办事项、coordination 需协调事项。
+    #[arg(long, value_name = "K")]
+    pub kind: Option<String>,
+    #[command(flatten)]
+    pub as_of: AsOf,
+    /// 输出 JSON（格式见 README“督办闭环”）。
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `ducha orders show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// 事项编号，如 督办〔2024〕3号（也可写 2024/db-003）。
+    #[arg(value_name = "编号")]
+    pub number: String,
+    #[command(flatten)]
+    pub as_of: AsOf,
+    /// 输出 JSON。
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `ducha orders issue`.
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// 期间，如 2023Q3。
+    #[arg(long, value_name = "P", value_parser = super::parse_period)]
+    pub period: Period,
+}
+
+/// Arguments of `ducha orders accept`.
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// 报告所属期间。
+    #[arg(long, value_name = "P", value_parser = super::parse_period)]
+    pub period: Period,
+    /// 提出需协调事项的单位（报告的报送单位）。
+    #[arg(long, value_name = "UNIT")]
+    pub unit: String,
+    /// 任务编号。
+    #[arg(long, value_name = "N")]
+    pub task: u32,
+    /// 该任务的第几条需协调事项（默认第 1 条）。
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub index: usize,
+    /// 交办给这些单位（第一个为承办单位）。
+    #[arg(long = "to", value_name = "UNIT", value_delimiter = ',')]
+    pub to: Vec<String>,
+    /// 呈报的层级：牵头单位协调、分管县领导、县政府常务会议。
+    #[arg(long, value_name = "LEVEL")]
+    pub refer: Option<String>,
+    /// 直接答复的内容（答复后即办结）。
+    #[arg(long, value_name = "TEXT")]
+    pub answer: Option<String>,
+    /// 办理时限（默认为 orders.coordination_workdays 个工作日后）。
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub deadline: Option<Date>,
+    #[command(flatten)]
+    pub who: Who,
+}
+
+/// Who acts and when.
+#[derive(Debug, Clone, Args)]
+pub struct Who {
+    /// 角色：office（督查室，默认）、unit（承办单位）、leader（县领导）。
+    #[arg(long, value_name = "ROLE", default_value = "office", value_parser = parse_role)]
+    pub role: Role,
+    /// 办理人：督查室或领导为姓名（默认为 office.yaml 的督查室名称）；承办单位为单位名称（必填）。
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// 办理时间（默认为办公地当前时间），如 2023-10-20 或 2023-10-20T15:00:00。
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+/// Arguments of every action.
+#[derive(Debug, Args)]
+pub struct ActArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// 事项编号，如 督办〔2024〕3号（也可写 2024/db-003）。
+    #[arg(value_name = "编号")]
+    pub number: String,
+    #[command(flatten)]
+    pub who: Who,
+    /// 理由、办理情况或说明。
+    #[arg(long, visible_alias = "reason", value_name = "TEXT")]
+    pub text: Option<String>,
+    /// 存在问题（反馈）。
+    #[arg(long, value_name = "TEXT")]
+    pub problems: Option<String>,
+    /// 下步措施（反馈）。
+    #[arg(long = "next-steps", value_name = "TEXT")]
+    pub next_steps: Option<String>,
+    /// 日期：申请延至、同意延至，或回头看的办理时限。
+    #[arg(long = "to", value_name = "DATE", value_parser = parse_date)]
+    pub to: Option<Date>,
+    /// 呈报层级：牵头单位协调、分管县领导、县政府常务会议。
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+    /// 附件（数据目录内的相对路径，可多次给出）。
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attachments: Vec<String>,
+    /// 办理人看到的记录条数（网页和脚本用于并发检查；默认为当前条数）。
+    #[arg(long, value_name = "N")]
+    pub seen: Option<usize>,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("日期 “{s}” 无法识别，应写成 2024-01-15"))
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("角色 “{s}” 无效，可选 office（督查室）、unit（承办单位）、leader（县领导）"))
+}
+
+/// Runs `ducha orders`.
+pub fn run(args: OrdersArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        OrdersCommand::List(a) => list(a),
+        OrdersCommand::Show(a) => show(a),
+        OrdersCommand::Issue(a) => issue(a),
+        OrdersCommand::Accept(a) => accept(a),
+        OrdersCommand::Ack(a) => act(a, Action::Acknowledge),
+        OrdersCommand::Reply(a) => act(a, Action::Reply),
+        OrdersCommand::Close(a) => act(a, Action::Close),
+        OrdersCommand::Return(a) => act(a, Action::Return),
+        OrdersCommand::Extend(a) => act(a, Action::RequestExtension),
+        OrdersCommand::Grant(a) => act(a, Action::GrantExtension),
+        OrdersCommand::Refuse(a) => act(a, Action::RefuseExtension),
+        OrdersCommand::Chase(a) => act(a, Action::Chase),
+        OrdersCommand::Stop(a) => act(a, Action::Stop),
+        OrdersCommand::Revisit(a) => revisit(a),
+        OrdersCommand::Refer(a) => act(a, Action::Refer),
+        OrdersCommand::Answer(a) => act(a, Action::Answer),
+    }
+}
+
+/// The dataset and the register, or `None` after printing every problem (exit 1).
+fn load(dir: &Path) -> anyhow::Result<Option<(Dataset, Register)>> {
+    let checked = crate::data::check(dir);
+    let Some(ds) = checked.dataset else {
+        eprint!("{}", checked.diagnostics.render(&checked.sources));
+        return Ok(None);
+    };
+    let cx = Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+    let (register, diags, sources) = load_register(dir, &cx);
+    if diags.has_errors() {
+        eprint!("{}", diags.render(&sources));
+        return Ok(None);
+    }
+    Ok(Some((ds, register)))
+}
+
+fn clock(ds: &Dataset) -> anyhow::Result<crate::clock::OfficeClock> {
+    Ok(crate::clock::OfficeClock::new(&ds.office.timezone)?)
+}
+
+fn today(ds: &Dataset, as_of: &AsOf) -> anyhow::Result<Date> {
+    Ok(match as_of.as_of {
+        Some(d) => d,
+        None => clock(ds)?.today(),
+    })
+}
+
+fn number_arg(s: &str) -> anyhow::Result<Number> {
+    Number::parse(s).ok_or_else(|| {
+        anyhow::anyhow!("事项编号 “{s}” 无法识别：应写成 督办〔2024〕3号、协调〔2023〕1号 或 2024/db-003")
+    })
+}
+
+fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let today = today(&ds, &a.as_of)?;
+    // The register as it stood that day: what a document of that date says agrees with it.
+    let register = register.as_of(today);
+    let cfg = &ds.office.orders;
+    let kind = match &a.kind {
+        Some(k) => Some(Kind::parse(k).ok_or_else(|| anyhow::anyhow!("类别 “{k}” 无效，可选 order、coordination"))?),
+        None => None,
+    };
+    let colour = match &a.colour {
+        Some(c) => {
+            Some(Colour::parse(c).ok_or_else(|| anyhow::anyhow!("颜色 “{c}” 无效，可选 blue、yellow、red、none"))?)
+        }
+        None => None,
+    };
+    let state = a.state.as_deref().map(str::trim);
+    if let Some(s) = state {
+        if Phase::parse(s).is_none() && !["open", "due_soon", "overdue"].contains(&s) {
+            anyhow::bail!("状态 “{s}” 无效，可选 issued、acknowledged、replied、returned、referred、closed、stopped、open、due_soon、overdue");
+        }
+    }
+    if let Some(u) = &a.unit {
+        if !ds.plan.all_units().contains(&u.trim()) {
+            anyhow::bail!("计划中没有单位 “{u}”");
+        }
+    }
+    let items: Vec<&Item> = register
+        .items
+        .iter()
+        .filter(|i| a.period.is_none_or(|p| i.period == p))
+        .filter(|i| a.unit.as_deref().is_none_or(|u| i.units.iter().any(|x| x == u.trim())))
+        .filter(|i| kind.is_none_or(|k| i.kind == k))
+        .filter(|i| {
+            let t = timing(i, today, cfg);
+            colour.is_none_or(|c| t.colour == c)
+                && match state {
+                    None => true,
+                    Some("open") => i.track.phase.is_open(),
+                    Some("due_soon") => t.due_soon,
+                    Some("overdue") => t.overdue,
+                    Some(s) => Phase::parse(s) == Some(i.track.phase),
+                }
+        })
+        .collect();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&crate::orders::json::list(items, today, cfg))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("截至 {today}（{}）：", if a.as_of.as_of.is_some() { "--as-of" } else { "办公地今天" });
+    for i in &items {
+        let t = timing(i, today, cfg);
+        let mut flags = Vec::new();
+        if t.overdue {
+            flags.push(format!("逾期{}个工作日", t.overdue_days));
+        } else if t.due_soon {
+            flags.push(format!("临期（剩{}个工作日）", t.days_left.unwrap_or(0)));
+        }
+        if t.closed_late {
+            flags.push("逾期办结".into());
+        }
+        if let Some(p) = i.track.pending_extension {
+            flags.push(format!("申请延期至{p}"));
+        }
+        let task = i.task.map(|n| format!("第{n}项 ")).unwrap_or_default();
+        println!(
+            "{}  {}  {task}{}  承办：{}  时限 {}  {}  {}{}",
+            i.number,
+            i.kind.label(),
+            short(&i.title, 24),
+            i.lead(),
+            i.track.deadline,
+            i.track.phase.label(),
+            if t.colour == Colour::None { String::new() } else { format!("{}色  ", t.colour.label()) },
+            flags.join("，")
+        );
+    }
+    println!("共 {} 项。", items.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn short(s: &str, n: usize) -> String {
+    let c: Vec<char> = s.chars().collect();
+    if c.len() <= n {
+        s.to_owned()
+    } else {
+        c[..n].iter().collect::<String>() + "…"
+    }
+}
+
+fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
+    let number = number_arg(&a.number)?;
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let today = today(&ds, &a.as_of)?;
+    // The register as it stood that day: what a document of that date says agrees with it.
+    let register = register.as_of(today);
+    let cfg = &ds.office.orders;
+    let Some(item) = register.get(number) else {
+        eprintln!("错误: 找不到事项 {number}；用 `ducha orders list` 查看全部编号");
+        return Ok(ExitCode::from(1));
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&crate::orders::json::item(item, today, cfg))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let t = timing(item, today, cfg);
+    println!("{}（{}）", item.number, item.kind.label());
+    if let Some(n) = item.task {
+        println!("任务：第{n}项 {}", item.title);
+    } else {
+        println!("事项：{}", item.title);
+    }
+    println!("承办单位：{}", item.lead());
+    if item.units.len() > 1 {
+        println!("协办单位：{}", item.units[1..].join("、"));
+    }
+    println!("期间：{}  交办：{}  办理时限：{}", item.period, item.issued, item.track.deadline);
+    let mut state = format!("状态：{}", item.track.phase.label());
+    if t.overdue {
+        state += &format!("，逾期{}个工作日", t.overdue_days);
+    } else if t.due_soon {
+        state += &format!("，临期（剩{}个工作日）", t.days_left.unwrap_or(0));
+    }
+    if t.closed_late {
+        state += "，逾期办结";
+    }
+    if t.colour != Colour::None {
+        state += &format!("，{}色", t.colour.label());
+    }
+    println!("{state}（截至 {today}）");
+    if let Some(of) = item.revisit_of {
+        println!("回头看：{of}");
+    }
+    println!("办理记录：");
+    for (k, e) in item.events.iter().enumerate() {
+        let mut line = format!("  {}. {}  {}（{}）{}", k + 1, e.at, e.by, e.role.label(), e.action.label());
+        if let Some(d) = e.new_deadline {
+            line += &format!("  日期：{d}");
+        }
+        if let Some(l) = e.level {
+            line += &format!("  层级：{}", l.label());
+        }
+        println!("{line}");
+        for (label, text) in [("内容", &e.text), ("存在问题", &e.problems), ("下步措施", &e.next_steps)] {
+            if !text.trim().is_empty() {
+                println!("     {label}：{}", text.trim().replace('\n', "\n       "));
+            }
+        }
+        for f in &e.attachments {
+            println!("     附件：{f}");
+        }
+    }
+    let allowed: Vec<String> = Role::ALL
+        .iter()
+        .filter_map(|r| {
+            let list = crate::orders::allowed_actions(*r, item.track.phase, item.kind);
+            (!list.is_empty())
+                .then(|| format!("{}可{}", r.label(), list.iter().map(|x| x.label()).collect::<Vec<_>>().join("、")))
+        })
+        .collect();
+    if !allowed.is_empty() {
+        println!("下一步：{}", allowed.join("；"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The event of the command line's actor.
+fn event(ds: &Dataset, who: &Who, action: Action) -> anyhow::Result<Event> {
+    let offset = ds.office.timezone.offset_secs;
+    let at = match &who.at {
+        Some(s) => s.trim().to_owned(),
+        None => {
+            let c = clock(ds)?;
+            // Office time with its offset, to the second: `2023-10-20T15:00:00+08:00`.
+            let s = c.format(c.now()).replace(' ', "T");
+            let off = offset / 60;
+            format!("{s}{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, off.abs() / 60, off.abs() % 60)
+        }
+    };
+    let Some((date, instant)) = crate::orders::file::parse_at(&at, offset) else {
+        anyhow::bail!("办理时间 “{at}” 无法识别：应写成 2023-10-20 或 2023-10-20T15:00:00");
+    };
+    let by = match (&who.by, who.role) {
+        (Some(b), _) if !b.trim().is_empty() => b.trim().to_owned(),
+        (_, Role::Unit) => anyhow::bail!("承办单位办理须用 --by 写明单位名称"),
+        _ => ds.office.supervision_office.clone(),
+    };
+    Ok(Event {
+        at,
+        date,
+        instant,
+        by,
+        role: who.role,
+        action,
+        text: String::new(),
+        problems: String::new(),
+        next_steps: String::new(),
+        new_deadline: None,
+        level: None,
+        attachments: Vec::new(),
+    })
+}
+
+fn cx(ds: &Dataset) -> Cx<'_> {
+    Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs }
+}
+
+fn refused(e: StoreError) -> anyhow::Result<ExitCode> {
+    match e {
+        StoreError::Lock { .. } | StoreError::Write(_) => Err(anyhow::anyhow!("{}", crate::diag::causes(&e))),
+        e => {
+            eprintln!("错误: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn level_arg(l: &Option<String>) -> anyhow::Result<Option<CoordinationLevel>> {
+    match l {
+        Some(l) => Ok(Some(
+            CoordinationLevel::parse(l)
+                .ok_or_else(|| anyhow::anyhow!("层级 “{l}” 无效，可选 牵头单位协调、分管县领导、县政府常务会议"))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+fn act(a: ActArgs, action: Action) -> anyhow::Result<ExitCode> {
+    let number = number_arg(&a.number)?;
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let Some(item) = register.get(number) else {
+        eprintln!("错误: 找不到事项 {number}；用 `ducha orders list` 查看全部编号");
+        return Ok(ExitCode::from(1));
+    };
+    let mut ev = event(&ds, &a.who, action)?;
+    ev.text = a.text.unwrap_or_default();
+    ev.problems = a.problems.unwrap_or_default();
+    ev.next_steps = a.next_steps.unwrap_or_default();
+    ev.new_deadline = a.to;
+    ev.level = level_arg(&a.level)?;
+    ev.attachments = a.attachments;
+    for f in &ev.attachments {
+        let inside = crate::names::join_relative_inside(&a.data.path, f);
+        if !inside.as_ref().is_ok_and(|p| p.is_file()) {
+            eprintln!("错误: 附件 “{f}” 不是数据目录内的文件；附件写成数据目录内的相对路径");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let seen = a.seen.unwrap_or(item.events.len());
+    match store::append(&a.data.path, &cx(&ds), number, seen, &ev) {
+        Ok(item) => {
+            println!(
+                "{}：{}{}，已记录（第 {} 条）；当前状态：{}，办理时限 {}。",
+                item.number,
+                ev.by,
+                action.label(),
+                item.events.len(),
+                item.track.phase.label(),
+                item.track.deadline
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => refused(e),
+    }
+}
+
+/// 回头看: a new item linked to the closed one (which stays unchanged).
+fn revisit(a: ActArgs) -> anyhow::Result<ExitCode> {
+    let number = number_arg(&a.number)?;
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let Some(old) = register.get(number) else {
+        eprintln!("错误: 找不到事项 {number}；用 `ducha orders list` 查看全部编号");
+        return Ok(ExitCode::from(1));
+    };
+    let ev = event(&ds, &a.who, Action::Revisit)?;
+    if let Err(r) = crate::orders::may(old.cx(), Some(&old.track), ev.role, &ev.by, Action::Revisit) {
+        return refused(StoreError::Refused { number, phase: old.track.phase.label(), refusal: r });
+    }
+    let deadline = match a.to {
+        Some(d) => d,
+        None => crate::orders::issue::deadline_at_issue(&ds.office, ev.date),
+    };
+    let issue = Event {
+        action: Action::Issue,
+        text: a.text.unwrap_or_else(|| format!("对 {number} 开展“回头看”")),
+        ..ev.clone()
+    };
+    let new = NewItem {
+        kind: old.kind,
+        task: old.task,
+        title: old.title.clone(),
+        units: old.units.clone(),
+        period: old.period,
+        level: old.order_level.map(|l| l.id().to_owned()).or(old.coordination_level.map(|l| l.label().to_owned())),
+        issued: ev.date,
+        deadline,
+        revisit_of: Some(number),
+        events: vec![issue],
+        year: ev.date.year,
+        first: 1,
+    };
+    create_one(&a.data.path, &ds, new, |i| {
+        format!("已交办 {}：对 {number} 的“回头看”，承办单位 {}，办理时限 {}。", i.number, i.lead(), i.deadline)
+    })
+}
+
+fn issue(a: IssueArgs) -> anyhow::Result<ExitCode> {
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    if a.period.year != ds.plan.year {
+        anyhow::bail!("期间 {} 不在计划年度 {} 内", a.period, ds.plan.year);
+    }
+    let planned = crate::orders::issue::planned(&ds, a.period, &register);
+    let registered = register.items.iter().filter(|i| i.kind == Kind::Order && i.period == a.period).count();
+    if planned.is_empty() {
+        println!("{} 没有需要登记的督办事项（已登记 {registered} 项）。", a.period);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match store::create(&a.data.path, &cx(&ds), &planned) {
+        Ok(items) => {
+            for i in &items {
+                println!(
+                    "已登记 {}：第{}项 {}，承办单位 {}，办理时限 {}。",
+                    i.number,
+                    i.task.unwrap_or(0),
+                    short(&i.title, 30),
+                    i.lead(),
+                    i.deadline
+                );
+            }
+            println!("{} 共登记 {} 项督办事项（此前已登记 {registered} 项）。", a.period, items.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => refused(e),
+    }
+}
+
+fn accept(a: AcceptArgs) -> anyhow::Result<ExitCode> {
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let unit = a.unit.trim();
+    let entry = ds
+        .reports_for(a.period)
+        .iter()
+        .filter(|r| r.unit == unit)
+        .flat_map(|r| r.entries.iter())
+        .find(|e| e.task == a.task);
+    let Some(c) = entry.and_then(|e| e.coordination.get(a.index.saturating_sub(1))) else {
+        eprintln!(
+            "错误: {unit} {} 报告的第 {} 项任务没有第 {} 条需协调事项（coordination）",
+            a.period, a.task, a.index
+        );
+        return Ok(ExitCode::from(1));
+    };
+    if let Some(old) = register.items.iter().find(|i| {
+        i.kind == Kind::Coordination
+            && i.period == a.period
+            && i.task == Some(a.task)
+            && i.title == c.text
+            && i.revisit_of.is_none()
+    }) {
+        eprintln!("错误: 该需协调事项已受理为 {}（{}）", old.number, old.track.phase.label());
+        return Ok(ExitCode::from(1));
+    }
+    let choices = usize::from(!a.to.is_empty()) + usize::from(a.refer.is_some()) + usize::from(a.answer.is_some());
+    if choices != 1 {
+        anyhow::bail!("请在 --to（交办给单位）、--refer（呈报领导）、--answer（直接答复）中选择一种");
+    }
+    let mut ev = event(&ds, &a.who, Action::Issue)?;
+    let mut units: Vec<String> = a.to.iter().map(|u| u.trim().to_owned()).collect();
+    if units.is_empty() {
+        units.push(unit.to_owned());
+    }
+    for u in &units {
+        if !ds.plan.all_units().contains(&u.as_str()) {
+            anyhow::bail!("计划中没有单位 “{u}”");
+        }
+    }
+    ev.text = format!("受理{unit}{}报告第{}项任务提出的需协调事项", a.period, a.task);
+    let mut events = vec![ev.clone()];
+    if let Some(l) = &a.refer {
+        events.push(Event {
+            action: Action::Refer,
+            level: level_arg(&Some(l.clone()))?,
+            text: String::new(),
+            ..ev.clone()
+        });
+    }
+    if let Some(t) = &a.answer {
+        events.push(Event { action: Action::Answer, text: t.clone(), ..ev.clone() });
+    }
+    let deadline = a
+        .deadline
+        .unwrap_or_else(|| ds.office.orders.calendar.add_workdays(ev.date, ds.office.orders.coordination_workdays));
+    let new = NewItem {
+        kind: Kind::Coordination,
+        task: Some(a.task),
+        title: c.text.clone(),
+        units,
+        period: a.period,
+        level: Some(c.level.label().to_owned()),
+        issued: ev.date,
+        deadline,
+        revisit_of: None,
+        events,
+        year: ev.date.year,
+        first: 1,
+    };
+    create_one(&a.data.path, &ds, new, |i| {
+        format!("已受理 {}：{}，承办单位 {}，状态 {}。", i.number, short(&i.title, 30), i.lead(), i.track.phase.label())
+    })
+}
+
+/// Writes one new item and says what was written (or why not).
+fn create_one(dir: &Path, ds: &Dataset, new: NewItem, say: impl Fn(&Item) -> String) -> anyhow::Result<ExitCode> {
+    match store::create(dir, &cx(ds), &[new]) {
+        Ok(items) => {
+            for i in &items {
+                println!("{}", say(i));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => refused(e),
+    }
+}
