@@ -366,11 +366,14 @@ mod scale {
             png: vec![],
             ofd: false,
         };
+        let t = Instant::now();
         match pipeline::build(&opts) {
             Ok(report) => {
+                let total = t.elapsed();
                 for (stage, d) in &report.timings {
                     println!("stage\t{stage}\t{:.1}", d.as_secs_f64() * 1000.0);
                 }
+                println!("stage\t(pipeline::build)\t{:.1}", total.as_secs_f64() * 1000.0);
                 for d in &report.documents {
                     println!("pages\t{}\t{}\t{}", d.path, d.pages, d.bytes);
                 }
