@@ -44,7 +44,11 @@ fn report_tasks(data: &Path) -> BTreeMap<String, Vec<u64>> {
             if f.extension().is_some_and(|x| x == "yaml") {
                 let r = yaml(&f);
                 let tasks = r["entries"].as_sequence().unwrap().iter().map(|e| e["task"].as_u64().unwrap());
-                let key = format!("{}/{}", period.file_name().unwrap().to_string_lossy(), f.file_name().unwrap().to_string_lossy());
+                let key = format!(
+                    "{}/{}",
+                    period.file_name().unwrap().to_string_lossy(),
+                    f.file_name().unwrap().to_string_lossy()
+                );
                 out.insert(key, tasks.collect());
             }
         }
@@ -91,7 +95,8 @@ fn the_scaled_data_set_validates_and_its_notice_has_a_row_per_task() {
     let after = report_tasks(&data);
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
     for (file, tasks) in &before {
-        let want: Vec<u64> = (0..K as usize).flat_map(|c| tasks.iter().map(move |t| (c, *t))).map(|(c, t)| copies[&t][c]).collect();
+        let want: Vec<u64> =
+            (0..K as usize).flat_map(|c| tasks.iter().map(move |t| (c, *t))).map(|(c, t)| copies[&t][c]).collect();
         assert_eq!(after[file], want, "{file}");
     }
 
@@ -110,14 +115,17 @@ fn the_scaled_data_set_validates_and_its_notice_has_a_row_per_task() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|s| s["dir"][0].as_f64().unwrap().abs() < 0.01 && (s["dir"][1].as_f64().unwrap() + 1.0).abs() < 0.01)
+            .filter(|s| {
+                s["dir"][0].as_f64().unwrap().abs() < 0.01 && (s["dir"][1].as_f64().unwrap() + 1.0).abs() < 0.01
+            })
             .collect();
         let y = |s: &serde_json::Value, i: usize| s["bbox"][i].as_f64().unwrap();
         let Some(head) = spans.iter().find(|s| s["text"].as_str().unwrap().trim() == "序号") else { continue };
         turned_pages += 1;
         for s in &spans {
             let mid = (y(s, 1) + y(s, 3)) / 2.0;
-            if s["font"].as_str().unwrap().starts_with("FandolFang") && mid > y(head, 1) - 5.0 && mid < y(head, 3) + 5.0 {
+            if s["font"].as_str().unwrap().starts_with("FandolFang") && mid > y(head, 1) - 5.0 && mid < y(head, 3) + 5.0
+            {
                 let n: u64 = s["text"].as_str().unwrap().trim().parse().unwrap_or_else(|_| panic!("序号 cell {s}"));
                 *seen.entry(n).or_default() += 1;
             }

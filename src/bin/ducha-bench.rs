@@ -331,10 +331,12 @@ mod scale {
             let mut r = report.value.clone();
             let entries = std::mem::take(&mut r.entries);
             for copy in 0..k {
-                r.entries.extend(entries.iter().map(|e| RawEntry {
-                    task: number.get(&(copy, e.task)).copied().unwrap_or(e.task),
-                    ..e.clone()
-                }));
+                r.entries.extend(
+                    entries.iter().map(|e| RawEntry {
+                        task: number.get(&(copy, e.task)).copied().unwrap_or(e.task),
+                        ..e.clone()
+                    }),
+                );
             }
             let name = report.source.path.file_name().ok_or("报告文件没有文件名")?;
             write(to.join("reports").join(dir).join(name), &serde_yaml::to_string(&r).map_err(|e| e.to_string())?)?;
@@ -402,7 +404,13 @@ mod scale {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("cannot start {cmd:?}: {e}");
-                return Measured { wall: t.elapsed(), cpu: Duration::ZERO, peak_kb: 0, ok: false, stdout: String::new() };
+                return Measured {
+                    wall: t.elapsed(),
+                    cpu: Duration::ZERO,
+                    peak_kb: 0,
+                    ok: false,
+                    stdout: String::new(),
+                };
             }
         };
         let mut stdout = String::new();
@@ -518,7 +526,9 @@ mod scale {
         while let Some(a) = args.next() {
             match a.as_str() {
                 "--data" => data = PathBuf::from(args.next().expect("--data DIR")),
-                "--scale" => k = args.next().and_then(|n| n.parse().ok()).filter(|k| *k >= 1).expect("--scale K (K ≥ 1)"),
+                "--scale" => {
+                    k = args.next().and_then(|n| n.parse().ok()).filter(|k| *k >= 1).expect("--scale K (K ≥ 1)")
+                }
                 "--runs" => runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(5).max(1),
                 "--write-data" => write_only = Some(PathBuf::from(args.next().expect("--write-data DIR"))),
                 other => {
