@@ -1,4 +1,5 @@
 //! `cargo run --release --bin ducha-bench [-- --data DIR --period P --runs N]`
+//! `cargo run --release --bin ducha-bench -- --scale K [--runs N] [--write-data DIR]`
 //!
 //! Measures a whole quarter of the bundled data (every document) and prints figures and ratios:
 //! font indexing, per-document render / layout / PDF export, whole in-process build wall time,
@@ -9,6 +10,14 @@
 //! PDF ≤ +25 %. Every timed run but the last figure starts with typst's cache emptied, so no run
 //! is faster for reusing an earlier run's layouts.
 //! A benchmark, not a test: it never fails on a figure.
+//!
+//! `--scale K` measures a city-sized plan instead (see [`scale`]): the bundled data with every
+//! task K times (87 → 87·K tasks, renumbered, each unit's reports carrying its entries K times),
+//! written to a temporary directory; then, interleaved run by run, `ducha build` of it as a child
+//! process and the `typst` CLI on each emitted source, with the wall time and peak RSS of both
+//! (the kernel's `wait4` rusage) and their ratios. Targets at 8×: ≤ 0.5× the CLI's wall time,
+//! peak RSS no higher than the CLI's. `--write-data DIR` only writes the scaled data set to DIR
+//! (tests/scale.rs checks it builds).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -31,7 +40,16 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().is_some_and(|a| a == scale::CHILD) {
+        scale::child_build(&argv[1..]);
+        return;
+    }
+    if argv.iter().any(|a| a == "--scale") {
+        scale::main(&argv);
+        return;
+    }
+    let mut args = argv.into_iter();
     let mut data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
     let mut period = None;
     let mut runs = 5usize;
@@ -256,4 +274,363 @@ fn main() {
         }
     }
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// `--scale K`: a city-sized plan built from the bundled data, and `ducha build` of it against
+/// the `typst` CLI, each as a process of its own.
+///
+/// A county plan has ~90 tasks; a city's, or a 政府工作报告 broken down into tasks, 300–700. The
+/// scaled plan keeps the bundled plan's sections and gives each of them its tasks K times in a
+/// row, numbered on through the plan (task n of copy c is the c-th repetition of n); every report
+/// carries its entries once per copy, renumbered alike, so every unit leads K times the tasks it
+/// leads and reports on each of them as it did. Office settings and `notice.md` files are copied
+/// unchanged. The data set passes `ducha check` like the bundled one (tests/scale.rs).
+mod scale {
+    use std::collections::HashMap;
+    use std::io::Read;
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use ducha::data::raw::RawEntry;
+    use ducha::engine::PdfFlavor;
+    use ducha::pipeline::{self, BuildOptions};
+
+    /// First argument of the child process that runs one build (`ducha-bench --build-once DATA OUT`).
+    pub const CHILD: &str = "--build-once";
+
+    /// Writes the bundled data at `from` scaled `k` times into `to` (created). Returns the number
+    /// of tasks of the scaled plan.
+    pub fn write_scaled(from: &Path, to: &Path, k: u32) -> Result<usize, String> {
+        let (loaded, diags) = ducha::data::load::load(from);
+        if diags.has_errors() {
+            return Err(format!("{} 中的数据有错误，先运行 ducha check", from.display()));
+        }
+        let plan = loaded.plan.as_ref().ok_or("没有 plan.yaml")?;
+        let office = loaded.office.as_ref().ok_or("没有 office.yaml")?;
+        let mut plan = plan.value.clone();
+        // (copy, bundled number) → number in the scaled plan.
+        let mut number: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut next = 1;
+        for section in &mut plan.sections {
+            let tasks = std::mem::take(&mut section.tasks);
+            for copy in 0..k {
+                for task in &tasks {
+                    number.insert((copy, task.number), next);
+                    section.tasks.push(ducha::data::raw::RawTask { number: next, ..task.clone() });
+                    next += 1;
+                }
+            }
+        }
+        let write = |path: PathBuf, text: &str| -> Result<(), String> {
+            std::fs::create_dir_all(path.parent().unwrap_or(to)).map_err(|e| format!("{}：{e}", path.display()))?;
+            std::fs::write(&path, text).map_err(|e| format!("{}：{e}", path.display()))
+        };
+        write(to.join("plan.yaml"), &serde_yaml::to_string(&plan).map_err(|e| e.to_string())?)?;
+        write(to.join("office.yaml"), &office.source.text)?;
+        for (dir, report) in &loaded.reports {
+            let mut r = report.value.clone();
+            let entries = std::mem::take(&mut r.entries);
+            for copy in 0..k {
+                r.entries.extend(
+                    entries.iter().map(|e| RawEntry {
+                        task: number.get(&(copy, e.task)).copied().unwrap_or(e.task),
+                        ..e.clone()
+                    }),
+                );
+            }
+            let name = report.source.path.file_name().ok_or("报告文件没有文件名")?;
+            write(to.join("reports").join(dir).join(name), &serde_yaml::to_string(&r).map_err(|e| e.to_string())?)?;
+        }
+        for (dir, md) in &loaded.markdown {
+            let name = md.path.file_name().ok_or("notice.md 没有文件名")?;
+            write(to.join("reports").join(dir).join(name), &md.text)?;
+        }
+        Ok(next as usize - 1)
+    }
+
+    /// The child process: one `ducha build --emit-typst` of DATA into OUT, exactly as the CLI
+    /// runs it (fresh process: font index, data, layout, export, files). Prints `stage<TAB>ms`
+    /// lines and `pages<TAB>file<TAB>n` lines for the parent.
+    pub fn child_build(args: &[String]) {
+        let [data, out] = args else {
+            eprintln!("用法：ducha-bench {CHILD} DATA OUT");
+            std::process::exit(2);
+        };
+        let opts = BuildOptions {
+            data: PathBuf::from(data),
+            period: None,
+            out: PathBuf::from(out),
+            only: vec![],
+            emit_typst: true,
+            templates: None,
+            font_paths: vec![],
+            flavor: PdfFlavor::Plain,
+            png: vec![],
+            ofd: false,
+            docx: false,
+        };
+        let t = Instant::now();
+        match pipeline::build(&opts) {
+            Ok(report) => {
+                let total = t.elapsed();
+                for (stage, d) in &report.timings {
+                    println!("stage\t{stage}\t{:.1}", d.as_secs_f64() * 1000.0);
+                }
+                println!("stage\t(pipeline::build)\t{:.1}", total.as_secs_f64() * 1000.0);
+                for d in &report.documents {
+                    println!("pages\t{}\t{}\t{}", d.path, d.pages, d.bytes);
+                }
+                println!("dir\t{}", report.dir.display());
+            }
+            Err(e) => {
+                eprint!("{}", e.diagnostics.render(&e.sources));
+                std::process::exit(1);
+            }
+        }
+    }
+
+    /// Wall time, peak RSS (the kernel's `ru_maxrss`) and stdout of one child process.
+    struct Measured {
+        wall: Duration,
+        /// User + system CPU time: less disturbed than the wall time on a busy machine.
+        cpu: Duration,
+        peak_kb: i64,
+        ok: bool,
+        stdout: String,
+    }
+
+    fn measure(cmd: &mut Command) -> Measured {
+        let t = Instant::now();
+        let mut child = match cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("cannot start {cmd:?}: {e}");
+                return Measured {
+                    wall: t.elapsed(),
+                    cpu: Duration::ZERO,
+                    peak_kb: 0,
+                    ok: false,
+                    stdout: String::new(),
+                };
+            }
+        };
+        let mut stdout = String::new();
+        if let Some(mut out) = child.stdout.take() {
+            let _ = out.read_to_string(&mut stdout);
+        }
+        let mut status = 0;
+        // SAFETY: `rusage` is plain data that wait4 fills; the pid is our own unreaped child,
+        // reaped here (the `Child` is dropped without waiting again).
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let pid = child.id() as libc::pid_t;
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        let wall = t.elapsed();
+        let ok = r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+        let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        let cpu = time(usage.ru_utime) + time(usage.ru_stime);
+        Measured { wall, cpu, peak_kb: usage.ru_maxrss, ok, stdout }
+    }
+
+    /// Wall times, CPU times (ms) and peak RSS (MB) of one side's runs.
+    #[derive(Default)]
+    struct Side {
+        wall: Vec<f64>,
+        cpu: Vec<f64>,
+        peak: Vec<f64>,
+    }
+
+    impl Side {
+        fn push(&mut self, wall: Duration, cpu: Duration, peak_kb: i64) {
+            self.wall.push(ms(wall));
+            self.cpu.push(ms(cpu));
+            self.peak.push(peak_kb as f64 / 1024.0);
+        }
+
+        fn last(&self) -> String {
+            let at = |v: &[f64]| v.last().copied().unwrap_or(0.0);
+            format!("{:>6.0} ms (CPU {:>6.0} ms) {:>4.0} MB", at(&self.wall), at(&self.cpu), at(&self.peak))
+        }
+
+        fn summary(&self) -> String {
+            format!(
+                "wall median {:.0} ms (min {:.0}), CPU median {:.0} ms, peak RSS median {:.0} MB",
+                median(&self.wall),
+                self.wall.iter().copied().fold(f64::MAX, f64::min),
+                median(&self.cpu),
+                median(&self.peak)
+            )
+        }
+    }
+
+    fn ms(d: Duration) -> f64 {
+        d.as_secs_f64() * 1000.0
+    }
+
+    fn median(v: &[f64]) -> f64 {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+
+    fn load_average() -> String {
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|_| "?".into())
+    }
+
+    /// A comparison compiler: the typst CLI, or failing that one python3 process per source with
+    /// the PyPI `typst` package (another Typst 0.15 build).
+    enum Other {
+        Cli(String),
+        Python,
+    }
+
+    impl Other {
+        fn find() -> Option<Other> {
+            if let Some(v) = Command::new("typst").arg("--version").output().ok().filter(|o| o.status.success()) {
+                return Some(Other::Cli(String::from_utf8_lossy(&v.stdout).trim().to_owned()));
+            }
+            let py = Command::new("python3").args(["-c", "import typst"]).status().is_ok_and(|s| s.success());
+            py.then_some(Other::Python)
+        }
+
+        fn name(&self) -> String {
+            match self {
+                Other::Cli(v) => format!("typst CLI ({v})"),
+                Other::Python => "PyPI typst (no typst CLI on PATH)".into(),
+            }
+        }
+
+        fn command(&self, src: &Path, pdf: &Path, fonts: &Path) -> Command {
+            match self {
+                Other::Cli(_) => {
+                    let mut c = Command::new("typst");
+                    c.args(["compile", "--ignore-system-fonts", "--font-path"]).arg(fonts).arg(src).arg(pdf);
+                    c
+                }
+                Other::Python => {
+                    let script = "import sys, typst\ntypst.compile(sys.argv[1], output=sys.argv[2], font_paths=[sys.argv[3]], ignore_system_fonts=True)\n";
+                    let mut c = Command::new("python3");
+                    c.args(["-c", script]).arg(src).arg(pdf).arg(fonts);
+                    c
+                }
+            }
+        }
+    }
+
+    pub fn main(argv: &[String]) {
+        let mut data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+        let mut k = 8u32;
+        let mut runs = 5usize;
+        let mut write_only = None;
+        let mut args = argv.iter();
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--data" => data = PathBuf::from(args.next().expect("--data DIR")),
+                "--scale" => {
+                    k = args.next().and_then(|n| n.parse().ok()).filter(|k| *k >= 1).expect("--scale K (K ≥ 1)")
+                }
+                "--runs" => runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(5).max(1),
+                "--write-data" => write_only = Some(PathBuf::from(args.next().expect("--write-data DIR"))),
+                other => {
+                    eprintln!("unknown argument {other}");
+                    std::process::exit(2);
+                }
+            }
+        }
+        if let Some(dir) = write_only {
+            match write_scaled(&data, &dir, k) {
+                Ok(n) => println!("{n} tasks written to {}", dir.display()),
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1);
+                }
+            }
+            return;
+        }
+        let tmp = std::env::temp_dir().join(format!("ducha-bench-scale-{}", std::process::id()));
+        let scaled = tmp.join("data");
+        let tasks = write_scaled(&data, &scaled, k).unwrap_or_else(|e| panic!("{e}"));
+        let exe = std::env::current_exe().expect("own executable");
+        let fonts = ducha::engine::fonts::bundled_dir().expect("fonts dir");
+        let other = Other::find();
+        println!(
+            "ducha scale benchmark — {k}× the bundled data: {tasks} tasks; {} logical CPUs; {runs} runs",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
+        println!("load average before: {}", load_average());
+        println!("comparison: {}", other.as_ref().map_or("none (no typst CLI, no PyPI typst)".into(), Other::name));
+        println!();
+
+        let (mut ducha, mut other_side) = (Side::default(), Side::default());
+        let mut last = String::new();
+        for run in 0..runs {
+            let out = tmp.join(format!("out{run}"));
+            let m = measure(Command::new(&exe).arg(CHILD).arg(&scaled).arg(&out));
+            assert!(m.ok, "ducha build of the scaled data failed");
+            ducha.push(m.wall, m.cpu, m.peak_kb);
+            let dir = m.stdout.lines().find_map(|l| l.strip_prefix("dir\t")).map(PathBuf::from).expect("output dir");
+            let mut line = format!("run {}: ducha {}", run + 1, ducha.last());
+            if let Some(other) = &other {
+                // One process per emitted source, as someone compiling them by hand would.
+                let (mut wall, mut cpu, mut peak) = (Duration::ZERO, Duration::ZERO, 0);
+                let mut sources: Vec<PathBuf> = std::fs::read_dir(&dir)
+                    .expect("output dir")
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "typ"))
+                    .collect();
+                sources.sort();
+                for src in &sources {
+                    let c = measure(&mut other.command(src, &src.with_extension("other.pdf"), &fonts));
+                    if !c.ok {
+                        println!("  {} failed on {}", other.name(), src.display());
+                    }
+                    wall += c.wall;
+                    cpu += c.cpu;
+                    peak = peak.max(c.peak_kb);
+                }
+                other_side.push(wall, cpu, peak);
+                line += &format!(
+                    "   other {} ({} sources)   ratio {:.2}",
+                    other_side.last(),
+                    sources.len(),
+                    ms(m.wall) / ms(wall)
+                );
+            }
+            println!("{line}   load {}", load_average());
+            last = m.stdout;
+            let _ = std::fs::remove_dir_all(&out);
+        }
+        println!();
+        println!("stages of the last ducha build:");
+        for l in last.lines() {
+            let f: Vec<&str> = l.split('\t').collect();
+            match f.as_slice() {
+                ["stage", name, t] => println!("  {name:<8} {t:>8} ms"),
+                ["pages", file, pages, bytes] if file.starts_with(ducha::pipeline::Kind::Notice.label()) => {
+                    println!("  notice: {pages} pages, {} KB", bytes.parse::<usize>().unwrap_or(0).div_ceil(1024))
+                }
+                _ => {}
+            }
+        }
+        println!();
+        println!("ducha build, own process, cold: {}", ducha.summary());
+        if !other_side.wall.is_empty() {
+            println!(
+                "{}, one process per source: {}",
+                other.as_ref().map_or(String::new(), Other::name),
+                other_side.summary()
+            );
+            let ratios: Vec<f64> = ducha.wall.iter().zip(&other_side.wall).map(|(a, b)| a / b).collect();
+            println!("ratio ducha / other, wall: median {:.2} of the runs   [target at 8×: ≤ 0.5]", median(&ratios));
+            println!("ratio ducha / other, CPU time: {:.2}", median(&ducha.cpu) / median(&other_side.cpu));
+            println!(
+                "ratio ducha / other, peak RSS: {:.2}   [target at 8×: ≤ 1]",
+                median(&ducha.peak) / median(&other_side.peak)
+            );
+        }
+        println!("load average after: {}", load_average());
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
 }

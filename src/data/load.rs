@@ -193,22 +193,31 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
         return (loaded, diags);
     }
 
-    for (file, required) in [("plan.yaml", true), ("office.yaml", true)] {
+    // What to read, in the order messages are given: plan, office, then the reports folder in
+    // file-name order. The files are read and parsed on every core (parsing is most of loading a
+    // city-sized data set, issue 22 §8), then taken in this order.
+    enum Item {
+        Plan(PathBuf),
+        Office(PathBuf),
+        Report(String, PathBuf),
+        Markdown(String, PathBuf),
+        Problem(Diagnostic),
+    }
+    let mut items = Vec::new();
+    for file in ["plan.yaml", "office.yaml"] {
         let path = dir.join(file);
         if !path.exists() {
-            if required {
-                diags.push(Diagnostic::error(format!("缺少 {}", name_of(&path))).hint(if file == "plan.yaml" {
+            items.push(Item::Problem(Diagnostic::error(format!("缺少 {}", name_of(&path))).hint(
+                if file == "plan.yaml" {
                     "先用 `ducha plan import 通知.txt -o data/plan.yaml` 生成计划"
                 } else {
                     "参照 README 中 office.yaml 的示例新建该文件"
-                }));
-            }
-            continue;
-        }
-        if file == "plan.yaml" {
-            loaded.plan = load_yaml(&path, name_of(&path), memo.map(|m| &m.plan), &mut loaded.sources, &mut diags);
+                },
+            )));
+        } else if file == "plan.yaml" {
+            items.push(Item::Plan(path));
         } else {
-            loaded.office = load_yaml(&path, name_of(&path), memo.map(|m| &m.office), &mut loaded.sources, &mut diags);
+            items.push(Item::Office(path));
         }
     }
 
@@ -225,7 +234,7 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    diags.push(Diagnostic::error(format!("无法读取目录：{e}")));
+                    items.push(Item::Problem(Diagnostic::error(format!("无法读取目录：{e}"))));
                     continue;
                 }
             };
@@ -233,29 +242,52 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
                 continue;
             }
             let path = entry.path();
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
             let period_dir = path
                 .strip_prefix(&reports)
                 .ok()
                 .and_then(|r| r.components().next())
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match ext {
-                "yaml" | "yml" => {
-                    let reports = memo.map(|m| &m.reports);
-                    if let Some(p) = load_yaml(path, name_of(path), reports, &mut loaded.sources, &mut diags) {
-                        loaded.reports.push((period_dir, p));
-                    }
-                }
-                "md" => {
-                    let Some(source) = read_source(path, name_of(path), &mut diags) else { continue };
-                    loaded.sources.insert(source.name.clone(), source.text.clone());
-                    loaded.markdown.push((period_dir, source));
-                }
+            match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+                "yaml" | "yml" => items.push(Item::Report(period_dir, path.to_path_buf())),
+                "md" => items.push(Item::Markdown(period_dir, path.to_path_buf())),
                 // Evidence files, office documents and the like may sit beside reports.
                 _ => {}
             }
         }
+    }
+    let read = parallel_map(&items, |item| {
+        let mut part = Loaded::default();
+        let mut found = Diagnostics::default();
+        let sources = &mut part.sources;
+        match item {
+            Item::Plan(path) => part.plan = load_yaml(path, name_of(path), memo.map(|m| &m.plan), sources, &mut found),
+            Item::Office(path) => {
+                part.office = load_yaml(path, name_of(path), memo.map(|m| &m.office), sources, &mut found)
+            }
+            Item::Report(period, path) => {
+                let reports = memo.map(|m| &m.reports);
+                if let Some(p) = load_yaml(path, name_of(path), reports, sources, &mut found) {
+                    part.reports.push((period.clone(), p));
+                }
+            }
+            Item::Markdown(period, path) => {
+                if let Some(source) = read_source(path, name_of(path), &mut found) {
+                    sources.insert(source.name.clone(), source.text.clone());
+                    part.markdown.push((period.clone(), source));
+                }
+            }
+            Item::Problem(d) => found.push(d.clone()),
+        }
+        (part, found)
+    });
+    for (part, found) in read {
+        loaded.plan = loaded.plan.or(part.plan);
+        loaded.office = loaded.office.or(part.office);
+        loaded.reports.extend(part.reports);
+        loaded.markdown.extend(part.markdown);
+        loaded.sources.extend(part.sources);
+        diags.extend(found);
     }
     (loaded, diags)
 }
@@ -299,6 +331,34 @@ fn lexical(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `f` of every item, on one thread per core, in the order of `items`.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    if workers <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break out };
+                        out.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        // A worker that panicked (never expected: parsing does not panic) would lose its files;
+        // resuming the panic keeps that from passing silently.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Reads a file as UTF-8, accepting and stripping a BOM; reports non-UTF-8 and empty files.

@@ -971,7 +971,8 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         .collect();
     // 督办事项 as the notice lists them (the same rule picks the tasks that get a 督办通知单).
     let overrides = crate::render::view::Overrides::default();
-    let inputs = crate::render::view::Inputs { ds, year: &year.statuses, summary, overrides: &overrides, register: None };
+    let inputs =
+        crate::render::view::Inputs { ds, year: &year.statuses, summary, overrides: &overrides, register: None };
     let escalations = crate::render::view::supervision_items(&inputs);
     let statuses: Vec<_> = Status::ALL.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
     let sections: Vec<_> =

@@ -1,0 +1,137 @@
+//! The city-sized data set of `ducha-bench --scale K` (issue 22 §8) is real data: written by the
+//! benchmark binary with `--write-data`, read back here as plain YAML (none of ducha's code), it
+//! holds every bundled task K times, numbered 1…K·n through the plan, and every bundled report's
+//! entries K times under those numbers; `ducha check` passes on it and `ducha build` makes a
+//! notice whose 横排 附件 table has exactly one row per task (序号 read from the PDF with
+//! PyMuPDF). Not timed: the speed goals are the benchmark's, which prints its figures.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_yaml::Value;
+
+const K: u64 = 3;
+
+fn yaml(path: &Path) -> Value {
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// (section title, task titles) in plan order.
+fn sections(plan: &Value) -> Vec<(String, Vec<(u64, String)>)> {
+    plan["sections"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let tasks = s["tasks"].as_sequence().unwrap().iter();
+            let tasks = tasks.map(|t| (t["number"].as_u64().unwrap(), t["title"].as_str().unwrap().to_owned()));
+            (s["title"].as_str().unwrap().to_owned(), tasks.collect())
+        })
+        .collect()
+}
+
+/// Report file (period/name) → the task numbers of its entries, in order.
+fn report_tasks(data: &Path) -> BTreeMap<String, Vec<u64>> {
+    let mut out = BTreeMap::new();
+    for period in std::fs::read_dir(data.join("reports")).unwrap() {
+        let period = period.unwrap().path();
+        for f in std::fs::read_dir(&period).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|x| x == "yaml") {
+                let r = yaml(&f);
+                let tasks = r["entries"].as_sequence().unwrap().iter().map(|e| e["task"].as_u64().unwrap());
+                let key = format!(
+                    "{}/{}",
+                    period.file_name().unwrap().to_string_lossy(),
+                    f.file_name().unwrap().to_string_lossy()
+                );
+                out.insert(key, tasks.collect());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_scaled_data_set_validates_and_its_notice_has_a_row_per_task() {
+    let tmp = temp_dir("scale");
+    let data = tmp.join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_ducha-bench"))
+        .args(["--scale", &K.to_string(), "--write-data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ducha-bench --write-data: {}", String::from_utf8_lossy(&out.stderr));
+
+    // The plan: the same sections, each with its bundled tasks K times in a row, numbered on.
+    let bundled = sections(&yaml(&root().join("data/plan.yaml")));
+    let scaled = sections(&yaml(&data.join("plan.yaml")));
+    assert_eq!(scaled.len(), bundled.len());
+    let mut next = 1;
+    // bundled number → its numbers in the scaled plan, one per copy.
+    let mut copies: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for ((title, tasks), (scaled_title, scaled_tasks)) in bundled.iter().zip(&scaled) {
+        assert_eq!(title, scaled_title);
+        assert_eq!(scaled_tasks.len() as u64, K * tasks.len() as u64, "section {title}");
+        for (i, (n, task_title)) in scaled_tasks.iter().enumerate() {
+            assert_eq!(*n, next, "tasks are numbered on through the plan");
+            next += 1;
+            let (bundled_n, bundled_title) = &tasks[i % tasks.len()];
+            assert_eq!(task_title, bundled_title);
+            copies.entry(*bundled_n).or_default().push(*n);
+        }
+    }
+    let total = next - 1;
+    let bundled_total: u64 = bundled.iter().map(|(_, t)| t.len() as u64).sum();
+    assert!(bundled_total > 80);
+    assert_eq!(total, K * bundled_total);
+
+    // Every report: its entries once per copy, under that copy's numbers.
+    let before = report_tasks(&root().join("data"));
+    let after = report_tasks(&data);
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    for (file, tasks) in &before {
+        let want: Vec<u64> =
+            (0..K as usize).flat_map(|c| tasks.iter().map(move |t| (c, *t))).map(|(c, t)| copies[&t][c]).collect();
+        assert_eq!(after[file], want, "{file}");
+    }
+
+    let check = ducha(&tmp, &["check", "--data", "data"]);
+    assert!(check.status.success(), "check: {}", text(&check).1);
+    let build = ducha(&tmp, &["build", "--data", "data", "--out", "out", "--period", "2023Q4", "--only", "notice"]);
+    assert!(build.status.success(), "build: {}", text(&build).1);
+
+    // The 序号 column of the turned table: one row per task of the scaled plan.
+    let pdf = pdfdump(&tmp.join("out/2023Q4/季度进展情况通报.pdf"));
+    let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut turned_pages = 0;
+    for page in pdf["pages"].as_array().unwrap() {
+        // Turned text reads bottom to top: PyMuPDF's line direction (0, -1).
+        let spans: Vec<&serde_json::Value> = page["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| {
+                s["dir"][0].as_f64().unwrap().abs() < 0.01 && (s["dir"][1].as_f64().unwrap() + 1.0).abs() < 0.01
+            })
+            .collect();
+        let y = |s: &serde_json::Value, i: usize| s["bbox"][i].as_f64().unwrap();
+        let Some(head) = spans.iter().find(|s| s["text"].as_str().unwrap().trim() == "序号") else { continue };
+        turned_pages += 1;
+        for s in &spans {
+            let mid = (y(s, 1) + y(s, 3)) / 2.0;
+            if s["font"].as_str().unwrap().starts_with("FandolFang") && mid > y(head, 1) - 5.0 && mid < y(head, 3) + 5.0
+            {
+                let n: u64 = s["text"].as_str().unwrap().trim().parse().unwrap_or_else(|_| panic!("序号 cell {s}"));
+                *seen.entry(n).or_default() += 1;
+            }
+        }
+    }
+    assert!(turned_pages as u64 > 2 * K, "{turned_pages} table pages");
+    assert_eq!(seen.len() as u64, total, "rows: {seen:?}");
+    assert!(seen.iter().enumerate().all(|(i, (n, count))| *n == i as u64 + 1 && *count == 1), "{seen:?}");
+}
