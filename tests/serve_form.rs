@@ -456,13 +456,13 @@ async fn pages_say_the_webs_words_and_render_markdown() {
 /// its file raised (they are part of the record, docs/rules.md §19).
 #[tokio::test]
 async fn resubmitting_keeps_the_coordination_items() {
-    let unit = "县自然资源和规划局";
+    let (unit, period) = ("县发展改革局", "2023Q3");
     let (app, root) = app("form-coordination");
-    let file = report_file(&root, PERIOD, unit);
+    let file = report_file(&root, period, unit);
     let before = raw(&file);
     let raised: Vec<_> = before.entries.iter().filter(|e| !e.coordination.is_empty()).cloned().collect();
-    assert!(!raised.is_empty(), "the bundled {unit} {PERIOD} report raises 需协调事项");
-    let uri = format!("/report/{PERIOD}");
+    assert!(!raised.is_empty(), "the bundled {unit} {period} report raises 需协调事项");
+    let uri = format!("/report/{period}");
     let mut c = logged_in(&app, unit).await;
     let page = c.get(&uri).await.text();
     let r = post(&mut c, &uri, &form_of(&page, "submit", &[("contact", "周新")])).await;

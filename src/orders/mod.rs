@@ -847,36 +847,6 @@ impl Register {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_back() {
-        for s in
-            ["督办〔2024〕3号", "督办[2024]3号", "督办（2024）3号", "督办(2024)3号", "2024/db-003", "2024/db-003.yaml"]
-        {
-            assert_eq!(Number::parse(s), Some(Number { kind: Kind::Order, year: 2024, seq: 3 }), "{s}");
-        }
-        let n = Number { kind: Kind::Coordination, year: 2023, seq: 12 };
-        assert_eq!(Number::parse(&n.to_string()), Some(n));
-        assert_eq!(n.file_name(), "xt-012.yaml");
-        for bad in ["督办〔2024〕号", "督办2024", "催办〔2024〕3号", "", "督办〔2024〕0号"] {
-            assert_eq!(Number::parse(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn every_action_has_one_transition_and_someone_or_no_one_allowed() {
-        for a in Action::ALL {
-            assert_eq!(TRANSITIONS.iter().filter(|(x, _, _)| *x == a).count(), 1, "{a:?}");
-            assert_eq!(Action::parse(a.id()), Some(a));
-            assert_eq!(Action::parse(a.label()), Some(a));
-        }
-        assert!(Role::ALL.iter().all(|r| *r != Role::Leader || Action::ALL.iter().all(|a| !permitted(*r, *a))));
-    }
-}
-
 /// The 需协调事项 a report raises, by task, as the report file writes them.
 pub type RaisedByTask = std::collections::BTreeMap<u32, Vec<crate::data::raw::RawCoordination>>;
 
@@ -913,5 +883,35 @@ pub fn keep_coordination(new: &mut crate::data::raw::RawReport, old: &RaisedByTa
                 e.coordination = c.clone();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_back() {
+        for s in
+            ["督办〔2024〕3号", "督办[2024]3号", "督办（2024）3号", "督办(2024)3号", "2024/db-003", "2024/db-003.yaml"]
+        {
+            assert_eq!(Number::parse(s), Some(Number { kind: Kind::Order, year: 2024, seq: 3 }), "{s}");
+        }
+        let n = Number { kind: Kind::Coordination, year: 2023, seq: 12 };
+        assert_eq!(Number::parse(&n.to_string()), Some(n));
+        assert_eq!(n.file_name(), "xt-012.yaml");
+        for bad in ["督办〔2024〕号", "督办2024", "催办〔2024〕3号", "", "督办〔2024〕0号"] {
+            assert_eq!(Number::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_action_has_one_transition_and_someone_or_no_one_allowed() {
+        for a in Action::ALL {
+            assert_eq!(TRANSITIONS.iter().filter(|(x, _, _)| *x == a).count(), 1, "{a:?}");
+            assert_eq!(Action::parse(a.id()), Some(a));
+            assert_eq!(Action::parse(a.label()), Some(a));
+        }
+        assert!(Role::ALL.iter().all(|r| *r != Role::Leader || Action::ALL.iter().all(|a| !permitted(*r, *a))));
     }
 }
