@@ -38,7 +38,12 @@ fn bundled(name: &str) -> (PathBuf, PathBuf) {
 
 /// Runs `ducha assess --json` into `<tmp>/<out>`; the parsed stdout.
 fn assess(tmp: &Path, out: &str) -> Value {
-    let o = ducha(tmp, &["assess", "--data", "data", "--as-of", AS_OF, "--json", "--out", out]);
+    assess_at(tmp, out, AS_OF)
+}
+
+/// Runs `ducha assess --json --as-of <as_of>` into `<tmp>/<out>`; the parsed stdout.
+fn assess_at(tmp: &Path, out: &str, as_of: &str) -> Value {
+    let o = ducha(tmp, &["assess", "--data", "data", "--as-of", as_of, "--json", "--out", out]);
     let (stdout, stderr) = text(&o);
     assert!(o.status.success(), "assess failed: {stderr}");
     serde_json::from_str(&stdout).expect("JSON on stdout")
@@ -46,7 +51,12 @@ fn assess(tmp: &Path, out: &str) -> Value {
 
 /// `ducha assess`, `ducha stats --json` and `ducha ledger` on `<tmp>/data`, then the oracle.
 fn oracle(tmp: &Path) -> (Value, String) {
-    let got = assess(tmp, "out");
+    oracle_at(tmp, AS_OF)
+}
+
+/// [`oracle`] with the assessment date `as_of`.
+fn oracle_at(tmp: &Path, as_of: &str) -> (Value, String) {
+    let got = assess_at(tmp, "out", as_of);
     let period = got["period"].as_str().unwrap().to_owned();
     let o = ducha(tmp, &["stats", "--data", "data", "--period", &period, "--json"]);
     assert!(o.status.success(), "{}", text(&o).1);
@@ -100,10 +110,11 @@ fn default_rules_agree_with_the_oracle_and_the_sheet_is_complete() {
     let mut want: Vec<&str> = leads.iter().map(String::as_str).collect();
     want.sort();
     assert_eq!(scored, want);
-    // The bundled year has lagging tasks and late reports: the walk covered real lines of both kinds.
+    // The bundled year has lagging tasks, late reports and orders closed late or returned: the walk
+    // covered real lines of each kind.
     let kinds: Vec<&str> =
         units.iter().flat_map(|u| u["lines"].as_array().unwrap()).map(|l| l["kind"].as_str().unwrap()).collect();
-    for k in ["task_status", "report_late", "report_missing"] {
+    for k in ["task_status", "report_late", "report_missing", "order_closed_late", "order_returned"] {
         assert!(kinds.contains(&k), "no {k} line: {kinds:?}");
     }
     assert_eq!(walked(&summary), kinds.len());
@@ -113,6 +124,64 @@ fn default_rules_agree_with_the_oracle_and_the_sheet_is_complete() {
     // The file holds the JSON printed.
     let file: Value = serde_json::from_slice(&std::fs::read(tmp.join("out/2023/考核/考核结果.json")).unwrap()).unwrap();
     assert_eq!(file, got);
+}
+
+/// The lines of the order kinds in `got`, as (unit, kind, order).
+fn order_lines(got: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for u in got["units"].as_array().unwrap() {
+        for l in u["lines"].as_array().unwrap() {
+            let k = l["kind"].as_str().unwrap();
+            if k.starts_with("order_") {
+                out.push((u["unit"].as_str().unwrap().into(), k.into(), l["order"].as_str().unwrap().into()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn orders_come_from_the_register_and_agree_with_the_oracle() {
+    // After 督办〔2024〕2号's deadline (2024-01-29): still open, returned once, waiting on the unit.
+    let (tmp, _) = bundled("assess-orders");
+    let (got, summary) = oracle_at(&tmp, "2024-03-01");
+    let lines = order_lines(&got);
+    let has = |unit: &str, kind: &str, order: &str| {
+        lines.iter().any(|l| (l.0.as_str(), l.1.as_str(), l.2.as_str()) == (unit, kind, order))
+    };
+    assert!(has("县住房城乡建设局", "order_open_overdue", "督办〔2024〕2号"), "{lines:?}");
+    assert!(has("县住房城乡建设局", "order_returned", "督办〔2024〕2号"), "{lines:?}");
+    let unit = got["units"].as_array().unwrap().iter().find(|u| u["unit"] == "县住房城乡建设局").unwrap();
+    assert!(unit["note"].as_str().unwrap().contains("督办事项逾期未办结1件"), "{}", unit["note"]);
+    assert!(summary.contains(&format!("{} order lines", lines.len())), "{summary}");
+    // Before the deadline the same item costs nothing yet but its 退回.
+    let (tmp, _) = bundled("assess-orders-early");
+    let (got, _) = oracle_at(&tmp, AS_OF);
+    let lines = order_lines(&got);
+    assert!(!lines.iter().any(|l| l.1 == "order_open_overdue"), "{lines:?}");
+    // A later reply that the office has not reviewed yet: no longer the unit's delay.
+    let (tmp, data) = bundled("assess-orders-replied");
+    let file = data.join("orders/2024/db-002.yaml");
+    let mut yaml = std::fs::read_to_string(&file).unwrap();
+    yaml.push_str(
+        "- at: 2024-02-05T10:00:00\n  by: 县住房城乡建设局\n  role: unit\n  action: reply\n  text: 已整改。\n",
+    );
+    std::fs::write(&file, &yaml).unwrap();
+    let (got, _) = oracle_at(&tmp, "2024-03-01");
+    let lines = order_lines(&got);
+    assert!(!lines.iter().any(|l| l.1 == "order_open_overdue"), "{lines:?}");
+    // Closed on that reply: 逾期办结, dated by the reply.
+    yaml.push_str("- at: 2024-02-07T10:00:00\n  by: 王红梅\n  role: office\n  action: close\n  text: 予以办结。\n");
+    std::fs::write(&file, &yaml).unwrap();
+    let (got, _) = oracle_at(&tmp, "2024-03-01");
+    let line = got["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["lines"].as_array().unwrap())
+        .find(|l| l["kind"] == "order_closed_late" && l["order"] == "督办〔2024〕2号")
+        .expect("closed late");
+    assert_eq!((line["answered"].as_str(), line["closed"].as_str()), (Some("2024-02-05"), Some("2024-02-07")));
 }
 
 #[test]

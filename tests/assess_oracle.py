@@ -3,7 +3,8 @@
 
 Usage: assess_oracle.py DATA_DIR STATS_JSON LEDGER_XLSX ASSESS_JSON OUT_FOLDER
 
-Reads plan.yaml, office.yaml, the report files and assessment.yaml (when present; else the
+Reads plan.yaml, office.yaml, the report files, the 督办 register (orders/<年>/*.yaml, replayed
+here from its events up to the assessment date) and assessment.yaml (when present; else the
 defaults as docs/rules.md §17 states them) with PyYAML; each task's status per quarter from the
 工作台账 (`ducha ledger`, read with openpyxl) and each unit's year-end status counts from
 `ducha stats --period <last> --json` (the status engine is tested on its own, tests/stats_bundled.rs);
@@ -81,6 +82,75 @@ def period_end(year, q):
     return nxt - datetime.timedelta(days=1)
 
 
+def office_offset(office):
+    """The office's UTC offset in seconds (`timezone`: China's IANA zones are +08:00)."""
+    tz = str(office.get("timezone", "Asia/Shanghai"))
+    m = re.fullmatch(r"UTC([+-])(\d\d):(\d\d)", tz)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        return sign * (int(m.group(2)) * 3600 + int(m.group(3)) * 60)
+    return 8 * 3600
+
+
+def event_date(at, offset):
+    """An event's office date: a bare date is that date; a time without an offset is office time."""
+    at = str(at).strip()
+    if len(at) == 10:
+        return datetime.date.fromisoformat(at)
+    t = datetime.datetime.fromisoformat(at)
+    if t.tzinfo is not None:
+        t = t.astimezone(datetime.timezone(datetime.timedelta(seconds=offset)))
+    return t.date()
+
+
+def orders_of(data, year, as_of, offset):
+    """Each 督办事项 of the year as it stood at the end of `as_of`, replayed from its events:
+    {number, unit (承办), deadline in force, closed, answered, returns}. 需协调事项, items issued
+    after `as_of` and 中止 items are left out (docs/rules.md §17)."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(data, "orders", "*", "*.yaml"))):
+        it = yaml.safe_load(open(path, encoding="utf-8"))
+        if it["kind"] != "order" or not str(it["period"]).startswith(f"{year}Q"):
+            continue
+        issued = datetime.date.fromisoformat(str(it["issued"]))
+        if issued > as_of:
+            continue
+        deadline = datetime.date.fromisoformat(str(it["deadline"]))
+        closed = stopped = None
+        returns = 0
+        last_reply = None
+        pending = False  # a reply waiting for review
+        requested = None  # a requested extension not decided yet
+        for e in it.get("events") or []:
+            d = event_date(e["at"], offset)
+            if d > as_of:
+                break
+            a = e["action"]
+            if a == "reply":
+                last_reply, pending = d, True
+            elif a == "return":
+                returns += 1
+                pending = False
+            elif a == "request_extension":
+                requested = e["new_deadline"]
+            elif a == "refuse_extension":
+                requested = None
+            elif a == "grant_extension":
+                # The date granted: the one written with the grant, else the one requested.
+                deadline = datetime.date.fromisoformat(str(e.get("new_deadline") or requested))
+                requested = None
+            elif a == "close":
+                closed = d
+            elif a == "stop":
+                stopped = d
+        if stopped:
+            continue
+        answered = last_reply if (closed or pending) else None
+        out.append({"number": it["number"], "unit": it["units"][0], "deadline": deadline, "closed": closed,
+                    "answered": answered, "returns": returns})
+    return out
+
+
 def main():
     data, stats_path, ledger_path, assess_path, folder = sys.argv[1:6]
     plan = yaml.safe_load(open(os.path.join(data, "plan.yaml"), encoding="utf-8"))
@@ -101,6 +171,8 @@ def main():
             if u not in everyone:
                 everyone.append(u)
     led = {u: [t["number"] for t in tasks if u in (t.get("lead_units") or [])] for u in leads}
+    as_of = datetime.date.fromisoformat(got["as_of"])
+    orders = orders_of(data, year, as_of, office_offset(office))
 
     # Reports: (period, unit) -> sorted [(submitted, file name as ducha shows it)].
     parent = os.path.dirname(os.path.abspath(data))
@@ -135,6 +207,7 @@ def main():
     # Expected lines per unit: (kind, key) -> points.
     sp = rules["status_points"]
     expected = {}
+    overdue_units = set()
     for u in leads:
         lines = {}
         for n in led[u]:
@@ -150,6 +223,16 @@ def main():
                 lines[("report_late", q)] = rules["reports"]["late"]
             if not files and required and rules["reports"]["missing"] != 0:
                 lines[("report_missing", q)] = rules["reports"]["missing"]
+        ro = rules["orders"]
+        for o in (o for o in orders if o["unit"] == u):
+            if o["closed"] and (o["answered"] or o["closed"]) > o["deadline"] and ro["closed_late"] != 0:
+                lines[("order_closed_late", o["number"])] = ro["closed_late"]
+            if not o["closed"] and not o["answered"] and as_of > o["deadline"]:
+                overdue_units.add(u)
+                if ro["open_overdue"] != 0:
+                    lines[("order_open_overdue", o["number"])] = ro["open_overdue"]
+            if o["returns"] and ro["returned"] != 0:
+                lines[("order_returned", o["number"])] = ro["returned"] * o["returns"]
         expected[u] = lines
 
     # Scores, ranks, grades.
@@ -160,6 +243,8 @@ def main():
         minus = sum((p for p in pts if p < 0), Decimal(0))
         score = max(rules["floor"], rules["base"] + plus + minus)
         band = next((i for i, (_, m) in enumerate(rules["grades"]) if score >= m), len(rules["grades"]))
+        if band == 0 and rules["step_down"] and u in overdue_units:
+            band = 1  # 降档: an order 逾期未办结 on the assessment date
         name = lambda i: rules["grades"][i][0] if i < len(rules["grades"]) else rules["lowest"]
         scored.append({"unit": u, "idx": idx, "tasks": len(led[u]), "plus": plus, "minus": minus,
                        "score": score, "grade": name(band)})
@@ -216,8 +301,23 @@ def main():
                 if (line["period"], u["unit"]) in reports:
                     problem(f"{u['unit']}: missing {line['period']} but a report exists")
                 key = (k, line["period"])
+            elif k.startswith("order_"):
+                o = next((o for o in orders if o["number"] == line["order"]), None)
+                if o is None or o["unit"] != u["unit"]:
+                    problem(f"{u['unit']}: {line['order']} is not an order to it in the register")
+                    continue
+                if k != "order_returned" and line["deadline"] != str(o["deadline"]):
+                    problem(f"{u['unit']}: {line['order']} deadline {line['deadline']}, register {o['deadline']}")
+                if k == "order_closed_late" and (line["closed"], line["answered"]) != (
+                        str(o["closed"]), o["answered"] and str(o["answered"])):
+                    problem(f"{u['unit']}: {line['order']} closed/answered {line['closed']}/{line['answered']}, register {o}")
+                if k == "order_open_overdue" and line["as_of"] != str(as_of):
+                    problem(f"{u['unit']}: {line['order']} as_of {line['as_of']}")
+                if k == "order_returned" and line["times"] != o["returns"]:
+                    problem(f"{u['unit']}: {line['order']} returned {line['times']}, register {o['returns']}")
+                key = (k, line["order"])
             else:
-                problem(f"{u['unit']}: unexpected line kind {k} (no orders in the data)")
+                problem(f"{u['unit']}: unexpected line kind {k}")
                 continue
             if key in seen:
                 problem(f"{u['unit']}: line {key} twice")
@@ -278,7 +378,8 @@ def main():
     if [(r[0], D(r[2]), r[3]) for r in detail] != want:
         problem("xlsx 扣分明细 differs from the JSON lines")
 
-    print(f"oracle: {len(scored)} units, {walked} lines walked, {len(problems)} problems")
+    order_lines = sum(1 for u in got["units"] for line in u["lines"] if line["kind"].startswith("order_"))
+    print(f"oracle: {len(scored)} units, {walked} lines walked, {order_lines} order lines, {len(problems)} problems")
     sys.exit(1 if problems else 0)
 
 

@@ -91,6 +91,8 @@ proptest! {
                     units: vec![units[u % units.len()].to_string()],
                     deadline,
                     closed: closed.map(|c| deadline.add_days(c)),
+                    // Closed on a reply a few days before 办结, or without one.
+                    answered: closed.filter(|c| c % 3 != 0).map(|c| deadline.add_days(c - c.rem_euclid(4))),
                     returns: *returns,
                 }
             })
@@ -100,6 +102,7 @@ proptest! {
         let mut on_time = facts.clone();
         let k = which % on_time.len();
         on_time[k].closed = Some(on_time[k].deadline.add_days(-early));
+        on_time[k].answered = on_time[k].answered.map(|_| on_time[k].deadline.add_days(-early - 1));
         let after = run(ds, &on_time, as_of);
         for u in &before.units {
             prop_assert!(score_of(&after, &u.unit).score >= u.score, "{} fell", u.unit);

@@ -18,10 +18,12 @@ const AS_OF: &str = "2024-01-20";
 
 /// `ducha assess`'s figures on the data dir, through the library entry the command uses.
 fn expected(data: &std::path::Path) -> ducha::assess::score::Assessment {
-    let (ds, rules) = ducha::assess::load(data).map_err(|e| e.diagnostics).unwrap();
+    let (ds, rules, register) = ducha::assess::load(data).map_err(|e| e.diagnostics).unwrap();
     let last = ds.latest_period().unwrap();
     let year = ducha::status::evaluate_year(&ds, last);
-    ducha::assess::score::score(&ds, &year, &[], &rules, Date::parse(AS_OF).unwrap())
+    let as_of = Date::parse(AS_OF).unwrap();
+    let orders = ducha::assess::order_facts(&register, ds.plan.year, as_of);
+    ducha::assess::score::score(&ds, &year, &orders, &rules, as_of)
 }
 
 /// The text of the page's table cells, in order.

@@ -4,7 +4,8 @@
 //! - [`rules`]: `assessment.yaml` (raw struct, span mirror, validation into [`rules::Rules`]; the
 //!   defaults when the file is absent).
 //! - [`score`]: [`score::score`] over the dataset, the year's statuses, the orders
-//!   ([`score::OrderFacts`]) and the rules → [`score::Assessment`].
+//!   ([`score::OrderFacts`], read from the 督办 register by [`order_facts`]) and the rules →
+//!   [`score::Assessment`].
 //! - [`view`]: the JSON of `--json`, the rows shared by PDF and .xlsx, the PDF's view model.
 //! - [`outputs`]: the three files of `out/<年度>/考核/` in memory (nothing is written until all
 //!   three exist), [`write`]: written with `fsutil::write_atomic`.
@@ -16,9 +17,10 @@ pub mod view;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::data::model::Dataset;
+use crate::data::model::{Dataset, Date};
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 use crate::engine::{fonts::Fonts, Engine, Job, PdfFlavor};
+use crate::orders::{Action, Kind, Phase, Register};
 use crate::pipeline::BuildError;
 use crate::templates::Templates;
 
@@ -39,16 +41,57 @@ pub fn rules_of(loaded: &crate::data::load::Loaded) -> Result<rules::Rules, Diag
     rules::validate(parsed, &mut diags).ok_or(diags)
 }
 
-/// Loads and validates the data directory (as `ducha check` does, `assessment.yaml` included):
-/// the dataset and the rules, or every problem with the sources to show them.
-pub fn load(dir: &Path) -> Result<(Dataset, rules::Rules), BuildError> {
+/// Loads and validates the data directory (as `ducha check` does, `assessment.yaml` and the 督办
+/// register `orders/` included): the dataset, the rules and the register, or every problem with
+/// the sources to show them.
+pub fn load(dir: &Path) -> Result<(Dataset, rules::Rules, Register), BuildError> {
     let (loaded, diags) = crate::data::load::load(dir);
     let rules = rules_of(&loaded);
     let checked = crate::data::check_loaded(loaded, diags);
-    match (checked.dataset, rules) {
-        (Some(ds), Ok(rules)) => Ok((ds, rules)),
-        _ => Err(BuildError { diagnostics: checked.diagnostics, sources: checked.sources }),
+    let (Some(ds), Ok(rules)) = (checked.dataset, rules) else {
+        return Err(BuildError { diagnostics: checked.diagnostics, sources: checked.sources });
+    };
+    let register = register_of(dir, &ds)?;
+    Ok((ds, rules, register))
+}
+
+/// The 督办 register of `dir` (docs/rules.md §19), or its errors.
+pub fn register_of(dir: &Path, ds: &Dataset) -> Result<Register, BuildError> {
+    let cx = crate::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+    let (register, diags, sources) = crate::orders::file::load_register(dir, &cx);
+    if diags.has_errors() {
+        return Err(BuildError { diagnostics: diags, sources });
     }
+    Ok(register)
+}
+
+/// The facts of every 督办事项 of `year` (its period in that year, 回头看 included) as the
+/// register stood at the end of `as_of` (docs/rules.md §17): the deadline in force; the 办结
+/// date; the date of the reply it accepted, or of a reply awaiting review; the number of 退回.
+/// 需协调事项 are problems a unit raised, not orders to it, and 中止 items were stopped by the
+/// office: neither is scored.
+pub fn order_facts(register: &Register, year: i32, as_of: Date) -> Vec<score::OrderFacts> {
+    register
+        .as_of(as_of)
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::Order && i.period.year == year && i.track.phase != Phase::Stopped)
+        .map(|i| {
+            let last_reply = i.events.iter().rev().find(|e| e.action == Action::Reply).map(|e| e.date);
+            let answered = match i.track.phase {
+                Phase::Closed | Phase::Replied => last_reply,
+                _ => None,
+            };
+            score::OrderFacts {
+                number: i.number.to_string(),
+                units: i.units.first().cloned().into_iter().collect(),
+                deadline: i.track.deadline,
+                closed: (i.track.phase == Phase::Closed).then_some(i.track.ended).flatten(),
+                answered,
+                returns: i.track.returns,
+            }
+        })
+        .collect()
 }
 
 /// The three files, in memory.

@@ -13,18 +13,22 @@ use crate::data::model::{Dataset, Date, Period, Status};
 use crate::status::PeriodStatus;
 
 /// What the assessment needs of one 督办通知单: its number, the units it is addressed to, its
-/// deadline, when it was closed (办结) and how often it was returned (退回). The order register
-/// fills these; until then the slice is empty.
+/// deadline in force, when the unit answered and when it was closed (办结), and how often it was
+/// returned (退回). [`super::order_facts`] reads them from the 督办 register.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderFacts {
     /// 督办〔2024〕3号
     pub number: String,
     /// 承办单位.
     pub units: Vec<String>,
-    /// 办理时限.
+    /// 办理时限 in force (moved by granted extensions).
     pub deadline: Date,
     /// 办结日期, if closed.
     pub closed: Option<Date>,
+    /// The date of the unit's reply that closed the item, or of a reply awaiting review: the
+    /// unit's work is done on that day (docs/rules.md §19 逾期办结). `None` when the item was
+    /// closed without a reply or is still waiting on the unit.
+    pub answered: Option<Date>,
     /// 退回次数.
     pub returns: u32,
 }
@@ -38,8 +42,9 @@ pub enum Source {
     LateReport { period: Period, submitted: Date, deadline: Date, file: String },
     /// A required report not submitted.
     MissingReport { period: Period, deadline: Date },
-    /// An order closed after its deadline.
-    OrderClosedLate { number: String, closed: Date, deadline: Date },
+    /// An order closed after its deadline: the reply it accepted (`answered`), or the 办结 date
+    /// without one, came after the deadline.
+    OrderClosedLate { number: String, closed: Date, answered: Option<Date>, deadline: Date },
     /// An order still open after its deadline on the assessment date.
     OrderOpenOverdue { number: String, deadline: Date, as_of: Date },
     /// An order returned `times` times.
@@ -67,8 +72,11 @@ impl Source {
                 format!("{period} 报告 {submitted} 报送，晚于截止日 {deadline}（迟报）")
             }
             Source::MissingReport { period, deadline } => format!("{period} 报告截至 {deadline} 未报送"),
-            Source::OrderClosedLate { number, closed, deadline } => {
+            Source::OrderClosedLate { number, closed, answered: None, deadline } => {
                 format!("{number} {closed} 办结，晚于办理时限 {deadline}（逾期办结）")
+            }
+            Source::OrderClosedLate { number, closed, answered: Some(a), deadline } => {
+                format!("{number} {a} 反馈、{closed} 办结，反馈晚于办理时限 {deadline}（逾期办结）")
             }
             Source::OrderOpenOverdue { number, deadline, as_of } => {
                 format!("{number} 办理时限 {deadline}，至 {as_of} 未办结（逾期未办结）")
@@ -170,13 +178,21 @@ pub fn score(ds: &Dataset, year: &[PeriodStatus], orders: &[OrderFacts], rules: 
         }
         let mut open_overdue = 0;
         for o in orders.iter().filter(|o| o.units.iter().any(|u| u == unit)) {
-            // Closed after the assessment date counts as open on it.
-            match o.closed.filter(|c| *c <= as_of) {
-                Some(c) if c > o.deadline => lines.push(Line {
+            // What happened after the assessment date has not happened on it.
+            let closed = o.closed.filter(|c| *c <= as_of);
+            let answered = o.answered.filter(|a| *a <= as_of);
+            match (closed, answered) {
+                (Some(c), a) if a.unwrap_or(c) > o.deadline => lines.push(Line {
                     points: rules.order_closed_late,
-                    source: Source::OrderClosedLate { number: o.number.clone(), closed: c, deadline: o.deadline },
+                    source: Source::OrderClosedLate {
+                        number: o.number.clone(),
+                        closed: c,
+                        answered: a,
+                        deadline: o.deadline,
+                    },
                 }),
-                None if as_of > o.deadline => {
+                // A reply awaiting the office's review is not the unit's delay (§19 逾期).
+                (None, None) if as_of > o.deadline => {
                     open_overdue += 1;
                     lines.push(Line {
                         points: rules.order_open_overdue,
@@ -289,6 +305,7 @@ mod tests {
             units: vec![unit.into()],
             deadline: d(deadline),
             closed: closed.map(d),
+            answered: None,
             returns,
         }
     }
@@ -341,6 +358,19 @@ mod tests {
         assert!(matches!(
             s.units.iter().find(|u| &u.unit == b).unwrap().lines[0].source,
             Source::OrderOpenOverdue { .. }
+        ));
+        // A reply awaiting review on the assessment date is not the unit's delay; once closed on
+        // it, the reply's date decides 逾期办结, not the office's 办结 date.
+        let replied = OrderFacts { answered: Some(d("2024-01-09")), ..late_close[0].clone() };
+        let s = score(&ds, &year, std::slice::from_ref(&replied), &rules, d("2024-03-01"));
+        assert!(s.units.iter().find(|u| &u.unit == b).unwrap().lines.is_empty());
+        let s = score(&ds, &year, std::slice::from_ref(&replied), &rules, d("2024-03-06"));
+        assert!(s.units.iter().find(|u| &u.unit == b).unwrap().lines.is_empty(), "answered on time");
+        let late = OrderFacts { answered: Some(d("2024-01-12")), ..replied };
+        let s = score(&ds, &year, &[late], &rules, d("2024-03-06"));
+        assert!(matches!(
+            s.units.iter().find(|u| &u.unit == b).unwrap().lines[0].source,
+            Source::OrderClosedLate { answered: Some(_), .. }
         ));
         // Step-down off: the band the score gives.
         let off = Rules { step_down: false, ..no_status() };

@@ -39,7 +39,7 @@ fn num(d: Decimal) -> Value {
 ///
 /// Line kinds and their fields: `task_status` (`task`, `status`, `status_id`, `period`),
 /// `report_late` (`period`, `submitted`, `deadline`, `file`), `report_missing` (`period`,
-/// `deadline`), `order_closed_late` (`order`, `closed`, `deadline`), `order_open_overdue`
+/// `deadline`), `order_closed_late` (`order`, `closed`, `answered` (the accepted reply's date or null), `deadline`), `order_open_overdue`
 /// (`order`, `deadline`, `as_of`), `order_returned` (`order`, `times`). Points are numbers
 /// (negative = 扣分); dates `YYYY-MM-DD`; `units` ranked, best first.
 pub fn json(a: &Assessment) -> Value {
@@ -86,8 +86,9 @@ pub fn json(a: &Assessment) -> Value {
                     Source::MissingReport { period, deadline } => json!({
                         "period": period.to_string(), "deadline": deadline.to_string(),
                     }),
-                    Source::OrderClosedLate { number, closed, deadline } => json!({
-                        "order": number, "closed": closed.to_string(), "deadline": deadline.to_string(),
+                    Source::OrderClosedLate { number, closed, answered, deadline } => json!({
+                        "order": number, "closed": closed.to_string(),
+                        "answered": answered.map(|a| a.to_string()), "deadline": deadline.to_string(),
                     }),
                     Source::OrderOpenOverdue { number, deadline, as_of } => json!({
                         "order": number, "deadline": deadline.to_string(), "as_of": as_of.to_string(),

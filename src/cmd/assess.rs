@@ -63,7 +63,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
         let paths = args.font_paths.clone();
         std::thread::spawn(move || crate::engine::fonts::Fonts::load(&paths))
     };
-    let (ds, rules) = match assess::load(&args.data.path) {
+    let (ds, rules, register) = match assess::load(&args.data.path) {
         Ok(x) => x,
         Err(e) => {
             eprint!("{}", e.diagnostics.render(&e.sources));
@@ -86,8 +86,8 @@ pub fn run(args: AssessArgs) -> anyhow::Result<ExitCode> {
         None => crate::clock::OfficeClock::new(&ds.office.timezone).map_err(|e| anyhow::anyhow!("{}", e.0))?.today(),
     };
     let statuses = crate::status::evaluate_year(&ds, last);
-    // The order register is not connected yet: no 督办通知单 facts.
-    let assessment = assess::score::score(&ds, &statuses, &[], &rules, as_of);
+    let orders = assess::order_facts(&register, year, as_of);
+    let assessment = assess::score::score(&ds, &statuses, &orders, &rules, as_of);
     let fonts = fonts_job
         .join()
         .unwrap_or_else(|_| Err("字体索引失败（内部错误）".to_string()))

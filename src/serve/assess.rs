@@ -2,7 +2,7 @@
 //! leaders the 考核得分汇总表 with every unit's 扣分明细; `/assess/mine` shows a unit its own score
 //! and 扣分明细 only (no other unit's name, score or rank). The figures are those of `ducha
 //! assess` on the same data: [`crate::assess::score::score`] over the snapshot's dataset, the
-//! year's statuses and the rules of `assessment.yaml`.
+//! year's statuses, the 督办 register's orders and the rules of `assessment.yaml`.
 // A page's early answer is a whole `Response`, as in `pages.rs`: boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
@@ -34,7 +34,11 @@ fn assessment(app: &App, req: &Req) -> Result<Assessment, Response> {
             .ok_or_else(|| error(StatusCode::BAD_REQUEST, "考核日期无法识别", "考核日期应写成 2024-01-15。"))?,
     };
     let year = snap.year(last).ok_or_else(|| internal("no year status"))?;
-    Ok(crate::assess::score::score(ds, &year.statuses, &[], &rules, as_of))
+    // The register is read afresh: the workbench appends to it between two snapshots.
+    let register = crate::assess::register_of(&app.opts.data, ds)
+        .map_err(|e| error(StatusCode::OK, "督办事项登记有错误", &e.diagnostics.render(&e.sources)))?;
+    let orders = crate::assess::order_facts(&register, ds.plan.year, as_of);
+    Ok(crate::assess::score::score(ds, &year.statuses, &orders, &rules, as_of))
 }
 
 /// One unit's 扣分明细 for the template.
