@@ -189,7 +189,7 @@ fn other_rules_agree_with_the_oracle() {
     let (tmp, data) = bundled("assess-other");
     std::fs::write(
         data.join("assessment.yaml"),
-        "# 另一套规则\nbase: 90\nfloor: 50\nstatus_points:\n  已完成: 1.5\n  超序时: 1\n  序时推进: -0.5\n  滞后: -3\n  严重滞后: -6\n  未启动: -7\n  其他: -0.25\nreports:\n  late: -0.3\n  missing: -1.2\ngrades:\n  - name: 好\n    min: 92\n  - name: 较好\n    min: 88.5\n  - name: 一般\n    min: 80\nlowest: 差\nstep_down: false\n",
+        "# 另一套规则\nbase: 90\nfloor: 50\nstatus_points:\n  已完成: 1.5\n  超序时: 1\n  序时推进: -0.5\n  滞后: -3\n  严重滞后: -6\n  未启动: -7\n  其他: -0.25\nreports:\n  late: -0.3\n  missing: -1.2\norders:\n  closed_late: -1.5\n  open_overdue: -3\n  returned: -0.25\ngrades:\n  - name: 好\n    min: 92\n  - name: 较好\n    min: 88.5\n  - name: 一般\n    min: 80\nlowest: 差\nstep_down: false\n",
     )
     .unwrap();
     // Two units that only participate: listed as not scored, after the scored rows.
@@ -209,6 +209,7 @@ fn other_rules_agree_with_the_oracle() {
         .map(|l| l["kind"].as_str().unwrap())
         .collect();
     assert_eq!(walked(&summary), kinds.len());
+    assert!(kinds.contains(&"order_returned") && kinds.contains(&"order_closed_late"), "{kinds:?}");
     // Positive points appear as 加分 with these rules.
     assert!(got["units"].as_array().unwrap().iter().any(|u| u["plus"].as_f64().unwrap() > 0.0));
     let grades: Vec<&str> = got["units"].as_array().unwrap().iter().map(|u| u["grade"].as_str().unwrap()).collect();
