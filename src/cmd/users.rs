@@ -99,6 +99,9 @@ fn owner_only_new(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 /// Runs `ducha users …`.
 pub fn run(a: UsersArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(&a.data.path)?;
+    // Account times follow the office clock (`DUCHA_NOW` in tests and rehearsals), as in `serve`;
+    // the offset does not matter for instants.
+    store.follow(&crate::clock::OfficeClock::new(&crate::clock::TimeZone::default())?);
     match a.command {
         UsersCommand::Init { out } => {
             if out.exists() {

@@ -308,7 +308,7 @@ impl Store {
         let n = c.execute(
             "INSERT OR IGNORE INTO users (username, role, unit, hash, must_change, disabled, created)
              VALUES (?1, ?2, ?3, ?4, 1, 0, ?5)",
-            params![username, role.id(), unit, hash, now()],
+            params![username, role.id(), unit, hash, self.now()],
         )?;
         Ok(n == 1)
     }
