@@ -19,11 +19,7 @@ use serde_json::Value;
 /// tests/orders_oracle.py on a data directory.
 fn oracle(data: &Path, what: &str, arg: &str) -> Value {
     let out = tool_stdout(
-        Command::new("python3")
-            .arg(root().join("tests/orders_oracle.py"))
-            .arg(root())
-            .arg(data)
-            .args([what, arg]),
+        Command::new("python3").arg(root().join("tests/orders_oracle.py")).arg(root()).arg(data).args([what, arg]),
     );
     serde_json::from_str(&out).unwrap()
 }
@@ -126,7 +122,8 @@ fn expected_row(i: usize, it: &Value) -> Vec<String> {
 fn table_on(page: &Value) -> Vec<Vec<String>> {
     let h = page["height"].as_f64().unwrap();
     let spans = page["spans"].as_array().unwrap();
-    let turned = spans.iter().any(|s| s["text"].as_str().unwrap().contains("编号") && s["dir"][1].as_f64().unwrap() < -0.5);
+    let turned =
+        spans.iter().any(|s| s["text"].as_str().unwrap().contains("编号") && s["dir"][1].as_f64().unwrap() < -0.5);
     // (u: along the text, v: across it) of a point
     let uv = |x: f64, y: f64| if turned { (h - y, x) } else { (x, y) };
     let mut rows_at = Vec::new();
@@ -136,7 +133,11 @@ fn table_on(page: &Value) -> Vec<Vec<String>> {
         let (w, ht) = (r[2] - r[0], r[3] - r[1]);
         let (a, b) = (uv(r[0], r[1]), uv(r[2], r[3]));
         // a rule across the text direction separates columns, one along it rows
-        let (across, along) = if turned { (ht < 1.0 && w > 5.0, w < 1.0 && ht > 20.0) } else { (w < 1.0 && ht > 5.0, ht < 1.0 && w > 20.0) };
+        let (across, along) = if turned {
+            (ht < 1.0 && w > 5.0, w < 1.0 && ht > 20.0)
+        } else {
+            (w < 1.0 && ht > 5.0, ht < 1.0 && w > 20.0)
+        };
         if across {
             cols_at.push(((a.0 + b.0) / 2.0 * 2.0).round() / 2.0);
         }
@@ -154,8 +155,10 @@ fn table_on(page: &Value) -> Vec<Vec<String>> {
     for s in spans {
         let b: Vec<f64> = s["bbox"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         let (u, v) = uv((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        // the baseline places a span on its line (bboxes differ between faces)
+        let (_, line) = uv(s["origin"][0].as_f64().unwrap(), s["origin"][1].as_f64().unwrap());
         if let (Some(r), Some(c)) = (band(&rows_at, v), band(&cols_at, u)) {
-            cells[r][c].push((v, u, s["text"].as_str().unwrap().to_owned()));
+            cells[r][c].push((line, u, s["text"].as_str().unwrap().to_owned()));
         }
     }
     cells
@@ -163,8 +166,23 @@ fn table_on(page: &Value) -> Vec<Vec<String>> {
         .map(|row| {
             row.into_iter()
                 .map(|mut cell| {
-                    cell.sort_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap());
-                    squash(&cell.into_iter().map(|c| c.2).collect::<String>())
+                    // lines top to bottom (baselines within 2 pt are one line), each read along
+                    cell.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+                    let mut lines: Vec<Vec<(f64, String)>> = Vec::new();
+                    let mut last = f64::NEG_INFINITY;
+                    for (line, u, t) in cell {
+                        if line - last > 2.0 {
+                            lines.push(Vec::new());
+                            last = line;
+                        }
+                        lines.last_mut().unwrap().push((u, t));
+                    }
+                    let mut text = String::new();
+                    for mut l in lines {
+                        l.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+                        text.extend(l.into_iter().map(|x| x.1));
+                    }
+                    squash(&text)
                 })
                 .collect()
         })
@@ -180,8 +198,7 @@ fn check_notice(period: &str, prev: &str) {
 
     // The oracle agrees with `ducha orders list --json` of that date.
     let json = list_json(&data, &["--as-of", date, "--period", prev, "--kind", "order"]);
-    let listed: Vec<&Value> =
-        json["items"].as_array().unwrap().iter().filter(|i| i["revisit_of"].is_null()).collect();
+    let listed: Vec<&Value> = json["items"].as_array().unwrap().iter().filter(|i| i["revisit_of"].is_null()).collect();
     let items = f["items"].as_array().unwrap();
     assert_eq!(listed.len(), items.len(), "{prev}: items");
     for (j, o) in listed.iter().zip(items) {
@@ -226,7 +243,11 @@ fn check_notice(period: &str, prev: &str) {
     assert!(!all.contains(&format!("附件{}", n + 1)), "{period}: no 附件 after the annex");
 
     let table = table_on(&pages[annex_page]);
-    assert_eq!(table[0], ["序号", "编号", "督办事项", "承办单位", "办理时限", "办理情况", "办结日期"], "{period}: head");
+    assert_eq!(
+        table[0],
+        ["序号", "编号", "督办事项", "承办单位", "办理时限", "办理情况", "办结日期"],
+        "{period}: head"
+    );
     let want: Vec<Vec<String>> = items.iter().enumerate().map(|(i, it)| expected_row(i, it)).collect();
     assert_eq!(&table[1..], &want[..], "{period}: the annex rows");
     // The figures of the annex are the paragraph's.
@@ -257,7 +278,9 @@ fn briefing_and_leader_carry_the_same_figures() {
         for kind in ["briefing", "leader"] {
             let t = squash(&pdftotext(&doc(built, kind), None));
             assert!(t.contains(&want), "{period} {kind} lacks “{want}”:\n{t}");
-            assert!(t.contains("督办落实情况"), "{period} {kind}: heading");
+            if kind == "briefing" {
+                assert!(t.contains("督办落实情况"), "{period} {kind}: heading");
+            }
         }
         check_leader_coordination(&data, built, period);
     }
@@ -286,7 +309,7 @@ fn check_leader_coordination(data: &Path, built: &(PathBuf, Value), period: &str
                 None => {
                     let p = it["period"].as_str().unwrap();
                     let q: usize = p[5..].parse().unwrap();
-                    format!("{}{}报告提出（第{}项）", it["unit"].as_str().unwrap(), quarter[q - 1], it["task"])
+                    format!("{}{}报告提出（第{}项，待受理）", it["unit"].as_str().unwrap(), quarter[q - 1], it["task"])
                 }
             };
             let found = t[at..].find(&needle).unwrap_or_else(|| panic!("{period}: {needle} in order after {at}: {t}"));
@@ -419,8 +442,22 @@ fn ledger_orders_sheet_equals_the_json_and_the_oracle() {
     assert_eq!(
         heads,
         [
-            "编号", "类别", "任务编号", "事项", "承办单位", "协办单位", "期间", "交办日期", "办理时限（现行）", "状态", "颜色",
-            "逾期（工作日）", "办结日期", "中止日期", "催办次数", "退回次数"
+            "编号",
+            "类别",
+            "任务编号",
+            "事项",
+            "承办单位",
+            "协办单位",
+            "期间",
+            "交办日期",
+            "办理时限（现行）",
+            "状态",
+            "颜色",
+            "逾期（工作日）",
+            "办结日期",
+            "中止日期",
+            "催办次数",
+            "退回次数"
         ]
         .map(Value::from)
     );
@@ -459,7 +496,19 @@ fn ledger_orders_sheet_equals_the_json_and_the_oracle() {
         };
         assert_eq!(norm(row), norm(want), "row {r} ({})", j["number"]);
         // …and the independent reading of the files.
-        for key in ["number", "kind", "issued", "deadline", "state", "colour", "overdue_workdays", "closed", "stopped", "chases", "returns"] {
+        for key in [
+            "number",
+            "kind",
+            "issued",
+            "deadline",
+            "state",
+            "colour",
+            "overdue_workdays",
+            "closed",
+            "stopped",
+            "chases",
+            "returns",
+        ] {
             assert_eq!(j[key], o[key], "{} {key}: JSON vs oracle", j["number"]);
         }
         if j["colour"] == "red" {
@@ -490,7 +539,9 @@ fn missing_glyphs_in_the_register_are_located_in_their_files() {
     let data = tmp.join("县域数据");
     copy_dir(&root().join("data"), &data);
     let order = data.join("orders/2023/db-004.yaml");
-    let t = std::fs::read_to_string(&order).unwrap().replace("title: 实施高标准农田提升工程", "title: 实施高标准农田𠀀提升工程");
+    let t = std::fs::read_to_string(&order)
+        .unwrap()
+        .replace("title: 实施高标准农田提升工程", "title: 实施高标准农田𠀀提升工程");
     std::fs::write(&order, &t).unwrap();
     let report = data.join("reports/2023Q3/县农业农村局.yaml");
     let r = std::fs::read_to_string(&report).unwrap().replacen("text: ", &format!("text: {TOFU}"), 1);
@@ -499,7 +550,8 @@ fn missing_glyphs_in_the_register_are_located_in_their_files() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(!tmp.join("out").exists(), "nothing written");
-    for (file, text) in [("县域数据/orders/2023/db-004.yaml", &t), ("县域数据/reports/2023Q3/县农业农村局.yaml", &r)] {
+    for (file, text) in [("县域数据/orders/2023/db-004.yaml", &t), ("县域数据/reports/2023Q3/县农业农村局.yaml", &r)]
+    {
         let (i, line) = text.lines().enumerate().find(|(_, l)| l.contains(TOFU)).unwrap();
         let col = line.chars().position(|c| c == TOFU).unwrap() + 1;
         let at = format!("--> {file}:{}:{col}", i + 1);

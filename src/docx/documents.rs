@@ -10,7 +10,9 @@ use super::body::{ems, markdown, twips_mm, twips_pt, Cell, Look, Para, Rgb, Sect
 use super::{DocView, Phrases, RED, R_NS, W_NS};
 use crate::engine::fonts::Role;
 use crate::ofd::xml::El;
-use crate::render::view::{Block, BlockKind, BriefingView, LeaderView, NoticeView, OrderRow, OrderView, RankRow, TaskRow};
+use crate::render::view::{
+    Block, BlockKind, BriefingView, LeaderView, NoticeView, OrderRow, OrderView, RankRow, TaskRow,
+};
 
 /// A built `word/document.xml` and whether it has page-number footers.
 pub struct Document {
@@ -395,14 +397,23 @@ fn orders_table(rows: &[OrderRow], width: i64, ph: &Phrases) -> El {
     let tw = |em: f64| (em * size * 20.0).round() as i64;
     let pad = twips_pt(7.0);
     let fields = |r: &OrderRow| -> [String; 7] {
-        [r.no.clone(), r.number.clone(), r.task.clone(), r.unit.clone(), r.deadline.clone(), r.state.clone(), r.closed.clone()]
+        [
+            r.no.clone(),
+            r.number.clone(),
+            r.task.clone(),
+            r.unit.clone(),
+            r.deadline.clone(),
+            r.state.clone(),
+            r.closed.clone(),
+        ]
     };
     let heads = ["ol-no", "ol-number", "ol-task", "ol-unit", "ol-deadline", "ol-state", "ol-closed"];
     let mut widths: Vec<i64> = heads
         .iter()
         .enumerate()
         .map(|(c, key)| {
-            let widest = rows.iter().flat_map(|r| fields(r)[c].split('\n').map(ems).collect::<Vec<_>>()).fold(0.0, f64::max);
+            let widest =
+                rows.iter().flat_map(|r| fields(r)[c].split('\n').map(ems).collect::<Vec<_>>()).fold(0.0, f64::max);
             let widest = if c == 3 { widest.min(7.0) } else { widest };
             tw(ems(&ph.get(key)).max(widest)) + pad
         })
@@ -433,8 +444,14 @@ fn orders_table(rows: &[OrderRow], width: i64, ph: &Phrases) -> El {
             f.iter().enumerate().map(|(c, t)| cell(t, if c == 2 { "left" } else { "center" }, &look)).collect(),
         ));
     }
-    Table { widths, rows: table_rows, border: Some(4), padding: (twips_pt(3.0), cell_padding(3.0, size)), ..Table::default() }
-        .el()
+    Table {
+        widths,
+        rows: table_rows,
+        border: Some(4),
+        padding: (twips_pt(3.0), cell_padding(3.0, size)),
+        ..Table::default()
+    }
+    .el()
 }
 
 // ── 督查简报, 领导参阅 ───────────────────────────────────────────────────────────────────────

@@ -67,7 +67,14 @@ pub fn write_orders(
     let center = base.clone().set_align(FormatAlign::Center);
     let date = center.clone().set_num_format("yyyy-mm-dd");
     let last = HEADS.len() as u16 - 1;
-    ws.merge_range(0, 0, 0, last, &format!("{title}督办台账（截至{}）", as_of.chinese()), &super::super::title_format())?;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        last,
+        &format!("{title}督办台账（截至{}）", as_of.chinese()),
+        &super::super::title_format(),
+    )?;
     ws.set_row_height(0, 32)?;
     ws.merge_range(
         1,

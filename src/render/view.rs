@@ -925,8 +925,13 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
     } else {
         (ranking, "责任单位推进情况排名".to_string())
     };
+    // The previous quarter's orders in the notice's words, in the opening paragraph (a heading of
+    // its own would push the 领导参阅 past two pages; docs/rules.md §19).
+    let orders = register::follow_up_facts(inp)
+        .map(|f| format!("{}。{}", register::counts_sentence(&f.figures), register::overdue_sentence(&f.figures)))
+        .unwrap_or_default();
     let mut body = vec![Block::para(format!(
-        "截至{}，{}项重点工作任务中，{}。",
+        "截至{}，{}项重点工作任务中，{}。{orders}",
         p.end().chinese(),
         s.tasks,
         inp.counts_sentence()
@@ -949,11 +954,6 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
             })
             .collect();
         body.push(Block::para(format!("{}。", items.join("；"))));
-    }
-    // The previous quarter's orders: the notice's counts (docs/rules.md §19).
-    if let Some(f) = register::follow_up_facts(inp) {
-        body.push(Block::h1("督办落实情况"));
-        body.push(register::briefing_paragraph(&f));
     }
     body.push(Block::h1("需领导协调的事项"));
     let mut decisions = Vec::new();

@@ -120,7 +120,11 @@ pub fn annex_rows(inp: &Inputs, f: &FollowUpFacts) -> Vec<OrderRow> {
                 unit,
                 deadline,
                 state,
-                closed: if t.phase == Phase::Closed { t.ended.map(|d| d.chinese()).unwrap_or_default() } else { String::new() },
+                closed: if t.phase == Phase::Closed {
+                    t.ended.map(|d| d.chinese()).unwrap_or_default()
+                } else {
+                    String::new()
+                },
             }
         })
         .collect()
@@ -140,7 +144,9 @@ struct Open {
 
 /// The 领导参阅's open 需协调事项 (docs/rules.md §19), grouped by level, highest first (县政府常务会议,
 /// 分管县领导, 牵头单位协调), one run-in heading per level with items; within a level red items
-/// first, then yellow, blue and the rest, each in register order. Open = accepted into the
+/// first, then yellow, blue and the rest, each in register order; each item by its number, task,
+/// 承办单位 (unless 呈报), state, 逾期 and colour — the matter itself is in `ducha orders show`
+/// (the 领导参阅 must stay within two pages). Open = accepted into the
 /// register and neither 办结 nor 中止 on the issue date (level: the one it was 呈报 to, else the
 /// one the unit asked for), or raised in a report of this year up to this quarter and not yet
 /// accepted that day (待受理, at the level asked for). Empty when there is none.
@@ -153,21 +159,18 @@ pub fn coordination_blocks(inp: &Inputs) -> Vec<Block> {
     for item in register.items.iter().filter(|i| i.kind == Kind::Coordination && i.track.phase.is_open()) {
         let Some(level) = item.track.referred_to.or(item.coordination_level) else { continue };
         let tm = timing(item, date, &office.orders);
-        let mut notes = vec![item.track.phase.label().to_owned()];
+        let mut notes: Vec<String> = item.task.map(|n| format!("第{n}项")).into_iter().collect();
         if item.track.phase != Phase::Referred {
-            notes[0] = format!("承办单位{}，{}", item.lead(), notes[0]);
+            notes.push(format!("承办单位{}", item.lead()));
         }
+        notes.push(item.track.phase.label().to_owned());
         if tm.overdue {
             notes.push(format!("逾期{}个工作日", tm.overdue_days));
         }
         if tm.colour != Colour::None {
             notes.push(format!("{}色", tm.colour.label()));
         }
-        open.push(Open {
-            level,
-            colour: tm.colour,
-            text: format!("{}{}：{}（{}）", item.number, task_of(item.task), strip_end(&item.title), notes.join("，")),
-        });
+        open.push(Open { level, colour: tm.colour, text: format!("{}（{}）", item.number, notes.join("，")) });
     }
     // Raised in a report and not accepted by that day: the same match as `ducha orders accept`.
     let p = inp.period();
@@ -186,13 +189,7 @@ pub fn coordination_blocks(inp: &Inputs) -> Vec<Block> {
                         open.push(Open {
                             level: c.level,
                             colour: Colour::None,
-                            text: format!(
-                                "{}{}报告提出{}：{}（待受理）",
-                                r.unit,
-                                period.chinese_quarter(),
-                                task_of(Some(e.task)),
-                                strip_end(&c.text)
-                            ),
+                            text: format!("{}{}报告提出（第{}项，待受理）", r.unit, period.chinese_quarter(), e.task),
                         });
                     }
                 }
@@ -210,14 +207,6 @@ pub fn coordination_blocks(inp: &Inputs) -> Vec<Block> {
         }
     }
     blocks
-}
-
-fn task_of(task: Option<u32>) -> String {
-    task.map(|n| format!("（第{n}项）")).unwrap_or_default()
-}
-
-fn strip_end(s: &str) -> String {
-    s.trim().trim_end_matches(['。', '；', '，']).to_owned()
 }
 
 /// The register's text this period's documents may print (docs/rules.md §19), for the glyph
