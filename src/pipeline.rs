@@ -252,7 +252,8 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
 
     let t = Instant::now();
     let notice_md = notice_md_for(&checked.markdown, period);
-    let glyph = glyph_check(&fonts, &ds, period, notice_md, &sources);
+    let mut glyph = glyph_check(&fonts, &ds, period, notice_md, &sources);
+    glyph.extend(glyphs::check(&fonts, view::register::glyph_items(&register, &ds, period), &sources));
     let glyph_errors = glyph.has_errors();
     warnings.extend(glyph);
     if glyph_errors {

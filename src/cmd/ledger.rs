@@ -19,6 +19,9 @@ pub struct LedgerArgs {
     /// 输出文件，默认为 out/<年度>/工作台账.xlsx。
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    // “督办”工作表按 --as-of 日期列出事项（默认为办公地今天），与 ducha orders list --as-of 相同。
+    #[command(flatten)]
+    pub as_of: super::orders::AsOf,
 }
 
 /// Runs `ducha ledger`.
@@ -30,7 +33,18 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<ExitCode> {
         eprintln!("  = 提示: 省略 --year 或写 --year {}", ds.plan.year);
         return Ok(ExitCode::from(1));
     }
-    let Some(bytes) = ledger::build_ledger(&ds, year)? else {
+    // The 督办 register, read like `ducha orders list` (docs/rules.md §19).
+    let cx = crate::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+    let (register, diags, sources) = crate::orders::file::load_register(&args.data.path, &cx);
+    if diags.has_errors() {
+        eprint!("{}", diags.render(&sources));
+        return Ok(ExitCode::from(1));
+    }
+    let today = match args.as_of.as_of {
+        Some(d) => d,
+        None => crate::clock::OfficeClock::new(&ds.office.timezone)?.today(),
+    };
+    let Some(bytes) = ledger::build_ledger(&ds, year, Some((&register, today)))? else {
         eprintln!("错误: {year} 年还没有任何季度报告，无法生成台账");
         return Ok(ExitCode::from(1));
     };

@@ -10,7 +10,9 @@ use super::body::{ems, markdown, twips_mm, twips_pt, Cell, Look, Para, Rgb, Sect
 use super::{DocView, Phrases, RED, R_NS, W_NS};
 use crate::engine::fonts::Role;
 use crate::ofd::xml::El;
-use crate::render::view::{Block, BlockKind, BriefingView, LeaderView, NoticeView, OrderView, RankRow, TaskRow};
+use crate::render::view::{
+    Block, BlockKind, BriefingView, LeaderView, NoticeView, OrderRow, OrderView, RankRow, TaskRow,
+};
 
 /// A built `word/document.xml` and whether it has page-number footers.
 pub struct Document {
@@ -231,6 +233,9 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
     if !v.full_texts.is_empty() {
         names.push(v.full_name.clone());
     }
+    if !v.orders_rows.is_empty() {
+        names.push(v.orders_name.clone());
+    }
     let label = ph.get("attachment-note");
     let label_w = (ems(&label) * CH as f64).round() as i64;
     for (i, name) in names.iter().enumerate() {
@@ -253,7 +258,7 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
     // 附件 (§L6): each on a new page, "附件1" 黑体 flush left, the title centred 空一行 below.
     let several = !v.full_texts.is_empty();
     let attachment_label = |i: usize| {
-        if several {
+        if names.len() > 1 {
             format!("{}{i}", ph.get("attachment"))
         } else {
             ph.get("attachment")
@@ -274,8 +279,17 @@ fn notice(v: &NoticeView, ph: &Phrases) -> (Vec<El>, Section, bool) {
             out.push(Para::new().run(&f.text, &Look::default()).el());
         }
     }
+    // Whether the section still open is a 横排 one (the task table's, or the 督办情况一览表's).
+    let mut open_landscape = landscape && !several;
+    if !v.orders_rows.is_empty() {
+        out.push(section_end(&if open_landscape { Section::landscape(true) } else { Section::portrait(true) }));
+        out.push(Para::new().flush().run(&attachment_label(names.len()), &Look::role(Role::Heiti)).el());
+        out.push(title(&v.orders_title, PITCH - twips_pt(16.0), PITCH));
+        out.push(orders_table(&v.orders_rows, if landscape { turned_area() } else { area() }, ph));
+        open_landscape = landscape;
+    }
     // 版记 (§L7): follows the text in the draft, on a portrait page (after a 横排 table, a new one).
-    if landscape && !several {
+    if open_landscape {
         out.push(section_end(&Section::landscape(true)));
     }
     let last = Section::portrait(true);
@@ -365,6 +379,73 @@ fn task_table(rows: &[TaskRow], width: i64, ph: &Phrases) -> El {
     }
     Table {
         widths: task_columns(rows, width, ph),
+        rows: table_rows,
+        border: Some(4),
+        padding: (twips_pt(3.0), cell_padding(3.0, size)),
+        ..Table::default()
+    }
+    .el()
+}
+
+/// The 督办情况一览表 (notice.typ `orders-columns`): widths by the same rule on estimated text
+/// widths ([`ems`]), 10.5 pt 仿宋, heads 黑体, `\n` a line break within a cell.
+fn orders_table(rows: &[OrderRow], width: i64, ph: &Phrases) -> El {
+    let size = 10.5;
+    let look = Look::default().size(size);
+    let hei = Look::role(Role::Heiti).size(size);
+    let line = twips_pt(size * 1.3);
+    let tw = |em: f64| (em * size * 20.0).round() as i64;
+    let pad = twips_pt(7.0);
+    let fields = |r: &OrderRow| -> [String; 7] {
+        [
+            r.no.clone(),
+            r.number.clone(),
+            r.task.clone(),
+            r.unit.clone(),
+            r.deadline.clone(),
+            r.state.clone(),
+            r.closed.clone(),
+        ]
+    };
+    let heads = ["ol-no", "ol-number", "ol-task", "ol-unit", "ol-deadline", "ol-state", "ol-closed"];
+    let mut widths: Vec<i64> = heads
+        .iter()
+        .enumerate()
+        .map(|(c, key)| {
+            let widest =
+                rows.iter().flat_map(|r| fields(r)[c].split('\n').map(ems).collect::<Vec<_>>()).fold(0.0, f64::max);
+            let widest = if c == 3 { widest.min(7.0) } else { widest };
+            tw(ems(&ph.get(key)).max(widest)) + pad
+        })
+        .collect();
+    let fixed: i64 = widths.iter().enumerate().filter(|(c, _)| *c != 2).map(|(_, w)| *w).sum();
+    let least = tw(8.0) + pad;
+    if width - fixed < least {
+        let k = (width - least) as f64 / fixed as f64;
+        for (c, w) in widths.iter_mut().enumerate() {
+            if c != 2 {
+                *w = (*w as f64 * k).floor() as i64;
+            }
+        }
+    }
+    let fixed: i64 = widths.iter().enumerate().filter(|(c, _)| *c != 2).map(|(_, w)| *w).sum();
+    widths[2] = width - fixed;
+    // (a run's `\n` is a line break)
+    let cell = |text: &str, align: &'static str, look: &Look| {
+        Cell::new(vec![Para::new().flush().align(align).line(line).run(text, look).el()])
+    };
+    let grey = |l: u8| Rgb(l, l, l);
+    let mut table_rows =
+        vec![(true, heads.iter().map(|k| cell(&ph.get(k), "center", &hei).fill(grey(230))).collect::<Vec<_>>())];
+    for r in rows {
+        let f = fields(r);
+        table_rows.push((
+            false,
+            f.iter().enumerate().map(|(c, t)| cell(t, if c == 2 { "left" } else { "center" }, &look)).collect(),
+        ));
+    }
+    Table {
+        widths,
         rows: table_rows,
         border: Some(4),
         padding: (twips_pt(3.0), cell_padding(3.0, size)),

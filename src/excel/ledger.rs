@@ -5,7 +5,8 @@
 //! and per lead unit for the latest quarter. One sheet per plan section lists every task with its
 //! targets and lead units and, for each quarter Q1–Q4, the status (cell colour = light: green,
 //! yellow, red; grey for a quarter not yet reported), the progress in percent and the figures.
-//! Header rows are frozen and the task tables have autofilters.
+//! Header rows are frozen and the task tables have autofilters. The last sheet, 督办, lists the
+//! 督办 register's items as they stood on a date ([`orders`], docs/rules.md §19).
 
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
@@ -14,6 +15,10 @@ use crate::aggregate::{self, Reporting, Summary};
 use crate::data::model::{Dataset, Period, Section, Status, Task};
 use crate::numerals;
 use crate::status::{self, fmt_num, Basis, PeriodStatus, TaskStatus};
+
+/// The sheet 督办.
+#[path = "ledger_orders.rs"]
+pub mod orders;
 
 /// Name of the summary sheet.
 pub const SUMMARY_SHEET: &str = "汇总";
@@ -58,7 +63,13 @@ impl Styles {
 }
 
 /// Builds the ledger of `year` (the plan's year). `None` when no quarter of the year has reports.
-pub fn build_ledger(ds: &Dataset, year: i32) -> Result<Option<Vec<u8>>, XlsxError> {
+/// `orders`: the 督办 register and the date it is read at (the office's today), for the sheet
+/// 督办; without it there is no such sheet.
+pub fn build_ledger(
+    ds: &Dataset,
+    year: i32,
+    orders: Option<(&crate::orders::Register, crate::data::model::Date)>,
+) -> Result<Option<Vec<u8>>, XlsxError> {
     let Some(latest) = evaluated(ds, year) else { return Ok(None) };
     let statuses = status::evaluate_year(ds, latest);
     let summaries: Vec<Summary> = (1..=statuses.len()).map(|q| aggregate::summarize(ds, &statuses[..q])).collect();
@@ -85,6 +96,12 @@ pub fn build_ledger(ds: &Dataset, year: i32) -> Result<Option<Vec<u8>>, XlsxErro
         let mut ws = Worksheet::new();
         ws.set_name(&name)?;
         write_section(&mut ws, &st, ds, year, sec, &statuses)?;
+        wb.push_worksheet(ws);
+    }
+    if let Some((register, as_of)) = orders {
+        let mut ws = Worksheet::new();
+        ws.set_name(orders::ORDERS_SHEET)?;
+        orders::write_orders(&mut ws, register, year, as_of, &ds.office.orders, &ds.plan.title)?;
         wb.push_worksheet(ws);
     }
     Ok(Some(wb.save_to_buffer()?))

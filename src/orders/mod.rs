@@ -817,12 +817,7 @@ impl Register {
     /// the figures of the next quarter's notice.
     pub fn follow_up(&self, period: Period, date: Date, cfg: &timing::OrdersConfig) -> FollowUp {
         let mut f = FollowUp::default();
-        for item in self
-            .as_of(date)
-            .items
-            .iter()
-            .filter(|i| i.kind == Kind::Order && i.period == period && i.revisit_of.is_none())
-        {
+        for item in &self.followed_up(period, date) {
             f.issued += 1;
             match item.track.phase {
                 Phase::Closed => f.closed += 1,
@@ -839,6 +834,16 @@ impl Register {
             }
         }
         f
+    }
+
+    /// `period`'s 督办事项 (not 回头看) as they stood at the end of `date`, in register order: the
+    /// items [`Register::follow_up`] counts and the notice's 督办情况一览表 lists.
+    pub fn followed_up(&self, period: Period, date: Date) -> Vec<Item> {
+        self.items
+            .iter()
+            .filter(|i| i.kind == Kind::Order && i.period == period && i.revisit_of.is_none())
+            .filter_map(|i| i.as_of(date))
+            .collect()
     }
 
     /// The highest sequence number of `kind` in `year` (0 when none).

@@ -17,6 +17,12 @@ use crate::numerals;
 use crate::render::title::{break_title, MAX_PER_LINE};
 use crate::status::{fmt_num, PeriodStatus, TaskStatus};
 
+/// The 督办 register in the documents (docs/rules.md §19).
+#[path = "view_orders.rs"]
+pub mod register;
+
+pub use register::OrderRow;
+
 /// What a [`Block`] is; the templates see the lower-case name (`_body.typ.j2`: `b.kind == "h1"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,6 +120,11 @@ pub struct NoticeView {
     pub full_title: Vec<String>,
     pub full_name: String,
     pub full_texts: Vec<FullText>,
+    /// The annex 督办情况一览表 (docs/rules.md §19): title lines, name and rows; empty
+    /// `orders_rows` → no such annex. It is the last 附件.
+    pub orders_title: Vec<String>,
+    pub orders_name: String,
+    pub orders_rows: Vec<OrderRow>,
     pub issuer: String,
     pub date: String,
     pub note: Option<String>,
@@ -533,17 +544,25 @@ pub fn notice(inp: &Inputs) -> NoticeView {
     let p = inp.period();
     let title = format!("关于{}{}落实情况的通报", inp.plan_title(), p.chinese_span());
     let number = notice_number(inp);
+    let (rows, full_texts) = task_rows(inp);
+    // The previous quarter's orders: a paragraph under 督办事项 and the last 附件.
+    let follow = register::follow_up_facts(inp);
+    let annex = follow.as_ref().map(|_| format!("附件{}", 2 + usize::from(!full_texts.is_empty())));
     let mut body = Vec::new();
     notice_intro(inp, &mut body);
     notice_overall(inp, &mut body);
     notice_progress(inp, &mut body);
     notice_problems(inp, &mut body);
-    notice_orders(inp, &mut body);
+    notice_orders(inp, &mut body, follow.as_ref().map(|f| register::notice_paragraph(f, annex.as_deref())));
     notice_closing(inp, &mut body);
 
     let table_name = format!("{}年{}重点工作任务进展情况表", p.year, p.chinese_span());
     let full_name = format!("附件1未全文列出的{}进展情况", p.chinese_span());
-    let (rows, full_texts) = task_rows(inp);
+    let orders_name = match &follow {
+        Some(f) => format!("{}年{}督办情况一览表", f.period.year, f.period.chinese_quarter()),
+        None => String::new(),
+    };
+    let orders_rows = follow.as_ref().map(|f| register::annex_rows(inp, f)).unwrap_or_default();
     NoticeView {
         copy_no: office.copy_no.clone(),
         secret: office.secret.clone(),
@@ -561,6 +580,9 @@ pub fn notice(inp: &Inputs) -> NoticeView {
         full_title: break_title(&full_name, MAX_PER_LINE),
         full_name,
         full_texts,
+        orders_title: break_title(&orders_name, MAX_PER_LINE),
+        orders_name,
+        orders_rows,
         issuer: office.issuer_name.clone(),
         date: inp.issue_date(),
         note: office.note.clone(),
@@ -701,8 +723,9 @@ fn notice_problems(inp: &Inputs, body: &mut Vec<Block>) {
     body.extend(inp.overrides.section("存在问题", problems));
 }
 
-/// 督办事项 (only when there is something to say).
-fn notice_orders(inp: &Inputs, body: &mut Vec<Block>) {
+/// 督办事项 (only when there is something to say); `follow_up`: the paragraph on the previous
+/// quarter's orders, first.
+fn notice_orders(inp: &Inputs, body: &mut Vec<Block>, follow_up: Option<Block>) {
     let office = &inp.ds.office;
     let s = inp.summary;
     // 督办事项 says exactly what the 督办通知单 of this period cover (the same `order_tasks`), and
@@ -728,7 +751,7 @@ fn notice_orders(inp: &Inputs, body: &mut Vec<Block>) {
     if !units.is_empty() {
         paragraphs.push(Block::para(format!("{}，请上述单位明确专人负责，今后按时报送进展情况。", units.join("；"))));
     }
-    if let Some(b) = orders_follow_up(inp) {
+    if let Some(b) = follow_up {
         paragraphs.insert(0, b);
     }
     if !paragraphs.is_empty() {
@@ -830,6 +853,11 @@ pub fn briefing(inp: &Inputs, good_practices: usize) -> BriefingView {
         }
         body.push(Block::para(format!("{}。", parts.join("；"))));
     }
+    // The previous quarter's orders: the notice's counts (docs/rules.md §19).
+    if let Some(f) = register::follow_up_facts(inp) {
+        body.push(Block::h1("督办落实情况"));
+        body.push(register::briefing_paragraph(&f));
+    }
     body.push(Block::h1("工作要求"));
     body.push(Block::para(
         "请进度滞后的单位认真分析原因，制定整改措施，限期追赶进度；未按时报送的单位要严格落实报送制度。县政府督查室将持续跟踪问效。",
@@ -897,8 +925,13 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
     } else {
         (ranking, "责任单位推进情况排名".to_string())
     };
+    // The previous quarter's orders in the notice's words, in the opening paragraph (a heading of
+    // its own would push the 领导参阅 past two pages; docs/rules.md §19).
+    let orders = register::follow_up_facts(inp)
+        .map(|f| format!("{}。{}", register::counts_sentence(&f.figures), register::overdue_sentence(&f.figures)))
+        .unwrap_or_default();
     let mut body = vec![Block::para(format!(
-        "截至{}，{}项重点工作任务中，{}。",
+        "截至{}，{}项重点工作任务中，{}。{orders}",
         p.end().chinese(),
         s.tasks,
         inp.counts_sentence()
@@ -940,11 +973,19 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
     }
     let numbered: Vec<String> =
         decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", numerals::chinese(i as u32 + 1))).collect();
-    body.push(Block::para(if numbered.is_empty() {
-        "本期暂无需要领导协调的事项。".to_string()
-    } else {
-        numbered.concat()
-    }));
+    // The open 需协调事项 by level, red first (docs/rules.md §19).
+    let coordination = register::coordination_blocks(inp);
+    let nothing = numbered.is_empty() && coordination.is_empty();
+    if !numbered.is_empty() {
+        body.push(Block::para(numbered.concat()));
+    }
+    if !coordination.is_empty() {
+        body.push(Block::para("各单位提出、尚未办结的需协调事项："));
+        body.extend(coordination);
+    }
+    if nothing {
+        body.push(Block::para("本期暂无需要领导协调的事项。"));
+    }
     let title = format!("{}重点工作任务推进情况及有关建议", p.chinese_span());
     LeaderView {
         name: office.leader_briefing_name.clone(),
@@ -1027,27 +1068,9 @@ pub fn supervision_items(inp: &Inputs) -> Vec<String> {
 /// The paragraph on the previous quarter's 督办事项, from the register as of this notice's date
 /// (docs/rules.md §19): “上期下发督办通知单N份，已办结M项，正在办理K项（其中逾期J项）”, naming the
 /// units with overdue items. `None` in a year's first quarter, without a register, or when the
-/// previous quarter issued no order.
+/// previous quarter issued no order. (The notice adds where its annex lists the items.)
 pub fn orders_follow_up(inp: &Inputs) -> Option<Block> {
-    let prev = inp.period().prev_in_year()?;
-    let office = &inp.ds.office;
-    let f = inp.register?.follow_up(prev, office.issue_date(inp.period()), &office.orders);
-    if f.issued == 0 {
-        return None;
-    }
-    let mut s = format!("上期下发督办通知单{}份，已办结{}项，正在办理{}项", f.issued, f.closed, f.open);
-    if f.open > 0 {
-        s += &format!("（其中逾期{}项）", f.overdue);
-    }
-    if f.stopped > 0 {
-        s += &format!("，中止{}项", f.stopped);
-    }
-    if f.overdue_units.is_empty() {
-        s += "。";
-    } else {
-        s += &format!("。{}办理督办事项逾期，请抓紧办理并书面反馈。", f.overdue_units.join("、"));
-    }
-    Some(Block::para(s))
+    register::follow_up_facts(inp).map(|f| register::briefing_paragraph(&f))
 }
 
 /// The task numbers that get a 督办通知单 this period ([`order_tasks`]), for numbering them from
