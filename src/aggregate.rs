@@ -315,8 +315,15 @@ fn reporting(ds: &Dataset, unit: &str, period: Period, prev: Option<&PeriodStatu
 /// quarter is late only when its earliest file is. A late report is located at the `submitted:`
 /// of that earliest file.
 pub fn reporting_warnings(ds: &Dataset) -> Diagnostics {
+    reporting_warnings_with_year(ds).0
+}
+
+/// [`reporting_warnings`], with the statuses of Q1 … the latest period with reports they were
+/// decided with ([`crate::status::evaluate_year`]; empty without reports), so that a caller
+/// that needs them too does not evaluate every task a second time.
+pub fn reporting_warnings_with_year(ds: &Dataset) -> (Diagnostics, Vec<PeriodStatus>) {
     let mut out = Diagnostics::default();
-    let Some(last) = ds.latest_period() else { return out };
+    let Some(last) = ds.latest_period() else { return (out, Vec::new()) };
     let year = crate::status::evaluate_year(ds, last);
     for (i, ps) in year.iter().enumerate() {
         let period = ps.period;
@@ -360,7 +367,7 @@ pub fn reporting_warnings(ds: &Dataset) -> Diagnostics {
             }
         }
     }
-    out
+    (out, year)
 }
 
 /// How `unit` reported in each quarter of `year` (the output of

@@ -216,6 +216,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let files = checked.files.clone();
     let mut sources = checked.sources;
     let mut warnings = checked.diagnostics;
+    let known = checked.year;
     let Some(ds) = checked.dataset else {
         return Err(BuildError { diagnostics: warnings, sources });
     };
@@ -243,41 +244,65 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     }
     timings.push(("加载校验", t.elapsed()));
 
-    let t = Instant::now();
-    let fonts = fonts_job
-        .join()
-        .unwrap_or_else(|_| Err("字体索引失败（内部错误）".to_string()))
-        .map_err(|e| BuildError::one(Diagnostic::error(e)))?;
-    timings.push(("字体索引", t.elapsed()));
-
-    let t = Instant::now();
+    // The glyph check, which waits for the font index, runs beside the statuses and the
+    // rendering: neither needs the other (issue 22 §8). Its problems still come first.
     let notice_md = notice_md_for(&checked.markdown, period);
-    let mut glyph = glyph_check(&fonts, &ds, period, notice_md, &sources);
-    glyph.extend(glyphs::check(&fonts, view::register::glyph_items(&register, &ds, period), &sources));
+    let (glyph_side, rest) = std::thread::scope(|scope| {
+        let glyph_side = scope.spawn(|| {
+            let t = Instant::now();
+            let fonts = fonts_job.join().unwrap_or_else(|_| Err("字体索引失败（内部错误）".to_string()));
+            let waited = t.elapsed();
+            let t = Instant::now();
+            let glyph = fonts.as_ref().ok().map(|f| {
+                let mut glyph = glyph_check(f, &ds, period, notice_md, &sources);
+                glyph.extend(glyphs::check(f, view::register::glyph_items(&register, &ds, period), &sources));
+                glyph
+            });
+            (fonts, glyph, waited, t.elapsed())
+        });
+        let rest = (|| {
+            let t = Instant::now();
+            // The check evaluated the year up to its latest period for the 未报送 / 迟报 warnings.
+            let year = status::year_from(known, &ds, period);
+            let summary = aggregate::summarize(&ds, &year);
+            let status_time = t.elapsed();
+            let t = Instant::now();
+            let templates = Templates::load(opts.templates.as_deref())
+                .map_err(|diagnostics| BuildError { diagnostics, sources: SourceMap::default() })?;
+            let mut order_warnings = Diagnostics::default();
+            if opts.only.is_empty() || opts.only.contains(&Kind::Order) {
+                let inp = view::Inputs {
+                    ds: &ds,
+                    year: &year,
+                    summary: &summary,
+                    overrides: &overrides,
+                    register: Some(&register),
+                };
+                let numbers =
+                    crate::orders::issue::numbering(&register, &ds.office, period, &view::order_task_numbers(&inp));
+                order_warnings.extend(crate::orders::issue::unregistered_warnings(&numbers, period));
+            }
+            let rendered = render_all_with(&ds, &year, &summary, &overrides, Some(&register), &templates, &opts.only)?;
+            Ok((templates, order_warnings, rendered, status_time, t.elapsed()))
+        })();
+        (glyph_side.join(), rest)
+    });
+    let (fonts, glyph, waited, glyph_time) = glyph_side
+        .unwrap_or_else(|_| (Err("字形检查失败（内部错误）".to_string()), None, Duration::ZERO, Duration::ZERO));
+    let fonts = fonts.map_err(|e| BuildError::one(Diagnostic::error(e)))?;
+    timings.push(("字体索引", waited));
+    let glyph = glyph.unwrap_or_default();
     let glyph_errors = glyph.has_errors();
     warnings.extend(glyph);
     if glyph_errors {
         warnings.sort();
         return Err(BuildError { diagnostics: warnings, sources });
     }
-    timings.push(("字形检查", t.elapsed()));
-
-    let t = Instant::now();
-    let year = status::evaluate_year(&ds, period);
-    let summary = aggregate::summarize(&ds, &year);
-    timings.push(("状态统计", t.elapsed()));
-
-    let t = Instant::now();
-    let templates = Templates::load(opts.templates.as_deref())
-        .map_err(|diagnostics| BuildError { diagnostics, sources: SourceMap::default() })?;
-    if opts.only.is_empty() || opts.only.contains(&Kind::Order) {
-        let inp =
-            view::Inputs { ds: &ds, year: &year, summary: &summary, overrides: &overrides, register: Some(&register) };
-        let numbers = crate::orders::issue::numbering(&register, &ds.office, period, &view::order_task_numbers(&inp));
-        warnings.extend(crate::orders::issue::unregistered_warnings(&numbers, period));
-    }
-    let rendered = render_all_with(&ds, &year, &summary, &overrides, Some(&register), &templates, &opts.only)?;
-    timings.push(("模板渲染", t.elapsed()));
+    timings.push(("字形检查", glyph_time));
+    let (templates, order_warnings, rendered, status_time, render_time) = rest?;
+    timings.push(("状态统计", status_time));
+    warnings.extend(order_warnings);
+    timings.push(("模板渲染", render_time));
     Ok(Prepared { ds, period, rendered, fonts, templates, warnings, sources, files, timings })
 }
 
@@ -843,9 +868,21 @@ pub fn compile_parallel<T: Send>(
         .collect()
 }
 
-/// Lays out one document; when it is too long for its kind, the shorter variants in order,
-/// keeping the first that fits (and its source in `r`). Returns the job that made it (for the
-/// export), the document and its warnings.
+/// Source bytes per allowed page above which [`layout_one`] lays out the shortest variant of a
+/// document first: the bundled county data gives about 1 200 (简报) to 1 900 (领导参阅) bytes per
+/// page, a city's plan (issue 22 §8) 2 600 and more, where no variant fits and every one was
+/// laid out in turn.
+const LIKELY_TOO_LONG: usize = 2_200;
+
+/// Lays out one document; when it is too long for its kind, the shorter variants, keeping the
+/// first that fits, else the last (shortest), and its source in `r`. Returns the job that made it
+/// (for the export), the document and its warnings.
+///
+/// Which variant is kept is what laying them out in order gives, but fewer are laid out: once the
+/// first is too long, the shortest is tried next, and when it is too long as well it is the one
+/// kept without laying out those between; a document whose shortest source is long for its pages
+/// ([`LIKELY_TOO_LONG`]) tries the shortest first. (Only a Typst error in a longer variant that the
+/// shortest does not have — the variants share one template — would be skipped this way.)
 fn layout_one(
     engine: &Engine,
     r: &mut Rendered,
@@ -854,24 +891,47 @@ fn layout_one(
 ) -> Result<(Job, PagedDocument, Diagnostics), crate::engine::CompileError> {
     let mut job = Job {
         name: format!("{}.typ", r.stem),
-        source: r.source.clone(),
+        source: String::new(),
         timestamp: timestamp(date),
         ident: r.ident.clone(),
         flavor,
         files: Vec::new(),
     };
-    let mut result = engine.layout(&job);
-    let mut shorter = std::mem::take(&mut r.shorter).into_iter();
-    while let (Ok((document, _)), Some(max)) = (&result, r.max_pages) {
-        if document.pages().len() <= max {
-            break;
-        }
-        let Some(next) = shorter.next() else { break };
-        job.source = next;
-        result = engine.layout(&job);
-        r.source = job.source.clone();
-        r.variant += 1;
+    let variants: Vec<String> = std::iter::once(r.source.clone()).chain(std::mem::take(&mut r.shorter)).collect();
+    let last = variants.len() - 1;
+    let max = r.max_pages.filter(|_| last > 0);
+    type Laid = Result<(PagedDocument, Diagnostics), crate::engine::CompileError>;
+    let mut laid: Vec<Option<Laid>> = variants.iter().map(|_| None).collect();
+    let mut lay = |i: usize, job: &mut Job| -> bool {
+        // True when variant `i` is laid out and too long.
+        let result = laid[i].get_or_insert_with(|| {
+            job.source = variants[i].clone();
+            engine.layout(job)
+        });
+        matches!((result, max), (Ok((document, _)), Some(max)) if document.pages().len() > max)
+    };
+    let shortest_first = max.is_some_and(|max| variants[last].len() > LIKELY_TOO_LONG * max);
+    let mut keep = None;
+    if shortest_first && lay(last, &mut job) {
+        keep = Some(last);
     }
+    if keep.is_none() {
+        for i in 0..=last {
+            if !lay(i, &mut job) {
+                keep = Some(i);
+                break;
+            }
+            if i == 0 && last > 1 && lay(last, &mut job) {
+                keep = Some(last);
+                break;
+            }
+        }
+    }
+    let keep = keep.unwrap_or(last);
+    let result = laid[keep].take().expect("the kept variant was laid out");
+    r.variant = keep;
+    r.source = variants.into_iter().nth(keep).unwrap_or_default();
+    job.source = r.source.clone();
     result.map(|(document, warnings)| (job, document, warnings))
 }
 

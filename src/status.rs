@@ -90,7 +90,12 @@ pub struct PeriodStatus {
 impl PeriodStatus {
     /// The status of task `number`.
     pub fn task(&self, number: u32) -> Option<&TaskStatus> {
-        self.tasks.iter().find(|t| t.task == number)
+        // In plan order, which is by number: found by halving, with a scan should a caller have
+        // built the list in another order.
+        match self.tasks.binary_search_by_key(&number, |t| t.task) {
+            Ok(i) => Some(&self.tasks[i]),
+            Err(_) => self.tasks.iter().find(|t| t.task == number),
+        }
     }
 }
 
@@ -338,6 +343,24 @@ pub fn evaluate_year(ds: &Dataset, up_to: Period) -> Vec<PeriodStatus> {
     out
 }
 
+/// [`evaluate_year`] up to `up_to`, taken from `known` (the statuses of Q1 … a later or equal
+/// quarter of the same year, as [`evaluate_year`] gave them for the same dataset) when it covers
+/// `up_to`: each quarter depends only on the dataset and the quarter before, so the first
+/// quarters of a longer year are the shorter year. Otherwise evaluated afresh.
+pub fn year_from(mut known: Vec<PeriodStatus>, ds: &Dataset, up_to: Period) -> Vec<PeriodStatus> {
+    let q = usize::from(up_to.quarter);
+    let covers = known.len() >= q
+        && known
+            .iter()
+            .enumerate()
+            .all(|(i, ps)| ps.period.year == up_to.year && usize::from(ps.period.quarter) == i + 1);
+    if !covers {
+        return evaluate_year(ds, up_to);
+    }
+    known.truncate(q);
+    known
+}
+
 /// The status of every task for `period` (earlier quarters of the year are evaluated for
 /// carry-over).
 pub fn evaluate_period(ds: &Dataset, period: Period) -> PeriodStatus {
@@ -346,9 +369,59 @@ pub fn evaluate_period(ds: &Dataset, period: Period) -> PeriodStatus {
 
 /// The status of every task for `period`, given the previous quarter's result (`None` for Q1).
 pub fn evaluate_after(ds: &Dataset, period: Period, prev: Option<&PeriodStatus>) -> PeriodStatus {
-    let tasks =
-        ds.plan.tasks.iter().map(|t| evaluate_task(ds, t, period, prev.and_then(|p| p.task(t.number)))).collect();
+    let index = EntryIndex::of(ds, period);
+    let tasks = ds
+        .plan
+        .tasks
+        .iter()
+        .map(|t| evaluate_found(ds, t, period, prev.and_then(|p| p.task(t.number)), index.entries_for(t)))
+        .collect();
     PeriodStatus { period, checkpoint: period.checkpoint(), tasks }
+}
+
+/// The period's report entries by task: for each task, every report that has an entry for it
+/// (its first such entry), in report order. Built once per period, so finding a task's entries
+/// does not scan every report (a city's plan has hundreds of tasks, issue 22 §8).
+struct EntryIndex<'a> {
+    by_task: std::collections::HashMap<u32, Vec<(&'a str, &'a Entry)>>,
+}
+
+impl<'a> EntryIndex<'a> {
+    fn of(ds: &'a Dataset, period: Period) -> EntryIndex<'a> {
+        let mut by_task: std::collections::HashMap<u32, Vec<(&'a str, &'a Entry)>> = std::collections::HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for r in ds.reports_for(period) {
+            seen.clear();
+            for e in &r.entries {
+                // A report's first entry for a task is the one read (as `find` would).
+                if seen.insert(e.task) {
+                    by_task.entry(e.task).or_default().push((r.unit.as_str(), e));
+                }
+            }
+        }
+        EntryIndex { by_task }
+    }
+
+    /// [`entries_for`] from the index: the same entries in the same order.
+    fn entries_for(&self, task: &Task) -> Vec<Found<'a>> {
+        let list = self.by_task.get(&task.number).map(Vec::as_slice).unwrap_or(&[]);
+        let mut out: Vec<Found<'a>> = Vec::new();
+        for unit in &task.lead_units {
+            if out.iter().any(|f| f.unit == unit.as_str()) {
+                continue;
+            }
+            if let Some((u, e)) = list.iter().find(|(u, _)| *u == unit.as_str()) {
+                out.push(Found { unit: u, lead: true, entry: e });
+            }
+        }
+        for (u, e) in list {
+            if task.lead_units.iter().any(|l| l == u) || out.iter().any(|f| f.unit == *u) {
+                continue;
+            }
+            out.push(Found { unit: u, lead: false, entry: e });
+        }
+        out
+    }
 }
 
 struct Found<'a> {
@@ -638,8 +711,18 @@ fn contribution(s: &TargetStanding, th: &Thresholds) -> Status {
 /// ([`by_self_report`]); then the year-end cap ([`cap_at_year_end`]) and the comparison with the
 /// unit's claim ([`flag_claim_mismatch`]).
 pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&TaskStatus>) -> TaskStatus {
+    evaluate_found(ds, task, period, prev, entries_for(ds, task, period))
+}
+
+/// [`evaluate_task`] with the task's entries already found ([`entries_for`]).
+fn evaluate_found(
+    ds: &Dataset,
+    task: &Task,
+    period: Period,
+    prev: Option<&TaskStatus>,
+    found: Vec<Found>,
+) -> TaskStatus {
     let th = &ds.office.thresholds;
-    let found = entries_for(ds, task, period);
     let leads: Vec<&Found> = found.iter().filter(|f| f.lead).collect();
     let first_claim = leads.iter().find_map(|f| f.entry.claim.map(|c| (c, f.unit)));
     let mut ts = reported(task, period, prev, &found, &leads, th);
@@ -1166,6 +1249,33 @@ mod tests {
 
     const KJ: &str = "县科技局";
     const GX: &str = "县工业和信息化局";
+
+    /// The bundled data: the year the check kept serves every earlier quarter exactly as a fresh
+    /// evaluation, and the per-period entry index finds the entries the scan finds, in order.
+    #[test]
+    fn kept_year_and_entry_index_agree_with_fresh_evaluation() {
+        let checked = crate::data::check(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"));
+        let ds = checked.dataset.expect("the bundled data is valid");
+        let latest = ds.latest_period().expect("reports");
+        assert_eq!(checked.year.len(), usize::from(latest.quarter));
+        for q in 1..=latest.quarter {
+            let p = Period { year: latest.year, quarter: q };
+            assert_eq!(year_from(checked.year.clone(), &ds, p), evaluate_year(&ds, p), "{p}");
+            let index = EntryIndex::of(&ds, p);
+            let key = |f: &Found| (f.unit.to_owned(), f.lead, f.entry as *const Entry);
+            let mut with_entries = 0;
+            for t in &ds.plan.tasks {
+                let scanned: Vec<_> = entries_for(&ds, t, p).iter().map(key).collect();
+                let indexed: Vec<_> = index.entries_for(t).iter().map(key).collect();
+                assert_eq!(indexed, scanned, "{p} task {}", t.number);
+                with_entries += usize::from(!scanned.is_empty());
+            }
+            assert!(with_entries > 40, "{p}: {with_entries} tasks with entries");
+        }
+        // Another year is evaluated afresh.
+        let other = Period { year: latest.year + 1, quarter: 1 };
+        assert_eq!(year_from(checked.year, &ds, other), evaluate_year(&ds, other));
+    }
 
     fn count15() -> Dataset {
         dataset(vec![task(1, 1, &[KJ], vec![target(TargetKind::Count, 15.0, "家")])])

@@ -23,6 +23,10 @@ pub struct Checked {
     pub markdown: Vec<(String, load::SourceFile)>,
     /// Every data file read: (name as in messages, path on disk).
     pub files: Vec<(String, std::path::PathBuf)>,
+    /// The statuses of Q1 … the latest period with reports that the 未报送 / 迟报 warnings were
+    /// decided with (empty without a dataset): a build of that year takes them from here instead
+    /// of evaluating every task again (issue 22 §8).
+    pub year: Vec<crate::status::PeriodStatus>,
 }
 
 /// Loads and validates `dir` in one go (stages 1 and 2).
@@ -34,7 +38,12 @@ pub fn check(dir: &Path) -> Checked {
 /// Stage 2 of [`check`] on data already loaded (with the load stage's diagnostics): `ducha
 /// serve` keeps the loaded files while they are unchanged on disk.
 pub fn check_loaded(loaded: load::Loaded, diagnostics: Diagnostics) -> Checked {
-    let (dataset, diagnostics) = check_files(&loaded, diagnostics, crate::aggregate::reporting_warnings);
+    let mut year = Vec::new();
+    let (dataset, diagnostics) = check_files(&loaded, diagnostics, |ds| {
+        let (warnings, statuses) = crate::aggregate::reporting_warnings_with_year(ds);
+        year = statuses;
+        warnings
+    });
     let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     for p in loaded.plan.iter().map(|p| &p.source).chain(loaded.office.iter().map(|o| &o.source)) {
         files.push((p.name.clone(), p.path.clone()));
@@ -45,7 +54,10 @@ pub fn check_loaded(loaded: load::Loaded, diagnostics: Diagnostics) -> Checked {
     for (_, m) in &loaded.markdown {
         files.push((m.name.clone(), m.path.clone()));
     }
-    Checked { dataset, diagnostics, sources: loaded.sources, markdown: loaded.markdown, files }
+    if dataset.is_none() {
+        year.clear();
+    }
+    Checked { dataset, diagnostics, sources: loaded.sources, markdown: loaded.markdown, files, year }
 }
 
 /// What [`check_loaded`] decides, without taking the files: the dataset when there is no error,

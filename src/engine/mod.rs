@@ -36,8 +36,9 @@ pub use typst::foundations::Datetime;
 pub struct Engine {
     library: LazyHash<Library>,
     /// The same library with `sys.inputs.ducha-pdfa = "1"`: PDF/A cannot hold CMYK colours, and
-    /// the templates switch to sRGB on this input.
-    library_pdfa: LazyHash<Library>,
+    /// the templates switch to sRGB on this input. Built when a PDF/A job first asks for it
+    /// (a plain build never does).
+    library_pdfa: std::sync::OnceLock<LazyHash<Library>>,
     pub fonts: Arc<Fonts>,
     /// Library `.typ` files by id, parsed once.
     lib_sources: HashMap<FileId, Source>,
@@ -96,10 +97,13 @@ impl Engine {
                 lib_names.insert(id, origin);
             }
         }
-        let mut inputs = typst::foundations::Dict::new();
-        inputs.insert("ducha-pdfa".into(), typst::foundations::IntoValue::into_value("1"));
-        let library_pdfa = LazyHash::new(Library::builder().with_inputs(inputs).build());
-        Engine { library: LazyHash::new(Library::default()), library_pdfa, fonts, lib_sources, lib_names }
+        Engine {
+            library: LazyHash::new(Library::default()),
+            library_pdfa: std::sync::OnceLock::new(),
+            fonts,
+            lib_sources,
+            lib_names,
+        }
     }
 
     /// Compiles a job to a document and a PDF.
@@ -168,7 +172,11 @@ impl Engine {
         DocWorld {
             library: match job.flavor {
                 PdfFlavor::Plain => &self.library,
-                PdfFlavor::A3b => &self.library_pdfa,
+                PdfFlavor::A3b => self.library_pdfa.get_or_init(|| {
+                    let mut inputs = typst::foundations::Dict::new();
+                    inputs.insert("ducha-pdfa".into(), typst::foundations::IntoValue::into_value("1"));
+                    LazyHash::new(Library::builder().with_inputs(inputs).build())
+                }),
             },
             fonts: &self.fonts,
             main,
