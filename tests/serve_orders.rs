@@ -374,7 +374,7 @@ async fn who_sees_what() {
     assert_eq!(unit.get("/items/2024/db-001").await.status, StatusCode::FORBIDDEN);
     let report = unit.get("/report/2023Q4").await.text();
     let open = report.split("id=\"open-items\"").nth(1).expect("open items on the report page");
-    let open = open.split("</section>").next().unwrap();
+    let open = ducha::serve::http_client::unescape(open.split("</section>").next().unwrap());
     assert!(open.contains("督办〔2024〕2号") && open.contains("/items/2024/db-002"), "{open}");
     assert!(!open.contains("督办〔2023〕7号"), "closed items are not listed there");
 
@@ -457,7 +457,10 @@ async fn office_registers_orders_and_accepts_raised_matters() {
     // 10 working days after 2024-01-16.
     assert!(made.contains("deadline: 2024-01-30"), "{made}");
     let r = office.send("POST", "/items/accept", &[("csrf", &csrf), ("key", key), ("how", "assign")]).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "accepted once: no longer offered");
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "accepted once");
+    assert!(r.text().contains("未受理：该需协调事项已受理为 协调〔2024〕1号（待签收）"), "{}", r.text());
+    assert!(!r.text().contains(&format!("value=\"{key}\"")), "no longer offered");
+    assert_eq!(files_in(&orders.join("2024")).len(), 3);
     // A unit cannot register or accept.
     let mut unit = logged_in(&app, "县发展改革局").await;
     let ucsrf = unit.csrf("/password").await;
