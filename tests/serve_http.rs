@@ -93,7 +93,8 @@ async fn authorization_matrix() {
         let mut c = logged_in(&app, user).await;
         let csrf = c.csrf("/password").await;
         for (method, uri, allowed) in &cases {
-            if *method == "POST" && (uri == &build || uri == &archive || uri.starts_with("/items")) && user == "office" {
+            if *method == "POST" && (uri == &build || uri == &archive || uri.starts_with("/items")) && user == "office"
+            {
                 continue;
             }
             let allowed = allowed[role_index];

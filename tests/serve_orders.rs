@@ -10,10 +10,10 @@
 
 mod serve_util;
 
-use std::path::{Path, PathBuf};
 use axum::http::StatusCode;
 use ducha::serve::App;
 use serve_util::*;
+use std::path::{Path, PathBuf};
 
 /// Sets the server's office clock (as `DUCHA_NOW` does at start) to `at`, office time.
 fn set_clock(app: &App, at: &str) {
@@ -261,12 +261,20 @@ async fn the_second_of_two_stale_forms_is_refused_and_keeps_its_text() {
     let (csrf_b, seen_b) = (hidden(&page_b, "csrf"), hidden(&page_b, "seen"));
     assert_eq!(seen_a, "3");
     let r = a
-        .send("POST", "/items/2024/db-001", &[("csrf", &csrf_a), ("action", "close"), ("seen", &seen_a), ("text", "同意办结")])
+        .send(
+            "POST",
+            "/items/2024/db-001",
+            &[("csrf", &csrf_a), ("action", "close"), ("seen", &seen_a), ("text", "同意办结")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let reason = "下步措施没有时间节点，请补充后重新反馈";
     let r = b
-        .send("POST", "/items/2024/db-001", &[("csrf", &csrf_b), ("action", "return"), ("seen", &seen_b), ("text", reason)])
+        .send(
+            "POST",
+            "/items/2024/db-001",
+            &[("csrf", &csrf_b), ("action", "return"), ("seen", &seen_b), ("text", reason)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     let body = r.text();
@@ -431,7 +439,8 @@ async fn office_registers_orders_and_accepts_raised_matters() {
         let made = read(&orders.join("2024").join(f));
         let theirs = read(&bundled.join(f));
         // Up to the end of the 交办 event: the bundled file continues with later events.
-        let end = theirs.find("\n- at:").map(|i| theirs[i + 1..].find("\n- at:").map_or(theirs.len(), |j| i + 1 + j + 1));
+        let end =
+            theirs.find("\n- at:").map(|i| theirs[i + 1..].find("\n- at:").map_or(theirs.len(), |j| i + 1 + j + 1));
         assert_eq!(made, theirs[..end.unwrap()], "{f}");
     }
     let r = office.send("POST", "/items/issue", &[("csrf", &csrf), ("period", "2023Q4")]).await;
@@ -464,5 +473,8 @@ async fn office_registers_orders_and_accepts_raised_matters() {
     // A unit cannot register or accept.
     let mut unit = logged_in(&app, "县发展改革局").await;
     let ucsrf = unit.csrf("/password").await;
-    assert_eq!(unit.send("POST", "/items/issue", &[("csrf", &ucsrf), ("period", "2023Q4")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        unit.send("POST", "/items/issue", &[("csrf", &ucsrf), ("period", "2023Q4")]).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -204,7 +204,12 @@ fn orders_round(addr: &str, units: &[(String, String)], office: &str, readers: u
             let took = t.elapsed();
             done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let r = r?;
-            anyhow::ensure!(r.status == 303, "{unit} reply: {} {}", r.status, r.text().chars().take(2000).collect::<String>());
+            anyhow::ensure!(
+                r.status == 303,
+                "{unit} reply: {} {}",
+                r.status,
+                r.text().chars().take(2000).collect::<String>()
+            );
             Ok((page_time, took))
         }));
     }
@@ -496,7 +501,10 @@ fn run() -> anyhow::Result<bool> {
         let n = ducha::orders::Number { kind: ducha::orders::Kind::Coordination, year: 2024, seq: i as u32 + 1 };
         let replied = register.get(n).is_some_and(|item| {
             item.units == [u.clone()]
-                && item.events.iter().any(|e| e.action == ducha::orders::Action::Reply && e.text.contains(&format!("负载测试反馈{i}号")))
+                && item
+                    .events
+                    .iter()
+                    .any(|e| e.action == ducha::orders::Action::Reply && e.text.contains(&format!("负载测试反馈{i}号")))
         });
         if !replied {
             ok = false;

@@ -13,9 +13,9 @@ use clap::{Args, Subcommand};
 use super::DataDir;
 use crate::data::model::{Dataset, Date, Period};
 use crate::orders::file::{load_register, Cx};
+use crate::orders::filter::{Filter, StateFilter};
 use crate::orders::issue::{AcceptError, Disposal};
 use crate::orders::store::{self, NewItem, StoreError};
-use crate::orders::filter::{Filter, StateFilter};
 use crate::orders::timing::{timing, Colour};
 use crate::orders::{Action, CoordinationLevel, Event, Item, Kind, Number, Register, Role};
 

@@ -252,7 +252,9 @@ pub fn issue(app: &App, req: &Req) -> Response {
     match store::create(&app.opts.data, &cx(ds), &planned) {
         Ok(items) => {
             let numbers: Vec<String> = items.iter().map(|i| i.number.to_string()).collect();
-            if let Err(r) = audit(app, req, &s.user.username, "登记督办事项", &format!("{period} {}", numbers.join("、"))) {
+            if let Err(r) =
+                audit(app, req, &s.user.username, "登记督办事项", &format!("{period} {}", numbers.join("、")))
+            {
                 return r;
             }
             let msg = format!("已登记 {period} 的 {} 项督办事项：{}。", items.len(), numbers.join("、"));
@@ -287,11 +289,21 @@ pub fn accept(app: &App, req: &Req) -> Response {
     let again = |msg: String, code| list_page(app, req, s, Some((format!("未受理：{msg}"), true)), code);
     let how = match req.f("how") {
         "assign" => Disposal::Assign(
-            req.f("to").split([',', '，', '、', ' ']).map(str::trim).filter(|u| !u.is_empty()).map(String::from).collect(),
+            req.f("to")
+                .split([',', '，', '、', ' '])
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(String::from)
+                .collect(),
         ),
         "refer" => match CoordinationLevel::parse(req.f("level")) {
             Some(l) => Disposal::Refer(l),
-            None => return again("呈报请选择层级：牵头单位协调、分管县领导或县政府常务会议。".into(), StatusCode::UNPROCESSABLE_ENTITY),
+            None => {
+                return again(
+                    "呈报请选择层级：牵头单位协调、分管县领导或县政府常务会议。".into(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
         },
         "answer" => Disposal::Answer(req.f("text").to_owned()),
         _ => return again("请选择受理方式：交办、呈报或直接答复。".into(), StatusCode::UNPROCESSABLE_ENTITY),
@@ -308,7 +320,14 @@ pub fn accept(app: &App, req: &Req) -> Response {
     match store::create(&app.opts.data, &cx(ds), &[new]) {
         Ok(items) => {
             let Some(item) = items.first() else { return internal("no item created") };
-            let detail = format!("{} {}（{} {} 第{}项）", item.number, item.track.phase.label(), raised.unit, raised.period, raised.task);
+            let detail = format!(
+                "{} {}（{} {} 第{}项）",
+                item.number,
+                item.track.phase.label(),
+                raised.unit,
+                raised.period,
+                raised.task
+            );
             if let Err(r) = audit(app, req, &s.user.username, "受理需协调事项", &detail) {
                 return r;
             }
@@ -526,9 +545,7 @@ pub fn item(app: &App, req: &Req) -> Response {
     });
     let message = match (&kept, Action::parse(req.q("done"))) {
         (Some(_), _) => Some(("登录过期前填写的内容已保留在下方表单中，尚未提交；请核对后提交。".to_string(), false)),
-        (None, Some(Action::Revisit)) => {
-            Some((format!("已交办 {}。", item.number), false))
-        }
+        (None, Some(Action::Revisit)) => Some((format!("已交办 {}。", item.number), false)),
         (None, Some(a)) => Some((format!("{}：{}已记录。", item.number, a.label()), false)),
         (None, None) if req.q("done") == "accept" => Some((format!("已受理为 {}。", item.number), false)),
         _ => None,
@@ -548,7 +565,10 @@ fn form_problem(r: &Refusal) -> bool {
 
 /// A refusal in the web's words: the file format's field names go.
 fn web_words(s: &str) -> String {
-    s.replace("（text）", "").replace("（new_deadline）", "").replace("（level）", "").replace("（ducha orders revisit）", "")
+    s.replace("（text）", "")
+        .replace("（new_deadline）", "")
+        .replace("（level）", "")
+        .replace("（ducha orders revisit）", "")
 }
 
 /// `POST /items/<year>/<db-NNN>` (fields `action`, `seen`, `text`, `problems`, `next_steps`,
@@ -573,7 +593,8 @@ pub fn act(app: &App, req: &Req) -> Response {
     let number = item.number;
     let fields = posted(req);
     let kept = || Some(Kept { action: req.f("action").to_string(), fields: fields.clone() });
-    let again = |msg: String, code: StatusCode| item_page(app, req, s, ds, &register, item, kept(), Some((msg, true)), code);
+    let again =
+        |msg: String, code: StatusCode| item_page(app, req, s, ds, &register, item, kept(), Some((msg, true)), code);
     let Some(action) = Action::parse(req.f("action")).filter(|a| *a != Action::Issue) else {
         return again(format!("{number}：无法识别的操作，请使用页面上的按钮。"), StatusCode::BAD_REQUEST);
     };
@@ -650,7 +671,8 @@ pub fn act(app: &App, req: &Req) -> Response {
 fn expired(app: &App, req: &Req) -> Response {
     let (Some(y), Some(f)) = (req.args.first(), req.args.get(1)) else { return not_found_page() };
     let Some(n) = Number::parse(&format!("{y}/{f}")) else { return not_found_page() };
-    let mut carry: Vec<(String, String)> = posted(req).into_iter().map(|(k, v)| (format!("{}{k}", pages::KEEP), v)).collect();
+    let mut carry: Vec<(String, String)> =
+        posted(req).into_iter().map(|(k, v)| (format!("{}{k}", pages::KEEP), v)).collect();
     carry.push((format!("{}@action", pages::KEEP), req.f("action").to_string()));
     carry.push(("resume".into(), href(n)));
     pages::login_page(
