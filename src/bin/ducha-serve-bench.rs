@@ -6,6 +6,9 @@
 //! report, readers stop when the last submission is answered. Then the office edits the Q4
 //! notice.md [`NOTICE_EDITS`] times: each time from sending the form to having the PNG preview of
 //! the changed page (goal ≤ 1 s; the first edit also lays out the notice as it was before).
+//! Last, 督办事项: one item per unit is registered (issue #18), and the units reply to them at
+//! once from their item pages while the readers refresh the dashboard (which reads the register
+//! for its 临期/逾期 list); the same goals, and every item file must hold its reply.
 //!
 //! ```text
 //! cargo run --release --bin ducha-serve-bench -- [DATA_DIR] [SUBMITTERS] [READERS]
@@ -131,6 +134,116 @@ fn notice_edits(addr: &str, office: &str, period: Period) -> anyhow::Result<Vec<
     Ok(times)
 }
 
+/// One 需协调事项 per unit (交办 and 签收 already recorded), so that each unit has an item to reply
+/// to: `2024/xt-NNN` in `units` order.
+fn register_items(data: &Path, ds: &ducha::data::model::Dataset, units: &[String]) -> anyhow::Result<()> {
+    use ducha::orders::{store, Action, Kind, Role as R};
+    let issued = ducha::data::model::Date { year: 2024, month: 1, day: 15 };
+    let offset = ds.office.timezone.offset_secs;
+    let mut items = Vec::new();
+    for u in units {
+        let task = ducha::serve::report::lead_tasks(&ds.plan, u).first().map(|t| t.number);
+        let issue = ducha::orders::file::event_at("2024-01-15", offset, "督查室", R::Office, Action::Issue)
+            .ok_or_else(|| anyhow::anyhow!("event"))?;
+        let ack = ducha::orders::file::event_at("2024-01-16", offset, u, R::Unit, Action::Acknowledge)
+            .ok_or_else(|| anyhow::anyhow!("event"))?;
+        items.push(store::NewItem {
+            kind: Kind::Coordination,
+            task,
+            title: format!("负载测试事项：{u}"),
+            units: vec![u.clone()],
+            period: Period { year: ds.plan.year, quarter: 4 },
+            level: Some("牵头单位协调".into()),
+            issued,
+            deadline: issued.add_days(14),
+            revisit_of: None,
+            events: vec![issue, ack],
+            year: 2024,
+            first: 1,
+        });
+    }
+    let cx = ducha::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset };
+    store::create(data, &cx, &items)?;
+    Ok(())
+}
+
+/// Each unit opens its item and replies, all at once, while `readers` refresh the dashboard:
+/// (page times, reply times, dashboard times).
+type Times = (Vec<Duration>, Vec<Duration>, Vec<Duration>);
+
+fn orders_round(addr: &str, units: &[(String, String)], office: &str, readers: usize) -> anyhow::Result<Times> {
+    let start = Arc::new(Barrier::new(units.len() + readers));
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut threads = Vec::new();
+    for (i, (unit, cookie)) in units.iter().cloned().enumerate() {
+        let (addr, start, done) = (addr.to_string(), start.clone(), done.clone());
+        threads.push(std::thread::spawn(move || -> anyhow::Result<(Duration, Duration)> {
+            start.wait();
+            let path = format!("/items/2024/xt-{:03}", i + 1);
+            let t = Instant::now();
+            let page = request(&addr, "GET", &path, &[("Cookie", &cookie)], b"");
+            let page_time = t.elapsed();
+            let page = page?;
+            anyhow::ensure!(page.status == 200, "{unit} GET {path}: {}", page.status);
+            // The 反馈 form's fields (the page has one form per allowed action).
+            let html = page.text();
+            let reply = html.split("id=\"form-reply\"").nth(1).and_then(|f| f.split("</form>").next());
+            let reply = reply.ok_or_else(|| anyhow::anyhow!("{unit}: no reply form"))?;
+            let mut fields: Vec<(String, String)> =
+                form_fields(&format!("<form {reply}")).into_iter().filter(|(k, _)| k != "text").collect();
+            fields.push(("text".into(), format!("负载测试反馈{i}号：{unit}")));
+            let body = form(&fields);
+            let t = Instant::now();
+            let r = request(
+                &addr,
+                "POST",
+                &path,
+                &[("Cookie", &cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+                body.as_bytes(),
+            );
+            let took = t.elapsed();
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let r = r?;
+            anyhow::ensure!(
+                r.status == 303,
+                "{unit} reply: {} {}",
+                r.status,
+                r.text().chars().take(2000).collect::<String>()
+            );
+            Ok((page_time, took))
+        }));
+    }
+    let total = units.len();
+    let mut read_threads = Vec::new();
+    for _ in 0..readers {
+        let (addr, start, done, office) = (addr.to_string(), start.clone(), done.clone(), office.to_string());
+        read_threads.push(std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+            start.wait();
+            let mut times = Vec::new();
+            while done.load(std::sync::atomic::Ordering::SeqCst) < total {
+                let t = Instant::now();
+                let r = request(&addr, "GET", "/dashboard?period=2023Q4", &[("Cookie", &office)], b"")?;
+                times.push(t.elapsed());
+                anyhow::ensure!(r.status == 200 && r.text().contains("due-items"), "dashboard: {}", r.status);
+            }
+            Ok(times)
+        }));
+    }
+    let (mut pages, mut replies, mut dash) = (Vec::new(), Vec::new(), Vec::new());
+    for t in threads {
+        let (p, r) = t.join().map_err(|_| anyhow::anyhow!("unit panicked"))??;
+        pages.push(p);
+        replies.push(r);
+    }
+    for t in read_threads {
+        dash.extend(t.join().map_err(|_| anyhow::anyhow!("reader panicked"))??);
+    }
+    pages.sort();
+    replies.sort();
+    dash.sort();
+    Ok((pages, replies, dash))
+}
+
 fn main() -> ExitCode {
     match run() {
         Ok(true) => ExitCode::SUCCESS,
@@ -162,6 +275,14 @@ fn run() -> anyhow::Result<bool> {
         .map(|i| (units[i % units.len()].clone(), Period { year, quarter: 4 - (i / units.len()).min(3) as u8 }))
         .collect();
 
+    // One item per unit that submits (distinct units), for the 督办 round.
+    let mut order_units: Vec<String> = Vec::new();
+    for (u, _) in &jobs {
+        if !order_units.contains(u) {
+            order_units.push(u.clone());
+        }
+    }
+    register_items(&data, &ds, &order_units)?;
     let app =
         App::new(Options { data: data.clone(), out: root.join("out"), archive: root.join("archive"), secure: false })?;
     let hash = auth::hash_password(PASSWORD);
@@ -274,6 +395,13 @@ fn run() -> anyhow::Result<bool> {
     }
     let wall = t0.elapsed();
     let edits = notice_edits(&addr, &office, Period { year, quarter: 4 })?;
+    let mut unit_sessions = Vec::new();
+    for u in &order_units {
+        unit_sessions.push((u.clone(), login(&addr, u)?));
+    }
+    let t1 = Instant::now();
+    let (item_pages, replies, order_dash) = orders_round(&addr, &unit_sessions, &office, readers)?;
+    let orders_wall = t1.elapsed();
     let _ = stop_tx.send(());
     server.join().map_err(|_| anyhow::anyhow!("server panicked"))??;
 
@@ -318,10 +446,30 @@ fn run() -> anyhow::Result<bool> {
         ms(edit_max),
         edits.iter().map(|d| format!("{:.0}", ms(*d))).collect::<Vec<_>>().join("、")
     );
+    println!(
+        "督办事项：{} 个单位同时反馈，{} 个读者刷新总览；总用时 {:.0} ms",
+        replies.len(),
+        readers,
+        ms(orders_wall)
+    );
+    for (label, times, goal) in
+        [("打开事项页", &item_pages, "—"), ("提交反馈", &replies, "200"), ("总览", &order_dash, "100")]
+    {
+        println!(
+            "{:<10} {:>6} {:>10.1} {:>10.1} {:>10}",
+            label,
+            times.len(),
+            ms(percentile(times, 0.5)),
+            ms(percentile(times, 0.99)),
+            goal
+        );
+    }
     let goals = [
         ("提交 p99 ≤ 200 ms", ms(percentile(&submits, 0.99)) <= 200.0),
         ("总览 p99 ≤ 100 ms", ms(percentile(&dash, 0.99)) <= 100.0),
         ("通报修改到预览 ≤ 1000 ms（最大）", ms(edit_max) <= 1000.0),
+        ("督办反馈 p99 ≤ 200 ms", ms(percentile(&replies, 0.99)) <= 200.0),
+        ("反馈期间总览 p99 ≤ 100 ms", ms(percentile(&order_dash, 0.99)) <= 100.0),
     ];
     for (g, ok) in goals {
         println!("{g}：{}", if ok { "达标" } else { "未达标" });
@@ -342,6 +490,28 @@ fn run() -> anyhow::Result<bool> {
             eprintln!("文件有误：{}", path.display());
         }
     }
+    // Every item holds its unit's reply, and the register reads back without an error.
+    let cx = ducha::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+    let (register, diags, sources) = ducha::orders::file::load_register(&data, &cx);
+    if diags.has_errors() {
+        ok = false;
+        eprint!("{}", diags.render(&sources));
+    }
+    for (i, u) in order_units.iter().enumerate() {
+        let n = ducha::orders::Number { kind: ducha::orders::Kind::Coordination, year: 2024, seq: i as u32 + 1 };
+        let replied = register.get(n).is_some_and(|item| {
+            item.units == [u.clone()]
+                && item
+                    .events
+                    .iter()
+                    .any(|e| e.action == ducha::orders::Action::Reply && e.text.contains(&format!("负载测试反馈{i}号")))
+        });
+        if !replied {
+            ok = false;
+            eprintln!("{n}（{u}）没有记下反馈");
+        }
+    }
+    println!("{} 个督办事项：{}", order_units.len(), if ok { "反馈全部记下" } else { "有错误（见上）" });
     let checked = ducha::data::check(&data);
     if checked.diagnostics.has_errors() {
         ok = false;

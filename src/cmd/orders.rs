@@ -13,9 +13,11 @@ use clap::{Args, Subcommand};
 use super::DataDir;
 use crate::data::model::{Dataset, Date, Period};
 use crate::orders::file::{load_register, Cx};
+use crate::orders::filter::{Filter, StateFilter};
+use crate::orders::issue::{AcceptError, Disposal};
 use crate::orders::store::{self, NewItem, StoreError};
 use crate::orders::timing::{timing, Colour};
-use crate::orders::{Action, CoordinationLevel, Event, Item, Kind, Number, Phase, Register, Role};
+use crate::orders::{Action, CoordinationLevel, Event, Item, Kind, Number, Register, Role};
 
 /// Arguments of `ducha orders`.
 #[derive(Debug, Args)]
@@ -280,35 +282,19 @@ fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let state = a.state.as_deref().map(str::trim);
-    if let Some(s) = state {
-        if Phase::parse(s).is_none() && !["open", "due_soon", "overdue"].contains(&s) {
-            anyhow::bail!("状态 “{s}” 无效，可选 issued、acknowledged、replied、returned、referred、closed、stopped、open、due_soon、overdue");
-        }
-    }
+    let state = match a.state.as_deref().map(str::trim) {
+        Some(s) => Some(StateFilter::parse(s).ok_or_else(|| {
+            anyhow::anyhow!("状态 “{s}” 无效，可选 issued、acknowledged、replied、returned、referred、closed、stopped、open、due_soon、overdue")
+        })?),
+        None => None,
+    };
     if let Some(u) = &a.unit {
         if !ds.plan.all_units().contains(&u.trim()) {
             anyhow::bail!("计划中没有单位 “{u}”");
         }
     }
-    let items: Vec<&Item> = register
-        .items
-        .iter()
-        .filter(|i| a.period.is_none_or(|p| i.period == p))
-        .filter(|i| a.unit.as_deref().is_none_or(|u| i.units.iter().any(|x| x == u.trim())))
-        .filter(|i| kind.is_none_or(|k| i.kind == k))
-        .filter(|i| {
-            let t = timing(i, today, cfg);
-            colour.is_none_or(|c| t.colour == c)
-                && match state {
-                    None => true,
-                    Some("open") => i.track.phase.is_open(),
-                    Some("due_soon") => t.due_soon,
-                    Some("overdue") => t.overdue,
-                    Some(s) => Phase::parse(s) == Some(i.track.phase),
-                }
-        })
-        .collect();
+    let filter = Filter { period: a.period, unit: a.unit.clone(), state, colour, kind };
+    let items: Vec<&Item> = register.items.iter().filter(|i| filter.matches(i, today, cfg)).collect();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&crate::orders::json::list(items, today, cfg))?);
         return Ok(ExitCode::SUCCESS);
@@ -316,18 +302,7 @@ fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
     println!("截至 {today}（{}）：", if a.as_of.as_of.is_some() { "--as-of" } else { "办公地今天" });
     for i in &items {
         let t = timing(i, today, cfg);
-        let mut flags = Vec::new();
-        if t.overdue {
-            flags.push(format!("逾期{}个工作日", t.overdue_days));
-        } else if t.due_soon {
-            flags.push(format!("临期（剩{}个工作日）", t.days_left.unwrap_or(0)));
-        }
-        if t.closed_late {
-            flags.push("逾期办结".into());
-        }
-        if let Some(p) = i.track.pending_extension {
-            flags.push(format!("申请延期至{p}"));
-        }
+        let flags = crate::orders::timing::notes(i, &t);
         let task = i.task.map(|n| format!("第{n}项 ")).unwrap_or_default();
         println!(
             "{}  {}  {task}{}  承办：{}  时限 {}  {}  {}{}",
@@ -435,36 +410,15 @@ fn event(ds: &Dataset, who: &Who, action: Action) -> anyhow::Result<Event> {
     let offset = ds.office.timezone.offset_secs;
     let at = match &who.at {
         Some(s) => s.trim().to_owned(),
-        None => {
-            let c = clock(ds)?;
-            // Office time with its offset, to the second: `2023-10-20T15:00:00+08:00`.
-            let s = c.format(c.now()).replace(' ', "T");
-            let off = offset / 60;
-            format!("{s}{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, off.abs() / 60, off.abs() % 60)
-        }
-    };
-    let Some((date, instant)) = crate::orders::file::parse_at(&at, offset) else {
-        anyhow::bail!("办理时间 “{at}” 无法识别：应写成 2023-10-20 或 2023-10-20T15:00:00");
+        None => crate::orders::file::at_now(&clock(ds)?),
     };
     let by = match (&who.by, who.role) {
         (Some(b), _) if !b.trim().is_empty() => b.trim().to_owned(),
         (_, Role::Unit) => anyhow::bail!("承办单位办理须用 --by 写明单位名称"),
         _ => ds.office.supervision_office.clone(),
     };
-    Ok(Event {
-        at,
-        date,
-        instant,
-        by,
-        role: who.role,
-        action,
-        text: String::new(),
-        problems: String::new(),
-        next_steps: String::new(),
-        new_deadline: None,
-        level: None,
-        attachments: Vec::new(),
-    })
+    crate::orders::file::event_at(&at, offset, &by, who.role, action)
+        .ok_or_else(|| anyhow::anyhow!("办理时间 “{at}” 无法识别：应写成 2023-10-20 或 2023-10-20T15:00:00"))
 }
 
 fn cx(ds: &Dataset) -> Cx<'_> {
@@ -539,31 +493,9 @@ fn revisit(a: ActArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let ev = event(&ds, &a.who, Action::Revisit)?;
-    if let Err(r) = crate::orders::may(old.cx(), Some(&old.track), ev.role, &ev.by, Action::Revisit) {
-        return refused(StoreError::Refused { number, phase: old.track.phase.label(), refusal: r });
-    }
-    let deadline = match a.to {
-        Some(d) => d,
-        None => crate::orders::issue::deadline_at_issue(&ds.office, ev.date),
-    };
-    let issue = Event {
-        action: Action::Issue,
-        text: a.text.unwrap_or_else(|| format!("对 {number} 开展“回头看”")),
-        ..ev.clone()
-    };
-    let new = NewItem {
-        kind: old.kind,
-        task: old.task,
-        title: old.title.clone(),
-        units: old.units.clone(),
-        period: old.period,
-        level: old.order_level.map(|l| l.id().to_owned()).or(old.coordination_level.map(|l| l.label().to_owned())),
-        issued: ev.date,
-        deadline,
-        revisit_of: Some(number),
-        events: vec![issue],
-        year: ev.date.year,
-        first: 1,
+    let new = match crate::orders::issue::revisit(&ds.office, old, &ev, a.to, a.text) {
+        Ok(new) => new,
+        Err(r) => return refused(StoreError::Refused { number, phase: old.track.phase.label(), refusal: r }),
     };
     create_one(&a.data.path, &ds, new, |i| {
         format!("已交办 {}：对 {number} 的“回头看”，承办单位 {}，办理时限 {}。", i.number, i.lead(), i.deadline)
@@ -603,72 +535,33 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitCode> {
 fn accept(a: AcceptArgs) -> anyhow::Result<ExitCode> {
     let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
     let unit = a.unit.trim();
-    let entry = ds
-        .reports_for(a.period)
-        .iter()
-        .filter(|r| r.unit == unit)
-        .flat_map(|r| r.entries.iter())
-        .find(|e| e.task == a.task);
-    let Some(c) = entry.and_then(|e| e.coordination.get(a.index.saturating_sub(1))) else {
+    let raised = crate::orders::issue::raised(&ds, &register);
+    let Some(r) =
+        raised.iter().find(|r| r.period == a.period && r.unit == unit && r.task == a.task && r.index == a.index.max(1))
+    else {
         eprintln!(
             "错误: {unit} {} 报告的第 {} 项任务没有第 {} 条需协调事项（coordination）",
             a.period, a.task, a.index
         );
         return Ok(ExitCode::from(1));
     };
-    if let Some(old) = register.items.iter().find(|i| {
-        i.kind == Kind::Coordination
-            && i.period == a.period
-            && i.task == Some(a.task)
-            && i.title == c.text
-            && i.revisit_of.is_none()
-    }) {
-        eprintln!("错误: 该需协调事项已受理为 {}（{}）", old.number, old.track.phase.label());
-        return Ok(ExitCode::from(1));
-    }
     let choices = usize::from(!a.to.is_empty()) + usize::from(a.refer.is_some()) + usize::from(a.answer.is_some());
     if choices != 1 {
         anyhow::bail!("请在 --to（交办给单位）、--refer（呈报领导）、--answer（直接答复）中选择一种");
     }
-    let mut ev = event(&ds, &a.who, Action::Issue)?;
-    let mut units: Vec<String> = a.to.iter().map(|u| u.trim().to_owned()).collect();
-    if units.is_empty() {
-        units.push(unit.to_owned());
-    }
-    for u in &units {
-        if !ds.plan.all_units().contains(&u.as_str()) {
-            anyhow::bail!("计划中没有单位 “{u}”");
+    let how = match (&a.refer, &a.answer) {
+        (Some(l), _) => Disposal::Refer(level_arg(&Some(l.clone()))?.unwrap_or(CoordinationLevel::LeadUnit)),
+        (_, Some(t)) => Disposal::Answer(t.clone()),
+        _ => Disposal::Assign(a.to.clone()),
+    };
+    let ev = event(&ds, &a.who, Action::Issue)?;
+    let new = match crate::orders::issue::accept(&ds, &register, r, how, &ev, a.deadline) {
+        Ok(new) => new,
+        Err(e @ AcceptError::UnknownUnit(_)) => anyhow::bail!("{e}"),
+        Err(e) => {
+            eprintln!("错误: {e}");
+            return Ok(ExitCode::from(1));
         }
-    }
-    ev.text = format!("受理{unit}{}报告第{}项任务提出的需协调事项", a.period, a.task);
-    let mut events = vec![ev.clone()];
-    if let Some(l) = &a.refer {
-        events.push(Event {
-            action: Action::Refer,
-            level: level_arg(&Some(l.clone()))?,
-            text: String::new(),
-            ..ev.clone()
-        });
-    }
-    if let Some(t) = &a.answer {
-        events.push(Event { action: Action::Answer, text: t.clone(), ..ev.clone() });
-    }
-    let deadline = a
-        .deadline
-        .unwrap_or_else(|| ds.office.orders.calendar.add_workdays(ev.date, ds.office.orders.coordination_workdays));
-    let new = NewItem {
-        kind: Kind::Coordination,
-        task: Some(a.task),
-        title: c.text.clone(),
-        units,
-        period: a.period,
-        level: Some(c.level.label().to_owned()),
-        issued: ev.date,
-        deadline,
-        revisit_of: None,
-        events,
-        year: ev.date.year,
-        first: 1,
     };
     create_one(&a.data.path, &ds, new, |i| {
         format!("已受理 {}：{}，承办单位 {}，状态 {}。", i.number, short(&i.title, 30), i.lead(), i.track.phase.label())

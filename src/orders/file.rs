@@ -146,6 +146,34 @@ pub fn parse_at(s: &str, offset: i32) -> Option<(Date, Option<i64>)> {
     Some((date, Some(unix)))
 }
 
+/// `at` for an event taken now on the office clock, as the register writes it: office time with
+/// its offset, to the second (`2023-10-20T15:00:00+08:00`).
+pub fn at_now(clock: &crate::clock::OfficeClock) -> String {
+    let s = clock.format(clock.now()).replace(' ', "T");
+    let off = clock.zone().offset_secs / 60;
+    format!("{s}{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, off.abs() / 60, off.abs() % 60)
+}
+
+/// An event of `by` acting as `role` at `at` (as written; office time without an offset), with
+/// no text yet; `None` when `at` cannot be read ([`parse_at`]).
+pub fn event_at(at: &str, offset: i32, by: &str, role: Role, action: Action) -> Option<Event> {
+    let (date, instant) = parse_at(at, offset)?;
+    Some(Event {
+        at: at.trim().to_owned(),
+        date,
+        instant,
+        by: by.trim().to_owned(),
+        role,
+        action,
+        text: String::new(),
+        problems: String::new(),
+        next_steps: String::new(),
+        new_deadline: None,
+        level: None,
+        attachments: Vec::new(),
+    })
+}
+
 /// What validating an item needs besides its file.
 pub struct Cx<'a> {
     pub plan: &'a Plan,

@@ -136,3 +136,169 @@ pub fn planned(ds: &Dataset, period: Period, register: &Register) -> Vec<NewItem
     }
     out
 }
+
+/// 回头看 of the closed item `old` (docs/rules.md §19): a new linked item for the same task and
+/// units, issued by the revisit event `ev` (its actor and time); `old` stays unchanged. The
+/// deadline is `deadline`, else the 办理时限 of an order issued that day. Refused when `ev`'s
+/// actor may not revisit `old` in its state ([`super::may`]).
+pub fn revisit(
+    office: &Office,
+    old: &super::Item,
+    ev: &Event,
+    deadline: Option<Date>,
+    text: Option<String>,
+) -> Result<NewItem, super::Refusal> {
+    super::may(old.cx(), Some(&old.track), ev.role, &ev.by, super::Action::Revisit)?;
+    let number = old.number;
+    let issue = Event {
+        action: super::Action::Issue,
+        text: text.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| format!("对 {number} 开展“回头看”")),
+        ..ev.clone()
+    };
+    Ok(NewItem {
+        kind: old.kind,
+        task: old.task,
+        title: old.title.clone(),
+        units: old.units.clone(),
+        period: old.period,
+        level: old.order_level.map(|l| l.id().to_owned()).or(old.coordination_level.map(|l| l.label().to_owned())),
+        issued: ev.date,
+        deadline: deadline.unwrap_or_else(|| deadline_at_issue(office, ev.date)),
+        revisit_of: Some(number),
+        events: vec![issue],
+        year: ev.date.year,
+        first: 1,
+    })
+}
+
+/// A 需协调事项 raised in a report, and the item that accepted it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raised {
+    pub period: Period,
+    /// The reporting unit.
+    pub unit: String,
+    pub task: u32,
+    /// Its place among the task's 需协调事项 in that report (from 1).
+    pub index: usize,
+    pub text: String,
+    pub level: super::CoordinationLevel,
+    /// The item it became (受理), if accepted.
+    pub accepted: Option<Number>,
+}
+
+/// Every 需协调事项 the reports raise, in period, unit and task order, each with the item that
+/// accepted it: the one of the same period and task with the same text (not a 回头看).
+pub fn raised(ds: &Dataset, register: &Register) -> Vec<Raised> {
+    let mut out = Vec::new();
+    for (period, reports) in &ds.reports {
+        for r in reports {
+            for e in &r.entries {
+                for (k, c) in e.coordination.iter().enumerate() {
+                    let accepted = register
+                        .items
+                        .iter()
+                        .find(|i| {
+                            i.kind == Kind::Coordination
+                                && i.period == *period
+                                && i.task == Some(e.task)
+                                && i.title == c.text
+                                && i.revisit_of.is_none()
+                        })
+                        .map(|i| i.number);
+                    out.push(Raised {
+                        period: *period,
+                        unit: r.unit.clone(),
+                        task: e.task,
+                        index: k + 1,
+                        text: c.text.clone(),
+                        level: c.level,
+                        accepted,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How the office disposes of a 需协调事项 it accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposal {
+    /// 交办 to these units (承办 first); empty: to the unit that raised it.
+    Assign(Vec<String>),
+    /// 呈报 to a leader level.
+    Refer(super::CoordinationLevel),
+    /// 答复 directly (closed at once), with the answer.
+    Answer(String),
+}
+
+/// Why a 需协调事项 cannot be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcceptError {
+    #[error("该需协调事项已受理为 {0}（{1}）")]
+    Accepted(Number, &'static str),
+    #[error("计划中没有单位 “{0}”")]
+    UnknownUnit(String),
+    #[error("直接答复须写明答复内容")]
+    NoAnswer,
+}
+
+/// The new item accepting `raised` (受理, docs/rules.md §19): 交办 by `ev`'s actor at its time,
+/// followed at once by 呈报 or 答复 when so disposed; deadline `deadline`, else
+/// `orders.coordination_workdays` working days after.
+pub fn accept(
+    ds: &Dataset,
+    register: &Register,
+    raised: &Raised,
+    how: Disposal,
+    ev: &Event,
+    deadline: Option<Date>,
+) -> Result<NewItem, AcceptError> {
+    if let Some(n) = raised.accepted {
+        let phase = register.get(n).map(|i| i.track.phase.label()).unwrap_or("已受理");
+        return Err(AcceptError::Accepted(n, phase));
+    }
+    let mut units: Vec<String> = match &how {
+        Disposal::Assign(to) => to.iter().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()).collect(),
+        _ => Vec::new(),
+    };
+    if units.is_empty() {
+        units.push(raised.unit.clone());
+    }
+    let all = ds.plan.all_units();
+    if let Some(u) = units.iter().find(|u| !all.contains(&u.as_str())) {
+        return Err(AcceptError::UnknownUnit(u.clone()));
+    }
+    let issue = Event {
+        action: super::Action::Issue,
+        text: format!("受理{}{}报告第{}项任务提出的需协调事项", raised.unit, raised.period, raised.task),
+        ..ev.clone()
+    };
+    let mut events = vec![issue.clone()];
+    match how {
+        Disposal::Assign(_) => {}
+        Disposal::Refer(level) => events.push(Event {
+            action: super::Action::Refer,
+            level: Some(level),
+            text: String::new(),
+            ..issue.clone()
+        }),
+        Disposal::Answer(text) if text.trim().is_empty() => return Err(AcceptError::NoAnswer),
+        Disposal::Answer(text) => events.push(Event { action: super::Action::Answer, text, ..issue.clone() }),
+    }
+    let cfg = &ds.office.orders;
+    Ok(NewItem {
+        kind: Kind::Coordination,
+        task: Some(raised.task),
+        title: raised.text.clone(),
+        units,
+        period: raised.period,
+        level: Some(raised.level.label().to_owned()),
+        issued: ev.date,
+        deadline: deadline.unwrap_or_else(|| cfg.calendar.add_workdays(ev.date, cfg.coordination_workdays)),
+        revisit_of: None,
+        events,
+        year: ev.date.year,
+        first: 1,
+    })
+}

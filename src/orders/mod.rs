@@ -10,9 +10,11 @@
 //! - [`file`]: the file format (raw structs, span mirror) and its validation into [`Item`]s.
 //! - [`store`]: creating items and appending events (atomic, under a lock, with a version check).
 //! - [`timing`]: what the dates say today (临期, 逾期, 逾期办结) and the colour ladder.
+//! - [`filter`]: which items a list shows (state, colour, unit, kind, period).
 //! - [`json`]: the stable `--json` schema of `ducha orders list` / `show`.
 
 pub mod file;
+pub mod filter;
 pub mod issue;
 pub mod json;
 pub mod store;

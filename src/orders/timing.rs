@@ -127,3 +127,21 @@ pub fn timing(item: &Item, today: Date, cfg: &OrdersConfig) -> Timing {
     };
     Timing { due_soon, overdue, overdue_days, days_left, closed_late, colour }
 }
+
+/// What a list says beside an item's state (docs/rules.md §19): 逾期N个工作日 or 临期（剩N个工作日）,
+/// 逾期办结, 申请延期至 the date asked.
+pub fn notes(item: &Item, t: &Timing) -> Vec<String> {
+    let mut v = Vec::new();
+    if t.overdue {
+        v.push(format!("逾期{}个工作日", t.overdue_days));
+    } else if t.due_soon {
+        v.push(format!("临期（剩{}个工作日）", t.days_left.unwrap_or(0)));
+    }
+    if t.closed_late {
+        v.push("逾期办结".into());
+    }
+    if let Some(p) = item.track.pending_extension {
+        v.push(format!("申请延期至{p}"));
+    }
+    v
+}

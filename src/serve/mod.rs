@@ -14,7 +14,8 @@
 //! (one of the plan year's four quarters) and a document name (matched against the names the
 //! pipeline writes for the plan's units), joined with [`crate::names::join_inside`].
 //!
-//! The office also edits the period's `notice.md` and archives the period ([`office`]); with a
+//! 督办事项 (the register's cycle) have their pages in [`orders`]. The office also edits the
+//! period's `notice.md` and archives the period ([`office`]); with a
 //! certificate the server speaks HTTPS ([`tls`]) and its cookies are `Secure`.
 
 mod assess;
@@ -24,6 +25,7 @@ pub mod http_client;
 mod md;
 mod office;
 pub use office::MAX_PREVIEWS;
+mod orders;
 mod pages;
 pub mod report;
 pub mod store;
@@ -265,7 +267,7 @@ impl App {
     }
 }
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("password.html", include_str!("templates/password.html")),
@@ -276,6 +278,8 @@ const TEMPLATES: [(&str, &str); 10] = [
     ("build.html", include_str!("templates/build.html")),
     ("notice.html", include_str!("templates/notice.html")),
     ("assess.html", include_str!("templates/assess.html")),
+    ("items.html", include_str!("templates/items.html")),
+    ("item.html", include_str!("templates/item.html")),
 ];
 
 /// The stylesheet, served from the binary.
@@ -295,6 +299,11 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("GET", "/out/{period}/{file}", &[Role::Office, Role::Leader]),
     ("GET", "/assess", &[Role::Office, Role::Leader]),
     ("GET", "/assess/mine", &[Role::Unit]),
+    ("GET", "/items", &[Role::Unit, Role::Office, Role::Leader]),
+    ("POST", "/items/issue", &[Role::Office]),
+    ("POST", "/items/accept", &[Role::Office]),
+    ("GET", "/items/{year}/{file}", &[Role::Unit, Role::Office, Role::Leader]),
+    ("POST", "/items/{year}/{file}", &[Role::Unit, Role::Office]),
 ];
 
 /// Strict-Transport-Security sent over HTTPS: one year.
@@ -324,6 +333,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/out/{period}/{file}", get(h(pages::download)))
         .route("/assess", get(h(assess::sheet)))
         .route("/assess/mine", get(h(assess::mine)))
+        .route("/items", get(h(orders::list)))
+        .route("/items/issue", post(h(orders::issue)))
+        .route("/items/accept", post(h(orders::accept)))
+        .route("/items/{year}/{file}", get(h(orders::item)).post(h(orders::act)))
         .fallback(h(pages::not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // HSTS only over HTTPS: a browser that has seen it will not fall back to plain HTTP.

@@ -244,7 +244,7 @@ pub fn home(app: &App, req: &Req) -> Response {
 
 /// The login page; `carry` are hidden fields posted along with the login (a form's text kept
 /// across an expired session, [`expired_report`]).
-fn login_page(
+pub(super) fn login_page(
     app: &App,
     status: StatusCode,
     message: Option<&str>,
@@ -590,6 +590,7 @@ fn report_page(
             periods => periods(plan), deadline, tasks => ser(&tasks), claims => report::claims(), fields => st.fields, problems => ser(&by_field),
             version => st.version, message => st.message, message_kind => if st.bad { "bad" } else { "ok" },
             revisions, zone => zone_label(&clock), status_line, errors => error_list, first_error, conflict,
+            open_items => super::orders::open_items_of(app, req, unit),
         },
     )
 }
@@ -869,13 +870,16 @@ fn expired_report(app: &App, req: &Req) -> Response {
 }
 
 /// Prefix of the hidden login fields that carry a form's text across an expired session.
-const KEEP: &str = "keep.";
+pub(super) const KEEP: &str = "keep.";
 
 /// After a login from [`expired_report`]'s page: the carried text saved as the unit's draft
 /// (typed over the file version its form was opened at, so a newer file is flagged when the form
 /// opens), and where to go. `None` when the login carried nothing for this account.
 fn resume_after_login(app: &App, req: &Req, user: &super::store::User) -> Option<String> {
     let to = req.f("resume");
+    if to.starts_with("/items/") {
+        return super::orders::resume(app, req, user, to);
+    }
     let p = to.strip_prefix("/report/")?;
     let unit = user.unit.as_deref().filter(|_| user.role == Role::Unit)?;
     let plan = plan_of(app, req).ok()?;
@@ -971,9 +975,17 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         .collect();
     // 督办事项 as the notice lists them (the same rule picks the tasks that get a 督办通知单).
     let overrides = crate::render::view::Overrides::default();
-    let inputs =
-        crate::render::view::Inputs { ds, year: &year.statuses, summary, overrides: &overrides, register: None };
+    let (register, _) = super::orders::register_of(app, ds);
+    let inputs = crate::render::view::Inputs {
+        ds,
+        year: &year.statuses,
+        summary,
+        overrides: &overrides,
+        register: Some(&register),
+    };
     let escalations = crate::render::view::supervision_items(&inputs);
+    // 督办事项 the dates flag today (临期, 逾期), from the register.
+    let due_items = super::orders::due_items(ds, &register, today);
     let statuses: Vec<_> = Status::ALL.iter().map(|st| context! { id => st.id(), label => st.label() }).collect();
     let sections: Vec<_> =
         plan.sections.iter().map(|x| context! { number => x.number, title => x.title.clone() }).collect();
@@ -992,7 +1004,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         Some(s),
         StatusCode::OK,
         context! {
-            leader_pdf, leader_preview, rows, counts, missing, late, escalations, statuses, sections, deadline => deadline.to_string(),
+            leader_pdf, leader_preview, rows, counts, missing, late, escalations, due_items, statuses, sections, deadline => deadline.to_string(),
             units => ser(plan.lead_units()), mismatches => ser(&summary.claim_mismatches),
             filter => context! { section => f_section, unit => f_unit, status => f_status },
             ..base

@@ -44,13 +44,11 @@ pub fn web(text: &str) -> String {
     for (cli, page) in PHRASES {
         s = s.replace(cli, page);
     }
-    // The register is kept from the command line only (the workbench has no 督办 pages yet).
+    // The office registers a period's orders on the 督办事项 page (`/items`).
     static ISSUE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"运行 `ducha orders issue --period (\S+)` 登记本期督办事项").expect("a valid pattern")
     });
-    s = ISSUE
-        .replace_all(&s, "请督查室登记 $1 的督办事项（在服务器上用 ducha orders issue 命令；网页暂不能登记）")
-        .into_owned();
+    s = ISSUE.replace_all(&s, "请督查室在“督办事项”页面登记 $1 的督办事项").into_owned();
     // The quoted source lines of a rendered diagnostic (`5 | progress: …`, `  |   ^^^`) show the
     // file as it is: they keep their words.
     let lines: Vec<String> = s.lines().map(|l| if snippet(l) { l.to_string() } else { keys(&pointer(l)) }).collect();

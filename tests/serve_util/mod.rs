@@ -2,6 +2,8 @@
 //! cookie-keeping client that sends requests through the router (`tower::ServiceExt::oneshot`).
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
