@@ -20,6 +20,7 @@
 mod assess;
 pub mod auth;
 mod cache;
+mod chase;
 pub mod http_client;
 mod md;
 mod office;
@@ -295,6 +296,7 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("GET", "/out/{period}/{file}", &[Role::Office, Role::Leader]),
     ("GET", "/assess", &[Role::Office, Role::Leader]),
     ("GET", "/assess/mine", &[Role::Unit]),
+    ("GET", "/chase/{year}/{seq}", &[Role::Office, Role::Unit]),
 ];
 
 /// Strict-Transport-Security sent over HTTPS: one year.
@@ -324,6 +326,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/out/{period}/{file}", get(h(pages::download)))
         .route("/assess", get(h(assess::sheet)))
         .route("/assess/mine", get(h(assess::mine)))
+        .route("/chase/{year}/{seq}", get(h(chase::pdf)))
         .fallback(h(pages::not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // HSTS only over HTTPS: a browser that has seen it will not fall back to plain HTTP.
