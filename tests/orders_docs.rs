@@ -213,3 +213,82 @@ for i in range(doc.embfile_count()):
     out[name] = hashlib.sha256(doc.embfile_get(i)).hexdigest()
 print(json.dumps(out, ensure_ascii=False))
 "#;
+
+/// `ducha orders remind` with `orders.reminder` naming a script that records its standard input:
+/// 临期 items on their day, an overdue and chased item on the 催办 day; a second run the same day
+/// sends nothing; the next working day the still-overdue item again (not as chased); nothing on a
+/// holiday, but on a 调休 Sunday; every reminder sent is a line of the log, which `ducha check`
+/// leaves alone.
+#[test]
+fn reminders_once_per_item_per_working_day() {
+    let (root, data) = bundled("remind");
+    let script = root.join("record.py");
+    std::fs::write(
+        &script,
+        "import sys\nwith open(sys.argv[1], 'a', encoding='utf-8') as f:\n    f.write(sys.stdin.read().strip() + '\\n')\n",
+    )
+    .unwrap();
+    let got = root.join("received.jsonl");
+    let office = std::fs::read_to_string(data.join("office.yaml")).unwrap();
+    let line = "  workdays: []               # 本地增加的调休上班日\n";
+    assert!(office.contains(line));
+    let with = office.replace(
+        line,
+        &format!("{line}  reminder:\n    program: python3\n    args: [{:?}, {:?}]\n", script.display().to_string(), got.display().to_string()),
+    );
+    std::fs::write(data.join("office.yaml"), with).unwrap();
+    let received = || -> Vec<Value> {
+        std::fs::read_to_string(&got)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let remind = |day: &str| ok(&ducha(&root, &["orders", "remind", "--as-of", day]));
+    // 2024-01-25 (Thu): both 2024 orders are due 2024-01-29, two working days on: 临期.
+    remind("2024-01-25");
+    let r = received();
+    assert_eq!(r.len(), 2, "{r:?}");
+    for (msg, number) in r.iter().zip(["督办〔2024〕1号", "督办〔2024〕2号"]) {
+        assert_eq!(msg["number"], number);
+        assert_eq!(msg["reasons"], serde_json::json!(["due_soon"]));
+        assert_eq!(msg["date"], "2024-01-25");
+        assert_eq!(msg["item"]["deadline"], "2024-01-29");
+        assert!(msg["message"].as_str().unwrap().contains(msg["units"][0].as_str().unwrap()));
+    }
+    // 2024-02-05 (Mon): 督办〔2024〕2号 is overdue and chased (催办〔2024〕1号); twice: sent once.
+    remind("2024-02-05");
+    let second = remind("2024-02-05");
+    assert!(second.contains("督办〔2024〕2号 今天已提醒过"), "{second}");
+    let r = received();
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert_eq!(r[2]["number"], "督办〔2024〕2号");
+    assert_eq!(r[2]["reasons"], serde_json::json!(["overdue", "chased"]));
+    assert_eq!(r[2]["chases"], serde_json::json!(["催办〔2024〕1号"]));
+    // The next working day: again, overdue only.
+    remind("2024-02-06");
+    let r = received();
+    assert_eq!(r.len(), 4);
+    assert_eq!((r[3]["date"].as_str(), r[3]["reasons"].clone()), (Some("2024-02-06"), serde_json::json!(["overdue"])));
+    // 春节 (2024-02-12, Mon, a day off): nothing; 2024-02-04 (Sun, 调休上班): a working day.
+    let holiday = remind("2024-02-12");
+    assert!(holiday.contains("不是工作日"), "{holiday}");
+    remind("2024-02-04");
+    let r = received();
+    assert_eq!(r.len(), 5);
+    assert_eq!(r[4]["date"], "2024-02-04");
+    // The log: one line per reminder sent, appended.
+    let log = std::fs::read_to_string(data.join("orders/2024/reminders.log")).unwrap();
+    let sent: Vec<&str> = log.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(sent.len(), 5, "{log}");
+    assert!(sent.iter().all(|l| l.split('\t').nth(4) == Some("已发送")), "{log}");
+    assert!(sent[2].starts_with("2024-02-05\t督办〔2024〕2号\t逾期、催办\t县住房城乡建设局\t"), "{log}");
+    let check = ducha(&root, &["check"]);
+    assert!(check.status.success());
+    assert!(!text(&check).1.contains("reminders.log"), "{}", text(&check).1);
+    // Without the setting: nothing is run, the day's list is only shown.
+    std::fs::write(data.join("office.yaml"), &office).unwrap();
+    let dry = remind("2024-02-07");
+    assert!(dry.contains("未设置 orders.reminder") && dry.contains("督办〔2024〕2号"), "{dry}");
+    assert_eq!(received().len(), 5);
+}

@@ -63,6 +63,8 @@ pub enum OrdersCommand {
     /// 生成催办单 PDF：给出催办单编号（催办〔2023〕2号）或事项编号（该事项的全部催办单），不给则生成全部；写入 <DIR>/<年度>/催办单/。
     #[command(name = "chase-pdf")]
     ChasePdf(ChasePdfArgs),
+    /// 发送今天的提醒：对临期、逾期和新近被催办的事项运行 office.yaml 中 orders.reminder 的命令，每个事项每个工作日至多一次，记入 orders/<年度>/reminders.log。
+    Remind(RemindArgs),
 }
 
 /// `--as-of`: the date the list is read against (临期, 逾期, colour).
@@ -224,6 +226,15 @@ pub struct ChasePdfArgs {
     pub font_paths: Vec<std::path::PathBuf>,
 }
 
+/// Arguments of `ducha orders remind`.
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    #[command(flatten)]
+    pub as_of: AsOf,
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("日期 “{s}” 无法识别，应写成 2024-01-15"))
 }
@@ -252,6 +263,7 @@ pub fn run(args: OrdersArgs) -> anyhow::Result<ExitCode> {
         OrdersCommand::Refer(a) => act(a, Action::Refer),
         OrdersCommand::Answer(a) => act(a, Action::Answer),
         OrdersCommand::ChasePdf(a) => chase_pdf(a),
+        OrdersCommand::Remind(a) => remind(a),
     }
 }
 
@@ -795,4 +807,50 @@ fn chase_pdf(a: ChasePdfArgs) -> anyhow::Result<ExitCode> {
     }
     println!("共生成 {} 份催办单。", paths.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `ducha orders remind`: today's reminders through `orders.reminder` (docs/rules.md §19 “提醒”).
+fn remind(a: RemindArgs) -> anyhow::Result<ExitCode> {
+    use crate::orders::remind;
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let today = today(&ds, &a.as_of)?;
+    let cfg = &ds.office.orders;
+    let Some(reminder) = &cfg.reminder else {
+        let due = remind::due(&register, today, cfg);
+        println!("office.yaml 未设置 orders.reminder，不发送提醒。{today} 应提醒 {} 项：", due.len());
+        for d in &due {
+            println!("  {}  {}", d.number, d.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"));
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let c = clock(&ds)?;
+    let now = c.format(c.now());
+    let r = remind::run(&a.data.path, &register, today, &now, cfg, reminder)
+        .map_err(|e| anyhow::anyhow!("{}", crate::diag::causes(&e)))?;
+    if r.not_workday {
+        println!("{today} 不是工作日，不发送提醒。");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (n, reasons) in &r.sent {
+        println!("已提醒 {n}（{}）", reasons.iter().map(|x| x.label()).collect::<Vec<_>>().join("、"));
+    }
+    for n in &r.already {
+        println!("{n} 今天已提醒过，不再发送");
+    }
+    for (n, e) in &r.failed {
+        eprintln!("错误: {n} 的提醒发送失败：{e}");
+    }
+    println!(
+        "{today}：发送 {} 条，今天已发过 {} 条，失败 {} 条；记录见 {}",
+        r.sent.len(),
+        r.already.len(),
+        r.failed.len(),
+        r.log.display()
+    );
+    if r.failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("  = 提示: 检查 office.yaml 中 orders.reminder 的命令；失败的提醒下次运行时重发");
+        Ok(ExitCode::from(1))
+    }
 }

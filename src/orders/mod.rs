@@ -13,12 +13,14 @@
 //! - [`json`]: the stable `--json` schema of `ducha orders list` / `show`.
 //! - [`chase`]: 催办单 numbers (derived from the register) and the 催办单 PDF.
 //! - [`record`]: 督办事项办理记录, the archived record of one item's cycle.
+//! - [`remind`]: optional reminders through the office's own command (`orders.reminder`).
 
 pub mod chase;
 pub mod file;
 pub mod issue;
 pub mod json;
 pub mod record;
+pub mod remind;
 pub mod store;
 pub mod timing;
 
