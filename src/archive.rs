@@ -364,7 +364,8 @@ fn item_candidates(
                 flavor: PdfFlavor::Plain,
                 files: vec![],
             };
-            let pdf = engine.compile(&job).map_err(|e| BuildError { diagnostics: e.diagnostics, sources: e.sources })?;
+            let pdf =
+                engine.compile(&job).map_err(|e| BuildError { diagnostics: e.diagnostics, sources: e.sources })?;
             attached.push((format!("{}.pdf", r.stem), pdf.pdf));
         }
         let own: Vec<&crate::orders::chase::Chase> = chases.iter().filter(|c| c.item.number == number).collect();
@@ -403,7 +404,10 @@ fn item_candidates(
             ofd: None,
             pages: c.document.pages().len(),
             pdf: c.pdf,
-            sources: attached.iter().map(|(n, b)| FileRef { name: n.clone(), sha256: hex(&Sha256::digest(b)) }).collect(),
+            sources: attached
+                .iter()
+                .map(|(n, b)| FileRef { name: n.clone(), sha256: hex(&Sha256::digest(b)) })
+                .collect(),
             date: Some(date),
         });
         crate::engine::evict_cache();
@@ -420,8 +424,8 @@ fn item_files(data: &Path, item: &crate::orders::Item) -> Result<Vec<(String, Ve
         for rel in &e.attachments {
             let path = crate::names::join_relative_inside(data, rel)
                 .map_err(|err| failure(format!("{} 的附件 “{rel}” 不在数据目录内：{err}", item.number)))?;
-            let bytes = std::fs::read(&path)
-                .map_err(|err| failure(format!("无法读取 {} 的附件 {rel}：{err}", item.number)))?;
+            let bytes =
+                std::fs::read(&path).map_err(|err| failure(format!("无法读取 {} 的附件 {rel}：{err}", item.number)))?;
             let base = rel.rsplit('/').next().unwrap_or(rel);
             out.push((format!("附件-{}-{}", i + 1, crate::names::file_name(base)), bytes));
         }

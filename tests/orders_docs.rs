@@ -134,8 +134,12 @@ fn archive_files_each_closed_item_as_one_piece() {
     assert!(closed.len() >= 4, "the bundled 2023Q3 orders are closed");
     let dir = root.join("arch/2023");
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
-    let entries: Vec<&Value> =
-        manifest["entries"].as_array().unwrap().iter().filter(|e| e["key"].as_str().unwrap().starts_with("orders/")).collect();
+    let entries: Vec<&Value> = manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["key"].as_str().unwrap().starts_with("orders/"))
+        .collect();
     assert_eq!(entries.len(), closed.len(), "one 件 per closed item");
     for item in &closed {
         let number = item["number"].as_str().unwrap();
@@ -164,7 +168,10 @@ fn archive_files_each_closed_item_as_one_piece() {
         let file = item["file"].as_str().unwrap();
         let yaml = std::fs::read(data.join("orders").join(file)).unwrap();
         assert!(listed.contains(&(format!("orders-{}", file.replace('/', "-")), sha(&yaml))), "{number}: item file");
-        assert!(listed.iter().any(|(n, _)| n.starts_with("督办通知单-") && n.ends_with(".pdf")) || number.starts_with("协调"));
+        assert!(
+            listed.iter().any(|(n, _)| n.starts_with("督办通知单-") && n.ends_with(".pdf"))
+                || number.starts_with("协调")
+        );
         for c in o["chases"].as_array().unwrap().iter().filter(|c| c["order"] == number) {
             let f = c["file"].as_str().unwrap();
             let name = f.rsplit('/').next().unwrap().to_owned();
@@ -234,15 +241,15 @@ fn reminders_once_per_item_per_working_day() {
     assert!(office.contains(line));
     let with = office.replace(
         line,
-        &format!("{line}  reminder:\n    program: python3\n    args: [{:?}, {:?}]\n", script.display().to_string(), got.display().to_string()),
+        &format!(
+            "{line}  reminder:\n    program: python3\n    args: [{:?}, {:?}]\n",
+            script.display().to_string(),
+            got.display().to_string()
+        ),
     );
     std::fs::write(data.join("office.yaml"), with).unwrap();
     let received = || -> Vec<Value> {
-        std::fs::read_to_string(&got)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        std::fs::read_to_string(&got).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     };
     let remind = |day: &str| ok(&ducha(&root, &["orders", "remind", "--as-of", day]));
     // 2024-01-25 (Thu): both 2024 orders are due 2024-01-29, two working days on: 临期.

@@ -941,7 +941,11 @@ async fn chase_pdf_for_the_office_and_the_addressed_unit() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert!(r.body.starts_with(b"%PDF"));
     assert_eq!(r.header("content-type"), "application/pdf");
-    assert!(r.header("content-disposition").contains(&enc("催办〔2023〕2号-县发展改革局.pdf")), "{}", r.header("content-disposition"));
+    assert!(
+        r.header("content-disposition").contains(&enc("催办〔2023〕2号-县发展改革局.pdf")),
+        "{}",
+        r.header("content-disposition")
+    );
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_ducha"))
         .args(["orders", "chase-pdf", "--data"])
         .arg(root.join("data"))

@@ -801,7 +801,8 @@ fn chase_pdf(a: ChasePdfArgs) -> anyhow::Result<ExitCode> {
     if !warnings.is_empty() {
         eprint!("{}", warnings.render(&Default::default()));
     }
-    let paths = chase::write(&a.out, &pdfs).map_err(|e| anyhow::anyhow!("写入催办单失败：{}", crate::diag::causes(&e)))?;
+    let paths =
+        chase::write(&a.out, &pdfs).map_err(|e| anyhow::anyhow!("写入催办单失败：{}", crate::diag::causes(&e)))?;
     for (p, path) in pdfs.iter().zip(&paths) {
         println!("{}  {}", p.number, path.display());
     }

@@ -164,7 +164,11 @@ pub fn view(ds: &Dataset, chase: &Chase) -> ChaseView {
     let t = timing(&item, e.date, cfg);
     let office = ds.office.supervision_office.clone();
     let deadline = item.track.deadline;
-    let co = if item.units.len() > 1 { format!("（协办单位：{}）", item.units[1..].join("、")) } else { String::new() };
+    let co = if item.units.len() > 1 {
+        format!("（协办单位：{}）", item.units[1..].join("、"))
+    } else {
+        String::new()
+    };
     let what = match (item.kind, item.task) {
         (Kind::Order, Some(n)) => format!("督办第{n}项任务“{}”", item.title),
         (Kind::Order, None) => format!("督办“{}”", item.title),
@@ -254,7 +258,8 @@ pub fn render(
         .iter()
         .zip(&views)
         .flat_map(|(c, v)| {
-            let body = v.paragraphs.iter().chain([&v.opinion, &v.unit]).map(move |t| (t.clone(), c, FontRole::Fangsong));
+            let body =
+                v.paragraphs.iter().chain([&v.opinion, &v.unit]).map(move |t| (t.clone(), c, FontRole::Fangsong));
             body.chain([(v.office.clone(), c, FontRole::Xiaobiaosong)])
         })
         .collect();

@@ -229,7 +229,8 @@ pub fn run(
 const SENT: &str = "已发送";
 
 /// The first lines of a new log.
-const HEADER: &str = "# 督办提醒记录（ducha orders remind 写入，只增不改）：日期\t编号\t原因\t承办单位\t结果\t发送时间\n";
+const HEADER: &str =
+    "# 督办提醒记录（ducha orders remind 写入，只增不改）：日期\t编号\t原因\t承办单位\t结果\t发送时间\n";
 
 /// Runs the command with `json` on its standard input; `Err` with why it failed.
 fn send(reminder: &Reminder, json: &serde_json::Value) -> Result<(), String> {

@@ -30,12 +30,10 @@ pub fn pdf(app: &App, req: &Req) -> Response {
         Err(r) => return r,
     };
     let number = match (req.args.first(), req.args.get(1)) {
-        (Some(y), Some(n)) if req.args.len() == 2 => {
-            match (y.parse(), n.parse()) {
-                (Ok(year), Ok(seq)) if y == &format!("{year}") && n == &format!("{seq}") => ChaseNumber { year, seq },
-                _ => return not_found_page(),
-            }
-        }
+        (Some(y), Some(n)) if req.args.len() == 2 => match (y.parse(), n.parse()) {
+            (Ok(year), Ok(seq)) if y == &format!("{year}") && n == &format!("{seq}") => ChaseNumber { year, seq },
+            _ => return not_found_page(),
+        },
         _ => return not_found_page(),
     };
     let ds = match app.snapshot(req).dataset() {

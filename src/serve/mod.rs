@@ -26,6 +26,7 @@ mod md;
 mod office;
 pub use office::MAX_PREVIEWS;
 mod pages;
+mod remind;
 pub mod report;
 pub mod store;
 pub mod tls;
@@ -360,6 +361,7 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     warm_up(&app);
+    remind::start(&app);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
@@ -375,6 +377,7 @@ pub async fn serve_tls_on(
     // `tap_io` only to have axum hand the peer address to `ConnectInfo<SocketAddr>`.
     let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
     warm_up(&app);
+    remind::start(&app);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
