@@ -81,15 +81,18 @@ impl Chase<'_> {
     }
 }
 
-/// The order in which a year's 催办 are numbered: date, time of day (a date without a time
-/// first), item, place in the file.
-fn key(item: &Item, index: usize, e: &Event) -> (Date, Option<i64>, Number, usize) {
+/// Where a 催办 stands in its year: date, time of day (a date without a time first), item, place
+/// in the file.
+type Key = (Date, Option<i64>, Number, usize);
+
+/// The order in which a year's 催办 are numbered ([`Key`]).
+fn key(item: &Item, index: usize, e: &Event) -> Key {
     (e.date, e.instant, item.number, index)
 }
 
 /// Every 催办 of the register, numbered per year of its date (docs/rules.md §19), in number order.
 pub fn chases(register: &Register) -> Vec<Chase<'_>> {
-    let mut all: Vec<(Chase, (Date, Option<i64>, Number, usize))> = Vec::new();
+    let mut all: Vec<(Chase, Key)> = Vec::new();
     for item in &register.items {
         let mut round = 0;
         for (index, e) in item.events.iter().enumerate() {
@@ -100,7 +103,7 @@ pub fn chases(register: &Register) -> Vec<Chase<'_>> {
             }
         }
     }
-    all.sort_by(|a, b| a.1.cmp(&b.1));
+    all.sort_by_key(|a| a.1);
     let mut out: Vec<Chase> = Vec::with_capacity(all.len());
     for (mut c, _) in all {
         c.number.seq = out.iter().filter(|p| p.number.year == c.number.year).count() as u32 + 1;
@@ -123,7 +126,7 @@ pub fn of_item(register: &Register, number: Number) -> Vec<Chase<'_>> {
 /// change: the first of its year that sorts after it. `None` when it takes the next number.
 pub fn renumbers(register: &Register, item: Number, event: &Event) -> Option<ChaseNumber> {
     let index = register.get(item).map_or(0, |i| i.events.len());
-    let new = (event.date, event.instant, item, index);
+    let new: Key = (event.date, event.instant, item, index);
     chases(register)
         .into_iter()
         .filter(|c| c.number.year == event.date.year)
