@@ -140,6 +140,8 @@ struct Candidate {
     ofd: Option<Vec<u8>>,
     pages: usize,
     sources: Vec<FileRef>,
+    /// The 件's own date when it is not the period's 印发日期 (a closed item: its 办结 date).
+    date: Option<crate::data::model::Date>,
 }
 
 /// Files the period's documents into the archive, in four steps: collect the sources attached to
@@ -157,10 +159,13 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
         .map_err(|e| failure(format!("无法读取归档清单：{e}")))?
         .unwrap_or(Manifest { year: date.year, entries: Vec::new(), catalogue: None });
     let attached = attached_sources(&files, period)?;
-    let engine = Engine::new(fonts, templates.typst_files());
+    let engine = Engine::new(fonts.clone(), templates.typst_files());
     let filing = Filing { office: &ds.office, period, date };
     let mut sources = sources;
-    let candidates = compile_candidates(&engine, &filing, &manifest, &rendered, &attached, opts, &mut sources)?;
+    let mut candidates = compile_candidates(&engine, &filing, &manifest, &rendered, &attached, opts, &mut sources)?;
+    let items = ItemFiling { ds: &ds, data: &opts.build.data, rendered: &rendered, fonts, templates: &templates };
+    let more = item_candidates(&engine, &filing, &manifest, &candidates, &items, opts.stamp)?;
+    candidates.extend(more);
     let mut report = ArchiveReport { dir: dir.clone(), warnings, sources, ..Default::default() };
     let writes = record(&mut manifest, candidates, &filing, opts.revise, &mut report)?;
     if writes.is_empty() && manifest.catalogue.is_some() {
@@ -239,7 +244,7 @@ fn compile_candidates(
         };
         let job = Job {
             name: format!("{}.typ", r.stem),
-            source: archive_source(filing, r, retention, &item, attached, opts.stamp),
+            source: archive_source(filing, (&r.number, &r.source), retention, &item, attached, opts.stamp),
             timestamp: pipeline::timestamp(filing.date),
             ident: format!("ducha-archive/{key}"),
             flavor: PdfFlavor::A3b,
@@ -279,6 +284,7 @@ fn compile_candidates(
                 pages: c.document.pages().len(),
                 pdf: c.pdf,
                 sources: refs.clone(),
+                date: None,
             }),
             Err(e) => {
                 errors.extend(e.diagnostics);
@@ -293,11 +299,145 @@ fn compile_candidates(
     Ok(candidates)
 }
 
+/// What filing the register's items needs besides the period's documents.
+struct ItemFiling<'a> {
+    ds: &'a crate::data::model::Dataset,
+    /// The data directory (the register, the attached files).
+    data: &'a Path,
+    /// The period's rendered documents (the 督办通知单 of each unit).
+    rendered: &'a [pipeline::Rendered],
+    fonts: std::sync::Arc<crate::engine::fonts::Fonts>,
+    templates: &'a crate::templates::Templates,
+}
+
+/// 督办闭环 (docs/rules.md §19 “归档”): each item of the period that is closed (办结 or 中止) as
+/// one 件. Its PDF/A-3b is the 办理记录 (`templates/record.typ.j2`: the facts and every event with
+/// its full text), with attached: the item file itself (the record of every reply, `orders-…
+/// .yaml`), the 督办通知单 of its unit as `ducha build` makes it, each 催办单 as `ducha orders
+/// chase-pdf` makes it, and the files its events name ([`item_files`]). The manifest lists each
+/// attachment with its sha256, so `verify` checks every part. The entry is dated with the 办结
+/// (中止) date; its key is `orders/<year>/<db|xt>-NNN`, so a later run finds it unchanged.
+fn item_candidates(
+    engine: &Engine,
+    filing: &Filing,
+    manifest: &Manifest,
+    pending: &[Candidate],
+    f: &ItemFiling,
+    with_stamp: bool,
+) -> Result<Vec<Candidate>, BuildError> {
+    let ds = f.ds;
+    let cx = crate::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+    let (register, diags, sources) = crate::orders::file::load_register(f.data, &cx);
+    if diags.has_errors() {
+        return Err(BuildError { diagnostics: diags, sources });
+    }
+    let closed: Vec<&crate::orders::Item> =
+        register.items.iter().filter(|i| i.period == filing.period && !i.track.phase.is_open()).collect();
+    if closed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let chases: Vec<crate::orders::chase::Chase> = crate::orders::chase::chases(&register)
+        .into_iter()
+        .filter(|c| closed.iter().any(|i| i.number == c.item.number))
+        .collect();
+    let (chase_pdfs, _) = crate::orders::chase::render(ds, &chases, f.fonts.clone(), f.templates)?;
+    let one = |d: Diagnostic| BuildError { diagnostics: Diagnostics(vec![d]), sources: Default::default() };
+    let env = crate::render::environment(f.templates).map_err(one)?;
+    let retention = ds.office.archive.retention_of("order");
+    let mut out: Vec<Candidate> = Vec::new();
+    for item in closed {
+        let number = item.number;
+        let mut attached = vec![(
+            format!("orders-{}-{}", number.year, number.file_name()),
+            std::fs::read(crate::orders::store::path_of(f.data, number))
+                .map_err(|e| failure(format!("无法读取 {}：{e}", item.file)))?,
+        )];
+        let shown = number.to_string();
+        if let Some(r) =
+            f.rendered.iter().find(|r| r.kind == pipeline::Kind::Order && r.number.split('、').any(|n| n == shown))
+        {
+            let job = Job {
+                name: format!("{}.typ", r.stem),
+                source: r.source.clone(),
+                timestamp: pipeline::timestamp(filing.date),
+                ident: r.ident.clone(),
+                flavor: PdfFlavor::Plain,
+                files: vec![],
+            };
+            let pdf =
+                engine.compile(&job).map_err(|e| BuildError { diagnostics: e.diagnostics, sources: e.sources })?;
+            attached.push((format!("{}.pdf", r.stem), pdf.pdf));
+        }
+        let own: Vec<&crate::orders::chase::Chase> = chases.iter().filter(|c| c.item.number == number).collect();
+        for c in &own {
+            if let Some(p) = chase_pdfs.iter().find(|p| p.number == c.number) {
+                attached.push((p.file_name.clone(), p.pdf.clone()));
+            }
+        }
+        attached.extend(item_files(f.data, item)?);
+        attached.sort();
+        let own: Vec<crate::orders::chase::Chase> = own.into_iter().copied().collect();
+        let view = crate::orders::record::view(item, &own, &ds.office.supervision_office, &ds.office.orders);
+        let body = crate::render::render(&env, f.templates, "record.typ.j2", &view).map_err(one)?;
+        let key = format!("orders/{}/{}", number.year, number.file_name().trim_end_matches(".yaml"));
+        let no = match manifest.entries.iter().find(|e| e.key == key) {
+            Some(e) => e.item.clone(),
+            // Free after the period's documents and the items before it in this run.
+            None => next_item(manifest, retention, pending).max(next_item(manifest, retention, &out)),
+        };
+        let date = item.track.ended.unwrap_or(item.issued);
+        let job = Job {
+            name: "record.typ".into(),
+            source: archive_source(filing, (&shown, &body), retention, &no, &attached, with_stamp),
+            timestamp: pipeline::timestamp(date),
+            ident: format!("ducha-archive/{key}"),
+            flavor: PdfFlavor::A3b,
+            files: attached.iter().map(|(n, b)| (format!("/{n}"), b.clone())).collect(),
+        };
+        let c = engine.compile(&job).map_err(|e| BuildError { diagnostics: e.diagnostics, sources: e.sources })?;
+        out.push(Candidate {
+            key,
+            item: no,
+            title: format!("{}（{}，{}）", view.title, shown, item.lead()),
+            doc_number: shown,
+            retention,
+            ofd: None,
+            pages: c.document.pages().len(),
+            pdf: c.pdf,
+            sources: attached
+                .iter()
+                .map(|(n, b)| FileRef { name: n.clone(), sha256: hex(&Sha256::digest(b)) })
+                .collect(),
+            date: Some(date),
+        });
+        crate::engine::evict_cache();
+    }
+    Ok(out)
+}
+
+/// The files an item's events attach (`attachments:`, relative to the data directory), named
+/// inside the 件 `附件-<event>-<file name>`. The hook for evidence files (佐证材料): whatever an
+/// event names is filed with the item and hashed in the manifest.
+fn item_files(data: &Path, item: &crate::orders::Item) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
+    let mut out = Vec::new();
+    for (i, e) in item.events.iter().enumerate() {
+        for rel in &e.attachments {
+            let path = crate::names::join_relative_inside(data, rel)
+                .map_err(|err| failure(format!("{} 的附件 “{rel}” 不在数据目录内：{err}", item.number)))?;
+            let bytes =
+                std::fs::read(&path).map_err(|err| failure(format!("无法读取 {} 的附件 {rel}：{err}", item.number)))?;
+            let base = rel.rsplit('/').next().unwrap_or(rel);
+            out.push((format!("附件-{}-{}", i + 1, crate::names::file_name(base)), bytes));
+        }
+    }
+    Ok(out)
+}
+
 /// The document's Typst source for the archive: `set document` with the 档号, 文号 and 保管期限 as
 /// keywords, the 归档章 when asked for, the rendered source, and one `pdf.attach` per source file.
 fn archive_source(
     filing: &Filing,
-    r: &pipeline::Rendered,
+    (number, body): (&str, &str),
     retention: Retention,
     item: &str,
     attached: &[(String, Vec<u8>)],
@@ -308,23 +448,39 @@ fn archive_source(
         "#set document(author: {}, keywords: ({}, {}, {}))\n",
         string_literal(&office.issuer_name),
         string_literal(&filing.code(retention, item)),
-        string_literal(&r.number),
+        string_literal(number),
         string_literal(&format!("保管期限：{}", retention.label())),
     );
     if with_stamp {
         source.push_str(&stamp(&office.archive.fonds, filing.date.year, retention, &office.archive.org_code, item));
     }
-    source.push_str(&r.source);
+    source.push_str(body);
     source.push('\n');
     for (name, _) in attached {
         source.push_str(&format!(
             "#pdf.attach({}, relationship: \"source\", mime-type: {}, description: {})\n",
             string_literal(&format!("/{name}")),
-            string_literal(if name.ends_with(".md") { "text/markdown" } else { "application/yaml" }),
+            string_literal(mime_type(name)),
             string_literal(&format!("归档源文件 {name}")),
         ));
     }
     source
+}
+
+/// The MIME type of an attached file, by its name.
+fn mime_type(name: &str) -> &'static str {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "md" => "text/markdown",
+        "yaml" | "yml" => "application/yaml",
+        "pdf" => "application/pdf",
+        "ofd" => "application/ofd",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/octet-stream",
+    }
 }
 
 /// The archival description written into an OFD-A's `DocInfo/CustomDatas` (the items of the
@@ -405,7 +561,7 @@ fn new_entry(
     ofd_sha: Option<String>,
 ) -> (Entry, Vec<u8>, Option<Vec<u8>>) {
     let office = filing.office;
-    let date = filing.date;
+    let date = c.date.unwrap_or(filing.date);
     let file = file_name(c.retention, &item, &c.title, revision);
     let entry = Entry {
         key: c.key,

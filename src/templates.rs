@@ -19,12 +19,16 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("lib/notice.typ", include_str!("../templates/lib/notice.typ")),
     ("lib/briefing.typ", include_str!("../templates/lib/briefing.typ")),
     ("lib/order.typ", include_str!("../templates/lib/order.typ")),
+    ("lib/chase.typ", include_str!("../templates/lib/chase.typ")),
+    ("lib/record.typ", include_str!("../templates/lib/record.typ")),
     ("_body.typ.j2", include_str!("../templates/_body.typ.j2")),
     ("notice.typ.j2", include_str!("../templates/notice.typ.j2")),
     ("briefing.typ.j2", include_str!("../templates/briefing.typ.j2")),
     ("leader.typ.j2", include_str!("../templates/leader.typ.j2")),
     ("order.typ.j2", include_str!("../templates/order.typ.j2")),
     ("assess.typ.j2", include_str!("../templates/assess.typ.j2")),
+    ("chase.typ.j2", include_str!("../templates/chase.typ.j2")),
+    ("record.typ.j2", include_str!("../templates/record.typ.j2")),
 ];
 
 /// The template set of a run.

@@ -83,7 +83,10 @@ async fn authorization_matrix() {
         // The office's POSTs really act: tests/serve_orders.rs.
         ("POST", "/items/issue".into(), [false, false, false]),
         ("POST", "/items/accept".into(), [false, false, false]),
+        // A 催办单 of 县发展改革局's item: the office and that unit only (`chase_pdf_*`).
+        ("GET", "/chase/2023/2".into(), [false, true, false]),
     ];
+    copy_register(&root);
     // The routes the server declares are all covered here.
     for (m, pattern, _) in ducha::serve::ROUTES {
         let prefix = pattern.split('{').next().unwrap();
@@ -925,4 +928,65 @@ fn https_with_secure_cookies() {
 
     let _ = stop_tx.send(());
     server.join().unwrap();
+}
+
+/// The bundled 督办 register into the test app's data (the 催办单 route reads it).
+fn copy_register(root: &std::path::Path) {
+    let src = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/orders");
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        let dest = root.join("data/orders").join(entry.path().strip_prefix(&src).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// `GET /chase/<年>/<号>`: the 催办单 PDF for the office and for the unit the item is addressed to
+/// (the same bytes as `ducha orders chase-pdf`); another unit gets 403 whether or not the number
+/// exists, a leader 403; a number that does not exist is 404 for the office.
+#[tokio::test]
+async fn chase_pdf_for_the_office_and_the_addressed_unit() {
+    let (app, root) = app("serve-chase");
+    copy_register(&root);
+    let mut office = logged_in(&app, "office").await;
+    let r = office.get("/chase/2023/2").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.body.starts_with(b"%PDF"));
+    assert_eq!(r.header("content-type"), "application/pdf");
+    assert!(
+        r.header("content-disposition").contains(&enc("催办〔2023〕2号-县发展改革局.pdf")),
+        "{}",
+        r.header("content-disposition")
+    );
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_ducha"))
+        .args(["orders", "chase-pdf", "--data"])
+        .arg(root.join("data"))
+        .arg("--out")
+        .arg(root.join("cli"))
+        .arg("催办〔2023〕2号")
+        .env_remove("DUCHA_DATA")
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert!(r.body == std::fs::read(root.join("cli/2023/催办单/催办〔2023〕2号-县发展改革局.pdf")).unwrap());
+    assert_eq!(office.get("/chase/2023/99").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(office.get("/chase/2023/x").await.status, StatusCode::NOT_FOUND);
+    let mut unit = logged_in(&app, "县发展改革局").await;
+    let r = unit.get("/chase/2023/3").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.body.starts_with(b"%PDF"));
+    // 催办〔2023〕1号 is 县农业农村局's; 99 does not exist: the same answer.
+    for uri in ["/chase/2023/1", "/chase/2023/99"] {
+        let r = unit.get(uri).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri}");
+        assert!(!r.text().contains("县农业农村局"));
+    }
+    let mut other = logged_in(&app, "县科技局").await;
+    assert_eq!(other.get("/chase/2023/2").await.status, StatusCode::FORBIDDEN);
+    let mut leader = logged_in(&app, "leader").await;
+    assert_eq!(leader.get("/chase/2023/2").await.status, StatusCode::FORBIDDEN);
 }

@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 
 use super::DataDir;
 use crate::data::model::{Dataset, Date, Period};
+use crate::orders::chase;
 use crate::orders::file::{load_register, Cx};
 use crate::orders::filter::{Filter, StateFilter};
 use crate::orders::issue::{AcceptError, Disposal};
@@ -61,6 +62,11 @@ pub enum OrdersCommand {
     Refer(ActArgs),
     /// 直接答复需协调事项并办结（督查室，--text 答复内容）。
     Answer(ActArgs),
+    /// 生成催办单 PDF：给出催办单编号（催办〔2023〕2号）或事项编号（该事项的全部催办单），不给则生成全部；写入 <DIR>/<年度>/催办单/。
+    #[command(name = "chase-pdf")]
+    ChasePdf(ChasePdfArgs),
+    /// 发送今天的提醒：对临期、逾期和新近被催办的事项运行 office.yaml 中 orders.reminder 的命令，每个事项每个工作日至多一次，记入 orders/<年度>/reminders.log。
+    Remind(RemindArgs),
 }
 
 /// `--as-of`: the date the list is read against (临期, 逾期, colour).
@@ -203,6 +209,34 @@ pub struct ActArgs {
     pub seen: Option<usize>,
 }
 
+/// Arguments of `ducha orders chase-pdf`.
+#[derive(Debug, Args)]
+pub struct ChasePdfArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// 催办单编号（如 催办〔2023〕2号）或事项编号（如 督办〔2023〕6号，生成该事项的全部催办单）；可给多个，不给则生成全部催办单。
+    #[arg(value_name = "编号")]
+    pub numbers: Vec<String>,
+    /// 输出目录；文件写入 <DIR>/<年度>/催办单/。
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    /// 模板覆盖目录（同名文件覆盖内置模板）；默认为当前目录下的 templates/（如存在）。
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<std::path::PathBuf>,
+    /// 额外的字体目录（可多次给出）。
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_paths: Vec<std::path::PathBuf>,
+}
+
+/// Arguments of `ducha orders remind`.
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    #[command(flatten)]
+    pub as_of: AsOf,
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("日期 “{s}” 无法识别，应写成 2024-01-15"))
 }
@@ -230,6 +264,8 @@ pub fn run(args: OrdersArgs) -> anyhow::Result<ExitCode> {
         OrdersCommand::Revisit(a) => revisit(a),
         OrdersCommand::Refer(a) => act(a, Action::Refer),
         OrdersCommand::Answer(a) => act(a, Action::Answer),
+        OrdersCommand::ChasePdf(a) => chase_pdf(a),
+        OrdersCommand::Remind(a) => remind(a),
     }
 }
 
@@ -467,6 +503,13 @@ fn act(a: ActArgs, action: Action) -> anyhow::Result<ExitCode> {
         }
     }
     let seen = a.seen.unwrap_or(item.events.len());
+    if action == Action::Chase {
+        if let Some(later) = chase::renumbers(&register, number, &ev) {
+            eprintln!("错误: 催办时间 {} 早于已编号的 {later}：催办单按催办时间先后编号，补记较早的催办会改变已发出的催办单编号", ev.at);
+            eprintln!("  = 提示: 不写 --at（按当前时间记录），或写不早于 {later} 的时间");
+            return Ok(ExitCode::from(1));
+        }
+    }
     match store::append(&a.data.path, &cx(&ds), number, seen, &ev) {
         Ok(item) => {
             println!(
@@ -478,6 +521,15 @@ fn act(a: ActArgs, action: Action) -> anyhow::Result<ExitCode> {
                 item.track.phase.label(),
                 item.track.deadline
             );
+            if action == Action::Chase {
+                let mut after = register.clone();
+                if let Some(slot) = after.items.iter_mut().find(|i| i.number == number) {
+                    *slot = item;
+                }
+                if let Some(c) = chase::of_item(&after, number).last() {
+                    println!("催办单编号：{}；生成 PDF：ducha orders chase-pdf {}", c.number, c.number);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => refused(e),
@@ -578,5 +630,121 @@ fn create_one(dir: &Path, ds: &Dataset, new: NewItem, say: impl Fn(&Item) -> Str
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => refused(e),
+    }
+}
+
+/// `ducha orders chase-pdf`: the 催办单 PDFs (docs/rules.md §19) into `<out>/<年度>/催办单/`.
+fn chase_pdf(a: ChasePdfArgs) -> anyhow::Result<ExitCode> {
+    let fonts_job = {
+        let paths = a.font_paths.clone();
+        std::thread::spawn(move || crate::engine::fonts::Fonts::load(&paths))
+    };
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let all = chase::chases(&register);
+    let mut picked: Vec<chase::Chase> = Vec::new();
+    for s in &a.numbers {
+        let found: Vec<chase::Chase> = if let Some(n) = chase::ChaseNumber::parse(s) {
+            all.iter().filter(|c| c.number == n).copied().collect()
+        } else if let Some(n) = Number::parse(s) {
+            if register.get(n).is_none() {
+                eprintln!("错误: 找不到事项 {n}；用 `ducha orders list` 查看全部编号");
+                return Ok(ExitCode::from(1));
+            }
+            all.iter().filter(|c| c.item.number == n).copied().collect()
+        } else {
+            anyhow::bail!("编号 “{s}” 无法识别：应写成 催办〔2023〕2号 或 督办〔2023〕6号");
+        };
+        if found.is_empty() {
+            eprintln!("错误: 没有 {s} 的催办记录；用 `ducha orders show 事项编号` 查看催办记录");
+            return Ok(ExitCode::from(1));
+        }
+        for c in found {
+            if !picked.iter().any(|p| p.number == c.number) {
+                picked.push(c);
+            }
+        }
+    }
+    if a.numbers.is_empty() {
+        picked = all;
+    }
+    if picked.is_empty() {
+        println!("登记簿中没有催办记录，未生成催办单。");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let fonts = std::sync::Arc::new(
+        fonts_job.join().unwrap_or_else(|_| Err("字体索引失败（内部错误）".into())).map_err(|e| anyhow::anyhow!(e))?,
+    );
+    let templates = match crate::templates::Templates::load(
+        crate::templates::Templates::dir_for_build(a.templates.clone()).as_deref(),
+    ) {
+        Ok(t) => t,
+        Err(d) => {
+            eprint!("{}", d.render(&Default::default()));
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let (pdfs, warnings) = match chase::render(&ds, &picked, fonts, &templates) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{}", e.diagnostics.render(&e.sources));
+            eprintln!("未生成任何文件。");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if !warnings.is_empty() {
+        eprint!("{}", warnings.render(&Default::default()));
+    }
+    let paths =
+        chase::write(&a.out, &pdfs).map_err(|e| anyhow::anyhow!("写入催办单失败：{}", crate::diag::causes(&e)))?;
+    for (p, path) in pdfs.iter().zip(&paths) {
+        println!("{}  {}", p.number, path.display());
+    }
+    println!("共生成 {} 份催办单。", paths.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ducha orders remind`: today's reminders through `orders.reminder` (docs/rules.md §19 “提醒”).
+fn remind(a: RemindArgs) -> anyhow::Result<ExitCode> {
+    use crate::orders::remind;
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let today = today(&ds, &a.as_of)?;
+    let cfg = &ds.office.orders;
+    let Some(reminder) = &cfg.reminder else {
+        let due = remind::due(&register, today, cfg);
+        println!("office.yaml 未设置 orders.reminder，不发送提醒。{today} 应提醒 {} 项：", due.len());
+        for d in &due {
+            println!("  {}  {}", d.number, d.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"));
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let c = clock(&ds)?;
+    let now = c.format(c.now());
+    let r = remind::run(&a.data.path, &register, today, &now, cfg, reminder)
+        .map_err(|e| anyhow::anyhow!("{}", crate::diag::causes(&e)))?;
+    if r.not_workday {
+        println!("{today} 不是工作日，不发送提醒。");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (n, reasons) in &r.sent {
+        println!("已提醒 {n}（{}）", reasons.iter().map(|x| x.label()).collect::<Vec<_>>().join("、"));
+    }
+    for n in &r.already {
+        println!("{n} 今天已提醒过，不再发送");
+    }
+    for (n, e) in &r.failed {
+        eprintln!("错误: {n} 的提醒发送失败：{e}");
+    }
+    println!(
+        "{today}：发送 {} 条，今天已发过 {} 条，失败 {} 条；记录见 {}",
+        r.sent.len(),
+        r.already.len(),
+        r.failed.len(),
+        r.log.display()
+    );
+    if r.failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("  = 提示: 检查 office.yaml 中 orders.reminder 的命令；失败的提醒下次运行时重发");
+        Ok(ExitCode::from(1))
     }
 }

@@ -197,6 +197,19 @@ pub struct RawOrders {
     /// Extra working days (调休上班, YYYY-MM-DD), overriding the official calendar.
     #[serde(default)]
     pub workdays: Vec<String>,
+    /// The command `ducha orders remind` runs per reminder (none by default).
+    pub reminder: Option<RawReminder>,
+}
+
+/// `orders.reminder:` in office.yaml: a program and its arguments, run without a shell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawReminder {
+    /// The program (a name on PATH, or a path).
+    pub program: String,
+    /// Its arguments, as given.
+    #[serde(default)]
+    pub args: Vec<String>,
 }
 
 /// `notice_table:` in office.yaml: how the notice's 附件 task table is set.

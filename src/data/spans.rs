@@ -145,6 +145,15 @@ pub struct OrdersSpans {
     pub coordination_workdays: Option<At>,
     pub holidays: Vec<At>,
     pub workdays: Vec<At>,
+    pub reminder: ReminderSpans,
+}
+
+/// Positions of `orders.reminder:` in `office.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReminderSpans {
+    pub program: Option<At>,
+    pub args: Vec<At>,
 }
 
 /// Positions of `notice_table:` in `office.yaml`.

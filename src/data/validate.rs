@@ -578,7 +578,19 @@ fn validate_orders_config(
             );
         }
     }
+    let reminder =
+        raw.reminder.as_ref().and_then(|r| {
+            if r.program.trim().is_empty() {
+                let (l, len) = locate(file, sp.reminder.program.as_ref(), None);
+                diags.push(Diagnostic::error("`orders.reminder.program` 为空").at_span(l, len).hint(
+                    "写发送提醒的程序（如 /usr/local/bin/send-sms），参数写在 args 中；不需要提醒时删去 reminder",
+                ));
+                return None;
+            }
+            Some(crate::orders::remind::Reminder { program: r.program.trim().to_owned(), args: r.args.clone() })
+        });
     crate::orders::timing::OrdersConfig {
+        reminder,
         due_soon_days: raw.due_soon_days.unwrap_or(d.due_soon_days),
         red_overdue_days: raw.red_overdue_days.unwrap_or(d.red_overdue_days),
         red_chases: raw.red_chases.unwrap_or(d.red_chases),

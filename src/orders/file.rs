@@ -207,7 +207,8 @@ pub fn load_register(dir: &Path, cx: &Cx) -> (Register, Diagnostics, SourceMap) 
             }
         };
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        if !entry.file_type().is_file() || file_name.starts_with('.') {
+        // The reminders' log lives beside the items (docs/rules.md §19 “提醒”).
+        if !entry.file_type().is_file() || file_name.starts_with('.') || file_name == super::remind::LOG {
             continue;
         }
         let path = entry.path();

@@ -12,11 +12,17 @@
 //! - [`timing`]: what the dates say today (临期, 逾期, 逾期办结) and the colour ladder.
 //! - [`filter`]: which items a list shows (state, colour, unit, kind, period).
 //! - [`json`]: the stable `--json` schema of `ducha orders list` / `show`.
+//! - [`chase`]: 催办单 numbers (derived from the register) and the 催办单 PDF.
+//! - [`record`]: 督办事项办理记录, the archived record of one item's cycle.
+//! - [`remind`]: optional reminders through the office's own command (`orders.reminder`).
 
+pub mod chase;
 pub mod file;
 pub mod filter;
 pub mod issue;
 pub mod json;
+pub mod record;
+pub mod remind;
 pub mod store;
 pub mod timing;
 
@@ -97,16 +103,8 @@ impl Number {
             return Some(Number { kind, year: y.parse().ok()?, seq: n.parse().ok()? });
         }
         let kind = Kind::ALL.into_iter().find(|k| s.starts_with(k.word()))?;
-        let rest = &s[kind.word().len()..];
-        let digits: Vec<String> =
-            rest.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(String::from).collect();
-        let tail = rest.trim_end_matches('号');
-        if digits.len() != 2 || !tail.ends_with(|c: char| c.is_ascii_digit()) {
-            return None;
-        }
-        let year: i32 = digits[0].parse().ok()?;
-        let seq: u32 = digits[1].parse().ok()?;
-        ((1900..=9999).contains(&year) && seq > 0).then_some(Number { kind, year, seq })
+        let (year, seq) = year_and_seq(&s[kind.word().len()..])?;
+        Some(Number { kind, year, seq })
     }
 
     /// The file name inside `orders/<year>/`: `db-003.yaml` (ASCII, decided here, never from
@@ -114,6 +112,19 @@ impl Number {
     pub fn file_name(self) -> String {
         format!("{}-{:03}.yaml", self.kind.prefix(), self.seq)
     }
+}
+
+/// The year and sequence of a number after its word: `〔2024〕3号` (brackets typed any way).
+pub(crate) fn year_and_seq(rest: &str) -> Option<(i32, u32)> {
+    let digits: Vec<String> =
+        rest.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(String::from).collect();
+    let tail = rest.trim_end_matches('号');
+    if digits.len() != 2 || !tail.ends_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = digits[0].parse().ok()?;
+    let seq: u32 = digits[1].parse().ok()?;
+    ((1900..=9999).contains(&year) && seq > 0).then_some((year, seq))
 }
 
 impl Serialize for Number {
@@ -759,7 +770,16 @@ impl Item {
         if self.issued > date {
             return None;
         }
-        let events: Vec<Event> = self.events.iter().take_while(|e| e.date <= date).cloned().collect();
+        self.replay(self.events.iter().take_while(|e| e.date <= date).cloned().collect())
+    }
+
+    /// The item as it stood right after its first `n` events (`None` when `n` is 0): what a
+    /// document made at that event says (the 催办单 of a 催办, whatever followed it that day).
+    pub fn upto(&self, n: usize) -> Option<Item> {
+        self.replay(self.events.iter().take(n).cloned().collect())
+    }
+
+    fn replay(&self, events: Vec<Event>) -> Option<Item> {
         let mut track: Option<Track> = None;
         for (i, e) in events.iter().enumerate() {
             // The events were applied in order when the file was read; they apply again.

@@ -22,6 +22,8 @@ pub struct OrdersConfig {
     pub coordination_workdays: u32,
     /// The official calendar with the office's `holidays` / `workdays`.
     pub calendar: Calendar,
+    /// `orders.reminder`: the command `ducha orders remind` runs (none by default).
+    pub reminder: Option<super::remind::Reminder>,
 }
 
 impl Default for OrdersConfig {
@@ -33,6 +35,7 @@ impl Default for OrdersConfig {
             deadline_workdays: None,
             coordination_workdays: 10,
             calendar: Calendar::official(),
+            reminder: None,
         }
     }
 }

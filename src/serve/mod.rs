@@ -21,12 +21,14 @@
 mod assess;
 pub mod auth;
 mod cache;
+mod chase;
 pub mod http_client;
 mod md;
 mod office;
 pub use office::MAX_PREVIEWS;
 mod orders;
 mod pages;
+mod remind;
 pub mod report;
 pub mod store;
 pub mod tls;
@@ -304,6 +306,7 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("POST", "/items/accept", &[Role::Office]),
     ("GET", "/items/{year}/{file}", &[Role::Unit, Role::Office, Role::Leader]),
     ("POST", "/items/{year}/{file}", &[Role::Unit, Role::Office]),
+    ("GET", "/chase/{year}/{seq}", &[Role::Office, Role::Unit]),
 ];
 
 /// Strict-Transport-Security sent over HTTPS: one year.
@@ -337,6 +340,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/items/issue", post(h(orders::issue)))
         .route("/items/accept", post(h(orders::accept)))
         .route("/items/{year}/{file}", get(h(orders::item)).post(h(orders::act)))
+        .route("/chase/{year}/{seq}", get(h(chase::pdf)))
         .fallback(h(pages::not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // HSTS only over HTTPS: a browser that has seen it will not fall back to plain HTTP.
@@ -370,6 +374,7 @@ pub async fn serve_on(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     warm_up(&app);
+    remind::start(&app);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
@@ -385,6 +390,7 @@ pub async fn serve_tls_on(
     // `tap_io` only to have axum hand the peer address to `ConnectInfo<SocketAddr>`.
     let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
     warm_up(&app);
+    remind::start(&app);
     axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await

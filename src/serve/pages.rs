@@ -1258,6 +1258,11 @@ pub fn download(app: &App, req: &Req) -> Response {
     };
     // A draft is saved to be edited; PDFs and previews open in the browser.
     let disposition = if name.ends_with(".docx") { "attachment" } else { "inline" };
+    file_response(name, ctype, disposition, bytes)
+}
+
+/// A file as the answer: its type, and its name (percent-encoded UTF-8) for saving.
+pub(super) fn file_response(name: &str, ctype: &str, disposition: &str, bytes: Vec<u8>) -> Response {
     let encoded: String = name
         .bytes()
         .map(|b| {
