@@ -82,7 +82,10 @@ const ACTIONS: [&str; 12] = [
 
 /// The table: (state, deadline, events after 交办, what 县发展改革局 may do, what the office may
 /// do), by docs/rules.md §19. Today is 2024-01-22.
-fn states() -> Vec<(&'static str, &'static str, String, Vec<&'static str>, Vec<&'static str>)> {
+/// A row of the table: state, deadline, events after 交办, the unit's actions, the office's.
+type Row = (&'static str, &'static str, String, Vec<&'static str>, Vec<&'static str>);
+
+fn states() -> Vec<Row> {
     vec![
         ("待签收", "2024-01-29", String::new(), vec!["acknowledge", "request_extension"], vec!["chase", "stop"]),
         ("办理中", "2024-01-29", ACK.into(), vec!["reply", "request_extension"], vec!["chase", "stop"]),
