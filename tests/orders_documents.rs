@@ -423,7 +423,11 @@ fn leader_lists_open_coordination_by_level_red_first_and_still_fits() {
         [("协调〔2023〕3号".to_owned(), "none".to_owned()), ("协调〔2023〕4号".to_owned(), "red".to_owned())]
     );
     let built = build("orders-leader-red-build", &data, "2023Q4");
-    assert_eq!(check_leader_coordination(&data, &built, "2023Q4"), 3);
+    // Listed in the oracle's order, or (a shorter variant, to stay within two pages) counted by level.
+    if check_leader_coordination(&data, &built, "2023Q4") != 3 {
+        let t = text_of(&doc(&built, "leader"));
+        assert!(t.contains("各单位提出、尚未办结的需协调事项：县政府常务会议3项"), "{t}");
+    }
     // The layout rules still hold with the longer section: the 领导参阅 on at most two pages, the
     // 督查简报 on at most three (their shorter variants take over when needed).
     for (kind, max) in [("leader", 2), ("briefing", 3)] {
