@@ -146,7 +146,11 @@ fn notice_page_and_grid() {
         assert!(near(p["width"].as_f64().unwrap(), 595.28, 0.5) && near(p["height"].as_f64().unwrap(), 841.89, 0.5));
     }
     let s = spans(&d);
-    let attach_page = s.iter().find(|x| x.text == "附件" && x.font.starts_with("FandolHei")).expect("附件 label").page;
+    let attach_page = s
+        .iter()
+        .find(|x| (x.text == "附件" || x.text == "附件1") && x.font.starts_with("FandolHei"))
+        .expect("附件 label")
+        .page;
     // Full body pages: every page strictly between page 1 and the attachment whose last line is
     // at the bottom of the grid.
     let mut full_pages = 0;

@@ -305,9 +305,17 @@ fn notice_with_attachment_two() {
     let s = python(&["structure", docx.to_str().unwrap()]);
     let orientations: Vec<&str> =
         s["sections"].as_array().unwrap().iter().map(|x| x["orientation"].as_str().unwrap()).collect();
-    assert_eq!(orientations, ["portrait", "landscape", "portrait"], "body, 附件1 turned, 附件2 and 版记");
+    // (附件3: the 督办情况一览表 of Q3's orders, turned like 附件1; docs/rules.md §19)
+    assert_eq!(
+        orientations,
+        ["portrait", "landscape", "portrait", "landscape", "portrait"],
+        "body, 附件1 turned, 附件2, 附件3 turned, 版记"
+    );
     let body: String = s["paragraphs"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
-    assert!(body.contains("附件1") && body.contains("附件2"), "both attachment labels: {body}");
+    assert!(
+        body.contains("附件1") && body.contains("附件2") && body.contains("附件3"),
+        "the attachment labels: {body}"
+    );
     let lo = tmp.join("lo");
     std::fs::create_dir_all(&lo).unwrap();
     let theirs = libreoffice(&docx, &lo);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Dumps what a reader sees in a PDF as JSON, for the Rust tests: per page its size, every text
 span (text, font, size, colour, bbox, baseline origin, writing direction of its line) and every vector drawing (rect, stroke and
-fill colour, width). Uses PyMuPDF (installed by scripts/test when missing)."""
+fill colour, width); with `--chars` also every character of a span (text, bbox, origin). Uses PyMuPDF (installed by scripts/test when missing)."""
 import json
 import sys
 
@@ -16,15 +16,22 @@ def colour(c):
     return list(c)
 
 
-def main(path):
+def main(path, chars=False):
     doc = pymupdf.open(path)
     pages = []
     for page in doc:
         spans = []
-        for block in page.get_text("dict")["blocks"]:
+        for block in page.get_text("rawdict" if chars else "dict")["blocks"]:
             for line in block.get("lines", []):
                 for s in line["spans"]:
+                    extra = {}
+                    if chars:
+                        # with --chars: every character with its box and baseline origin
+                        extra["chars"] = [{"c": c["c"], "bbox": list(c["bbox"]), "origin": list(c["origin"])}
+                                          for c in s["chars"]]
+                        s = dict(s, text="".join(c["c"] for c in s["chars"]))
                     spans.append({
+                        **extra,
                         "text": s["text"],
                         "font": s["font"],
                         "size": s["size"],
@@ -53,4 +60,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], chars="--chars" in sys.argv[2:])

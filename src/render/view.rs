@@ -927,7 +927,10 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
     };
     // The previous quarter's orders in the notice's words, in the opening paragraph (a heading of
     // its own would push the 领导参阅 past two pages; docs/rules.md §19).
+    // The shortest variant (`shown` 1) leaves the register out: only what fitted before (2023Q3 of the
+    // bundled data needs it).
     let orders = register::follow_up_facts(inp)
+        .filter(|_| shown > 1)
         .map(|f| format!("{}。{}", register::counts_sentence(&f.figures), register::overdue_sentence(&f.figures)))
         .unwrap_or_default();
     let mut body = vec![Block::para(format!(
@@ -974,14 +977,19 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
     let numbered: Vec<String> =
         decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", numerals::chinese(i as u32 + 1))).collect();
     // The open 需协调事项 by level, red first (docs/rules.md §19).
-    let coordination = register::coordination_blocks(inp);
-    let nothing = numbered.is_empty() && coordination.is_empty();
+    // (the second shortest, `shown` 2, counts them by level; the shortest leaves them out)
+    let coordination = if shown > 2 { register::coordination_blocks(inp) } else { Vec::new() };
+    let counts = if shown == 2 { register::coordination_counts(inp) } else { None };
+    let nothing = numbered.is_empty() && coordination.is_empty() && counts.is_none();
     if !numbered.is_empty() {
         body.push(Block::para(numbered.concat()));
     }
     if !coordination.is_empty() {
         body.push(Block::para("各单位提出、尚未办结的需协调事项："));
         body.extend(coordination);
+    }
+    if let Some(c) = counts {
+        body.push(Block::para(format!("各单位提出、尚未办结的需协调事项：{c}。")));
     }
     if nothing {
         body.push(Block::para("本期暂无需要领导协调的事项。"));

@@ -151,6 +151,24 @@ struct Open {
 /// one the unit asked for), or raised in a report of this year up to this quarter and not yet
 /// accepted that day (待受理, at the level asked for). Empty when there is none.
 pub fn coordination_blocks(inp: &Inputs) -> Vec<Block> {
+    open_coordination(inp)
+        .into_iter()
+        // (the layout numbers run-in headings （一）（二）…)
+        .map(|(level, items)| Block::h2(level.label(), format!("{}。", items.join("；"))))
+        .collect()
+}
+
+/// The shortest form, for a 领导参阅 that would otherwise run past two pages: how many open
+/// 需协调事项 each level has (“县政府常务会议1项、分管县领导2项”), `None` when there is none.
+pub fn coordination_counts(inp: &Inputs) -> Option<String> {
+    let levels = open_coordination(inp);
+    (!levels.is_empty()).then(|| {
+        levels.iter().map(|(l, items)| format!("{}{}项", l.label(), items.len())).collect::<Vec<_>>().join("、")
+    })
+}
+
+/// The open 需协调事项 by level (highest first), as [`coordination_blocks`] words each.
+fn open_coordination(inp: &Inputs) -> Vec<(CoordinationLevel, Vec<String>)> {
     let office = &inp.ds.office;
     let date = office.issue_date(inp.period());
     let empty = crate::orders::Register::default();
@@ -198,15 +216,12 @@ pub fn coordination_blocks(inp: &Inputs) -> Vec<Block> {
     }
     // Stable sort: register order (then report order) within a colour.
     open.sort_by_key(|o| std::cmp::Reverse(o.colour));
-    let mut blocks = Vec::new();
-    for level in CoordinationLevel::ALL.iter().rev() {
-        let items: Vec<&str> = open.iter().filter(|o| o.level == *level).map(|o| o.text.as_str()).collect();
-        if !items.is_empty() {
-            // (the layout numbers run-in headings （一）（二）…)
-            blocks.push(Block::h2(level.label(), format!("{}。", items.join("；"))));
-        }
-    }
-    blocks
+    CoordinationLevel::ALL
+        .iter()
+        .rev()
+        .map(|level| (*level, open.iter().filter(|o| o.level == *level).map(|o| o.text.clone()).collect::<Vec<_>>()))
+        .filter(|(_, items)| !items.is_empty())
+        .collect()
 }
 
 /// The register's text this period's documents may print (docs/rules.md §19), for the glyph
