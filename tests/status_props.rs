@@ -49,6 +49,7 @@ fn office(th: Thresholds, esc: Escalation) -> Office {
         notice_table: Default::default(),
         timezone: Default::default(),
         orders: Default::default(),
+        evidence: Default::default(),
     }
 }
 
@@ -155,6 +156,7 @@ fn build_task(number: u32, spec: &TaskSpec) -> Task {
             })
             .collect(),
         milestones: spec.milestones.then(|| ["一".into(), "二".into(), "三".into(), "四".into()]),
+        evidence: vec![],
         loc: Loc::default(),
     }
 }
@@ -249,7 +251,7 @@ fn dataset() -> impl Strategy<Value = (Dataset, Period)> {
             for list in by_period.values_mut() {
                 list.sort_by(|a, b| a.unit.cmp(&b.unit));
             }
-            let ds = Dataset { plan: plan(tasks), office: ds_office, reports: by_period, places: Default::default() };
+            let ds = Dataset { plan: plan(tasks), office: ds_office, reports: by_period, places: Default::default(), evidence: Default::default() };
             (ds, Period { year: 2023, quarter })
         })
 }
@@ -361,7 +363,7 @@ fn single_dataset(targets: &[TargetSpec], entries: &[Option<EntrySpec>], th: Thr
             );
         }
     }
-    Dataset { plan: plan(vec![task]), office: o, reports, places: Default::default() }
+    Dataset { plan: plan(vec![task]), office: o, reports, places: Default::default(), evidence: Default::default() }
 }
 
 /// Status of the task at `quarter` with target `j` reported as `value` in that quarter.
