@@ -151,7 +151,11 @@ fn meta(name: &str, unit: &str, task: u32) -> Meta {
 }
 
 fn objects(dir: &Path) -> usize {
-    walkdir::WalkDir::new(dir.join("evidence/objects")).into_iter().flatten().filter(|e| e.file_type().is_file()).count()
+    walkdir::WalkDir::new(dir.join("evidence/objects"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count()
 }
 
 #[test]
@@ -163,7 +167,8 @@ fn store_keeps_one_copy_per_content_and_an_index_that_round_trips() {
     let a = store.put(&t, &sha, size, &meta("../../etc/验收\u{202E}报告.pdf", "县科技局", 1), &cfg, &clock()).unwrap();
     assert!(!t.exists(), "the temp file is consumed");
     assert_eq!(a.kind, FileKind::Pdf);
-    assert_eq!(a.name, "验收报告.pdf", "last component, bidi override removed");
+    assert!(a.name.starts_with("验收报告") && a.name.ends_with(".pdf"), "last component kept: {}", a.name);
+    assert!(!a.name.contains(['/', '\u{202E}']), "no separator, no bidi override: {}", a.name);
     assert_eq!(a.uploaded_at, "2023-07-08 10:00:00", "the office clock");
     let object = store.object_path(&sha).unwrap();
     assert_eq!(object, dir.join("evidence/objects").join(&sha[..2]).join(&sha));
@@ -219,7 +224,8 @@ fn review_return_replace_and_refusals() {
     assert!(matches!(e, StoreError::ReasonRequired));
     // Only a returned file may be replaced.
     let (t, new_sha, size) = upload(&store, "scan.pdf");
-    let e = store.replace(&t, &new_sha, size, &meta("新.pdf", "县科技局", 1), &photo.sha256, &cfg, &clock()).unwrap_err();
+    let e =
+        store.replace(&t, &new_sha, size, &meta("新.pdf", "县科技局", 1), &photo.sha256, &cfg, &clock()).unwrap_err();
     assert!(e.to_string().contains("未被退回"), "{e}");
     let r = store.review(&owner, &photo.sha256, Decision::Returned, Some("照片模糊"), "督查室", &clock()).unwrap();
     assert_eq!(r.review.as_ref().unwrap().reason.as_deref(), Some("照片模糊"));
@@ -303,7 +309,8 @@ fn task1(dir: &Path) -> ducha::status::TaskStatus {
 fn store_reviewed(dir: &Path, decision: Option<Decision>) {
     let store = Store::new(dir);
     let (t, sha, size) = upload(&store, "scan.pdf");
-    let r = store.put(&t, &sha, size, &meta("验收报告.pdf", "县科技局", 1), &EvidenceConfig::default(), &clock()).unwrap();
+    let r =
+        store.put(&t, &sha, size, &meta("验收报告.pdf", "县科技局", 1), &EvidenceConfig::default(), &clock()).unwrap();
     if let Some(d) = decision {
         store.review(&r.owner, &sha, d, Some("盖章不清"), "督查室", &clock()).unwrap();
     }
@@ -426,18 +433,26 @@ fn archive_embeds_accepted_files_and_verify_catches_a_changed_byte() {
     let entries = manifest["entries"].as_array().unwrap();
     let with_evidence: Vec<&serde_json::Value> = entries
         .iter()
-        .filter(|e| e["sources"].as_array().unwrap().iter().any(|s| s["name"].as_str().unwrap().starts_with("佐证材料-")))
+        .filter(|e| {
+            e["sources"].as_array().unwrap().iter().any(|s| s["name"].as_str().unwrap().starts_with("佐证材料-"))
+        })
         .collect();
     assert_eq!(with_evidence.len(), 1, "the 通报 only");
     let notice = with_evidence[0];
     let names: Vec<&str> = notice["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"佐证材料-2023Q1-县科技局-任务1-验收报告.pdf"), "{names:?}");
     assert!(!names.iter().any(|n| n.contains("现场")), "a returned file is not archived: {names:?}");
-    let listed = notice["sources"].as_array().unwrap().iter().find(|s| s["name"] == "佐证材料-2023Q1-县科技局-任务1-验收报告.pdf").unwrap();
+    let listed = notice["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "佐证材料-2023Q1-县科技局-任务1-验收报告.pdf")
+        .unwrap();
     assert_eq!(listed["sha256"], pdf_sha.as_str());
     // PyMuPDF finds the file embedded, byte for byte.
     let pdf = year.join(notice["file"].as_str().unwrap());
-    let script = "import pymupdf,sys,hashlib,json\nd=pymupdf.open(sys.argv[1])\nprint(json.dumps({d.embfile_info(i)['filename']: hashlib.sha256(d.embfile_get(i)).hexdigest() for i in range(d.embfile_count())}, ensure_ascii=False))";
+    // Typst writes attachment names as UTF-8 bytes, which PyMuPDF reads one byte per character.
+    let script = "import pymupdf,sys,hashlib,json\nd=pymupdf.open(sys.argv[1])\nname=lambda i: d.embfile_info(i)['filename'].encode('latin-1').decode('utf-8')\nprint(json.dumps({name(i): hashlib.sha256(d.embfile_get(i)).hexdigest() for i in range(d.embfile_count())}, ensure_ascii=False))";
     let o = Command::new("python3").args(["-c", script]).arg(&pdf).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let embedded: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -451,7 +466,21 @@ fn archive_embeds_accepted_files_and_verify_catches_a_changed_byte() {
     std::fs::write(&pdf, &bytes).unwrap();
     let out = ducha(tmp, &["archive", "verify", "archive"]);
     assert_eq!(out.status.code(), Some(1));
-    // Over the office's cap: refused with the sizes, nothing written.
+    // Over the office's cap: refused with the sizes, nothing written. A 1.5 MB photo that does
+    // not compress (xorshift bytes after a PNG header) is accepted, so the 通报 alone passes 1 MB.
+    let mut big = std::fs::read(samples().join("picture.png")).unwrap();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while big.len() < 1_500_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        big.extend_from_slice(&x.to_le_bytes());
+    }
+    let t = store.temp_dir().unwrap().join("big-upload");
+    std::fs::write(&t, &big).unwrap();
+    let (big_sha, size) = ducha::evidence::store::hash_file(&t).unwrap();
+    let b = store.put(&t, &big_sha, size, &meta("全景.png", "县科技局", 1), &cfg, &clock()).unwrap();
+    store.review(&b.owner, &big_sha, Decision::Accepted, None, "督查室", &clock()).unwrap();
     let office = dir.join("office.yaml");
     let o = std::fs::read_to_string(&office).unwrap() + "evidence:\n  archive_max_mb: 1\n";
     std::fs::write(&office, o).unwrap();
@@ -473,16 +502,29 @@ fn office_and_plan_settings_are_validated_at_their_place() {
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains(&format!("office.yaml:{}:", lines + 4)) && err.contains("colour"), "unknown key: {err}");
-    std::fs::write(&office, std::fs::read_to_string(root().join("tests/fixtures/minimal/office.yaml")).unwrap() + "evidence:\n  rule: 全部\n  max_file_mb: 0\n").unwrap();
+    std::fs::write(
+        &office,
+        std::fs::read_to_string(root().join("tests/fixtures/minimal/office.yaml")).unwrap()
+            + "evidence:\n  rule: 全部\n  max_file_mb: 0\n",
+    )
+    .unwrap();
     let out = ducha(dir.parent().unwrap(), &["check", "--data", "data"]);
     let (_, err) = text(&out);
-    assert!(err.contains(&format!("office.yaml:{}:9", lines + 2)) && err.contains("`evidence.rule: 全部` 无法识别"), "{err}");
+    assert!(
+        err.contains(&format!("office.yaml:{}:9", lines + 2)) && err.contains("`evidence.rule: 全部` 无法识别"),
+        "{err}"
+    );
     assert!(err.contains(&format!("office.yaml:{}:16", lines + 3)) && err.contains("max_file_mb: 0"), "{err}");
     // Slots in plan.yaml.
-    std::fs::write(&office, std::fs::read_to_string(root().join("tests/fixtures/minimal/office.yaml")).unwrap()).unwrap();
+    std::fs::write(&office, std::fs::read_to_string(root().join("tests/fixtures/minimal/office.yaml")).unwrap())
+        .unwrap();
     let plan = dir.join("plan.yaml");
     let p = std::fs::read_to_string(&plan).unwrap();
-    let p = p.replacen("        lead_units: [县科技局]\n", "        lead_units: [县科技局]\n        evidence: [验收报告, 验收报告, \"a/b\"]\n", 1);
+    let p = p.replacen(
+        "        lead_units: [县科技局]\n",
+        "        lead_units: [县科技局]\n        evidence: [验收报告, 验收报告, \"a/b\"]\n",
+        1,
+    );
     std::fs::write(&plan, &p).unwrap();
     let out = ducha(dir.parent().unwrap(), &["check", "--data", "data"]);
     let (_, err) = text(&out);

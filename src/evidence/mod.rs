@@ -132,7 +132,7 @@ impl Counted {
         if parts.is_empty() {
             "未报送佐证材料".into()
         } else {
-            format!("佐证材料{}，无可认定的佐证材料", parts.join("、"))
+            format!("佐证材料 {}，无可认定的佐证材料", parts.join("、"))
         }
     }
 }

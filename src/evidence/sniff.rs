@@ -227,10 +227,10 @@ pub fn sniff<R: Read + Seek>(r: &mut R, len: u64, name: &str) -> Result<FileKind
 
 /// Markers that make a browser (or a person) treat bytes as a web page or a script.
 const MARKERS: [&str; 12] = [
-    "<html",
-    "<script",
-    "<!doctype",
     "<svg",
+    "<html",
+    "<!doctype",
+    "<script",
     "<body",
     "<head",
     "<iframe",
@@ -248,7 +248,10 @@ fn markup_marker(head: &[u8]) -> Option<&'static str> {
 
 /// What a refused file looks like, for the message.
 fn forbidden(head: &[u8]) -> Option<&'static str> {
-    let t = String::from_utf8_lossy(&head[..head.len().min(512)]).trim_start_matches('\u{feff}').trim_start().to_lowercase();
+    let t = String::from_utf8_lossy(&head[..head.len().min(512)])
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_lowercase();
     let starts = |m: &[u8]| head.starts_with(m);
     Some(if starts(b"MZ") {
         "Windows 可执行程序"
@@ -329,7 +332,9 @@ fn zip_kind<R: Read + Seek>(r: &mut R, len: u64) -> Result<FileKind, Reason> {
             super::config::human_size(ZIP_MAX_TOTAL)
         )));
     }
-    if let Some(e) = entries.iter().find(|e| e.size > 1024 * 1024 && e.size > e.compressed.saturating_mul(ZIP_MAX_RATIO)) {
+    if let Some(e) =
+        entries.iter().find(|e| e.size > 1024 * 1024 && e.size > e.compressed.saturating_mul(ZIP_MAX_RATIO))
+    {
         return Err(Reason::ZipBomb(format!(
             "其中“{}”压缩比超过 {ZIP_MAX_RATIO} 倍：{} 解压为 {}",
             e.name,
@@ -461,45 +466,50 @@ fn ole_kind<R: Read + Seek>(r: &mut R, len: u64) -> Result<FileKind, Reason> {
     }
 }
 
+/// Reads sector `id` of an OLE file of `len` bytes with sectors of `ssz` bytes.
+fn ole_sector<R: Read + Seek>(r: &mut R, id: u64, ssz: u64, len: u64) -> Result<Vec<u8>, Reason> {
+    let at = (id + 1) * ssz;
+    if id >= 0xFFFF_FFFA || at + ssz > len {
+        return Err(Reason::NotDocument("复合文档结构损坏：扇区超出文件范围".into()));
+    }
+    r.seek(SeekFrom::Start(at)).map_err(|e| Reason::Io(e.to_string()))?;
+    let mut s = vec![0u8; ssz as usize];
+    r.read_exact(&mut s).map_err(|e| Reason::Io(e.to_string()))?;
+    Ok(s)
+}
+
+/// The sector holding the `index`-th block of the allocation table: one of the 109 header slots,
+/// else found along the DIFAT chain (bounded).
+fn ole_fat_sector<R: Read + Seek>(r: &mut R, header: &[u8], index: u64, ssz: u64, len: u64) -> Result<u64, Reason> {
+    if index < 109 {
+        return Ok(u32_at(header, 0x4C + 4 * index as usize));
+    }
+    let per = ssz / 4;
+    let mut rest = index - 109;
+    let mut difat = u32_at(header, 0x44);
+    for _ in 0..OLE_MAX_DIR_SECTORS {
+        let s = ole_sector(r, difat, ssz, len)?;
+        if rest < per - 1 {
+            return Ok(u32_at(&s, 4 * rest as usize));
+        }
+        rest -= per - 1;
+        difat = u32_at(&s, (ssz - 4) as usize);
+    }
+    Err(Reason::NotDocument("复合文档结构损坏：分配表过长".into()))
+}
+
+/// The names of every storage and stream in an OLE file's directory.
 fn ole_names<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<String>, Reason> {
-    let io = |e: std::io::Error| Reason::Io(e.to_string());
     let broken = |what: &str| Reason::NotDocument(format!("复合文档结构损坏：{what}"));
     let mut header = [0u8; 512];
-    r.seek(SeekFrom::Start(0)).map_err(io)?;
+    r.seek(SeekFrom::Start(0)).map_err(|e| Reason::Io(e.to_string()))?;
     r.read_exact(&mut header).map_err(|_| broken("文件头不完整"))?;
     let shift = u16_at(&header, 0x1E);
     if shift != 9 && shift != 12 {
         return Err(broken("扇区大小无效"));
     }
     let ssz = 1u64 << shift;
-    let mut read_sector = |r: &mut R, id: u64| -> Result<Vec<u8>, Reason> {
-        let at = (id + 1) * ssz;
-        if id >= 0xFFFF_FFFA || at + ssz > len {
-            return Err(broken("扇区超出文件范围"));
-        }
-        r.seek(SeekFrom::Start(at)).map_err(io)?;
-        let mut s = vec![0u8; ssz as usize];
-        r.read_exact(&mut s).map_err(io)?;
-        Ok(s)
-    };
     let per = ssz / 4;
-    // The FAT sector holding entry `id`: from the 109 header slots, else the DIFAT chain.
-    let fat_sector_of = |r: &mut R, read: &mut dyn FnMut(&mut R, u64) -> Result<Vec<u8>, Reason>, index: u64| {
-        if index < 109 {
-            return Ok(u32_at(&header, 0x4C + 4 * index as usize));
-        }
-        let mut rest = index - 109;
-        let mut difat = u32_at(&header, 0x44);
-        for _ in 0..OLE_MAX_DIR_SECTORS {
-            let s = read(r, difat)?;
-            if rest < per - 1 {
-                return Ok(u32_at(&s, 4 * rest as usize));
-            }
-            rest -= per - 1;
-            difat = u32_at(&s, (ssz - 4) as usize);
-        }
-        Err(broken("分配表过长"))
-    };
     let mut names = Vec::new();
     let mut sector = u32_at(&header, 0x30);
     let mut seen = 0usize;
@@ -508,7 +518,7 @@ fn ole_names<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<String>, Reason>
         if seen > OLE_MAX_DIR_SECTORS {
             return Err(broken("目录过长或成环"));
         }
-        let s = read_sector(r, sector)?;
+        let s = ole_sector(r, sector, ssz, len)?;
         for e in s.chunks_exact(128) {
             let name_len = (u16_at(e, 64) as usize).min(64);
             if e[66] == 0 || name_len < 2 {
@@ -517,8 +527,8 @@ fn ole_names<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<String>, Reason>
             let units: Vec<u16> = e[..name_len - 2].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
             names.push(String::from_utf16_lossy(&units));
         }
-        let fat = fat_sector_of(r, &mut read_sector, sector / per)?;
-        let fs = read_sector(r, fat)?;
+        let fat = ole_fat_sector(r, &header, sector / per, ssz, len)?;
+        let fs = ole_sector(r, fat, ssz, len)?;
         sector = u32_at(&fs, 4 * (sector % per) as usize);
     }
     Ok(names)

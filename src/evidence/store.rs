@@ -184,7 +184,10 @@ impl Store {
             }
         }
         if let Some(old) = old {
-            let o = records.iter().find(|r| r.sha256 == old && r.owner == meta.owner).ok_or_else(|| StoreError::Unknown(old.into()))?;
+            let o = records
+                .iter()
+                .find(|r| r.sha256 == old && r.owner == meta.owner)
+                .ok_or_else(|| StoreError::Unknown(old.into()))?;
             if o.replaced_by.is_some() {
                 return Err(StoreError::Replaced(o.name.clone()));
             }
@@ -358,7 +361,15 @@ impl Reviews {
 /// (`names::file_name`: no separators, no control or bidi characters, no leading dot, bounded).
 pub fn clean_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean = crate::names::file_name(last);
+    // The stem is cleaned on its own, so a mark `names::file_name` adds stays before the extension.
+    let clean = match last.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty() && (1..=8).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            format!("{}.{ext}", crate::names::file_name(stem))
+        }
+        _ => crate::names::file_name(last),
+    };
     if clean.is_empty() {
         "未命名文件".into()
     } else {
