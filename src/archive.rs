@@ -225,7 +225,7 @@ fn compile_candidates(
     filing: &Filing,
     manifest: &Manifest,
     rendered: &[pipeline::Rendered],
-    (common, evidence): (&[(String, Vec<u8>)], &[(String, Vec<u8>)]),
+    (common, evidence): (&[Attachment], &[Attachment]),
     opts: &ArchiveOptions,
     source_map: &mut crate::diag::SourceMap,
 ) -> Result<Vec<Candidate>, BuildError> {
@@ -298,6 +298,9 @@ fn compile_candidates(
     }
     Ok(candidates)
 }
+
+/// A file attached to an archived document: its name inside the PDF and its bytes.
+type Attachment = (String, Vec<u8>);
 
 /// The files attached to one document: the period's sources, and for the 通报 (the record the
 /// reports belong to) also the accepted 佐证材料 (docs/rules.md §21), sorted by name.

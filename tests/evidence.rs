@@ -71,7 +71,8 @@ fn accepted_types_are_known_by_their_bytes_whatever_the_name() {
 #[test]
 fn hostile_files_are_refused_naming_the_file_and_the_rule() {
     let d = samples();
-    let cases: [(&str, fn(&Reason) -> bool, &str); 10] = [
+    type Case = (&'static str, fn(&Reason) -> bool, &'static str);
+    let cases: [Case; 10] = [
         ("page.pdf", |r| matches!(r, Reason::Markup(_)), "网页或脚本标记"),
         ("drawing.png", |r| matches!(r, Reason::Markup("<svg")), "网页或脚本标记“<svg”"),
         ("polyglot.pdf", |r| matches!(r, Reason::Markup(_)), "伪装成文档的网页"),
@@ -388,7 +389,7 @@ fn check_locates_named_files_that_are_missing_too_large_or_refused() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
     let at = |needle: &str| format!("data/reports/2023Q1/县科技局.yaml:{}:9", line_of(needle));
-    assert!(err.contains(&format!("{}", at("缺少的.pdf"))), "{err}");
+    assert!(err.contains(&at("缺少的.pdf")), "{err}");
     assert!(err.contains("任务 1 的佐证材料“缺少的.pdf”不在 data/reports/2023Q1/县科技局.files/ 中"), "{err}");
     assert!(err.contains(&at("网页.pdf")) && err.contains("“网页.pdf”开头含有网页或脚本标记"), "{err}");
     assert!(err.contains(&at("大文件.png")) && err.contains("超过单个文件上限 1 MB"), "{err}");

@@ -33,8 +33,11 @@ pub fn names_a_file(entry: &str) -> bool {
     })
 }
 
+/// The regular files of a `.files/` folder by name, with path and size.
+type Present = BTreeMap<String, (PathBuf, u64)>;
+
 /// The regular files of a `.files/` folder by name (hidden files left out).
-fn present(dir: &Path) -> BTreeMap<String, (PathBuf, u64)> {
+fn present(dir: &Path) -> Present {
     let mut out = BTreeMap::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -67,7 +70,7 @@ pub struct Named<'a> {
 }
 
 /// Every entry of every report that names a file, for the reports that have a `.files/` folder.
-fn named(loaded: &Loaded) -> Vec<(String, Vec<Named<'_>>, BTreeMap<String, (PathBuf, u64)>)> {
+fn named(loaded: &Loaded) -> Vec<(String, Vec<Named<'_>>, Present)> {
     let mut out = Vec::new();
     for (_, r) in &loaded.reports {
         let dir = files_dir(&r.source.path);

@@ -96,7 +96,7 @@ impl Default for EvidenceConfig {
 
 /// Bytes as people read them: `20 MB`, `512 KB`, `300 字节`.
 pub fn human_size(bytes: u64) -> String {
-    if bytes >= MB && bytes % MB == 0 {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else if bytes >= MB {
         format!("{:.1} MB", bytes as f64 / MB as f64)
