@@ -45,6 +45,11 @@ fn fingerprint(data: &Path) -> Fingerprint {
     for e in walkdir::WalkDir::new(data.join("reports")).sort_by_file_name().follow_links(false).into_iter().flatten() {
         push(e.path());
     }
+    // The evidence index: a review changes statuses (docs/rules.md §21).
+    let index = data.join("evidence").join("index");
+    for e in walkdir::WalkDir::new(index).sort_by_file_name().follow_links(false).into_iter().flatten() {
+        push(e.path());
+    }
     out
 }
 
