@@ -41,6 +41,9 @@ async fn authorization_matrix() {
     let leader_png = format!("/out/{PERIOD}/{}", enc("领导参阅-p1.png"));
     let notice_png = format!("/out/{PERIOD}/{}", enc("季度进展情况通报-p3.png"));
     let report = format!("/report/{PERIOD}");
+    // 佐证材料: a photo of 县科技局's task 2, stored as an upload would store it.
+    let photo = store_evidence(&root.join("data"), PERIOD, "县科技局", 2, "现场照片.png", &png(8, 8, 1));
+    let (upload, review) = (format!("/evidence/{PERIOD}"), format!("/evidence/review/{PERIOD}/2"));
     let build = format!("/build/{PERIOD}");
     let notice_md = format!("/notice/{PERIOD}");
     let archive = format!("/archive/{PERIOD}");
@@ -69,6 +72,12 @@ async fn authorization_matrix() {
         // The .docx drafts are for the office's 核稿 only, the leader's included.
         ("GET", notice_docx.clone(), [false, true, false]),
         ("GET", leader_docx.clone(), [false, true, false]),
+        // The unit's multipart upload and the office's decision are exercised in serve_evidence.rs.
+        ("POST", upload.clone(), [false, false, false]),
+        ("GET", format!("/evidence/file/{photo}"), [true, true, false]),
+        ("GET", format!("/evidence/view/{photo}"), [true, true, false]),
+        ("GET", review.clone(), [false, true, false]),
+        ("POST", review.clone(), [false, false, false]),
     ];
     // The routes the server declares are all covered here.
     for (m, pattern, _) in ducha::serve::ROUTES {
@@ -79,7 +88,10 @@ async fn authorization_matrix() {
         let mut c = logged_in(&app, user).await;
         let csrf = c.csrf("/password").await;
         for (method, uri, allowed) in &cases {
-            if *method == "POST" && (uri == &build || uri == &archive) && user == "office" {
+            if *method == "POST" && (uri == &build || uri == &archive || uri == &review) && user == "office" {
+                continue;
+            }
+            if *method == "POST" && uri == &upload && user == "县科技局" {
                 continue;
             }
             let allowed = allowed[role_index];

@@ -45,6 +45,15 @@ fn fingerprint(data: &Path) -> Fingerprint {
     for e in walkdir::WalkDir::new(data.join("reports")).sort_by_file_name().follow_links(false).into_iter().flatten() {
         push(e.path());
     }
+    // The evidence index: the office's 采信 / 退回 decisions enter the statuses (docs/rules.md §21).
+    for e in walkdir::WalkDir::new(data.join("evidence").join("index"))
+        .sort_by_file_name()
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        push(e.path());
+    }
     out
 }
 

@@ -20,6 +20,7 @@
 mod assess;
 pub mod auth;
 mod cache;
+pub mod evidence;
 pub mod http_client;
 mod md;
 mod office;
@@ -265,7 +266,7 @@ impl App {
     }
 }
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("password.html", include_str!("templates/password.html")),
@@ -276,6 +277,7 @@ const TEMPLATES: [(&str, &str); 10] = [
     ("build.html", include_str!("templates/build.html")),
     ("notice.html", include_str!("templates/notice.html")),
     ("assess.html", include_str!("templates/assess.html")),
+    ("evidence.html", include_str!("templates/evidence.html")),
 ];
 
 /// The stylesheet, served from the binary.
@@ -295,6 +297,11 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("GET", "/out/{period}/{file}", &[Role::Office, Role::Leader]),
     ("GET", "/assess", &[Role::Office, Role::Leader]),
     ("GET", "/assess/mine", &[Role::Unit]),
+    ("POST", "/evidence/{period}", &[Role::Unit]),
+    ("GET", "/evidence/file/{sha256}", &[Role::Unit, Role::Office]),
+    ("GET", "/evidence/view/{sha256}", &[Role::Unit, Role::Office]),
+    ("GET", "/evidence/review/{period}/{task}", &[Role::Office]),
+    ("POST", "/evidence/review/{period}/{task}", &[Role::Office]),
 ];
 
 /// Strict-Transport-Security sent over HTTPS: one year.
@@ -324,6 +331,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/out/{period}/{file}", get(h(pages::download)))
         .route("/assess", get(h(assess::sheet)))
         .route("/assess/mine", get(h(assess::mine)))
+        // Uploads stream to disk with their own bounds (office.yaml `evidence:`), not the form limit.
+        .route("/evidence/{period}", post(evidence::upload).layer(DefaultBodyLimit::disable()))
+        .route("/evidence/file/{sha256}", get(h(evidence::download)))
+        .route("/evidence/view/{sha256}", get(h(evidence::view)))
+        .route("/evidence/review/{period}/{task}", get(h(evidence::review_page)).post(h(evidence::review)))
         .fallback(h(pages::not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // HSTS only over HTTPS: a browser that has seen it will not fall back to plain HTTP.
