@@ -157,15 +157,19 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
         .map_err(|e| failure(format!("无法读取归档清单：{e}")))?
         .unwrap_or(Manifest { year: date.year, entries: Vec::new(), catalogue: None });
     let attached = attached_sources(&files, period)?;
+    let evidence = crate::evidence::archive::accepted_files(&build.data, &ds.evidence, period).map_err(failure)?;
     let engine = Engine::new(fonts, templates.typst_files());
     let filing = Filing { office: &ds.office, period, date };
     let mut sources = sources;
-    let candidates = compile_candidates(&engine, &filing, &manifest, &rendered, &attached, opts, &mut sources)?;
+    let candidates =
+        compile_candidates(&engine, &filing, &manifest, &rendered, (&attached, &evidence), opts, &mut sources)?;
     let mut report = ArchiveReport { dir: dir.clone(), warnings, sources, ..Default::default() };
     let writes = record(&mut manifest, candidates, &filing, opts.revise, &mut report)?;
     if writes.is_empty() && manifest.catalogue.is_some() {
         return Ok(report);
     }
+    let adding: u64 = writes.iter().map(|(_, b)| b.len() as u64).sum();
+    crate::evidence::archive::check_size(&dir, adding, ds.office.evidence.archive_max).map_err(failure)?;
     write_archive(&dir, &engine, &mut manifest, writes, date)?;
     Ok(report)
 }
@@ -221,15 +225,17 @@ fn compile_candidates(
     filing: &Filing,
     manifest: &Manifest,
     rendered: &[pipeline::Rendered],
-    attached: &[(String, Vec<u8>)],
+    (common, evidence): (&[(String, Vec<u8>)], &[(String, Vec<u8>)]),
     opts: &ArchiveOptions,
     source_map: &mut crate::diag::SourceMap,
 ) -> Result<Vec<Candidate>, BuildError> {
-    let refs: Vec<FileRef> =
-        attached.iter().map(|(n, b)| FileRef { name: n.clone(), sha256: hex(&Sha256::digest(b)) }).collect();
     let mut candidates = Vec::new();
     let mut errors = Diagnostics::default();
     for r in rendered {
+        let own = with_evidence(r, common, evidence);
+        let attached = own.as_slice();
+        let refs: Vec<FileRef> =
+            attached.iter().map(|(n, b)| FileRef { name: n.clone(), sha256: hex(&Sha256::digest(b)) }).collect();
         let retention = filing.office.archive.retention_of(r.kind.id());
         let key = format!("{}/{}", filing.period, r.stem);
         // The 档号 goes into the XMP metadata, so it must be known before compiling.
@@ -278,7 +284,7 @@ fn compile_candidates(
                 retention,
                 pages: c.document.pages().len(),
                 pdf: c.pdf,
-                sources: refs.clone(),
+                sources: refs,
             }),
             Err(e) => {
                 errors.extend(e.diagnostics);
@@ -291,6 +297,21 @@ fn compile_candidates(
         return Err(BuildError { diagnostics: errors, sources: std::mem::take(source_map) });
     }
     Ok(candidates)
+}
+
+/// The files attached to one document: the period's sources, and for the 通报 (the record the
+/// reports belong to) also the accepted 佐证材料 (docs/rules.md §21), sorted by name.
+fn with_evidence(
+    r: &pipeline::Rendered,
+    common: &[(String, Vec<u8>)],
+    evidence: &[(String, Vec<u8>)],
+) -> Vec<(String, Vec<u8>)> {
+    let mut all = common.to_vec();
+    if r.kind == pipeline::Kind::Notice {
+        all.extend(evidence.iter().cloned());
+        all.sort();
+    }
+    all
 }
 
 /// The document's Typst source for the archive: `set document` with the 档号, 文号 and 保管期限 as
@@ -320,7 +341,11 @@ fn archive_source(
         source.push_str(&format!(
             "#pdf.attach({}, relationship: \"source\", mime-type: {}, description: {})\n",
             string_literal(&format!("/{name}")),
-            string_literal(if name.ends_with(".md") { "text/markdown" } else { "application/yaml" }),
+            string_literal(crate::evidence::archive::mime_of(name).unwrap_or(if name.ends_with(".md") {
+                "text/markdown"
+            } else {
+                "application/yaml"
+            })),
             string_literal(&format!("归档源文件 {name}")),
         ));
     }

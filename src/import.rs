@@ -770,6 +770,7 @@ fn build_task(d: TaskDraft, rules: &mut UnitRules, warnings: &mut Vec<ImportWarn
         participating_units: participating,
         targets,
         milestones: None,
+        evidence: Vec::new(),
     }
 }
 

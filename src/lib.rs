@@ -14,6 +14,7 @@ pub mod data;
 pub mod diag;
 pub mod docx;
 pub mod engine;
+pub mod evidence;
 pub mod excel;
 pub mod fsutil;
 pub mod import;

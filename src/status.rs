@@ -151,8 +151,12 @@ pub struct TaskStatus {
     pub reported_by: Vec<String>,
     /// Every reporting unit's text, lead units first.
     pub narratives: Vec<Narrative>,
-    /// Evidence files listed by lead units this period.
+    /// Evidence listed or uploaded by lead units this period that counts under the office's
+    /// rule (docs/rules.md §21): returned files never do.
     pub evidence: Vec<String>,
+    /// How the evidence was counted (returned, pending, accepted), for the reason texts.
+    #[serde(skip)]
+    pub evidence_counted: crate::evidence::Counted,
     /// The unit's own claim (first lead unit that gave one).
     pub claim: Option<Status>,
     /// Chinese explanation when the claim is better than the computed status.
@@ -642,7 +646,10 @@ pub fn evaluate_task(ds: &Dataset, task: &Task, period: Period, prev: Option<&Ta
     let found = entries_for(ds, task, period);
     let leads: Vec<&Found> = found.iter().filter(|f| f.lead).collect();
     let first_claim = leads.iter().find_map(|f| f.entry.claim.map(|c| (c, f.unit)));
-    let mut ts = reported(task, period, prev, &found, &leads, th);
+    // Which evidence counts (returned files never; unreviewed ones under `submitted`): §21.
+    let leads_evidence = leads.iter().map(|f| (f.unit, f.entry.evidence.as_slice()));
+    let counted = crate::evidence::counted(ds.office.evidence.rule, &ds.evidence, period, task.number, leads_evidence);
+    let mut ts = reported(task, period, prev, &found, &leads, th, counted);
     if settled_without_figures(&mut ts, task, period, prev, &found, &leads) {
         return finish(ds, ts, period);
     }
@@ -669,15 +676,8 @@ fn reported(
     found: &[Found],
     leads: &[&Found],
     th: &Thresholds,
+    counted: crate::evidence::Counted,
 ) -> TaskStatus {
-    let mut evidence: Vec<String> = Vec::new();
-    for f in leads {
-        for e in &f.entry.evidence {
-            if !evidence.contains(e) {
-                evidence.push(e.clone());
-            }
-        }
-    }
     let targets: Vec<TargetStanding> = task
         .targets
         .iter()
@@ -726,7 +726,8 @@ fn reported(
                 evidence: f.entry.evidence.clone(),
             })
             .collect(),
-        evidence,
+        evidence: counted.names.clone(),
+        evidence_counted: counted,
         claim: leads.iter().find_map(|f| f.entry.claim),
         claim_mismatch: None,
         unverified: false,
@@ -824,7 +825,7 @@ fn by_targets(ts: &mut TaskStatus, period: Period, th: &Thresholds) {
     if all_met && !ts.evidence.is_empty() {
         ts.status = Status::Completed;
         ts.completed_in = Some(period);
-        reason += &format!("；已报送佐证材料 {} 份，认定为已完成", ts.evidence.len());
+        reason += &format!("；{}，认定为已完成", ts.evidence_counted.counted_text());
     } else if with_fig.iter().all(|&i| ts.targets[i].status == Status::NotStarted) {
         ts.status = Status::NotStarted;
         reason += "；尚无实质进展";
@@ -832,7 +833,7 @@ fn by_targets(ts: &mut TaskStatus, period: Period, th: &Thresholds) {
         ts.status = with_fig.iter().map(|&i| contribution(&ts.targets[i], th)).fold(Status::Completed, worse);
         if all_met {
             ts.evidence_missing = true;
-            reason += "；各项指标均已达到，但未报送佐证材料，暂不认定为已完成";
+            reason += &format!("；各项指标均已达到，但{}，暂不认定为已完成", ts.evidence_counted.missing_text());
         }
         if many && !missing.is_empty() {
             let idx: Vec<String> = missing.iter().map(|i| format!("目标{}", i + 1)).collect();
@@ -881,7 +882,7 @@ fn by_milestones(
         nothing: reached == 0,
         unproven: "；全年节点均已达到，但未报送佐证材料，暂不认定为已完成",
     };
-    reason += judge_progress(ts, period, th, gap, done);
+    reason += &judge_progress(ts, period, th, gap, done);
     ts.reason = reason;
 }
 
@@ -898,21 +899,25 @@ struct Done {
 /// The verdict from a progress measure and its gap to the checkpoint: all done with evidence is
 /// 已完成, nothing done 未启动, all done without evidence at least 序时推进 (and flagged),
 /// otherwise by the gap. Returns what to add to the reason.
-fn judge_progress(ts: &mut TaskStatus, period: Period, th: &Thresholds, gap: f64, done: Done) -> &'static str {
+fn judge_progress(ts: &mut TaskStatus, period: Period, th: &Thresholds, gap: f64, done: Done) -> String {
     if done.all && !ts.evidence.is_empty() {
         ts.status = Status::Completed;
         ts.completed_in = Some(period);
-        "；已报送佐证材料，认定为已完成"
+        if ts.evidence_counted.is_plain() {
+            "；已报送佐证材料，认定为已完成".into()
+        } else {
+            format!("；{}，认定为已完成", ts.evidence_counted.counted_text())
+        }
     } else if done.nothing {
         ts.status = Status::NotStarted;
-        ""
+        String::new()
     } else if done.all {
         ts.status = better(classify_gap(gap, th), Status::OnTrack);
         ts.evidence_missing = true;
-        done.unproven
+        done.unproven.replace("未报送佐证材料", &ts.evidence_counted.missing_text())
     } else {
         ts.status = classify_gap(gap, th);
-        ""
+        String::new()
     }
 }
 
@@ -948,7 +953,7 @@ fn by_self_report(
             nothing: pc <= 0.0,
             unproven: "；自报已完成，但未报送佐证材料，暂不认定为已完成",
         };
-        reason += judge_progress(ts, period, th, gap, done);
+        reason += &judge_progress(ts, period, th, gap, done);
         ts.reason = reason;
     } else if let Some((claim, unit)) = first_claim.filter(|(c, _)| *c != Status::NotReported) {
         ts.basis = Basis::SelfReported;
@@ -961,7 +966,7 @@ fn by_self_report(
             }
             Status::Completed => {
                 ts.evidence_missing = true;
-                reason += "；未报送佐证材料，暂不认定为已完成";
+                reason += &format!("；{}，暂不认定为已完成", ts.evidence_counted.missing_text());
                 Status::OnTrack
             }
             Status::Other => {
@@ -998,7 +1003,7 @@ fn flag_claim_mismatch(ts: &mut TaskStatus, task: &Task, first_claim: Option<(St
         return;
     }
     let why = if claim == Status::Completed && ts.evidence_missing {
-        "未报送佐证材料".to_string()
+        ts.evidence_counted.missing_text()
     } else {
         match (ts.progress, ts.gap_points) {
             (Some(p), Some(g)) => {
@@ -1062,6 +1067,7 @@ pub(crate) mod fixtures {
             notice_table: Default::default(),
             timezone: Default::default(),
             orders: Default::default(),
+            evidence: Default::default(),
         }
     }
 
@@ -1087,6 +1093,7 @@ pub(crate) mod fixtures {
             participating_units: vec![],
             targets,
             milestones: None,
+            evidence: vec![],
             loc: Loc::default(),
         }
     }
@@ -1116,6 +1123,7 @@ pub(crate) mod fixtures {
             office: office(),
             reports: BTreeMap::new(),
             places: Default::default(),
+            evidence: Default::default(),
         }
     }
 

@@ -49,6 +49,7 @@ fn office(th: Thresholds, esc: Escalation) -> Office {
         notice_table: Default::default(),
         timezone: Default::default(),
         orders: Default::default(),
+        evidence: Default::default(),
     }
 }
 
@@ -155,6 +156,7 @@ fn build_task(number: u32, spec: &TaskSpec) -> Task {
             })
             .collect(),
         milestones: spec.milestones.then(|| ["一".into(), "二".into(), "三".into(), "四".into()]),
+        evidence: vec![],
         loc: Loc::default(),
     }
 }
@@ -249,7 +251,7 @@ fn dataset() -> impl Strategy<Value = (Dataset, Period)> {
             for list in by_period.values_mut() {
                 list.sort_by(|a, b| a.unit.cmp(&b.unit));
             }
-            let ds = Dataset { plan: plan(tasks), office: ds_office, reports: by_period, places: Default::default() };
+            let ds = Dataset { plan: plan(tasks), office: ds_office, reports: by_period, places: Default::default(), evidence: Default::default() };
             (ds, Period { year: 2023, quarter })
         })
 }
@@ -314,6 +316,83 @@ proptest! {
     }
 }
 
+/// `ds` with every listed evidence name given an index record reviewed `decision` (`None`: not
+/// reviewed) and the office's counting rule set to `rule` (docs/rules.md §21).
+fn reviewed(ds: &Dataset, decision: Option<ducha::evidence::Decision>, rule: ducha::evidence::Rule) -> Dataset {
+    use ducha::evidence::{FileKind, Owner, Record, Review};
+    let mut out = ds.clone();
+    out.office.evidence.rule = rule;
+    for (period, reports) in &ds.reports {
+        for r in reports {
+            for e in &r.entries {
+                for (i, name) in e.evidence.iter().enumerate() {
+                    let record = Record {
+                        sha256: format!("{:064x}", (e.task as usize) * 100 + i),
+                        name: name.clone(),
+                        kind: FileKind::Pdf,
+                        size: 1,
+                        owner: Owner::Task { period: *period, unit: r.unit.clone(), task: e.task },
+                        slot: None,
+                        uploaded_by: r.unit.clone(),
+                        uploaded_at: "2023-01-01 09:00:00".into(),
+                        review: decision.map(|decision| Review {
+                            decision,
+                            reason: Some("理由".into()),
+                            by: "督查室".into(),
+                            at: "2023-01-02 09:00:00".into(),
+                        }),
+                        replaces: None,
+                        replaced_by: None,
+                    };
+                    out.evidence.reports.entry((*period, r.unit.clone())).or_default().push(record);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `ds` with no evidence at all.
+fn without_evidence(ds: &Dataset) -> Dataset {
+    let mut out = ds.clone();
+    for reports in out.reports.values_mut() {
+        for r in reports {
+            for e in &mut r.entries {
+                e.evidence.clear();
+            }
+        }
+    }
+    out
+}
+
+/// Status and the evidence flag of every task in every quarter up to `period`.
+fn verdicts(ds: &Dataset, period: Period) -> Vec<(u32, Status, bool)> {
+    evaluate_year(ds, period).iter().flat_map(|p| p.tasks.iter().map(|t| (t.task, t.status, t.evidence_missing))).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The counting rule of docs/rules.md §21 as an oracle: a returned file counts as no file under
+    /// either rule; a file not yet reviewed (or a typed name) is a file under `submitted` and no
+    /// file under `accepted`; an accepted file is a file under either rule.
+    #[test]
+    fn reviewed_evidence_counts_as_the_rule_says((ds, period) in dataset()) {
+        use ducha::evidence::{Decision, Rule};
+        let with = verdicts(&ds, period);
+        let none = verdicts(&without_evidence(&ds), period);
+        for rule in [Rule::Submitted, Rule::Accepted] {
+            prop_assert_eq!(&verdicts(&reviewed(&ds, Some(Decision::Returned), rule), period), &none, "returned, {:?}", rule);
+            prop_assert_eq!(&verdicts(&reviewed(&ds, Some(Decision::Accepted), rule), period), &with, "accepted, {:?}", rule);
+        }
+        prop_assert_eq!(&verdicts(&reviewed(&ds, None, Rule::Submitted), period), &with, "pending, submitted");
+        prop_assert_eq!(&verdicts(&reviewed(&ds, None, Rule::Accepted), period), &none, "pending, accepted");
+        let mut typed = ds.clone();
+        typed.office.evidence.rule = Rule::Accepted;
+        prop_assert_eq!(&verdicts(&typed, period), &none, "typed names, accepted");
+    }
+}
+
 const RISING: [TargetKind; 5] =
     [TargetKind::Count, TargetKind::Amount, TargetKind::Growth, TargetKind::Level, TargetKind::Reduction];
 const NOT_AT_MOST: [Comparison; 4] = [Comparison::AtLeast, Comparison::Exactly, Comparison::About, Comparison::Range];
@@ -361,7 +440,7 @@ fn single_dataset(targets: &[TargetSpec], entries: &[Option<EntrySpec>], th: Thr
             );
         }
     }
-    Dataset { plan: plan(vec![task]), office: o, reports, places: Default::default() }
+    Dataset { plan: plan(vec![task]), office: o, reports, places: Default::default(), evidence: Default::default() }
 }
 
 /// Status of the task at `quarter` with target `j` reported as `value` in that quarter.

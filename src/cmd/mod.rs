@@ -8,6 +8,7 @@ pub mod archive;
 pub mod assess;
 pub mod build;
 pub mod check;
+pub mod evidence;
 pub mod fonts;
 pub mod forms;
 pub mod import;
@@ -62,6 +63,8 @@ pub enum Command {
     Users(users::UsersArgs),
     /// 督办闭环：督办事项和需协调事项的登记、查询和办理（list、show、issue、accept、签收、反馈、办结、退回……）。
     Orders(orders::OrdersArgs),
+    /// 佐证材料：把报告旁 <单位>.files/ 中的文件入库（import）、列出（list）、审核采信或退回（review）。
+    Evidence(evidence::EvidenceArgs),
 }
 
 /// `--data`: the data directory, flattened (`#[command(flatten)]`) into every subcommand that
@@ -121,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(a) => serve::run(a),
         Command::Users(a) => users::run(a),
         Command::Orders(a) => orders::run(a),
+        Command::Evidence(a) => evidence::run(a),
     }
 }
 

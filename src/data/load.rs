@@ -44,6 +44,8 @@ pub struct Loaded {
     pub markdown: Vec<(String, SourceFile)>,
     /// Every file read, for snippets.
     pub sources: SourceMap,
+    /// The evidence index (`evidence/index/`), validated on its own (docs/rules.md §21).
+    pub evidence: crate::evidence::Reviews,
 }
 
 /// Reads and parses everything under `dir`. Problems are collected, never fatal: a file that
@@ -226,10 +228,14 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
     if path.exists() {
         loaded.assessment = load_yaml(&path, name_of(&path), None, &mut loaded.sources, &mut diags);
     }
+    // The evidence index (docs/rules.md §21): small files written by ducha, not memoised.
+    loaded.evidence = crate::evidence::index::load(dir, &name_of, &mut loaded.sources, &mut diags);
 
     let reports = dir.join("reports");
     if reports.is_dir() {
         let walker = walkdir::WalkDir::new(&reports).sort_by_file_name().follow_links(false);
+        // `<单位>.files/` folders hold evidence files, never reports (docs/rules.md §21).
+        let walker = walker.into_iter().filter_entry(|e| !crate::evidence::beside::is_files_dir(e.path()));
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,

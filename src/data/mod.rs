@@ -62,6 +62,8 @@ pub fn check_files(
     if let Some(ds) = &dataset {
         // 未报送 / 迟报 come from the rule that makes the figures, never from a second copy of it.
         diagnostics.extend(reporting(ds));
+        // Files named beside reports: missing, too large, refused type (docs/rules.md §21).
+        diagnostics.extend(crate::evidence::beside::check(loaded, &ds.office.evidence));
     }
     if diagnostics.has_errors() {
         // A report that failed to load would otherwise also show up as 未报送: misleading, and

@@ -256,6 +256,9 @@ pub struct Task {
     pub targets: Vec<Target>,
     /// 形象进度 planned for Q1…Q4 (index 0…3), when the office set them.
     pub milestones: Option<[String; 4]>,
+    /// 所需佐证材料: the named evidence slots the office asks for (docs/rules.md §21); empty:
+    /// free attachments. Never a condition of any status.
+    pub evidence: Vec<String>,
     /// Where the task is defined in plan.yaml.
     #[serde(skip)]
     pub loc: Loc,
@@ -397,6 +400,8 @@ pub struct Office {
     /// 督办闭环 settings: colour ladder, 临期, deadlines, working-day calendar (`orders:`).
     #[serde(skip)]
     pub orders: crate::orders::timing::OrdersConfig,
+    /// 佐证材料 limits and counting rule (`evidence:`, docs/rules.md §21).
+    pub evidence: crate::evidence::EvidenceConfig,
 }
 
 /// How the notice's 附件 task table is set (`notice_table:` in office.yaml).
@@ -793,6 +798,9 @@ pub struct Dataset {
     /// Where the printed text came from, for messages about it (the glyph check).
     #[serde(skip)]
     pub places: Places,
+    /// The evidence index: stored files and the office's reviews (docs/rules.md §21).
+    #[serde(skip)]
+    pub evidence: crate::evidence::Reviews,
 }
 
 /// The file, line and column of printed values, keyed by what they are: `plan.title`,

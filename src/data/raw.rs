@@ -77,6 +77,9 @@ pub struct RawTask {
     /// 形象进度 planned per quarter (hand-added), keys `Q1`…`Q4`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub milestones: Option<BTreeMap<String, String>>,
+    /// 所需佐证材料 (hand-added, optional): named slots such as 验收报告, 批复文件 (docs/rules.md §21).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 /// A numeric target (指标) of a task.
@@ -175,6 +178,9 @@ pub struct RawOffice {
     /// 督办闭环 settings (docs/rules.md §18–§19).
     #[serde(default)]
     pub orders: RawOrders,
+    /// 佐证材料 limits and counting rule (docs/rules.md §21).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::evidence::config::RawEvidence>,
 }
 
 /// `orders:` in office.yaml: the 督办 register's colour ladder, deadlines and local calendar days.

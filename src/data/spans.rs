@@ -93,6 +93,7 @@ pub struct TaskSpans {
     pub participating_units: Vec<At>,
     pub targets: Vec<Item<TargetSpans>>,
     pub milestones: Option<Item<BTreeMap<String, At>>>,
+    pub evidence: Vec<At>,
 }
 
 /// Positions in one target of a task.
@@ -132,6 +133,7 @@ pub struct OfficeSpans {
     pub notice_table: NoticeTableSpans,
     pub timezone: Option<At>,
     pub orders: OrdersSpans,
+    pub evidence: crate::evidence::config::EvidenceSpans,
 }
 
 /// Positions of `orders:` in `office.yaml`.
@@ -206,6 +208,7 @@ pub struct EntrySpans {
     pub adjustment: Option<At>,
     pub problems: Option<At>,
     pub next_steps: Option<At>,
+    pub evidence: Vec<At>,
     pub coordination: Vec<Item<CoordinationSpans>>,
 }
 

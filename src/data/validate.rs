@@ -40,7 +40,7 @@ pub fn validate(loaded: &Loaded) -> (Option<Dataset>, Diagnostics) {
     }
     diags.sort();
     match (plan, office, diags.has_errors()) {
-        (Some(plan), Some(office), false) => (Some(Dataset { plan, office, reports, places }), diags),
+        (Some(plan), Some(office), false) => (Some(Dataset { plan, office, reports, places, evidence: loaded.evidence.clone() }), diags),
         _ => (None, diags),
     }
 }
@@ -158,6 +158,7 @@ pub fn validate_plan(parsed: &Parsed<RawPlan>, places: &mut Places, diags: &mut 
                 }
                 Some(keys.map(|k| m[k].clone()))
             });
+            let evidence = crate::evidence::config::validate_slots(t.number, &t.evidence, &tsp.evidence, file, diags);
             numbers.push(t.number);
             tasks.push(Task {
                 number: t.number,
@@ -168,6 +169,7 @@ pub fn validate_plan(parsed: &Parsed<RawPlan>, places: &mut Places, diags: &mut 
                 participating_units: t.participating_units.iter().map(|u| u.trim().to_owned()).collect(),
                 targets,
                 milestones,
+                evidence,
                 loc,
             });
         }
@@ -272,6 +274,8 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
     let notice_table = office_notice_table(raw, sp, file, diags);
     let timezone = office_timezone(raw, sp, file, diags);
     let orders = validate_orders_config(&raw.orders, &sp.orders, file, diags);
+    let evidence =
+        crate::evidence::config::validate(&raw.evidence.clone().unwrap_or_default(), &sp.evidence, file, diags);
     office_places(sp, file, places);
     if diags.error_count() > before {
         return None;
@@ -316,6 +320,7 @@ pub fn validate_office(parsed: &Parsed<RawOffice>, places: &mut Places, diags: &
         notice_table,
         timezone,
         orders,
+        evidence,
     })
 }
 
