@@ -107,8 +107,7 @@ impl Target {
         let rest = name.strip_prefix(REPLACE_FIELD)?;
         let (n, sha) = rest.split_once('_')?;
         let task = n.parse().ok().filter(|_| n.bytes().all(|b| b.is_ascii_digit()))?;
-        let ok = sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        ok.then(|| Target::Replace(task, sha.to_string()))
+        crate::evidence::index::is_sha256(sha).then(|| Target::Replace(task, sha.to_string()))
     }
 
     /// The task the file is for.
@@ -119,10 +118,10 @@ impl Target {
     }
 }
 
-/// A temp file that is removed when dropped, unless [`Temp::keep`] says it was moved away.
+/// A temp file that is removed when dropped (the store moves it away or deletes it; an upload
+/// cut short leaves nothing behind either).
 pub struct Temp {
     path: PathBuf,
-    kept: bool,
 }
 
 impl Temp {
@@ -131,25 +130,18 @@ impl Temp {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(format!("upload-{}", auth::token()));
         let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
-        Ok((Temp { path, kept: false }, file))
+        Ok((Temp { path }, file))
     }
 
     /// Where the temp file is.
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    /// The file has been moved (or is to be left alone): do not remove it on drop.
-    pub fn keep(&mut self) {
-        self.kept = true;
-    }
 }
 
 impl Drop for Temp {
     fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -200,7 +192,13 @@ pub async fn receive(mp: &mut Multipart, csrf: &str, tmp: &Path, bounds: Bounds)
             ),
         )
     };
-    let broken = || error(StatusCode::BAD_REQUEST, "上传没有完成", "连接中断或内容不完整，请重新选择文件后再上传。");
+    let broken = || {
+        error(
+            StatusCode::BAD_REQUEST,
+            "上传没有完成",
+            "连接中断，或上传的内容格式有误（例如文件名含有控制字符）。请检查文件名，重新选择文件后再上传；按浏览器的“后退”可回到刚才填写的页面。",
+        )
+    };
     loop {
         let mut field = match mp.next_field().await {
             Ok(Some(f)) => f,
@@ -520,8 +518,16 @@ pub fn report_files(app: &App, req: &Req, unit: &str, period: Period) -> minijin
         }
         Err(e) => eprintln!("ducha serve：读取佐证材料索引出错：{}", crate::diag::causes(&e)),
     }
+    // The plan's named materials per task (所需佐证材料), shown as a hint: optional, never counted.
+    let mut slots: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    if let Ok(plan) = app.snapshot(req).plan() {
+        for t in super::report::lead_tasks(&plan, unit).into_iter().filter(|t| !t.evidence.is_empty()) {
+            slots.insert(format!("t{}", t.number), t.evidence.clone());
+        }
+    }
     minijinja::context! {
         files => pages::ser(files),
+        slots,
         accept => ACCEPT,
         kinds => "PDF、OFD、JPEG、PNG、DOCX、XLSX、WPS/ET 文件",
         max_file => size_text(cfg.max_file),
@@ -715,5 +721,40 @@ pub fn review(app: &App, req: &Req) -> Response {
             review_with(app, req, Some((&format!("未保存：{e}"), true)), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => pages::internal(crate::diag::causes(&e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_name_their_targets() {
+        let sha = "ab".repeat(32);
+        assert_eq!(Target::of_field("file_t12"), Some(Target::New(12)));
+        assert_eq!(Target::of_field(&format!("replace_t3_{sha}")), Some(Target::Replace(3, sha.clone())));
+        for bad in ["file_t", "file_t1a", "file_t+1", "t1_progress", "replace_t3_../x", &format!("replace_t_{sha}")] {
+            assert_eq!(Target::of_field(bad), None, "{bad}");
+        }
+        assert_eq!(Target::of_field(&format!("replace_t3_{}", sha.to_uppercase())), None);
+    }
+
+    #[test]
+    fn dispositions_are_safe_and_keep_the_type() {
+        let d = disposition("attachment", "验收报告.pdf", "pdf");
+        assert_eq!(d, "attachment; filename=\"____.pdf\"; filename*=UTF-8''%E9%AA%8C%E6%94%B6%E6%8A%A5%E5%91%8A.pdf");
+        // A name that is not the sniffed type gets its extension; quotes and separators never pass.
+        let d = disposition("inline", "a\";b.html", "png");
+        assert!(d.starts_with("inline; filename=\"a__b.html"), "{d}");
+        assert!(d.ends_with(".png"), "{d}");
+        assert!(!d[..d.find("filename*").unwrap()].contains('\u{ff02}'));
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(size_text(20 * 1024 * 1024), "20 MB");
+        assert_eq!(size_text(1536 * 1024), "1.5 MB");
+        assert_eq!(size_text(2048), "2 KB");
+        assert_eq!(size_text(12), "12 字节");
     }
 }

@@ -749,7 +749,21 @@ pub fn report_save(app: &App, req: &Req) -> Response {
 /// the files kept as the unit's draft as “保存草稿” keeps it (same version check), unless it is
 /// the report file's text unchanged; `note` (what was stored or refused) heads the message.
 pub(super) fn report_after_upload(app: &App, req: &Req, note: &str, bad: bool) -> Response {
-    save_report(app, req, "save", Some((note, bad)))
+    if req.form.contains_key("version") {
+        return save_report(app, req, "save", Some((note, bad)));
+    }
+    // Files posted without the form's text (not from the page): the form as it stands.
+    let (_, plan, unit, period, path) = match unit_report(app, req) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let fields = file_fields(app, req, unit, period);
+    let v = match version(app, &path, unit, period) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let st = FormState { fields: &fields, problems: &[], message: Some(note.to_string()), bad, version: v, conflict: None };
+    report_page(app, req, &plan, unit, period, st, if bad { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
 }
 
 /// [`report_save`] for `action`, with an upload's `note` ([`report_after_upload`]).
