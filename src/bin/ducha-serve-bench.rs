@@ -171,7 +171,8 @@ fn upload(addr: &str, cookie: &str, period: Period, seed: u64) -> anyhow::Result
         )
         .as_bytes(),
     );
-    let tail = "\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n\
+    let tail =
+        "\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n\
                 trailer\n<< /Root 1 0 R >>\n%%EOF\n";
     let body = Streamed {
         // The file: the 10 bytes `%PDF-1.4\n%` ending the prefix, the comment, the tail.
@@ -188,8 +189,13 @@ fn upload(addr: &str, cookie: &str, period: Period, seed: u64) -> anyhow::Result
     };
     let ctype = format!("multipart/form-data; boundary={BOUNDARY}");
     let t = Instant::now();
-    let (r, _) =
-        request_streamed(addr, "POST", &format!("/evidence/{period}"), &[("Cookie", cookie), ("Content-Type", &ctype)], body)?;
+    let (r, _) = request_streamed(
+        addr,
+        "POST",
+        &format!("/evidence/{period}"),
+        &[("Cookie", cookie), ("Content-Type", &ctype)],
+        body,
+    )?;
     let took = t.elapsed();
     anyhow::ensure!(
         r.status == 200 && r.text().contains("已上传 1 份佐证材料"),

@@ -283,7 +283,10 @@ pub async fn receive(mp: &mut Multipart, csrf: &str, tmp: &Path, bounds: Bounds)
 
 /// The session behind a request's cookie, looked up before its body is read, and the office's
 /// `evidence:` settings.
-async fn session_of(app: &Arc<App>, cookies: &str) -> Result<(Option<super::store::Session>, EvidenceConfig), Response> {
+async fn session_of(
+    app: &Arc<App>,
+    cookies: &str,
+) -> Result<(Option<super::store::Session>, EvidenceConfig), Response> {
     let id = auth::cookie(cookies, auth::SESSION_COOKIE).map(String::from);
     let app = app.clone();
     let look = move || {
@@ -347,8 +350,9 @@ pub async fn upload(State(app): State<Arc<App>>, req: Request) -> Response {
         Err(r) => return r,
     };
     let args: Vec<String> = uri.path().split('/').filter(|s| !s.is_empty()).skip(1).map(super::decode).collect();
-    let query =
-        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri).map(|q| super::pairs(q.0)).unwrap_or_default();
+    let query = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|q| super::pairs(q.0))
+        .unwrap_or_default();
     let task = tokio::task::spawn_blocking(move || {
         let form = super::pairs(received.fields.clone());
         let r = Req {
@@ -411,7 +415,12 @@ pub fn upload_page(app: &App, req: &Req, got: Received) -> Response {
             refused.push(format!("“{}”未上传：第 {task} 项任务不是本单位牵头的任务", f.name));
             continue;
         }
-        let meta = Meta { name: f.name.clone(), owner: owner(period, unit, task), uploaded_by: s.user.username.clone(), slot: None };
+        let meta = Meta {
+            name: f.name.clone(),
+            owner: owner(period, unit, task),
+            uploaded_by: s.user.username.clone(),
+            slot: None,
+        };
         let result = match &f.target {
             Target::New(_) => ev.put(f.temp.path(), &f.sha256, f.size, &meta, &cfg, &clock),
             Target::Replace(_, old) => ev.replace(f.temp.path(), &f.sha256, f.size, &meta, old, &cfg, &clock),
@@ -429,7 +438,8 @@ pub fn upload_page(app: &App, req: &Req, got: Received) -> Response {
                 stored.push(format!("第{task}项“{}”", rec.name));
             }
             Err(e) => {
-                if matches!(e, StoreError::Io(_) | StoreError::Lock { .. } | StoreError::Write(_) | StoreError::Yaml(_)) {
+                if matches!(e, StoreError::Io(_) | StoreError::Lock { .. } | StoreError::Write(_) | StoreError::Yaml(_))
+                {
                     eprintln!("ducha serve：佐证材料保存失败：{}", crate::diag::causes(&e));
                 }
                 refused.push(match e {
@@ -586,7 +596,10 @@ fn file_response(app: &App, req: &Req, inline: bool) -> Response {
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, record.kind.mime().to_string()),
-            (header::CONTENT_DISPOSITION, disposition(if inline { "inline" } else { "attachment" }, &record.name, record.kind.extension())),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition(if inline { "inline" } else { "attachment" }, &record.name, record.kind.extension()),
+            ),
             // Content-addressed: the bytes of a hash never change.
             (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
         ],
@@ -659,10 +672,9 @@ fn review_with(app: &App, req: &Req, message: Option<(&str, bool)>, code: Status
             history => pages::ser(history),
         });
     }
-    let status = app
-        .snapshot(req)
-        .year(period)
-        .and_then(|y| y.statuses.last().and_then(|ps| ps.task(task.number)).map(|t| (t.label.to_string(), t.reason.clone())));
+    let status = app.snapshot(req).year(period).and_then(|y| {
+        y.statuses.last().and_then(|ps| ps.task(task.number)).map(|t| (t.label.to_string(), t.reason.clone()))
+    });
     let cfg = config(app, req);
     let (message, bad) = message.unwrap_or(("", false));
     app.page(
@@ -696,14 +708,20 @@ pub fn review(app: &App, req: &Req) -> Response {
     };
     let unit = req.f("unit");
     if !task.lead_units.iter().any(|u| u == unit) {
-        return review_with(app, req, Some(("所选单位不是这项任务的牵头单位，请刷新页面后重试。", true)), StatusCode::UNPROCESSABLE_ENTITY);
+        return review_with(
+            app,
+            req,
+            Some(("所选单位不是这项任务的牵头单位，请刷新页面后重试。", true)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let Some(decision) = Decision::parse(req.f("decision")) else {
         return review_with(app, req, Some(("请选择“采信”或“退回”。", true)), StatusCode::UNPROCESSABLE_ENTITY);
     };
     let reason = Some(req.f("reason")).filter(|r| !r.trim().is_empty());
     let sha = req.f("sha256");
-    match store(app).review(&owner(period, unit, task.number), sha, decision, reason, &s.user.username, &app.clock(req)) {
+    match store(app).review(&owner(period, unit, task.number), sha, decision, reason, &s.user.username, &app.clock(req))
+    {
         Ok(rec) => {
             let detail = format!("{unit} {period} 第{}项 {} {}", task.number, rec.name, decision.label());
             if let Err(r) = pages::audit(app, req, &s.user.username, "审核佐证材料", &detail) {

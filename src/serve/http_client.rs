@@ -167,7 +167,8 @@ pub fn request_streamed(
     let _ = s.shutdown(std::net::Shutdown::Both);
     let sent = writer.join().unwrap_or(0);
     read?;
-    let r = parse(&raw).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP response"))?;
+    let r =
+        parse(&raw).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP response"))?;
     Ok((r, sent))
 }
 

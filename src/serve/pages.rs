@@ -622,7 +622,10 @@ fn unit_of<'a>(s: &'a Session, plan: &Plan) -> Result<&'a str, Response> {
 
 /// What both report routes start from: the unit account's session (CSRF checked on POST), the
 /// plan, the account's unit, the period named in the path and the unit's report file.
-pub(super) fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Arc<Plan>, &'r str, Period, PathBuf), Response> {
+pub(super) fn unit_report<'r>(
+    app: &App,
+    req: &'r Req,
+) -> Result<(&'r Session, Arc<Plan>, &'r str, Period, PathBuf), Response> {
     let s = app.guard(req, &[Role::Unit])?;
     let plan = plan_of(app, req)?;
     let unit = unit_of(s, &plan)?;
@@ -762,7 +765,8 @@ pub(super) fn report_after_upload(app: &App, req: &Req, note: &str, bad: bool) -
         Ok(v) => v,
         Err(r) => return r,
     };
-    let st = FormState { fields: &fields, problems: &[], message: Some(note.to_string()), bad, version: v, conflict: None };
+    let st =
+        FormState { fields: &fields, problems: &[], message: Some(note.to_string()), bad, version: v, conflict: None };
     report_page(app, req, &plan, unit, period, st, if bad { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
 }
 
@@ -799,9 +803,11 @@ fn save_report(app: &App, req: &Req, action: &str, note: Option<(&str, bool)>) -
     };
     let show = |msg: String, bad: bool, code: StatusCode, v: String, conflict: Option<Conflict>| {
         let (msg, bad, code) = match note {
-            Some((n, nb)) => {
-                (format!("{n}{msg}"), bad || nb, if nb && code == StatusCode::OK { StatusCode::UNPROCESSABLE_ENTITY } else { code })
-            }
+            Some((n, nb)) => (
+                format!("{n}{msg}"),
+                bad || nb,
+                if nb && code == StatusCode::OK { StatusCode::UNPROCESSABLE_ENTITY } else { code },
+            ),
             None => (msg, bad, code),
         };
         report_page(

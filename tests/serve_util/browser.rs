@@ -204,7 +204,9 @@ pub fn base64_decode(s: &str) -> Vec<u8> {
 }
 
 /// The server on a loopback port, in its own runtime: (port, stop, its thread).
-pub fn start_server(app: &Arc<ducha::serve::App>) -> (u16, tokio::sync::oneshot::Sender<()>, std::thread::JoinHandle<()>) {
+pub fn start_server(
+    app: &Arc<ducha::serve::App>,
+) -> (u16, tokio::sync::oneshot::Sender<()>, std::thread::JoinHandle<()>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     listener.set_nonblocking(true).unwrap();
@@ -223,4 +225,3 @@ pub fn start_server(app: &Arc<ducha::serve::App>) -> (u16, tokio::sync::oneshot:
     });
     (port, stop_tx, server)
 }
-
