@@ -84,6 +84,12 @@ fn upload_return_replace_accept_in_chromium() {
     let base = format!("http://127.0.0.1:{port}");
     let browser = Driver::start(&root.join("chromium-profile"));
     let logout = |b: &Driver| b.click("form[action=\"/logout\"] button");
+    // The form's sticky button bar covers the bottom of the screen: bring a button to the middle
+    // first, as a thumb would.
+    let click_centered = |b: &Driver, css: &str| {
+        b.eval(&format!("document.querySelector('{css}').scrollIntoView({{block: 'center'}}); return 0;"));
+        b.click(css);
+    };
 
     // The unit types, chooses a PDF and a photo, uploads.
     browser.login(&base, "县科技局");
@@ -94,7 +100,7 @@ fn upload_return_replace_accept_in_chromium() {
     browser.type_into(&format!("#t{task}_progress"), typed);
     browser.choose_file(&format!("#file_t{task}"), &pdf_path);
     browser.choose_file(&format!("#photo_t{task}"), &photo);
-    browser.click(&format!("#upload_t{task}"));
+    click_centered(&browser, &format!("#upload_t{task}"));
     let msg = browser.text("#message");
     assert!(msg.contains("已上传 2 份佐证材料"), "{msg}");
     assert_eq!(browser.attr(&format!("#t{task}_progress"), "value"), typed, "the typed text stays");
@@ -122,7 +128,7 @@ fn upload_return_replace_accept_in_chromium() {
     browser.login(&base, "县科技局");
     assert!(browser.text(&format!("{li} .reason")).contains(reason));
     browser.choose_file(&format!("#replace_{photo_sha}"), &photo2);
-    browser.click(&format!("#upload_t{task}"));
+    click_centered(&browser, &format!("#upload_t{task}"));
     assert!(browser.text("#message").contains("已上传 1 份佐证材料"), "{}", browser.text("#message"));
     assert_eq!(browser.count(&format!("#t{task}_files li.file")), 2);
     assert_eq!(browser.count(&li), 0, "the returned photo is replaced");
