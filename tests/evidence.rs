@@ -151,7 +151,11 @@ fn meta(name: &str, unit: &str, task: u32) -> Meta {
 }
 
 fn objects(dir: &Path) -> usize {
-    walkdir::WalkDir::new(dir.join("evidence/objects")).into_iter().flatten().filter(|e| e.file_type().is_file()).count()
+    walkdir::WalkDir::new(dir.join("evidence/objects"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count()
 }
 
 #[test]
@@ -219,7 +223,8 @@ fn review_return_replace_and_refusals() {
     assert!(matches!(e, StoreError::ReasonRequired));
     // Only a returned file may be replaced.
     let (t, new_sha, size) = upload(&store, "scan.pdf");
-    let e = store.replace(&t, &new_sha, size, &meta("新.pdf", "县科技局", 1), &photo.sha256, &cfg, &clock()).unwrap_err();
+    let e =
+        store.replace(&t, &new_sha, size, &meta("新.pdf", "县科技局", 1), &photo.sha256, &cfg, &clock()).unwrap_err();
     assert!(e.to_string().contains("未被退回"), "{e}");
     let r = store.review(&owner, &photo.sha256, Decision::Returned, Some("照片模糊"), "督查室", &clock()).unwrap();
     assert_eq!(r.review.as_ref().unwrap().reason.as_deref(), Some("照片模糊"));
@@ -303,7 +308,8 @@ fn task1(dir: &Path) -> ducha::status::TaskStatus {
 fn store_reviewed(dir: &Path, decision: Option<Decision>) {
     let store = Store::new(dir);
     let (t, sha, size) = upload(&store, "scan.pdf");
-    let r = store.put(&t, &sha, size, &meta("验收报告.pdf", "县科技局", 1), &EvidenceConfig::default(), &clock()).unwrap();
+    let r =
+        store.put(&t, &sha, size, &meta("验收报告.pdf", "县科技局", 1), &EvidenceConfig::default(), &clock()).unwrap();
     if let Some(d) = decision {
         store.review(&r.owner, &sha, d, Some("盖章不清"), "督查室", &clock()).unwrap();
     }
@@ -426,14 +432,21 @@ fn archive_embeds_accepted_files_and_verify_catches_a_changed_byte() {
     let entries = manifest["entries"].as_array().unwrap();
     let with_evidence: Vec<&serde_json::Value> = entries
         .iter()
-        .filter(|e| e["sources"].as_array().unwrap().iter().any(|s| s["name"].as_str().unwrap().starts_with("佐证材料-")))
+        .filter(|e| {
+            e["sources"].as_array().unwrap().iter().any(|s| s["name"].as_str().unwrap().starts_with("佐证材料-"))
+        })
         .collect();
     assert_eq!(with_evidence.len(), 1, "the 通报 only");
     let notice = with_evidence[0];
     let names: Vec<&str> = notice["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"佐证材料-2023Q1-县科技局-任务1-验收报告.pdf"), "{names:?}");
     assert!(!names.iter().any(|n| n.contains("现场")), "a returned file is not archived: {names:?}");
-    let listed = notice["sources"].as_array().unwrap().iter().find(|s| s["name"] == "佐证材料-2023Q1-县科技局-任务1-验收报告.pdf").unwrap();
+    let listed = notice["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "佐证材料-2023Q1-县科技局-任务1-验收报告.pdf")
+        .unwrap();
     assert_eq!(listed["sha256"], pdf_sha.as_str());
     // PyMuPDF finds the file embedded, byte for byte.
     let pdf = year.join(notice["file"].as_str().unwrap());
@@ -473,16 +486,29 @@ fn office_and_plan_settings_are_validated_at_their_place() {
     let (_, err) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(err.contains(&format!("office.yaml:{}:", lines + 4)) && err.contains("colour"), "unknown key: {err}");
-    std::fs::write(&office, std::fs::read_to_string(root().join("tests/fixtures/minimal/office.yaml")).unwrap() + "evidence:\n  rule: 全部\n  max_file_mb: 0\n").unwrap();
+    std::fs::write(
+        &office,
+        std::fs::read_to_string(root().join("tests/fixtures/minimal/office.yaml")).unwrap()
+            + "evidence:\n  rule: 全部\n  max_file_mb: 0\n",
+    )
+    .unwrap();
     let out = ducha(dir.parent().unwrap(), &["check", "--data", "data"]);
     let (_, err) = text(&out);
-    assert!(err.contains(&format!("office.yaml:{}:9", lines + 2)) && err.contains("`evidence.rule: 全部` 无法识别"), "{err}");
+    assert!(
+        err.contains(&format!("office.yaml:{}:9", lines + 2)) && err.contains("`evidence.rule: 全部` 无法识别"),
+        "{err}"
+    );
     assert!(err.contains(&format!("office.yaml:{}:16", lines + 3)) && err.contains("max_file_mb: 0"), "{err}");
     // Slots in plan.yaml.
-    std::fs::write(&office, std::fs::read_to_string(root().join("tests/fixtures/minimal/office.yaml")).unwrap()).unwrap();
+    std::fs::write(&office, std::fs::read_to_string(root().join("tests/fixtures/minimal/office.yaml")).unwrap())
+        .unwrap();
     let plan = dir.join("plan.yaml");
     let p = std::fs::read_to_string(&plan).unwrap();
-    let p = p.replacen("        lead_units: [县科技局]\n", "        lead_units: [县科技局]\n        evidence: [验收报告, 验收报告, \"a/b\"]\n", 1);
+    let p = p.replacen(
+        "        lead_units: [县科技局]\n",
+        "        lead_units: [县科技局]\n        evidence: [验收报告, 验收报告, \"a/b\"]\n",
+        1,
+    );
     std::fs::write(&plan, &p).unwrap();
     let out = ducha(dir.parent().unwrap(), &["check", "--data", "data"]);
     let (_, err) = text(&out);

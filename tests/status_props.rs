@@ -251,7 +251,13 @@ fn dataset() -> impl Strategy<Value = (Dataset, Period)> {
             for list in by_period.values_mut() {
                 list.sort_by(|a, b| a.unit.cmp(&b.unit));
             }
-            let ds = Dataset { plan: plan(tasks), office: ds_office, reports: by_period, places: Default::default(), evidence: Default::default() };
+            let ds = Dataset {
+                plan: plan(tasks),
+                office: ds_office,
+                reports: by_period,
+                places: Default::default(),
+                evidence: Default::default(),
+            };
             (ds, Period { year: 2023, quarter })
         })
 }
@@ -367,7 +373,10 @@ fn without_evidence(ds: &Dataset) -> Dataset {
 
 /// Status and the evidence flag of every task in every quarter up to `period`.
 fn verdicts(ds: &Dataset, period: Period) -> Vec<(u32, Status, bool)> {
-    evaluate_year(ds, period).iter().flat_map(|p| p.tasks.iter().map(|t| (t.task, t.status, t.evidence_missing))).collect()
+    evaluate_year(ds, period)
+        .iter()
+        .flat_map(|p| p.tasks.iter().map(|t| (t.task, t.status, t.evidence_missing)))
+        .collect()
 }
 
 proptest! {

@@ -91,8 +91,8 @@ fn import(data: &DataArgs) -> anyhow::Result<ExitCode> {
     if !diags.is_empty() {
         eprint!("{}", diags.render(&loaded.sources));
     }
-    let clock =
-        crate::clock::OfficeClock::new(&ds.office.timezone).map_err(|e| anyhow::anyhow!("DUCHA_NOW 无法识别：{}", e.0))?;
+    let clock = crate::clock::OfficeClock::new(&ds.office.timezone)
+        .map_err(|e| anyhow::anyhow!("DUCHA_NOW 无法识别：{}", e.0))?;
     let done = crate::evidence::beside::import(data.dir(), &loaded, &ds.office.evidence, &clock);
     let mut failed = 0;
     for i in &done {
@@ -116,7 +116,9 @@ fn list(data: &DataArgs, unit: Option<&str>) -> anyhow::Result<ExitCode> {
     for (u, r) in ds.evidence.of_period(period).filter(|(u, _)| unit.is_none_or(|x| x == *u)) {
         n += 1;
         let review = match &r.review {
-            Some(v) => format!("{}{}", v.decision.label(), v.reason.as_deref().map(|x| format!("（{x}）")).unwrap_or_default()),
+            Some(v) => {
+                format!("{}{}", v.decision.label(), v.reason.as_deref().map(|x| format!("（{x}）")).unwrap_or_default())
+            }
             None => "待审核".into(),
         };
         println!(

@@ -40,7 +40,9 @@ pub fn validate(loaded: &Loaded) -> (Option<Dataset>, Diagnostics) {
     }
     diags.sort();
     match (plan, office, diags.has_errors()) {
-        (Some(plan), Some(office), false) => (Some(Dataset { plan, office, reports, places, evidence: loaded.evidence.clone() }), diags),
+        (Some(plan), Some(office), false) => {
+            (Some(Dataset { plan, office, reports, places, evidence: loaded.evidence.clone() }), diags)
+        }
         _ => (None, diags),
     }
 }

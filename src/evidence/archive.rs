@@ -42,7 +42,14 @@ pub fn accepted_files(dir: &Path, reviews: &Reviews, period: Period) -> Result<V
             r.kind.extension()
         );
         if out.iter().any(|(n, _)| *n == name) {
-            name = format!("{PREFIX}{period}-{}-任务{}-{}-{}.{}", crate::names::file_name(unit), r.task().unwrap_or(0), crate::names::file_name(stem), &r.sha256[..8], r.kind.extension());
+            name = format!(
+                "{PREFIX}{period}-{}-任务{}-{}-{}.{}",
+                crate::names::file_name(unit),
+                r.task().unwrap_or(0),
+                crate::names::file_name(stem),
+                &r.sha256[..8],
+                r.kind.extension()
+            );
         }
         out.push((name, bytes));
     }

@@ -202,12 +202,7 @@ pub struct Imported {
 /// Takes every file named beside a report into the store (`ducha evidence import`), for the task
 /// whose entry names it, uploaded by the report's unit. Files already stored for that task are
 /// left as they are (the store deduplicates). Run after [`check`] found no error.
-pub fn import(
-    dir: &Path,
-    loaded: &Loaded,
-    cfg: &EvidenceConfig,
-    clock: &crate::clock::OfficeClock,
-) -> Vec<Imported> {
+pub fn import(dir: &Path, loaded: &Loaded, cfg: &EvidenceConfig, clock: &crate::clock::OfficeClock) -> Vec<Imported> {
     let store = super::Store::new(dir);
     let mut out = Vec::new();
     for (file, list, _) in named(loaded) {
@@ -234,7 +229,11 @@ pub fn import(
 /// Copies a file into the store's temp folder (the original stays where the user put it).
 fn copy_in(store: &super::Store, path: &Path) -> Result<(PathBuf, String, u64), super::StoreError> {
     let tmp = store.temp_dir()?;
-    let temp = tmp.join(format!("import-{}-{}", std::process::id(), COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+    let temp = tmp.join(format!(
+        "import-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     std::fs::copy(path, &temp)?;
     let (sha, size) = super::store::hash_file(&temp)?;
     Ok((temp, sha, size))

@@ -116,8 +116,9 @@ pub fn validate(raw: &RawEvidence, sp: &EvidenceSpans, file: &str, diags: &mut D
             None => default,
             Some(n) if (1..=max).contains(&n) => n * MB,
             Some(n) => {
-                let mut e = Diagnostic::error(format!("`evidence.{key}: {n}` 超出范围：应为 1 到 {max} 之间的整数（单位 MB）"))
-                    .hint(format!("不写则为 {}", human_size(default)));
+                let mut e =
+                    Diagnostic::error(format!("`evidence.{key}: {n}` 超出范围：应为 1 到 {max} 之间的整数（单位 MB）"))
+                        .hint(format!("不写则为 {}", human_size(default)));
                 if let Some(at) = at {
                     let (loc, len) = at.loc(file);
                     e = e.at_span(loc, len);
@@ -218,8 +219,9 @@ pub fn validate_slots(task: u32, raw: &[String], spans: &[At], file: &str, diags
         out.push(name.to_string());
     }
     if out.len() > SLOTS_MAX {
-        let mut e = Diagnostic::error(format!("第 {task} 项任务列出了 {} 项所需佐证材料，最多 {SLOTS_MAX} 项", out.len()))
-            .hint("佐证材料应精简（整治形式主义为基层减负），只列能证明完成情况的关键材料");
+        let mut e =
+            Diagnostic::error(format!("第 {task} 项任务列出了 {} 项所需佐证材料，最多 {SLOTS_MAX} 项", out.len()))
+                .hint("佐证材料应精简（整治形式主义为基层减负），只列能证明完成情况的关键材料");
         if let Some(at) = spans.get(SLOTS_MAX) {
             let (loc, len) = at.loc(file);
             e = e.at_span(loc, len);

@@ -165,7 +165,9 @@ impl Owner {
             }
             Owner::OrderReply { number, .. } => {
                 let year = number.split(['〔', '[', '（', '(']).nth(1).and_then(|r| r.get(..4)).unwrap_or("other");
-                root.join("orders").join(crate::names::file_name(year)).join(format!("{}.yaml", crate::names::file_name(number)))
+                root.join("orders")
+                    .join(crate::names::file_name(year))
+                    .join(format!("{}.yaml", crate::names::file_name(number)))
             }
         }
     }
@@ -234,7 +236,12 @@ pub fn is_sha256(s: &str) -> bool {
 
 /// Reads and validates every index file under `dir/evidence/index/`; each problem is located.
 /// `sources` gets each file's text for snippets.
-pub fn load(dir: &Path, name_of: &dyn Fn(&Path) -> String, sources: &mut SourceMap, diags: &mut Diagnostics) -> Reviews {
+pub fn load(
+    dir: &Path,
+    name_of: &dyn Fn(&Path) -> String,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Reviews {
     let mut reviews = Reviews::default();
     let root = dir.join("evidence").join("index");
     if !root.is_dir() {
@@ -263,7 +270,11 @@ pub fn validate_file(raw: &RawIndex, sp: &IndexSpans, file: &str, reviews: &mut 
             Some(p) => Some(p),
             None => {
                 let (loc, len) = at(&sp.period);
-                diags.push(Diagnostic::error(format!("佐证材料索引中的期间 “{p}” 无法识别")).at_span(loc, len).hint("应写成 2023Q3 这样的形式"));
+                diags.push(
+                    Diagnostic::error(format!("佐证材料索引中的期间 “{p}” 无法识别"))
+                        .at_span(loc, len)
+                        .hint("应写成 2023Q3 这样的形式"),
+                );
                 return;
             }
         },
@@ -281,10 +292,16 @@ pub fn validate_file(raw: &RawIndex, sp: &IndexSpans, file: &str, reviews: &mut 
     for (i, r) in raw.files.iter().enumerate() {
         let s = sp.files.get(i).map(|x| &x.fields);
         let item_at = sp.files.get(i).map_or_else(|| Loc::file(file), |x| x.at.loc(file).0);
-        let field = |f: Option<&Option<At>>| f.and_then(|a| a.as_ref()).map_or_else(|| (item_at.clone(), 1), |a| a.loc(file));
-        let mut bad = |msg: String, loc: (Loc, usize)| diags.push(Diagnostic::error(msg).at_span(loc.0, loc.1).hint("索引由 ducha 写入；请从备份恢复此文件"));
+        let field =
+            |f: Option<&Option<At>>| f.and_then(|a| a.as_ref()).map_or_else(|| (item_at.clone(), 1), |a| a.loc(file));
+        let mut bad = |msg: String, loc: (Loc, usize)| {
+            diags.push(Diagnostic::error(msg).at_span(loc.0, loc.1).hint("索引由 ducha 写入；请从备份恢复此文件"))
+        };
         if !is_sha256(&r.sha256) {
-            bad(format!("佐证材料“{}”的 sha256 “{}” 不是 64 位小写十六进制数", r.name, r.sha256), field(s.map(|s| &s.sha256)));
+            bad(
+                format!("佐证材料“{}”的 sha256 “{}” 不是 64 位小写十六进制数", r.name, r.sha256),
+                field(s.map(|s| &s.sha256)),
+            );
             continue;
         }
         let Some(kind) = FileKind::parse(&r.kind) else {
@@ -293,9 +310,17 @@ pub fn validate_file(raw: &RawIndex, sp: &IndexSpans, file: &str, reviews: &mut 
         };
         let owner = match (period, r.task, r.event, &raw.order) {
             (Some(period), Some(task), None, _) => Owner::Task { period, unit: raw.unit.clone(), task },
-            (None, None, Some(event), Some(number)) => Owner::OrderReply { number: number.clone(), unit: raw.unit.clone(), event },
+            (None, None, Some(event), Some(number)) => {
+                Owner::OrderReply { number: number.clone(), unit: raw.unit.clone(), event }
+            }
             _ => {
-                bad(format!("佐证材料“{}”应写明 task（报告文件）或 event（督办回复文件）之一，与索引的种类相符", r.name), (item_at.clone(), 1));
+                bad(
+                    format!(
+                        "佐证材料“{}”应写明 task（报告文件）或 event（督办回复文件）之一，与索引的种类相符",
+                        r.name
+                    ),
+                    (item_at.clone(), 1),
+                );
                 continue;
             }
         };
@@ -303,7 +328,10 @@ pub fn validate_file(raw: &RawIndex, sp: &IndexSpans, file: &str, reviews: &mut 
             None => None,
             Some(d) => match Decision::parse(d) {
                 None => {
-                    bad(format!("佐证材料“{}”的审核结论 “{d}” 无法识别，应为 采信 或 退回", r.name), field(s.map(|s| &s.decision)));
+                    bad(
+                        format!("佐证材料“{}”的审核结论 “{d}” 无法识别，应为 采信 或 退回", r.name),
+                        field(s.map(|s| &s.decision)),
+                    );
                     continue;
                 }
                 Some(Decision::Returned) if r.reason.as_deref().is_none_or(|x| x.trim().is_empty()) => {

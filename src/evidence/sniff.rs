@@ -248,7 +248,10 @@ fn markup_marker(head: &[u8]) -> Option<&'static str> {
 
 /// What a refused file looks like, for the message.
 fn forbidden(head: &[u8]) -> Option<&'static str> {
-    let t = String::from_utf8_lossy(&head[..head.len().min(512)]).trim_start_matches('\u{feff}').trim_start().to_lowercase();
+    let t = String::from_utf8_lossy(&head[..head.len().min(512)])
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_lowercase();
     let starts = |m: &[u8]| head.starts_with(m);
     Some(if starts(b"MZ") {
         "Windows 可执行程序"
@@ -329,7 +332,9 @@ fn zip_kind<R: Read + Seek>(r: &mut R, len: u64) -> Result<FileKind, Reason> {
             super::config::human_size(ZIP_MAX_TOTAL)
         )));
     }
-    if let Some(e) = entries.iter().find(|e| e.size > 1024 * 1024 && e.size > e.compressed.saturating_mul(ZIP_MAX_RATIO)) {
+    if let Some(e) =
+        entries.iter().find(|e| e.size > 1024 * 1024 && e.size > e.compressed.saturating_mul(ZIP_MAX_RATIO))
+    {
         return Err(Reason::ZipBomb(format!(
             "其中“{}”压缩比超过 {ZIP_MAX_RATIO} 倍：{} 解压为 {}",
             e.name,

@@ -184,7 +184,10 @@ impl Store {
             }
         }
         if let Some(old) = old {
-            let o = records.iter().find(|r| r.sha256 == old && r.owner == meta.owner).ok_or_else(|| StoreError::Unknown(old.into()))?;
+            let o = records
+                .iter()
+                .find(|r| r.sha256 == old && r.owner == meta.owner)
+                .ok_or_else(|| StoreError::Unknown(old.into()))?;
             if o.replaced_by.is_some() {
                 return Err(StoreError::Replaced(o.name.clone()));
             }

@@ -60,16 +60,7 @@ pub fn disposition(kind: &str, name: &str, ext: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | ';' | '%') || c == ' ' { c } else { '_' })
         .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = super::http_client::encode(&name);
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
@@ -616,14 +607,17 @@ fn file_response(app: &App, req: &Req, inline: bool) -> Response {
 // ---------------------------------------------------------------------------------------------
 // The office's review
 
-/// Period and task of `/evidence/review/<period>/<task>`, the task's plan entry.
-fn review_target<'p>(plan: &'p Plan, req: &Req) -> Result<(Period, &'p crate::data::model::Task), Response> {
+/// The office's session, the plan, and the period and task number of
+/// `/evidence/review/<period>/<task>` (404 unless a quarter of the plan year and a task of the plan).
+fn office_review<'r>(app: &App, req: &'r Req) -> Result<(&'r super::store::Session, Arc<Plan>, Period, u32), Response> {
+    let s = app.guard(req, &[Role::Office])?;
+    let plan = pages::plan_of(app, req)?;
     if req.args.len() != 3 {
         return Err(pages::not_found_page());
     }
-    let period = pages::period_arg(plan, &req.args[1])?;
-    let task = req.args[2].parse::<u32>().ok().and_then(|n| plan.task(n)).ok_or_else(pages::not_found_page)?;
-    Ok((period, task))
+    let period = pages::period_arg(&plan, &req.args[1])?;
+    let task = req.args[2].parse::<u32>().ok().filter(|n| plan.task(*n).is_some()).ok_or_else(pages::not_found_page)?;
+    Ok((s, plan, period, task))
 }
 
 /// `GET /evidence/review/<period>/<task>`: each lead unit's report text for the task beside its
@@ -633,18 +627,11 @@ pub fn review_page(app: &App, req: &Req) -> Response {
 }
 
 fn review_with(app: &App, req: &Req, message: Option<(&str, bool)>, code: StatusCode) -> Response {
-    let s = match app.guard(req, &[Role::Office]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match pages::plan_of(app, req) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (period, task) = match review_target(&plan, req) {
+    let (s, plan, period, n) = match office_review(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let Some(task) = plan.task(n) else { return pages::not_found_page() };
     let loaded = app.snapshot(req).loaded();
     let mut units = Vec::new();
     for u in &task.lead_units {
@@ -694,18 +681,11 @@ fn review_with(app: &App, req: &Req, message: Option<(&str, bool)>, code: Status
 /// `POST /evidence/review/<period>/<task>` (fields `unit`, `sha256`, `decision` 采信 | 退回,
 /// `reason`, required with 退回): records the office's decision.
 pub fn review(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Office]) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let plan = match pages::plan_of(app, req) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (period, task) = match review_target(&plan, req) {
+    let (s, plan, period, n) = match office_review(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let Some(task) = plan.task(n) else { return pages::not_found_page() };
     let unit = req.f("unit");
     if !task.lead_units.iter().any(|u| u == unit) {
         return review_with(
