@@ -281,7 +281,7 @@ async fn session_of(
     let id = auth::cookie(cookies, auth::SESSION_COOKIE).map(String::from);
     let app = app.clone();
     let look = move || {
-        let cfg = app.data.snapshot(&app.opts.data).office().map(|o| o.evidence.clone()).unwrap_or_default();
+        let cfg = app.data.snapshot(&app.opts.data).office().map(|o| o.evidence).unwrap_or_default();
         id.map(|id| app.store.session(&id)).transpose().map(|s| (s.flatten(), cfg))
     };
     match tokio::task::spawn_blocking(look).await {
@@ -368,7 +368,7 @@ pub async fn upload(State(app): State<Arc<App>>, req: Request) -> Response {
 /// The office's `evidence:` settings as this request sees office.yaml (the defaults while it
 /// cannot be read).
 fn config(app: &App, req: &Req) -> EvidenceConfig {
-    app.snapshot(req).office().map(|o| o.evidence.clone()).unwrap_or_default()
+    app.snapshot(req).office().map(|o| o.evidence).unwrap_or_default()
 }
 
 /// An upload's bounds from the settings: a file as `max_file`; a body as a report's whole
@@ -570,8 +570,8 @@ fn file_response(app: &App, req: &Req, inline: bool) -> Response {
         if !reviews.unit_may_read(unit, sha) {
             return forbidden();
         }
-        let own = reviews.reports.values().chain(reviews.orders.values()).flatten();
-        own.filter(|r| r.owner.unit() == unit && r.sha256 == sha).last().unwrap_or(found)
+        let mut own = reviews.reports.values().chain(reviews.orders.values()).flatten();
+        own.rfind(|r| r.owner.unit() == unit && r.sha256 == sha).unwrap_or(found)
     } else {
         found
     };
