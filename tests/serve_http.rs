@@ -41,6 +41,9 @@ async fn authorization_matrix() {
     let leader_png = format!("/out/{PERIOD}/{}", enc("领导参阅-p1.png"));
     let notice_png = format!("/out/{PERIOD}/{}", enc("季度进展情况通报-p3.png"));
     let report = format!("/report/{PERIOD}");
+    // 佐证材料: a photo of 县科技局's task 2, stored as an upload would store it.
+    let photo = store_evidence(&root.join("data"), PERIOD, "县科技局", 2, "现场照片.png", &png(8, 8, 1));
+    let (upload, review) = (format!("/evidence/{PERIOD}"), format!("/evidence/review/{PERIOD}/2"));
     let build = format!("/build/{PERIOD}");
     let notice_md = format!("/notice/{PERIOD}");
     let archive = format!("/archive/{PERIOD}");
@@ -85,6 +88,12 @@ async fn authorization_matrix() {
         ("POST", "/items/accept".into(), [false, false, false]),
         // A 催办单 of 县发展改革局's item: the office and that unit only (`chase_pdf_*`).
         ("GET", "/chase/2023/2".into(), [false, true, false]),
+        // The unit's multipart upload and the office's decision are exercised in serve_evidence.rs.
+        ("POST", upload.clone(), [false, false, false]),
+        ("GET", format!("/evidence/file/{photo}"), [true, true, false]),
+        ("GET", format!("/evidence/view/{photo}"), [true, true, false]),
+        ("GET", review.clone(), [false, true, false]),
+        ("POST", review.clone(), [false, false, false]),
     ];
     copy_register(&root);
     // The routes the server declares are all covered here.
@@ -96,8 +105,13 @@ async fn authorization_matrix() {
         let mut c = logged_in(&app, user).await;
         let csrf = c.csrf("/password").await;
         for (method, uri, allowed) in &cases {
-            if *method == "POST" && (uri == &build || uri == &archive || uri.starts_with("/items")) && user == "office"
+            if *method == "POST"
+                && (uri == &build || uri == &archive || uri == &review || uri.starts_with("/items"))
+                && user == "office"
             {
+                continue;
+            }
+            if *method == "POST" && uri == &upload && user == "县科技局" {
                 continue;
             }
             let allowed = allowed[role_index];

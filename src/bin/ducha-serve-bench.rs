@@ -20,7 +20,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use ducha::data::model::Period;
-use ducha::serve::http_client::{form, form_fields, request};
+use ducha::serve::http_client::{form, form_fields, request, request_streamed, Streamed};
 use ducha::serve::store::Role;
 use ducha::serve::{auth, App, Options};
 
@@ -244,6 +244,81 @@ fn orders_round(addr: &str, units: &[(String, String)], office: &str, readers: u
     Ok((pages, replies, dash))
 }
 
+/// Size of each uploaded file.
+const UPLOAD_BYTES: u64 = 2 * 1024 * 1024;
+const BOUNDARY: &str = "----ducha-bench-7d9a";
+
+/// A figure of this process's /proc/self/status in KiB (`VmHWM`: peak resident memory).
+fn mem_kib(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// One unit's upload: its report form's fields as a browser posts them, then a PDF of
+/// [`UPLOAD_BYTES`] for its first task — a comment of letters that depend on `seed` (so each file
+/// is different), made while it is sent. Returns the time from the first byte to the answer.
+fn upload(addr: &str, cookie: &str, period: Period, seed: u64) -> anyhow::Result<Duration> {
+    let path = format!("/report/{period}");
+    let page = request(addr, "GET", &path, &[("Cookie", cookie)], b"")?;
+    anyhow::ensure!(page.status == 200, "GET {path}: {}", page.status);
+    let fields: Vec<(String, String)> = form_fields(&page.text())
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("file_t") && !k.starts_with("replace_t") && k != "overwrite")
+        .collect();
+    let task = fields
+        .iter()
+        .find_map(|(k, _)| k.strip_suffix("_progress")?.strip_prefix('t').map(String::from))
+        .ok_or_else(|| anyhow::anyhow!("no task on {path}"))?;
+    let mut prefix = Vec::new();
+    for (k, v) in &fields {
+        prefix.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    prefix.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_t{task}\"; filename=\"负载测试{seed}.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%"
+        )
+        .as_bytes(),
+    );
+    let tail =
+        "\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n\
+                trailer\n<< /Root 1 0 R >>\n%%EOF\n";
+    let body = Streamed {
+        // The file: the 10 bytes `%PDF-1.4\n%` ending the prefix, the comment, the tail.
+        len: UPLOAD_BYTES - 10 - tail.len() as u64,
+        prefix,
+        fill: |seed, off, buf| {
+            for (i, b) in buf.iter_mut().enumerate() {
+                *b = b'a' + ((seed * 7 + off + i as u64) % 26) as u8;
+            }
+        },
+        seed,
+        suffix: format!("{tail}\r\n--{BOUNDARY}--\r\n").into_bytes(),
+        chunked: false,
+    };
+    let ctype = format!("multipart/form-data; boundary={BOUNDARY}");
+    let t = Instant::now();
+    let (r, _) = request_streamed(
+        addr,
+        "POST",
+        &format!("/evidence/{period}"),
+        &[("Cookie", cookie), ("Content-Type", &ctype)],
+        body,
+    )?;
+    let took = t.elapsed();
+    anyhow::ensure!(
+        r.status == 200 && r.text().contains("已上传 1 份佐证材料"),
+        "upload {period} #{seed}: {} {}",
+        r.status,
+        r.text().chars().take(1500).collect::<String>()
+    );
+    Ok(took)
+}
+
 fn main() -> ExitCode {
     match run() {
         Ok(true) => ExitCode::SUCCESS,
@@ -324,7 +399,7 @@ fn run() -> anyhow::Result<bool> {
     let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let t0 = Instant::now();
     let mut submit_threads = Vec::new();
-    for (i, ((unit, period), cookie)) in jobs.iter().cloned().zip(sessions).enumerate() {
+    for (i, ((unit, period), cookie)) in jobs.iter().cloned().zip(sessions.clone()).enumerate() {
         let (addr, start, done) = (addr.clone(), start.clone(), done.clone());
         submit_threads.push(std::thread::spawn(move || -> anyhow::Result<(Duration, Duration, String)> {
             start.wait();
@@ -402,6 +477,25 @@ fn run() -> anyhow::Result<bool> {
     let t1 = Instant::now();
     let (item_pages, replies, order_dash) = orders_round(&addr, &unit_sessions, &office, readers)?;
     let orders_wall = t1.elapsed();
+
+    // Uploads: every submitter at once, one 2 MB file each.
+    let hwm_before = mem_kib("VmHWM");
+    let start = Arc::new(Barrier::new(jobs.len()));
+    let t_up = Instant::now();
+    let mut up_threads = Vec::new();
+    for (i, ((_, period), cookie)) in jobs.iter().cloned().zip(sessions).enumerate() {
+        let (addr, start) = (addr.clone(), start.clone());
+        up_threads.push(std::thread::spawn(move || -> anyhow::Result<Duration> {
+            start.wait();
+            upload(&addr, &cookie, period, i as u64)
+        }));
+    }
+    let mut ups = Vec::new();
+    for t in up_threads {
+        ups.push(t.join().map_err(|_| anyhow::anyhow!("uploader panicked"))??);
+    }
+    let up_wall = t_up.elapsed();
+    let hwm_after = mem_kib("VmHWM");
     let _ = stop_tx.send(());
     server.join().map_err(|_| anyhow::anyhow!("server panicked"))??;
 
@@ -464,6 +558,21 @@ fn run() -> anyhow::Result<bool> {
             goal
         );
     }
+    ups.sort();
+    println!(
+        "上传佐证材料：{} 个单位同时各传 {} MB：p50 {:.0} ms，p99 {:.0} ms，总用时 {:.0} ms（{:.1} MB/秒）",
+        ups.len(),
+        UPLOAD_BYTES / (1024 * 1024),
+        ms(percentile(&ups, 0.5)),
+        ms(percentile(&ups, 0.99)),
+        ms(up_wall),
+        (ups.len() as u64 * UPLOAD_BYTES) as f64 / (1024.0 * 1024.0) / up_wall.as_secs_f64()
+    );
+    println!(
+        "进程内存峰值（VmHWM，服务器与客户端同一进程，客户端边生成边发送）：上传前 {} MB，上传后 {} MB",
+        hwm_before / 1024,
+        hwm_after / 1024
+    );
     let goals = [
         ("提交 p99 ≤ 200 ms", ms(percentile(&submits, 0.99)) <= 200.0),
         ("总览 p99 ≤ 100 ms", ms(percentile(&dash, 0.99)) <= 100.0),
@@ -512,6 +621,16 @@ fn run() -> anyhow::Result<bool> {
         }
     }
     println!("{} 个督办事项：{}", order_units.len(), if ok { "反馈全部记下" } else { "有错误（见上）" });
+    // Every upload stored once, under its hash.
+    let objects = walkdir::WalkDir::new(data.join("evidence").join("objects"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.metadata().is_ok_and(|m| m.len() == UPLOAD_BYTES))
+        .count();
+    if objects != jobs.len() {
+        ok = false;
+        eprintln!("佐证材料：应存 {} 个文件，实存 {objects} 个", jobs.len());
+    }
     let checked = ducha::data::check(&data);
     if checked.diagnostics.has_errors() {
         ok = false;

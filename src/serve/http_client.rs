@@ -1,7 +1,8 @@
 //! A minimal HTTP/1.1 client over a plain TCP stream, for loopback use only: the serve load
 //! benchmark (`ducha-serve-bench`) and the browser test, which talks WebDriver to chromedriver.
 //! One request per connection (`Connection: close`); `Content-Length` and chunked bodies; over
-//! any stream with [`request_on`] (the HTTPS test passes a rustls stream).
+//! any stream with [`request_on`] (the HTTPS test passes a rustls stream); bodies made while
+//! they are sent with [`request_streamed`] (uploads of the benchmark and the tests).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -79,6 +80,96 @@ pub fn request_on(
         }
     }
     parse(&raw).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP response"))
+}
+
+/// A request body made while it is sent, never held whole: `prefix`, then `len` bytes that
+/// `fill(seed, offset, buf)` writes 64 KiB at a time, then `suffix`; with `Content-Length`, or
+/// chunked when `chunked`.
+pub struct Streamed {
+    pub prefix: Vec<u8>,
+    pub len: u64,
+    pub fill: fn(u64, u64, &mut [u8]),
+    pub seed: u64,
+    pub suffix: Vec<u8>,
+    pub chunked: bool,
+}
+
+/// Sends a [`Streamed`] body from a writer thread while this thread reads the answer, so a
+/// server that answers before reading the whole body (a refused upload) is heard; returns the
+/// response and how many of the `len` bytes went out before the server stopped reading.
+pub fn request_streamed(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Streamed,
+) -> std::io::Result<(Response, u64)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(300)))?;
+    let length = if body.chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {}", body.prefix.len() as u64 + body.len + body.suffix.len() as u64)
+    };
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{length}\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes())?;
+    let mut w = s.try_clone()?;
+    let writer = std::thread::spawn(move || -> u64 {
+        let put = |w: &mut TcpStream, b: &[u8]| -> std::io::Result<()> {
+            if body.chunked {
+                w.write_all(format!("{:x}\r\n", b.len()).as_bytes())?;
+                w.write_all(b)?;
+                w.write_all(b"\r\n")
+            } else {
+                w.write_all(b)
+            }
+        };
+        if put(&mut w, &body.prefix).is_err() {
+            return 0;
+        }
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut sent = 0u64;
+        while sent < body.len {
+            let n = buf.len().min((body.len - sent) as usize);
+            (body.fill)(body.seed, sent, &mut buf[..n]);
+            if put(&mut w, &buf[..n]).is_err() {
+                return sent;
+            }
+            sent += n as u64;
+        }
+        let _ = put(&mut w, &body.suffix);
+        if body.chunked {
+            let _ = w.write_all(b"0\r\n\r\n");
+        }
+        let _ = w.flush();
+        sent
+    });
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16384];
+    let read = loop {
+        match s.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => {
+                raw.extend_from_slice(&buf[..n]);
+                if complete(&raw) {
+                    break Ok(());
+                }
+            }
+            // A server that stopped reading may reset the connection after its answer.
+            Err(_) if !raw.is_empty() => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    let _ = s.shutdown(std::net::Shutdown::Both);
+    let sent = writer.join().unwrap_or(0);
+    read?;
+    let r =
+        parse(&raw).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP response"))?;
+    Ok((r, sent))
 }
 
 /// True when `raw` holds a whole response: headers and a body of its `Content-Length`, or a

@@ -22,6 +22,7 @@ mod assess;
 pub mod auth;
 mod cache;
 mod chase;
+pub mod evidence;
 pub mod http_client;
 mod md;
 mod office;
@@ -269,7 +270,7 @@ impl App {
     }
 }
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("templates/base.html")),
     ("login.html", include_str!("templates/login.html")),
     ("password.html", include_str!("templates/password.html")),
@@ -282,6 +283,7 @@ const TEMPLATES: [(&str, &str); 12] = [
     ("assess.html", include_str!("templates/assess.html")),
     ("items.html", include_str!("templates/items.html")),
     ("item.html", include_str!("templates/item.html")),
+    ("evidence.html", include_str!("templates/evidence.html")),
 ];
 
 /// The stylesheet, served from the binary.
@@ -307,6 +309,11 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("GET", "/items/{year}/{file}", &[Role::Unit, Role::Office, Role::Leader]),
     ("POST", "/items/{year}/{file}", &[Role::Unit, Role::Office]),
     ("GET", "/chase/{year}/{seq}", &[Role::Office, Role::Unit]),
+    ("POST", "/evidence/{period}", &[Role::Unit]),
+    ("GET", "/evidence/file/{sha256}", &[Role::Unit, Role::Office]),
+    ("GET", "/evidence/view/{sha256}", &[Role::Unit, Role::Office]),
+    ("GET", "/evidence/review/{period}/{task}", &[Role::Office]),
+    ("POST", "/evidence/review/{period}/{task}", &[Role::Office]),
 ];
 
 /// Strict-Transport-Security sent over HTTPS: one year.
@@ -341,6 +348,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/items/accept", post(h(orders::accept)))
         .route("/items/{year}/{file}", get(h(orders::item)).post(h(orders::act)))
         .route("/chase/{year}/{seq}", get(h(chase::pdf)))
+        // Uploads stream to disk with their own bounds (office.yaml `evidence:`), not the form limit.
+        .route("/evidence/{period}", post(evidence::upload).layer(DefaultBodyLimit::disable()))
+        .route("/evidence/file/{sha256}", get(h(evidence::download)))
+        .route("/evidence/view/{sha256}", get(h(evidence::view)))
+        .route("/evidence/review/{period}/{task}", get(h(evidence::review_page)).post(h(evidence::review)))
         .fallback(h(pages::not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // HSTS only over HTTPS: a browser that has seen it will not fall back to plain HTTP.

@@ -591,6 +591,7 @@ fn report_page(
             version => st.version, message => st.message, message_kind => if st.bad { "bad" } else { "ok" },
             revisions, zone => zone_label(&clock), status_line, errors => error_list, first_error, conflict,
             open_items => super::orders::open_items_of(app, req, unit),
+            evidence => super::evidence::report_files(app, req, unit, period),
         },
     )
 }
@@ -622,7 +623,10 @@ fn unit_of<'a>(s: &'a Session, plan: &Plan) -> Result<&'a str, Response> {
 
 /// What both report routes start from: the unit account's session (CSRF checked on POST), the
 /// plan, the account's unit, the period named in the path and the unit's report file.
-fn unit_report<'r>(app: &App, req: &'r Req) -> Result<(&'r Session, Arc<Plan>, &'r str, Period, PathBuf), Response> {
+pub(super) fn unit_report<'r>(
+    app: &App,
+    req: &'r Req,
+) -> Result<(&'r Session, Arc<Plan>, &'r str, Period, PathBuf), Response> {
     let s = app.guard(req, &[Role::Unit])?;
     let plan = plan_of(app, req)?;
     let unit = unit_of(s, &plan)?;
@@ -742,13 +746,40 @@ pub fn report_save(app: &App, req: &Req) -> Response {
     if req.session.is_none() {
         return expired_report(app, req);
     }
+    save_report(app, req, req.f("action"), None)
+}
+
+/// The report form after an upload of evidence files ([`super::evidence`]): the text posted with
+/// the files kept as the unit's draft as “保存草稿” keeps it (same version check), unless it is
+/// the report file's text unchanged; `note` (what was stored or refused) heads the message.
+pub(super) fn report_after_upload(app: &App, req: &Req, note: &str, bad: bool) -> Response {
+    if req.form.contains_key("version") {
+        return save_report(app, req, "save", Some((note, bad)));
+    }
+    // Files posted without the form's text (not from the page): the form as it stands.
+    let (_, plan, unit, period, path) = match unit_report(app, req) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let fields = file_fields(app, req, unit, period);
+    let v = match version(app, &path, unit, period) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let st =
+        FormState { fields: &fields, problems: &[], message: Some(note.to_string()), bad, version: v, conflict: None };
+    report_page(app, req, &plan, unit, period, st, if bad { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK })
+}
+
+/// [`report_save`] for `action`, with an upload's `note` ([`report_after_upload`]).
+fn save_report(app: &App, req: &Req, action: &str, note: Option<(&str, bool)>) -> Response {
     let (s, plan, unit, period, path) = match unit_report(app, req) {
         Ok(x) => x,
         Err(r) => return r,
     };
     let who = s.user.username.as_str();
     let ps = period.to_string();
-    if req.f("action") == "discard" {
+    if action == "discard" {
         if let Err(e) = app.store.clear_draft(unit, &ps) {
             return db_error(e, None);
         }
@@ -772,6 +803,14 @@ pub fn report_save(app: &App, req: &Req) -> Response {
         Err(r) => return r,
     };
     let show = |msg: String, bad: bool, code: StatusCode, v: String, conflict: Option<Conflict>| {
+        let (msg, bad, code) = match note {
+            Some((n, nb)) => (
+                format!("{n}{msg}"),
+                bad || nb,
+                if nb && code == StatusCode::OK { StatusCode::UNPROCESSABLE_ENTITY } else { code },
+            ),
+            None => (msg, bad, code),
+        };
         report_page(
             app,
             req,
@@ -800,7 +839,15 @@ pub fn report_save(app: &App, req: &Req) -> Response {
             Some(conflict),
         );
     }
-    match req.f("action") {
+    match action {
+        // An upload over an unchanged form leaves no draft behind.
+        "save"
+            if note.is_some()
+                && report::differences(&plan, unit, &file_fields(app, req, unit, period), &fields).is_empty()
+                && matches!(stored_draft(app, unit, period), Ok(None)) =>
+        {
+            show(String::new(), false, StatusCode::OK, current, None)
+        }
         "save" => {
             if let Err(r) = save_draft(app, unit, period, &fields, &file_digest(&path), who) {
                 return r;

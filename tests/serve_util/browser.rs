@@ -128,6 +128,12 @@ impl Driver {
         self.cmd("POST", &format!("/element/{e}/value"), Some(json!({ "text": text })));
     }
 
+    /// Puts a file into an `<input type="file">` (WebDriver sends its path).
+    pub fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/value"), Some(json!({ "text": path.display().to_string() })));
+    }
+
     /// Clicks a button that submits a form and waits for the next page to be there.
     pub fn click(&self, css: &str) {
         let old = self.find("html");

@@ -205,3 +205,76 @@ pub fn extract_inputs(html: &str) -> Vec<(String, String)> {
     }
     out
 }
+
+/// A small one-page PDF (made by hand: header, one page, xref, trailer).
+pub fn pdf(text: &str) -> Vec<u8> {
+    let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
+    let objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1).as_bytes(),
+    );
+    out
+}
+
+/// A PDF of exactly `len` bytes: [`pdf`] with a comment line after the header (readers skip it;
+/// the cross-reference offsets it moves are repaired by readers, and the type is read from the
+/// header).
+pub fn pdf_of_len(len: usize) -> Vec<u8> {
+    let body = pdf("padded");
+    let pad = len.checked_sub(body.len() + 2).expect("a length above the plain PDF's");
+    let mut out = body[..9].to_vec();
+    out.push(b'%');
+    out.extend(std::iter::repeat_n(b'x', pad));
+    out.push(b'\n');
+    out.extend_from_slice(&body[9..]);
+    assert_eq!(out.len(), len);
+    out
+}
+
+/// A small PNG of `w`×`h` pixels whose colours depend on `seed` (written with the `png` crate).
+pub fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut wr = enc.write_header().unwrap();
+        let pixels: Vec<u8> =
+            (0..w * h).flat_map(|i| [(i % 251) as u8 ^ seed, (i / w) as u8, seed.wrapping_mul(7)]).collect();
+        wr.write_image_data(&pixels).unwrap();
+    }
+    out
+}
+
+/// Stores `bytes` as 佐证材料 of `unit`'s report for `task` in `period` through the library (as an
+/// upload would, default limits); returns its SHA-256.
+pub fn store_evidence(data: &Path, period: &str, unit: &str, task: u32, name: &str, bytes: &[u8]) -> String {
+    use ducha::evidence::{EvidenceConfig, Meta, Owner, Store};
+    let store = Store::new(data);
+    let temp = store.temp_dir().unwrap().join(format!("test-{}", auth::token()));
+    std::fs::write(&temp, bytes).unwrap();
+    let sha = ducha::serve::store::sha256_hex(bytes);
+    let owner = Owner::Task { period: ducha::data::model::Period::parse(period).unwrap(), unit: unit.into(), task };
+    let meta = Meta { name: name.into(), owner, uploaded_by: unit.into(), slot: None };
+    let zone = ducha::clock::TimeZone { name: "Asia/Shanghai".into(), offset_secs: 8 * 3600 };
+    let clock = ducha::clock::OfficeClock::starting_at(&zone, 1_700_000_000);
+    store.put(&temp, &sha, bytes.len() as u64, &meta, &EvidenceConfig::default(), &clock).unwrap().sha256
+}

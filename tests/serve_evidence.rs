@@ -1,0 +1,469 @@
+//! 佐证材料 through the real HTTP door of `ducha serve` (the binary, on a loopback port, with a
+//! small `evidence:` block in office.yaml): hostile uploads are refused or neutralised — a
+//! polyglot PDF that is also HTML, an SVG with a script, a zip bomb named .docx, `../` and NUL in
+//! names, a 2 GB body (sent with and without a length, streamed by the client, refused while the
+//! server's memory stays put), a file exactly at the limit and one byte over — the same file
+//! twice is stored once, a unit fetching another unit's file by hash gets 403, the typed text of
+//! the report survives a refused upload, downloads carry a safe name, the sniffed type and
+//! nosniff, and the office's 采信 / 退回 reaches the unit's form.
+
+mod serve_util;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use ducha::serve::http_client::{self, encode};
+use ducha::serve::store::Role;
+use serve_util::{bundled_copy, hidden, pdf, pdf_of_len, png, PASSWORD};
+
+const PERIOD: &str = "2023Q4";
+/// The test's per-file limit (office.yaml `max_file_mb: 1`).
+const MAX_FILE: usize = 1024 * 1024;
+
+/// A running `ducha serve`; killed when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    root: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn data(&self) -> PathBuf {
+        self.root.join("data")
+    }
+
+    /// A figure of /proc/<pid>/status in KiB (`VmRSS`, `VmHWM`).
+    fn mem_kib(&self, key: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with(key)).unwrap_or_else(|| panic!("no {key}"));
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+}
+
+/// A copy of the bundled data with the given `evidence:` block, accounts for two units and the
+/// office, and `ducha serve` on it.
+fn start(name: &str, evidence_block: &str) -> Server {
+    let (root, data) = bundled_copy(name);
+    let office = data.join("office.yaml");
+    let text = std::fs::read_to_string(&office).unwrap();
+    std::fs::write(&office, format!("{text}\n{evidence_block}")).unwrap();
+    let store = ducha::serve::store::Store::open(&data).unwrap();
+    let hash = ducha::serve::auth::hash_password(PASSWORD);
+    for (u, role, unit) in [
+        ("县科技局", Role::Unit, Some("县科技局")),
+        ("县发展改革局", Role::Unit, Some("县发展改革局")),
+        ("office", Role::Office, None),
+        ("leader", Role::Leader, None),
+    ] {
+        assert!(store.add_user(u, role, unit, &hash).unwrap());
+        store.set_password(u, &hash, false).unwrap();
+    }
+    drop(store);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ducha"))
+        .args(["serve", "--data", "data", "--out", "out", "--addr", "127.0.0.1:0"])
+        .current_dir(&root)
+        .env_remove("DUCHA_DATA")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let port = banner.rsplit(':').next().unwrap().trim_end_matches('/').to_string();
+    // Keep reading its output so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, addr: format!("127.0.0.1:{port}"), root }
+}
+
+/// The test limits: 1 MB a file, 3 MB a report.
+const SMALL: &str = "evidence:\n  max_file_mb: 1\n  max_report_mb: 3\n";
+
+/// A cookie-keeping client over real HTTP.
+struct Web {
+    addr: String,
+    cookies: Vec<(String, String)>,
+}
+
+/// One part of a multipart body: name, file name (a file part) and bytes.
+type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+const BOUNDARY: &str = "----ducha-test-boundary-7d9a";
+
+fn multipart(parts: &[Part]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for (name, file, bytes) in parts {
+        b.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(f) => {
+                b.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"").as_bytes());
+                b.extend_from_slice(f.as_bytes());
+                b.extend_from_slice(b"\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+            }
+            None => b.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        b.extend_from_slice(bytes);
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    b
+}
+
+impl Web {
+    fn new(server: &Server) -> Web {
+        Web { addr: server.addr.clone(), cookies: Vec::new() }
+    }
+
+    fn cookie(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep_cookies(&mut self, r: &http_client::Response) {
+        for (k, v) in &r.headers {
+            if k == "set-cookie" {
+                let (name, value) = v.split(';').next().unwrap().split_once('=').unwrap();
+                self.cookies.retain(|(n, _)| n != name);
+                self.cookies.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+
+    fn raw(&mut self, method: &str, path: &str, ctype: &str, body: &[u8]) -> http_client::Response {
+        let cookie = self.cookie();
+        let r = http_client::request(&self.addr, method, path, &[("Cookie", &cookie), ("Content-Type", ctype)], body)
+            .unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    fn get(&mut self, path: &str) -> http_client::Response {
+        self.raw("GET", path, "text/plain", b"")
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> http_client::Response {
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        self.raw("POST", path, "application/x-www-form-urlencoded", body.join("&").as_bytes())
+    }
+
+    fn login(server: &Server, user: &str) -> Web {
+        let mut w = Web::new(server);
+        let csrf = hidden(&w.get("/login").text(), "csrf");
+        let r = w.post("/login", &[("csrf", &csrf), ("username", user), ("password", PASSWORD)]);
+        assert_eq!(r.status, 303, "login {user}: {}", r.text());
+        w
+    }
+
+    /// The report form's fields as the browser would post them (every text field of the page,
+    /// `csrf` first as in the page), plus `files`, posted to the upload route.
+    fn upload(&mut self, extra: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> http_client::Response {
+        let page = self.get(&format!("/report/{PERIOD}")).text();
+        let mut fields: Vec<(String, String)> = http_client::form_fields(&page)
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("file_t") && !k.starts_with("replace_t") && k != "overwrite")
+            .collect();
+        for (k, v) in extra {
+            fields.retain(|(n, _)| n != k);
+            fields.push((k.to_string(), v.to_string()));
+        }
+        // The page's first form is the logout form; its csrf is the session's too.
+        let mut parts: Vec<Part> = fields.iter().map(|(k, v)| (k.as_str(), None, v.as_bytes())).collect();
+        for (field, name, bytes) in files {
+            parts.push((field, Some(name), bytes));
+        }
+        let body = multipart(&parts);
+        self.raw("POST", &format!("/evidence/{PERIOD}"), &format!("multipart/form-data; boundary={BOUNDARY}"), &body)
+    }
+}
+
+/// The files stored under `evidence/objects/`.
+fn objects(data: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(data.join("evidence").join("objects"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    ducha::serve::store::sha256_hex(bytes)
+}
+
+/// Sends `len` zero bytes as one file part (`file_t2`, `huge.pdf`) after the `csrf` field,
+/// streamed ([`http_client::request_streamed`]: 64 KiB at a time, never held), with a
+/// `Content-Length` or chunked; returns the status, the body and how many of the `len` bytes
+/// went out before the server stopped reading.
+fn stream_huge(server: &Server, web: &Web, csrf: &str, len: u64, chunked: bool) -> (u16, String, u64) {
+    let head_part = multipart(&[("csrf", None, csrf.as_bytes())]);
+    // The closing boundary line is dropped and a file part opened instead.
+    let mut prefix = head_part[..head_part.len() - format!("--{BOUNDARY}--\r\n").len()].to_vec();
+    prefix.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_t2\"; filename=\"huge.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    let body = http_client::Streamed {
+        prefix,
+        len,
+        fill: |_, _, buf| buf.fill(0),
+        seed: 0,
+        suffix: format!("\r\n--{BOUNDARY}--\r\n").into_bytes(),
+        chunked,
+    };
+    let ctype = format!("multipart/form-data; boundary={BOUNDARY}");
+    let cookie = web.cookie();
+    let (r, sent) = http_client::request_streamed(
+        &server.addr,
+        "POST",
+        &format!("/evidence/{PERIOD}"),
+        &[("Cookie", &cookie), ("Content-Type", &ctype)],
+        body,
+    )
+    .unwrap();
+    (r.status, r.text(), sent)
+}
+
+/// A 2 GB body is refused without being buffered: with its `Content-Length` before a byte is
+/// read, chunked (no length) as soon as it passes the report's bound; the server's resident memory
+/// hardly moves. A body the server does read whole (60 MB under a raised limit) is streamed to
+/// disk, not held either.
+#[test]
+fn two_gigabytes_are_refused_without_buffering() {
+    let server = start("evidence-huge", SMALL);
+    let mut unit = Web::login(&server, "县科技局");
+    let csrf = hidden(&unit.get(&format!("/report/{PERIOD}")).text(), "csrf");
+    let two_gb: u64 = 2 * 1024 * 1024 * 1024;
+    let hwm_before = server.mem_kib("VmHWM");
+
+    let (status, text, sent) = stream_huge(&server, &unit, &csrf, two_gb, false);
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("上传的内容太大"), "{text}");
+    assert!(sent < 64 * 1024 * 1024, "the server stopped the body early ({sent} bytes went out)");
+
+    let (status, text, sent) = stream_huge(&server, &unit, &csrf, two_gb, true);
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("上传的内容太大"), "{text}");
+    assert!(sent < 64 * 1024 * 1024, "chunked: cut at the bound ({sent} bytes went out)");
+    let grew = server.mem_kib("VmHWM").saturating_sub(hwm_before);
+    assert!(grew < 32 * 1024, "peak memory grew by {grew} KiB while refusing 2 GB bodies");
+    assert!(objects(&server.data()).is_empty(), "nothing stored");
+    let tmp = server.data().join("evidence").join("tmp");
+    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0, "no temp file left behind");
+
+    // Under a limit that lets 60 MB through, the body is read to the end — into a temp file.
+    let office = server.data().join("office.yaml");
+    let text = std::fs::read_to_string(&office)
+        .unwrap()
+        .replace(SMALL, "evidence:\n  max_file_mb: 64\n  max_report_mb: 100\n");
+    std::fs::write(&office, text).unwrap();
+    let hwm_before = server.mem_kib("VmHWM");
+    let (status, text, sent) = stream_huge(&server, &unit, &csrf, 60 * 1024 * 1024, true);
+    assert_eq!(sent, 60 * 1024 * 1024);
+    // Zeros are no document: read whole, then refused by type, naming the file.
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("“huge.pdf”"), "{text}");
+    let grew = server.mem_kib("VmHWM").saturating_sub(hwm_before);
+    assert!(grew < 32 * 1024, "peak memory grew by {grew} KiB while streaming 60 MB");
+    assert!(objects(&server.data()).is_empty());
+    let _ = &mut unit;
+}
+
+/// A zip whose entry `word/document.xml` unpacks to 64 MB from a few tens of KB of deflate (a
+/// "zip bomb" named .docx, ratio ≈ 1000:1); written with the `zip` crate.
+fn zip_bomb() -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("[Content_Types].xml", opts).unwrap();
+        z.write_all(b"<?xml version=\"1.0\"?><Types/>").unwrap();
+        z.start_file("word/document.xml", opts).unwrap();
+        let zeros = vec![b'0'; 1024 * 1024];
+        for _ in 0..64 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+/// The hostile uploads, each refused with a Chinese message naming the file, or neutralised;
+/// the typed text survives every refusal; the limit is exact to the byte; one object per content.
+#[test]
+fn hostile_uploads_are_refused_or_neutralised() {
+    let server = start("evidence-hostile", SMALL);
+    let data = server.data();
+    let mut unit = Web::login(&server, "县科技局");
+    let typed = "上传被拒后这段新写的进展不能丢";
+
+    // A polyglot: a PDF header with an HTML page inside.
+    let mut poly = pdf("poly");
+    poly.splice(9..9, b"<html><body><script>alert(document.cookie)</script></body></html>\n".iter().copied());
+    let r = unit.upload(&[("t2_progress", typed)], &[("file_t2", "报告.pdf", &poly)]);
+    assert_eq!(r.status, 422, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains("“报告.pdf”开头含有网页或脚本标记"), "{page}");
+    assert!(page.contains(typed), "the typed text is on the page again");
+    // … and kept as the draft: the form opened afresh shows it.
+    assert!(unit.get(&format!("/report/{PERIOD}")).text().contains(typed), "the draft holds the typed text");
+
+    // An SVG with a script, named .png.
+    let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+    let r = unit.upload(&[], &[("file_t2", "照片.png", svg)]);
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("“照片.png”开头含有网页或脚本标记"), "{}", r.text());
+
+    // A zip bomb named .docx: refused from its declared sizes, never unpacked.
+    let bomb = zip_bomb();
+    assert!(bomb.len() < MAX_FILE, "the bomb is small: {} bytes", bomb.len());
+    let r = unit.upload(&[], &[("file_t2", "验收报告.docx", &bomb)]);
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("“验收报告.docx”是压缩结构异常的文件"), "{}", r.text());
+    assert!(objects(&data).is_empty(), "nothing refused is stored");
+
+    // Exactly at the limit: stored. One byte over: refused, naming the limit.
+    let at = pdf_of_len(MAX_FILE);
+    let r = unit.upload(&[], &[("file_t2", "恰好1MB.pdf", &at)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("恰好1MB.pdf"));
+    let over = pdf_of_len(MAX_FILE + 1);
+    let r = unit.upload(&[], &[("file_t2", "超出1字节.pdf", &over)]);
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("“超出1字节.pdf”未上传：文件大小超过单个文件的上限 1 MB"), "{}", r.text());
+    assert_eq!(objects(&data).len(), 1);
+
+    // `../` in the name: stored under its hash, shown by its last part only.
+    let small = pdf("evidence one");
+    let r = unit.upload(&[], &[("file_t2", "../../../etc/passwd.pdf", &small)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains(">passwd.pdf<"), "{page}");
+    assert!(!page.contains("../"), "no path shown");
+    assert!(!root_has(&server.root, "passwd.pdf"), "no file by the sent name anywhere");
+    let objs = objects(&data);
+    assert_eq!(objs.len(), 2);
+    assert!(objs.iter().any(|p| p.file_name().unwrap().to_string_lossy() == sha256(&small)), "{objs:?}");
+    // The same bytes again (another name): stored once.
+    let r = unit.upload(&[], &[("file_t2", "again.pdf", &small)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(objects(&data).len(), 2, "the same content is one object");
+
+    // NUL in a name (no browser sends one): the part's header is refused whole, nothing stored.
+    let before = objects(&data).len();
+    let r = unit.upload(&[], &[("file_t2", "a\0b.pdf", &pdf("nul"))]);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("上传没有完成") && r.text().contains("文件名"), "{}", r.text());
+    assert_eq!(objects(&data).len(), before);
+    // Backslash folders
+    // and a bidi override (a name that reads `exe.pdf` backwards) are dropped; the cleaned name
+    // gets a short hash so it cannot pass for another.
+    let r = unit.upload(&[], &[("file_t2", "..\\..\\\u{202e}fdp.exe", &pdf("bidi"))]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains(">fdp.exe-"), "{}", r.text());
+    assert!(!r.text().contains('\u{202e}'));
+
+    // The whole report over its 3 MB: refused by the core's report bound.
+    let r = unit.upload(
+        &[],
+        &[("file_t2", "a.pdf", &pdf_of_len(MAX_FILE - 7)), ("file_t2", "b.pdf", &pdf_of_len(MAX_FILE - 9))],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("3 MB"), "{}", r.text());
+}
+
+fn root_has(root: &Path, name: &str) -> bool {
+    walkdir::WalkDir::new(root).into_iter().flatten().any(|e| e.file_name().to_string_lossy() == name)
+}
+
+/// Downloads: attachment with the name as RFC 5987 `filename*`, the sniffed type, nosniff; the
+/// inline view of an image with `sandbox`; another unit's file by hash is 403, a leader's 403,
+/// the office's 200. Review: 退回 needs a reason; the unit sees the decision and replaces the
+/// file; the office's 采信 is shown.
+#[test]
+fn downloads_access_and_review() {
+    let server = start("evidence-access", SMALL);
+    let mut unit = Web::login(&server, "县科技局");
+    let (photo, photo2) = (png(64, 48, 1), png(64, 48, 2));
+    let png = &photo;
+    let pdf_bytes = pdf("review");
+    let r = unit.upload(&[], &[("file_t2", "现场照片.png", png), ("file_t2", "验收报告.pdf", &pdf_bytes)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let (png_sha, pdf_sha) = (sha256(png), sha256(&pdf_bytes));
+
+    let r = unit.get(&format!("/evidence/file/{pdf_sha}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, pdf_bytes);
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    let cd = r.header("content-disposition").unwrap().to_string();
+    assert!(cd.starts_with("attachment;"), "{cd}");
+    assert!(cd.contains(&format!("filename*=UTF-8''{}", encode("验收报告.pdf"))), "{cd}");
+    assert!(cd.contains("filename=\"____.pdf\""), "an ASCII fallback: {cd}");
+    let r = unit.get(&format!("/evidence/view/{png_sha}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    assert!(r.header("content-security-policy").unwrap().contains("sandbox"));
+    assert!(r.header("content-disposition").unwrap().starts_with("inline;"));
+
+    // Another unit, by hash: 403; a leader: 403; the office: 200; an unknown hash: 404.
+    let mut other = Web::login(&server, "县发展改革局");
+    for path in [format!("/evidence/file/{pdf_sha}"), format!("/evidence/view/{png_sha}")] {
+        let r = other.get(&path);
+        assert_eq!(r.status, 403, "{path}");
+        assert!(!r.body.windows(4).any(|w| w == b"%PDF"), "nothing of the file");
+    }
+    let mut leader = Web::login(&server, "leader");
+    assert_eq!(leader.get(&format!("/evidence/file/{pdf_sha}")).status, 403);
+    let mut office = Web::login(&server, "office");
+    assert_eq!(office.get(&format!("/evidence/file/{pdf_sha}")).body, pdf_bytes);
+    assert_eq!(office.get(&format!("/evidence/file/{}", sha256(b"unknown"))).status, 404);
+
+    // The office's page for task 2: the report text, a thumbnail of the photo, the two files.
+    let review = format!("/evidence/review/{PERIOD}/2");
+    let page = office.get(&review).text();
+    let shown = http_client::unescape(&page);
+    assert!(shown.contains(&format!("<img class=\"thumb\" src=\"/evidence/view/{png_sha}\"")), "{page}");
+    assert!(page.contains("验收报告.pdf") && page.contains("现场照片.png"));
+    let csrf = hidden(&page, "csrf");
+    // 退回 without a reason: refused, nothing recorded.
+    let r = office.post(
+        &review,
+        &[("csrf", &csrf), ("unit", "县科技局"), ("sha256", &png_sha), ("decision", "退回"), ("reason", " ")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("请填写退回理由"), "{}", r.text());
+    let reason = "照片看不清现场，请重拍";
+    let r = office.post(
+        &review,
+        &[("csrf", &csrf), ("unit", "县科技局"), ("sha256", &png_sha), ("decision", "退回"), ("reason", reason)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = office.post(
+        &review,
+        &[("csrf", &csrf), ("unit", "县科技局"), ("sha256", &pdf_sha), ("decision", "采信"), ("reason", "")],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+
+    // The unit sees both decisions and replaces the returned photo.
+    let page = unit.get(&format!("/report/{PERIOD}")).text();
+    assert!(page.contains(reason), "{page}");
+    assert!(page.contains(&format!("name=\"replace_t2_{png_sha}\"")), "a replace control for the returned file");
+    let new_png = &photo2;
+    let field = format!("replace_t2_{png_sha}");
+    let r = unit.upload(&[], &[(&field, "重拍.png", new_png)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains("重拍.png"));
+    assert!(!page.contains(&format!("data-sha=\"{png_sha}\"")), "the returned file is replaced");
+    // The replaced file is still the unit's to download (its history), and the office sees the new one.
+    assert!(office.get(&review).text().contains("重拍.png"));
+}
