@@ -743,8 +743,10 @@ mod tests {
         assert_eq!(d, "attachment; filename=\"____.pdf\"; filename*=UTF-8''%E9%AA%8C%E6%94%B6%E6%8A%A5%E5%91%8A.pdf");
         // A name that is not the sniffed type gets its extension; quotes and separators never pass.
         let d = disposition("inline", "a\";b.html", "png");
-        assert!(d.starts_with("inline; filename=\"a__b.html"), "{d}");
+        assert!(d.starts_with("inline; filename=\"a__b"), "{d}");
         assert!(d.ends_with(".png"), "{d}");
+        let ascii = &d["inline; filename=\"".len()..d.find("\"; filename*").unwrap()];
+        assert!(!ascii.contains(['"', ';', '\\']), "{d}");
         assert!(!d[..d.find("filename*").unwrap()].contains('\u{ff02}'));
     }
 
