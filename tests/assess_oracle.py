@@ -192,7 +192,7 @@ def main():
     # Each task's status per quarter, from the ledger.
     wb = openpyxl.load_workbook(ledger_path)
     status = {}
-    for ws in wb.worksheets[1:]:
+    for ws in [w for w in wb.worksheets[1:] if w.title != "督办"]:
         for row in ws.iter_rows(min_row=4, values_only=True):
             if row[0] is None:
                 continue

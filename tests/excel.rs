@@ -598,8 +598,10 @@ fn ledger_read_back_by_calamine_matches_stats() {
     let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
     let names = wb.sheet_names();
     let ds = ducha::data::check(&data).dataset.unwrap();
-    assert_eq!(names.len(), 1 + ds.plan.sections.len());
+    // 汇总, one sheet per section, then 督办 (the register, tests/orders_documents.rs).
+    assert_eq!(names.len(), 2 + ds.plan.sections.len());
     assert_eq!(names[0], "汇总");
+    assert_eq!(names.last().map(String::as_str), Some("督办"));
     assert!(names[1].starts_with("一、"), "{names:?}");
     assert!(names[11].starts_with("十一、"), "{names:?}");
 
@@ -652,7 +654,8 @@ fn ledger_read_back_by_openpyxl() {
     let d = dump(&out);
     let sheets = d["sheets"].as_array().unwrap();
     assert_eq!(sheets[0]["name"], "汇总");
-    assert_eq!(sheets.len(), 12);
+    assert_eq!(sheets.len(), 13);
+    assert_eq!(sheets[12]["name"], "督办");
 
     // 汇总 for 2023Q2 equals `ducha stats --period 2023Q2 --json` by_status.
     let sum = sheet(&d, "汇总");
@@ -672,7 +675,7 @@ fn ledger_read_back_by_openpyxl() {
 
     // Every section sheet: frozen header rows, a filter, every status cell coloured by its light.
     let mut status_cells = 0;
-    for sh in &sheets[1..] {
+    for sh in &sheets[1..12] {
         assert_eq!(sh["freeze"], "C4", "{}", sh["name"]);
         let filter = sh["autofilter"].as_str().unwrap_or_else(|| panic!("no autofilter on {}", sh["name"]));
         assert!(filter.starts_with("A3:R"), "{filter}");

@@ -82,6 +82,8 @@ impl Pdf {
     fn turned_pages(&self) -> Vec<usize> {
         let mut p: Vec<usize> = self.spans.iter().filter(|s| s.turned()).map(|s| s.page).collect();
         p.dedup();
+        // The last 附件, 督办情况一览表 (docs/rules.md §19), is turned too: its head has 办理时限.
+        p.retain(|&page| self.head(page, "办理时限").is_none());
         p
     }
 
@@ -187,7 +189,12 @@ fn lead_narratives() -> BTreeMap<(u64, String), String> {
     }
     let mut out = BTreeMap::new();
     for f in std::fs::read_dir(root().join("data/reports/2023Q4")).unwrap() {
-        let r: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(f.unwrap().path()).unwrap()).unwrap();
+        let path = f.unwrap().path();
+        // Report files only: a `<单位>.files/` folder holds a report's evidence (docs/rules.md §21).
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let r: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let unit = r["unit"].as_str().unwrap().to_owned();
         for e in r["entries"].as_sequence().into_iter().flatten() {
             let task = e["task"].as_u64().unwrap();

@@ -368,7 +368,7 @@ fn hostile_uploads_are_refused_or_neutralised() {
     // gets a short hash so it cannot pass for another.
     let r = unit.upload(&[], &[("file_t2", "..\\..\\\u{202e}fdp.exe", &pdf("bidi"))]);
     assert_eq!(r.status, 200, "{}", r.text());
-    assert!(r.text().contains(">fdp.exe-"), "{}", r.text());
+    assert!(r.text().contains(">fdp-"), "{}", r.text());
     assert!(!r.text().contains('\u{202e}'));
 
     // The whole report over its 3 MB: refused by the core's report bound.

@@ -400,7 +400,12 @@ async fn the_dashboard_uses_the_pipelines_rules() {
     // `ducha stats` reports on.
     let q4 = data.join("reports/2023Q4");
     for e in std::fs::read_dir(&q4).unwrap() {
-        std::fs::remove_file(e.unwrap().path()).unwrap();
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(path).unwrap();
+        } else {
+            std::fs::remove_file(path).unwrap();
+        }
     }
     std::fs::write(q4.join("notice.md"), "## 结语\n\n好。\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ducha"))
