@@ -280,7 +280,7 @@ fn upload(addr: &str, cookie: &str, period: Period, seed: u64) -> anyhow::Result
     prefix.extend_from_slice(
         format!(
             "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file_t{task}\"; filename=\"负载测试{seed}.pdf\"\r\n\
-             Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%"
+             Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%{seed:08}"
         )
         .as_bytes(),
     );
@@ -288,8 +288,9 @@ fn upload(addr: &str, cookie: &str, period: Period, seed: u64) -> anyhow::Result
         "\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n\
                 trailer\n<< /Root 1 0 R >>\n%%EOF\n";
     let body = Streamed {
-        // The file: the 10 bytes `%PDF-1.4\n%` ending the prefix, the comment, the tail.
-        len: UPLOAD_BYTES - 10 - tail.len() as u64,
+        // The file: the 18 bytes `%PDF-1.4\n%` + the seed (so no two files are the same; the
+        // letters below repeat every 26 seeds) ending the prefix, the comment, the tail.
+        len: UPLOAD_BYTES - 18 - tail.len() as u64,
         prefix,
         fill: |seed, off, buf| {
             for (i, b) in buf.iter_mut().enumerate() {
