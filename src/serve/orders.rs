@@ -64,10 +64,47 @@ fn dataset<'r>(app: &App, req: &'r Req, s: &Session) -> Result<&'r Dataset, Resp
 /// anyway), and its problems in the web's words. Items with errors are left out, as for
 /// `ducha orders list`'s checks.
 pub(super) fn register_of(app: &App, ds: &Dataset) -> (Register, Option<String>) {
+    let key = register_key(&app.opts.data);
+    if let (Some(k), Ok(cache)) = (&key, REGISTER.lock()) {
+        if let Some((_, value)) = cache.as_ref().filter(|(ck, _)| ck == k) {
+            return value.clone();
+        }
+    }
     let cx = Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
     let (register, diags, sources) = load_register(&app.opts.data, &cx);
     let problems = diags.has_errors().then(|| super::words::web(&diags.render(&sources)));
+    if let (Some(k), Ok(mut cache)) = (key, REGISTER.lock()) {
+        *cache = Some((k, (register.clone(), problems.clone())));
+    }
     (register, problems)
+}
+
+/// What a register is read from: each file's path and bytes.
+type RegisterKey = Vec<(std::path::PathBuf, Vec<u8>)>;
+
+/// A register as read, with the web's rendering of its errors.
+type Read = (Register, Option<String>);
+
+/// The register as last read, with the bytes it was read from: a request reads the files (small)
+/// and parses and validates them again only when one differs.
+static REGISTER: std::sync::Mutex<Option<(RegisterKey, Read)>> = std::sync::Mutex::new(None);
+
+/// plan.yaml and office.yaml (the register is validated against them) and every file under
+/// `orders/`, with their bytes; `None` (read afresh) when one cannot be read.
+fn register_key(data: &std::path::Path) -> Option<RegisterKey> {
+    let mut out = Vec::new();
+    for p in [data.join("plan.yaml"), data.join("office.yaml")] {
+        let bytes = std::fs::read(&p).ok()?;
+        out.push((p, bytes));
+    }
+    for e in walkdir::WalkDir::new(data.join("orders")).sort_by_file_name().follow_links(false) {
+        let e = e.ok()?;
+        if e.file_type().is_file() {
+            let bytes = std::fs::read(e.path()).ok()?;
+            out.push((e.path().to_path_buf(), bytes));
+        }
+    }
+    Some(out)
 }
 
 /// The unit of a unit session (items name units as the plan does).
