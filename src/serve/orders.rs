@@ -555,17 +555,20 @@ fn draft_key(username: &str, n: Number) -> (String, String) {
     (format!("@{username}"), format!("事项 {}/{}", n.year, n.file_name().trim_end_matches(".yaml")))
 }
 
+/// An item page's common start: the session (one of `roles`), the dataset and the register.
+fn opened<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, &'r Dataset, Register), Response> {
+    let s = app.guard(req, roles)?;
+    let ds = dataset(app, req, s)?;
+    let (register, _) = register_of(app, ds);
+    Ok((s, ds, register))
+}
+
 /// `GET /items/<year>/<db-NNN>`.
 pub fn item(app: &App, req: &Req) -> Response {
-    let s = match app.guard(req, &[Role::Unit, Role::Office, Role::Leader]) {
-        Ok(s) => s,
+    let (s, ds, register) = match opened(app, req, &[Role::Unit, Role::Office, Role::Leader]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let ds = match dataset(app, req, s) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let (register, _) = register_of(app, ds);
     let item = match item_of(&register, req, s) {
         Ok(i) => i,
         Err(r) => return r,
@@ -614,15 +617,10 @@ pub fn act(app: &App, req: &Req) -> Response {
     if req.session.is_none() {
         return expired(app, req);
     }
-    let s = match app.guard(req, &[Role::Unit, Role::Office]) {
-        Ok(s) => s,
+    let (s, ds, register) = match opened(app, req, &[Role::Unit, Role::Office]) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let ds = match dataset(app, req, s) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let (register, _) = register_of(app, ds);
     let item = match item_of(&register, req, s) {
         Ok(i) => i,
         Err(r) => return r,
