@@ -125,6 +125,20 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Takes the writers' lock of `folder` (its `.lock` file, created with the folder when missing),
+/// waiting while another writer holds it; released when the file is dropped. The error names the
+/// lock file's path.
+pub fn lock_folder(folder: &Path) -> Result<std::fs::File, (PathBuf, io::Error)> {
+    let path = folder.join(".lock");
+    let open = || -> io::Result<std::fs::File> {
+        std::fs::create_dir_all(folder)?;
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        file.lock()?;
+        Ok(file)
+    };
+    open().map_err(|e| (path.clone(), e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,11 +101,8 @@ impl Store {
 
     /// Takes the store lock (waits while another writer holds it).
     pub fn lock(&self) -> Result<StoreLock, StoreError> {
-        let path = self.dir.join("evidence").join(".lock");
-        let fail = |source| StoreError::Lock { path: path.clone(), source };
-        std::fs::create_dir_all(self.dir.join("evidence")).map_err(fail)?;
-        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(fail)?;
-        file.lock().map_err(fail)?;
+        let file = crate::fsutil::lock_folder(&self.dir.join("evidence"))
+            .map_err(|(path, source)| StoreError::Lock { path, source })?;
         Ok(StoreLock(file))
     }
 

@@ -45,11 +45,7 @@ pub struct YearLock(#[allow(dead_code)] File);
 /// Takes the lock of `orders/<year>/` under `dir` (waits while another writer holds it).
 pub fn lock_year(dir: &Path, year: i32) -> Result<YearLock, StoreError> {
     let folder = dir.join("orders").join(year.to_string());
-    let path = folder.join(".lock");
-    let fail = |source| StoreError::Lock { path: path.clone(), source };
-    std::fs::create_dir_all(&folder).map_err(fail)?;
-    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(fail)?;
-    file.lock().map_err(fail)?;
+    let file = crate::fsutil::lock_folder(&folder).map_err(|(path, source)| StoreError::Lock { path, source })?;
     Ok(YearLock(file))
 }
 
