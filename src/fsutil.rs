@@ -129,14 +129,22 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
 /// waiting while another writer holds it; released when the file is dropped. The error names the
 /// lock file's path.
 pub fn lock_folder(folder: &Path) -> Result<std::fs::File, (PathBuf, io::Error)> {
-    let path = folder.join(".lock");
+    lock_path(&folder.join(".lock"))
+}
+
+/// Takes the exclusive OS lock of the lock file `path` (created empty, with its folder, when
+/// missing; never removed, so every writer locks the same file), waiting while another holds it.
+/// Released when the returned file is dropped. On error: the path and the cause.
+pub fn lock_path(path: &Path) -> Result<std::fs::File, (PathBuf, io::Error)> {
     let open = || -> io::Result<std::fs::File> {
-        std::fs::create_dir_all(folder)?;
-        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
         file.lock()?;
         Ok(file)
     };
-    open().map_err(|e| (path.clone(), e))
+    open().map_err(|e| (path.to_path_buf(), e))
 }
 
 #[cfg(test)]

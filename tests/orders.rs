@@ -564,6 +564,57 @@ fn concurrent_appends_refuse_the_second() {
     }
 }
 
+/// The server's memo of parsed item files gives what a fresh read gives after every kind of
+/// change: an event appended, a file broken, a file removed, a file added, one edited to the same
+/// size; and two appends to different items at the same moment (each under its item's own lock)
+/// are both recorded.
+#[test]
+fn the_memo_reads_what_a_fresh_read_reads() {
+    let second = HEAD.replace("督办〔2023〕1号", "督办〔2023〕2号").replace("task: 1", "task: 2");
+    let (_tmp, data) = data_with(&[("2023/db-001.yaml", HEAD), ("2023/db-002.yaml", &second)]);
+    let ds = ducha::data::check(&data).dataset.expect("valid data");
+    let cx = ducha::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+    let mut memo = ducha::orders::file::Memo::default();
+    let same = |memo: &mut ducha::orders::file::Memo, what: &str| {
+        let (a, da, sa) = ducha::orders::file::load_register_memo(&data, &cx, memo);
+        let (b, db, sb) = ducha::orders::file::load_register(&data, &cx);
+        assert_eq!(a, b, "{what}: register");
+        assert_eq!(da.render(&sa), db.render(&sb), "{what}: problems");
+        a
+    };
+    assert_eq!(same(&mut memo, "first read").items.len(), 2);
+    // Two units reply to two items at the same moment: both recorded.
+    std::thread::scope(|s| {
+        for seq in [1, 2] {
+            let (cx, data) = (&cx, &data);
+            s.spawn(move || {
+                let mut e = ev("2023-04-20", Role::Unit, UNIT, Action::Acknowledge);
+                e.text = String::new();
+                let number = Number { kind: Kind::Order, year: 2023, seq };
+                ducha::orders::store::append(data, cx, number, 1, &e).expect("append");
+            });
+        }
+    });
+    let r = same(&mut memo, "after two appends");
+    assert!(
+        r.items.iter().all(|i| i.events.len() == 2),
+        "{:?}",
+        r.items.iter().map(|i| i.events.len()).collect::<Vec<_>>()
+    );
+    let file = data.join("orders/2023/db-002.yaml");
+    let good = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, good.replace("action: acknowledge", "action: acknowledgd")).unwrap();
+    let r = same(&mut memo, "a broken file");
+    assert_eq!(r.items.len(), 1);
+    std::fs::write(&file, good.replace("培育", "扶持")).unwrap();
+    let r = same(&mut memo, "an edit of the same size");
+    assert_eq!(r.items[1].title, "扶持高新技术企业");
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(same(&mut memo, "a removed file").items.len(), 1);
+    std::fs::write(&file, &good).unwrap();
+    assert_eq!(same(&mut memo, "the file back").items.len(), 2);
+}
+
 /// Numbers come from the register: each quarter continues the year's sequence, a rebuild or a
 /// second `issue` never renumbers, and `build` prints the registered number.
 #[test]

@@ -376,7 +376,12 @@ pub fn read_source(path: &Path, name: String, diags: &mut Diagnostics) -> Option
             return None;
         }
     };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    source_from_bytes(path, name, &bytes, diags)
+}
+
+/// [`read_source`] of bytes already read from `path` (a caller that keys a cache by them).
+pub fn source_from_bytes(path: &Path, name: String, bytes: &[u8], diags: &mut Diagnostics) -> Option<SourceFile> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => {
             if text.trim().is_empty() {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::timing::OrdersConfig;
 use super::{apply, Action, CoordinationLevel, Event, Item, Kind, Number, OrderLevel, Register, Role};
-use crate::data::load::{parse_yaml, read_source, Parsed};
+use crate::data::load::{parse_yaml, source_from_bytes, Parsed};
 use crate::data::model::{Date, Period, Plan};
 use crate::data::spans::{locate, At, HasSpans, Item as SpanItem};
 use crate::diag::{closest, Diagnostic, Diagnostics, Loc, SourceMap};
@@ -186,6 +186,50 @@ pub struct Cx<'a> {
 /// across items (one order per task and period; 回头看 of a closed item). Returns the register of
 /// the items without errors, every diagnostic, and the files' text for snippets.
 pub fn load_register(dir: &Path, cx: &Cx) -> (Register, Diagnostics, SourceMap) {
+    load_register_memo(dir, cx, &mut Memo::default())
+}
+
+/// What reading one item file gave: the bytes read, the item when valid, the file's own problems
+/// and its text (for snippets).
+#[derive(Debug, Clone)]
+struct FileRead {
+    bytes: Vec<u8>,
+    item: Option<Item>,
+    diags: Diagnostics,
+    text: Option<String>,
+}
+
+/// Item files already read, each with the bytes it was read from, so that a reader who loads the
+/// register again (the server, on every page) parses and validates only the files that changed.
+/// Valid for one plan and one `office.yaml` (the [`Cx`]): start a new one when they change.
+#[derive(Debug, Clone, Default)]
+pub struct Memo {
+    files: BTreeMap<std::path::PathBuf, FileRead>,
+}
+
+impl Memo {
+    /// An empty memo (usable in a `static`).
+    pub const fn new() -> Memo {
+        Memo { files: BTreeMap::new() }
+    }
+}
+
+/// [`load_register`], reusing what `memo` holds for files whose bytes are unchanged and keeping
+/// the rest in it. The checks across items run every time.
+pub fn load_register_memo(dir: &Path, cx: &Cx, memo: &mut Memo) -> (Register, Diagnostics, SourceMap) {
+    let mut seen = BTreeSet::new();
+    let out = load_with_memo(dir, cx, memo, &mut seen);
+    // Files no longer there leave the memo.
+    memo.files.retain(|p, _| seen.contains(p));
+    out
+}
+
+fn load_with_memo(
+    dir: &Path,
+    cx: &Cx,
+    memo: &mut Memo,
+    seen: &mut BTreeSet<std::path::PathBuf>,
+) -> (Register, Diagnostics, SourceMap) {
     let mut diags = Diagnostics::default();
     let mut sources = SourceMap::default();
     let mut register = Register::default();
@@ -227,11 +271,34 @@ pub fn load_register(dir: &Path, cx: &Cx) -> (Register, Diagnostics, SourceMap) 
             );
             continue;
         }
-        let Some(source) = read_source(path, name, &mut diags) else { continue };
-        sources.insert(source.name.clone(), source.text.clone());
-        let Some(parsed) = parse_yaml::<RawItem>(source, &mut diags) else { continue };
-        if let Some(item) = validate_item(&parsed, &year_dir, &file_name, cx, &mut diags) {
-            register.items.push(item);
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                diags.push(Diagnostic::error(format!("无法读取文件：{e}")).at(Loc::file(name)));
+                continue;
+            }
+        };
+        seen.insert(path.to_path_buf());
+        let read = match memo.files.get(path).filter(|r| r.bytes == bytes) {
+            Some(r) => r,
+            None => {
+                let mut file_diags = Diagnostics::default();
+                let source = source_from_bytes(path, name, &bytes, &mut file_diags);
+                let text = source.as_ref().map(|s| s.text.clone());
+                let item = source
+                    .and_then(|source| parse_yaml::<RawItem>(source, &mut file_diags))
+                    .and_then(|parsed| validate_item(&parsed, &year_dir, &file_name, cx, &mut file_diags));
+                let read = FileRead { bytes, item, diags: file_diags, text };
+                memo.files.insert(path.to_path_buf(), read);
+                &memo.files[path]
+            }
+        };
+        if let Some(text) = &read.text {
+            sources.insert(name_of(path), text.clone());
+        }
+        diags.0.extend(read.diags.0.iter().cloned());
+        if let Some(item) = &read.item {
+            register.items.push(item.clone());
         }
     }
     across_items(&register, &mut diags);

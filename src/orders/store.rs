@@ -1,11 +1,14 @@
 //! Writing the register: new items and appended events (docs/rules.md §19).
 //!
-//! Every write takes the year folder's lock (`orders/<year>/.lock`, an OS file lock, so two
-//! processes or two threads wait for each other), re-reads and re-validates the item file under
-//! it, checks the version the actor saw (the number of events), applies the event with
-//! [`super::apply`], and writes the file with [`crate::fsutil::write_atomic`]. An append adds text
-//! at the end (`events` is the file's last key): what was there is never rewritten. Of two people
-//! acting on the same item at once, the second is refused with a message, and nothing is lost.
+//! A new item takes the year folder's lock (`orders/<year>/.lock`, an OS file lock, so two
+//! processes or two threads wait for each other) to draw its number; an event appended to an item
+//! takes that item's own lock (`orders/<year>/.db-001.yaml.lock`), so people acting on different
+//! items never wait for each other. Under the lock the item file is re-read and re-validated, the
+//! version the actor saw (the number of events) is checked, the event is applied with
+//! [`super::apply`], and the file is written with [`crate::fsutil::write_durable`] (on disk before
+//! the call returns: the register is the record). An append adds text at the end (`events` is the
+//! file's last key): what was there is never rewritten. Of two people acting on the same item at
+//! once, the second is refused with a message, and nothing is lost.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -49,6 +52,17 @@ pub fn lock_year(dir: &Path, year: i32) -> Result<YearLock, StoreError> {
     Ok(YearLock(file))
 }
 
+/// The held lock of one item file; released when dropped.
+pub struct ItemLock(#[allow(dead_code)] File);
+
+/// Takes the lock of the item `number`'s file (waits while another writer holds it). The lock
+/// file is hidden beside the item (`.db-001.yaml.lock`), which the register's reader skips.
+pub fn lock_item(dir: &Path, number: Number) -> Result<ItemLock, StoreError> {
+    let path = dir.join("orders").join(number.year.to_string()).join(format!(".{}.lock", number.file_name()));
+    let file = crate::fsutil::lock_path(&path).map_err(|(path, source)| StoreError::Lock { path, source })?;
+    Ok(ItemLock(file))
+}
+
 /// Where the file of `number` is.
 pub fn path_of(dir: &Path, number: Number) -> PathBuf {
     dir.join("orders").join(number.year.to_string()).join(number.file_name())
@@ -89,7 +103,7 @@ fn events_yaml(events: &[Event]) -> Result<String, StoreError> {
 /// Appends `event` to the item `number`, the actor having seen `seen` events. Refused when the
 /// file changed since (another writer), or when the cycle does not allow the event.
 pub fn append(dir: &Path, cx: &Cx, number: Number, seen: usize, event: &Event) -> Result<Item, StoreError> {
-    let _lock = lock_year(dir, number.year)?;
+    let _lock = lock_item(dir, number)?;
     let (item, text) = read_item(dir, number, cx)?;
     if item.events.len() != seen {
         return Err(StoreError::Stale { number, seen, now: item.events.len() });
@@ -114,7 +128,7 @@ fn write_checked(dir: &Path, number: Number, cx: &Cx, text: &str) -> Result<Item
         .and_then(|p| validate_item(&p, &number.year.to_string(), &number.file_name(), cx, &mut diags));
     match item {
         Some(item) if !diags.has_errors() => {
-            crate::fsutil::write_atomic(&path_of(dir, number), text.as_bytes())?;
+            crate::fsutil::write_durable(&path_of(dir, number), text.as_bytes())?;
             Ok(item)
         }
         _ => {

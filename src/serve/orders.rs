@@ -25,7 +25,7 @@ use super::pages::{self, audit, db_error, error, forbidden, internal, not_found_
 use super::store::{Role, Session};
 use super::{App, Req};
 use crate::data::model::{Dataset, Date, Period};
-use crate::orders::file::{load_register, Cx};
+use crate::orders::file::{load_register_memo, Cx, Memo};
 use crate::orders::filter::{Filter, StateFilter};
 use crate::orders::issue::{Disposal, Raised};
 use crate::orders::store::{self, StoreError};
@@ -65,18 +65,28 @@ fn dataset<'r>(app: &App, req: &'r Req, s: &Session) -> Result<&'r Dataset, Resp
 /// `ducha orders list`'s checks.
 pub(super) fn register_of(app: &App, ds: &Dataset) -> (Register, Option<String>) {
     let key = register_key(&app.opts.data);
-    if let (Some(k), Ok(cache)) = (&key, REGISTER.lock()) {
-        if let Some((_, value)) = cache.as_ref().filter(|(ck, _)| ck == k) {
-            return value.clone();
+    let mut cache = match REGISTER.lock() {
+        Ok(c) => c,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let (Some(k), Some(last)) = (&key, &cache.last) {
+        if &last.0 == k {
+            return last.1.clone();
         }
     }
-    let cx = Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
-    let (register, diags, sources) = load_register(&app.opts.data, &cx);
-    let problems = diags.has_errors().then(|| super::words::web(&diags.render(&sources)));
-    if let (Some(k), Ok(mut cache)) = (key, REGISTER.lock()) {
-        *cache = Some((k, (register.clone(), problems.clone())));
+    // Changed: only the item files whose bytes differ are parsed and validated again, unless plan
+    // or office changed (items are validated against them).
+    let basis = key.as_ref().map(|k| k.iter().take(2).cloned().collect::<Vec<_>>());
+    if basis.is_none() || cache.basis != basis {
+        cache.memo = Memo::default();
+        cache.basis = basis;
     }
-    (register, problems)
+    let cx = Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
+    let (register, diags, sources) = load_register_memo(&app.opts.data, &cx, &mut cache.memo);
+    let problems = diags.has_errors().then(|| super::words::web(&diags.render(&sources)));
+    let read = (register, problems);
+    cache.last = key.map(|k| (k, read.clone()));
+    read
 }
 
 /// What a register is read from: each file's path and bytes.
@@ -85,12 +95,22 @@ type RegisterKey = Vec<(std::path::PathBuf, Vec<u8>)>;
 /// A register as read, with the web's rendering of its errors.
 type Read = (Register, Option<String>);
 
-/// The register as last read, with the bytes it was read from: a request reads the files (small)
-/// and parses and validates them again only when one differs.
-static REGISTER: std::sync::Mutex<Option<(RegisterKey, Read)>> = std::sync::Mutex::new(None);
+/// The server's reading of the register: the last result with the bytes it was read from (a
+/// request reads the files, which are small, and reuses the result while none differs), and the
+/// parsed item files for the plan and office they were validated against.
+#[derive(Default)]
+struct RegisterCache {
+    last: Option<(RegisterKey, Read)>,
+    basis: Option<RegisterKey>,
+    memo: Memo,
+}
 
-/// plan.yaml and office.yaml (the register is validated against them) and every file under
-/// `orders/`, with their bytes; `None` (read afresh) when one cannot be read.
+static REGISTER: std::sync::Mutex<RegisterCache> =
+    std::sync::Mutex::new(RegisterCache { last: None, basis: None, memo: Memo::new() });
+
+/// plan.yaml and office.yaml (the register is validated against them, and come first) and every
+/// item file under `orders/` (not the hidden lock files), with their bytes; `None` (read afresh)
+/// when one cannot be read.
 fn register_key(data: &std::path::Path) -> Option<RegisterKey> {
     let mut out = Vec::new();
     for p in [data.join("plan.yaml"), data.join("office.yaml")] {
@@ -99,7 +119,7 @@ fn register_key(data: &std::path::Path) -> Option<RegisterKey> {
     }
     for e in walkdir::WalkDir::new(data.join("orders")).sort_by_file_name().follow_links(false) {
         let e = e.ok()?;
-        if e.file_type().is_file() {
+        if e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.') {
             let bytes = std::fs::read(e.path()).ok()?;
             out.push((e.path().to_path_buf(), bytes));
         }

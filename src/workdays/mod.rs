@@ -113,15 +113,23 @@ impl Calendar {
 
     /// Working days `d` with `from < d <= to` (0 when `to <= from`).
     pub fn workdays_between(&self, from: Date, to: Date) -> u32 {
-        let mut n = 0;
-        let mut d = from.add_days(1);
-        while d <= to {
-            if self.is_workday(d) {
-                n += 1;
-            }
-            d = d.add_days(1);
+        // Counted, not walked: a request lists every item of the register against today, years
+        // after some deadlines, so a day-by-day walk cost thousands of lookups an item. Monday to
+        // Friday by arithmetic, then the listed days off and make-up days inside the span.
+        let (a, b) = (from.days_since_epoch() + 1, to.days_since_epoch());
+        if b < a {
+            return 0;
         }
-        n
+        let weekdays = |n: i64| -> i64 {
+            // Monday–Friday among the epoch days 0..n (day 0, 1970-01-01, was a Thursday).
+            let (weeks, rest) = (n.div_euclid(7), n.rem_euclid(7));
+            weeks * 5 + (0..rest).filter(|i| (i + 3) % 7 < 5).count() as i64
+        };
+        let mut n = weekdays(b + 1) - weekdays(a);
+        let (lo, hi) = (from.add_days(1), to);
+        n -= self.off.range(lo..=hi).filter(|d| weekday(**d) < 5 && !self.on.contains(d)).count() as i64;
+        n += self.on.range(lo..=hi).filter(|d| weekday(**d) >= 5).count() as i64;
+        u32::try_from(n.max(0)).unwrap_or(u32::MAX)
     }
 }
 
@@ -199,5 +207,30 @@ mod tests {
         assert!(!cal.is_workday(d("2024-01-16")));
         assert!(cal.is_workday(d("2023-10-02")));
         assert_eq!(cal.add_workdays(d("2024-01-15"), 10), d("2024-01-30"));
+    }
+
+    #[test]
+    fn counting_agrees_with_walking_day_by_day() {
+        // The arithmetic count against the plain definition, over spans across 2022–2025 (official
+        // years and years without a calendar), with office overrides on both kinds of day.
+        let cal = Calendar::official()
+            .with_overrides(&[d("2024-01-16"), d("2023-12-30")], &[d("2023-10-02"), d("2024-03-03")]);
+        let walk = |from: Date, to: Date| {
+            let mut n = 0;
+            let mut x = from.add_days(1);
+            while x <= to {
+                n += u32::from(cal.is_workday(x));
+                x = x.add_days(1);
+            }
+            n
+        };
+        let start = d("2022-12-20");
+        for i in (0..1200).step_by(3) {
+            let from = start.add_days(i);
+            for len in [-3, 0, 1, 2, 5, 6, 7, 8, 13, 30, 45, 100, 400] {
+                let to = from.add_days(len);
+                assert_eq!(cal.workdays_between(from, to), walk(from, to), "{from}..{to}");
+            }
+        }
     }
 }
