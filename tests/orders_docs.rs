@@ -302,3 +302,48 @@ fn reminders_once_per_item_per_working_day() {
     assert!(dry.contains("未设置 orders.reminder") && dry.contains("督办〔2024〕2号"), "{dry}");
     assert_eq!(received().len(), 5);
 }
+
+/// `ducha orders show --json` names each 催办's 催办单 (`chase_number` on the event, null on every
+/// other event): the number the oracle derives for that item's n-th 催办, and the 催办单 PDF of
+/// that number (pdftotext) names the same order, the 催办 date and the round. `orders list
+/// --json` says the same.
+#[test]
+fn show_json_names_each_chase_by_its_chase_sheet_number() {
+    let (root, _) = bundled("chase-json");
+    ok(&ducha(&root, &["orders", "chase-pdf", "--out", "out"]));
+    let expected = oracle(&root.join("data"));
+    let chases = expected["chases"].as_array().unwrap();
+    let list: Value = serde_json::from_str(&ok(&ducha(&root, &["orders", "list", "--json"]))).unwrap();
+    let mut seen = 0;
+    for it in list["items"].as_array().unwrap() {
+        let number = it["number"].as_str().unwrap();
+        let show: Value = serde_json::from_str(&ok(&ducha(&root, &["orders", "show", number, "--json"]))).unwrap();
+        assert_eq!(show["events"], it["events"], "{number}: show and list agree");
+        let mut round = 0;
+        for e in show["events"].as_array().unwrap() {
+            if e["action"] != "chase" {
+                assert!(e["chase_number"].is_null(), "{number}: {e}");
+                continue;
+            }
+            round += 1;
+            let n = e["chase_number"].as_str().unwrap_or_else(|| panic!("{number}: a 催办 without its number: {e}"));
+            let c = chases
+                .iter()
+                .find(|c| c["order"] == number && c["round"] == round)
+                .unwrap_or_else(|| panic!("the oracle has no round {round} of {number}"));
+            assert_eq!(n, c["number"], "{number} round {round}");
+            let pdf = root.join("out").join(c["file"].as_str().unwrap());
+            let t = squash(&pdftotext(&pdf, None));
+            let date = e["date"].as_str().unwrap();
+            let (y, rest) = date.split_at(4);
+            let (m, d) = rest[1..].split_once('-').unwrap();
+            let day = format!("{y}年{}月{}日", m.trim_start_matches('0'), d.trim_start_matches('0'));
+            for want in [n.to_owned(), format!("（{number}）"), format!("第{round}次催办"), day] {
+                assert!(t.contains(&want), "{}: “{want}” not in\n{t}", pdf.display());
+            }
+            seen += 1;
+        }
+        assert_eq!(it["chases"], round, "{number}: the count and the numbered events");
+    }
+    assert_eq!(seen, chases.len(), "every 催办单 is named by one event");
+}
