@@ -264,7 +264,8 @@ fn archive_files_each_closed_item_with_its_ofd_a_copy() {
         let pdf = dir.join(e["file"].as_str().unwrap());
         let got: Value =
             serde_json::from_str(&tool_stdout(Command::new("python3").arg("-c").arg(EMBEDDED).arg(&pdf))).unwrap();
-        let mut in_pdf: Vec<String> = got.as_object().unwrap().values().map(|v| v.as_str().unwrap().to_owned()).collect();
+        let mut in_pdf: Vec<String> =
+            got.as_object().unwrap().values().map(|v| v.as_str().unwrap().to_owned()).collect();
         in_pdf.sort();
         assert_eq!(attached, in_pdf, "{number}: the OFD-A attaches what the PDF/A attaches");
         let mut listed: Vec<String> =
@@ -342,7 +343,10 @@ fn archive_files_each_closed_item_with_its_ofd_a_copy() {
     assert!(changed);
     let (code, said) = verify();
     assert_eq!(code, Some(1), "{said}");
-    assert!(said.contains(victim.file_name().unwrap().to_str().unwrap()) && said.contains("缺失或与清单不符"), "{said}");
+    assert!(
+        said.contains(victim.file_name().unwrap().to_str().unwrap()) && said.contains("缺失或与清单不符"),
+        "{said}"
+    );
 }
 
 /// PyMuPDF: the embedded files of a PDF as {name: sha256}.

@@ -474,6 +474,52 @@ fn leader_lists_open_coordination_by_level_red_first_and_still_fits() {
     }
 }
 
+/// The last resort of the 领导参阅's ladder (docs/rules.md §19 “领导参阅的篇幅”): 2023Q3 with
+/// three more open 需协调事项 (one red) does not fit with them listed one by one, so they are
+/// counted by level — the oracle's levels, highest first, and its counts — and the 督办 counts
+/// of the opening paragraph are still there, on two pages.
+#[test]
+fn leader_counts_coordination_by_level_when_nothing_else_fits() {
+    let tmp = temp_dir("orders-leader-last");
+    let data = tmp.join("data");
+    copy_dir(&root().join("data"), &data);
+    // Visible on 2023Q3's issue date (2023-10-13): issued before it.
+    let open = XT_OPEN
+        .replace("2023-12-20", "2023-10-09")
+        .replace("2023-12-21", "2023-10-10")
+        .replace("2024-02-28", "2023-11-30");
+    let red = XT_RED
+        .replace("2023-12-01", "2023-09-01")
+        .replace("2023-12-04", "2023-09-04")
+        .replace("2023-12-15", "2023-09-15")
+        .replace("2023-12-18", "2023-09-18")
+        .replace("2023-12-27", "2023-09-27");
+    let third = open
+        .replace("协调〔2023〕3号", "协调〔2023〕5号")
+        .replace("task: 27", "task: 18")
+        .replace("县自然资源和规划局", "县发展改革局")
+        .replace("level: 县政府常务会议", "level: 分管县领导");
+    std::fs::write(data.join("orders/2023/xt-003.yaml"), open).unwrap();
+    std::fs::write(data.join("orders/2023/xt-004.yaml"), red).unwrap();
+    std::fs::write(data.join("orders/2023/xt-005.yaml"), third).unwrap();
+    let groups = oracle(&data, "coordination", "2023Q3");
+    let counted: Vec<String> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| format!("{}{}项", g["level"].as_str().unwrap(), g["items"].as_array().unwrap().len()))
+        .collect();
+    assert!(counted.len() >= 2, "{groups}");
+    let built = build("orders-leader-last-build", &data, "2023Q3");
+    let t = text_of(&doc(&built, "leader"));
+    let want = format!("各单位提出、尚未办结的需协调事项：{}。", counted.join("、"));
+    assert!(t.contains(&want), "“{want}” not in\n{t}");
+    let f = oracle(&data, "followup", "2023Q3");
+    let figures = squash(&format!("{}。{}", counts(&f), overdue_units(&f)));
+    assert!(t.contains(&figures), "“{figures}” not in\n{t}");
+    assert!(pdfdump(&doc(&built, "leader"))["page_count"].as_u64().unwrap() <= 2);
+}
+
 #[test]
 fn ledger_orders_sheet_equals_the_json_and_the_oracle() {
     let data = root().join("data");
