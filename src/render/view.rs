@@ -917,7 +917,8 @@ impl LeaderFit {
 }
 
 /// The 领导参阅's red-light tasks (one clause each: verdict and gap; the reasons are in the
-/// notice), `fit.red` of them listed, the rest as “等N项红灯任务，详见本期通报”.
+/// notice): `red` of them listed (`None`: all), the rest as “等N项红灯任务，详见本期通报”; with
+/// none listed, how many and their task numbers.
 fn leader_red_tasks(inp: &Inputs, red: Option<usize>) -> String {
     let tasks: Vec<&TaskStatus> = inp.current().tasks.iter().filter(|t| t.light == Light::Red).collect();
     if tasks.is_empty() {
