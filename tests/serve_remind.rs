@@ -59,11 +59,13 @@ fn expected(data: &Path, day: &str) -> Vec<(String, Value)> {
     out
 }
 
-/// What the script received, one JSON object per run of the command.
+/// What the script received, one JSON object per run of the command (a line still being
+/// written, without its newline yet, is not counted).
 fn received(file: &Path) -> Vec<Value> {
     std::fs::read_to_string(file)
         .unwrap_or_default()
-        .lines()
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not one JSON line: {l}: {e}")))
         .collect()
 }
