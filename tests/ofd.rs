@@ -23,11 +23,10 @@
 mod common;
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{ducha, pdfdump, pdftotext, root, squash, temp_dir, text};
+use common::{ducha, pdfdump, pdftotext, root, squash, temp_dir, text, zip_entries};
 use serde_json::Value;
 
 fn build(out: &Path) -> Vec<PathBuf> {
@@ -92,18 +91,6 @@ fn sorted_chars(s: &str) -> Vec<char> {
     let mut v: Vec<char> = squash(s).chars().collect();
     v.sort_unstable();
     v
-}
-
-fn zip_entries(path: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut out = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().unwrap().to_string(), b);
-    }
-    out
 }
 
 #[test]

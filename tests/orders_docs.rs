@@ -207,20 +207,6 @@ fn archive_files_each_closed_item_as_one_piece() {
     assert!(said.contains(e["file"].as_str().unwrap()), "verify names the changed file:\n{said}");
 }
 
-/// The files of an OFD package (a zip), by name.
-fn zip_entries(path: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    use std::io::Read;
-    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut out = std::collections::BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().unwrap().to_string(), b);
-    }
-    out
-}
-
 /// `ducha archive --format pdf,ofd` gives each closed item's 件 its OFD-A copy as it does the
 /// period's documents: listed in the manifest with its sha256 and attachments; the package
 /// declares OFD-A and carries exactly the files the PDF/A carries (PyMuPDF reads those); ofdkit
@@ -374,25 +360,7 @@ print(json.dumps(out, ensure_ascii=False))
 #[test]
 fn reminders_once_per_item_per_working_day() {
     let (root, data) = bundled("remind");
-    let script = root.join("record.py");
-    std::fs::write(
-        &script,
-        "import sys\nwith open(sys.argv[1], 'a', encoding='utf-8') as f:\n    f.write(sys.stdin.read().strip() + '\\n')\n",
-    )
-    .unwrap();
-    let got = root.join("received.jsonl");
-    let office = std::fs::read_to_string(data.join("office.yaml")).unwrap();
-    let line = "  workdays: []               # 本地增加的调休上班日\n";
-    assert!(office.contains(line));
-    let with = office.replace(
-        line,
-        &format!(
-            "{line}  reminder:\n    program: python3\n    args: [{:?}, {:?}]\n",
-            script.display().to_string(),
-            got.display().to_string()
-        ),
-    );
-    std::fs::write(data.join("office.yaml"), with).unwrap();
+    let (got, office) = recording_reminder(&root, &data);
     let received = || -> Vec<Value> {
         std::fs::read_to_string(&got).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     };

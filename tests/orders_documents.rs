@@ -484,21 +484,28 @@ fn leader_counts_coordination_by_level_when_nothing_else_fits() {
     let data = tmp.join("data");
     copy_dir(&root().join("data"), &data);
     // Visible on 2023Q3's issue date (2023-10-13): issued before it.
-    let open = XT_OPEN
-        .replace("2023-12-20", "2023-10-09")
-        .replace("2023-12-21", "2023-10-10")
-        .replace("2024-02-28", "2023-11-30");
-    let red = XT_RED
-        .replace("2023-12-01", "2023-09-01")
-        .replace("2023-12-04", "2023-09-04")
-        .replace("2023-12-15", "2023-09-15")
-        .replace("2023-12-18", "2023-09-18")
-        .replace("2023-12-27", "2023-09-27");
-    let third = open
-        .replace("协调〔2023〕3号", "协调〔2023〕5号")
-        .replace("task: 27", "task: 18")
-        .replace("县自然资源和规划局", "县发展改革局")
-        .replace("level: 县政府常务会议", "level: 分管县领导");
+    let with = |s: &str, pairs: &[(&str, &str)]| pairs.iter().fold(s.to_owned(), |s, (a, b)| s.replace(a, b));
+    let open =
+        with(XT_OPEN, &[("2023-12-20", "2023-10-09"), ("2023-12-21", "2023-10-10"), ("2024-02-28", "2023-11-30")]);
+    let red = with(
+        XT_RED,
+        &[
+            ("2023-12-01", "2023-09-01"),
+            ("2023-12-04", "2023-09-04"),
+            ("2023-12-15", "2023-09-15"),
+            ("2023-12-18", "2023-09-18"),
+            ("2023-12-27", "2023-09-27"),
+        ],
+    );
+    let third = with(
+        &open,
+        &[
+            ("协调〔2023〕3号", "协调〔2023〕5号"),
+            ("task: 27", "task: 18"),
+            ("县自然资源和规划局", "县发展改革局"),
+            ("level: 县政府常务会议", "level: 分管县领导"),
+        ],
+    );
     std::fs::write(data.join("orders/2023/xt-003.yaml"), open).unwrap();
     std::fs::write(data.join("orders/2023/xt-004.yaml"), red).unwrap();
     std::fs::write(data.join("orders/2023/xt-005.yaml"), third).unwrap();

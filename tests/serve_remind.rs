@@ -9,9 +9,10 @@
 //! of `orders/<年度>/reminders.log`. A restart the same day sends nothing again (only an item
 //! that became due meanwhile); the next working day the items still due are reminded again.
 
+mod common;
 mod serve_util;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,29 +21,11 @@ use ducha::serve::{App, Options};
 use serde_json::Value;
 use serve_util::browser::start_server;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Copies the bundled register (`data/orders`) into `data`.
-fn copy_register(data: &Path) {
-    let src = repo().join("data/orders");
-    for e in walkdir::WalkDir::new(&src) {
-        let e = e.unwrap();
-        let dest = data.join("orders").join(e.path().strip_prefix(&src).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// The reminders the oracle says are due on `day`: (number, reasons), sorted.
 fn expected(data: &Path, day: &str) -> Vec<(String, Value)> {
     let o = Command::new("python3")
-        .arg(repo().join("tests/orders_oracle.py"))
-        .arg(repo())
+        .arg(common::root().join("tests/orders_oracle.py"))
+        .arg(common::root())
         .arg(data)
         .args(["reminders", day])
         .output()
@@ -152,26 +135,9 @@ fn check_day(data: &Path, all: &[Value], day: &str, times: &[&str]) {
 #[test]
 fn serve_reminds_once_per_item_per_working_day_across_restarts() {
     let (root, data) = serve_util::bundled_copy("serve-remind");
-    copy_register(&data);
-    let script = root.join("record.py");
-    std::fs::write(
-        &script,
-        "import sys\nwith open(sys.argv[1], 'a', encoding='utf-8') as f:\n    f.write(sys.stdin.read().strip() + '\\n')\n",
-    )
-    .unwrap();
-    let got = root.join("received.jsonl");
-    let office = std::fs::read_to_string(data.join("office.yaml")).unwrap();
-    let line = "  workdays: []               # 本地增加的调休上班日\n";
-    assert!(office.contains(line));
-    let with = office.replace(
-        line,
-        &format!(
-            "{line}  reminder:\n    program: python3\n    args: [{:?}, {:?}]\n",
-            script.display().to_string(),
-            got.display().to_string()
-        ),
-    );
-    std::fs::write(data.join("office.yaml"), with).unwrap();
+    // The bundled register beside the copied plan, office and reports.
+    common::copy_dir(&common::root().join("data/orders"), &data.join("orders"));
+    let (got, _) = common::recording_reminder(&root, &data);
 
     // 2024-01-25 (Thu), 10:00 office time: the items 临期 that day.
     let day = "2024-01-25";
