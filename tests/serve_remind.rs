@@ -53,6 +53,11 @@ fn received(file: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// (date, number) of each message, for a failure's message.
+fn brief(all: &[Value]) -> Vec<(String, String)> {
+    all.iter().map(|m| (m["date"].to_string(), m["number"].to_string())).collect()
+}
+
 /// Starts the server on `data` with the office clock at `at` (office time), waits until the
 /// script has received `want` messages in all (or 60 s), gives the tick a moment to send
 /// anything more, stops the server; returns what was received.
@@ -143,7 +148,7 @@ fn serve_reminds_once_per_item_per_working_day_across_restarts() {
     let day = "2024-01-25";
     let first = expected(&data, day).len();
     let all = serve_until(&root, &data, "2024-01-25T10:00:00", &got, first);
-    assert_eq!(all.len(), first, "{all:?}");
+    assert_eq!(all.len(), first, "{:?}", brief(&all));
     check_day(&data, &all, day, &["10:00:00"]);
     for m in &all {
         // What the command reads: the item as `ducha orders show --json` gives it.
@@ -170,7 +175,7 @@ fn serve_reminds_once_per_item_per_working_day_across_restarts() {
     assert_eq!(now_due.len(), first + 1, "the new item is due: {now_due:?}");
     // A restart the same day: only the new item is reminded; the others not a second time.
     let all = serve_until(&root, &data, "2024-01-25T15:30:00", &got, first + 1);
-    assert_eq!(all.len(), first + 1, "{all:?}");
+    assert_eq!(all.len(), first + 1, "{:?}", brief(&all));
     // Both runs together: each item due that day once, the new one from the second run.
     check_day(&data, &all, day, &["10:00:00", "15:30:00"]);
     let (new, _) = now_due.iter().find(|(n, _)| !all[..first].iter().any(|m| m["number"] == n.as_str())).unwrap();
@@ -183,7 +188,7 @@ fn serve_reminds_once_per_item_per_working_day_across_restarts() {
     let before = all.len();
     let later = expected(&data, "2024-02-05").len();
     let all = serve_until(&root, &data, "2024-02-05T09:10:00", &got, before + later);
-    assert_eq!(all.len(), before + later, "{all:?}");
+    assert_eq!(all.len(), before + later, "{:?}", brief(&all));
     check_day(&data, &all, "2024-02-05", &["09:10:00"]);
     // The day before stays as it was.
     assert_eq!(log_lines(&data, day).len(), first + 1);
