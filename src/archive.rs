@@ -166,7 +166,7 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
     let mut candidates =
         compile_candidates(&engine, &filing, &manifest, &rendered, (&attached, &evidence), opts, &mut sources)?;
     let items = ItemFiling { ds: &ds, data: &opts.build.data, rendered: &rendered, fonts, templates: &templates };
-    let more = item_candidates(&engine, &filing, &manifest, &candidates, &items, opts.stamp)?;
+    let more = item_candidates(&engine, &filing, &manifest, &candidates, &items, (opts.stamp, opts.ofd))?;
     candidates.extend(more);
     let mut report = ArchiveReport { dir: dir.clone(), warnings, sources, ..Default::default() };
     let writes = record(&mut manifest, candidates, &filing, opts.revise, &mut report)?;
@@ -260,24 +260,9 @@ fn compile_candidates(
             if !opts.ofd {
                 return Ok((c, None));
             }
-            let meta = crate::ofd::Meta {
-                title: r.title.clone(),
-                author: filing.office.issuer_name.clone(),
-                date: filing.date,
-                number: r.number.clone(),
-                ident: job.ident.clone(),
-                archival: true,
-                attachments: attached.to_vec(),
-                // The archival description, as the PDF/A's keywords and 归档章 carry it.
-                custom: ofd_archival_data(filing, retention, &item),
-            };
-            match crate::ofd::write(&c.document, &meta) {
-                Ok(ofd) => Ok((c, Some(ofd))),
-                Err(e) => Err(crate::engine::CompileError {
-                    diagnostics: Diagnostics(vec![Diagnostic::error(format!("{}：OFD 导出失败：{e}", r.stem))]),
-                    sources: Default::default(),
-                }),
-            }
+            let copy = OfdCopy { title: &r.title, number: &r.number, date: filing.date, retention, item: &item };
+            let ofd = ofd_copy(filing, &c.document, &copy, &job, attached, &r.stem)?;
+            Ok((c, Some(ofd)))
         });
         match compiled {
             Ok((c, ofd)) => candidates.push(Candidate {
@@ -305,6 +290,47 @@ fn compile_candidates(
     Ok(candidates)
 }
 
+/// What an OFD-A copy says of its document besides the pages: title, 文号, date, 保管期限, 件号.
+struct OfdCopy<'a> {
+    /// The PDF/A's title (`set document`), repeated in the OFD's `DocInfo`.
+    title: &'a str,
+    /// 文号 (期号, 事项编号).
+    number: &'a str,
+    /// The 件's date: the 印发日期, or a closed item's 办结 date.
+    date: crate::data::model::Date,
+    retention: Retention,
+    /// 件号.
+    item: &'a str,
+}
+
+/// The OFD-A copy of a document compiled for the archive (docs/ofd.md), with the same files
+/// attached as its PDF/A and the archival description the PDF/A's keywords carry; `stem` names
+/// the document in an error.
+fn ofd_copy(
+    filing: &Filing,
+    document: &typst_layout::PagedDocument,
+    copy: &OfdCopy,
+    job: &Job,
+    attached: &[Attachment],
+    stem: &str,
+) -> Result<Vec<u8>, crate::engine::CompileError> {
+    let meta = crate::ofd::Meta {
+        title: copy.title.to_owned(),
+        author: filing.office.issuer_name.clone(),
+        date: copy.date,
+        number: copy.number.to_owned(),
+        ident: job.ident.clone(),
+        archival: true,
+        attachments: attached.to_vec(),
+        // The archival description, as the PDF/A's keywords and 归档章 carry it.
+        custom: ofd_archival_data(filing, copy.retention, copy.item),
+    };
+    crate::ofd::write(document, &meta).map_err(|e| crate::engine::CompileError {
+        diagnostics: Diagnostics(vec![Diagnostic::error(format!("{stem}：OFD 导出失败：{e}"))]),
+        sources: Default::default(),
+    })
+}
+
 /// What filing the register's items needs besides the period's documents.
 struct ItemFiling<'a> {
     ds: &'a crate::data::model::Dataset,
@@ -322,14 +348,16 @@ struct ItemFiling<'a> {
 /// .yaml`), the 督办通知单 of its unit as `ducha build` makes it, each 催办单 as `ducha orders
 /// chase-pdf` makes it, and the files its events name ([`item_files`]). The manifest lists each
 /// attachment with its sha256, so `verify` checks every part. The entry is dated with the 办结
-/// (中止) date; its key is `orders/<year>/<db|xt>-NNN`, so a later run finds it unchanged.
+/// (中止) date; its key is `orders/<year>/<db|xt>-NNN`, so a later run finds it unchanged. With
+/// `ofd` (`archive --format ofd`, as for the period's documents) the 件 has its OFD-A copy too
+/// ([`ofd_copy`]), the same files attached.
 fn item_candidates(
     engine: &Engine,
     filing: &Filing,
     manifest: &Manifest,
     pending: &[Candidate],
     f: &ItemFiling,
-    with_stamp: bool,
+    (with_stamp, ofd): (bool, bool),
 ) -> Result<Vec<Candidate>, BuildError> {
     let ds = f.ds;
     let cx = crate::orders::file::Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
@@ -400,14 +428,23 @@ fn item_candidates(
             flavor: PdfFlavor::A3b,
             files: attached.iter().map(|(n, b)| (format!("/{n}"), b.clone())).collect(),
         };
-        let c = engine.compile(&job).map_err(|e| BuildError { diagnostics: e.diagnostics, sources: e.sources })?;
+        let as_error = |e: crate::engine::CompileError| BuildError { diagnostics: e.diagnostics, sources: e.sources };
+        let c = engine.compile(&job).map_err(as_error)?;
+        let ofd = if ofd {
+            // The PDF/A's title, as record.typ sets it.
+            let title = format!("{} {shown}", view.title);
+            let copy = OfdCopy { title: &title, number: &shown, date, retention, item: &no };
+            Some(ofd_copy(filing, &c.document, &copy, &job, &attached, &key).map_err(as_error)?)
+        } else {
+            None
+        };
         out.push(Candidate {
             key,
             item: no,
             title: format!("{}（{}，{}）", view.title, shown, item.lead()),
             doc_number: shown,
             retention,
-            ofd: None,
+            ofd,
             pages: c.document.pages().len(),
             pdf: c.pdf,
             sources: attached

@@ -591,9 +591,6 @@ pub fn glyph_check<'a>(
 /// Units' accounts quoted under 好的做法 in the 督查简报, longest first.
 const BRIEFING_PRACTICES: [usize; 3] = [2, 1, 0];
 
-/// Ranking rows shown from each end in the 领导参阅, longest first.
-const LEADER_RANKING: [usize; 3] = [3, 2, 1];
-
 /// Stage: view models → Typst sources, without the 督办 register (orders numbered from
 /// `office.yaml` `order_numbers`).
 pub fn render_all(
@@ -682,13 +679,14 @@ pub fn render_all_with(
         );
     }
     if want(Kind::Leader) {
-        let v = view::leader(&inp, LEADER_RANKING[0]);
-        // Fallbacks with a shorter ranking, tried by `compile_all` if the briefing runs past two
-        // pages (its 报尾 must share the last page with text).
+        let v = view::leader(&inp, view::LeaderFit::LADDER[0]);
+        // Fallbacks with a shorter ranking and fewer red-light tasks (the register's lines stay),
+        // tried by `compile_all` if the briefing runs past two pages (its 报尾 must share the last
+        // page with text).
         let mut views = vec![crate::docx::DocView::Leader(Box::new(v.clone()))];
         let mut shorter = Vec::new();
-        for n in &LEADER_RANKING[1..] {
-            let w = view::leader(&inp, *n);
+        for fit in &view::LeaderFit::LADDER[1..] {
+            let w = view::leader(&inp, *fit);
             if let Ok(source) = crate::render::render(&env, templates, "leader.typ.j2", &w) {
                 shorter.push(source);
                 views.push(crate::docx::DocView::Leader(Box::new(w)));

@@ -23,11 +23,10 @@
 mod common;
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{ducha, pdfdump, pdftotext, root, squash, temp_dir, text};
+use common::{ducha, pdfdump, pdftotext, root, squash, temp_dir, text, zip_entries};
 use serde_json::Value;
 
 fn build(out: &Path) -> Vec<PathBuf> {
@@ -92,18 +91,6 @@ fn sorted_chars(s: &str) -> Vec<char> {
     let mut v: Vec<char> = squash(s).chars().collect();
     v.sort_unstable();
     v
-}
-
-fn zip_entries(path: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let mut out = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().unwrap().to_string(), b);
-    }
-    out
 }
 
 #[test]
@@ -337,8 +324,11 @@ fn archive_files_ofd_a_with_sources_attached() {
     assert!(o.status.success(), "archive failed:\n{so}\n{se}");
     let year = ar.join("2024");
     let manifest: Value = serde_json::from_str(&std::fs::read_to_string(year.join("manifest.json")).unwrap()).unwrap();
-    // The five documents carry an OFD-A; a closed 督办 item's 件 (docs/rules.md §19) is PDF/A only.
-    let entries: Vec<&Value> = manifest["entries"].as_array().unwrap().iter().filter(|e| !e["ofd"].is_null()).collect();
+    // The five documents carry an OFD-A, and so does each closed 督办 item's 件 (docs/rules.md
+    // §19, its attachments checked in tests/orders_docs.rs).
+    let all = manifest["entries"].as_array().unwrap();
+    assert!(all.iter().all(|e| !e["ofd"].is_null()), "every 件 has its OFD-A");
+    let entries: Vec<&Value> = all.iter().filter(|e| !e["key"].as_str().unwrap().starts_with("orders/")).collect();
     assert_eq!(entries.len(), 5);
 
     // The sources: plan.yaml, office.yaml and every 2023Q4 report, as the data dir holds them.

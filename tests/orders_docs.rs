@@ -207,6 +207,134 @@ fn archive_files_each_closed_item_as_one_piece() {
     assert!(said.contains(e["file"].as_str().unwrap()), "verify names the changed file:\n{said}");
 }
 
+/// `ducha archive --format pdf,ofd` gives each closed item's 件 its OFD-A copy as it does the
+/// period's documents: listed in the manifest with its sha256 and attachments; the package
+/// declares OFD-A and carries exactly the files the PDF/A carries (PyMuPDF reads those); ofdkit
+/// and easyofd (tests/ofd_read.py) open it and read the item's number and record, and in its
+/// DocInfo the PDF/A's title and the 档号 and 件号 of the manifest; every XML part is valid
+/// against the GB/T 33190 XSDs (tests/ofd_check.py); `archive verify` passes, and names the
+/// OFD whose attachment was changed.
+#[test]
+fn archive_files_each_closed_item_with_its_ofd_a_copy() {
+    let (root, _) = bundled("archive-items-ofd");
+    ok(&ducha(&root, &["archive", "--period", "2023Q3", "--archive", "arch", "--format", "pdf,ofd"]));
+    let dir = root.join("arch/2023");
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let all = manifest["entries"].as_array().unwrap();
+    assert!(all.iter().all(|e| !e["ofd"].is_null()), "every 件 of the run has its OFD-A");
+    let items: Vec<&Value> = all.iter().filter(|e| e["key"].as_str().unwrap().starts_with("orders/")).collect();
+    let closed = oracle(&root.join("data"))["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["period"] == "2023Q3" && i["closed"] == true)
+        .count();
+    assert_eq!(items.len(), closed, "one 件 per closed item");
+    let mut ofds = Vec::new();
+    for e in &items {
+        let number = e["doc_number"].as_str().unwrap();
+        let o = &e["ofd"];
+        let file = dir.join(o["file"].as_str().unwrap());
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(o["sha256"].as_str().unwrap(), sha(&bytes), "{number}");
+        assert_eq!(o["size"].as_u64().unwrap(), bytes.len() as u64, "{number}");
+        let files = zip_entries(&file);
+        assert!(String::from_utf8_lossy(&files["OFD.xml"]).contains("DocType=\"OFD-A\""), "{number}");
+        let mut attached: Vec<String> = files
+            .iter()
+            .filter(|(n, _)| n.starts_with("Doc_0/Attachs/") && !n.ends_with("Attachments.xml"))
+            .map(|(_, b)| sha(b))
+            .collect();
+        attached.sort();
+        // The files the PDF/A carries, as PyMuPDF reads them, and as the manifest lists them.
+        let pdf = dir.join(e["file"].as_str().unwrap());
+        let got: Value =
+            serde_json::from_str(&tool_stdout(Command::new("python3").arg("-c").arg(EMBEDDED).arg(&pdf))).unwrap();
+        let mut in_pdf: Vec<String> =
+            got.as_object().unwrap().values().map(|v| v.as_str().unwrap().to_owned()).collect();
+        in_pdf.sort();
+        assert_eq!(attached, in_pdf, "{number}: the OFD-A attaches what the PDF/A attaches");
+        let mut listed: Vec<String> =
+            o["sources"].as_array().unwrap().iter().map(|s| s["sha256"].as_str().unwrap().to_owned()).collect();
+        listed.sort();
+        assert_eq!(attached, listed, "{number}: the manifest lists the OFD's attachments");
+        // At least the item file; a 督办事项 also its 督办通知单.
+        let least = if number.starts_with("督办") { 2 } else { 1 };
+        assert!(attached.len() >= least, "{number}: {} attachments", attached.len());
+        ofds.push((file, pdf, *e));
+    }
+    let paths: Vec<&Path> = ofds.iter().map(|(f, _, _)| f.as_path()).collect();
+    let o = Command::new("python3").arg(common::root().join("tests/ofd_read.py")).args(&paths).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let read: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for (f, pdf, e) in &ofds {
+        let number = e["doc_number"].as_str().unwrap();
+        let r = &read[f.to_str().unwrap()];
+        for reader in ["ofdkit", "easyofd"] {
+            assert!(r[reader].get("error").is_none(), "{number} {reader}: {}", r[reader]["error"]);
+            let pages: String = r[reader]["pages"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+            let t = squash(&pages);
+            assert!(t.contains(&squash(number)) && t.contains("办理记录"), "{number} {reader}: {t}");
+            // The same pages as the PDF/A.
+            assert_eq!(
+                r[reader]["pages"].as_array().unwrap().len() as u64,
+                pdfdump(pdf)["page_count"].as_u64().unwrap(),
+                "{number} {reader}"
+            );
+        }
+        let info = &r["ofdkit"]["info"];
+        assert_eq!(info["title"], pdfdump(pdf)["metadata"]["title"], "{number}: DocInfo title is the PDF/A's");
+        assert_eq!(info["custom_data"]["档号"], e["archival_code"], "{number}: 档号");
+        assert_eq!(info["custom_data"]["件号"], e["item"], "{number}: 件号");
+    }
+    // Every XML part valid against the GB/T 33190 XSDs (unpacked by scripts/test).
+    let xsd = Path::new(env!("CARGO_BIN_EXE_ducha")).parent().unwrap().parent().unwrap().join("ofdxsd");
+    assert!(xsd.join("OFD.xsd").is_file(), "{} missing: run scripts/test", xsd.display());
+    let o = Command::new("python3")
+        .arg(common::root().join("tests/ofd_check.py"))
+        .arg("schema")
+        .arg(&xsd)
+        .args(&paths)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    for f in &paths {
+        let parts = schema[f.to_str().unwrap()].as_object().unwrap();
+        assert!(parts.contains_key("Doc_0/Attachs/Attachments.xml"), "{}", f.display());
+        for (part, r) in parts {
+            assert!(r["errors"].as_array().unwrap().is_empty(), "{} {part}: {}", f.display(), r["errors"]);
+        }
+    }
+    let verify = || {
+        let o = ducha(&root, &["archive", "verify", "arch"]);
+        (o.status.code(), format!("{}{}", text(&o).0, text(&o).1))
+    };
+    assert_eq!(verify().0, Some(0), "{}", verify().1);
+    // One attachment inside one item's OFD changed: verify names that OFD.
+    let (victim, _, _) = &ofds[0];
+    let files = zip_entries(victim);
+    let mut w = zip::ZipWriter::new(std::fs::File::create(victim).unwrap());
+    let mut changed = false;
+    for (name, bytes) in &files {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        let mut b = bytes.clone();
+        if !changed && name.starts_with("Doc_0/Attachs/attach_") {
+            b.extend_from_slice(b"\n");
+            changed = true;
+        }
+        std::io::Write::write_all(&mut w, &b).unwrap();
+    }
+    w.finish().unwrap();
+    assert!(changed);
+    let (code, said) = verify();
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains(victim.file_name().unwrap().to_str().unwrap()) && said.contains("缺失或与清单不符"),
+        "{said}"
+    );
+}
+
 /// PyMuPDF: the embedded files of a PDF as {name: sha256}.
 const EMBEDDED: &str = r#"
 import hashlib, json, sys, pymupdf
@@ -232,25 +360,7 @@ print(json.dumps(out, ensure_ascii=False))
 #[test]
 fn reminders_once_per_item_per_working_day() {
     let (root, data) = bundled("remind");
-    let script = root.join("record.py");
-    std::fs::write(
-        &script,
-        "import sys\nwith open(sys.argv[1], 'a', encoding='utf-8') as f:\n    f.write(sys.stdin.read().strip() + '\\n')\n",
-    )
-    .unwrap();
-    let got = root.join("received.jsonl");
-    let office = std::fs::read_to_string(data.join("office.yaml")).unwrap();
-    let line = "  workdays: []               # 本地增加的调休上班日\n";
-    assert!(office.contains(line));
-    let with = office.replace(
-        line,
-        &format!(
-            "{line}  reminder:\n    program: python3\n    args: [{:?}, {:?}]\n",
-            script.display().to_string(),
-            got.display().to_string()
-        ),
-    );
-    std::fs::write(data.join("office.yaml"), with).unwrap();
+    let (got, office) = recording_reminder(&root, &data);
     let received = || -> Vec<Value> {
         std::fs::read_to_string(&got).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
     };
@@ -301,4 +411,49 @@ fn reminders_once_per_item_per_working_day() {
     let dry = remind("2024-02-07");
     assert!(dry.contains("未设置 orders.reminder") && dry.contains("督办〔2024〕2号"), "{dry}");
     assert_eq!(received().len(), 5);
+}
+
+/// `ducha orders show --json` names each 催办's 催办单 (`chase_number` on the event, null on every
+/// other event): the number the oracle derives for that item's n-th 催办, and the 催办单 PDF of
+/// that number (pdftotext) names the same order, the 催办 date and the round. `orders list
+/// --json` says the same.
+#[test]
+fn show_json_names_each_chase_by_its_chase_sheet_number() {
+    let (root, _) = bundled("chase-json");
+    ok(&ducha(&root, &["orders", "chase-pdf", "--out", "out"]));
+    let expected = oracle(&root.join("data"));
+    let chases = expected["chases"].as_array().unwrap();
+    let list: Value = serde_json::from_str(&ok(&ducha(&root, &["orders", "list", "--json"]))).unwrap();
+    let mut seen = 0;
+    for it in list["items"].as_array().unwrap() {
+        let number = it["number"].as_str().unwrap();
+        let show: Value = serde_json::from_str(&ok(&ducha(&root, &["orders", "show", number, "--json"]))).unwrap();
+        assert_eq!(show["events"], it["events"], "{number}: show and list agree");
+        let mut round = 0;
+        for e in show["events"].as_array().unwrap() {
+            if e["action"] != "chase" {
+                assert!(e["chase_number"].is_null(), "{number}: {e}");
+                continue;
+            }
+            round += 1;
+            let n = e["chase_number"].as_str().unwrap_or_else(|| panic!("{number}: a 催办 without its number: {e}"));
+            let c = chases
+                .iter()
+                .find(|c| c["order"] == number && c["round"] == round)
+                .unwrap_or_else(|| panic!("the oracle has no round {round} of {number}"));
+            assert_eq!(n, c["number"], "{number} round {round}");
+            let pdf = root.join("out").join(c["file"].as_str().unwrap());
+            let t = squash(&pdftotext(&pdf, None));
+            let date = e["date"].as_str().unwrap();
+            let (y, rest) = date.split_at(4);
+            let (m, d) = rest[1..].split_once('-').unwrap();
+            let day = format!("{y}年{}月{}日", m.trim_start_matches('0'), d.trim_start_matches('0'));
+            for want in [n.to_owned(), format!("（{number}）"), format!("第{round}次催办"), day] {
+                assert!(t.contains(&want), "{}: “{want}” not in\n{t}", pdf.display());
+            }
+            seen += 1;
+        }
+        assert_eq!(it["chases"], round, "{number}: the count and the numbered events");
+    }
+    assert_eq!(seen, chases.len(), "every 催办单 is named by one event");
 }

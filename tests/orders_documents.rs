@@ -288,18 +288,17 @@ fn briefing_and_leader_carry_the_same_figures() {
         let want = squash(&format!("{}。{}", counts(&f), overdue_units(&f)));
         let built = bundled(period);
         for kind in ["briefing", "leader"] {
+            // Every variant of the 领导参阅 keeps the register's lines (docs/rules.md §19).
             let t = text_of(&doc(built, kind));
-            if kind == "leader" && t.contains("列前1名和后1名") {
-                // the shortest variant, which leaves the register out to stay within two pages
-                println!("{period}: 领导参阅 in its shortest variant, without the register");
-                continue;
-            }
             assert!(t.contains(&want), "{period} {kind} lacks “{want}”:\n{t}");
             if kind == "briefing" {
                 assert!(t.contains("督办落实情况"), "{period} {kind}: heading");
             }
         }
+        // The bundled quarters fit with the 需协调事项 listed one by one.
         check_leader_coordination(&data, built, period);
+        check_leader_red_tasks(built, period);
+        assert!(pdfdump(&doc(built, "leader"))["page_count"].as_u64().unwrap() <= 2, "{period}");
     }
     // A first quarter has no previous quarter: no paragraph.
     assert!(oracle(&data, "followup", "2023Q1").is_null());
@@ -310,10 +309,6 @@ fn briefing_and_leader_carry_the_same_figures() {
 fn check_leader_coordination(data: &Path, built: &(PathBuf, Value), period: &str) -> usize {
     let groups = oracle(data, "coordination", period);
     let t = text_of(&doc(built, "leader"));
-    if t.contains("列前1名和后1名") || t.contains("列前2名和后2名") {
-        println!("{period}: 领导参阅 in a shorter variant, the 需协调事项 counted or left out");
-        return 0;
-    }
     let Some(start) = t.find("各单位提出、尚未办结的需协调事项") else {
         assert!(groups.as_array().unwrap().is_empty(), "{period}: leader lacks the 需协调事项: {t}");
         return 0;
@@ -339,6 +334,52 @@ fn check_leader_coordination(data: &Path, built: &(PathBuf, Value), period: &str
         }
     }
     n
+}
+
+/// The 领导参阅's red-light tasks: the red ones of `ducha stats --json` (`lagging`, light red), in
+/// that order — all of them, or the first few and then “等N项红灯任务” with N all of them, or
+/// (the shortest) only their number and task numbers.
+fn check_leader_red_tasks(built: &(PathBuf, Value), period: &str) {
+    let tmp = temp_dir("orders-leader-stats");
+    let out = ducha(&tmp, &["stats", "--data", root().join("data").to_str().unwrap(), "--period", period, "--json"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let stats: Value = serde_json::from_str(&text(&out).0).unwrap();
+    let red: Vec<u64> = stats["lagging"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["light"] == "red")
+        .map(|l| l["task"].as_u64().unwrap())
+        .collect();
+    let t = text_of(&doc(built, "leader"));
+    let start = t.find("红灯任务").unwrap_or_else(|| panic!("{period}: no 红灯任务 heading: {t}"));
+    let end = t[start..].find("需领导协调的事项").map(|e| start + e).unwrap_or_else(|| panic!("{period}: {t}"));
+    let section = &t[start..end];
+    if red.is_empty() {
+        assert!(section.contains("本期无红灯任务"), "{period}: {section}");
+        return;
+    }
+    let numbers: Vec<String> = red.iter().map(|n| format!("第{n}项")).collect();
+    let all = format!("本期红灯任务{}项（{}），详见本期通报。", red.len(), numbers.join("、"));
+    if section.contains(&all) {
+        return;
+    }
+    // Listed one by one, in order; the ones left out only counted.
+    let mut at = 0;
+    let mut listed = 0;
+    for n in &numbers {
+        match section[at..].find(&format!("{n}“")) {
+            Some(i) => {
+                at += i + n.len();
+                listed += 1;
+            }
+            None => break,
+        }
+    }
+    assert!(listed > 0, "{period}: no red task listed: {section}");
+    if listed < red.len() {
+        assert!(section.contains(&format!("等{}项红灯任务，详见本期通报", red.len())), "{period}: {section}");
+    }
 }
 
 const XT_OPEN: &str = "kind: coordination
@@ -423,17 +464,67 @@ fn leader_lists_open_coordination_by_level_red_first_and_still_fits() {
         [("协调〔2023〕3号".to_owned(), "none".to_owned()), ("协调〔2023〕4号".to_owned(), "red".to_owned())]
     );
     let built = build("orders-leader-red-build", &data, "2023Q4");
-    // Listed in the oracle's order, or (a shorter variant, to stay within two pages) counted by level.
-    if check_leader_coordination(&data, &built, "2023Q4") != 3 {
-        let t = text_of(&doc(&built, "leader"));
-        assert!(t.contains("各单位提出、尚未办结的需协调事项：县政府常务会议3项"), "{t}");
-    }
+    // Listed in the oracle's order (the ranking and the red-light tasks give way first).
+    assert_eq!(check_leader_coordination(&data, &built, "2023Q4"), 3);
     // The layout rules still hold with the longer section: the 领导参阅 on at most two pages, the
     // 督查简报 on at most three (their shorter variants take over when needed).
     for (kind, max) in [("leader", 2), ("briefing", 3)] {
         let pages = pdfdump(&doc(&built, kind))["page_count"].as_u64().unwrap();
         assert!(pages <= max, "{kind}: {pages} pages");
     }
+}
+
+/// The last resort of the 领导参阅's ladder (docs/rules.md §19 “领导参阅的篇幅”): 2023Q3 with
+/// three more open 需协调事项 (one red) does not fit with them listed one by one, so they are
+/// counted by level — the oracle's levels, highest first, and its counts — and the 督办 counts
+/// of the opening paragraph are still there, on two pages.
+#[test]
+fn leader_counts_coordination_by_level_when_nothing_else_fits() {
+    let tmp = temp_dir("orders-leader-last");
+    let data = tmp.join("data");
+    copy_dir(&root().join("data"), &data);
+    // Visible on 2023Q3's issue date (2023-10-13): issued before it.
+    let with = |s: &str, pairs: &[(&str, &str)]| pairs.iter().fold(s.to_owned(), |s, (a, b)| s.replace(a, b));
+    let open =
+        with(XT_OPEN, &[("2023-12-20", "2023-10-09"), ("2023-12-21", "2023-10-10"), ("2024-02-28", "2023-11-30")]);
+    let red = with(
+        XT_RED,
+        &[
+            ("2023-12-01", "2023-09-01"),
+            ("2023-12-04", "2023-09-04"),
+            ("2023-12-15", "2023-09-15"),
+            ("2023-12-18", "2023-09-18"),
+            ("2023-12-27", "2023-09-27"),
+        ],
+    );
+    let third = with(
+        &open,
+        &[
+            ("协调〔2023〕3号", "协调〔2023〕5号"),
+            ("task: 27", "task: 18"),
+            ("县自然资源和规划局", "县发展改革局"),
+            ("level: 县政府常务会议", "level: 分管县领导"),
+        ],
+    );
+    std::fs::write(data.join("orders/2023/xt-003.yaml"), open).unwrap();
+    std::fs::write(data.join("orders/2023/xt-004.yaml"), red).unwrap();
+    std::fs::write(data.join("orders/2023/xt-005.yaml"), third).unwrap();
+    let groups = oracle(&data, "coordination", "2023Q3");
+    let counted: Vec<String> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| format!("{}{}项", g["level"].as_str().unwrap(), g["items"].as_array().unwrap().len()))
+        .collect();
+    assert!(counted.len() >= 2, "{groups}");
+    let built = build("orders-leader-last-build", &data, "2023Q3");
+    let t = text_of(&doc(&built, "leader"));
+    let want = format!("各单位提出、尚未办结的需协调事项：{}。", counted.join("、"));
+    assert!(t.contains(&want), "“{want}” not in\n{t}");
+    let f = oracle(&data, "followup", "2023Q3");
+    let figures = squash(&format!("{}。{}", counts(&f), overdue_units(&f)));
+    assert!(t.contains(&figures), "“{figures}” not in\n{t}");
+    assert!(pdfdump(&doc(&built, "leader"))["page_count"].as_u64().unwrap() <= 2);
 }
 
 #[test]

@@ -16,6 +16,12 @@ Needs PyYAML.
       date): {date, issued, closed, open, overdue, stopped, overdue_units, items: [...]}; null in a
       first quarter or when the previous quarter issued none.
 
+  orders_oracle.py ROOT DATA reminders DATE
+      The reminders due on DATE (docs/rules.md §19 “提醒”): none unless DATE is a working day; else
+      every item open at the end of DATE that is 临期 or 逾期 that day, or has a 催办 dated after
+      the previous working day up to DATE: [{number, reasons: [due_soon|overdue|chased]}],
+      register order.
+
   orders_oracle.py ROOT DATA coordination PERIOD
       The open 需协调事项 of the 领导参阅 of PERIOD (as of its issue date), by level, highest first:
       [{level, items: [{number | unit+task (待受理), colour}]}], red first within a level.
@@ -189,6 +195,8 @@ def replay(raw, day, cal, cfg):
         "closed": str(ended) if phase == "closed" else None,
         "stopped": str(ended) if phase == "stopped" else None,
         "closed_late": closed_late,
+        "due_soon": due_soon,
+        "chase_dates": [str(event_date(e["at"])) for e in events if e["action"] == "chase"],
         "chases": chases,
         "returns": returns,
         "level": referred or raw.get("level"),
@@ -243,6 +251,21 @@ def main():
                 "overdue_units": units,
                 "items": items,
             }
+    elif what == "reminders":
+        day = d(arg)
+        result = []
+        if cal.working(day):
+            prev = day - datetime.timedelta(days=1)
+            while not cal.working(prev):
+                prev -= datetime.timedelta(days=1)
+            for it in items_at(data, day, cal, cfg):
+                if not it["open"]:
+                    continue
+                reasons = [r for r, on in (("due_soon", it["due_soon"]), ("overdue", it["overdue"])) if on]
+                if any(prev < d(c) <= day for c in it["chase_dates"]):
+                    reasons.append("chased")
+                if reasons:
+                    result.append({"number": it["number"], "reasons": reasons})
     elif what == "coordination":
         year, q = period_parts(arg)
         day = d(office["issue_dates"][arg])

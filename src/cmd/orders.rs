@@ -332,7 +332,7 @@ fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
     let filter = Filter { period: a.period, unit: a.unit.clone(), state, colour, kind };
     let items: Vec<&Item> = register.items.iter().filter(|i| filter.matches(i, today, cfg)).collect();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&crate::orders::json::list(items, today, cfg))?);
+        println!("{}", serde_json::to_string_pretty(&crate::orders::json::list(items, &register, today, cfg))?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("截至 {today}（{}）：", if a.as_of.as_of.is_some() { "--as-of" } else { "办公地今天" });
@@ -377,7 +377,7 @@ fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&crate::orders::json::item(item, today, cfg))?);
+        println!("{}", serde_json::to_string_pretty(&crate::orders::json::item(item, &register, today, cfg))?);
         return Ok(ExitCode::SUCCESS);
     }
     let t = timing(item, today, cfg);

@@ -1,24 +1,43 @@
 //! The `--json` schema of `ducha orders list` / `show` (stable; documented in README
 //! “督办闭环”): one object per item with its number, kind, task, units, dates, state, colour
-//! and events, read against the office's today.
+//! and events, read against the office's today. A 催办 event carries its 催办单 number
+//! (`chase_number`, derived from the register as [`super::chase`] numbers them), so the JSON
+//! names the 催办单 the office sent.
+
+use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
+use super::chase::{self, ChaseNumber};
 use super::timing::{timing, OrdersConfig};
-use super::Item;
+use super::{Item, Number, Register};
 use crate::data::model::Date;
 
 /// Version of the schema below; raised only when a field changes meaning or goes away.
 pub const SCHEMA: u32 = 1;
 
-/// One item as JSON.
-pub fn item(item: &Item, today: Date, cfg: &OrdersConfig) -> Value {
+/// The 催办单 numbers of a register's 催办 events, by item and place in the item's file.
+type ChaseNumbers = HashMap<(Number, usize), ChaseNumber>;
+
+/// Every 催办 of `register` with its 催办单 number ([`chase::chases`]).
+fn chase_numbers(register: &Register) -> ChaseNumbers {
+    chase::chases(register).into_iter().map(|c| ((c.item.number, c.index), c.number)).collect()
+}
+
+/// One item of `register` as JSON (its 催办 events numbered from the whole register).
+pub fn item(item: &Item, register: &Register, today: Date, cfg: &OrdersConfig) -> Value {
+    item_with(item, &chase_numbers(register), today, cfg)
+}
+
+/// One item as JSON, the 催办单 numbers already derived.
+fn item_with(item: &Item, chases: &ChaseNumbers, today: Date, cfg: &OrdersConfig) -> Value {
     let t = &item.track;
     let tm = timing(item, today, cfg);
     let events: Vec<Value> = item
         .events
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             json!({
                 "at": e.at,
                 "date": e.date.to_string(),
@@ -32,6 +51,8 @@ pub fn item(item: &Item, today: Date, cfg: &OrdersConfig) -> Value {
                 "new_deadline": e.new_deadline.map(|d| d.to_string()),
                 "level": e.level.map(|l| l.label()),
                 "attachments": e.attachments,
+                // `null` but on a 催办: `催办〔2023〕2号`.
+                "chase_number": chases.get(&(item.number, i)).map(|n| n.to_string()),
             })
         })
         .collect();
@@ -73,8 +94,14 @@ pub fn item(item: &Item, today: Date, cfg: &OrdersConfig) -> Value {
     })
 }
 
-/// A list of items as JSON: `{schema, as_of, items: […]}`.
-pub fn list<'a>(items: impl IntoIterator<Item = &'a Item>, today: Date, cfg: &OrdersConfig) -> Value {
-    let items: Vec<Value> = items.into_iter().map(|i| item(i, today, cfg)).collect();
+/// A list of items of `register` as JSON: `{schema, as_of, items: […]}`.
+pub fn list<'a>(
+    items: impl IntoIterator<Item = &'a Item>,
+    register: &Register,
+    today: Date,
+    cfg: &OrdersConfig,
+) -> Value {
+    let chases = chase_numbers(register);
+    let items: Vec<Value> = items.into_iter().map(|i| item_with(i, &chases, today, cfg)).collect();
     json!({ "schema": SCHEMA, "as_of": today.to_string(), "items": items })
 }

@@ -120,7 +120,7 @@ pub fn due(register: &Register, today: Date, cfg: &OrdersConfig) -> Vec<Due> {
             "chases": recent,
             "units": item.units,
             "message": message,
-            "item": super::json::item(item, today, cfg),
+            "item": super::json::item(item, &register, today, cfg),
         });
         out.push(Due { number: item.number, reasons, json });
     }

@@ -186,6 +186,9 @@ pub struct LeaderView {
     pub body: Vec<Block>,
     pub report_to: String,
     pub copies: Option<u32>,
+    /// The chart with tighter rows and less space around it (the last steps of
+    /// [`LeaderFit::LADDER`]).
+    pub compact_chart: bool,
 }
 
 /// One matter of a 督办通知单.
@@ -882,11 +885,72 @@ pub fn briefing(inp: &Inputs, good_practices: usize) -> BriefingView {
     }
 }
 
-/// Builds the one-to-two-page leader briefing.
-///
-/// `shown`: how many units from the top and from the bottom of the ranking are listed when there
-/// are more than `2 × shown` (the pipeline lowers it until the briefing fits on two pages).
-pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
+/// How much of the 领导参阅 is printed: one step of its fitting ladder (docs/rules.md §19 “领导参阅的
+/// 篇幅”). The pipeline lays the steps out longest first and keeps the first within two pages.
+/// The register's lines (the 督办 counts, the open 需协调事项 by level) are what a leader reads
+/// first: every step keeps the counts, and all but the last the 需协调事项 item by item; the
+/// ranking and the red-light tasks give way before them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaderFit {
+    /// Units listed from the top and from the bottom of the ranking when there are more than
+    /// `2 × ranking`.
+    pub ranking: usize,
+    /// Red-light tasks listed one by one (`None`: all); the rest as “等N项红灯任务” (with none
+    /// listed: their task numbers only).
+    pub red: Option<usize>,
+    /// The open 需协调事项 item by item (`false`: counted by level, the last resort).
+    pub coordination_items: bool,
+    /// The status chart with tighter rows and less space around it.
+    pub compact_chart: bool,
+}
+
+impl LeaderFit {
+    /// The ladder, longest first.
+    pub const LADDER: [LeaderFit; 6] = [
+        LeaderFit { ranking: 3, red: None, coordination_items: true, compact_chart: false },
+        LeaderFit { ranking: 2, red: None, coordination_items: true, compact_chart: false },
+        LeaderFit { ranking: 2, red: Some(3), coordination_items: true, compact_chart: false },
+        LeaderFit { ranking: 1, red: Some(0), coordination_items: true, compact_chart: false },
+        LeaderFit { ranking: 1, red: Some(0), coordination_items: true, compact_chart: true },
+        LeaderFit { ranking: 1, red: Some(0), coordination_items: false, compact_chart: true },
+    ];
+}
+
+/// The 领导参阅's red-light tasks (one clause each: verdict and gap; the reasons are in the
+/// notice): `red` of them listed (`None`: all), the rest as “等N项红灯任务，详见本期通报”; with
+/// none listed, how many and their task numbers.
+fn leader_red_tasks(inp: &Inputs, red: Option<usize>) -> String {
+    let tasks: Vec<&TaskStatus> = inp.current().tasks.iter().filter(|t| t.light == Light::Red).collect();
+    if tasks.is_empty() {
+        return "本期无红灯任务。".into();
+    }
+    let n = tasks.len();
+    let listed = red.unwrap_or(n).min(n);
+    if listed == 0 {
+        let numbers: Vec<String> = tasks.iter().map(|t| format!("第{}项", t.task)).collect();
+        return format!("本期红灯任务{n}项（{}），详见本期通报。", numbers.join("、"));
+    }
+    let items: Vec<String> = tasks[..listed]
+        .iter()
+        .map(|t| {
+            let gap = t
+                .gap_points
+                .filter(|g| *g > 0.0)
+                .map(|g| format!("，低于序时{}个百分点", fmt_num(g)))
+                .unwrap_or_default();
+            format!("{}（{}）{}{gap}", task_label(t), units(t), t.label)
+        })
+        .collect();
+    if listed < n {
+        format!("{}等{n}项红灯任务，详见本期通报。", items.join("；"))
+    } else {
+        format!("{}。", items.join("；"))
+    }
+}
+
+/// Builds the one-to-two-page leader briefing, as much of it as `fit` says ([`LeaderFit`]).
+pub fn leader(inp: &Inputs, fit: LeaderFit) -> LeaderView {
+    let shown = fit.ranking;
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
@@ -926,11 +990,8 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
         (ranking, "责任单位推进情况排名".to_string())
     };
     // The previous quarter's orders in the notice's words, in the opening paragraph (a heading of
-    // its own would push the 领导参阅 past two pages; docs/rules.md §19).
-    // The shortest variant (`shown` 1) leaves the register out: only what fitted before (2023Q3 of the
-    // bundled data needs it).
+    // its own would push the 领导参阅 past two pages; docs/rules.md §19), in every variant.
     let orders = register::follow_up_facts(inp)
-        .filter(|_| shown > 1)
         .map(|f| format!("{}。{}", register::counts_sentence(&f.figures), register::overdue_sentence(&f.figures)))
         .unwrap_or_default();
     let mut body = vec![Block::para(format!(
@@ -940,24 +1001,7 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
         inp.counts_sentence()
     ))];
     body.push(Block::h1("红灯任务"));
-    let red: Vec<&TaskStatus> = inp.current().tasks.iter().filter(|t| t.light == Light::Red).collect();
-    if red.is_empty() {
-        body.push(Block::para("本期无红灯任务。"));
-    } else {
-        // One clause each (verdict and gap), in one paragraph: the reasons are in the notice.
-        let items: Vec<String> = red
-            .iter()
-            .map(|t| {
-                let gap = t
-                    .gap_points
-                    .filter(|g| *g > 0.0)
-                    .map(|g| format!("，低于序时{}个百分点", fmt_num(g)))
-                    .unwrap_or_default();
-                format!("{}（{}）{}{gap}", task_label(t), units(t), t.label)
-            })
-            .collect();
-        body.push(Block::para(format!("{}。", items.join("；"))));
-    }
+    body.push(Block::para(leader_red_tasks(inp, fit.red)));
     body.push(Block::h1("需领导协调的事项"));
     let mut decisions = Vec::new();
     for e in &s.escalations {
@@ -976,10 +1020,13 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
     }
     let numbered: Vec<String> =
         decisions.iter().enumerate().map(|(i, d)| format!("{}是{d}。", numerals::chinese(i as u32 + 1))).collect();
-    // The open 需协调事项 by level, red first (docs/rules.md §19).
-    // (the second shortest, `shown` 2, counts them by level; the shortest leaves them out)
-    let coordination = if shown > 2 { register::coordination_blocks(inp) } else { Vec::new() };
-    let counts = if shown == 2 { register::coordination_counts(inp) } else { None };
+    // The open 需协调事项 by level, red first (docs/rules.md §19); counted by level only in the
+    // last resort of the ladder.
+    let (coordination, counts) = if fit.coordination_items {
+        (register::coordination_blocks(inp), None)
+    } else {
+        (Vec::new(), register::coordination_counts(inp))
+    };
     let nothing = numbered.is_empty() && coordination.is_empty() && counts.is_none();
     if !numbered.is_empty() {
         body.push(Block::para(numbered.concat()));
@@ -1012,6 +1059,7 @@ pub fn leader(inp: &Inputs, shown: usize) -> LeaderView {
             join_list(&office.leader_to)
         },
         copies: office.copies,
+        compact_chart: fit.compact_chart,
     }
 }
 

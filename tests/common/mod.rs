@@ -157,3 +157,43 @@ pub fn pdfdump(pdf: &Path) -> serde_json::Value {
     assert!(out.status.success(), "pdfdump failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// The files of a zip package (an OFD, a .docx), by name.
+pub fn zip_entries(path: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        out.insert(f.name().unwrap().to_string(), b);
+    }
+    out
+}
+
+/// Sets `orders.reminder` in `data`'s office.yaml (docs/rules.md §19 “提醒”) to a python script
+/// (written to `root/record.py`) that appends its standard input, one JSON line per run, to
+/// `root/received.jsonl`. Returns that file and office.yaml as it was.
+pub fn recording_reminder(root: &Path, data: &Path) -> (PathBuf, String) {
+    let script = root.join("record.py");
+    std::fs::write(
+        &script,
+        "import sys\nwith open(sys.argv[1], 'a', encoding='utf-8') as f:\n    f.write(sys.stdin.read().strip() + '\\n')\n",
+    )
+    .unwrap();
+    let got = root.join("received.jsonl");
+    let office = std::fs::read_to_string(data.join("office.yaml")).unwrap();
+    let line = "  workdays: []               # 本地增加的调休上班日\n";
+    assert!(office.contains(line), "office.yaml's orders: section changed");
+    let with = office.replace(
+        line,
+        &format!(
+            "{line}  reminder:\n    program: python3\n    args: [{:?}, {:?}]\n",
+            script.display().to_string(),
+            got.display().to_string()
+        ),
+    );
+    std::fs::write(data.join("office.yaml"), with).unwrap();
+    (got, office)
+}
