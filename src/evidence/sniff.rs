@@ -13,7 +13,9 @@
 //! are checked against [`ZIP_MAX_TOTAL`] and [`ZIP_MAX_RATIO`] (a zip bomb named `.docx` is refused
 //! before anything is inflated), and the one part that is inflated, `[Content_Types].xml`, is read
 //! through a limit of [`ZIP_MAX_PART`] bytes. OLE inspection reads the header and at most
-//! [`OLE_MAX_DIR_SECTORS`] directory sectors.
+//! [`OLE_MAX_DIR_SECTORS`] directory sectors. A PDF's compressed streams are inflated to look
+//! for scripts hidden in object streams, at most [`PDF_MAX_STREAMS`] of them and
+//! [`PDF_MAX_INFLATED`] bytes in all.
 
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
@@ -207,8 +209,8 @@ pub fn sniff<R: Read + Seek>(r: &mut R, len: u64, name: &str) -> Result<FileKind
         return Err(refuse(Reason::Markup(m)));
     }
     let kind = if head.starts_with(b"%PDF-") {
-        if let Some(k) = pdf_script(r).map_err(io)? {
-            return Err(refuse(Reason::PdfScript(k)));
+        if let Some(reason) = pdf_script(r).map_err(io)? {
+            return Err(refuse(reason));
         }
         FileKind::Pdf
     } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -284,24 +286,175 @@ fn forbidden(head: &[u8]) -> Option<&'static str> {
     })
 }
 
-/// Scans a PDF for JavaScript and launch actions, in chunks with an overlap.
-fn pdf_script<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<&'static str>> {
-    const KEYS: [&str; 5] = ["/JavaScript", "/JS ", "/JS(", "/JS<", "/Launch"];
+/// Bytes kept between chunks of a PDF scan: longer than any key, any `stream` keyword with its
+/// line end and the zlib header after it, and any escaped name that could decode to a key
+/// (`/#4a#61#76#61…`, at most 3 bytes a letter).
+const PDF_CARRY: usize = 128;
+
+/// The keys looked for in a PDF's plain bytes (as before: `/JS` only before a space, `(` or `<`,
+/// so random compressed bytes rarely match).
+const PDF_KEYS: [&str; 5] = ["/JavaScript", "/JS ", "/JS(", "/JS<", "/Launch"];
+
+/// The names looked for after `#xx` escapes are decoded, in the plain bytes and in the inflated
+/// data of compressed streams: every JavaScript action says `/S /JavaScript` (the bare `/JS`
+/// key runs nothing without it) and the document-level scripts sit under `/JavaScript` in the
+/// name tree; a launch action says `/S /Launch`. Long names only: inflated fonts and images are
+/// binary, and a 3-byte `/JS` would turn up in them by chance.
+const PDF_NAMES: [(&[u8], &str, &str); 2] = [
+    (b"JavaScript", "/JavaScript", "/JavaScript，藏在压缩的数据流中"),
+    (b"Launch", "/Launch", "/Launch，藏在压缩的数据流中"),
+];
+
+/// Scans a PDF for JavaScript and launch actions: the plain bytes in chunks with an overlap,
+/// then the inflated data of every compressed (zlib / `FlateDecode`) stream, where a PDF 1.5
+/// object stream (`/Type /ObjStm`) carries whole dictionaries — an action hidden there is not
+/// in the plain bytes at all. Inflation is bounded: at most [`PDF_MAX_STREAMS`] streams and
+/// [`PDF_MAX_INFLATED`] bytes in all (a small file that inflates past that is refused as a
+/// compression bomb); memory holds one chunk at a time.
+fn pdf_script<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<Reason>> {
     r.seek(SeekFrom::Start(0))?;
     let mut buf = vec![0u8; 1 << 16];
-    let mut carry: Vec<u8> = Vec::new();
+    let mut window: Vec<u8> = Vec::new();
+    // The file offset of `window[0]`.
+    let mut base: u64 = 0;
+    // Where the data of each compressed stream starts.
+    let mut streams: Vec<u64> = Vec::new();
     loop {
         let n = r.read(&mut buf)?;
-        if n == 0 {
-            return Ok(None);
+        let last = n == 0;
+        window.extend_from_slice(&buf[..n]);
+        if let Some(k) = PDF_KEYS.into_iter().find(|k| window.windows(k.len()).any(|w| w == k.as_bytes())) {
+            return Ok(Some(Reason::PdfScript(k)));
         }
-        carry.extend_from_slice(&buf[..n]);
-        if let Some(k) = KEYS.into_iter().find(|k| carry.windows(k.len()).any(|w| w == k.as_bytes())) {
-            return Ok(Some(k));
+        if let Some(i) = pdf_name(&window, last) {
+            return Ok(Some(Reason::PdfScript(PDF_NAMES[i].1)));
         }
-        let keep = carry.len().saturating_sub(16);
-        carry.drain(..keep);
+        for data in compressed_streams(&window, last) {
+            let at = base + data as u64;
+            if streams.last().is_none_or(|&l| at > l) {
+                if streams.len() == PDF_MAX_STREAMS {
+                    return Ok(Some(Reason::ZipBomb(format!("PDF 含有超过 {PDF_MAX_STREAMS} 个压缩数据流"))));
+                }
+                streams.push(at);
+            }
+        }
+        if last {
+            break;
+        }
+        let keep = window.len().saturating_sub(PDF_CARRY);
+        window.drain(..keep);
+        base += keep as u64;
     }
+    let mut inflated: u64 = 0;
+    for at in streams {
+        r.seek(SeekFrom::Start(at))?;
+        let mut z = flate2::read::ZlibDecoder::new(r.by_ref());
+        window.clear();
+        loop {
+            // A stream that is not valid zlib (or ends early) is read as far as it goes, as a
+            // lenient viewer would.
+            let n = z.read(&mut buf).unwrap_or(0);
+            inflated += n as u64;
+            if inflated > PDF_MAX_INFLATED {
+                return Ok(Some(Reason::ZipBomb(format!(
+                    "PDF 中的压缩数据解压后超过 {}",
+                    super::config::human_size(PDF_MAX_INFLATED)
+                ))));
+            }
+            let last = n == 0;
+            window.extend_from_slice(&buf[..n]);
+            if let Some(i) = pdf_name(&window, last) {
+                return Ok(Some(Reason::PdfScript(PDF_NAMES[i].2)));
+            }
+            if last {
+                break;
+            }
+            let keep = window.len().saturating_sub(PDF_CARRY);
+            window.drain(..keep);
+        }
+    }
+    Ok(None)
+}
+
+/// Most compressed streams of one PDF inflated while looking for scripts.
+pub const PDF_MAX_STREAMS: usize = 100_000;
+/// Most bytes inflated from one PDF's compressed streams, in all.
+pub const PDF_MAX_INFLATED: u64 = 512 * 1024 * 1024;
+
+/// PDF white space and delimiters: what ends a name.
+fn pdf_ends_name(b: u8) -> bool {
+    matches!(b, 0 | b'\t' | b'\n' | 0x0C | b'\r' | b' ' | b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+}
+
+/// The index in [`PDF_NAMES`] of the first name in `w` that decodes (`#xx` escapes) to one of
+/// them. A name running to the end of `w` is judged only when `last` (else the next chunk, which
+/// starts with the carried-over tail, judges it).
+fn pdf_name(w: &[u8], last: bool) -> Option<usize> {
+    let mut i = 0;
+    while let Some(slash) = w[i..].iter().position(|&b| b == b'/') {
+        let start = i + slash + 1;
+        let len = w[start..].iter().position(|&b| pdf_ends_name(b));
+        let end = match len {
+            Some(l) => start + l,
+            None if last => w.len(),
+            None => return None,
+        };
+        i = end;
+        let raw = &w[start..end];
+        if raw.is_empty() || raw.len() > 3 * 10 {
+            continue;
+        }
+        let mut name = Vec::with_capacity(raw.len());
+        let mut k = 0;
+        while k < raw.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            match (raw[k], raw.get(k + 1).and_then(|&b| hex(b)), raw.get(k + 2).and_then(|&b| hex(b))) {
+                (b'#', Some(h), Some(l)) => {
+                    name.push((h * 16 + l) as u8);
+                    k += 3;
+                }
+                (b, ..) => {
+                    name.push(b);
+                    k += 1;
+                }
+            }
+        }
+        if let Some(found) = PDF_NAMES.iter().position(|(n, ..)| name == *n) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Offsets in `w` where the data of a compressed stream starts: after a `stream` keyword (not
+/// `endstream`) and its line end, data opening with a zlib header (what `FlateDecode` data
+/// is). Only keywords whose line end and header are inside `w` are judged (unless `last`).
+fn compressed_streams(w: &[u8], last: bool) -> Vec<usize> {
+    const KEY: &[u8] = b"stream";
+    let mut out = Vec::new();
+    let mut from = 1;
+    while let Some(p) = w.get(from..).and_then(|rest| rest.windows(KEY.len()).position(|x| x == KEY)) {
+        let i = from + p;
+        from = i + 1;
+        if !pdf_ends_name(w[i - 1]) {
+            continue; // `endstream`, or a longer word
+        }
+        let after = i + KEY.len();
+        if after + 4 > w.len() && !last {
+            break;
+        }
+        let data = match (w.get(after), w.get(after + 1)) {
+            (Some(b'\r'), Some(b'\n')) => after + 2,
+            (Some(b'\r' | b'\n'), _) => after + 1,
+            _ => continue,
+        };
+        if let (Some(&cmf), Some(&flg)) = (w.get(data), w.get(data + 1)) {
+            if cmf & 0x0F == 8 && cmf >> 4 <= 7 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0 {
+                out.push(data);
+            }
+        }
+    }
+    out
 }
 
 fn u16_at(b: &[u8], i: usize) -> u64 {
