@@ -686,3 +686,97 @@ fn ole_names<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<String>, Reason>
     }
     Ok(names)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write as _};
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
+    /// A PDF with `pad` bytes of comment before one compressed stream holding `hidden`.
+    fn pdf_with_stream(pad: usize, hidden: &[u8], eol: &str) -> Vec<u8> {
+        let data = zlib(hidden);
+        let mut out = b"%PDF-1.7\n%".to_vec();
+        out.extend(std::iter::repeat_n(b'x', pad));
+        out.extend_from_slice(
+            format!("\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream{eol}", data.len())
+                .as_bytes(),
+        );
+        out.extend_from_slice(&data);
+        out.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        out
+    }
+
+    fn check(bytes: &[u8]) -> Result<FileKind, Reason> {
+        sniff(&mut Cursor::new(bytes), bytes.len() as u64, "t.pdf").map_err(|r| r.reason)
+    }
+
+    #[test]
+    fn scripts_in_compressed_streams_are_found_across_chunk_boundaries() {
+        let chunk = 1 << 16;
+        let hidden = b"7 0 << /S /JavaScript /JS (app.alert\\(1\\)) >>";
+        let launch = b"7 0 <</S/Launch/F(calc.exe)>>";
+        // The keyword, its line end and the zlib header straddle the 64 KiB boundary at every offset.
+        for pad in chunk - 140..chunk - 40 {
+            for eol in ["\n", "\r\n"] {
+                let js = pdf_with_stream(pad, hidden, eol);
+                assert_eq!(check(&js), Err(Reason::PdfScript("/JavaScript，藏在压缩的数据流中")), "{pad} {eol:?}");
+                let l = pdf_with_stream(pad, launch, eol);
+                assert_eq!(check(&l), Err(Reason::PdfScript("/Launch，藏在压缩的数据流中")), "{pad} {eol:?}");
+            }
+        }
+        // Inside the inflated data too: a name straddling the decoder's chunks.
+        for before in [chunk - 6, chunk - 3, chunk + 1] {
+            let mut data = vec![b' '; before];
+            data.extend_from_slice(b"/S/Java#53cript");
+            assert!(check(&pdf_with_stream(10, &data, "\n")).is_err(), "{before}");
+        }
+        // Clean: the same stream without an action, and names that only start like the keys.
+        let clean = pdf_with_stream(10, b"7 0 << /Type /Annot /S /JavaScripts /Launcher 1 /JS >>", "\n");
+        assert_eq!(check(&clean), Ok(FileKind::Pdf));
+        // `endstream` is no stream keyword; plain bytes that are not zlib are not inflated.
+        assert_eq!(check(b"%PDF-1.4\nendstream\n\x78\x9c garbage\nstream\nplain text\nendstream\n"), Ok(FileKind::Pdf));
+    }
+
+    #[test]
+    fn escaped_names_are_decoded_in_plain_text() {
+        for action in ["/S /Java#53cript", "/S/#4a#61#76#61#53#63#72#69#70#74", "/S /L#61unch"] {
+            let pdf = format!("%PDF-1.4\n1 0 obj\n<< /OpenAction << {action} >> >>\nendobj\n");
+            assert!(matches!(check(pdf.as_bytes()), Err(Reason::PdfScript(_))), "{action}");
+        }
+        assert_eq!(check(b"%PDF-1.4\n<< /Java#53crip >> /Launc#68 \n"), Err(Reason::PdfScript("/Launch")));
+        assert_eq!(check(b"%PDF-1.4\n<< /Java#53crip /Launc#6a /#4aS >>\n"), Ok(FileKind::Pdf));
+    }
+
+    #[test]
+    fn inflation_is_bounded() {
+        // A stream inflating past the bound is refused before it is inflated to its end.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mb = vec![0u8; 1 << 20];
+        for _ in 0..(PDF_MAX_INFLATED >> 20) + 1 {
+            z.write_all(&mb).unwrap();
+        }
+        let data = z.finish().unwrap();
+        let mut pdf = b"%PDF-1.7\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\n".to_vec();
+        pdf.extend_from_slice(&data);
+        pdf.extend_from_slice(b"\nendstream\n");
+        assert!(matches!(check(&pdf), Err(Reason::ZipBomb(w)) if w.contains("512 MB")));
+        // Too many compressed streams.
+        let one = {
+            let mut s = b"stream\n".to_vec();
+            s.extend_from_slice(&zlib(b"0"));
+            s.extend_from_slice(b"\nendstream\n");
+            s
+        };
+        let mut many = b"%PDF-1.7\n".to_vec();
+        for _ in 0..=PDF_MAX_STREAMS {
+            many.extend_from_slice(&one);
+        }
+        assert!(matches!(check(&many), Err(Reason::ZipBomb(w)) if w.contains("100000")));
+    }
+}
