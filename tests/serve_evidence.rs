@@ -572,7 +572,8 @@ fn pdf_scripts_hidden_in_compressed_streams_are_refused() {
     let dir = server.root.join("made");
     let actions = objstm_pdfs(&dir);
     let mut unit = Web::login(&server, "县科技局");
-    for (name, key, shown) in [("js", "/S/JavaScript", "打开即运行.pdf"), ("launch", "/S/Launch", "启动程序.pdf")] {
+    for (name, key, shown) in [("js", "/S/JavaScript", "打开即运行.pdf"), ("launch", "/S/Launch", "启动程序.pdf")]
+    {
         let action = actions[name]["open_action"].as_str().unwrap_or_default();
         assert!(action.contains(key), "PyMuPDF reads the {name} action back: {action}");
         let bytes = std::fs::read(dir.join(format!("objstm_{name}.pdf"))).unwrap();

@@ -948,7 +948,9 @@ fn variant(name: &str, period: &str, unit: &str, task: u64, rule: &str, decision
          uploaded_at: 2024-01-08 09:30:00\n"
     );
     if let Some(d) = decision {
-        record += &format!("decision: {d}\nreason: 盖章不清，请重新扫描\nreviewed_by: 督查室\nreviewed_at: 2024-01-08 10:15:00\n");
+        record += &format!(
+            "decision: {d}\nreason: 盖章不清，请重新扫描\nreviewed_by: 督查室\nreviewed_at: 2024-01-08 10:15:00\n"
+        );
     }
     idx["files"].as_sequence_mut().unwrap().push(serde_yaml::from_str(&record).unwrap());
     std::fs::create_dir_all(index.parent().unwrap()).unwrap();

@@ -383,7 +383,10 @@ pub const PDF_MAX_INFLATED: u64 = 512 * 1024 * 1024;
 
 /// PDF white space and delimiters: what ends a name.
 fn pdf_ends_name(b: u8) -> bool {
-    matches!(b, 0 | b'\t' | b'\n' | 0x0C | b'\r' | b' ' | b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    matches!(
+        b,
+        0 | b'\t' | b'\n' | 0x0C | b'\r' | b' ' | b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
 }
 
 /// The index in [`PDF_NAMES`] of the first name in `w` that decodes (`#xx` escapes) to one of
@@ -704,8 +707,11 @@ mod tests {
         let mut out = b"%PDF-1.7\n%".to_vec();
         out.extend(std::iter::repeat_n(b'x', pad));
         out.extend_from_slice(
-            format!("\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream{eol}", data.len())
-                .as_bytes(),
+            format!(
+                "\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream{eol}",
+                data.len()
+            )
+            .as_bytes(),
         );
         out.extend_from_slice(&data);
         out.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
