@@ -306,7 +306,8 @@ const PDF_NAMES: [(&[u8], &str, &str); 2] = [
 ];
 
 /// Scans a PDF for JavaScript and launch actions: the plain bytes in chunks with an overlap,
-/// then the inflated data of every compressed (zlib / `FlateDecode`) stream, where a PDF 1.5
+/// then the inflated data of every compressed (zlib / `FlateDecode`, also behind `ASCIIHexDecode`
+/// or `ASCII85Decode`) stream, where a PDF 1.5
 /// object stream (`/Type /ObjStm`) carries whole dictionaries — an action hidden there is not
 /// in the plain bytes at all. Inflation is bounded: at most [`PDF_MAX_STREAMS`] streams and
 /// [`PDF_MAX_INFLATED`] bytes in all (a small file that inflates past that is refused as a
@@ -317,8 +318,8 @@ fn pdf_script<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<Reason>> {
     let mut window: Vec<u8> = Vec::new();
     // The file offset of `window[0]`.
     let mut base: u64 = 0;
-    // Where the data of each compressed stream starts.
-    let mut streams: Vec<u64> = Vec::new();
+    // Where the data of each compressed stream starts, and how it is written.
+    let mut streams: Vec<(u64, Wrap)> = Vec::new();
     loop {
         let n = r.read(&mut buf)?;
         let last = n == 0;
@@ -329,13 +330,13 @@ fn pdf_script<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<Reason>> {
         if let Some(i) = pdf_name(&window, last) {
             return Ok(Some(Reason::PdfScript(PDF_NAMES[i].1)));
         }
-        for data in compressed_streams(&window, last) {
+        for (data, wrap) in compressed_streams(&window, last) {
             let at = base + data as u64;
-            if streams.last().is_none_or(|&l| at > l) {
+            if streams.last().is_none_or(|&(l, _)| at > l) {
                 if streams.len() == PDF_MAX_STREAMS {
                     return Ok(Some(Reason::ZipBomb(format!("PDF 含有超过 {PDF_MAX_STREAMS} 个压缩数据流"))));
                 }
-                streams.push(at);
+                streams.push((at, wrap));
             }
         }
         if last {
@@ -346,9 +347,14 @@ fn pdf_script<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<Reason>> {
         base += keep as u64;
     }
     let mut inflated: u64 = 0;
-    for at in streams {
+    for (at, wrap) in streams {
         r.seek(SeekFrom::Start(at))?;
-        let mut z = flate2::read::ZlibDecoder::new(r.by_ref());
+        let data: Box<dyn Read + '_> = match wrap {
+            Wrap::Zlib => Box::new(r.by_ref()),
+            Wrap::Hex => Box::new(HexDecode::new(std::io::BufReader::new(r.by_ref()))),
+            Wrap::A85 => Box::new(A85Decode::new(std::io::BufReader::new(r.by_ref()))),
+        };
+        let mut z = flate2::read::ZlibDecoder::new(data);
         window.clear();
         loop {
             // A stream that is not valid zlib (or ends early) is read as far as it goes, as a
@@ -429,10 +435,40 @@ fn pdf_name(w: &[u8], last: bool) -> Option<usize> {
     None
 }
 
-/// Offsets in `w` where the data of a compressed stream starts: after a `stream` keyword (not
-/// `endstream`) and its line end, data opening with a zlib header (what `FlateDecode` data
-/// is). Only keywords whose line end and header are inside `w` are judged (unless `last`).
-fn compressed_streams(w: &[u8], last: bool) -> Vec<usize> {
+/// How the data of a compressed stream is written: a zlib stream as it is (`FlateDecode`), or
+/// one wrapped in `ASCIIHexDecode` or `ASCII85Decode` first (a filter chain such as
+/// `[/ASCII85Decode /FlateDecode]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrap {
+    Zlib,
+    Hex,
+    A85,
+}
+
+/// A zlib stream header (CMF, FLG): deflate with a window of at most 32 KiB, checksum right.
+fn zlib_header(cmf: u8, flg: u8) -> bool {
+    cmf & 0x0F == 8 && cmf >> 4 <= 7 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
+}
+
+/// Whether `d` (the first bytes of a stream's data) opens a zlib stream, plain or wrapped.
+fn wrapped_zlib(d: &[u8]) -> Option<Wrap> {
+    let mut two = [0u8; 2];
+    if d.len() >= 2 && zlib_header(d[0], d[1]) {
+        Some(Wrap::Zlib)
+    } else if HexDecode::new(d).read_exact(&mut two).is_ok() && zlib_header(two[0], two[1]) {
+        Some(Wrap::Hex)
+    } else if A85Decode::new(d).read_exact(&mut two).is_ok() && zlib_header(two[0], two[1]) {
+        Some(Wrap::A85)
+    } else {
+        None
+    }
+}
+
+/// Offsets in `w` where the data of a compressed stream starts, and how it is written: after a
+/// `stream` keyword (not `endstream`) and its line end, data opening with a zlib header (what
+/// `FlateDecode` data is), plain or wrapped ([`wrapped_zlib`]). Only keywords whose line end and
+/// first data bytes are inside `w` are judged (unless `last`).
+fn compressed_streams(w: &[u8], last: bool) -> Vec<(usize, Wrap)> {
     const KEY: &[u8] = b"stream";
     let mut out = Vec::new();
     let mut from = 1;
@@ -443,7 +479,7 @@ fn compressed_streams(w: &[u8], last: bool) -> Vec<usize> {
             continue; // `endstream`, or a longer word
         }
         let after = i + KEY.len();
-        if after + 4 > w.len() && !last {
+        if after + 40 > w.len() && !last {
             break;
         }
         let data = match (w.get(after), w.get(after + 1)) {
@@ -451,13 +487,137 @@ fn compressed_streams(w: &[u8], last: bool) -> Vec<usize> {
             (Some(b'\r' | b'\n'), _) => after + 1,
             _ => continue,
         };
-        if let (Some(&cmf), Some(&flg)) = (w.get(data), w.get(data + 1)) {
-            if cmf & 0x0F == 8 && cmf >> 4 <= 7 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0 {
-                out.push(data);
-            }
+        if let Some(wrap) = wrapped_zlib(&w[data.min(w.len())..(data + 32).min(w.len())]) {
+            out.push((data, wrap));
         }
     }
     out
+}
+
+/// PDF white space.
+fn pdf_white(b: u8) -> bool {
+    matches!(b, 0 | b'\t' | b'\n' | 0x0C | b'\r' | b' ')
+}
+
+/// `ASCIIHexDecode` as a reader: pairs of hex digits, white space skipped, `>` (or anything
+/// else) ends the data; a last odd digit is followed by 0.
+struct HexDecode<R> {
+    bytes: std::io::Bytes<R>,
+    done: bool,
+}
+
+impl<R: std::io::BufRead> HexDecode<R> {
+    fn new(r: R) -> Self {
+        HexDecode { bytes: r.bytes(), done: false }
+    }
+}
+
+impl<R: std::io::BufRead> Read for HexDecode<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        let mut high: Option<u8> = None;
+        while n < out.len() && !self.done {
+            let Some(b) = self.bytes.next().transpose()? else {
+                self.done = true;
+                break;
+            };
+            if pdf_white(b) {
+                continue;
+            }
+            let Some(v) = (b as char).to_digit(16) else {
+                self.done = true;
+                break;
+            };
+            match high.take() {
+                None => high = Some(v as u8),
+                Some(h) => {
+                    out[n] = h << 4 | v as u8;
+                    n += 1;
+                }
+            }
+        }
+        if let (Some(h), true) = (high, n < out.len()) {
+            out[n] = h << 4;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// `ASCII85Decode` as a reader: groups of five characters `!`…`u` give four bytes, `z` four
+/// zeros, an optional `<~` opens and `~>` (or anything else) ends the data; a last partial group
+/// of k characters gives k − 1 bytes.
+struct A85Decode<R> {
+    bytes: std::io::Bytes<R>,
+    done: bool,
+    started: bool,
+    group: [u8; 4],
+    at: usize,
+    len: usize,
+}
+
+impl<R: std::io::BufRead> A85Decode<R> {
+    fn new(r: R) -> Self {
+        A85Decode { bytes: r.bytes(), done: false, started: false, group: [0; 4], at: 0, len: 0 }
+    }
+
+    /// Decodes the next group into `self.group`; false at the end.
+    fn next_group(&mut self) -> std::io::Result<bool> {
+        let mut digits = [84u8; 5];
+        let mut k = 0;
+        while k < 5 {
+            let Some(c) = self.bytes.next().transpose()? else { break };
+            match c {
+                c if pdf_white(c) => continue,
+                b'<' if !self.started => {
+                    if self.bytes.next().transpose()? != Some(b'~') {
+                        break;
+                    }
+                }
+                b'z' if k == 0 => {
+                    self.started = true;
+                    (self.group, self.at, self.len) = ([0; 4], 0, 4);
+                    return Ok(true);
+                }
+                b'!'..=b'u' => {
+                    digits[k] = c - b'!';
+                    k += 1;
+                }
+                _ => break,
+            }
+            self.started = true;
+        }
+        if k < 5 {
+            self.done = true;
+        }
+        if k < 2 {
+            return Ok(false);
+        }
+        let value = digits.iter().fold(0u64, |v, &d| v * 85 + u64::from(d));
+        if value > u64::from(u32::MAX) {
+            self.done = true;
+            return Ok(false);
+        }
+        self.group = (value as u32).to_be_bytes();
+        (self.at, self.len) = (0, k - 1);
+        Ok(true)
+    }
+}
+
+impl<R: std::io::BufRead> Read for A85Decode<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < out.len() {
+            if self.at < self.len {
+                out[n] = self.group[self.at];
+                self.at += 1;
+                n += 1;
+            } else if self.done || !self.next_group()? {
+                break;
+            }
+        }
+        Ok(n)
+    }
 }
 
 fn u16_at(b: &[u8], i: usize) -> u64 {
@@ -747,6 +907,70 @@ mod tests {
         assert_eq!(check(&clean), Ok(FileKind::Pdf));
         // `endstream` is no stream keyword; plain bytes that are not zlib are not inflated.
         assert_eq!(check(b"%PDF-1.4\nendstream\n\x78\x9c garbage\nstream\nplain text\nendstream\n"), Ok(FileKind::Pdf));
+    }
+
+    /// `ASCII85Decode` of `data` (the encoder of the PDF reference: groups of four bytes as five
+    /// base-85 digits, `z` for four zeros, a short last group, `~>`).
+    fn a85(data: &[u8]) -> Vec<u8> {
+        let mut out = b"<~".to_vec();
+        for chunk in data.chunks(4) {
+            let mut g = [0u8; 4];
+            g[..chunk.len()].copy_from_slice(chunk);
+            let v = u32::from_be_bytes(g);
+            if v == 0 && chunk.len() == 4 {
+                out.push(b'z');
+                continue;
+            }
+            let mut digits = [0u8; 5];
+            let mut x = u64::from(v);
+            for d in digits.iter_mut().rev() {
+                *d = (x % 85) as u8 + b'!';
+                x /= 85;
+            }
+            out.extend_from_slice(&digits[..chunk.len() + 1]);
+            if out.len().is_multiple_of(70) {
+                out.push(b'\n');
+            }
+        }
+        out.extend_from_slice(b"~>");
+        out
+    }
+
+    #[test]
+    fn scripts_behind_ascii_filters_are_found() {
+        let mut hidden = vec![0u8; 300];
+        hidden.extend_from_slice(b"7 0 << /S /JavaScript /JS (app.alert\\(1\\)) >>");
+        let z = zlib(&hidden);
+        let hex: String =
+            z.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().chunks(30).map(|c| c.concat() + "\n").collect();
+        for (filter, data) in [("[/ASCIIHexDecode /FlateDecode]", hex.into_bytes()), ("[/A85 /Fl]", a85(&z))] {
+            let mut pdf = format!("%PDF-1.7\n5 0 obj\n<< /Type /ObjStm /Filter {filter} >>\nstream\n").into_bytes();
+            pdf.extend_from_slice(&data);
+            pdf.extend_from_slice(b"\nendstream\nendobj\n");
+            assert_eq!(check(&pdf), Err(Reason::PdfScript("/JavaScript，藏在压缩的数据流中")), "{filter}");
+            // The same wrapped stream without the action passes.
+            let clean = zlib(&hidden[..300]);
+            let data = if filter.contains("Hex") {
+                clean.iter().map(|b| format!("{b:02x} ")).collect::<String>().into_bytes()
+            } else {
+                a85(&clean)
+            };
+            let mut pdf = format!("%PDF-1.7\n5 0 obj\n<< /Filter {filter} >>\nstream\r\n").into_bytes();
+            pdf.extend_from_slice(&data);
+            pdf.extend_from_slice(b"\nendstream\n");
+            assert_eq!(check(&pdf), Ok(FileKind::Pdf), "{filter}");
+        }
+        // The decoders themselves, a partial last group included.
+        let mut out = Vec::new();
+        // (Encoded by Python's `base64.a85encode(…, adobe=True)`.)
+        A85Decode::new(&b"<~87cURD]i,\"Ebo80~>"[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"Hello World!");
+        out.clear();
+        A85Decode::new(&b"<~87cURD]j7BEbo7~>"[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"Hello world");
+        out.clear();
+        HexDecode::new(&b"48 65 6c6C 6\n f7>"[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"Hellop");
     }
 
     #[test]
