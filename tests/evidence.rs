@@ -336,12 +336,20 @@ fn status_counts_evidence_by_the_rule() {
         let t = task1(&dir);
         assert_ne!(t.status, Status::Completed, "{rule:?}: {}", t.reason);
         assert!(t.evidence_missing);
-        assert!(t.reason.contains("1 份已被退回"), "{rule:?}: {}", t.reason);
-        // Not yet reviewed: counts under `submitted` only.
+        // The reason names the returned file and says why it does not count, under either rule.
+        assert!(t.reason.contains("1 份已被退回（“验收报告.pdf”），退回的材料不计入"), "{rule:?}: {}", t.reason);
+        assert!(t.reason.contains("无可认定的佐证材料，暂不认定为已完成"), "{rule:?}: {}", t.reason);
+        // Not yet reviewed: counts under `submitted` only, and the reason says which rule.
         let dir = met_with_evidence("ev-status-pending", rule);
         store_reviewed(&dir, None);
         let t = task1(&dir);
         assert_eq!(t.status == Status::Completed, !accepted, "{rule:?}: {}", t.reason);
+        assert_eq!(t.evidence_missing, accepted, "{rule:?}: {}", t.reason);
+        if accepted {
+            assert!(t.reason.contains("1 份尚未采信，按规定只计入督查室已采信的材料"), "{}", t.reason);
+        } else {
+            assert!(t.reason.contains("已报送佐证材料 1 份"), "{}", t.reason);
+        }
         // Accepted: always counts, and the reason says so under `accepted`.
         let dir = met_with_evidence("ev-status-accepted", rule);
         store_reviewed(&dir, Some(Decision::Accepted));

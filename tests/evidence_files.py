@@ -5,6 +5,10 @@
     evidence_files.py exif FILE  prints {"gps": {...}, "orientation": n, "size": [w, h]} read by PIL
     evidence_files.py pixels A B prints "same" when both JPEGs decode to identical pixels
     evidence_files.py ole FILE   prints the OLE streams olefile finds, as JSON
+    evidence_files.py objstm DIR writes PDF 1.7 files saved by PyMuPDF with object streams
+                                 (objstm_js.pdf: an open action running JavaScript,
+                                 objstm_launch.pdf: a launch action, objstm_clean.pdf: neither)
+                                 and prints, per file, the open action PyMuPDF reads back
 
 Makers: PIL (JPEG with EXIF GPS and Orientation, PNG), python-docx, openpyxl, xlwt (a BIFF8 .xls:
 an OLE compound file with a Workbook stream), LibreOffice Writer headless (a .doc: OLE with a
@@ -150,5 +154,34 @@ def ole(path):
     json.dump(["/".join(p) for p in olefile.OleFileIO(path).listdir()], sys.stdout)
 
 
+def objstm(d):
+    """The action is its own object, so MuPDF packs it into a compressed object stream
+    (`use_objstms`): its keys are in no plain byte of the file."""
+    import pymupdf
+
+    os.makedirs(d, exist_ok=True)
+    actions = {
+        "js": "<</S/JavaScript/JS(app.alert\\(document.title\\))>>",
+        "launch": "<</S/Launch/F(calc.exe)>>",
+        "clean": None,
+    }
+    out = {}
+    for name, action in actions.items():
+        doc = pymupdf.open()
+        page = doc.new_page()
+        page.insert_text((72, 72), "Evidence saved with object streams", fontsize=12)
+        if action:
+            x = doc.get_new_xref()
+            doc.update_object(x, action)
+            doc.xref_set_key(doc.pdf_catalog(), "OpenAction", f"{x} 0 R")
+        path = os.path.join(d, f"objstm_{name}.pdf")
+        doc.save(path, garbage=4, deflate=True, use_objstms=1)
+        back = pymupdf.open(path)
+        kind, value = back.xref_get_key(back.pdf_catalog(), "OpenAction")
+        shown = back.xref_object(int(value.split()[0]), compressed=True) if kind == "xref" else None
+        out[name] = {"open_action": shown}
+    print(json.dumps(out))
+
+
 if __name__ == "__main__":
-    {"make": make, "exif": exif, "pixels": pixels, "ole": ole}[sys.argv[1]](*sys.argv[2:])
+    {"make": make, "exif": exif, "pixels": pixels, "ole": ole, "objstm": objstm}[sys.argv[1]](*sys.argv[2:])

@@ -467,3 +467,173 @@ fn downloads_access_and_review() {
     // The replaced file is still the unit's to download (its history), and the office sees the new one.
     assert!(office.get(&review).text().contains("重拍.png"));
 }
+
+/// A PDF of exactly `len` bytes whose padding (a comment line after the header) is varied
+/// printable bytes from a fixed seed, so a download with a chunk lost, repeated or reordered has
+/// another SHA-256.
+fn varied_pdf(len: usize) -> Vec<u8> {
+    let mut out = pdf_of_len(len);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    // `pdf_of_len` writes `%PDF-1.4\n%xxxx…\n`: the x's are the padding.
+    for b in out.iter_mut().skip(10).take_while(|b| **b == b'x') {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        *b = b'0' + ((x >> 33) % 75) as u8; // '0'..'z': no line break, no '<'
+    }
+    assert_eq!(out.len(), len);
+    out
+}
+
+/// A file at the default limit (20 MB) downloads byte-identical (its SHA-256 checked) with its
+/// `Content-Length`, the sniffed type, `nosniff` and a safe attachment name, to its unit and to
+/// the office — streamed from disk: the server's peak resident memory grows by far less than the
+/// file while it is sent (before the fix it grew by at least the file's size: the bytes were read
+/// whole into the response).
+#[test]
+fn large_downloads_stream_from_disk() {
+    let server = start("evidence-download", "");
+    let mut unit = Web::login(&server, "县科技局");
+    let len = 20 * 1024 * 1024;
+    let big = varied_pdf(len);
+    let sha = sha256(&big);
+    let r = unit.upload(&[], &[("file_t2", "大文件\"; x.pdf", &big)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(objects(&server.data()).iter().any(|p| p.file_name().unwrap().to_string_lossy() == sha));
+    let mut office = Web::login(&server, "office");
+    let mut other = Web::login(&server, "县发展改革局");
+    let mut leader = Web::login(&server, "leader");
+    let path = format!("/evidence/file/{sha}");
+    // Warm up the server's buffers with a small download, then measure the big ones.
+    assert_eq!(unit.get(&format!("/evidence/file/{}", sha256(b"none"))).status, 404);
+    let hwm_before = server.mem_kib("VmHWM");
+    for (who, web) in [("unit", &mut unit), ("office", &mut office)] {
+        let r = web.get(&path);
+        assert_eq!(r.status, 200, "{who}");
+        assert_eq!(r.body.len(), len, "{who}");
+        assert_eq!(sha256(&r.body), sha, "{who}: byte-identical");
+        assert_eq!(r.header("content-length"), Some(len.to_string().as_str()), "{who}");
+        assert_eq!(r.header("content-type"), Some("application/pdf"), "{who}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{who}");
+        let cd = r.header("content-disposition").unwrap();
+        assert!(cd.starts_with("attachment; filename=\""), "{who}: {cd}");
+        let ascii = &cd["attachment; filename=\"".len()..cd.find("\"; filename*").unwrap()];
+        assert!(!ascii.contains(['"', ';', '\\']) && ascii.ends_with(".pdf"), "{who}: {cd}");
+    }
+    let grew = server.mem_kib("VmHWM").saturating_sub(hwm_before);
+    eprintln!("peak resident memory grew by {grew} KiB while sending a 20 MB file twice");
+    assert!(grew < 8 * 1024, "peak memory grew by {grew} KiB while sending a 20 MB file twice");
+    // The access rule holds for the streamed body too: nothing of it reaches another unit or a leader.
+    for (who, web) in [("another unit", &mut other), ("leader", &mut leader)] {
+        let r = web.get(&path);
+        assert_eq!(r.status, 403, "{who}");
+        assert!(r.body.len() < 64 * 1024 && !r.body.windows(5).any(|w| w == b"%PDF-"), "{who}");
+    }
+}
+
+/// The files `tests/evidence_files.py objstm` saves with PyMuPDF (object streams, compressed)
+/// into `dir`, and the open action PyMuPDF reads back from each.
+fn objstm_pdfs(dir: &Path) -> serde_json::Value {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/evidence_files.py");
+    let out = Command::new("python3").arg(script).arg("objstm").arg(dir).output().unwrap();
+    assert!(out.status.success(), "evidence_files.py objstm: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A PDF whose one extra object is a `FlateDecode` stream of `zeros` zero bytes, compressed at
+/// the best level (≈ 1000:1): a compression bomb inside a PDF.
+fn pdf_with_deflated_zeros(zeros: u64) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let mb = vec![0u8; 1024 * 1024];
+    for _ in 0..zeros / mb.len() as u64 {
+        z.write_all(&mb).unwrap();
+    }
+    let data = z.finish().unwrap();
+    let body = pdf("bomb");
+    let mut out = body[..9].to_vec();
+    out.extend_from_slice(format!("9 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n", data.len()).as_bytes());
+    out.extend_from_slice(&data);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+    out.extend_from_slice(&body[9..]);
+    out
+}
+
+/// Scripts hidden where a plain-text scan cannot see them are refused through the upload door:
+/// a JavaScript open action and a launch action that live only inside a compressed object stream
+/// (files saved by PyMuPDF, which reads the action back; no key of it is in the file's plain
+/// bytes), and an action whose names are written with `#xx` escapes (`/Java#53cript`). A
+/// compression bomb inside a PDF is refused from a bound, not inflated to the end. Clean
+/// compressed PDFs pass: PyMuPDF's with object streams, and a notice ducha itself typeset.
+#[test]
+fn pdf_scripts_hidden_in_compressed_streams_are_refused() {
+    let server = start("evidence-objstm", SMALL);
+    let dir = server.root.join("made");
+    let actions = objstm_pdfs(&dir);
+    let mut unit = Web::login(&server, "县科技局");
+    for (name, key, shown) in [("js", "/S/JavaScript", "打开即运行.pdf"), ("launch", "/S/Launch", "启动程序.pdf")]
+    {
+        let action = actions[name]["open_action"].as_str().unwrap_or_default();
+        assert!(action.contains(key), "PyMuPDF reads the {name} action back: {action}");
+        let bytes = std::fs::read(dir.join(format!("objstm_{name}.pdf"))).unwrap();
+        assert!(contains(&bytes, b"/ObjStm"), "{name}: saved with an object stream");
+        for plain in [&b"JavaScript"[..], b"/JS", b"Launch"] {
+            assert!(!contains(&bytes, plain), "{name}: {} is in no plain byte", String::from_utf8_lossy(plain));
+        }
+        let r = unit.upload(&[], &[("file_t2", shown, &bytes)]);
+        assert_eq!(r.status, 422, "{name}: {}", r.text());
+        let page = http_client::unescape(&r.text());
+        let words = format!("“{shown}”是含有脚本或启动动作（{}，藏在压缩的数据流中）的 PDF，不予接收", &key[2..]);
+        assert!(page.contains(&words), "{name}: {page}");
+    }
+    assert!(objects(&server.data()).is_empty(), "nothing with a script is stored");
+
+    // Names written with escapes, in plain text: `/S /JavaScript` and `/JS` as a viewer decodes them.
+    let mut escaped = pdf("escaped");
+    let catalog = b"<< /Type /Catalog /Pages 2 0 R";
+    let at = escaped.windows(catalog.len()).position(|w| w == catalog).unwrap() + catalog.len();
+    escaped.splice(at..at, b" /OpenAction << /S /Java#53cript /J#53 (app.alert\\(1\\)) >>".iter().copied());
+    for plain in [&b"/JavaScript"[..], b"/JS ", b"/JS(", b"/JS<", b"/Launch"] {
+        assert!(!contains(&escaped, plain), "the escaped names are not the plain keys");
+    }
+    let r = unit.upload(&[], &[("file_t2", "转义.pdf", &escaped)]);
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(http_client::unescape(&r.text()).contains("“转义.pdf”是含有脚本或启动动作（/JavaScript）的 PDF"));
+
+    // 600 MB of zeros deflated into well under the 1 MB limit: refused at the inflation bound.
+    let bomb = pdf_with_deflated_zeros(600 * 1024 * 1024);
+    assert!(bomb.len() < MAX_FILE, "the bomb is small: {} bytes", bomb.len());
+    let started = std::time::Instant::now();
+    let r = unit.upload(&[], &[("file_t2", "扫描件.pdf", &bomb)]);
+    eprintln!("a PDF inflating to 600 MB refused in {:.2} s", started.elapsed().as_secs_f64());
+    assert_eq!(r.status, 422, "{}", r.text());
+    let page = http_client::unescape(&r.text());
+    assert!(page.contains("“扫描件.pdf”是压缩结构异常的文件（PDF 中的压缩数据解压后超过 512 MB）"), "{page}");
+    assert!(objects(&server.data()).is_empty());
+
+    // Clean compressed PDFs are accepted: PyMuPDF's with object streams, ducha's own notice.
+    assert_eq!(actions["clean"]["open_action"], serde_json::Value::Null);
+    let clean = std::fs::read(dir.join("objstm_clean.pdf")).unwrap();
+    assert!(contains(&clean, b"/ObjStm"));
+    let out = Command::new(env!("CARGO_BIN_EXE_ducha"))
+        .args(["build", "--data", "data", "--out", "built", "--period", PERIOD, "--only", "notice"])
+        .current_dir(&server.root)
+        .env_remove("DUCHA_DATA")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let notice = walkdir::WalkDir::new(server.root.join("built"))
+        .into_iter()
+        .flatten()
+        .find(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+        .map(|e| std::fs::read(e.path()).unwrap())
+        .expect("ducha built a notice");
+    assert!(contains(&notice, b"/FlateDecode"), "the notice has compressed streams");
+    assert!(notice.len() < MAX_FILE, "the notice fits the test limit: {} bytes", notice.len());
+    let r = unit.upload(&[], &[("file_t2", "对象流.pdf", &clean), ("file_t2", "通报.pdf", &notice)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let stored: Vec<String> =
+        objects(&server.data()).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(stored.contains(&sha256(&clean)) && stored.contains(&sha256(&notice)), "{stored:?}");
+}

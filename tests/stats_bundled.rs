@@ -13,9 +13,16 @@
 //! the lagging list (status, light, gap), missing and late reports (with days late), escalations,
 //! the change against the previous quarter and `evidence_missing`. Not recomputed: the generated
 //! sentences (`reason`, `explanation`) and `claim_mismatches`.
+//!
+//! "已完成 needs evidence" is recounted as docs/rules.md §21 states it, reading the evidence index
+//! (`evidence/index/<期间>/<单位>.yaml`) as plain YAML too: a returned (退回) file never counts,
+//! under `evidence.rule: accepted` only accepted (采信) files count. Variants of the bundled data
+//! (one task's only evidence returned, not yet reviewed, accepted; under either rule) are checked
+//! the same way, so figures that ignored the office's reviews would fail.
 
 mod common;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -29,7 +36,7 @@ const LABELS: [&str; 8] = ["已完成", "超序时", "序时推进", "滞后", "
 
 fn stats_json(args: &[&str]) -> J {
     let root = common::root();
-    let data = root.join("data");
+    let data = data_dir();
     let mut all = vec!["stats", "--data", data.to_str().unwrap(), "--json"];
     all.extend_from_slice(args);
     let out = common::ducha(&root, &all);
@@ -41,8 +48,14 @@ fn stats_json(args: &[&str]) -> J {
 // ---------------------------------------------------------------------------------------------
 // The independent model
 
+thread_local! {
+    /// The data directory the model reads and the binary is run on: the bundled `data/`, or a
+    /// test's variant of it (each test runs on its own thread).
+    static DATA: RefCell<PathBuf> = RefCell::new(common::root().join("data"));
+}
+
 fn data_dir() -> PathBuf {
-    common::root().join("data")
+    DATA.with(|d| d.borrow().clone())
 }
 
 fn read_yaml(path: &Path) -> Y {
@@ -357,7 +370,7 @@ fn evaluate(task: &PlanTask, quarter: u32, reps: &[Y], prev: Option<&State>, th:
     if leads.iter().any(|e| e["adjustment"].as_str().is_some_and(|a| !a.trim().is_empty())) {
         return done("其他", None);
     }
-    let evidence = leads.iter().any(|e| e["evidence"].as_sequence().is_some_and(|v| !v.is_empty()));
+    let evidence = evidence_counts(task, quarter, reps);
 
     if !task.targets.is_empty() {
         let with_figure: Vec<Standing> =
@@ -429,6 +442,54 @@ fn evaluate(task: &PlanTask, quarter: u32, reps: &[Y], prev: Option<&State>, th:
         None => "其他",
     };
     done(status, None)
+}
+
+/// The office's counting rule, `evidence.rule` in office.yaml (`submitted` when absent).
+fn evidence_rule() -> String {
+    let office = read_yaml(&data_dir().join("office.yaml"));
+    office["evidence"]["rule"].as_str().unwrap_or("submitted").to_string()
+}
+
+/// The current (not replaced) files of `unit`'s report in `period` for `task`, as the evidence
+/// index lists them: (name, decision 采信 / 退回 when reviewed).
+fn indexed(period: &str, unit: &str, task: u64) -> Vec<(String, Option<String>)> {
+    let path = data_dir().join("evidence").join("index").join(period).join(format!("{unit}.yaml"));
+    if !path.exists() {
+        return Vec::new();
+    }
+    list(&read_yaml(&path)["files"])
+        .iter()
+        .filter(|f| f["task"].as_u64() == Some(task) && f["replaced_by"].is_null())
+        .map(|f| (str_of(&f["name"]), f["decision"].as_str().map(str::to_owned)))
+        .collect()
+}
+
+/// Whether a task has evidence that counts towards 已完成 (docs/rules.md §21): the names the
+/// reporting lead units list in `evidence:` and their indexed files of the task, each name once;
+/// a name whose file was returned never counts, an accepted one always does, one not reviewed
+/// (or typed without a file) only under `submitted`.
+fn evidence_counts(task: &PlanTask, quarter: u32, reps: &[Y]) -> bool {
+    let period = format!("2023Q{quarter}");
+    let accepted_only = evidence_rule() == "accepted";
+    let mut seen = BTreeSet::new();
+    for unit in &task.leads {
+        let Some(e) = entry(reps, unit, task.number) else { continue };
+        let files = indexed(&period, unit, task.number);
+        let names: Vec<String> =
+            list(&e["evidence"]).iter().map(str_of).chain(files.iter().map(|f| f.0.clone())).collect();
+        for name in names {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            match files.iter().find(|f| f.0 == name).and_then(|f| f.1.as_deref()) {
+                Some("退回") => {}
+                Some("采信") => return true,
+                _ if !accepted_only => return true,
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// The month the plan starts: its 成文日期 when in the plan year, else January.
@@ -846,4 +907,108 @@ fn by_unit_prints_a_table() {
     assert!(stdout.contains("县农业农村局"), "no unit name in:\n{stdout}");
     assert!(stdout.contains("县贸促会"), "no unit name in:\n{stdout}");
     assert!(!stdout.trim_start().starts_with('{'), "a table, not JSON:\n{stdout}");
+}
+
+/// A copy of the bundled data in which `unit`'s report of `period` lists for `task` only
+/// `验收报告.pdf`, a file in the evidence index (the bundled sample PDF) reviewed as `decision`
+/// (`None`: not yet reviewed), under `evidence.rule: rule`.
+fn variant(name: &str, period: &str, unit: &str, task: u64, rule: &str, decision: Option<&str>) -> PathBuf {
+    let data = common::temp_dir(name).join("data");
+    common::copy_dir(&common::root().join("data"), &data);
+    // The report: the task's entry lists only the indexed file.
+    let dir = data.join("reports").join(period);
+    let report = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .find(|p| {
+            let r = read_yaml(p);
+            r["unit"].as_str() == Some(unit) && list(&r["entries"]).iter().any(|e| e["task"].as_u64() == Some(task))
+        })
+        .unwrap_or_else(|| panic!("{unit} reports task {task} in {period}"));
+    let mut r = read_yaml(&report);
+    for e in r["entries"].as_sequence_mut().unwrap() {
+        if e["task"].as_u64() == Some(task) {
+            e["evidence"] = serde_yaml::from_str("[验收报告.pdf]").unwrap();
+        }
+    }
+    std::fs::write(&report, serde_yaml::to_string(&r).unwrap()).unwrap();
+    // The index: one record for the task (added to the unit's index when there is one).
+    let sha = "4a16e744795d4e7bea0e161b39151b79bb9f7dece33852b649bcef599ccbdf01";
+    let object = data.join("evidence/objects").join(&sha[..2]).join(sha);
+    let size = std::fs::metadata(&object).unwrap().len();
+    let index = data.join("evidence/index").join(period).join(format!("{unit}.yaml"));
+    let mut idx: Y = if index.exists() {
+        read_yaml(&index)
+    } else {
+        serde_yaml::from_str(&format!("unit: {unit}\nperiod: {period}\nfiles: []\n")).unwrap()
+    };
+    let mut record = format!(
+        "sha256: {sha}\nname: 验收报告.pdf\ntype: pdf\nsize: {size}\ntask: {task}\nuploaded_by: {unit}\n\
+         uploaded_at: 2024-01-08 09:30:00\n"
+    );
+    if let Some(d) = decision {
+        record += &format!(
+            "decision: {d}\nreason: 盖章不清，请重新扫描\nreviewed_by: 督查室\nreviewed_at: 2024-01-08 10:15:00\n"
+        );
+    }
+    idx["files"].as_sequence_mut().unwrap().push(serde_yaml::from_str(&record).unwrap());
+    std::fs::create_dir_all(index.parent().unwrap()).unwrap();
+    std::fs::write(&index, serde_yaml::to_string(&idx).unwrap()).unwrap();
+    let office = data.join("office.yaml");
+    let text = std::fs::read_to_string(&office).unwrap();
+    std::fs::write(&office, format!("{text}\nevidence:\n  rule: {rule}\n")).unwrap();
+    data
+}
+
+/// The status oracle honours the office's reviews (docs/rules.md §21): a task completed by
+/// evidence in the bundled data, given instead only one indexed file, is recounted here from
+/// the index YAML and compared, quarter by quarter, with `ducha stats --json` — its only file
+/// returned: not 已完成 under either rule (and flagged as met without evidence); not yet
+/// reviewed: 已完成 under `submitted`, not under `accepted`; accepted: 已完成 under `accepted`.
+#[test]
+fn review_decisions_decide_evidence_in_the_recount() {
+    let year = recompute_year(4);
+    let (_, tasks) = plan();
+    // The first single-lead task that became 已完成 in some quarter with evidence listed.
+    let (task, quarter) = tasks
+        .iter()
+        .filter(|t| t.leads.len() == 1)
+        .find_map(|t| {
+            (1..=4u32)
+                .find(|&q| {
+                    let now = year[q as usize - 1][&t.number].status == "已完成";
+                    let before = q > 1 && year[q as usize - 2][&t.number].status == "已完成";
+                    let reps = reports(&format!("2023Q{q}"));
+                    let listed = entry(&reps, &t.leads[0], t.number)
+                        .is_some_and(|e| e["evidence"].as_sequence().is_some_and(|v| !v.is_empty()));
+                    now && !before && listed
+                })
+                .map(|q| (t.clone(), q))
+        })
+        .expect("a task completed with evidence in the bundled data");
+    let period = format!("2023Q{quarter}");
+    let unit = task.leads[0].clone();
+    let cases: [(&str, Option<&str>, bool); 5] = [
+        ("submitted", Some("退回"), false),
+        ("accepted", Some("退回"), false),
+        ("submitted", None, true),
+        ("accepted", None, false),
+        ("accepted", Some("采信"), true),
+    ];
+    for (rule, decision, completed) in cases {
+        let what = format!("task {} in {period}, its only file {decision:?}, rule {rule}", task.number);
+        let data = variant(&format!("stats-review-{rule}"), &period, &unit, task.number, rule, decision);
+        DATA.with(|d| *d.borrow_mut() = data);
+        // The independent recount says what the rule says …
+        let status = recompute_year(quarter).last().unwrap()[&task.number].status;
+        assert_eq!(status == "已完成", completed, "{what}: recounted {status}");
+        // … and the binary's figures agree with it in every quarter.
+        for q in 1..=4 {
+            compare_with_recomputation(q);
+        }
+        let json = stats_json(&["--period", &period]);
+        let flagged = json["evidence_missing"].as_array().unwrap().iter().any(|n| n.as_u64() == Some(task.number));
+        assert_eq!(flagged, !completed, "{what}: evidence_missing {}", json["evidence_missing"]);
+    }
 }

@@ -72,6 +72,8 @@ pub struct Counted {
     pub names: Vec<String>,
     /// Files the office returned (退回): never counted.
     pub returned: usize,
+    /// The names of the returned files, in the same order (the reason names them).
+    pub returned_names: Vec<String>,
     /// Files not yet reviewed (and typed names without a file): counted only under `submitted`.
     pub pending: usize,
     /// Files the office accepted (采信).
@@ -120,19 +122,21 @@ impl Counted {
     }
 
     /// What the status reason says when nothing counts: `未报送佐证材料`, or why the files sent do
-    /// not count (returned, not yet accepted).
+    /// not count — the returned files by name (a returned file is one the office refused: it
+    /// never counts, under either rule), the files not yet accepted under `accepted`.
     pub fn missing_text(&self) -> String {
         let mut parts = Vec::new();
         if self.returned > 0 {
-            parts.push(format!("{} 份已被退回", self.returned));
+            let names: Vec<String> = self.returned_names.iter().map(|n| format!("“{n}”")).collect();
+            parts.push(format!("{} 份已被退回（{}），退回的材料不计入", self.returned, names.join("、")));
         }
         if self.rule == Rule::Accepted && self.pending > 0 {
-            parts.push(format!("{} 份尚未采信", self.pending));
+            parts.push(format!("{} 份尚未采信，按规定只计入督查室已采信的材料", self.pending));
         }
         if parts.is_empty() {
             "未报送佐证材料".into()
         } else {
-            format!("佐证材料 {}，无可认定的佐证材料", parts.join("、"))
+            format!("佐证材料 {}；无可认定的佐证材料", parts.join("；"))
         }
     }
 }
@@ -160,7 +164,10 @@ pub fn counted<'a>(
             seen.push(name.clone());
             let decision = records.iter().find(|r| r.name == name).and_then(|r| r.review.as_ref()).map(|r| r.decision);
             match decision {
-                Some(Decision::Returned) => c.returned += 1,
+                Some(Decision::Returned) => {
+                    c.returned += 1;
+                    c.returned_names.push(name);
+                }
                 Some(Decision::Accepted) => {
                     c.accepted += 1;
                     c.names.push(name);

@@ -13,7 +13,9 @@
 //! are checked against [`ZIP_MAX_TOTAL`] and [`ZIP_MAX_RATIO`] (a zip bomb named `.docx` is refused
 //! before anything is inflated), and the one part that is inflated, `[Content_Types].xml`, is read
 //! through a limit of [`ZIP_MAX_PART`] bytes. OLE inspection reads the header and at most
-//! [`OLE_MAX_DIR_SECTORS`] directory sectors.
+//! [`OLE_MAX_DIR_SECTORS`] directory sectors. A PDF's compressed streams are inflated to look
+//! for scripts hidden in object streams, at most [`PDF_MAX_STREAMS`] of them and
+//! [`PDF_MAX_INFLATED`] bytes in all.
 
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
@@ -207,8 +209,8 @@ pub fn sniff<R: Read + Seek>(r: &mut R, len: u64, name: &str) -> Result<FileKind
         return Err(refuse(Reason::Markup(m)));
     }
     let kind = if head.starts_with(b"%PDF-") {
-        if let Some(k) = pdf_script(r).map_err(io)? {
-            return Err(refuse(Reason::PdfScript(k)));
+        if let Some(reason) = pdf_script(r).map_err(io)? {
+            return Err(refuse(reason));
         }
         FileKind::Pdf
     } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -284,23 +286,337 @@ fn forbidden(head: &[u8]) -> Option<&'static str> {
     })
 }
 
-/// Scans a PDF for JavaScript and launch actions, in chunks with an overlap.
-fn pdf_script<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<&'static str>> {
-    const KEYS: [&str; 5] = ["/JavaScript", "/JS ", "/JS(", "/JS<", "/Launch"];
+/// Bytes kept between chunks of a PDF scan: longer than any key, any `stream` keyword with its
+/// line end and the zlib header after it, and any escaped name that could decode to a key
+/// (`/#4a#61#76#61…`, at most 3 bytes a letter).
+const PDF_CARRY: usize = 128;
+
+/// The keys looked for in a PDF's plain bytes (as before: `/JS` only before a space, `(` or `<`,
+/// so random compressed bytes rarely match).
+const PDF_KEYS: [&str; 5] = ["/JavaScript", "/JS ", "/JS(", "/JS<", "/Launch"];
+
+/// The names looked for after `#xx` escapes are decoded, in the plain bytes and in the inflated
+/// data of compressed streams: every JavaScript action says `/S /JavaScript` (the bare `/JS`
+/// key runs nothing without it) and the document-level scripts sit under `/JavaScript` in the
+/// name tree; a launch action says `/S /Launch`. Long names only: inflated fonts and images are
+/// binary, and a 3-byte `/JS` would turn up in them by chance.
+const PDF_NAMES: [(&[u8], &str, &str); 2] = [
+    (b"JavaScript", "/JavaScript", "/JavaScript，藏在压缩的数据流中"),
+    (b"Launch", "/Launch", "/Launch，藏在压缩的数据流中"),
+];
+
+/// Scans a PDF for JavaScript and launch actions: the plain bytes in chunks with an overlap,
+/// then the inflated data of every compressed (zlib / `FlateDecode`, also behind `ASCIIHexDecode`
+/// or `ASCII85Decode`) stream, where a PDF 1.5
+/// object stream (`/Type /ObjStm`) carries whole dictionaries — an action hidden there is not
+/// in the plain bytes at all. Inflation is bounded: at most [`PDF_MAX_STREAMS`] streams and
+/// [`PDF_MAX_INFLATED`] bytes in all (a small file that inflates past that is refused as a
+/// compression bomb); memory holds one chunk at a time.
+fn pdf_script<R: Read + Seek>(r: &mut R) -> std::io::Result<Option<Reason>> {
     r.seek(SeekFrom::Start(0))?;
     let mut buf = vec![0u8; 1 << 16];
-    let mut carry: Vec<u8> = Vec::new();
+    let mut window: Vec<u8> = Vec::new();
+    // The file offset of `window[0]`.
+    let mut base: u64 = 0;
+    // Where the data of each compressed stream starts, and how it is written.
+    let mut streams: Vec<(u64, Wrap)> = Vec::new();
     loop {
         let n = r.read(&mut buf)?;
-        if n == 0 {
-            return Ok(None);
+        let last = n == 0;
+        window.extend_from_slice(&buf[..n]);
+        if let Some(k) = PDF_KEYS.into_iter().find(|k| window.windows(k.len()).any(|w| w == k.as_bytes())) {
+            return Ok(Some(Reason::PdfScript(k)));
         }
-        carry.extend_from_slice(&buf[..n]);
-        if let Some(k) = KEYS.into_iter().find(|k| carry.windows(k.len()).any(|w| w == k.as_bytes())) {
-            return Ok(Some(k));
+        if let Some(i) = pdf_name(&window, last) {
+            return Ok(Some(Reason::PdfScript(PDF_NAMES[i].1)));
         }
-        let keep = carry.len().saturating_sub(16);
-        carry.drain(..keep);
+        for (data, wrap) in compressed_streams(&window, last) {
+            let at = base + data as u64;
+            if streams.last().is_none_or(|&(l, _)| at > l) {
+                if streams.len() == PDF_MAX_STREAMS {
+                    return Ok(Some(Reason::ZipBomb(format!("PDF 含有超过 {PDF_MAX_STREAMS} 个压缩数据流"))));
+                }
+                streams.push((at, wrap));
+            }
+        }
+        if last {
+            break;
+        }
+        let keep = window.len().saturating_sub(PDF_CARRY);
+        window.drain(..keep);
+        base += keep as u64;
+    }
+    let mut inflated: u64 = 0;
+    for (at, wrap) in streams {
+        r.seek(SeekFrom::Start(at))?;
+        let data: Box<dyn Read + '_> = match wrap {
+            Wrap::Zlib => Box::new(r.by_ref()),
+            Wrap::Hex => Box::new(HexDecode::new(std::io::BufReader::new(r.by_ref()))),
+            Wrap::A85 => Box::new(A85Decode::new(std::io::BufReader::new(r.by_ref()))),
+        };
+        let mut z = flate2::read::ZlibDecoder::new(data);
+        window.clear();
+        loop {
+            // A stream that is not valid zlib (or ends early) is read as far as it goes, as a
+            // lenient viewer would.
+            let n = z.read(&mut buf).unwrap_or(0);
+            inflated += n as u64;
+            if inflated > PDF_MAX_INFLATED {
+                return Ok(Some(Reason::ZipBomb(format!(
+                    "PDF 中的压缩数据解压后超过 {}",
+                    super::config::human_size(PDF_MAX_INFLATED)
+                ))));
+            }
+            let last = n == 0;
+            window.extend_from_slice(&buf[..n]);
+            if let Some(i) = pdf_name(&window, last) {
+                return Ok(Some(Reason::PdfScript(PDF_NAMES[i].2)));
+            }
+            if last {
+                break;
+            }
+            let keep = window.len().saturating_sub(PDF_CARRY);
+            window.drain(..keep);
+        }
+    }
+    Ok(None)
+}
+
+/// Most compressed streams of one PDF inflated while looking for scripts.
+pub const PDF_MAX_STREAMS: usize = 100_000;
+/// Most bytes inflated from one PDF's compressed streams, in all.
+pub const PDF_MAX_INFLATED: u64 = 512 * 1024 * 1024;
+
+/// PDF white space and delimiters: what ends a name.
+fn pdf_ends_name(b: u8) -> bool {
+    matches!(
+        b,
+        0 | b'\t' | b'\n' | 0x0C | b'\r' | b' ' | b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
+}
+
+/// The index in [`PDF_NAMES`] of the first name in `w` that decodes (`#xx` escapes) to one of
+/// them. A name running to the end of `w` is judged only when `last` (else the next chunk, which
+/// starts with the carried-over tail, judges it).
+fn pdf_name(w: &[u8], last: bool) -> Option<usize> {
+    let mut i = 0;
+    while let Some(slash) = w[i..].iter().position(|&b| b == b'/') {
+        let start = i + slash + 1;
+        let len = w[start..].iter().position(|&b| pdf_ends_name(b));
+        let end = match len {
+            Some(l) => start + l,
+            None if last => w.len(),
+            None => return None,
+        };
+        i = end;
+        let raw = &w[start..end];
+        if raw.is_empty() || raw.len() > 3 * 10 {
+            continue;
+        }
+        let mut name = Vec::with_capacity(raw.len());
+        let mut k = 0;
+        while k < raw.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            match (raw[k], raw.get(k + 1).and_then(|&b| hex(b)), raw.get(k + 2).and_then(|&b| hex(b))) {
+                (b'#', Some(h), Some(l)) => {
+                    name.push((h * 16 + l) as u8);
+                    k += 3;
+                }
+                (b, ..) => {
+                    name.push(b);
+                    k += 1;
+                }
+            }
+        }
+        if let Some(found) = PDF_NAMES.iter().position(|(n, ..)| name == *n) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// How the data of a compressed stream is written: a zlib stream as it is (`FlateDecode`), or
+/// one wrapped in `ASCIIHexDecode` or `ASCII85Decode` first (a filter chain such as
+/// `[/ASCII85Decode /FlateDecode]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrap {
+    Zlib,
+    Hex,
+    A85,
+}
+
+/// A zlib stream header (CMF, FLG): deflate with a window of at most 32 KiB, checksum right.
+fn zlib_header(cmf: u8, flg: u8) -> bool {
+    cmf & 0x0F == 8 && cmf >> 4 <= 7 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
+}
+
+/// Whether `d` (the first bytes of a stream's data) opens a zlib stream, plain or wrapped.
+fn wrapped_zlib(d: &[u8]) -> Option<Wrap> {
+    let mut two = [0u8; 2];
+    if d.len() >= 2 && zlib_header(d[0], d[1]) {
+        Some(Wrap::Zlib)
+    } else if HexDecode::new(d).read_exact(&mut two).is_ok() && zlib_header(two[0], two[1]) {
+        Some(Wrap::Hex)
+    } else if A85Decode::new(d).read_exact(&mut two).is_ok() && zlib_header(two[0], two[1]) {
+        Some(Wrap::A85)
+    } else {
+        None
+    }
+}
+
+/// Offsets in `w` where the data of a compressed stream starts, and how it is written: after a
+/// `stream` keyword (not `endstream`) and its line end, data opening with a zlib header (what
+/// `FlateDecode` data is), plain or wrapped ([`wrapped_zlib`]). Only keywords whose line end and
+/// first data bytes are inside `w` are judged (unless `last`).
+fn compressed_streams(w: &[u8], last: bool) -> Vec<(usize, Wrap)> {
+    const KEY: &[u8] = b"stream";
+    let mut out = Vec::new();
+    let mut from = 1;
+    while let Some(p) = w.get(from..).and_then(|rest| rest.windows(KEY.len()).position(|x| x == KEY)) {
+        let i = from + p;
+        from = i + 1;
+        if !pdf_ends_name(w[i - 1]) {
+            continue; // `endstream`, or a longer word
+        }
+        let after = i + KEY.len();
+        if after + 40 > w.len() && !last {
+            break;
+        }
+        let data = match (w.get(after), w.get(after + 1)) {
+            (Some(b'\r'), Some(b'\n')) => after + 2,
+            (Some(b'\r' | b'\n'), _) => after + 1,
+            _ => continue,
+        };
+        if let Some(wrap) = wrapped_zlib(&w[data.min(w.len())..(data + 32).min(w.len())]) {
+            out.push((data, wrap));
+        }
+    }
+    out
+}
+
+/// PDF white space.
+fn pdf_white(b: u8) -> bool {
+    matches!(b, 0 | b'\t' | b'\n' | 0x0C | b'\r' | b' ')
+}
+
+/// `ASCIIHexDecode` as a reader: pairs of hex digits, white space skipped, `>` (or anything
+/// else) ends the data; a last odd digit is followed by 0.
+struct HexDecode<R> {
+    bytes: std::io::Bytes<R>,
+    done: bool,
+}
+
+impl<R: std::io::BufRead> HexDecode<R> {
+    fn new(r: R) -> Self {
+        HexDecode { bytes: r.bytes(), done: false }
+    }
+}
+
+impl<R: std::io::BufRead> Read for HexDecode<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        let mut high: Option<u8> = None;
+        while n < out.len() && !self.done {
+            let Some(b) = self.bytes.next().transpose()? else {
+                self.done = true;
+                break;
+            };
+            if pdf_white(b) {
+                continue;
+            }
+            let Some(v) = (b as char).to_digit(16) else {
+                self.done = true;
+                break;
+            };
+            match high.take() {
+                None => high = Some(v as u8),
+                Some(h) => {
+                    out[n] = h << 4 | v as u8;
+                    n += 1;
+                }
+            }
+        }
+        if let (Some(h), true) = (high, n < out.len()) {
+            out[n] = h << 4;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// `ASCII85Decode` as a reader: groups of five characters `!`…`u` give four bytes, `z` four
+/// zeros, an optional `<~` opens and `~>` (or anything else) ends the data; a last partial group
+/// of k characters gives k − 1 bytes.
+struct A85Decode<R> {
+    bytes: std::io::Bytes<R>,
+    done: bool,
+    started: bool,
+    group: [u8; 4],
+    at: usize,
+    len: usize,
+}
+
+impl<R: std::io::BufRead> A85Decode<R> {
+    fn new(r: R) -> Self {
+        A85Decode { bytes: r.bytes(), done: false, started: false, group: [0; 4], at: 0, len: 0 }
+    }
+
+    /// Decodes the next group into `self.group`; false at the end.
+    fn next_group(&mut self) -> std::io::Result<bool> {
+        let mut digits = [84u8; 5];
+        let mut k = 0;
+        while k < 5 {
+            let Some(c) = self.bytes.next().transpose()? else { break };
+            match c {
+                c if pdf_white(c) => continue,
+                b'<' if !self.started => {
+                    if self.bytes.next().transpose()? != Some(b'~') {
+                        break;
+                    }
+                }
+                b'z' if k == 0 => {
+                    self.started = true;
+                    (self.group, self.at, self.len) = ([0; 4], 0, 4);
+                    return Ok(true);
+                }
+                b'!'..=b'u' => {
+                    digits[k] = c - b'!';
+                    k += 1;
+                }
+                _ => break,
+            }
+            self.started = true;
+        }
+        if k < 5 {
+            self.done = true;
+        }
+        if k < 2 {
+            return Ok(false);
+        }
+        let value = digits.iter().fold(0u64, |v, &d| v * 85 + u64::from(d));
+        if value > u64::from(u32::MAX) {
+            self.done = true;
+            return Ok(false);
+        }
+        self.group = (value as u32).to_be_bytes();
+        (self.at, self.len) = (0, k - 1);
+        Ok(true)
+    }
+}
+
+impl<R: std::io::BufRead> Read for A85Decode<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < out.len() {
+            if self.at < self.len {
+                out[n] = self.group[self.at];
+                self.at += 1;
+                n += 1;
+            } else if self.done || !self.next_group()? {
+                break;
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -532,4 +848,165 @@ fn ole_names<R: Read + Seek>(r: &mut R, len: u64) -> Result<Vec<String>, Reason>
         sector = u32_at(&fs, 4 * (sector % per) as usize);
     }
     Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write as _};
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
+    /// A PDF with `pad` bytes of comment before one compressed stream holding `hidden`.
+    fn pdf_with_stream(pad: usize, hidden: &[u8], eol: &str) -> Vec<u8> {
+        let data = zlib(hidden);
+        let mut out = b"%PDF-1.7\n%".to_vec();
+        out.extend(std::iter::repeat_n(b'x', pad));
+        out.extend_from_slice(
+            format!(
+                "\n5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream{eol}",
+                data.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&data);
+        out.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+        out
+    }
+
+    fn check(bytes: &[u8]) -> Result<FileKind, Reason> {
+        sniff(&mut Cursor::new(bytes), bytes.len() as u64, "t.pdf").map_err(|r| r.reason)
+    }
+
+    #[test]
+    fn scripts_in_compressed_streams_are_found_across_chunk_boundaries() {
+        let chunk = 1 << 16;
+        let hidden = b"7 0 << /S /JavaScript /JS (app.alert\\(1\\)) >>";
+        let launch = b"7 0 <</S/Launch/F(calc.exe)>>";
+        // The keyword, its line end and the zlib header straddle the 64 KiB boundary at every offset.
+        for pad in chunk - 140..chunk - 40 {
+            for eol in ["\n", "\r\n"] {
+                let js = pdf_with_stream(pad, hidden, eol);
+                assert_eq!(check(&js), Err(Reason::PdfScript("/JavaScript，藏在压缩的数据流中")), "{pad} {eol:?}");
+                let l = pdf_with_stream(pad, launch, eol);
+                assert_eq!(check(&l), Err(Reason::PdfScript("/Launch，藏在压缩的数据流中")), "{pad} {eol:?}");
+            }
+        }
+        // Inside the inflated data too: a name straddling the decoder's chunks.
+        for before in [chunk - 6, chunk - 3, chunk + 1] {
+            let mut data = vec![b' '; before];
+            data.extend_from_slice(b"/S/Java#53cript");
+            assert!(check(&pdf_with_stream(10, &data, "\n")).is_err(), "{before}");
+        }
+        // Clean: the same stream without an action, and names that only start like the keys.
+        let clean = pdf_with_stream(10, b"7 0 << /Type /Annot /S /JavaScripts /Launcher 1 /JS >>", "\n");
+        assert_eq!(check(&clean), Ok(FileKind::Pdf));
+        // `endstream` is no stream keyword; plain bytes that are not zlib are not inflated.
+        assert_eq!(check(b"%PDF-1.4\nendstream\n\x78\x9c garbage\nstream\nplain text\nendstream\n"), Ok(FileKind::Pdf));
+    }
+
+    /// `ASCII85Decode` of `data` (the encoder of the PDF reference: groups of four bytes as five
+    /// base-85 digits, `z` for four zeros, a short last group, `~>`).
+    fn a85(data: &[u8]) -> Vec<u8> {
+        let mut out = b"<~".to_vec();
+        for chunk in data.chunks(4) {
+            let mut g = [0u8; 4];
+            g[..chunk.len()].copy_from_slice(chunk);
+            let v = u32::from_be_bytes(g);
+            if v == 0 && chunk.len() == 4 {
+                out.push(b'z');
+                continue;
+            }
+            let mut digits = [0u8; 5];
+            let mut x = u64::from(v);
+            for d in digits.iter_mut().rev() {
+                *d = (x % 85) as u8 + b'!';
+                x /= 85;
+            }
+            out.extend_from_slice(&digits[..chunk.len() + 1]);
+            if out.len().is_multiple_of(70) {
+                out.push(b'\n');
+            }
+        }
+        out.extend_from_slice(b"~>");
+        out
+    }
+
+    #[test]
+    fn scripts_behind_ascii_filters_are_found() {
+        let mut hidden = vec![0u8; 300];
+        hidden.extend_from_slice(b"7 0 << /S /JavaScript /JS (app.alert\\(1\\)) >>");
+        let z = zlib(&hidden);
+        let hex: String =
+            z.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().chunks(30).map(|c| c.concat() + "\n").collect();
+        for (filter, data) in [("[/ASCIIHexDecode /FlateDecode]", hex.into_bytes()), ("[/A85 /Fl]", a85(&z))] {
+            let mut pdf = format!("%PDF-1.7\n5 0 obj\n<< /Type /ObjStm /Filter {filter} >>\nstream\n").into_bytes();
+            pdf.extend_from_slice(&data);
+            pdf.extend_from_slice(b"\nendstream\nendobj\n");
+            assert_eq!(check(&pdf), Err(Reason::PdfScript("/JavaScript，藏在压缩的数据流中")), "{filter}");
+            // The same wrapped stream without the action passes.
+            let clean = zlib(&hidden[..300]);
+            let data = if filter.contains("Hex") {
+                clean.iter().map(|b| format!("{b:02x} ")).collect::<String>().into_bytes()
+            } else {
+                a85(&clean)
+            };
+            let mut pdf = format!("%PDF-1.7\n5 0 obj\n<< /Filter {filter} >>\nstream\r\n").into_bytes();
+            pdf.extend_from_slice(&data);
+            pdf.extend_from_slice(b"\nendstream\n");
+            assert_eq!(check(&pdf), Ok(FileKind::Pdf), "{filter}");
+        }
+        // The decoders themselves, a partial last group included.
+        let mut out = Vec::new();
+        // (Encoded by Python's `base64.a85encode(…, adobe=True)`.)
+        A85Decode::new(&b"<~87cURD]i,\"Ebo80~>"[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"Hello World!");
+        out.clear();
+        A85Decode::new(&b"<~87cURD]j7BEbo7~>"[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"Hello world");
+        out.clear();
+        HexDecode::new(&b"48 65 6c6C 6\n f7>"[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"Hellop");
+    }
+
+    #[test]
+    fn escaped_names_are_decoded_in_plain_text() {
+        for action in ["/S /Java#53cript", "/S/#4a#61#76#61#53#63#72#69#70#74", "/S /L#61unch"] {
+            let pdf = format!("%PDF-1.4\n1 0 obj\n<< /OpenAction << {action} >> >>\nendobj\n");
+            assert!(matches!(check(pdf.as_bytes()), Err(Reason::PdfScript(_))), "{action}");
+        }
+        assert_eq!(check(b"%PDF-1.4\n<< /Java#53crip >> /Launc#68 \n"), Err(Reason::PdfScript("/Launch")));
+        assert_eq!(check(b"%PDF-1.4\n<< /Java#53crip /Launc#6a /#4aS >>\n"), Ok(FileKind::Pdf));
+    }
+
+    #[test]
+    fn inflation_is_bounded() {
+        // A stream inflating past the bound is refused before it is inflated to its end.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mb = vec![0u8; 1 << 20];
+        for _ in 0..(PDF_MAX_INFLATED >> 20) + 1 {
+            z.write_all(&mb).unwrap();
+        }
+        let data = z.finish().unwrap();
+        let mut pdf = b"%PDF-1.7\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\n".to_vec();
+        pdf.extend_from_slice(&data);
+        pdf.extend_from_slice(b"\nendstream\n");
+        assert!(matches!(check(&pdf), Err(Reason::ZipBomb(w)) if w.contains("512 MB")));
+        // Too many compressed streams.
+        let one = {
+            let mut s = b"stream\n".to_vec();
+            s.extend_from_slice(&zlib(b"0"));
+            s.extend_from_slice(b"\nendstream\n");
+            s
+        };
+        let mut many = b"%PDF-1.7\n".to_vec();
+        for _ in 0..=PDF_MAX_STREAMS {
+            many.extend_from_slice(&one);
+        }
+        assert!(matches!(check(&many), Err(Reason::ZipBomb(w)) if w.contains("100000")));
+    }
 }

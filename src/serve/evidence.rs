@@ -17,7 +17,8 @@
 //! multipart), so the text typed so far is kept as the unit's draft, refused file or not
 //! ([`super::pages::report_after_upload`]).
 //!
-//! Downloads carry `Content-Disposition: attachment` with a safe name (RFC 5987 `filename*` for
+//! Downloads are streamed from disk in 64 KiB chunks ([`FileBody`]), never read whole, and carry
+//! `Content-Length`, `Content-Disposition: attachment` with a safe name (RFC 5987 `filename*` for
 //! Chinese), the type sniffed from the bytes and `nosniff`; the inline view (images and PDFs
 //! only) adds `Content-Security-Policy: sandbox`. A unit opens only files in its own reports (by
 //! hash: another unit's file is 403), a leader none, the office all.
@@ -579,8 +580,8 @@ fn file_response(app: &App, req: &Req, inline: bool) -> Response {
         return error(StatusCode::NOT_FOUND, "不能在浏览器中查看", "这类文件请下载后用相应软件打开。");
     }
     let Some(path) = store(app).object_path(sha) else { return pages::not_found_page() };
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
+    let (file, len) = match std::fs::File::open(&path).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
+        Ok(x) => x,
         Err(e) => return pages::internal(format!("{}: {e}", path.display())),
     };
     let mut r = (
@@ -591,10 +592,11 @@ fn file_response(app: &App, req: &Req, inline: bool) -> Response {
                 header::CONTENT_DISPOSITION,
                 disposition(if inline { "inline" } else { "attachment" }, &record.name, record.kind.extension()),
             ),
+            (header::CONTENT_LENGTH, len.to_string()),
             // Content-addressed: the bytes of a hash never change.
             (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
         ],
-        bytes,
+        axum::body::Body::new(FileBody::open(file, len)),
     )
         .into_response();
     if inline {
@@ -602,6 +604,82 @@ fn file_response(app: &App, req: &Req, inline: bool) -> Response {
         r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("sandbox"));
     }
     r
+}
+
+/// Bytes read from disk per chunk of a download.
+pub const DOWNLOAD_CHUNK: usize = 64 * 1024;
+/// Chunks read ahead of the client (so a download holds at most this many + 1 chunks in memory).
+const DOWNLOAD_AHEAD: usize = 4;
+
+/// A stored file as a response body, streamed: a blocking task reads it in chunks of
+/// [`DOWNLOAD_CHUNK`] and hands them over through a channel of [`DOWNLOAD_AHEAD`], so a 20 MB
+/// file never sits in memory whole, and a client that stops reading stops the reader (the
+/// channel fills; a closed connection drops the receiver and ends the task). Exactly `len` bytes
+/// are sent (the `Content-Length`); a file that turns out shorter ends the body with an error,
+/// which closes the connection rather than sending a short file as if whole.
+struct FileBody {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<axum::body::Bytes>>,
+    remaining: u64,
+}
+
+impl FileBody {
+    fn open(file: std::fs::File, len: u64) -> FileBody {
+        let (tx, rx) = tokio::sync::mpsc::channel(DOWNLOAD_AHEAD);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read as _;
+            let mut reader = file.take(len);
+            let mut left = len;
+            while left > 0 {
+                let mut buf = vec![0u8; DOWNLOAD_CHUNK.min(left as usize)];
+                let chunk = match reader.read(&mut buf) {
+                    Ok(0) => Err(std::io::ErrorKind::UnexpectedEof.into()),
+                    Ok(n) => {
+                        buf.truncate(n);
+                        left -= n as u64;
+                        Ok(axum::body::Bytes::from(buf))
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => Err(e),
+                };
+                let failed = chunk.is_err();
+                // A send fails when the client went away: stop reading.
+                if tx.blocking_send(chunk).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        FileBody { rx, remaining: len }
+    }
+}
+
+impl http_body::Body for FileBody {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.remaining == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        self.rx.poll_recv(cx).map(|chunk| match chunk {
+            Some(Ok(bytes)) => {
+                self.remaining = self.remaining.saturating_sub(bytes.len() as u64);
+                Some(Ok(http_body::Frame::data(bytes)))
+            }
+            Some(Err(e)) => Some(Err(e)),
+            None => Some(Err(std::io::ErrorKind::UnexpectedEof.into())),
+        })
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
