@@ -90,8 +90,9 @@ pub fn refusal_text(name: &str, e: &StoreError) -> String {
 }
 
 /// Records the reply `ev` (a unit's 反馈, its `by` the unit) to item `number`, the person having
-/// seen `seen` events, with `uploads` attached: checks the event against the item first (nothing
-/// is stored for a reply that would be refused), stores every file under
+/// seen `seen` events, with `uploads` attached: checks the event against the item and each
+/// file's type and size first (nothing is stored for a reply that would be refused), stores
+/// every file under
 /// `Owner::OrderReply { event: seen + 1 }` (a refused file: the others are withdrawn and nothing
 /// is recorded), appends the event naming them ([`reference`]), and withdraws them again when
 /// the append is refused. Returns the item as written and the stored records.
@@ -120,6 +121,23 @@ pub fn reply(
     if let Err(e) = checked {
         remove(&uploads);
         return Err(e.into());
+    }
+    // The type and size of every file before any is stored: a refused file stores nothing.
+    let refused: Vec<String> = uploads
+        .iter()
+        .filter_map(|u| {
+            let name = crate::evidence::store::clean_name(&u.name);
+            let e = if u.size > cfg.max_file {
+                StoreError::TooLarge { name: name.clone(), size: u.size, max: cfg.max_file }
+            } else {
+                crate::evidence::sniff_path(&u.temp, &name).err()?.into()
+            };
+            Some(refusal_text(&name, &e))
+        })
+        .collect();
+    if !refused.is_empty() {
+        remove(&uploads);
+        return Err(ReplyError::Files(refused));
     }
     let store = Store::new(dir);
     let owner = Owner::OrderReply { number: number.to_string(), unit: ev.by.clone(), event: (seen + 1) as u32 };
