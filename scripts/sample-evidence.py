@@ -2,13 +2,16 @@
 """Writes the bundled sample's two evidence files (docs/rules.md §21) with the Python standard
 library only, byte for byte the same on every run:
 
-    scripts/sample-evidence.py DIR
+    scripts/sample-evidence.py DIR            the report's two files
+    scripts/sample-evidence.py --reply DIR    the reply file of 督办〔2023〕3号
 
 - 济郑高铁开通运营新闻稿.pdf: a one-page PDF 1.4 (A4, Helvetica, a framed notice with a few lines);
 - 高铁站接驳现场.png: a 160×120 PNG (a drawn station platform and bus).
 
 They sit in data/reports/2023Q4/县交通运输局.files/ and were taken into the store with
 `ducha evidence import`, then reviewed with `ducha evidence review` (README, “佐证材料”).
+
+With `--reply`:
 
 - 督办〔2023〕3号办理情况反馈.pdf: a one-page PDF 1.4, the signed and stamped reply of
   县发展改革局 to 督办〔2023〕3号 (a red seal drawn as a ring), attached to that reply in
@@ -114,11 +117,15 @@ def png():
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--reply":
+        d = sys.argv[2]
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "督办〔2023〕3号办理情况反馈.pdf"), "wb") as f:
+            f.write(reply_pdf())
+        sys.exit(0)
     d = sys.argv[1]
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "济郑高铁开通运营新闻稿.pdf"), "wb") as f:
         f.write(pdf())
     with open(os.path.join(d, "高铁站接驳现场.png"), "wb") as f:
         f.write(png())
-    with open(os.path.join(d, "督办〔2023〕3号办理情况反馈.pdf"), "wb") as f:
-        f.write(reply_pdf())

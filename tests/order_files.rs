@@ -140,10 +140,10 @@ fn archived_item_embeds_reply_files_not_returned_ones() {
     let mut listed_sorted = listed.clone();
     listed_sorted.sort();
     assert_eq!(read, listed_sorted);
-    let (code, err) = {
-        let (c, _, e) = run(&tmp, &["archive", "verify", "archive"]);
-        (c, e)
-    };
+    // The record (the 件's text) names the file as the unit named it, with its review.
+    let record = squash(&pdftotext(&file, None));
+    assert!(record.contains("附件：督办〔2023〕3号办理情况反馈.pdf（PDF文件，已采信"), "{record}");
+    let (code, _, err) = run(&tmp, &["archive", "verify", "archive"]);
     assert_eq!(code, 0, "{err}");
     // One byte of the 件 changed: verify names it.
     let mut bytes = std::fs::read(&file).unwrap();
@@ -165,4 +165,6 @@ fn archived_item_embeds_reply_files_not_returned_ones() {
     let inside = embedded(&file);
     assert!(!inside.contains_key(name) && inside.keys().all(|n| !n.starts_with("附件-")), "{inside:?}");
     assert!(entry["sources"].as_array().unwrap().iter().all(|s| s["name"] != name));
+    let record = squash(&pdftotext(&file, None));
+    assert!(record.contains("附件：督办〔2023〕3号办理情况反馈.pdf（PDF文件，已退回：未盖章"), "{record}");
 }
