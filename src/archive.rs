@@ -383,7 +383,8 @@ fn item_candidates(
         attached.extend(item_files(f.data, item, &ds.evidence)?);
         attached.sort();
         let own: Vec<crate::orders::chase::Chase> = own.into_iter().copied().collect();
-        let view = crate::orders::record::view(item, &own, &ds.office.supervision_office, &ds.office.orders, &ds.evidence);
+        let view =
+            crate::orders::record::view(item, &own, &ds.office.supervision_office, &ds.office.orders, &ds.evidence);
         let body = crate::render::render(&env, f.templates, "record.typ.j2", &view).map_err(one)?;
         let key = format!("orders/{}/{}", number.year, number.file_name().trim_end_matches(".yaml"));
         let no = match manifest.entries.iter().find(|e| e.key == key) {

@@ -46,8 +46,21 @@ fn cli_reply_files_and_check() {
         run(
             &tmp,
             &[
-                "orders", "reply", "--data", "data", "督办〔2024〕2号", "--role", "unit", "--by", "县住房城乡建设局",
-                "--at", "2024-02-20T10:00:00", "--text", "已整改到位", "--file", file,
+                "orders",
+                "reply",
+                "--data",
+                "data",
+                "督办〔2024〕2号",
+                "--role",
+                "unit",
+                "--by",
+                "县住房城乡建设局",
+                "--at",
+                "2024-02-20T10:00:00",
+                "--text",
+                "已整改到位",
+                "--file",
+                file,
             ],
         )
     };
@@ -63,9 +76,10 @@ fn cli_reply_files_and_check() {
     assert_eq!(code, 1);
     assert!(err.contains("只有反馈"), "{err}");
     // A real PDF (the bundled press release).
-    let pdf =
-        std::fs::read(tmp.join("data/evidence/objects/4a/4a16e744795d4e7bea0e161b39151b79bb9f7dece33852b649bcef599ccbdf01"))
-            .unwrap();
+    let pdf = std::fs::read(
+        tmp.join("data/evidence/objects/4a/4a16e744795d4e7bea0e161b39151b79bb9f7dece33852b649bcef599ccbdf01"),
+    )
+    .unwrap();
     std::fs::write(tmp.join("整改报告.pdf"), &pdf).unwrap();
     let (code, out, err) = reply("整改报告.pdf");
     assert_eq!(code, 0, "{err}");

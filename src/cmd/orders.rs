@@ -573,7 +573,12 @@ fn act(a: ActArgs, action: Action) -> anyhow::Result<ExitCode> {
 
 /// The `--file` and `--replace` files of a reply, copied into the store's temp folder; exit 1
 /// (said why) when given with another action or when a file cannot be read.
-fn uploads(data: &Path, files: &[std::path::PathBuf], replaces: &[String], action: Action) -> Result<Vec<Upload>, ExitCode> {
+fn uploads(
+    data: &Path,
+    files: &[std::path::PathBuf],
+    replaces: &[String],
+    action: Action,
+) -> Result<Vec<Upload>, ExitCode> {
     if files.is_empty() && replaces.is_empty() {
         return Ok(Vec::new());
     }

@@ -254,13 +254,16 @@ impl Store {
             Owner::Task { task, .. } => (Some(*task), None),
             Owner::OrderReply { event, .. } => (None, Some(*event)),
         };
-        let mine =
-            |r: &super::index::RawRecord| r.task == task && r.event == event && r.decision.is_none() && shas.contains(&r.sha256);
+        let mine = |r: &super::index::RawRecord| {
+            r.task == task && r.event == event && r.decision.is_none() && shas.contains(&r.sha256)
+        };
         let gone: Vec<(String, Option<String>)> =
             raw.files.iter().filter(|r| mine(r)).map(|r| (r.sha256.clone(), r.replaces.clone())).collect();
         raw.files.retain(|r| !mine(r));
         for (new, old) in gone {
-            for r in raw.files.iter_mut().filter(|r| Some(&r.sha256) == old.as_ref() && r.replaced_by.as_ref() == Some(&new)) {
+            for r in
+                raw.files.iter_mut().filter(|r| Some(&r.sha256) == old.as_ref() && r.replaced_by.as_ref() == Some(&new))
+            {
                 r.replaced_by = None;
             }
         }
@@ -363,7 +366,9 @@ impl Store {
 /// docs/rules.md §21).
 fn replaceable(old: &Owner, new: &Owner) -> bool {
     match (old, new) {
-        (Owner::OrderReply { number: n, unit: u, .. }, Owner::OrderReply { number: m, unit: v, .. }) => n == m && u == v,
+        (Owner::OrderReply { number: n, unit: u, .. }, Owner::OrderReply { number: m, unit: v, .. }) => {
+            n == m && u == v
+        }
         _ => old == new,
     }
 }

@@ -256,7 +256,9 @@ fn stored_problem(store: &Store, records: &[Record], sha: &str, n: usize) -> Opt
         Ok((h, _)) if h == sha => {}
         Ok(_) => {
             return Some((
-                format!("第 {n} 条记录的附件（sha256 {short}…）的内容与其 sha256 不符：佐证材料库中的文件已被改动或损坏"),
+                format!(
+                    "第 {n} 条记录的附件（sha256 {short}…）的内容与其 sha256 不符：佐证材料库中的文件已被改动或损坏"
+                ),
                 restore,
             ))
         }

@@ -26,8 +26,8 @@ use super::pages::{self, audit, db_error, error, forbidden, internal, not_found_
 use super::store::{Role, Session};
 use super::{App, Req};
 use crate::data::model::{Dataset, Date, Period};
-use crate::orders::file::{load_register, Cx};
 use crate::evidence::{Decision, Owner, Record as EvRecord, Store as EvStore, StoreError as EvStoreError};
+use crate::orders::file::{load_register, Cx};
 use crate::orders::files::ReplyError;
 use crate::orders::filter::{Filter, StateFilter};
 use crate::orders::issue::{Disposal, Raised};
@@ -707,9 +707,9 @@ pub fn review_file(app: &App, req: &Req) -> Response {
             }
             redirect(&format!("{}#file-{sha}", href(item.number)))
         }
-        Err(EvStoreError::ReasonRequired) => bad(
-            "未保存：请填写退回理由，说明附件哪里不符合要求、应补充什么；单位随下一次反馈替换该附件。".into(),
-        ),
+        Err(EvStoreError::ReasonRequired) => {
+            bad("未保存：请填写退回理由，说明附件哪里不符合要求、应补充什么；单位随下一次反馈替换该附件。".into())
+        }
         Err(e @ (EvStoreError::Unknown(_) | EvStoreError::Replaced(_))) => bad(format!("未保存：{e}")),
         Err(e) => internal(crate::diag::causes(&e)),
     }
@@ -780,7 +780,10 @@ fn act_with(app: &App, req: &Req, got: Option<Received>) -> Response {
             return again(format!("{number}：只有反馈可以附带文件，请使用页面上的按钮。"), StatusCode::BAD_REQUEST);
         }
         if !got.refused.is_empty() {
-            let msg = format!("未保存：{number}：{}。反馈没有记录，您填写的内容仍在下方；请重新选择文件后再提交。", got.refused.join("；"));
+            let msg = format!(
+                "未保存：{number}：{}。反馈没有记录，您填写的内容仍在下方；请重新选择文件后再提交。",
+                got.refused.join("；")
+            );
             return again(msg, StatusCode::UNPROCESSABLE_ENTITY);
         }
         let uploads: Vec<o::files::Upload> = got
@@ -802,7 +805,10 @@ fn act_with(app: &App, req: &Req, got: Option<Received>) -> Response {
             Ok((_, records)) => Ok(records),
             Err(ReplyError::Register(e)) => Err(e),
             Err(ReplyError::Files(list)) => {
-                let msg = format!("未保存：{number}：{}。反馈没有记录，您填写的内容仍在下方；请换用符合要求的文件后再提交。", list.join("；"));
+                let msg = format!(
+                    "未保存：{number}：{}。反馈没有记录，您填写的内容仍在下方；请换用符合要求的文件后再提交。",
+                    list.join("；")
+                );
                 return again(msg, StatusCode::UNPROCESSABLE_ENTITY);
             }
             Err(ReplyError::Store(e)) => return internal(crate::diag::causes(&e)),
