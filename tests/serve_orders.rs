@@ -527,6 +527,18 @@ async fn post_reply(c: &mut Client, text: &str, files: &[(&str, &str, &[u8])]) -
     c.send_multipart("/items/2024/db-001/reply", &parts).await
 }
 
+/// A reply's multipart fields as posted by a form opened earlier: `csrf`, `seen`, `text` and one
+/// file `a.pdf`.
+fn one_file<'a>(csrf: &'a str, seen: &'a str, text: &'a str, file: &'a [u8]) -> Vec<Part<'a>> {
+    vec![
+        ("csrf", None, csrf.as_bytes()),
+        ("action", None, b"reply"),
+        ("seen", None, seen.as_bytes()),
+        ("text", None, text.as_bytes()),
+        ("file_t0", Some("a.pdf"), file),
+    ]
+}
+
 fn sha256_hex(b: &[u8]) -> String {
     ducha::serve::store::sha256_hex(b)
 }
@@ -629,6 +641,20 @@ async fn reply_files_are_stored_shown_reviewed_and_replaced() {
     let field = format!("replace_t0_{pdf_sha}");
     assert!(page.contains(&format!("name=\"{field}\"")), "the returned file is offered for replacement: {page}");
     let stamped = pdf("Signed and stamped reply 2024-01-23");
+    // Only a returned file can be replaced: asking to replace the accepted photo records nothing
+    // and takes back the file stored with it.
+    let accepted = format!("replace_t0_{png_sha}");
+    let r = post_reply(
+        &mut unit,
+        "替换照片",
+        &[("file_t0", "新增.pdf", &stamped), (accepted.as_str(), "新照片.png", &photo)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("未被退回，不能替换") && r.text().contains(">替换照片</textarea>"), "{}", r.text());
+    let index = read(&root.join("data/evidence/index/orders/2024/督办〔2024〕1号/县发展改革局.yaml"));
+    assert!(!index.contains(&sha256_hex(&stamped)) && !index.contains("event: 5"), "withdrawn: {index}");
+    assert!(!read(&file).contains("替换照片"));
     let r = post_reply(&mut unit, "已盖章重新上传", &[(field.as_str(), "反馈件（已盖章）.pdf", &stamped)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let new_sha = sha256_hex(&stamped);
@@ -685,14 +711,8 @@ async fn refused_reply_files_and_conflicts_keep_the_text() {
     let csrf = co.csrf("/items/2024/db-001").await;
     let r = co.send("POST", "/items/2024/db-001", &reply_form(&csrf, "2", "协办单位先反馈")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "a reply without files: {}", r.text());
-    let stale: Vec<Part> = vec![
-        ("csrf", None, hidden(&stale_page, "csrf").into_bytes().leak()),
-        ("action", None, b"reply"),
-        ("seen", None, b"2"),
-        ("text", None, "迟到的反馈".as_bytes()),
-        ("file_t0", Some("迟到.pdf"), good.as_slice()),
-    ];
-    let r = unit.send_multipart("/items/2024/db-001/reply", &stale).await;
+    let stale_csrf = hidden(&stale_page, "csrf");
+    let r = unit.send_multipart("/items/2024/db-001/reply", &one_file(&stale_csrf, "2", "迟到的反馈", &good)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert!(r.text().contains(">迟到的反馈</textarea>") && r.text().contains("协办单位先反馈"), "{}", r.text());
     assert!(!read(&file).contains("迟到的反馈"));
@@ -700,14 +720,8 @@ async fn refused_reply_files_and_conflicts_keep_the_text() {
 
     // An ended session: the login page carries the text (the files are dropped).
     unit.cookies.insert("ducha_session".into(), "ended-session".into());
-    let late: Vec<Part> = vec![
-        ("csrf", None, b"whatever"),
-        ("action", None, b"reply"),
-        ("seen", None, b"3"),
-        ("text", None, "登录过期前写的反馈".as_bytes()),
-        ("file_t0", Some("a.pdf"), good.as_slice()),
-    ];
-    let r = unit.send_multipart("/items/2024/db-001/reply", &late).await;
+    let r =
+        unit.send_multipart("/items/2024/db-001/reply", &one_file("whatever", "3", "登录过期前写的反馈", &good)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text());
     assert!(r.text().contains("登录过期前写的反馈") && r.text().contains("督办〔2024〕1号"), "{}", r.text());
     assert!(evidence_files(&root).is_empty());

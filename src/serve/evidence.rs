@@ -13,6 +13,9 @@
 //! body passing the report's bound is cut off there. The session and the CSRF token are checked
 //! before any file byte reaches the disk: the form's hidden `csrf` field comes first.
 //!
+//! [`multipart_door`] is the one streaming door for a unit's multipart form: the report form's
+//! uploads here, and a reply to an order item with its files ([`super::orders::reply_upload`]).
+//!
 //! The upload buttons sit inside the report form and post the whole form (`formenctype`
 //! multipart), so the text typed so far is kept as the unit's draft, refused file or not
 //! ([`super::pages::report_after_upload`]).
