@@ -408,10 +408,11 @@ fn item_candidates(
                 attached.push((p.file_name.clone(), p.pdf.clone()));
             }
         }
-        attached.extend(item_files(f.data, item)?);
+        attached.extend(item_files(f.data, item, &ds.evidence)?);
         attached.sort();
         let own: Vec<crate::orders::chase::Chase> = own.into_iter().copied().collect();
-        let view = crate::orders::record::view(item, &own, &ds.office.supervision_office, &ds.office.orders);
+        let view =
+            crate::orders::record::view(item, &own, &ds.office.supervision_office, &ds.office.orders, &ds.evidence);
         let body = crate::render::render(&env, f.templates, "record.typ.j2", &view).map_err(one)?;
         let key = format!("orders/{}/{}", number.year, number.file_name().trim_end_matches(".yaml"));
         let no = match manifest.entries.iter().find(|e| e.key == key) {
@@ -459,21 +460,15 @@ fn item_candidates(
 }
 
 /// The files an item's events attach (`attachments:`, relative to the data directory), named
-/// inside the 件 `附件-<event>-<file name>`. The hook for evidence files (佐证材料): whatever an
-/// event names is filed with the item and hashed in the manifest.
-fn item_files(data: &Path, item: &crate::orders::Item) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
-    let mut out = Vec::new();
-    for (i, e) in item.events.iter().enumerate() {
-        for rel in &e.attachments {
-            let path = crate::names::join_relative_inside(data, rel)
-                .map_err(|err| failure(format!("{} 的附件 “{rel}” 不在数据目录内：{err}", item.number)))?;
-            let bytes =
-                std::fs::read(&path).map_err(|err| failure(format!("无法读取 {} 的附件 {rel}：{err}", item.number)))?;
-            let base = rel.rsplit('/').next().unwrap_or(rel);
-            out.push((format!("附件-{}-{}", i + 1, crate::names::file_name(base)), bytes));
-        }
-    }
-    Ok(out)
+/// inside the 件 `附件-<event>-<file name>`: a reply's stored files (反馈附件) under the name the
+/// unit gave them, hash-checked, those the office returned left out
+/// ([`crate::orders::files::archived`], docs/rules.md §19 “归档”). Each is hashed in the manifest.
+fn item_files(
+    data: &Path,
+    item: &crate::orders::Item,
+    reviews: &crate::evidence::Reviews,
+) -> Result<Vec<(String, Vec<u8>)>, BuildError> {
+    crate::orders::files::archived(data, item, reviews).map_err(failure)
 }
 
 /// A file attached to an archived document: its name inside the PDF and its bytes.

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 
 use ducha::serve::http_client::{self, encode};
 use ducha::serve::store::Role;
-use serve_util::{bundled_copy, hidden, pdf, pdf_of_len, png, PASSWORD};
+use serve_util::{bundled_copy, hidden, multipart, pdf, pdf_of_len, png, Part, BOUNDARY, PASSWORD};
 
 const PERIOD: &str = "2023Q4";
 /// The test's per-file limit (office.yaml `max_file_mb: 1`).
@@ -90,30 +90,6 @@ const SMALL: &str = "evidence:\n  max_file_mb: 1\n  max_report_mb: 3\n";
 struct Web {
     addr: String,
     cookies: Vec<(String, String)>,
-}
-
-/// One part of a multipart body: name, file name (a file part) and bytes.
-type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
-
-const BOUNDARY: &str = "----ducha-test-boundary-7d9a";
-
-fn multipart(parts: &[Part]) -> Vec<u8> {
-    let mut b = Vec::new();
-    for (name, file, bytes) in parts {
-        b.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        match file {
-            Some(f) => {
-                b.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"").as_bytes());
-                b.extend_from_slice(f.as_bytes());
-                b.extend_from_slice(b"\"\r\nContent-Type: application/octet-stream\r\n\r\n");
-            }
-            None => b.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
-        }
-        b.extend_from_slice(bytes);
-        b.extend_from_slice(b"\r\n");
-    }
-    b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    b
 }
 
 impl Web {

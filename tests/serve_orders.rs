@@ -481,3 +481,248 @@ async fn office_registers_orders_and_accepts_raised_matters() {
         StatusCode::FORBIDDEN
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 反馈附件: files on a reply (docs/rules.md §19 “反馈附件”, §21)
+
+/// A form's owned fields as the client sends them.
+fn send(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// An item of 县发展改革局 with 县科技局 as 协办, signed for (办理中), in a data folder whose
+/// `evidence:` block allows 1 MB a file; the item file's path.
+fn item_with_co_unit(root: &Path) -> PathBuf {
+    let office = root.join("data/office.yaml");
+    let text = read(&office);
+    std::fs::write(&office, format!("{text}\nevidence:\n  max_file_mb: 1\n  max_report_mb: 3\n")).unwrap();
+    let dir = root.join("data/orders/2024");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("db-001.yaml");
+    let yaml = item_yaml("2024-01-29", ACK).replace("units:\n- 县发展改革局\n", "units:\n- 县发展改革局\n- 县科技局\n");
+    std::fs::write(&file, yaml).unwrap();
+    file
+}
+
+/// The reply form's text fields as the page has them, with `text` typed, then `files`
+/// (field, file name, bytes), as a browser posts the multipart form.
+async fn post_reply(c: &mut Client, text: &str, files: &[(&str, &str, &[u8])]) -> Resp {
+    let page = c.get("/items/2024/db-001").await.text().replace("&#x2f;", "/");
+    assert!(
+        page.contains("action=\"/items/2024/db-001/reply\"") && page.contains("enctype=\"multipart/form-data\""),
+        "the reply form posts its files: {page}"
+    );
+    let (csrf, seen) = (hidden(&page, "csrf"), hidden(&page, "seen"));
+    let mut parts: Vec<Part> = vec![
+        ("csrf", None, csrf.as_bytes()),
+        ("action", None, b"reply"),
+        ("seen", None, seen.as_bytes()),
+        ("text", None, text.as_bytes()),
+        ("problems", None, "用地审批周期长".as_bytes()),
+        ("next_steps", None, "2 月底前取得批复".as_bytes()),
+    ];
+    for (field, name, bytes) in files {
+        parts.push((field, Some(name), bytes));
+    }
+    c.send_multipart("/items/2024/db-001/reply", &parts).await
+}
+
+/// A reply's multipart fields as posted by a form opened earlier: `csrf`, `seen`, `text` and one
+/// file `a.pdf`.
+fn one_file<'a>(csrf: &'a str, seen: &'a str, text: &'a str, file: &'a [u8]) -> Vec<Part<'a>> {
+    vec![
+        ("csrf", None, csrf.as_bytes()),
+        ("action", None, b"reply"),
+        ("seen", None, seen.as_bytes()),
+        ("text", None, text.as_bytes()),
+        ("file_t0", Some("a.pdf"), file),
+    ]
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    ducha::serve::store::sha256_hex(b)
+}
+
+/// The files under `evidence/` of the data folder (objects and indexes), for “nothing stored”.
+fn evidence_files(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root.join("data/evidence"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file() && !e.path().starts_with(root.join("data/evidence/tmp")))
+        .filter(|e| e.file_name() != ".lock")
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+/// A unit replies with a PDF and a photo: the event names both stored objects, the index lists
+/// them for that reply; the office and both units of the item download them, another unit and
+/// a leader get 403 (and the leader's page has no link); the office returns one (a reason is
+/// required) and accepts the other; after the office returns the item, the unit's next reply
+/// replaces the returned file, and the timeline shows every state.
+#[tokio::test]
+async fn reply_files_are_stored_shown_reviewed_and_replaced() {
+    let (app, root) = app("order-files");
+    set_clock(&app, "2024-01-22T10:00:00");
+    add_unit(&app, "县交通运输局");
+    let file = item_with_co_unit(&root);
+    let signed = pdf("Signed reply 2024-01-22");
+    let photo = png(40, 30, 9);
+    let mut unit = logged_in(&app, "县发展改革局").await;
+    let text = "升压站土建已完成，首批风机进场";
+    let r = post_reply(&mut unit, text, &[("file_t0", "反馈件（盖章）.pdf", &signed), ("file_t0", "现场.png", &photo)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let (pdf_sha, png_sha) = (sha256_hex(&signed), sha256_hex(&photo));
+    let yaml = read(&file);
+    assert!(yaml.contains(text), "{yaml}");
+    for sha in [&pdf_sha, &png_sha] {
+        let rel = format!("evidence/objects/{}/{sha}", &sha[..2]);
+        assert!(yaml.contains(&format!("  - {rel}\n")), "the reply names {rel}: {yaml}");
+        assert!(root.join("data").join(&rel).is_file());
+    }
+    let index = read(&root.join("data/evidence/index/orders/2024/督办〔2024〕1号/县发展改革局.yaml"));
+    assert_eq!(index.matches("event: 3").count(), 2, "{index}");
+    assert!(index.contains("反馈件（盖章）.pdf") && index.contains("order: 督办〔2024〕1号"), "{index}");
+
+    // Who may download.
+    let link = format!("/evidence/file/{pdf_sha}");
+    let mut office = logged_in(&app, "office").await;
+    let page = office.get("/items/2024/db-001").await.text().replace("&#x2f;", "/");
+    assert!(page.contains(&format!("href=\"{link}\"")) && page.contains("待督查室审核"), "{page}");
+    assert!(page.contains(&format!("id=\"review-{pdf_sha}\"")), "the office reviews from the item page");
+    let got = office.get(&link).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body, signed);
+    assert!(got.header("content-disposition").starts_with("attachment;"), "{}", got.header("content-disposition"));
+    let mut co = logged_in(&app, "县科技局").await;
+    assert_eq!(co.get(&link).await.status, StatusCode::OK, "the 协办 unit reads the item's files");
+    assert!(co.get("/items/2024/db-001").await.text().replace("&#x2f;", "/").contains(&format!("href=\"{link}\"")));
+    let mut other = logged_in(&app, "县交通运输局").await;
+    assert_eq!(other.get(&link).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(other.get("/items/2024/db-001").await.status, StatusCode::FORBIDDEN);
+    let mut leader = logged_in(&app, "leader").await;
+    assert_eq!(leader.get(&link).await.status, StatusCode::FORBIDDEN);
+    let page = leader.get("/items/2024/db-001").await.text().replace("&#x2f;", "/");
+    assert!(page.contains("反馈件（盖章）.pdf") && !page.contains("/evidence/file/"), "leaders see names only: {page}");
+
+    // The office's review: 退回 needs a reason; units may not review.
+    let csrf = office.csrf("/items/2024/db-001").await;
+    let review = |decision: &'static str, sha: &str, reason: &str| {
+        vec![
+            ("csrf".to_string(), csrf.clone()),
+            ("sha256".to_string(), sha.to_string()),
+            ("unit".to_string(), "县发展改革局".to_string()),
+            ("decision".to_string(), decision.to_string()),
+            ("reason".to_string(), reason.to_string()),
+        ]
+    };
+    let r = office.send("POST", "/items/2024/db-001/files", &send(&review("退回", &pdf_sha, " "))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("请填写退回理由"), "{}", r.text());
+    let ucsrf = unit.csrf("/items/2024/db-001").await;
+    let mut as_unit = review("采信", &pdf_sha, "");
+    as_unit[0].1 = ucsrf;
+    assert_eq!(unit.send("POST", "/items/2024/db-001/files", &send(&as_unit)).await.status, StatusCode::FORBIDDEN);
+    let why = "反馈件未加盖单位公章，请盖章后重新上传";
+    let r = office.send("POST", "/items/2024/db-001/files", &send(&review("退回", &pdf_sha, why))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = office.send("POST", "/items/2024/db-001/files", &send(&review("采信", &png_sha, ""))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = unit.get("/items/2024/db-001").await.text().replace("&#x2f;", "/");
+    assert!(page.contains(&format!("id=\"file-{pdf_sha}\" class=\"file returned\"")) && page.contains(why), "{page}");
+    assert!(page.contains(&format!("id=\"file-{png_sha}\" class=\"file accepted\"")), "{page}");
+
+    // The office returns the reply; the unit's next reply replaces the returned file.
+    let r = office
+        .send("POST", "/items/2024/db-001", &[("csrf", &csrf), ("action", "return"), ("seen", "3"), ("text", why)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = unit.get("/items/2024/db-001").await.text().replace("&#x2f;", "/");
+    let field = format!("replace_t0_{pdf_sha}");
+    assert!(page.contains(&format!("name=\"{field}\"")), "the returned file is offered for replacement: {page}");
+    let stamped = pdf("Signed and stamped reply 2024-01-23");
+    // Only a returned file can be replaced: asking to replace the accepted photo records nothing
+    // and takes back the file stored with it.
+    let accepted = format!("replace_t0_{png_sha}");
+    let r = post_reply(
+        &mut unit,
+        "替换照片",
+        &[("file_t0", "新增.pdf", &stamped), (accepted.as_str(), "新照片.png", &photo)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("未被退回，不能替换") && r.text().contains(">替换照片</textarea>"), "{}", r.text());
+    let index = read(&root.join("data/evidence/index/orders/2024/督办〔2024〕1号/县发展改革局.yaml"));
+    assert!(!index.contains(&sha256_hex(&stamped)) && !index.contains("event: 5"), "withdrawn: {index}");
+    assert!(!read(&file).contains("替换照片"));
+    let r = post_reply(&mut unit, "已盖章重新上传", &[(field.as_str(), "反馈件（已盖章）.pdf", &stamped)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let new_sha = sha256_hex(&stamped);
+    let index = read(&root.join("data/evidence/index/orders/2024/督办〔2024〕1号/县发展改革局.yaml"));
+    assert!(index.contains(&format!("replaced_by: {new_sha}")) && index.contains(&format!("replaces: {pdf_sha}")));
+    assert!(index.contains("event: 5"), "{index}");
+    let page = office.get("/items/2024/db-001").await.text().replace("&#x2f;", "/");
+    assert!(page.contains("已由单位替换"), "{page}");
+    assert!(page.contains(&format!("id=\"file-{new_sha}\" class=\"file pending\"")), "{page}");
+    // `ducha check` agrees with what the web wrote.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ducha"))
+        .args(["check", "--data"])
+        .arg(root.join("data"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A refused file (HTML named .pdf, a file over the limit) and a conflict (someone replied
+/// first) record nothing, store nothing, and show the form again with every typed field kept;
+/// a reply without files still works (files are optional); an ended session keeps the text.
+#[tokio::test]
+async fn refused_reply_files_and_conflicts_keep_the_text() {
+    let (app, root) = app("order-files-refused");
+    set_clock(&app, "2024-01-22T10:00:00");
+    let file = item_with_co_unit(&root);
+    let before = read(&file);
+    let mut unit = logged_in(&app, "县发展改革局").await;
+    let text = "升压站土建完成七成 <b>加粗</b>";
+    let html = b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec();
+    let r = post_reply(&mut unit, text, &[("file_t0", "反馈件.pdf", &html)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let body = r.text();
+    assert!(body.contains("未保存：督办〔2024〕1号") && body.contains("反馈件.pdf"), "{body}");
+    assert!(body.contains(">升压站土建完成七成 &lt;b&gt;加粗&lt;&#x2f;b&gt;</textarea>"), "the text is kept: {body}");
+    assert!(body.contains(">用地审批周期长</textarea>") && body.contains(">2 月底前取得批复</textarea>"));
+    let big = pdf_of_len(1024 * 1024 + 1);
+    let r = post_reply(&mut unit, text, &[("file_t0", "大文件.pdf", &big)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("大文件.pdf") && r.text().contains("超过单个文件的上限"), "{}", r.text());
+    assert!(r.text().contains(">用地审批周期长</textarea>"));
+    // One good file and one refused: neither is kept.
+    let good = pdf("good");
+    let r = post_reply(&mut unit, text, &[("file_t0", "好.pdf", &good), ("file_t0", "坏.pdf", &html)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(read(&file), before, "nothing recorded");
+    let index = root.join("data/evidence/index/orders/2024/督办〔2024〕1号/县发展改革局.yaml");
+    assert!(!index.exists() || !read(&index).contains("sha256:"), "nothing listed");
+    assert!(!read(&file).contains("attachments"));
+
+    // Someone else (the 协办 unit) replies first: 409, the text kept, nothing stored.
+    let mut co = logged_in(&app, "县科技局").await;
+    let stale_page = unit.get("/items/2024/db-001").await.text().replace("&#x2f;", "/");
+    let csrf = co.csrf("/items/2024/db-001").await;
+    let r = co.send("POST", "/items/2024/db-001", &reply_form(&csrf, "2", "协办单位先反馈")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "a reply without files: {}", r.text());
+    let stale_csrf = hidden(&stale_page, "csrf");
+    let r = unit.send_multipart("/items/2024/db-001/reply", &one_file(&stale_csrf, "2", "迟到的反馈", &good)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains(">迟到的反馈</textarea>") && r.text().contains("协办单位先反馈"), "{}", r.text());
+    assert!(!read(&file).contains("迟到的反馈"));
+    assert!(evidence_files(&root).is_empty(), "nothing stored: {:?}", evidence_files(&root));
+
+    // An ended session: the login page carries the text (the files are dropped).
+    unit.cookies.insert("ducha_session".into(), "ended-session".into());
+    let r =
+        unit.send_multipart("/items/2024/db-001/reply", &one_file("whatever", "3", "登录过期前写的反馈", &good)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text());
+    assert!(r.text().contains("登录过期前写的反馈") && r.text().contains("督办〔2024〕1号"), "{}", r.text());
+    assert!(evidence_files(&root).is_empty());
+}

@@ -1,7 +1,9 @@
 //! The 督办 cycle in a real headless Chromium (WebDriver): the office registers 2023Q4's orders
 //! (交办), 县发展改革局 finds its item on its report page, 签收 and 反馈; the office 退回 with a
-//! reason; the unit replies again; the office 办结. At the end the item file in `data/orders` is
-//! read back with PyYAML: every event, by whom, in order, with the texts typed in the browser.
+//! reason; the unit replies again with a signed PDF attached (反馈附件), which the office sees in
+//! the timeline with its download link and accepts (采信); the office 办结. At the end the item
+//! file in `data/orders` is read back with PyYAML: every event, by whom, in order, with the texts
+//! typed in the browser and the stored file the second reply names.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` and python3-yaml (scripts/test installs them).
 
@@ -80,17 +82,28 @@ fn issue_acknowledge_reply_return_reply_close_in_chromium() {
     assert!(b.text("#timeline").contains(reason));
     let second = "升压站土建 3 月底前完成，首批风机 6 月底前并网";
     b.type_into("#reply-text", second);
+    let signed = pdf("Signed and stamped reply");
+    let sha = ducha::serve::store::sha256_hex(&signed);
+    let path = root.join("反馈件（盖章）.pdf");
+    std::fs::write(&path, &signed).unwrap();
+    b.choose_file("#reply-files", &path);
     b.click("#do-reply");
     assert_eq!(b.text("#state"), "待审核");
+    assert!(b.text(&format!("#file-{sha}")).contains("反馈件（盖章）.pdf"), "{}", b.text("#timeline"));
     logout(&b);
 
-    // 办结 by the office.
+    // The office sees the file in the timeline, with its link, and accepts it; then 办结.
     b.login(&base, "office");
     b.go(&item);
+    let shown = b.text(&format!("#file-{sha}"));
+    assert!(shown.contains("反馈件（盖章）.pdf") && shown.contains("待督查室审核"), "{shown}");
+    assert!(b.attr(&format!("#file-{sha} a.download"), "href").ends_with(&format!("/evidence/file/{sha}")));
+    b.click(&format!("#accept-{sha}"));
+    assert!(b.text(&format!("#file-{sha}")).contains("已采信"), "{}", b.text("#timeline"));
     b.type_into("#close-text", "时间节点明确，予以办结");
     b.click("#do-close");
     assert_eq!(b.text("#state"), "已办结");
-    assert_eq!(b.count("#timeline li"), 6);
+    assert_eq!(b.count("#timeline > ol > li"), 6);
     drop(b);
     let _ = stop_tx.send(());
     server.join().unwrap();
@@ -131,6 +144,8 @@ fn issue_acknowledge_reply_return_reply_close_in_chromium() {
     assert_eq!(events[2]["next_steps"], "对接自然资源部门并联审批");
     assert_eq!(events[3]["text"], reason);
     assert_eq!(events[4]["text"], second);
+    assert_eq!(events[4]["attachments"], serde_json::json!([format!("evidence/objects/{}/{sha}", &sha[..2])]));
+    assert_eq!(std::fs::read(root.join("data/evidence/objects").join(&sha[..2]).join(&sha)).unwrap(), signed);
     for e in &events[1..] {
         let at = e["at"].as_str().unwrap();
         // PyYAML reads a timestamp as a datetime (printed `2024-01-16 09:00:03+08:00`).

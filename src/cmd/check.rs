@@ -29,6 +29,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let (register, more, texts) = crate::orders::file::load_register(args.data.dir(), &cx);
         items = register.items.len();
         diags.extend(more);
+        // 反馈附件: each stored file an event names is in the store with its hash (§19).
+        crate::orders::files::check(args.data.dir(), &register, &ds.evidence, &texts, &mut diags);
         sources.extend(texts);
         diags.sort();
     }

@@ -14,6 +14,7 @@ use super::DataDir;
 use crate::data::model::{Dataset, Date, Period};
 use crate::orders::chase;
 use crate::orders::file::{load_register, Cx};
+use crate::orders::files::{ReplyError, Upload};
 use crate::orders::filter::{Filter, StateFilter};
 use crate::orders::issue::{AcceptError, Disposal};
 use crate::orders::store::{self, NewItem, StoreError};
@@ -204,6 +205,13 @@ pub struct ActArgs {
     /// 附件（数据目录内的相对路径，可多次给出）。
     #[arg(long = "attach", value_name = "FILE")]
     pub attachments: Vec<String>,
+    /// 反馈附件（反馈专用）：本机文件，如盖章的反馈件 PDF 或现场照片，可多次给出；按内容判定类型，
+    /// 存入佐证材料库（docs/rules.md §19“反馈附件”）。
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<std::path::PathBuf>,
+    /// 替换被督查室退回的反馈附件（反馈专用）：<被退回文件的 sha256>=<PATH>，可多次给出。
+    #[arg(long = "replace", value_name = "SHA256=PATH")]
+    pub replaces: Vec<String>,
     /// 办理人看到的记录条数（网页和脚本用于并发检查；默认为当前条数）。
     #[arg(long, value_name = "N")]
     pub seen: Option<usize>,
@@ -424,7 +432,7 @@ fn show(a: ShowArgs) -> anyhow::Result<ExitCode> {
             }
         }
         for f in &e.attachments {
-            println!("     附件：{f}");
+            println!("     附件：{}", crate::orders::files::describe(&ds.evidence, item.number, f, k + 1));
         }
     }
     let allowed: Vec<String> = Role::ALL
@@ -494,7 +502,7 @@ fn act(a: ActArgs, action: Action) -> anyhow::Result<ExitCode> {
     ev.next_steps = a.next_steps.unwrap_or_default();
     ev.new_deadline = a.to;
     ev.level = level_arg(&a.level)?;
-    ev.attachments = a.attachments;
+    ev.attachments = a.attachments.clone();
     for f in &ev.attachments {
         let inside = crate::names::join_relative_inside(&a.data.path, f);
         if !inside.as_ref().is_ok_and(|p| p.is_file()) {
@@ -510,7 +518,34 @@ fn act(a: ActArgs, action: Action) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
-    match store::append(&a.data.path, &cx(&ds), number, seen, &ev) {
+    let uploads = match uploads(&a.data.path, &a.files, &a.replaces, action) {
+        Ok(u) => u,
+        Err(code) => return Ok(code),
+    };
+    let stored = !uploads.is_empty();
+    let written = if stored {
+        let cfg = &ds.office.evidence;
+        match crate::orders::files::reply(&a.data.path, &cx(&ds), number, seen, &ev, uploads, cfg, &clock(&ds)?) {
+            Ok((item, records)) => {
+                for r in &records {
+                    println!("已存入反馈附件：{}（{}，sha256 {}）", r.name, r.kind.label(), r.sha256);
+                }
+                Ok(item)
+            }
+            Err(ReplyError::Register(e)) => Err(e),
+            Err(ReplyError::Files(list)) => {
+                for m in list {
+                    eprintln!("错误: {m}");
+                }
+                eprintln!("  = 提示: 反馈未记录；换用 PDF、OFD、JPEG、PNG、DOCX、XLSX、WPS/ET 文件后重新执行");
+                return Ok(ExitCode::from(1));
+            }
+            Err(ReplyError::Store(e)) => anyhow::bail!("{}", crate::diag::causes(&e)),
+        }
+    } else {
+        store::append(&a.data.path, &cx(&ds), number, seen, &ev)
+    };
+    match written {
         Ok(item) => {
             println!(
                 "{}：{}{}，已记录（第 {} 条）；当前状态：{}，办理时限 {}。",
@@ -534,6 +569,51 @@ fn act(a: ActArgs, action: Action) -> anyhow::Result<ExitCode> {
         }
         Err(e) => refused(e),
     }
+}
+
+/// The `--file` and `--replace` files of a reply, copied into the store's temp folder; exit 1
+/// (said why) when given with another action or when a file cannot be read.
+fn uploads(
+    data: &Path,
+    files: &[std::path::PathBuf],
+    replaces: &[String],
+    action: Action,
+) -> Result<Vec<Upload>, ExitCode> {
+    if files.is_empty() && replaces.is_empty() {
+        return Ok(Vec::new());
+    }
+    if action != Action::Reply {
+        eprintln!("错误: 只有反馈（ducha orders reply）可以附带文件（--file、--replace）");
+        return Err(ExitCode::from(1));
+    }
+    let store = crate::evidence::Store::new(data);
+    let mut wanted: Vec<(std::path::PathBuf, Option<String>)> = files.iter().map(|f| (f.clone(), None)).collect();
+    for r in replaces {
+        match r.split_once('=') {
+            Some((sha, path)) if crate::evidence::index::is_sha256(sha.trim()) => {
+                wanted.push((path.into(), Some(sha.trim().to_owned())))
+            }
+            _ => {
+                eprintln!("错误: --replace “{r}” 应写成 <被退回文件的 sha256>=<文件路径>；sha256 见 ducha orders show");
+                return Err(ExitCode::from(1));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (path, replaces) in wanted {
+        match crate::evidence::beside::copy_in(&store, &path) {
+            Ok((temp, sha256, size)) => {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                out.push(Upload { temp, sha256, size, name, replaces });
+            }
+            Err(e) => {
+                eprintln!("错误: 无法读取附件 {}：{}", path.display(), crate::diag::causes(&e));
+                out.iter().for_each(|u: &Upload| drop(std::fs::remove_file(&u.temp)));
+                return Err(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// 回头看: a new item linked to the closed one (which stays unchanged).

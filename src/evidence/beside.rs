@@ -229,8 +229,10 @@ pub fn import(dir: &Path, loaded: &Loaded, cfg: &EvidenceConfig, clock: &crate::
     out
 }
 
-/// Copies a file into the store's temp folder (the original stays where the user put it).
-fn copy_in(store: &super::Store, path: &Path) -> Result<(PathBuf, String, u64), super::StoreError> {
+/// Copies a file into the store's temp folder (the original stays where the user put it) and
+/// returns the temp file, its SHA-256 and size, ready for [`super::Store::put`] (also used by
+/// `ducha orders reply --file`).
+pub fn copy_in(store: &super::Store, path: &Path) -> Result<(PathBuf, String, u64), super::StoreError> {
     let tmp = store.temp_dir()?;
     let temp = tmp.join(format!(
         "import-{}-{}",

@@ -1,5 +1,5 @@
 //! The evidence index: one small YAML file per report (`evidence/index/<期间>/<单位>.yaml`) and
-//! per order item (`evidence/index/orders/<年>/<事项>.yaml`), listing its files with their
+//! per order item and replying unit (`evidence/index/orders/<年>/<事项>/<单位>.yaml`), listing its files with their
 //! original (sanitised) name, uploader, time, size, type, sha256, the task or reply they belong
 //! to, and the office's review (docs/rules.md §21). Written only by [`super::store`] (atomic
 //! write under a lock); read here into [`super::Reviews`] with located errors like any data file.
@@ -163,11 +163,13 @@ impl Owner {
             Owner::Task { period, unit, .. } => {
                 root.join(period.to_string()).join(format!("{}.yaml", crate::names::file_name(unit)))
             }
-            Owner::OrderReply { number, .. } => {
+            Owner::OrderReply { number, unit, .. } => {
                 let year = number.split(['〔', '[', '（', '(']).nth(1).and_then(|r| r.get(..4)).unwrap_or("other");
+                // One file per replying unit (承办 and 协办 units reply alike): an index has one unit.
                 root.join("orders")
                     .join(crate::names::file_name(year))
-                    .join(format!("{}.yaml", crate::names::file_name(number)))
+                    .join(crate::names::file_name(number))
+                    .join(format!("{}.yaml", crate::names::file_name(unit)))
             }
         }
     }

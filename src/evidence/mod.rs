@@ -9,7 +9,7 @@
 //! ```text
 //! evidence/objects/<aa>/<sha256>          the bytes, once per content
 //! evidence/index/<期间>/<单位>.yaml         one report's files: name, uploader, time, review …
-//! evidence/index/orders/<年>/<事项>.yaml     one order item's reply files
+//! evidence/index/orders/<年>/<事项>/<单位>.yaml  one unit's reply files of one order item
 //! evidence/tmp/                           uploads being streamed (same file system: rename)
 //! evidence/.lock                          held while the index is written
 //! ```

@@ -183,7 +183,7 @@ impl Store {
         if let Some(old) = old {
             let o = records
                 .iter()
-                .find(|r| r.sha256 == old && r.owner == meta.owner)
+                .find(|r| r.sha256 == old && replaceable(&r.owner, &meta.owner))
                 .ok_or_else(|| StoreError::Unknown(old.into()))?;
             if o.replaced_by.is_some() {
                 return Err(StoreError::Replaced(o.name.clone()));
@@ -237,6 +237,37 @@ impl Store {
         raw.files.push(record.to_raw());
         self.write_index(&meta.owner, &raw)?;
         Ok(record)
+    }
+
+    /// Takes back the records of `shas` just added for `owner` by [`Store::put`] or
+    /// [`Store::replace`] (an order reply whose event was then not written: someone acted first,
+    /// or another file of the reply was refused): each record of exactly this owner with one of
+    /// these hashes and no review leaves the index, and a file it replaced is current again. The
+    /// objects stay (content-addressed, possibly shared; an unlisted object is never served).
+    pub fn withdraw(&self, owner: &Owner, shas: &[String]) -> Result<(), StoreError> {
+        if shas.is_empty() {
+            return Ok(());
+        }
+        let _lock = self.lock()?;
+        let mut raw = self.read_index(owner)?;
+        let (task, event) = match owner {
+            Owner::Task { task, .. } => (Some(*task), None),
+            Owner::OrderReply { event, .. } => (None, Some(*event)),
+        };
+        let mine = |r: &super::index::RawRecord| {
+            r.task == task && r.event == event && r.decision.is_none() && shas.contains(&r.sha256)
+        };
+        let gone: Vec<(String, Option<String>)> =
+            raw.files.iter().filter(|r| mine(r)).map(|r| (r.sha256.clone(), r.replaces.clone())).collect();
+        raw.files.retain(|r| !mine(r));
+        for (new, old) in gone {
+            for r in
+                raw.files.iter_mut().filter(|r| Some(&r.sha256) == old.as_ref() && r.replaced_by.as_ref() == Some(&new))
+            {
+                r.replaced_by = None;
+            }
+        }
+        self.write_index(owner, &raw)
     }
 
     /// Records the office's decision on the current file `sha256` of `owner`'s index (any task
@@ -327,6 +358,18 @@ impl Store {
         let text = format!("# 佐证材料索引：由 ducha 写入，请勿手工修改（docs/rules.md §21）\n{body}");
         crate::fsutil::write_durable(&owner.index_path(&self.dir), text.as_bytes())?;
         Ok(())
+    }
+}
+
+/// May a file of `new` replace the returned file of `old`? The same task of the same report; for
+/// an order item, a later reply of the same unit (the replacement comes with the next reply,
+/// docs/rules.md §21).
+fn replaceable(old: &Owner, new: &Owner) -> bool {
+    match (old, new) {
+        (Owner::OrderReply { number: n, unit: u, .. }, Owner::OrderReply { number: m, unit: v, .. }) => {
+            n == m && u == v
+        }
+        _ => old == new,
     }
 }
 

@@ -18,6 +18,7 @@
 
 pub mod chase;
 pub mod file;
+pub mod files;
 pub mod filter;
 pub mod issue;
 pub mod json;

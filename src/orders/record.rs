@@ -43,8 +43,15 @@ pub struct RecordView {
     pub events: Vec<RecordEvent>,
 }
 
-/// The record of `item` (its `chases` give the 催办单 numbers; `office` keeps the record).
-pub fn view(item: &Item, chases: &[Chase], office: &str, cfg: &OrdersConfig) -> RecordView {
+/// The record of `item` (its `chases` give the 催办单 numbers; `office` keeps the record;
+/// `reviews` name the stored reply files and their review).
+pub fn view(
+    item: &Item,
+    chases: &[Chase],
+    office: &str,
+    cfg: &OrdersConfig,
+    reviews: &crate::evidence::Reviews,
+) -> RecordView {
     let fact = |label: &str, value: String| Fact { label: label.to_owned(), value };
     let mut facts = vec![match item.task {
         Some(n) => fact("事项", format!("第{n}项　{}", item.title)),
@@ -105,8 +112,9 @@ pub fn view(item: &Item, chases: &[Chase], office: &str, cfg: &OrdersConfig) -> 
             if let Some(c) = chases.iter().find(|c| c.index == i) {
                 lines.push(format!("催办单：{}", c.number));
             }
+            // A reply's stored file by the name the unit gave it, with the office's review (§19).
             for f in &e.attachments {
-                lines.push(format!("附件：{f}"));
+                lines.push(format!("附件：{}", super::files::describe(reviews, item.number, f, i + 1)));
             }
             RecordEvent {
                 no: (i + 1).to_string(),

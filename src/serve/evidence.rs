@@ -13,6 +13,9 @@
 //! body passing the report's bound is cut off there. The session and the CSRF token are checked
 //! before any file byte reaches the disk: the form's hidden `csrf` field comes first.
 //!
+//! [`multipart_door`] is the one streaming door for a unit's multipart form: the report form's
+//! uploads here, and a reply to an order item with its files ([`super::orders::reply_upload`]).
+//!
 //! The upload buttons sit inside the report form and post the whole form (`formenctype`
 //! multipart), so the text typed so far is kept as the unit's draft, refused file or not
 //! ([`super::pages::report_after_upload`]).
@@ -21,7 +24,8 @@
 //! `Content-Length`, `Content-Disposition: attachment` with a safe name (RFC 5987 `filename*` for
 //! Chinese), the type sniffed from the bytes and `nosniff`; the inline view (images and PDFs
 //! only) adds `Content-Security-Policy: sandbox`. A unit opens only files in its own reports (by
-//! hash: another unit's file is 403), a leader none, the office all.
+//! hash: another unit's file is 403) and the reply files of its order items, a leader none, the
+//! office all.
 #![allow(clippy::result_large_err)]
 
 use std::io::Write as _;
@@ -297,6 +301,22 @@ async fn session_of(
 /// body unread), the `Content-Length` against the bound, the CSRF field, each file's size while
 /// it streams; then [`upload_page`] stores the files and shows the form again.
 pub async fn upload(State(app): State<Arc<App>>, req: Request) -> Response {
+    multipart_door(app, req, upload_page, None).await
+}
+
+/// What a multipart door does with a received body (in a blocking task): the request with the
+/// body's text fields as its form, and the files.
+pub(super) type Then = fn(&App, &Req, Received) -> Response;
+
+/// What a multipart door shows when the session has ended: the request with the body's text
+/// fields (every file part read and dropped), e.g. the login page carrying the typed text.
+pub(super) type Expired = fn(&App, &Req) -> Response;
+
+/// A multipart form posted by a unit with files (the report form's uploads, a reply to an order
+/// item): the session looked up before the body is read (403 unless a unit's; an expired one
+/// gets `expired` with the typed text when given, else 登录已过期), the `Content-Length` against
+/// the bound, then [`receive`] and `then`. Path segments after the first are the request's args.
+pub(super) async fn multipart_door(app: Arc<App>, req: Request, then: Then, expired: Option<Expired>) -> Response {
     let cookies = req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let addr = req
         .extensions()
@@ -310,7 +330,11 @@ pub async fn upload(State(app): State<Arc<App>>, req: Request) -> Response {
     };
     let session_id = auth::cookie(&cookies, auth::SESSION_COOKIE).map(String::from);
     let Some(session) = session else {
-        return if session_id.is_some() { pages::expired() } else { forbidden() };
+        return match (&session_id, expired) {
+            (Some(_), Some(expired)) => expired_with_text(app, req, session_id, cfg, expired).await,
+            (Some(_), None) => pages::expired(),
+            (None, _) => forbidden(),
+        };
     };
     if session.user.role != Role::Unit || session.user.must_change {
         return forbidden();
@@ -358,7 +382,65 @@ pub async fn upload(State(app): State<Arc<App>>, req: Request) -> Response {
             session_id,
             snapshot: Default::default(),
         };
-        upload_page(&app, &r, received)
+        then(&app, &r, received)
+    });
+    task.await.unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "请稍后重试。"))
+}
+
+/// [`multipart_door`] without a session: the text fields of the body (at most
+/// [`super::BODY_LIMIT`]; file parts are read and dropped, the whole body bounded as an upload),
+/// handed to `expired`.
+async fn expired_with_text(
+    app: Arc<App>,
+    req: Request,
+    session_id: Option<String>,
+    cfg: EvidenceConfig,
+    expired: Expired,
+) -> Response {
+    let cookies = req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let uri = req.uri().clone();
+    let bounds = bounds_of(&cfg);
+    let mut mp = match Multipart::from_request(req, &()).await {
+        Ok(m) => m,
+        Err(rejection) => return pages::rejected(rejection.status()),
+    };
+    let mut fields = Vec::new();
+    let (mut body, mut text) = (0u64, 0usize);
+    while let Ok(Some(mut field)) = mp.next_field().await {
+        let is_file = field.file_name().is_some();
+        let name = field.name().unwrap_or("").to_string();
+        let mut value = Vec::new();
+        while let Ok(Some(chunk)) = field.chunk().await {
+            body += chunk.len() as u64;
+            if body > bounds.max_body {
+                return pages::expired();
+            }
+            if !is_file {
+                text += chunk.len();
+                if text > super::BODY_LIMIT {
+                    return pages::expired();
+                }
+                value.extend_from_slice(&chunk);
+            }
+        }
+        if !is_file {
+            fields.push((name, String::from_utf8_lossy(&value).into_owned()));
+        }
+    }
+    let args: Vec<String> = uri.path().split('/').filter(|s| !s.is_empty()).skip(1).map(super::decode).collect();
+    let task = tokio::task::spawn_blocking(move || {
+        let r = Req {
+            method: Method::POST,
+            args,
+            query: Default::default(),
+            form: super::pairs(fields),
+            cookies,
+            addr: String::new(),
+            session: None,
+            session_id,
+            snapshot: Default::default(),
+        };
+        expired(&app, &r)
     });
     task.await.unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "请稍后重试。"))
 }
@@ -458,7 +540,7 @@ pub fn upload_page(app: &App, req: &Req, got: Received) -> Response {
 
 /// One file as the pages show it.
 #[derive(serde::Serialize)]
-struct FileView {
+pub(super) struct FileView {
     sha256: String,
     name: String,
     kind: &'static str,
@@ -476,7 +558,8 @@ struct FileView {
     uploaded: String,
 }
 
-fn view_of(r: &Record, task: u32) -> FileView {
+/// The page's view of a record (`task`: its task, 0 for an order reply's file).
+pub(super) fn view_of(r: &Record, task: u32) -> FileView {
     let (decision, decision_label, reason) = match &r.review {
         Some(v) if v.decision == Decision::Accepted => {
             ("accepted", format!("已采信（{} {}）", v.by, v.at), v.reason.clone().unwrap_or_default())
@@ -568,7 +651,8 @@ fn file_response(app: &App, req: &Req, inline: bool) -> Response {
     // A unit: only what its own reports list, under its own name for the file.
     let record = if s.user.role == Role::Unit {
         let unit = s.user.unit.as_deref().unwrap_or("");
-        if !reviews.unit_may_read(unit, sha) {
+        // Its own files, and those its order items' replies attach (承办 and 协办 read alike).
+        if !reviews.unit_may_read(unit, sha) && !super::orders::unit_may_read_reply(app, req, unit, sha) {
             return forbidden();
         }
         let mut own = reviews.reports.values().chain(reviews.orders.values()).flatten();

@@ -308,6 +308,8 @@ pub const ROUTES: &[(&str, &str, &[Role])] = &[
     ("POST", "/items/accept", &[Role::Office]),
     ("GET", "/items/{year}/{file}", &[Role::Unit, Role::Office, Role::Leader]),
     ("POST", "/items/{year}/{file}", &[Role::Unit, Role::Office]),
+    ("POST", "/items/{year}/{file}/reply", &[Role::Unit]),
+    ("POST", "/items/{year}/{file}/files", &[Role::Office]),
     ("GET", "/chase/{year}/{seq}", &[Role::Office, Role::Unit]),
     ("POST", "/evidence/{period}", &[Role::Unit]),
     ("GET", "/evidence/file/{sha256}", &[Role::Unit, Role::Office]),
@@ -347,6 +349,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/items/issue", post(h(orders::issue)))
         .route("/items/accept", post(h(orders::accept)))
         .route("/items/{year}/{file}", get(h(orders::item)).post(h(orders::act)))
+        // A reply with files (反馈附件) streams like an evidence upload.
+        .route("/items/{year}/{file}/reply", post(orders::reply_upload).layer(DefaultBodyLimit::disable()))
+        .route("/items/{year}/{file}/files", post(h(orders::review_file)))
         .route("/chase/{year}/{seq}", get(h(chase::pdf)))
         // Uploads stream to disk with their own bounds (office.yaml `evidence:`), not the form limit.
         .route("/evidence/{period}", post(evidence::upload).layer(DefaultBodyLimit::disable()))

@@ -21,11 +21,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{context, Value as V};
 
+use super::evidence::{self, Received};
 use super::pages::{self, audit, db_error, error, forbidden, internal, not_found_page, redirect, ser};
 use super::store::{Role, Session};
 use super::{App, Req};
 use crate::data::model::{Dataset, Date, Period};
+use crate::evidence::{Decision, Owner, Record as EvRecord, Store as EvStore, StoreError as EvStoreError};
 use crate::orders::file::{load_register_memo, Cx, Memo};
+use crate::orders::files::ReplyError;
 use crate::orders::filter::{Filter, StateFilter};
 use crate::orders::issue::{Disposal, Raised};
 use crate::orders::store::{self, StoreError};
@@ -431,7 +434,8 @@ fn write_failed(e: StoreError) -> Response {
 /// The item of the path (`/items/2023/db-003`), when the session may see it: 404 for none,
 /// 403 for another unit's.
 fn item_of<'a>(register: &'a Register, req: &Req, s: &Session) -> Result<&'a Item, Response> {
-    let (Some(y), Some(f), 2) = (req.args.first(), req.args.get(1), req.args.len()) else {
+    // `/items/<year>/<db-NNN>` and its `/reply` and `/files` doors.
+    let (Some(y), Some(f), 2 | 3) = (req.args.first(), req.args.get(1), req.args.len()) else {
         return Err(not_found_page());
     };
     let number = Number::parse(&format!("{y}/{f}")).filter(|n| href(*n) == format!("/items/{y}/{f}"));
@@ -513,6 +517,7 @@ fn item_page(
 ) -> Response {
     let today = app.clock(req).today();
     let t = timing(item, today, &ds.office.orders);
+    let records = reply_records(app, item);
     let events: Vec<V> = item
         .events
         .iter()
@@ -523,9 +528,16 @@ fn item_page(
                 action_label => e.action.label(), text => e.text.clone(), problems => e.problems.clone(),
                 next_steps => e.next_steps.clone(), new_deadline => e.new_deadline.map(|d| d.to_string()),
                 level => e.level.map(|l| l.label()),
-                attachments => e.attachments.iter().map(|a| a.rsplit('/').next().unwrap_or(a).to_owned()).collect::<Vec<_>>(),
+                files => e.attachments.iter().map(|a| attachment_view(a, k + 1, &records)).collect::<Vec<_>>(),
             }
         })
+        .collect();
+    // This unit's returned reply files, replaced with its next reply.
+    let returned: Vec<evidence::FileView> = records
+        .iter()
+        .filter(|r| Some(r.owner.unit()) == own_unit(s) && r.replaced_by.is_none())
+        .filter(|r| r.review.as_ref().is_some_and(|v| v.decision == Decision::Returned))
+        .map(|r| evidence::view_of(r, 0))
         .collect();
     let allowed = actions(s, item, today);
     let forms: Vec<V> = allowed.iter().map(|a| form_of(*a, item)).collect();
@@ -564,9 +576,19 @@ fn item_page(
             seen => item.events.len(), kept_action, kept => kept_fields, orphan, message, message_kind => if bad { "bad" } else { "ok" },
             levels => CoordinationLevel::ALL.iter().map(|l| l.label()).collect::<Vec<_>>(),
             office => s.user.role == Role::Office, unit_role => s.user.role == Role::Unit,
+            may_download => s.user.role != Role::Leader, returned => ser(returned), upload => upload_hints(app, req),
             zone => pages::zone_label(&app.clock(req)),
         },
     )
+}
+
+/// What the reply form says of files: the accepted types and the per-file limit.
+fn upload_hints(app: &App, req: &Req) -> V {
+    let cfg = app.snapshot(req).office().map(|o| o.evidence).unwrap_or_default();
+    context! {
+        field => REPLY_FILE_FIELD, accept => evidence::ACCEPT, kinds => "PDF、OFD、JPEG、PNG、DOCX、XLSX、WPS/ET 文件",
+        max_file => evidence::size_text(cfg.max_file),
+    }
 }
 
 /// The key of a person's draft of an item form (kept across an expired session): the drafts
@@ -631,9 +653,113 @@ fn web_words(s: &str) -> String {
         .replace("（ducha orders revisit）", "")
 }
 
+/// May `unit` read the stored file `sha256` as a unit of an order item one of whose events
+/// attaches it (反馈附件: the item's 承办 and 协办 units alike)?
+pub(super) fn unit_may_read_reply(app: &App, req: &Req, unit: &str, sha256: &str) -> bool {
+    let Ok(ds) = app.snapshot(req).dataset() else { return false };
+    let (register, _) = register_of(app, ds);
+    let r = o::files::reference(sha256);
+    register
+        .items
+        .iter()
+        .filter(|i| i.units.iter().any(|u| u == unit))
+        .any(|i| i.events.iter().any(|e| e.attachments.contains(&r)))
+}
+
+/// Every reply file record of `item` (each unit's index; history included).
+fn reply_records(app: &App, item: &Item) -> Vec<EvRecord> {
+    let store = EvStore::new(&app.opts.data);
+    let mut out = Vec::new();
+    for unit in &item.units {
+        let owner = Owner::OrderReply { number: item.number.to_string(), unit: unit.clone(), event: 0 };
+        match store.list(&owner) {
+            Ok(list) => out.extend(list),
+            Err(e) => eprintln!("ducha serve：读取 {} 的反馈附件索引出错：{}", item.number, crate::diag::causes(&e)),
+        }
+    }
+    out
+}
+
+/// An event's attached file as the timeline shows it: a stored file with its name, type, size
+/// and the office's review; any other by its file name only.
+fn attachment_view(rel: &str, event: usize, records: &[EvRecord]) -> V {
+    let Some(sha) = o::files::sha_of(rel) else {
+        return context! { stored => false, name => rel.rsplit('/').next().unwrap_or(rel).to_owned() };
+    };
+    match o::files::record_of(records, sha, event) {
+        Some(r) => context! {
+            stored => true, unit => r.owner.unit().to_owned(), replaced => r.replaced_by.is_some(),
+            ..ser(evidence::view_of(r, 0))
+        },
+        None => context! { stored => false, name => format!("{}（不在佐证材料索引中）", &sha[..12]) },
+    }
+}
+
+/// `POST /items/<year>/<db-NNN>/files` (fields `unit`, `sha256`, `decision` 采信 | 退回,
+/// `reason`, required with 退回): the office's review of one reply file (docs/rules.md §21).
+pub fn review_file(app: &App, req: &Req) -> Response {
+    let (s, ds, register) = match opened(app, req, &[Role::Office]) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let item = match item_of(&register, req, s) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let bad = |msg: String| {
+        item_page(app, req, s, ds, &register, item, None, Some((msg, true)), StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    let unit = req.f("unit");
+    if !item.units.iter().any(|u| u == unit) {
+        return bad("所选单位不是本事项的承办或协办单位，请刷新页面后重试。".into());
+    }
+    let Some(decision) = Decision::parse(req.f("decision")) else {
+        return bad("请选择“采信”或“退回”。".into());
+    };
+    let reason = Some(req.f("reason")).filter(|r| !r.trim().is_empty());
+    let sha = req.f("sha256");
+    let owner = Owner::OrderReply { number: item.number.to_string(), unit: unit.to_owned(), event: 0 };
+    match EvStore::new(&app.opts.data).review(&owner, sha, decision, reason, &s.user.username, &app.clock(req)) {
+        Ok(rec) => {
+            let detail = format!("{} {unit} 反馈附件 {} {}", item.number, rec.name, decision.label());
+            if let Err(r) = audit(app, req, &s.user.username, "审核反馈附件", &detail) {
+                return r;
+            }
+            redirect(&format!("{}#file-{sha}", href(item.number)))
+        }
+        Err(EvStoreError::ReasonRequired) => {
+            bad("未保存：请填写退回理由，说明附件哪里不符合要求、应补充什么；单位随下一次反馈替换该附件。".into())
+        }
+        Err(e @ (EvStoreError::Unknown(_) | EvStoreError::Replaced(_))) => bad(format!("未保存：{e}")),
+        Err(e) => internal(crate::diag::causes(&e)),
+    }
+}
+
 /// `POST /items/<year>/<db-NNN>` (fields `action`, `seen`, `text`, `problems`, `next_steps`,
 /// `new_deadline`, `level`).
 pub fn act(app: &App, req: &Req) -> Response {
+    act_with(app, req, None)
+}
+
+/// The field of a reply's new files (the reply form's “附件”): `file_t0`, the evidence upload's
+/// field of “task 0”, so the one streaming reader [`evidence::receive`] takes it; a returned
+/// file's replacement is `replace_t0_<sha256>`.
+pub const REPLY_FILE_FIELD: &str = "file_t0";
+
+/// `POST /items/<year>/<db-NNN>/reply`: the reply form posted as multipart with its files
+/// (反馈附件, docs/rules.md §19), read by [`evidence::multipart_door`] (session first, bounded
+/// and streamed to the store's temp folder), then recorded as [`act`] records a reply, through
+/// [`o::files::reply`]. A refused file (type, size) records nothing and shows the form again
+/// with the text kept (422); so does a conflict (409).
+pub async fn reply_upload(
+    axum::extract::State(app): axum::extract::State<std::sync::Arc<App>>,
+    req: axum::extract::Request,
+) -> Response {
+    evidence::multipart_door(app, req, |app, req, got| act_with(app, req, Some(got)), Some(expired)).await
+}
+
+/// [`act`], and for a reply posted with files ([`reply_upload`]) its files.
+fn act_with(app: &App, req: &Req, got: Option<Received>) -> Response {
     if req.session.is_none() {
         return expired(app, req);
     }
@@ -669,6 +795,55 @@ pub fn act(app: &App, req: &Req) -> Response {
     if action == Action::Refer {
         ev.level = CoordinationLevel::parse(req.f("level"));
     }
+    if let Some(got) = got {
+        if action != Action::Reply {
+            return again(format!("{number}：只有反馈可以附带文件，请使用页面上的按钮。"), StatusCode::BAD_REQUEST);
+        }
+        if !got.refused.is_empty() {
+            let msg = format!(
+                "未保存：{number}：{}。反馈没有记录，您填写的内容仍在下方；请重新选择文件后再提交。",
+                got.refused.join("；")
+            );
+            return again(msg, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        let uploads: Vec<o::files::Upload> = got
+            .files
+            .iter()
+            .map(|f| o::files::Upload {
+                temp: f.temp.path().to_path_buf(),
+                sha256: f.sha256.clone(),
+                size: f.size,
+                name: f.name.clone(),
+                replaces: match &f.target {
+                    evidence::Target::Replace(_, old) => Some(old.clone()),
+                    evidence::Target::New(_) => None,
+                },
+            })
+            .collect();
+        let cfg = app.snapshot(req).office().map(|o| o.evidence).unwrap_or_default();
+        let result = match o::files::reply(&app.opts.data, &cx(ds), number, seen, &ev, uploads, &cfg, &app.clock(req)) {
+            Ok((_, records)) => Ok(records),
+            Err(ReplyError::Register(e)) => Err(e),
+            Err(ReplyError::Files(list)) => {
+                let msg = format!(
+                    "未保存：{number}：{}。反馈没有记录，您填写的内容仍在下方；请换用符合要求的文件后再提交。",
+                    list.join("；")
+                );
+                return again(msg, StatusCode::UNPROCESSABLE_ENTITY);
+            }
+            Err(ReplyError::Store(e)) => return internal(crate::diag::causes(&e)),
+        };
+        // The temp files (moved into the store, or deleted) are dropped only now.
+        drop(got);
+        let files = match &result {
+            Ok(r) if !r.is_empty() => {
+                let names: Vec<String> = r.iter().map(|r| format!("{} sha256={}", r.name, r.sha256)).collect();
+                format!("，附件 {}", names.join("、"))
+            }
+            _ => String::new(),
+        };
+        return outcome(app, req, (s, ds, &register, item), action, result.map(|_| None), &files);
+    }
     let result = if action == Action::Revisit {
         // The new item's deadline and its 交办 text (the revisit event itself is not recorded).
         let (deadline, text) = (ev.new_deadline.take(), Some(std::mem::take(&mut ev.text)));
@@ -679,6 +854,26 @@ pub fn act(app: &App, req: &Req) -> Response {
     } else {
         store::append(&app.opts.data, &cx(ds), number, seen, &ev).map(|_| None)
     };
+    outcome(app, req, (s, ds, &register, item), action, result, "")
+}
+
+/// The page after an action was tried: on success the draft is cleared, the action audited
+/// (`files` adds what was attached) and the item shown again (a 回头看: the new item); a
+/// refusal, a conflict (409, the item as it is now) or a form problem shows the page with the
+/// typed text kept.
+fn outcome(
+    app: &App,
+    req: &Req,
+    (s, ds, register, item): (&Session, &Dataset, &Register, &Item),
+    action: Action,
+    result: Result<Option<Item>, StoreError>,
+    files: &str,
+) -> Response {
+    let number = item.number;
+    let fields = posted(req);
+    let kept = || Some(Kept { action: req.f("action").to_string(), fields: fields.clone() });
+    let again =
+        |msg: String, code: StatusCode| item_page(app, req, s, ds, register, item, kept(), Some((msg, true)), code);
     match result {
         Ok(new) => {
             let (du, dp) = draft_key(&s.user.username, number);
@@ -687,7 +882,7 @@ pub fn act(app: &App, req: &Req) -> Response {
             }
             let detail = match &new {
                 Some(n) => format!("{number} 回头看 → {}", n.number),
-                None => format!("{number} {}", action.label()),
+                None => format!("{number} {}{files}", action.label()),
             };
             if let Err(r) = audit(app, req, &s.user.username, "办理督办事项", &detail) {
                 return r;

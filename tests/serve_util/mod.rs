@@ -87,6 +87,32 @@ impl Resp {
     }
 }
 
+/// One part of a multipart body: name, file name (a file part) and bytes.
+pub type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// The boundary of [`multipart`] bodies.
+pub const BOUNDARY: &str = "----ducha-test-boundary-7d9a";
+
+/// A `multipart/form-data` body of `parts` (boundary [`BOUNDARY`]), fields in the given order.
+pub fn multipart(parts: &[Part]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for (name, file, bytes) in parts {
+        b.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match file {
+            Some(f) => {
+                b.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"").as_bytes());
+                b.extend_from_slice(f.as_bytes());
+                b.extend_from_slice(b"\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+            }
+            None => b.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        b.extend_from_slice(bytes);
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    b
+}
+
 /// A browser stand-in: keeps cookies, talks to the router directly.
 pub struct Client {
     pub app: Arc<App>,
@@ -121,13 +147,24 @@ impl Client {
     }
 
     pub async fn send_raw(&mut self, method: &str, uri: &str, body: Vec<u8>) -> Resp {
+        self.send_typed(method, uri, "application/x-www-form-urlencoded", body).await
+    }
+
+    /// A `multipart/form-data` POST of `parts` ([`multipart`]).
+    pub async fn send_multipart(&mut self, uri: &str, parts: &[Part<'_>]) -> Resp {
+        let ctype = format!("multipart/form-data; boundary={BOUNDARY}");
+        self.send_typed("POST", uri, &ctype, multipart(parts)).await
+    }
+
+    /// A request with the given content type for a POST body.
+    pub async fn send_typed(&mut self, method: &str, uri: &str, ctype: &str, body: Vec<u8>) -> Resp {
         let cookie: String = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         let mut req = Request::builder().method(method).uri(uri);
         if !cookie.is_empty() {
             req = req.header("cookie", cookie);
         }
         if method == "POST" {
-            req = req.header("content-type", "application/x-www-form-urlencoded");
+            req = req.header("content-type", ctype);
         }
         let mut req = req.body(Body::from(body)).unwrap();
         req.extensions_mut().insert(axum::extract::ConnectInfo(self.addr));
