@@ -405,6 +405,10 @@ pub fn parse_yaml<T: HasSpans + serde::de::DeserializeOwned>(
     source: SourceFile,
     diags: &mut Diagnostics,
 ) -> Option<Parsed<T>> {
+    // The plan and the reports, most of the text, are read with their mirror in one pass.
+    if let Some((value, spans)) = T::parse_located(&source.text) {
+        return Some(Parsed { source, value, spans });
+    }
     match serde_saphyr::from_str::<T>(&source.text) {
         Ok(value) => {
             // The mirror accepts whatever the raw parse accepted; should it ever fail, values are

@@ -4,6 +4,7 @@
 pub mod load;
 pub mod model;
 pub mod raw;
+mod located;
 pub mod spans;
 pub mod validate;
 

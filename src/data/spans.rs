@@ -241,10 +241,24 @@ pub struct ValueSpans {
 pub trait HasSpans {
     /// The mirror type.
     type Spans: std::fmt::Debug + Clone + Default + serde::de::DeserializeOwned;
+
+    /// The value and its mirror from one parse of `text` ([`super::located`]), where this type
+    /// has such a parse; `None` otherwise, and when the text does not parse so (the loader then
+    /// parses the value and the mirror one after the other, as for every other type).
+    fn parse_located(_text: &str) -> Option<(Self, Self::Spans)>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 impl HasSpans for super::raw::RawPlan {
     type Spans = PlanSpans;
+
+    fn parse_located(text: &str) -> Option<(Self, PlanSpans)> {
+        super::located::plan(text)
+    }
 }
 
 impl HasSpans for super::raw::RawOffice {
@@ -253,6 +267,10 @@ impl HasSpans for super::raw::RawOffice {
 
 impl HasSpans for super::raw::RawReport {
     type Spans = ReportSpans;
+
+    fn parse_located(text: &str) -> Option<(Self, ReportSpans)> {
+        super::located::report(text)
+    }
 }
 
 /// The location of an optional node, else of a fallback (the enclosing item), else the file.
