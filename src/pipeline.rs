@@ -200,8 +200,11 @@ pub struct Prepared {
 /// Stages load → validate → glyph check → status → aggregate → render.
 pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let mut timings = Vec::new();
+    let t = Instant::now();
+    let (loaded, load_diags) = crate::data::load::load(&opts.data);
     // The fonts are indexed, and the faces every document prints in loaded, on a thread of their
-    // own while the data is read: neither needs the other until the glyph check.
+    // own while the data is validated: neither needs the other until the glyph check. Not while
+    // the data is read, which keeps every core busy parsing (issue 22 §8); validation runs on one.
     let font_paths = opts.font_paths.clone();
     let fonts_job = std::thread::spawn(move || {
         let fonts = Fonts::load(&font_paths).map(Arc::new);
@@ -211,8 +214,7 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
         }
         fonts
     });
-    let t = Instant::now();
-    let checked = crate::data::check(&opts.data);
+    let checked = crate::data::check_loaded(loaded, load_diags);
     let files = checked.files.clone();
     let mut sources = checked.sources;
     let mut warnings = checked.diagnostics;
