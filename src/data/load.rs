@@ -3,7 +3,8 @@
 //! YAML is read here alone, with serde-saphyr (see ARCHITECTURE.md, "YAML"): its errors are
 //! structured (unknown field, missing field, wrong type … each with line and column), so they are
 //! turned into Chinese diagnostics without reading an English message, and the same parser gives
-//! the span mirror of each file ([`super::spans`]) that later stages use to locate semantic errors.
+//! the span mirror of each file ([`super::spans`]) that later stages use to locate semantic errors
+//! (for the plan and the reports, from the same single parse: `data/located.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,9 +2,9 @@
 //! (`validate`) into domain types (`model`).
 
 pub mod load;
+mod located;
 pub mod model;
 pub mod raw;
-mod located;
 pub mod spans;
 pub mod validate;
 

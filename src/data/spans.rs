@@ -4,7 +4,8 @@
 //! the Excel import write). To point a semantic error ("task 88 does not exist") or a missing
 //! glyph at its line and column, `load` parses the same text a second time with the same parser
 //! (serde-saphyr) into these mirrors, whose leaves are [`At`]: the position serde-saphyr recorded
-//! for that node (`serde_saphyr::Spanned`). Nothing here reads the text by hand, so a narrative
+//! for that node (`serde_saphyr::Spanned`). The plan and the reports get the same mirrors from one
+//! parse instead ([`HasSpans::parse_located`], `data/located.rs`). Nothing here reads the text by hand, so a narrative
 //! that contains `- task: 9` or `number: 3` on a line of its own cannot shift a location.
 //!
 //! The mirrors accept everything (no `deny_unknown_fields`, every field defaulted): they are only
