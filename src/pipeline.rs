@@ -335,8 +335,9 @@ fn load_register(
 /// build`; the scale benchmark's child). Each thread of a build (parsing, fonts, one worker per
 /// core, typst's own) would otherwise get an arena of its own, and memory freed in one is not
 /// reused by another: a city-sized build peaked anywhere between 170 and 210 MB from run to run,
-/// with two arenas at 166–167 MB every time, for about 1 % more time (issue 22 §8). A long-running
-/// server, whose threads serve requests at once, keeps the default.
+/// with two arenas mostly at 160–167 MB (now and then still 185–195 MB), the time within the noise
+/// of the measurement (issue 22 §8). A long-running server, whose threads serve requests at once,
+/// keeps the default.
 pub fn cap_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a parameter of the allocator, under the allocator's own lock.
