@@ -200,8 +200,11 @@ pub struct Prepared {
 /// Stages load → validate → glyph check → status → aggregate → render.
 pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     let mut timings = Vec::new();
+    let t = Instant::now();
+    let (loaded, load_diags) = crate::data::load::load(&opts.data);
     // The fonts are indexed, and the faces every document prints in loaded, on a thread of their
-    // own while the data is read: neither needs the other until the glyph check.
+    // own while the data is validated: neither needs the other until the glyph check. Not while
+    // the data is read, which keeps every core busy parsing (issue 22 §8); validation runs on one.
     let font_paths = opts.font_paths.clone();
     let fonts_job = std::thread::spawn(move || {
         let fonts = Fonts::load(&font_paths).map(Arc::new);
@@ -211,8 +214,11 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
         }
         fonts
     });
-    let t = Instant::now();
-    let checked = crate::data::check(&opts.data);
+    // The parsed files are freed on a thread of their own: a city's reports take milliseconds to
+    // free, which the build need not wait for (issue 22 §8).
+    let parsed = (loaded.plan.clone(), loaded.office.clone(), loaded.reports.clone());
+    let checked = crate::data::check_loaded(loaded, load_diags);
+    std::thread::spawn(move || drop(parsed));
     let files = checked.files.clone();
     let mut sources = checked.sources;
     let mut warnings = checked.diagnostics;
@@ -323,6 +329,21 @@ fn load_register(
         return Err(BuildError { diagnostics: warnings.clone(), sources: sources.clone() });
     }
     Ok(register)
+}
+
+/// Caps glibc's malloc at two arenas, for a process that runs one build and exits (`ducha
+/// build`; the scale benchmark's child). Each thread of a build (parsing, fonts, one worker per
+/// core, typst's own) would otherwise get an arena of its own, and memory freed in one is not
+/// reused by another: a city-sized build peaked anywhere between 170 and 210 MB from run to run,
+/// with two arenas mostly at 160–167 MB (now and then still 185–195 MB), the time within the noise
+/// of the measurement (issue 22 §8). A long-running server, whose threads serve requests at once,
+/// keeps the default.
+pub fn cap_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a parameter of the allocator, under the allocator's own lock.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }
 
 /// Runs the whole pipeline.
@@ -769,7 +790,8 @@ pub fn compile_all(
             }))
         };
         let compiled = compile_parallel(engine, rendered, date, flavor, workers, &laid_out);
-        crate::engine::evict_cache();
+        // Typst's cache is trimmed beside the rest of the build (writing the files), not before it.
+        std::thread::spawn(crate::engine::evict_cache);
         for (r, result) in rendered.iter_mut().zip(compiled) {
             match result {
                 Ok(done) => {

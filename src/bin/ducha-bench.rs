@@ -370,6 +370,8 @@ mod scale {
             ofd: false,
             docx: false,
         };
+        // As `ducha build` does.
+        pipeline::cap_malloc_arenas();
         let t = Instant::now();
         match pipeline::build(&opts) {
             Ok(report) => {

@@ -3,7 +3,8 @@
 //! YAML is read here alone, with serde-saphyr (see ARCHITECTURE.md, "YAML"): its errors are
 //! structured (unknown field, missing field, wrong type … each with line and column), so they are
 //! turned into Chinese diagnostics without reading an English message, and the same parser gives
-//! the span mirror of each file ([`super::spans`]) that later stages use to locate semantic errors.
+//! the span mirror of each file ([`super::spans`]) that later stages use to locate semantic errors
+//! (for the plan and the reports, from the same single parse: `data/located.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -410,6 +411,10 @@ pub fn parse_yaml<T: HasSpans + serde::de::DeserializeOwned>(
     source: SourceFile,
     diags: &mut Diagnostics,
 ) -> Option<Parsed<T>> {
+    // The plan and the reports, most of the text, are read with their mirror in one pass.
+    if let Some((value, spans)) = T::parse_located(&source.text) {
+        return Some(Parsed { source, value, spans });
+    }
     match serde_saphyr::from_str::<T>(&source.text) {
         Ok(value) => {
             // The mirror accepts whatever the raw parse accepted; should it ever fail, values are

@@ -2,6 +2,7 @@
 //! (`validate`) into domain types (`model`).
 
 pub mod load;
+mod located;
 pub mod model;
 pub mod raw;
 pub mod spans;

@@ -4,7 +4,8 @@
 //! the Excel import write). To point a semantic error ("task 88 does not exist") or a missing
 //! glyph at its line and column, `load` parses the same text a second time with the same parser
 //! (serde-saphyr) into these mirrors, whose leaves are [`At`]: the position serde-saphyr recorded
-//! for that node (`serde_saphyr::Spanned`). Nothing here reads the text by hand, so a narrative
+//! for that node (`serde_saphyr::Spanned`). The plan and the reports get the same mirrors from one
+//! parse instead ([`HasSpans::parse_located`], `data/located.rs`). Nothing here reads the text by hand, so a narrative
 //! that contains `- task: 9` or `number: 3` on a line of its own cannot shift a location.
 //!
 //! The mirrors accept everything (no `deny_unknown_fields`, every field defaulted): they are only
@@ -241,10 +242,24 @@ pub struct ValueSpans {
 pub trait HasSpans {
     /// The mirror type.
     type Spans: std::fmt::Debug + Clone + Default + serde::de::DeserializeOwned;
+
+    /// The value and its mirror from one parse of `text` ([`super::located`]), where this type
+    /// has such a parse; `None` otherwise, and when the text does not parse so (the loader then
+    /// parses the value and the mirror one after the other, as for every other type).
+    fn parse_located(_text: &str) -> Option<(Self, Self::Spans)>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 impl HasSpans for super::raw::RawPlan {
     type Spans = PlanSpans;
+
+    fn parse_located(text: &str) -> Option<(Self, PlanSpans)> {
+        super::located::plan(text)
+    }
 }
 
 impl HasSpans for super::raw::RawOffice {
@@ -253,6 +268,10 @@ impl HasSpans for super::raw::RawOffice {
 
 impl HasSpans for super::raw::RawReport {
     type Spans = ReportSpans;
+
+    fn parse_located(text: &str) -> Option<(Self, ReportSpans)> {
+        super::located::report(text)
+    }
 }
 
 /// The location of an optional node, else of a fallback (the enclosing item), else the file.
