@@ -66,7 +66,7 @@ fn dataset<'r>(app: &App, req: &'r Req, s: &Session) -> Result<&'r Dataset, Resp
 /// The register as on disk now (read afresh: every write re-reads its file under the lock
 /// anyway), and its problems in the web's words. Items with errors are left out, as for
 /// `ducha orders list`'s checks.
-pub(super) fn register_of(app: &App, ds: &Dataset) -> (Register, Option<String>) {
+pub(super) fn register_of(app: &App, ds: &Dataset) -> (std::sync::Arc<Register>, Option<String>) {
     let key = register_key(&app.opts.data);
     let mut cache = match REGISTER.lock() {
         Ok(c) => c,
@@ -87,7 +87,7 @@ pub(super) fn register_of(app: &App, ds: &Dataset) -> (Register, Option<String>)
     let cx = Cx { plan: &ds.plan, cfg: &ds.office.orders, offset: ds.office.timezone.offset_secs };
     let (register, diags, sources) = load_register_memo(&app.opts.data, &cx, &mut cache.memo);
     let problems = diags.has_errors().then(|| super::words::web(&diags.render(&sources)));
-    let read = (register, problems);
+    let read = (std::sync::Arc::new(register), problems);
     cache.last = key.map(|k| (k, read.clone()));
     read
 }
@@ -96,7 +96,7 @@ pub(super) fn register_of(app: &App, ds: &Dataset) -> (Register, Option<String>)
 type RegisterKey = Vec<(std::path::PathBuf, Vec<u8>)>;
 
 /// A register as read, with the web's rendering of its errors.
-type Read = (Register, Option<String>);
+type Read = (std::sync::Arc<Register>, Option<String>);
 
 /// The server's reading of the register: the last result with the bytes it was read from (a
 /// request reads the files, which are small, and reuses the result while none differs), and the
@@ -173,16 +173,11 @@ pub(super) fn open_items_of(app: &App, req: &Req, unit: &str) -> Vec<V> {
 /// The dashboard's 临期 / 逾期 list (open items the dates flag, overdue first).
 pub(super) fn due_items(ds: &Dataset, register: &Register, today: Date) -> Vec<V> {
     let cfg = &ds.office.orders;
-    let mut v: Vec<&Item> = register
-        .items
-        .iter()
-        .filter(|i| {
-            let t = timing(i, today, cfg);
-            t.overdue || t.due_soon
-        })
-        .collect();
-    v.sort_by_key(|i| (!timing(i, today, cfg).overdue, std::cmp::Reverse(timing(i, today, cfg).colour), i.number));
-    v.into_iter().map(|i| row(i, today, ds)).collect()
+    // Each item's timing once (the sort would otherwise work it out at every comparison).
+    let mut v: Vec<(&Item, crate::orders::timing::Timing)> =
+        register.items.iter().map(|i| (i, timing(i, today, cfg))).filter(|(_, t)| t.overdue || t.due_soon).collect();
+    v.sort_by_key(|(i, t)| (!t.overdue, std::cmp::Reverse(t.colour), i.number));
+    v.into_iter().map(|(i, _)| row(i, today, ds)).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,7 +593,11 @@ fn draft_key(username: &str, n: Number) -> (String, String) {
 }
 
 /// An item page's common start: the session (one of `roles`), the dataset and the register.
-fn opened<'r>(app: &App, req: &'r Req, roles: &[Role]) -> Result<(&'r Session, &'r Dataset, Register), Response> {
+fn opened<'r>(
+    app: &App,
+    req: &'r Req,
+    roles: &[Role],
+) -> Result<(&'r Session, &'r Dataset, std::sync::Arc<Register>), Response> {
     let s = app.guard(req, roles)?;
     let ds = dataset(app, req, s)?;
     let (register, _) = register_of(app, ds);

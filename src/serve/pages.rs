@@ -1028,7 +1028,7 @@ pub fn dashboard(app: &App, req: &Req) -> Response {
         year: &year.statuses,
         summary,
         overrides: &overrides,
-        register: Some(&register),
+        register: Some(&*register),
     };
     let escalations = crate::render::view::supervision_items(&inputs);
     // 督办事项 the dates flag today (临期, 逾期), from the register.
