@@ -74,6 +74,14 @@ pub struct FileStamp {
 /// kernel ticks, a few milliseconds), so an edit in the same tick as the look shows.
 pub const STAMP_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The window for a stamp whose times carry sub-second digits: the file system stamps finely
+/// (ext4, XFS, btrfs, NTFS: a kernel tick, at most 10 ms, or finer), so an edit in the same tick
+/// as a look is within this much of it. Times of whole seconds (FAT, ext3, or a fine clock that
+/// happened to land on a second) keep [`STAMP_RESOLUTION`]. While a unit submits every few
+/// seconds, the server then re-reads only what changed in the last moments instead of every
+/// file written in the last two seconds.
+pub const FINE_STAMP_RESOLUTION: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl FileStamp {
     /// The stamp of a file's metadata.
     pub fn of(m: &std::fs::Metadata) -> FileStamp {
@@ -97,11 +105,19 @@ impl FileStamp {
 
     /// True when this stamp, taken at `look` (wall clock, read before the stamp), cannot tell a
     /// later edit: the file's modification or status-change time is within [`STAMP_RESOLUTION`]
-    /// of the look (or after it, or unknown), so an edit in the same clock tick would leave the
+    /// ([`FINE_STAMP_RESOLUTION`] when both times have sub-second digits) of the look (or after it, or unknown), so an edit in the same clock tick would leave the
     /// stamp as it is.
     pub fn ambiguous_at(&self, look: std::time::SystemTime) -> bool {
+        let sub_second = |t: &Option<std::time::SystemTime>| {
+            t.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).is_some_and(|d| d.subsec_nanos() != 0)
+        };
+        let window = if sub_second(&self.modified) && (self.changed.is_none() || sub_second(&self.changed)) {
+            FINE_STAMP_RESOLUTION
+        } else {
+            STAMP_RESOLUTION
+        };
         [self.modified, self.changed].iter().any(|t| match t {
-            Some(t) => t.checked_add(STAMP_RESOLUTION).is_none_or(|t| t > look),
+            Some(t) => t.checked_add(window).is_none_or(|t| t > look),
             None => cfg!(unix),
         })
     }
@@ -670,6 +686,22 @@ mod tests {
         assert!(stamp(ago(3000), ago(1)).ambiguous_at(look), "status changed just now");
         assert!(stamp(ago(10), ago(3000)).ambiguous_at(look), "modified just now");
         assert!(stamp(Some(look + std::time::Duration::from_secs(60)), ago(3000)).ambiguous_at(look), "future");
+        // Times with sub-second digits come from a finely stamping file system: settled after
+        // FINE_STAMP_RESOLUTION. Whole seconds (FAT, ext3) keep the two seconds.
+        let whole = |t: std::time::SystemTime| {
+            let d = t.duration_since(std::time::UNIX_EPOCH).unwrap();
+            Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(d.as_secs()))
+        };
+        let fine = ago(200).filter(|t| t.duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() != 0);
+        assert!(!stamp(fine, fine).ambiguous_at(look), "a fine stamp 200 ms old is settled");
+        assert!(stamp(ago(20), ago(20)).ambiguous_at(look), "a fine stamp 20 ms old is not");
+        let second = whole(look - std::time::Duration::from_millis(200));
+        assert!(stamp(second, second).ambiguous_at(look), "whole seconds: under a second old, within two seconds");
+        assert!(!stamp(
+            whole(look - std::time::Duration::from_secs(4)),
+            second.map(|t| t - std::time::Duration::from_secs(2))
+        )
+        .ambiguous_at(look));
         // The stamp of a file on disk sees a time put back: ctime moves.
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("plan.yaml");
