@@ -101,7 +101,6 @@ type Read = (std::sync::Arc<Register>, Option<String>);
 /// The server's reading of the register: the last result with the bytes it was read from (a
 /// request reads the files, which are small, and reuses the result while none differs), and the
 /// parsed item files for the plan and office they were validated against.
-#[derive(Default)]
 struct RegisterCache {
     last: Option<(RegisterKey, Read)>,
     basis: Option<RegisterKey>,
@@ -259,10 +258,8 @@ fn list_page(app: &App, req: &Req, s: &Session, message: Option<(String, bool)>,
     } else {
         (Vec::new(), Vec::new())
     };
-    let (message, bad) = match message {
-        Some((m, bad)) => (Some(m), bad),
-        None => (None, false),
-    };
+    let (message, bad) = message.unzip();
+    let bad = bad.unwrap_or(false);
     app.page(
         "items.html",
         Some(s),
@@ -553,10 +550,8 @@ fn item_page(
         Some(k) => (k.action, k.fields),
         None => (String::new(), Default::default()),
     };
-    let (message, bad) = match message {
-        Some((m, b)) => (Some(m), b),
-        None => (None, false),
-    };
+    let (message, bad) = message.unzip();
+    let bad = bad.unwrap_or(false);
     app.page(
         "item.html",
         Some(s),
