@@ -152,7 +152,7 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
     let mut build = opts.build.clone();
     build.flavor = PdfFlavor::A3b;
     let prepared = pipeline::prepare(&build)?;
-    let Prepared { ds, period, rendered, fonts, templates, warnings, sources, files, .. } = prepared;
+    let Prepared { ds, period, rendered, fonts, engine, templates, warnings, sources, files, .. } = prepared;
     let date = ds.office.issue_date(period);
     let dir = opts.root.join(date.year.to_string());
     let mut manifest = read_manifest(&dir)
@@ -160,7 +160,6 @@ pub fn archive(opts: &ArchiveOptions) -> Result<ArchiveReport, BuildError> {
         .unwrap_or(Manifest { year: date.year, entries: Vec::new(), catalogue: None });
     let attached = attached_sources(&files, period)?;
     let evidence = crate::evidence::archive::accepted_files(&build.data, &ds.evidence, period).map_err(failure)?;
-    let engine = Engine::new(fonts.clone(), templates.typst_files());
     let filing = Filing { office: &ds.office, period, date };
     let mut sources = sources;
     let mut candidates =

@@ -23,6 +23,7 @@ pub mod names;
 pub mod numerals;
 pub mod ofd;
 pub mod orders;
+pub mod par;
 pub mod pipeline;
 pub mod render;
 pub mod serve;

@@ -189,6 +189,8 @@ pub struct Prepared {
     pub period: Period,
     pub rendered: Vec<Rendered>,
     pub fonts: Arc<Fonts>,
+    /// The engine the documents compile with (its fonts and the template library).
+    pub engine: Engine,
     pub templates: Templates,
     pub warnings: Diagnostics,
     pub sources: SourceMap,
@@ -205,14 +207,20 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     // The fonts are indexed, and the faces every document prints in loaded, on a thread of their
     // own while the data is validated: neither needs the other until the glyph check. Not while
     // the data is read, which keeps every core busy parsing (issue 22 §8); validation runs on one.
+    // The engine (Typst's standard library and the template library parsed) is set up there too.
     let font_paths = opts.font_paths.clone();
+    let templates = Templates::load(opts.templates.as_deref());
+    let library: Option<Vec<(String, String, String)>> = templates
+        .as_ref()
+        .ok()
+        .map(|t| t.typst_files().map(|(path, text, origin)| (path.to_owned(), text.to_owned(), origin)).collect());
     let fonts_job = std::thread::spawn(move || {
-        let fonts = Fonts::load(&font_paths).map(Arc::new);
-        if let Ok(fonts) = &fonts {
-            let fonts = fonts.clone();
-            std::thread::spawn(move || fonts.warm());
-        }
-        fonts
+        let fonts = Fonts::load(&font_paths).map(Arc::new)?;
+        let warm = fonts.clone();
+        std::thread::spawn(move || warm.warm());
+        let engine = library
+            .map(|files| Engine::new(fonts.clone(), files.iter().map(|(p, t, o)| (p.as_str(), t.as_str(), o.clone()))));
+        Ok::<_, String>((fonts, engine))
     });
     // The parsed files are freed on a thread of their own: a city's reports take milliseconds to
     // free, which the build need not wait for (issue 22 §8).
@@ -250,13 +258,42 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
     }
     timings.push(("加载校验", t.elapsed()));
 
-    // The glyph check, which waits for the font index, runs beside the statuses and the
-    // rendering: neither needs the other (issue 22 §8). Its problems still come first.
+    let t = Instant::now();
+    // The check evaluated the year up to its latest period for the 未报送 / 迟报 warnings.
+    let year = status::year_from(known, &ds, period);
+    let summary = aggregate::summarize(&ds, &year);
+    timings.push(("状态统计", t.elapsed()));
+    let t = Instant::now();
+    let mut order_warnings = Diagnostics::default();
+    let want = |k: Kind| opts.only.is_empty() || opts.only.contains(&k);
+    if want(Kind::Order) {
+        let inp =
+            view::Inputs { ds: &ds, year: &year, summary: &summary, overrides: &overrides, register: Some(&register) };
+        let numbers = crate::orders::issue::numbering(&register, &ds.office, period, &view::order_task_numbers(&inp));
+        order_warnings.extend(crate::orders::issue::unregistered_warnings(&numbers, period));
+    }
+
+    // Two sides until compiling (issue 22 §8). This thread renders the notice, the longest
+    // document and the first compiled; beside it, once the font index is ready, the engine is set
+    // up, every printed character checked against the fonts and the other documents rendered.
+    // The glyph check's problems still come first.
     let notice_md = notice_md_for(&checked.markdown, period);
-    let (glyph_side, rest) = std::thread::scope(|scope| {
-        let glyph_side = scope.spawn(|| {
+    let others: Vec<Kind> = [Kind::Briefing, Kind::Leader, Kind::Order].into_iter().filter(|k| want(*k)).collect();
+    let render = |only: &[Kind]| -> Result<Vec<Rendered>, BuildError> {
+        let Ok(templates) = &templates else { return Ok(Vec::new()) };
+        if only.is_empty() {
+            return Ok(Vec::new());
+        }
+        render_all_with(&ds, &year, &summary, &overrides, Some(&register), templates, only)
+    };
+    let (side, notice) = std::thread::scope(|scope| {
+        let side = scope.spawn(|| {
             let t = Instant::now();
-            let fonts = fonts_job.join().unwrap_or_else(|_| Err("字体索引失败（内部错误）".to_string()));
+            let job = fonts_job.join().unwrap_or_else(|_| Err("字体索引失败（内部错误）".to_string()));
+            let (fonts, engine) = match job {
+                Ok((fonts, engine)) => (Ok(fonts), engine),
+                Err(e) => (Err(e), None),
+            };
             let waited = t.elapsed();
             let t = Instant::now();
             let glyph = fonts.as_ref().ok().map(|f| {
@@ -264,37 +301,16 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
                 glyph.extend(glyphs::check(f, view::register::glyph_items(&register, &ds, period), &sources));
                 glyph
             });
-            (fonts, glyph, waited, t.elapsed())
+            let glyph_time = t.elapsed();
+            let r = render(&others);
+            (fonts, engine, glyph, waited, glyph_time, r)
         });
-        let rest = (|| {
-            let t = Instant::now();
-            // The check evaluated the year up to its latest period for the 未报送 / 迟报 warnings.
-            let year = status::year_from(known, &ds, period);
-            let summary = aggregate::summarize(&ds, &year);
-            let status_time = t.elapsed();
-            let t = Instant::now();
-            let templates = Templates::load(opts.templates.as_deref())
-                .map_err(|diagnostics| BuildError { diagnostics, sources: SourceMap::default() })?;
-            let mut order_warnings = Diagnostics::default();
-            if opts.only.is_empty() || opts.only.contains(&Kind::Order) {
-                let inp = view::Inputs {
-                    ds: &ds,
-                    year: &year,
-                    summary: &summary,
-                    overrides: &overrides,
-                    register: Some(&register),
-                };
-                let numbers =
-                    crate::orders::issue::numbering(&register, &ds.office, period, &view::order_task_numbers(&inp));
-                order_warnings.extend(crate::orders::issue::unregistered_warnings(&numbers, period));
-            }
-            let rendered = render_all_with(&ds, &year, &summary, &overrides, Some(&register), &templates, &opts.only)?;
-            Ok((templates, order_warnings, rendered, status_time, t.elapsed()))
-        })();
-        (glyph_side.join(), rest)
+        let notice = render(if want(Kind::Notice) { &[Kind::Notice] } else { &[] });
+        (side.join(), notice)
     });
-    let (fonts, glyph, waited, glyph_time) = glyph_side
-        .unwrap_or_else(|_| (Err("字形检查失败（内部错误）".to_string()), None, Duration::ZERO, Duration::ZERO));
+    let Ok((fonts, engine, glyph, waited, glyph_time, rest)) = side else {
+        return Err(BuildError::one(Diagnostic::error("字形检查失败（内部错误）")));
+    };
     let fonts = fonts.map_err(|e| BuildError::one(Diagnostic::error(e)))?;
     timings.push(("字体索引", waited));
     let glyph = glyph.unwrap_or_default();
@@ -305,11 +321,22 @@ pub fn prepare(opts: &BuildOptions) -> Result<Prepared, BuildError> {
         return Err(BuildError { diagnostics: warnings, sources });
     }
     timings.push(("字形检查", glyph_time));
-    let (templates, order_warnings, rendered, status_time, render_time) = rest?;
-    timings.push(("状态统计", status_time));
+    let templates = templates.map_err(|diagnostics| BuildError { diagnostics, sources: SourceMap::default() })?;
+    let rendered = match (notice, rest) {
+        (Ok(mut notice), Ok(rest)) => {
+            notice.extend(rest);
+            notice
+        }
+        (Err(mut a), Err(b)) => {
+            a.diagnostics.extend(b.diagnostics);
+            return Err(a);
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    let engine = engine.unwrap_or_else(|| Engine::new(fonts.clone(), templates.typst_files()));
     warnings.extend(order_warnings);
-    timings.push(("模板渲染", render_time));
-    Ok(Prepared { ds, period, rendered, fonts, templates, warnings, sources, files, timings })
+    timings.push(("模板渲染", t.elapsed()));
+    Ok(Prepared { ds, period, rendered, fonts, engine, templates, warnings, sources, files, timings })
 }
 
 /// Loads the 督办 register (`data/orders/`, docs/rules.md §19): its warnings join `warnings`; an
@@ -354,8 +381,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// Stages up to compiling, writing nothing: `see` is shown each laid-out document (so a caller
 /// can fingerprint the pages as they are before an edit).
 pub fn layout(opts: &BuildOptions, see: &mut dyn FnMut(Kind, &typst_layout::PagedDocument)) -> Result<(), BuildError> {
-    let Prepared { ds, period, mut rendered, fonts, templates, mut sources, .. } = prepare(opts)?;
-    let engine = Engine::new(fonts, templates.typst_files());
+    let Prepared { ds, period, mut rendered, engine, mut sources, .. } = prepare(opts)?;
     let date = ds.office.issue_date(period);
     compile_all(
         &engine,
@@ -376,11 +402,10 @@ pub fn layout(opts: &BuildOptions, see: &mut dyn FnMut(Kind, &typst_layout::Page
 /// document is laid out. With [`BuildOptions::only`], the manifest keeps the other documents it
 /// listed whose files are still there unchanged.
 pub fn build_with_previews(opts: &BuildOptions, pick: &mut PreviewPages<'_>) -> Result<BuildReport, BuildError> {
-    let Prepared { ds, period, mut rendered, fonts, templates, mut warnings, mut sources, mut timings, .. } =
+    let Prepared { ds, period, mut rendered, engine, templates, mut warnings, mut sources, mut timings, .. } =
         prepare(opts)?;
 
     let t = Instant::now();
-    let engine = Engine::new(fonts, templates.typst_files());
     let date = ds.office.issue_date(period);
     let ofd_author = opts.ofd.then(|| ds.office.issuer_name.clone());
     let (compiled, pngs) =
@@ -667,14 +692,15 @@ pub fn render_all_with(
     };
     if want(Kind::Notice) {
         let v = view::notice(&inp);
+        let source = crate::render::render(&env, templates, "notice.typ.j2", &v);
         push(
             Kind::Notice,
             Kind::Notice.label().into(),
             v.title.clone(),
             v.number.clone(),
-            crate::render::render(&env, templates, "notice.typ.j2", &v),
+            source,
             (None, Vec::new()),
-            vec![crate::docx::DocView::Notice(Box::new(v.clone()))],
+            vec![crate::docx::DocView::Notice(Box::new(v))],
         );
     }
     if want(Kind::Briefing) {
@@ -727,14 +753,15 @@ pub fn render_all_with(
         for v in view::orders(&inp) {
             // The unit name is user text: it becomes a file name only through the one rule.
             let stem = format!("{}-{}", Kind::Order.label(), crate::names::file_name(&v.unit));
+            let source = crate::render::render(&env, templates, "order.typ.j2", &v);
             push(
                 Kind::Order,
                 stem,
                 v.title.clone(),
                 v.items.iter().map(|i| i.number.as_str()).collect::<Vec<_>>().join("、"),
-                crate::render::render(&env, templates, "order.typ.j2", &v),
+                source,
                 (None, Vec::new()),
-                vec![crate::docx::DocView::Order(Box::new(v.clone()))],
+                vec![crate::docx::DocView::Order(Box::new(v))],
             );
         }
     }

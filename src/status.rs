@@ -371,15 +371,17 @@ pub fn evaluate_period(ds: &Dataset, period: Period) -> PeriodStatus {
     evaluate_year(ds, period).pop().expect("a period has at least one quarter")
 }
 
+/// Plans with at least this many tasks are evaluated on every core ([`evaluate_after`]).
+const PARALLEL_TASKS: usize = 256;
+
 /// The status of every task for `period`, given the previous quarter's result (`None` for Q1).
 pub fn evaluate_after(ds: &Dataset, period: Period, prev: Option<&PeriodStatus>) -> PeriodStatus {
     let index = EntryIndex::of(ds, period);
-    let tasks = ds
-        .plan
-        .tasks
-        .iter()
-        .map(|t| evaluate_found(ds, t, period, prev.and_then(|p| p.task(t.number)), index.entries_for(t)))
-        .collect();
+    // Each task's status reads only the dataset and the quarter before: a city's plan (hundreds
+    // of tasks) is evaluated on every core (issue 22 §8), a county's on the calling thread.
+    let tasks = crate::par::map_if_many(&ds.plan.tasks, PARALLEL_TASKS, |t| {
+        evaluate_found(ds, t, period, prev.and_then(|p| p.task(t.number)), index.entries_for(t))
+    });
     PeriodStatus { period, checkpoint: period.checkpoint(), tasks }
 }
 

@@ -191,6 +191,54 @@ fn no_bundled_glyph_is_wider_than_three_em() {
     }
 }
 
+/// The notice's pagination measures the 序号, 完成比例 and 状态 cells of fitted columns once per
+/// line count and once per status instead of once per row (issue 22 §8). The heights of every
+/// row, and so the pages, must be what measuring every cell gives: rows where such a cell is the
+/// tallest (a short task with a three-line ratio, a status light), long texts, empty cells, 章节
+/// rows. The document prints the row count and the heights' total, so a
+/// check that never ran cannot pass.
+#[test]
+fn fitted_columns_paginate_as_if_every_cell_were_measured() {
+    let source = r#"#import "/lib/notice.typ": *
+#set page(width: 210mm, height: 297mm)
+#let statuses = ("completed", "on_track", "lagging", "not_started", "other")
+#let rows = ((section: "一、章节"),)
+#for i in range(90) {
+  let ratio = if calc.rem(i, 3) == 0 { "1\n2\n3" } else if calc.rem(i, 3) == 1 { "80%\n序时75%" } else { "" }
+  rows.push((
+    no: str(i + 1),
+    task: if calc.rem(i, 4) == 0 { "短" } else { "推进重点项目建设" * (1 + calc.rem(i, 3)) },
+    lead: "县发展改革局",
+    target: if calc.rem(i, 5) == 0 { "" } else { "完成投资" + str(i) + "亿元" * calc.rem(i, 7) },
+    progress: "进展情况" * calc.rem(i * 7, 23),
+    ratio: ratio,
+    status: statuses.at(calc.rem(i, 5)),
+    light: if calc.rem(i, 2) == 0 { "red" } else { "" },
+  ))
+  if i == 40 { rows.push((section: "二、另一章节")) }
+}
+#context {
+  let cols = fit-task-columns(rows, turned-width)
+  let fitted = _paginate(rows, cols, table-size, turned-width, turned-height, 0pt, fitted: true)
+  let every = _paginate(rows, cols, table-size, turned-width, turned-height, 0pt, fitted: false)
+  assert(fitted.heights == every.heights, message: "heights differ")
+  assert(fitted.pages == every.pages, message: "pages differ")
+  assert(fitted.pages.len() >= 3, message: "too few pages")
+  assert(task-table-pages(rows) == task-table-pages(rows, columns: cols), message: "public pages differ")
+  [rows #rows.len() heights #calc.round(fitted.heights.sum().pt()) pages #fitted.pages.len()]
+}
+"#;
+    let e = engine();
+    let out = e.compile(&job(source)).unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+    let dir = temp_dir("engine-paginate");
+    let pdf = dir.join("p.pdf");
+    std::fs::write(&pdf, &out.pdf).unwrap();
+    let text = pdftotext(&pdf, None);
+    assert!(text.contains("rows 92 heights"), "{text}");
+    let pages: usize = text.split("pages").nth(1).and_then(|t| t.trim().parse().ok()).unwrap_or(0);
+    assert!(pages >= 3, "{text}");
+}
+
 /// The readers the tests check PDFs with fail loudly on a file they cannot read (issue #22 §7:
 /// `pdffonts`' exit status was ignored, so a broken PDF gave no rows and every “all fonts
 /// embedded” loop passed).

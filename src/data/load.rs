@@ -279,7 +279,7 @@ pub fn load_with(dir: &Path, memo: Option<&ParseMemo>) -> (Loaded, Diagnostics) 
             }
         }
     }
-    let read = parallel_map(&items, |item| {
+    let read = crate::par::map(&items, |item| {
         let mut part = Loaded::default();
         let mut found = Diagnostics::default();
         let sources = &mut part.sources;
@@ -354,34 +354,6 @@ fn lexical(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// `f` of every item, on one thread per core, in the order of `items`.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
-    if workers <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break out };
-                        out.push((i, f(item)));
-                    }
-                })
-            })
-            .collect();
-        // A worker that panicked (never expected: parsing does not panic) would lose its files;
-        // resuming the panic keeps that from passing silently.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Reads a file as UTF-8, accepting and stripping a BOM; reports non-UTF-8 and empty files.

@@ -26,7 +26,7 @@ pub struct TextItem<'a> {
 /// fallbacks.
 pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, sources: &SourceMap) -> Diagnostics {
     let mut out = Diagnostics::default();
-    let mut cache: HashMap<(Role, char), Option<usize>> = HashMap::new();
+    let mut cache = Resolved::default();
     // (file, role name, role) → chars falling back, with the first place each was seen (ordered by
     // the name, as the warnings are listed).
     let mut fallbacks: BTreeMap<(String, &'static str, Role), BTreeMap<char, Loc>> = BTreeMap::new();
@@ -37,7 +37,7 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
             if c.is_whitespace() || c.is_control() || c == '\u{feff}' {
                 continue;
             }
-            let resolved = *cache.entry((item.role, c)).or_insert_with(|| fonts.resolve(stack, c));
+            let resolved = cache.get(item.role, c, || fonts.resolve(stack, c));
             match resolved {
                 Some(0) => {}
                 Some(_) => {
@@ -82,6 +82,41 @@ pub fn check<'a>(fonts: &Fonts, items: impl IntoIterator<Item = TextItem<'a>>, s
     out
 }
 
+/// Which family of its role's stack draws each character ([`Fonts::resolve`]), looked up once per
+/// role and character. A city's plan prints about a million characters from a few thousand
+/// distinct ones, so the lookups of the Basic Multilingual Plane sit in a flat table (one byte
+/// each) rather than a hash map (issue 22 §8).
+#[derive(Default)]
+struct Resolved {
+    /// Per role, `BMP` bytes: 0 not looked up yet, 1 no font, 2 + k the k-th family.
+    bmp: HashMap<Role, Vec<u8>>,
+    other: HashMap<(Role, char), Option<usize>>,
+}
+
+const BMP: usize = 0x1_0000;
+
+impl Resolved {
+    fn get(&mut self, role: Role, c: char, resolve: impl FnOnce() -> Option<usize>) -> Option<usize> {
+        let code = c as usize;
+        if code >= BMP {
+            return *self.other.entry((role, c)).or_insert_with(resolve);
+        }
+        let table = self.bmp.entry(role).or_insert_with(|| vec![0; BMP]);
+        match table[code] {
+            0 => {
+                let found = resolve();
+                // A stack is a handful of families; one that is not (k ≥ 254) is simply not kept.
+                if let Some(byte) = found.map_or(Some(1), |k| u8::try_from(k + 2).ok()) {
+                    table[code] = byte;
+                }
+                found
+            }
+            1 => None,
+            byte => Some(usize::from(byte) - 2),
+        }
+    }
+}
+
 /// Finds the first occurrence of `c` at or after `origin` (its line and column) in its file,
 /// wrapping to the start of the file; the origin itself when the file or the character is not
 /// found.
@@ -108,6 +143,25 @@ fn locate_char(sources: &SourceMap, origin: &Loc, c: char) -> Loc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_gives_what_the_lookup_gives() {
+        let mut r = Resolved::default();
+        let mut calls = 0;
+        for (c, want) in [('甲', Some(0)), ('𠀀', Some(1)), ('\u{e000}', None), ('甲', Some(0)), ('𠀀', Some(1))]
+        {
+            let got = r.get(Role::Fangsong, c, || {
+                calls += 1;
+                want
+            });
+            assert_eq!(got, want, "{c}");
+        }
+        // Each character looked up once; a second role looks up again.
+        assert_eq!(calls, 3);
+        assert_eq!(r.get(Role::Heiti, '甲', || Some(2)), Some(2));
+        assert_eq!(r.get(Role::Heiti, '\u{e000}', || None), None);
+        assert_eq!(r.get(Role::Heiti, '\u{e000}', || Some(9)), None);
+    }
 
     #[test]
     fn locate_char_starts_at_the_origin_column() {

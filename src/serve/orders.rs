@@ -66,7 +66,77 @@ fn dataset<'r>(app: &App, req: &'r Req, s: &Session) -> Result<&'r Dataset, Resp
 /// The register as on disk now (read afresh: every write re-reads its file under the lock
 /// anyway), and its problems in the web's words. Items with errors are left out, as for
 /// `ducha orders list`'s checks.
-pub(super) fn register_of(app: &App, ds: &Dataset) -> (std::sync::Arc<Register>, Option<String>) {
+///
+/// One reading at a time, shared (issue 18: the dashboard's p99 while 40 units reply): a request
+/// waits for the first reading that begins after it arrived — so the result holds every write
+/// finished before the request, a unit's own reply among them — and every request waiting then
+/// takes that one reading. Before, each request read every item file itself and many queued for
+/// the cache in turn.
+pub(super) fn register_of(app: &App, ds: &Dataset) -> Read {
+    let cell = flight_of(&app.opts.data);
+    let lock = || cell.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut flight = lock();
+    let need = flight.started + 1;
+    loop {
+        if flight.landed >= need {
+            if let Some(read) = &flight.result {
+                return read.clone();
+            }
+        }
+        if !flight.running {
+            flight.running = true;
+            flight.started += 1;
+            let number = flight.started;
+            drop(flight);
+            // Whatever happens in the reading, the next request may start one.
+            struct Landing<'a>(&'a FlightCell);
+            impl Drop for Landing<'_> {
+                fn drop(&mut self) {
+                    self.0.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).running = false;
+                    self.0.landed.notify_all();
+                }
+            }
+            let landing = Landing(&cell);
+            let read = read_register(app, ds);
+            flight = lock();
+            flight.landed = number;
+            flight.result = Some(read.clone());
+            drop(flight);
+            drop(landing);
+            return read;
+        }
+        flight = cell.landed.wait(flight).unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+}
+
+/// The readings of [`register_of`] of one data directory: how many began, the last that
+/// finished and its result, whether one is under way.
+#[derive(Default)]
+struct Flight {
+    started: u64,
+    landed: u64,
+    running: bool,
+    result: Option<Read>,
+}
+
+/// A data directory's [`Flight`] and the signal that a reading finished.
+#[derive(Default)]
+struct FlightCell {
+    state: std::sync::Mutex<Flight>,
+    landed: std::sync::Condvar,
+}
+
+/// The flight of `data` (one per data directory: tests run several servers in one process).
+fn flight_of(data: &std::path::Path) -> std::sync::Arc<FlightCell> {
+    static FLIGHTS: std::sync::Mutex<std::collections::BTreeMap<std::path::PathBuf, std::sync::Arc<FlightCell>>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let mut all = FLIGHTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    all.entry(data.to_path_buf()).or_default().clone()
+}
+
+/// One reading: the files, compared with the last reading's; when they differ, only the item
+/// files whose bytes differ are parsed and validated again.
+fn read_register(app: &App, ds: &Dataset) -> Read {
     let key = register_key(&app.opts.data);
     let mut cache = match REGISTER.lock() {
         Ok(c) => c,
@@ -96,7 +166,7 @@ pub(super) fn register_of(app: &App, ds: &Dataset) -> (std::sync::Arc<Register>,
 type RegisterKey = Vec<(std::path::PathBuf, Vec<u8>)>;
 
 /// A register as read, with the web's rendering of its errors.
-type Read = (std::sync::Arc<Register>, Option<String>);
+pub(super) type Read = (std::sync::Arc<Register>, Option<String>);
 
 /// The server's reading of the register: the last result with the bytes it was read from (a
 /// request reads the files, which are small, and reuses the result while none differs), and the

@@ -15,6 +15,9 @@ use sha2::{Digest, Sha256};
 /// Name of the hidden state folder inside the data directory.
 pub const STATE_DIR: &str = ".ducha-serve";
 
+/// A session's sliding end is written again once it would move by at least this much (seconds).
+pub const SESSION_SLIDE_STEP_SECS: i64 = 60;
+
 /// A role (角色).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,9 +92,14 @@ pub struct Revision {
     pub sha256: String,
 }
 
-/// The database (one connection behind a mutex: writes are small and rare).
+/// The database (one connection behind a mutex for writes, which are small and rare, and one for
+/// the session lookups).
 pub struct Store {
     conn: Mutex<Connection>,
+    /// A second, read-only connection for the session lookup of every request: in WAL mode it
+    /// reads the last committed state while the first connection writes, so page views do not
+    /// queue behind the writes of many units submitting at once (issue 18).
+    reader: Mutex<Connection>,
     /// Seconds added to the system time: the server's office clock (`DUCHA_NOW`), so that session
     /// expiry and revision times agree with the dates the pages show ([`Store::follow`]).
     shift: std::sync::atomic::AtomicI64,
@@ -268,7 +276,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA).map_err(StoreError::Schema)?;
         add_session_cap(&conn).map_err(StoreError::Schema)?;
-        Ok(Store { conn: Mutex::new(conn), shift: Default::default() })
+        let reader = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        reader.pragma_update(None, "query_only", true)?;
+        Ok(Store { conn: Mutex::new(conn), reader: Mutex::new(reader), shift: Default::default() })
     }
 
     /// Keeps this store's time on `clock` (the server's office clock).
@@ -350,25 +361,34 @@ impl Store {
     /// The live session with this id and its (enabled) account. A session in use lives on: each
     /// use moves its end to [`super::SESSION_TTL_SECS`] from now (sliding expiry), never past
     /// [`super::SESSION_MAX_SECS`] after login (the absolute cap).
+    ///
+    /// The end moves only when it would move by [`SESSION_SLIDE_STEP_SECS`] or more: a page view
+    /// is then a read, not a write of the database (each write may wait for a checkpoint's flush
+    /// while many units reply at once; issue 18), and an 8-hour idle time ends at most a minute
+    /// early.
     pub fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let c = self.conn();
         let (hash, now) = (sha256_hex(id.as_bytes()), self.now());
-        let row = c
+        let row = self
+            .reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .query_row(
-                "SELECT u.username, u.role, u.unit, u.hash, u.must_change, u.disabled, s.csrf
+                "SELECT u.username, u.role, u.unit, u.hash, u.must_change, u.disabled, s.csrf, s.expires
                  FROM sessions s JOIN users u ON u.username = s.username
                  WHERE s.id_hash = ?1 AND s.expires >= ?2 AND (s.ends IS NULL OR s.ends >= ?2) AND u.disabled = 0",
                 params![hash, now],
-                |r| Ok(Session { user: user_row(r)?, csrf: r.get(6)? }),
+                |r| Ok((Session { user: user_row(r)?, csrf: r.get(6)? }, r.get::<_, i64>(7)?)),
             )
             .optional()?;
-        if row.is_some() {
-            c.execute(
+        let Some((session, expires)) = row else { return Ok(None) };
+        let end = now + super::SESSION_TTL_SECS;
+        if end - expires >= SESSION_SLIDE_STEP_SECS {
+            self.conn().execute(
                 "UPDATE sessions SET expires = MIN(?2, COALESCE(ends, ?2)) WHERE id_hash = ?1",
-                params![hash, now + super::SESSION_TTL_SECS],
+                params![hash, end],
             )?;
         }
-        Ok(row)
+        Ok(Some(session))
     }
 
     /// Ends a session.
@@ -454,5 +474,37 @@ impl Store {
     /// Runs raw SQL (tests use it to prove the audit log refuses changes).
     pub fn execute_raw(&self, sql: &str) -> Result<usize, StoreError> {
         Ok(self.conn().execute(sql, [])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page view within the step reads the session without writing; past the step it slides
+    /// the end; the end never passes the absolute cap.
+    #[test]
+    fn a_session_slides_in_steps() {
+        let dir = std::env::temp_dir().join(format!("ducha-store-slide-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).unwrap();
+        assert!(store.add_user("office", Role::Office, None, "x").unwrap());
+        let ttl = crate::serve::SESSION_TTL_SECS;
+        store.create_session("sid", "office", "csrf", ttl).unwrap();
+        let expires = || -> i64 { store.conn().query_row("SELECT expires FROM sessions", [], |r| r.get(0)).unwrap() };
+        let shift = |s: i64| store.shift.store(s, std::sync::atomic::Ordering::Relaxed);
+        let first = expires();
+        shift(SESSION_SLIDE_STEP_SECS - 5);
+        assert!(store.session("sid").unwrap().is_some());
+        assert_eq!(expires(), first, "within the step: no write");
+        shift(SESSION_SLIDE_STEP_SECS + 5);
+        assert!(store.session("sid").unwrap().is_some());
+        let moved = expires();
+        assert!(moved >= first + SESSION_SLIDE_STEP_SECS && moved <= store.now() + ttl, "{first} → {moved}");
+        // Idle past the end (less the step it may have lagged): gone.
+        shift(SESSION_SLIDE_STEP_SECS + 5 + ttl + 1);
+        assert!(store.session("sid").unwrap().is_none());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
