@@ -93,6 +93,31 @@ fn cli_reply_files_and_check() {
     let (_, out, _) = run(&tmp, &["orders", "show", "--data", "data", "督办〔2024〕2号"]);
     assert!(out.contains("附件：整改报告.pdf（PDF 文件，待督查室审核"), "{out}");
 
+    // The office reviews it from the command line too: 退回 needs a reason; only the item's units.
+    let review = |unit: &str, decision: &str, reason: Option<&str>| {
+        let mut args = vec!["orders", "review-file", "--data", "data", "督办〔2024〕2号", &sha, "--unit", unit];
+        args.extend(["--decision", decision]);
+        if let Some(r) = reason {
+            args.extend(["--reason", r]);
+        }
+        run(&tmp, &args)
+    };
+    let (code, _, err) = review("县住房城乡建设局", "退回", None);
+    assert_eq!(code, 1);
+    assert!(err.contains("退回须写明理由"), "{err}");
+    let (code, _, err) = review("县财政局", "采信", None);
+    assert_eq!(code, 1);
+    assert!(err.contains("县财政局 不是 督办〔2024〕2号 的承办或协办单位"), "{err}");
+    let (code, _, err) = review("县住房城乡建设局", "采信", None);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = review("县住房城乡建设局", "退回", Some("缺少验收签字页"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("已退回：整改报告.pdf"), "{out}");
+    let (_, out, _) = run(&tmp, &["orders", "show", "--data", "data", "督办〔2024〕2号"]);
+    assert!(out.contains("附件：整改报告.pdf（PDF 文件，已退回：缺少验收签字页"), "{out}");
+    let (code, _, err) = run(&tmp, &["check", "--data", "data"]);
+    assert_eq!(code, 0, "{err}");
+
     // The stored file changed by one byte, then gone: located errors at the attachment line.
     let object = tmp.join("data").join(&reference);
     let mut bytes = std::fs::read(&object).unwrap();

@@ -68,6 +68,9 @@ pub enum OrdersCommand {
     ChasePdf(ChasePdfArgs),
     /// 发送今天的提醒：对临期、逾期和新近被催办的事项运行 office.yaml 中 orders.reminder 的命令，每个事项每个工作日至多一次，记入 orders/<年度>/reminders.log。
     Remind(RemindArgs),
+    /// 审核反馈附件（督查室）：采信或退回（退回须写理由 --reason，单位随下一次反馈替换该附件）；附件的 sha256 见 ducha orders show。
+    #[command(name = "review-file")]
+    ReviewFile(ReviewFileArgs),
 }
 
 /// `--as-of`: the date the list is read against (临期, 逾期, colour).
@@ -236,6 +239,30 @@ pub struct ChasePdfArgs {
     pub font_paths: Vec<std::path::PathBuf>,
 }
 
+/// Arguments of `ducha orders review-file`.
+#[derive(Debug, Args)]
+pub struct ReviewFileArgs {
+    #[command(flatten)]
+    pub data: DataDir,
+    /// 事项编号，如 督办〔2024〕3号（也可写 2024/db-003）。
+    #[arg(value_name = "编号")]
+    pub number: String,
+    /// 附件的 sha256（ducha orders show 在每个附件后列出）。
+    pub sha256: String,
+    /// 提交该附件的单位（本事项的承办或协办单位）。
+    #[arg(long)]
+    pub unit: String,
+    /// 审核结论：采信 或 退回。
+    #[arg(long, value_parser = ["采信", "退回"])]
+    pub decision: String,
+    /// 退回理由（退回时必填）。
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// 审核人。
+    #[arg(long, default_value = "督查室")]
+    pub by: String,
+}
+
 /// Arguments of `ducha orders remind`.
 #[derive(Debug, Args)]
 pub struct RemindArgs {
@@ -274,6 +301,7 @@ pub fn run(args: OrdersArgs) -> anyhow::Result<ExitCode> {
         OrdersCommand::Answer(a) => act(a, Action::Answer),
         OrdersCommand::ChasePdf(a) => chase_pdf(a),
         OrdersCommand::Remind(a) => remind(a),
+        OrdersCommand::ReviewFile(a) => review_file(a),
     }
 }
 
@@ -826,5 +854,41 @@ fn remind(a: RemindArgs) -> anyhow::Result<ExitCode> {
     } else {
         eprintln!("  = 提示: 检查 office.yaml 中 orders.reminder 的命令；失败的提醒下次运行时重发");
         Ok(ExitCode::from(1))
+    }
+}
+
+/// `ducha orders review-file`: the office's 采信 / 退回 of one reply file, the same store call as
+/// the web's item page (docs/rules.md §19 “反馈附件”, §21).
+fn review_file(a: ReviewFileArgs) -> anyhow::Result<ExitCode> {
+    use crate::evidence::index::{Decision, Owner};
+    use crate::evidence::store::StoreError as EvStoreError;
+    let number = number_arg(&a.number)?;
+    let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
+    let Some(item) = register.get(number) else {
+        eprintln!("错误: 找不到事项 {number}；用 `ducha orders list` 查看全部编号");
+        return Ok(ExitCode::from(1));
+    };
+    if !item.units.iter().any(|u| *u == a.unit) {
+        eprintln!("错误: {} 不是 {number} 的承办或协办单位（{}）", a.unit, item.units.join("、"));
+        return Ok(ExitCode::from(1));
+    }
+    let decision = Decision::parse(&a.decision).unwrap_or(Decision::Accepted);
+    let owner = Owner::OrderReply { number: number.to_string(), unit: a.unit.clone(), event: 0 };
+    let store = crate::evidence::Store::new(&a.data.path);
+    match store.review(&owner, &a.sha256, decision, a.reason.as_deref(), &a.by, &clock(&ds)?) {
+        Ok(r) => {
+            println!("已{}：{}（{number} {} 的反馈附件）", decision.label(), r.name, a.unit);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(EvStoreError::ReasonRequired) => {
+            eprintln!(
+                "错误: 退回须写明理由（--reason）：说明附件哪里不符合要求、应补充什么；单位随下一次反馈替换该附件"
+            );
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => {
+            eprintln!("错误: {}（附件的 sha256 见 `ducha orders show {number}`）", crate::diag::causes(&e));
+            Ok(ExitCode::from(1))
+        }
     }
 }
