@@ -868,7 +868,7 @@ fn review_file(a: ReviewFileArgs) -> anyhow::Result<ExitCode> {
         eprintln!("错误: 找不到事项 {number}；用 `ducha orders list` 查看全部编号");
         return Ok(ExitCode::from(1));
     };
-    if !item.units.iter().any(|u| *u == a.unit) {
+    if !item.units.contains(&a.unit) {
         eprintln!("错误: {} 不是 {number} 的承办或协办单位（{}）", a.unit, item.units.join("、"));
         return Ok(ExitCode::from(1));
     }
