@@ -135,3 +135,33 @@ fn the_scaled_data_set_validates_and_its_notice_has_a_row_per_task() {
     assert_eq!(seen.len() as u64, total, "rows: {seen:?}");
     assert!(seen.iter().enumerate().all(|(i, (n, count))| *n == i as u64 + 1 && *count == 1), "{seen:?}");
 }
+
+/// `--distinct` (issue 22 §8: a real plan never repeats a task word for word): the same plan, but
+/// every copy after the first titled `<title>（第N组）`; the data set still validates.
+#[test]
+fn distinct_copies_are_titled_apart() {
+    let tmp = temp_dir("scale-distinct");
+    let data = tmp.join("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_ducha-bench"))
+        .args(["--scale", "2", "--distinct", "--write-data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ducha-bench --write-data: {}", String::from_utf8_lossy(&out.stderr));
+    let bundled = sections(&yaml(&root().join("data/plan.yaml")));
+    let scaled = sections(&yaml(&data.join("plan.yaml")));
+    let mut titles = std::collections::BTreeSet::new();
+    for ((_, tasks), (_, scaled_tasks)) in bundled.iter().zip(&scaled) {
+        assert_eq!(scaled_tasks.len(), 2 * tasks.len());
+        for (i, (_, title)) in scaled_tasks.iter().enumerate() {
+            let (_, bundled_title) = &tasks[i % tasks.len()];
+            let want = if i < tasks.len() { bundled_title.clone() } else { format!("{bundled_title}（第2组）") };
+            assert_eq!(title, &want);
+            titles.insert(title.clone());
+        }
+    }
+    let count: usize = scaled.iter().map(|(_, t)| t.len()).sum();
+    assert_eq!(titles.len(), count, "every task titled apart");
+    let check = ducha(&tmp, &["check", "--data", "data"]);
+    assert!(check.status.success(), "check: {}", text(&check).1);
+}

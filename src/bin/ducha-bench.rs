@@ -1,5 +1,5 @@
 //! `cargo run --release --bin ducha-bench [-- --data DIR --period P --runs N]`
-//! `cargo run --release --bin ducha-bench -- --scale K [--runs N] [--write-data DIR]`
+//! `cargo run --release --bin ducha-bench -- --scale K [--distinct] [--runs N] [--write-data DIR]`
 //!
 //! Measures a whole quarter of the bundled data (every document) and prints figures and ratios:
 //! font indexing, per-document render / layout / PDF export, whole in-process build wall time,
@@ -16,7 +16,8 @@
 //! written to a temporary directory; then, interleaved run by run, `ducha build` of it as a child
 //! process and the `typst` CLI on each emitted source, with the wall time and peak RSS of both
 //! (the kernel's `wait4` rusage) and their ratios. Targets at 8×: ≤ 0.5× the CLI's wall time,
-//! peak RSS no higher than the CLI's. `--write-data DIR` only writes the scaled data set to DIR
+//! peak RSS no higher than the CLI's. `--distinct` titles every copy apart (no repeated rows for
+//! Typst's memoisation to reuse, as in a real plan). `--write-data DIR` only writes the scaled data set to DIR
 //! (tests/scale.rs checks it builds).
 
 use std::path::PathBuf;
@@ -301,7 +302,12 @@ mod scale {
 
     /// Writes the bundled data at `from` scaled `k` times into `to` (created). Returns the number
     /// of tasks of the scaled plan.
-    pub fn write_scaled(from: &Path, to: &Path, k: u32) -> Result<usize, String> {
+    ///
+    /// `distinct`: every copy after the first gets its own title (the bundled title and
+    /// `（第N组）`), as a city's plan never repeats a task word for word. Without it the rows of
+    /// the notice's table repeat K times, which Typst's memoisation turns into cache hits that a
+    /// real plan would not get.
+    pub fn write_scaled(from: &Path, to: &Path, k: u32, distinct: bool) -> Result<usize, String> {
         let (loaded, diags) = ducha::data::load::load(from);
         if diags.has_errors() {
             return Err(format!("{} 中的数据有错误，先运行 ducha check", from.display()));
@@ -317,7 +323,11 @@ mod scale {
             for copy in 0..k {
                 for task in &tasks {
                     number.insert((copy, task.number), next);
-                    section.tasks.push(ducha::data::raw::RawTask { number: next, ..task.clone() });
+                    let mut task = ducha::data::raw::RawTask { number: next, ..task.clone() };
+                    if distinct && copy > 0 {
+                        task.title = format!("{}（第{}组）", task.title, copy + 1);
+                    }
+                    section.tasks.push(task);
                     next += 1;
                 }
             }
@@ -526,6 +536,7 @@ mod scale {
         let mut k = 8u32;
         let mut runs = 5usize;
         let mut write_only = None;
+        let mut distinct = false;
         let mut args = argv.iter();
         while let Some(a) = args.next() {
             match a.as_str() {
@@ -535,6 +546,7 @@ mod scale {
                 }
                 "--runs" => runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(5).max(1),
                 "--write-data" => write_only = Some(PathBuf::from(args.next().expect("--write-data DIR"))),
+                "--distinct" => distinct = true,
                 other => {
                     eprintln!("unknown argument {other}");
                     std::process::exit(2);
@@ -542,7 +554,7 @@ mod scale {
             }
         }
         if let Some(dir) = write_only {
-            match write_scaled(&data, &dir, k) {
+            match write_scaled(&data, &dir, k, distinct) {
                 Ok(n) => println!("{n} tasks written to {}", dir.display()),
                 Err(e) => {
                     eprintln!("{e}");
@@ -553,12 +565,13 @@ mod scale {
         }
         let tmp = std::env::temp_dir().join(format!("ducha-bench-scale-{}", std::process::id()));
         let scaled = tmp.join("data");
-        let tasks = write_scaled(&data, &scaled, k).unwrap_or_else(|e| panic!("{e}"));
+        let tasks = write_scaled(&data, &scaled, k, distinct).unwrap_or_else(|e| panic!("{e}"));
         let exe = std::env::current_exe().expect("own executable");
         let fonts = ducha::engine::fonts::bundled_dir().expect("fonts dir");
         let other = Other::find();
         println!(
-            "ducha scale benchmark — {k}× the bundled data: {tasks} tasks; {} logical CPUs; {runs} runs",
+            "ducha scale benchmark — {k}× the bundled data{}: {tasks} tasks; {} logical CPUs; {runs} runs",
+            if distinct { ", every copy titled apart (--distinct)" } else { "" },
             std::thread::available_parallelism().map_or(1, |n| n.get())
         );
         println!("load average before: {}", load_average());
