@@ -56,16 +56,19 @@ fn report_tasks(data: &Path) -> BTreeMap<String, Vec<u64>> {
     out
 }
 
+/// `ducha-bench <args> --write-data <tmp>/data`: the temporary folder and the data set in it.
+fn write_data(prefix: &str, args: &[&str]) -> (std::path::PathBuf, std::path::PathBuf) {
+    let tmp = temp_dir(prefix);
+    let data = tmp.join("data");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_ducha-bench")).args(args).arg("--write-data").arg(&data).output().unwrap();
+    assert!(out.status.success(), "ducha-bench --write-data: {}", String::from_utf8_lossy(&out.stderr));
+    (tmp, data)
+}
+
 #[test]
 fn the_scaled_data_set_validates_and_its_notice_has_a_row_per_task() {
-    let tmp = temp_dir("scale");
-    let data = tmp.join("data");
-    let out = Command::new(env!("CARGO_BIN_EXE_ducha-bench"))
-        .args(["--scale", &K.to_string(), "--write-data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "ducha-bench --write-data: {}", String::from_utf8_lossy(&out.stderr));
+    let (tmp, data) = write_data("scale", &["--scale", &K.to_string()]);
 
     // The plan: the same sections, each with its bundled tasks K times in a row, numbered on.
     let bundled = sections(&yaml(&root().join("data/plan.yaml")));
@@ -140,14 +143,7 @@ fn the_scaled_data_set_validates_and_its_notice_has_a_row_per_task() {
 /// every copy after the first titled `<title>（第N组）`; the data set still validates.
 #[test]
 fn distinct_copies_are_titled_apart() {
-    let tmp = temp_dir("scale-distinct");
-    let data = tmp.join("data");
-    let out = Command::new(env!("CARGO_BIN_EXE_ducha-bench"))
-        .args(["--scale", "2", "--distinct", "--write-data"])
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "ducha-bench --write-data: {}", String::from_utf8_lossy(&out.stderr));
+    let (tmp, data) = write_data("scale-distinct", &["--scale", "2", "--distinct"]);
     let bundled = sections(&yaml(&root().join("data/plan.yaml")));
     let scaled = sections(&yaml(&data.join("plan.yaml")));
     let mut titles = std::collections::BTreeSet::new();
