@@ -207,13 +207,6 @@ pub struct Memo {
     files: BTreeMap<std::path::PathBuf, FileRead>,
 }
 
-impl Memo {
-    /// An empty memo (usable in a `static`).
-    pub const fn new() -> Memo {
-        Memo { files: BTreeMap::new() }
-    }
-}
-
 /// [`load_register`], reusing what `memo` holds for files whose bytes are unchanged and keeping
 /// the rest in it. The checks across items run every time.
 pub fn load_register_memo(dir: &Path, cx: &Cx, memo: &mut Memo) -> (Register, Diagnostics, SourceMap) {

@@ -97,7 +97,7 @@ pub(super) fn register_of(app: &App, ds: &Dataset) -> Read {
                 }
             }
             let landing = Landing(&cell);
-            let read = read_register(app, ds);
+            let read = read_register(app, ds, &cell.cache);
             flight = lock();
             flight.landed = number;
             flight.result = Some(read.clone());
@@ -119,11 +119,13 @@ struct Flight {
     result: Option<Read>,
 }
 
-/// A data directory's [`Flight`] and the signal that a reading finished.
+/// A data directory's [`Flight`], the signal that a reading finished, and what the readings keep
+/// (only one reading of a directory runs at a time, so its cache lock is never waited for).
 #[derive(Default)]
 struct FlightCell {
     state: std::sync::Mutex<Flight>,
     landed: std::sync::Condvar,
+    cache: std::sync::Mutex<RegisterCache>,
 }
 
 /// The flight of `data` (one per data directory: tests run several servers in one process).
@@ -136,12 +138,9 @@ fn flight_of(data: &std::path::Path) -> std::sync::Arc<FlightCell> {
 
 /// One reading: the files, compared with the last reading's; when they differ, only the item
 /// files whose bytes differ are parsed and validated again.
-fn read_register(app: &App, ds: &Dataset) -> Read {
+fn read_register(app: &App, ds: &Dataset, cache: &std::sync::Mutex<RegisterCache>) -> Read {
     let key = register_key(&app.opts.data);
-    let mut cache = match REGISTER.lock() {
-        Ok(c) => c,
-        Err(poisoned) => poisoned.into_inner(),
-    };
+    let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let (Some(k), Some(last)) = (&key, &cache.last) {
         if &last.0 == k {
             return last.1.clone();
@@ -171,14 +170,12 @@ pub(super) type Read = (std::sync::Arc<Register>, Option<String>);
 /// The server's reading of the register: the last result with the bytes it was read from (a
 /// request reads the files, which are small, and reuses the result while none differs), and the
 /// parsed item files for the plan and office they were validated against.
+#[derive(Default)]
 struct RegisterCache {
     last: Option<(RegisterKey, Read)>,
     basis: Option<RegisterKey>,
     memo: Memo,
 }
-
-static REGISTER: std::sync::Mutex<RegisterCache> =
-    std::sync::Mutex::new(RegisterCache { last: None, basis: None, memo: Memo::new() });
 
 /// plan.yaml and office.yaml (the register is validated against them, and come first) and every
 /// item file under `orders/` (not the hidden lock files), with their bytes; `None` (read afresh)
