@@ -134,6 +134,72 @@ fn cli_reply_files_and_check() {
     assert!(err.contains("在佐证材料库中找不到") && err.contains(&at), "{err}");
 }
 
+/// A reply interrupted after its files were stored and indexed but before the event was recorded
+/// leaves an index record no event attaches: `ducha check` warns at that record's line in the
+/// index file (and exits 0: nothing printed or filed depends on it), and says nothing once the
+/// reply is recorded with its file.
+#[test]
+fn check_warns_of_an_indexed_reply_file_no_event_attaches() {
+    let tmp = setup("order-files-orphan");
+    let item = tmp.join("data/orders/2024/db-002.yaml");
+    let before = std::fs::read_to_string(&item).unwrap();
+    let pdf = std::fs::read(
+        tmp.join("data/evidence/objects/4a/4a16e744795d4e7bea0e161b39151b79bb9f7dece33852b649bcef599ccbdf01"),
+    )
+    .unwrap();
+    std::fs::write(tmp.join("整改报告.pdf"), &pdf).unwrap();
+    let (code, _, err) = run(
+        &tmp,
+        &[
+            "orders",
+            "reply",
+            "--data",
+            "data",
+            "督办〔2024〕2号",
+            "--role",
+            "unit",
+            "--by",
+            "县住房城乡建设局",
+            "--at",
+            "2024-02-20T10:00:00",
+            "--text",
+            "已整改到位",
+            "--file",
+            "整改报告.pdf",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&tmp, &["check", "--data", "data"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("但该记录没有这个附件"), "{err}");
+
+    // The item file as it was before the reply: the record stays in the index, its event is gone.
+    std::fs::write(&item, &before).unwrap();
+    let sha = sha256(&pdf);
+    let index: Vec<PathBuf> = walkdir::WalkDir::new(tmp.join("data/evidence/index/orders/2024"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    assert_eq!(index.len(), 1, "{index:?}");
+    let text = std::fs::read_to_string(&index[0]).unwrap();
+    let line = line_of(&text, &sha);
+    let column = text.lines().nth(line - 1).unwrap().find(&sha).unwrap() + 1;
+    let shown = index[0].strip_prefix(&tmp).unwrap().to_string_lossy().replace('\\', "/");
+    let at = format!("{shown}:{line}:{column}");
+    let (code, _, err) = run(&tmp, &["check", "--data", "data"]);
+    assert_eq!(code, 0, "a warning, not an error: {err}");
+    assert!(
+        err.contains("佐证材料索引登记了 县住房城乡建设局 对 督办〔2024〕2号 第")
+            && err.contains("的反馈附件“整改报告.pdf”")
+            && err.contains("但该记录没有这个附件"),
+        "{err}"
+    );
+    assert!(err.contains(&at), "located at {at}: {err}");
+    assert!(err.contains("请该单位重新提交回复并附上文件"), "{err}");
+}
+
 /// The embedded files of a PDF as {name: sha256}, read and hashed by PyMuPDF.
 fn embedded(pdf: &Path) -> serde_json::Map<String, serde_json::Value> {
     // Typst writes the names as UTF-8 bytes, which PyMuPDF hands back one byte a character.

@@ -214,7 +214,8 @@ pub fn describe(reviews: &Reviews, number: Number, rel: &str, event: usize) -> S
 /// a stored file ([`sha_of`]) must be in the store with exactly its hash and listed in the
 /// item's evidence index for that reply; any other attachment must exist in the data
 /// directory. Each problem is located at the event's attachment line (`sources` holds the item
-/// files' text, as [`super::file::load_register`] read it).
+/// files' text, as [`super::file::load_register`] read it). A reply file the index lists that
+/// its reply does not attach is a warning at the index record.
 pub fn check(dir: &Path, register: &Register, reviews: &Reviews, sources: &SourceMap, diags: &mut Diagnostics) {
     let store = Store::new(dir);
     for item in register.items.iter().filter(|i| i.events.iter().any(|e| !e.attachments.is_empty())) {
@@ -241,6 +242,51 @@ pub fn check(dir: &Path, register: &Register, reviews: &Reviews, sources: &Sourc
                     diags.push(Diagnostic::error(format!("{} {msg}", item.number)).at_span(loc, len).hint(hint));
                 }
             }
+        }
+    }
+    unattached_records(dir, register, reviews, diags);
+}
+
+/// The other way round: every reply file the evidence index lists is attached by the reply it
+/// names. A record without its event is what a reply interrupted between storing its files and
+/// recording itself leaves (or an item file edited by hand); the file then shows nowhere and is
+/// never archived. A warning, at the record's line in the index file: the files the items do
+/// attach are all checked above, and nothing printed or filed depends on such a record.
+fn unattached_records(dir: &Path, register: &Register, reviews: &Reviews, diags: &mut Diagnostics) {
+    for (number, records) in &reviews.orders {
+        let item = register.items.iter().find(|i| i.number.to_string() == *number);
+        for r in records {
+            let Owner::OrderReply { unit, event, .. } = &r.owner else { continue };
+            let attaching = item.and_then(|i| i.events.get((*event as usize).wrapping_sub(1)));
+            if attaching.is_some_and(|e| e.attachments.iter().any(|a| sha_of(a) == Some(r.sha256.as_str()))) {
+                continue;
+            }
+            let path = r.owner.index_path(dir);
+            let name = crate::data::load::display_name(&path);
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let loc = text
+                .lines()
+                .enumerate()
+                .find_map(|(i, line)| {
+                    line.find(&r.sha256).map(|b| Loc::new(&name, i + 1, line[..b].chars().count() + 1))
+                })
+                .unwrap_or_else(|| Loc::file(&name));
+            let short = &r.sha256[..12];
+            let (msg, hint) = match item {
+                None => (
+                    format!("佐证材料索引登记了 {number} 的反馈附件“{}”（sha256 {short}…），但督办登记簿中没有这个事项", r.name),
+                    "事项文件应在 orders/ 下；请从备份恢复该事项文件，确认不需要时可从备份恢复索引文件".to_string(),
+                ),
+                Some(_) => (
+                    format!(
+                        "佐证材料索引登记了 {unit} 对 {number} 第 {event} 条记录的反馈附件“{}”（sha256 {short}…），但该记录没有这个附件",
+                        r.name
+                    ),
+                    "多半是一次没有完成的回复留下的登记：请该单位重新提交回复并附上文件；确认不需要时可从备份恢复索引文件"
+                        .to_string(),
+                ),
+            };
+            diags.push(Diagnostic::warning(msg).at_span(loc, r.sha256.len()).hint(hint));
         }
     }
 }
