@@ -37,33 +37,19 @@ fn line_of(text: &str, needle: &str) -> usize {
     text.lines().position(|l| l.contains(needle)).expect("needle") + 1
 }
 
+/// 县住房城乡建设局 replies to 督办〔2024〕2号 from the command line with `file` attached.
+fn reply_with_file(tmp: &Path, file: &str) -> (i32, String, String) {
+    let args = ["orders", "reply", "--data", "data", "督办〔2024〕2号", "--role", "unit", "--by", "县住房城乡建设局"];
+    let more = ["--at", "2024-02-20T10:00:00", "--text", "已整改到位", "--file", file];
+    run(tmp, &[&args[..], &more[..]].concat())
+}
+
 #[test]
 fn cli_reply_files_and_check() {
     let tmp = setup("order-files-cli");
     let item = tmp.join("data/orders/2024/db-002.yaml");
     let before = std::fs::read_to_string(&item).unwrap();
-    let reply = |file: &str| {
-        run(
-            &tmp,
-            &[
-                "orders",
-                "reply",
-                "--data",
-                "data",
-                "督办〔2024〕2号",
-                "--role",
-                "unit",
-                "--by",
-                "县住房城乡建设局",
-                "--at",
-                "2024-02-20T10:00:00",
-                "--text",
-                "已整改到位",
-                "--file",
-                file,
-            ],
-        )
-    };
+    let reply = |file: &str| reply_with_file(&tmp, file);
     // An HTML page named .pdf: refused by its bytes, nothing recorded or stored.
     std::fs::write(tmp.join("整改报告.pdf"), b"<!DOCTYPE html><html><body>x</body></html>").unwrap();
     let (code, _, err) = reply("整改报告.pdf");
@@ -148,26 +134,7 @@ fn check_warns_of_an_indexed_reply_file_no_event_attaches() {
     )
     .unwrap();
     std::fs::write(tmp.join("整改报告.pdf"), &pdf).unwrap();
-    let (code, _, err) = run(
-        &tmp,
-        &[
-            "orders",
-            "reply",
-            "--data",
-            "data",
-            "督办〔2024〕2号",
-            "--role",
-            "unit",
-            "--by",
-            "县住房城乡建设局",
-            "--at",
-            "2024-02-20T10:00:00",
-            "--text",
-            "已整改到位",
-            "--file",
-            "整改报告.pdf",
-        ],
-    );
+    let (code, _, err) = reply_with_file(&tmp, "整改报告.pdf");
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run(&tmp, &["check", "--data", "data"]);
     assert_eq!(code, 0, "{err}");
