@@ -5,6 +5,11 @@
 //! file in `data/orders` is read back with PyYAML: every event, by whom, in order, with the texts
 //! typed in the browser and the stored file the second reply names.
 //!
+//! A second test has the office and the unit in two browsers at once while readers keep loading
+//! the register's pages: each sees the other's action on the next page it opens (the server's
+//! one shared reading of the register waits for a reading that began after the request), and a
+//! session ends after its idle time counted from the last page view, at most a minute early.
+//!
 //! Needs Debian's `chromium` and `chromium-driver` and python3-yaml (scripts/test installs them).
 
 mod serve_util;
@@ -161,4 +166,122 @@ fn issue_acknowledge_reply_return_reply_close_in_chromium() {
         .unwrap();
     assert!(show.status.success(), "{}", String::from_utf8_lossy(&show.stderr));
     assert!(String::from_utf8_lossy(&show.stdout).contains("状态：已办结"));
+}
+
+/// `GET path` on the server at `port` with the session cookie `session`: the status code.
+fn status_of(port: u16, path: &str, session: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ducha_session={session}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).unwrap();
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    String::from_utf8_lossy(&head[9..12]).parse().unwrap()
+}
+
+#[test]
+fn each_sees_the_other_at_once_and_idle_sessions_end_on_time() {
+    let (app, root) = app("orders-browser-two");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/orders/2023");
+    let orders = root.join("data/orders");
+    std::fs::create_dir_all(orders.join("2023")).unwrap();
+    for f in std::fs::read_dir(&src).unwrap().flatten() {
+        std::fs::copy(f.path(), orders.join("2023").join(f.file_name())).unwrap();
+    }
+    app.set_now(ducha::clock::parse_instant("2024-01-16T09:00:00", 8 * 3600).unwrap());
+    let (port, stop_tx, server) = start_server(&app);
+    let base = format!("http://127.0.0.1:{port}");
+    let item = format!("{base}/items/2024/db-001");
+    let row = "#items tr:has(a[href=\"/items/2024/db-001\"]) td.status";
+
+    let office = Driver::start(&root.join("chromium-office"));
+    office.login(&base, "office");
+    office.go(&format!("{base}/items"));
+    office.cmd(
+        "POST",
+        &format!("/element/{}/click", office.find("#issue-period option[value=\"2023Q4\"]")),
+        Some(serde_json::json!({})),
+    );
+    office.click("#issue-button");
+    assert!(office.text("#message").contains("已登记 2023Q4"), "{}", office.text("#message"));
+
+    // Readers keep loading the office's list and dashboard meanwhile.
+    let session = office.cookie("ducha_session");
+    assert!(!session.is_empty());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|i| {
+            let (stop, session) = (stop.clone(), session.clone());
+            std::thread::spawn(move || {
+                let path = if i % 2 == 0 { "/items" } else { "/dashboard" };
+                let mut codes = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    codes.push(status_of(port, path, &session));
+                }
+                codes
+            })
+        })
+        .collect();
+
+    let unit = Driver::start(&root.join("chromium-unit"));
+    unit.login(&base, "县发展改革局");
+    unit.go(&item);
+    unit.click("#do-acknowledge");
+    assert_eq!(unit.text("#state"), "办理中");
+    office.go(&format!("{base}/items"));
+    assert!(office.text(row).contains("办理中"), "the office's list at once: {}", office.text(row));
+    let reply = "已召开推进会，升压站土建 3 月底前完成";
+    unit.type_into("#reply-text", reply);
+    unit.click("#do-reply");
+    assert_eq!(unit.text("#state"), "待审核");
+    office.go(&item);
+    assert_eq!(office.text("#state"), "待审核", "the office's item page at once");
+    assert!(office.text("#timeline").contains(reply), "{}", office.text("#timeline"));
+    let reason = "请补充并网时间";
+    office.type_into("#return-text", reason);
+    office.click("#do-return");
+    assert_eq!(office.text("#state"), "已退回");
+    unit.go(&item);
+    assert_eq!(unit.text("#state"), "已退回", "the unit's item page at once");
+    assert!(unit.text("#timeline").contains(reason), "{}", unit.text("#timeline"));
+    unit.go(&base);
+    assert!(unit.text("#open-items").contains("督办〔2024〕1号"), "{}", unit.text("#open-items"));
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let codes: Vec<u16> = readers.into_iter().flat_map(|r| r.join().unwrap()).collect();
+    assert!(codes.len() >= 8, "the readers ran: {} requests", codes.len());
+    let other: Vec<&u16> = codes.iter().filter(|c| **c != 200).collect();
+    assert!(
+        other.is_empty(),
+        "every reader's page answered: {} of {} not 200: {:?}",
+        other.len(),
+        codes.len(),
+        &other[..other.len().min(5)]
+    );
+
+    // Idle time counts from the last page view, its end written at most a minute late: two hours
+    // on, a view; 100 s later another; idle for the idle time less 61 s after it: still signed
+    // in (had that view not moved the end, the session would be gone); idle a moment past the
+    // idle time after the last view: signed out.
+    let ttl = ducha::serve::SESSION_TTL_SECS;
+    let view = |after: i64| {
+        app.set_now(app.store.now() + after);
+        unit.go(&item);
+    };
+    view(2 * 3600);
+    assert_eq!(unit.text("#state"), "已退回");
+    view(100);
+    assert_eq!(unit.text("#state"), "已退回");
+    view(ttl - 61);
+    assert!(!unit.url().contains("/login"), "still signed in: {}", unit.url());
+    assert_eq!(unit.text("#state"), "已退回");
+    view(ttl + 5);
+    assert!(unit.url().contains("/login"), "signed out after the idle time: {}", unit.url());
+
+    drop(unit);
+    drop(office);
+    let _ = stop_tx.send(());
+    server.join().unwrap();
 }
