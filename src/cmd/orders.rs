@@ -860,27 +860,27 @@ fn remind(a: RemindArgs) -> anyhow::Result<ExitCode> {
 /// `ducha orders review-file`: the office's 采信 / 退回 of one reply file, the same store call as
 /// the web's item page (docs/rules.md §19 “反馈附件”, §21).
 fn review_file(a: ReviewFileArgs) -> anyhow::Result<ExitCode> {
-    use crate::evidence::index::{Decision, Owner};
+    use crate::evidence::index::Decision;
     use crate::evidence::store::StoreError as EvStoreError;
+    use crate::orders::files::ReviewError;
     let number = number_arg(&a.number)?;
     let Some((ds, register)) = load(&a.data.path)? else { return Ok(ExitCode::from(1)) };
     let Some(item) = register.get(number) else {
         eprintln!("错误: 找不到事项 {number}；用 `ducha orders list` 查看全部编号");
         return Ok(ExitCode::from(1));
     };
-    if !item.units.contains(&a.unit) {
-        eprintln!("错误: {} 不是 {number} 的承办或协办单位（{}）", a.unit, item.units.join("、"));
-        return Ok(ExitCode::from(1));
-    }
     let decision = Decision::parse(&a.decision).unwrap_or(Decision::Accepted);
-    let owner = Owner::OrderReply { number: number.to_string(), unit: a.unit.clone(), event: 0 };
-    let store = crate::evidence::Store::new(&a.data.path);
-    match store.review(&owner, &a.sha256, decision, a.reason.as_deref(), &a.by, &clock(&ds)?) {
+    let reason = a.reason.as_deref();
+    match crate::orders::files::review(&a.data.path, item, &a.unit, &a.sha256, decision, reason, &a.by, &clock(&ds)?) {
         Ok(r) => {
             println!("已{}：{}（{number} {} 的反馈附件）", decision.label(), r.name, a.unit);
             Ok(ExitCode::SUCCESS)
         }
-        Err(EvStoreError::ReasonRequired) => {
+        Err(e @ ReviewError::NotAUnit { .. }) => {
+            eprintln!("错误: {e}");
+            Ok(ExitCode::from(1))
+        }
+        Err(ReviewError::Store(EvStoreError::ReasonRequired)) => {
             eprintln!(
                 "错误: 退回须写明理由（--reason）：说明附件哪里不符合要求、应补充什么；单位随下一次反馈替换该附件"
             );

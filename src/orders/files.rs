@@ -318,6 +318,43 @@ fn stored_problem(store: &Store, records: &[Record], sha: &str, n: usize) -> Opt
     })
 }
 
+/// Why [`review`] did not record a review.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// The unit named is not one of the item's (承办 or 协办).
+    #[error("{unit} 不是 {number} 的承办或协办单位（{units}）")]
+    NotAUnit { unit: String, number: String, units: String },
+    /// The store refused (a return without a reason, an unknown or replaced file) or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The office's 采信 / 退回 of one reply file of `item` sent by `unit` (docs/rules.md §19
+/// “反馈附件”): the one call behind the item page and `ducha orders review-file`. The unit must be
+/// one of the item's; a return needs a reason (the store checks it).
+#[allow(clippy::too_many_arguments)]
+pub fn review(
+    dir: &Path,
+    item: &Item,
+    unit: &str,
+    sha256: &str,
+    decision: Decision,
+    reason: Option<&str>,
+    by: &str,
+    clock: &OfficeClock,
+) -> Result<Record, ReviewError> {
+    if !item.units.iter().any(|u| u == unit) {
+        return Err(ReviewError::NotAUnit {
+            unit: unit.to_owned(),
+            number: item.number.to_string(),
+            units: item.units.join("、"),
+        });
+    }
+    // The index of a unit's reply files is one per item and unit: the event does not pick it.
+    let owner = Owner::OrderReply { number: item.number.to_string(), unit: unit.to_owned(), event: 0 };
+    Ok(Store::new(dir).review(&owner, sha256, decision, reason, by, clock)?)
+}
+
 /// An attached file of an item as the archive files it: its name inside the 件 and its bytes.
 pub type Filed = (String, Vec<u8>);
 

@@ -28,7 +28,7 @@ use super::{App, Req};
 use crate::data::model::{Dataset, Date, Period};
 use crate::evidence::{Decision, Owner, Record as EvRecord, Store as EvStore, StoreError as EvStoreError};
 use crate::orders::file::{load_register_memo, Cx, Memo};
-use crate::orders::files::ReplyError;
+use crate::orders::files::{ReplyError, ReviewError};
 use crate::orders::filter::{Filter, StateFilter};
 use crate::orders::issue::{Disposal, Raised};
 use crate::orders::store::{self, StoreError};
@@ -771,16 +771,14 @@ pub fn review_file(app: &App, req: &Req) -> Response {
         item_page(app, req, s, ds, &register, item, None, Some((msg, true)), StatusCode::UNPROCESSABLE_ENTITY)
     };
     let unit = req.f("unit");
-    if !item.units.iter().any(|u| u == unit) {
-        return bad("所选单位不是本事项的承办或协办单位，请刷新页面后重试。".into());
-    }
     let Some(decision) = Decision::parse(req.f("decision")) else {
         return bad("请选择“采信”或“退回”。".into());
     };
     let reason = Some(req.f("reason")).filter(|r| !r.trim().is_empty());
     let sha = req.f("sha256");
-    let owner = Owner::OrderReply { number: item.number.to_string(), unit: unit.to_owned(), event: 0 };
-    match EvStore::new(&app.opts.data).review(&owner, sha, decision, reason, &s.user.username, &app.clock(req)) {
+    let clock = app.clock(req);
+    match crate::orders::files::review(&app.opts.data, item, unit, sha, decision, reason, &s.user.username, &clock) {
+        Err(ReviewError::NotAUnit { .. }) => bad("所选单位不是本事项的承办或协办单位，请刷新页面后重试。".into()),
         Ok(rec) => {
             let detail = format!("{} {unit} 反馈附件 {} {}", item.number, rec.name, decision.label());
             if let Err(r) = audit(app, req, &s.user.username, "审核反馈附件", &detail) {
@@ -788,10 +786,12 @@ pub fn review_file(app: &App, req: &Req) -> Response {
             }
             redirect(&format!("{}#file-{sha}", href(item.number)))
         }
-        Err(EvStoreError::ReasonRequired) => {
+        Err(ReviewError::Store(EvStoreError::ReasonRequired)) => {
             bad("未保存：请填写退回理由，说明附件哪里不符合要求、应补充什么；单位随下一次反馈替换该附件。".into())
         }
-        Err(e @ (EvStoreError::Unknown(_) | EvStoreError::Replaced(_))) => bad(format!("未保存：{e}")),
+        Err(ReviewError::Store(e @ (EvStoreError::Unknown(_) | EvStoreError::Replaced(_)))) => {
+            bad(format!("未保存：{e}"))
+        }
         Err(e) => internal(crate::diag::causes(&e)),
     }
 }
