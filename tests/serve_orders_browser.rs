@@ -19,18 +19,36 @@ use std::process::Command;
 use serve_util::browser::*;
 use serve_util::*;
 
-#[test]
-fn issue_acknowledge_reply_return_reply_close_in_chromium() {
-    let (app, root) = app("orders-browser");
-    // The bundled register without 2024's items: 2023Q4's orders are still to be registered.
+/// The app on the bundled data with the register of 2023 only (2023Q4's orders still to be
+/// registered), the office clock (as DUCHA_NOW sets it) the day after 2023Q4's 印发日期.
+fn app_before_2023q4_orders(name: &str) -> (std::sync::Arc<ducha::serve::App>, std::path::PathBuf) {
+    let (app, root) = app(name);
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/orders/2023");
     let orders = root.join("data/orders");
     std::fs::create_dir_all(orders.join("2023")).unwrap();
     for f in std::fs::read_dir(&src).unwrap().flatten() {
         std::fs::copy(f.path(), orders.join("2023").join(f.file_name())).unwrap();
     }
-    // The office clock (as DUCHA_NOW sets it): the day after 2023Q4's 印发日期.
     app.set_now(ducha::clock::parse_instant("2024-01-16T09:00:00", 8 * 3600).unwrap());
+    (app, root)
+}
+
+/// 交办: the office (logged in in `b`) registers 2023Q4's orders on the items page.
+fn register_2023q4(b: &Driver, base: &str) {
+    b.go(&format!("{base}/items"));
+    b.cmd(
+        "POST",
+        &format!("/element/{}/click", b.find("#issue-period option[value=\"2023Q4\"]")),
+        Some(serde_json::json!({})),
+    );
+    b.click("#issue-button");
+    assert!(b.text("#message").contains("已登记 2023Q4 的 2 项督办事项"), "{}", b.text("#message"));
+}
+
+#[test]
+fn issue_acknowledge_reply_return_reply_close_in_chromium() {
+    let (app, root) = app_before_2023q4_orders("orders-browser");
+    let orders = root.join("data/orders");
     let (port, stop_tx, server) = start_server(&app);
     let base = format!("http://127.0.0.1:{port}");
     let b = Driver::start(&root.join("chromium-profile"));
@@ -42,14 +60,7 @@ fn issue_acknowledge_reply_return_reply_close_in_chromium() {
 
     // 交办: the office registers the period's orders.
     b.login(&base, "office");
-    b.go(&format!("{base}/items"));
-    b.cmd(
-        "POST",
-        &format!("/element/{}/click", b.find("#issue-period option[value=\"2023Q4\"]")),
-        Some(serde_json::json!({})),
-    );
-    b.click("#issue-button");
-    assert!(b.text("#message").contains("已登记 2023Q4 的 2 项督办事项"), "{}", b.text("#message"));
+    register_2023q4(&b, &base);
     logout(&b);
 
     // 签收 and 反馈 by the unit, from its report page.
@@ -183,14 +194,7 @@ fn status_of(port: u16, path: &str, session: &str) -> u16 {
 
 #[test]
 fn each_sees_the_other_at_once_and_idle_sessions_end_on_time() {
-    let (app, root) = app("orders-browser-two");
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/orders/2023");
-    let orders = root.join("data/orders");
-    std::fs::create_dir_all(orders.join("2023")).unwrap();
-    for f in std::fs::read_dir(&src).unwrap().flatten() {
-        std::fs::copy(f.path(), orders.join("2023").join(f.file_name())).unwrap();
-    }
-    app.set_now(ducha::clock::parse_instant("2024-01-16T09:00:00", 8 * 3600).unwrap());
+    let (app, root) = app_before_2023q4_orders("orders-browser-two");
     let (port, stop_tx, server) = start_server(&app);
     let base = format!("http://127.0.0.1:{port}");
     let item = format!("{base}/items/2024/db-001");
@@ -198,14 +202,7 @@ fn each_sees_the_other_at_once_and_idle_sessions_end_on_time() {
 
     let office = Driver::start(&root.join("chromium-office"));
     office.login(&base, "office");
-    office.go(&format!("{base}/items"));
-    office.cmd(
-        "POST",
-        &format!("/element/{}/click", office.find("#issue-period option[value=\"2023Q4\"]")),
-        Some(serde_json::json!({})),
-    );
-    office.click("#issue-button");
-    assert!(office.text("#message").contains("已登记 2023Q4"), "{}", office.text("#message"));
+    register_2023q4(&office, &base);
 
     // Readers keep loading the office's list and dashboard meanwhile.
     let session = office.cookie("ducha_session");
