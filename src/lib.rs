@@ -6,6 +6,7 @@
 //! write / archive (`pipeline`).
 
 pub mod aggregate;
+pub mod alloc;
 pub mod archive;
 pub mod assess;
 pub mod clock;

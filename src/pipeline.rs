@@ -358,21 +358,6 @@ fn load_register(
     Ok(register)
 }
 
-/// Caps glibc's malloc at two arenas, for a process that runs one build and exits (`ducha
-/// build`; the scale benchmark's child). Each thread of a build (parsing, fonts, one worker per
-/// core, typst's own) would otherwise get an arena of its own, and memory freed in one is not
-/// reused by another: a city-sized build peaked anywhere between 170 and 210 MB from run to run,
-/// with two arenas mostly at 160–167 MB (now and then still 185–195 MB), the time within the noise
-/// of the measurement (issue 22 §8). A long-running server, whose threads serve requests at once,
-/// keeps the default.
-pub fn cap_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a parameter of the allocator, under the allocator's own lock.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
 /// Runs the whole pipeline.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     build_with_previews(opts, &mut |kind, doc| fixed_pages(&opts.png, kind, doc.pages().len()))
@@ -894,9 +879,8 @@ pub fn compile_parallel<T: Send>(
     };
     std::thread::scope(|scope| {
         // The calling thread takes the first document (the longest) before the other workers
-        // start, and compiles it itself rather than wait idle: in `ducha build` that is the main
-        // thread, whose allocator arena the helper threads use least, so the notice's layout
-        // meets the fewest lock waits and the least memory split across arenas (issue 22 §8).
+        // start, and compiles it itself rather than wait idle: one thread fewer, and the longest
+        // document starts first (issue 22 §8).
         let first = next();
         let handles: Vec<_> = (1..workers.max(1)).map(|_| scope.spawn(drain)).collect();
         if let Some((index, r)) = first {

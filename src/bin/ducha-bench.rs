@@ -380,8 +380,6 @@ mod scale {
             ofd: false,
             docx: false,
         };
-        // As `ducha build` does.
-        pipeline::cap_malloc_arenas();
         let t = Instant::now();
         match pipeline::build(&opts) {
             Ok(report) => {

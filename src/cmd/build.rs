@@ -69,7 +69,6 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         docx: args.format.iter().any(|f| f == "docx"),
     };
     let started = std::time::Instant::now();
-    pipeline::cap_malloc_arenas();
     match pipeline::build(&opts) {
         Ok(report) => {
             if !report.warnings.is_empty() {
