@@ -505,6 +505,57 @@ fn large_downloads_stream_from_disk() {
     }
 }
 
+/// Clients that stop reading a download hold no thread of the server. 32 connections each read
+/// only the head of a 20 MB download (more than the socket buffers take) and then stall. Once the
+/// blocking pool's idle threads have ended (tokio ends them after 10 s idle), the server has
+/// fewer than 16 threads more than before: the stalled downloads wait without a thread each
+/// (before the fix, each held a blocking thread until its client read on or went away, so enough
+/// stalled clients could use up the pool every request's file work runs on). Meanwhile another
+/// download completes whole, and a stalled one, read at last, arrives whole.
+#[test]
+fn stalled_downloads_hold_no_thread() {
+    use std::io::Read as _;
+    let server = start("evidence-stall", "");
+    let mut unit = Web::login(&server, "县科技局");
+    let len = 20 * 1024 * 1024;
+    let big = varied_pdf(len);
+    let sha = sha256(&big);
+    let r = unit.upload(&[], &[("file_t2", "大文件.pdf", &big)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let path = format!("/evidence/file/{sha}");
+    let cookie = unit.cookie();
+    let before = server.mem_kib("Threads");
+    let stalls = 32;
+    let mut stalled = Vec::new();
+    for i in 0..stalls {
+        let mut s = std::net::TcpStream::connect(&server.addr).unwrap();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n", server.addr);
+        s.write_all(request.as_bytes()).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            s.read_exact(&mut byte).unwrap();
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head);
+        assert!(head.starts_with("HTTP/1.1 200"), "stalled download {i}: {head}");
+        stalled.push(s);
+    }
+    std::thread::sleep(std::time::Duration::from_secs(13));
+    let after = server.mem_kib("Threads");
+    eprintln!("server threads: {before} before, {after} with {stalls} stalled downloads");
+    assert!(after < before + 16, "{after} threads with {stalls} stalled downloads, {before} before");
+    let r = unit.get(&path);
+    assert_eq!((r.status, r.body.len()), (200, len));
+    assert_eq!(sha256(&r.body), sha, "another client's download, byte-identical");
+    let mut last = stalled.pop().unwrap();
+    let mut rest = Vec::new();
+    last.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest.len(), len, "a stalled download read at last");
+    assert_eq!(sha256(&rest), sha, "a stalled download read at last, byte-identical");
+}
+
 /// The files `tests/evidence_files.py objstm` saves with PyMuPDF (object streams, compressed)
 /// into `dir`, and the open action PyMuPDF reads back from each.
 fn objstm_pdfs(dir: &Path) -> serde_json::Value {

@@ -98,7 +98,8 @@ fn issue_acknowledge_reply_return_reply_close_in_chromium() {
     assert!(b.text("#timeline").contains(reason));
     let second = "升压站土建 3 月底前完成，首批风机 6 月底前并网";
     b.type_into("#reply-text", second);
-    let signed = pdf("Signed and stamped reply");
+    // Larger than one chunk of a download (64 KiB), so the browser's download below is streamed.
+    let signed = pdf_of_len(200 * 1024);
     let sha = ducha::serve::store::sha256_hex(&signed);
     let path = root.join("反馈件（盖章）.pdf");
     std::fs::write(&path, &signed).unwrap();
@@ -114,6 +115,10 @@ fn issue_acknowledge_reply_return_reply_close_in_chromium() {
     let shown = b.text(&format!("#file-{sha}"));
     assert!(shown.contains("反馈件（盖章）.pdf") && shown.contains("待督查室审核"), "{shown}");
     assert!(b.attr(&format!("#file-{sha} a.download"), "href").ends_with(&format!("/evidence/file/{sha}")));
+    // The link downloads the file whole in the browser (several chunks of the streamed body),
+    // under the name the unit gave it.
+    b.click_only(&format!("#file-{sha} a.download"));
+    assert_eq!(b.downloaded("反馈件（盖章）.pdf"), signed, "the download in Chromium");
     b.click(&format!("#accept-{sha}"));
     assert!(b.text(&format!("#file-{sha}")).contains("已采信"), "{}", b.text("#timeline"));
     b.type_into("#close-text", "时间节点明确，予以办结");

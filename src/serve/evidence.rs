@@ -20,7 +20,8 @@
 //! multipart), so the text typed so far is kept as the unit's draft, refused file or not
 //! ([`super::pages::report_after_upload`]).
 //!
-//! Downloads are streamed from disk in 64 KiB chunks ([`FileBody`]), never read whole, and carry
+//! Downloads are streamed from disk in 64 KiB chunks ([`FileBody`]), never read whole and holding
+//! no thread while the client is slow to read, and carry
 //! `Content-Length`, `Content-Disposition: attachment` with a safe name (RFC 5987 `filename*` for
 //! Chinese), the type sniffed from the bytes and `nosniff`; the inline view (images and PDFs
 //! only) adds `Content-Security-Policy: sandbox`. A unit opens only files in its own reports (by
@@ -695,39 +696,60 @@ pub const DOWNLOAD_CHUNK: usize = 64 * 1024;
 /// Chunks read ahead of the client (so a download holds at most this many + 1 chunks in memory).
 const DOWNLOAD_AHEAD: usize = 4;
 
-/// A stored file as a response body, streamed: a blocking task reads it in chunks of
-/// [`DOWNLOAD_CHUNK`] and hands them over through a channel of [`DOWNLOAD_AHEAD`], so a 20 MB
-/// file never sits in memory whole, and a client that stops reading stops the reader (the
-/// channel fills; a closed connection drops the receiver and ends the task). Exactly `len` bytes
-/// are sent (the `Content-Length`); a file that turns out shorter ends the body with an error,
-/// which closes the connection rather than sending a short file as if whole.
+/// A stored file as a response body, streamed: an async task reads it in chunks of
+/// [`DOWNLOAD_CHUNK`], each read on the blocking pool, and hands them over through a channel of
+/// [`DOWNLOAD_AHEAD`], so a 20 MB file never sits in memory whole, and a client that stops
+/// reading stops the reader (the channel fills; a closed connection drops the receiver and ends
+/// the task). While it waits for the client the task holds no thread: a blocking thread is taken
+/// only for the read of one chunk, so clients that stall (a phone on a weak signal, or many at
+/// once) cannot use up the pool every other request's file work runs on. Exactly `len` bytes are
+/// sent (the `Content-Length`); a file that turns out shorter ends the body with an error, which
+/// closes the connection rather than sending a short file as if whole.
 struct FileBody {
     rx: tokio::sync::mpsc::Receiver<std::io::Result<axum::body::Bytes>>,
     remaining: u64,
 }
 
+/// Reads the next chunk of at most `want` bytes from `file` on the blocking pool and returns
+/// the file with it (an early end of file is an error: the length was promised).
+async fn read_chunk(
+    mut file: std::fs::File,
+    want: usize,
+) -> (Option<std::fs::File>, std::io::Result<axum::body::Bytes>) {
+    let read = tokio::task::spawn_blocking(move || {
+        use std::io::Read as _;
+        let mut buf = vec![0u8; want];
+        loop {
+            return match file.read(&mut buf) {
+                Ok(0) => (Some(file), Err(std::io::ErrorKind::UnexpectedEof.into())),
+                Ok(n) => {
+                    buf.truncate(n);
+                    (Some(file), Ok(axum::body::Bytes::from(buf)))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => (Some(file), Err(e)),
+            };
+        }
+    });
+    // A read that panicked (or a runtime shutting down) ends the body with an error.
+    read.await.unwrap_or_else(|e| (None, Err(std::io::Error::other(e))))
+}
+
 impl FileBody {
     fn open(file: std::fs::File, len: u64) -> FileBody {
         let (tx, rx) = tokio::sync::mpsc::channel(DOWNLOAD_AHEAD);
-        tokio::task::spawn_blocking(move || {
-            use std::io::Read as _;
-            let mut reader = file.take(len);
+        tokio::spawn(async move {
+            let mut file = Some(file);
             let mut left = len;
-            while left > 0 {
-                let mut buf = vec![0u8; DOWNLOAD_CHUNK.min(left as usize)];
-                let chunk = match reader.read(&mut buf) {
-                    Ok(0) => Err(std::io::ErrorKind::UnexpectedEof.into()),
-                    Ok(n) => {
-                        buf.truncate(n);
-                        left -= n as u64;
-                        Ok(axum::body::Bytes::from(buf))
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => Err(e),
-                };
+            while let (Some(f), true) = (file.take(), left > 0) {
+                let (f, chunk) = read_chunk(f, DOWNLOAD_CHUNK.min(usize::try_from(left).unwrap_or(usize::MAX))).await;
+                file = f;
+                if let Ok(bytes) = &chunk {
+                    left = left.saturating_sub(bytes.len() as u64);
+                }
                 let failed = chunk.is_err();
                 // A send fails when the client went away: stop reading.
-                if tx.blocking_send(chunk).is_err() || failed {
+                if tx.send(chunk).await.is_err() || failed {
                     break;
                 }
             }

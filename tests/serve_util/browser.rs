@@ -17,6 +17,8 @@ pub const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub struct Driver {
     pub addr: String,
     pub session: String,
+    /// Where the browser saves what it downloads (beside the profile).
+    pub downloads: std::path::PathBuf,
     child: Child,
 }
 
@@ -70,10 +72,14 @@ impl Driver {
             assert!(t.elapsed() < Duration::from_secs(30), "chromedriver did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
+        let downloads = profile.with_extension("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
+                "prefs": {"download.default_directory": downloads.display().to_string(),
+                          "download.prompt_for_download": false},
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN",
@@ -83,7 +89,7 @@ impl Driver {
         }}});
         let v = call(&addr, "POST", "/session", Some(caps));
         let session = v["sessionId"].as_str().expect("session id").to_string();
-        Driver { addr, session, child }
+        Driver { addr, session, downloads, child }
     }
 
     pub fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -134,6 +140,12 @@ impl Driver {
         self.cmd("POST", &format!("/element/{e}/value"), Some(json!({ "text": path.display().to_string() })));
     }
 
+    /// Clicks an element and returns at once (a download link: no next page comes).
+    pub fn click_only(&self, css: &str) {
+        let e = self.find(css);
+        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
     /// Clicks a button that submits a form and waits for the next page to be there.
     pub fn click(&self, css: &str) {
         let old = self.find("html");
@@ -169,6 +181,22 @@ impl Driver {
     /// not the browser's automation) and returns its value.
     pub fn eval(&self, script: &str) -> Value {
         self.cmd("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
+    }
+
+    /// The file named `name` the browser downloaded, once it is complete (Chromium writes
+    /// `<name>.crdownload` and renames it at the end); panics after 30 s.
+    pub fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.downloads.join(name);
+        let partial = self.downloads.join(format!("{name}.crdownload"));
+        let t = Instant::now();
+        loop {
+            if path.exists() && !partial.exists() {
+                return std::fs::read(&path).unwrap();
+            }
+            let seen: Vec<_> = std::fs::read_dir(&self.downloads).unwrap().flatten().map(|e| e.file_name()).collect();
+            assert!(t.elapsed() < Duration::from_secs(30), "no download {name}; the folder has {seen:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     pub fn login(&self, base: &str, user: &str) {
