@@ -915,21 +915,25 @@ pub fn compile_parallel<T: Send>(
         .collect()
 }
 
-/// Source bytes per allowed page above which [`layout_one`] lays out the shortest variant of a
-/// document first: the bundled county data gives about 1 200 (简报) to 1 900 (领导参阅) bytes per
-/// page, a city's plan (issue 22 §8) 2 600 and more, where no variant fits and every one was
-/// laid out in turn.
+/// Source bytes per allowed page of a document's first (longest) variant above which
+/// [`layout_one`] starts with the shortest variant: the first is then unlikely to fit. The bundled
+/// county data gives about 1 100–1 400 (简报) and 1 750–2 400 (领导参阅; 2023Q3, the longest, fits in
+/// its fifth variant) bytes per page, a city's plan (issue 22 §8) 3 400 and more, where the first
+/// variants never fit.
 const LIKELY_TOO_LONG: usize = 2_200;
 
 /// Lays out one document; when it is too long for its kind, the shorter variants, keeping the
-/// first that fits, else the last (shortest), and its source in `r`. Returns the job that made it
-/// (for the export), the document and its warnings.
+/// longest that fits, else the last (shortest), and its source in `r`. Returns the job that made
+/// it (for the export), the document and its warnings (with one more when even the kept variant
+/// is too long).
 ///
-/// Which variant is kept is what laying them out in order gives, but fewer are laid out: once the
-/// first is too long, the shortest is tried next, and when it is too long as well it is the one
-/// kept without laying out those between; a document whose shortest source is long for its pages
-/// ([`LIKELY_TOO_LONG`]) tries the shortest first. (Only a Typst error in a longer variant that the
-/// shortest does not have — the variants share one template — would be skipped this way.)
+/// Each variant leaves something out of the one before, so none is longer than the one before:
+/// once the first is too long, the shortest is laid out next (when it is too long as well it is
+/// the one kept), then the variants before it from the shortest up, until one is too long; the
+/// one after it is kept. A city's plan, where the first to fit is the last or nearly, so needs
+/// three layouts, not one per variant. A document whose first source is long for its pages
+/// ([`LIKELY_TOO_LONG`]) starts with the shortest: two layouts there. Only the kept layout and the one being tried
+/// are held at a time. (A Typst error in a variant is kept and reported like its layout.)
 fn layout_one(
     engine: &Engine,
     r: &mut Rendered,
@@ -948,38 +952,55 @@ fn layout_one(
     let last = variants.len() - 1;
     let max = r.max_pages.filter(|_| last > 0);
     type Laid = Result<(PagedDocument, Diagnostics), crate::engine::CompileError>;
-    let mut laid: Vec<Option<Laid>> = variants.iter().map(|_| None).collect();
-    let mut lay = |i: usize, job: &mut Job| -> bool {
-        // True when variant `i` is laid out and too long.
-        let result = laid[i].get_or_insert_with(|| {
-            job.source = variants[i].clone();
-            engine.layout(job)
-        });
-        matches!((result, max), (Ok((document, _)), Some(max)) if document.pages().len() > max)
+    let mut lay = |i: usize| -> Laid {
+        job.source = variants[i].clone();
+        engine.layout(&job)
     };
-    let shortest_first = max.is_some_and(|max| variants[last].len() > LIKELY_TOO_LONG * max);
-    let mut keep = None;
-    if shortest_first && lay(last, &mut job) {
-        keep = Some(last);
-    }
-    if keep.is_none() {
-        for i in 0..=last {
-            if !lay(i, &mut job) {
-                keep = Some(i);
+    let over = |laid: &Laid| matches!((laid, max), (Ok((document, _)), Some(max)) if document.pages().len() > max);
+    let shortest_first = max.is_some_and(|max| variants[0].len() > LIKELY_TOO_LONG * max);
+    // The variant kept so far, and the longer ones still to try (from `longest` up to `keep` - 1).
+    let (mut keep, mut result, longest) = if shortest_first {
+        (last, lay(last), 0)
+    } else {
+        let first = lay(0);
+        if over(&first) && last > 0 {
+            drop(first);
+            (last, lay(last), 1)
+        } else {
+            (0, first, 0)
+        }
+    };
+    if keep == last && !over(&result) {
+        for i in (longest..last).rev() {
+            let longer = lay(i);
+            if over(&longer) {
                 break;
             }
-            if i == 0 && last > 1 && lay(last, &mut job) {
-                keep = Some(last);
-                break;
-            }
+            (keep, result) = (i, longer);
         }
     }
-    let keep = keep.unwrap_or(last);
-    let result = laid[keep].take().expect("the kept variant was laid out");
     r.variant = keep;
     r.source = variants.into_iter().nth(keep).unwrap_or_default();
     job.source = r.source.clone();
-    result.map(|(document, warnings)| (job, document, warnings))
+    result.map(|(document, mut warnings)| {
+        if let Some(max) = max.filter(|max| document.pages().len() > *max) {
+            warnings.push(too_long(r.kind, document.pages().len(), max));
+        }
+        (job, document, warnings)
+    })
+}
+
+/// The warning for a document longer than its kind's page limit even in its shortest variant:
+/// it is still written (the office decides), and says what was already left out.
+fn too_long(kind: Kind, pages: usize, max: usize) -> Diagnostic {
+    let what = match kind {
+        Kind::Leader => {
+            "已是最短的一稿：排名只列前后各 1 名，红灯任务只写项数和编号，需协调事项按层级计数，约谈建议按单位合并"
+        }
+        _ => "已是最短的一稿",
+    };
+    Diagnostic::warning(format!("{}排出 {pages} 页，超过 {max} 页的篇幅（{what}）", kind.label()))
+        .hint(format!("文件照常生成；如须 {max} 页之内，可另生成 Word 草稿（.docx）核减后印发"))
 }
 
 /// Stage (with `--format docx`): the .docx draft of each document, from the view model whose

@@ -474,7 +474,7 @@ fn leader_lists_open_coordination_by_level_red_first_and_still_fits() {
     }
 }
 
-/// The last resort of the 领导参阅's ladder (docs/rules.md §19 “领导参阅的篇幅”): 2023Q3 with
+/// The sixth step of the 领导参阅's ladder (docs/rules.md §19 “领导参阅的篇幅”): 2023Q3 with
 /// three more open 需协调事项 (one red) does not fit with them listed one by one, so they are
 /// counted by level — the oracle's levels, highest first, and its counts — and the 督办 counts
 /// of the opening paragraph are still there, on two pages.

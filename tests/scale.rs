@@ -3,7 +3,8 @@
 //! holds every bundled task K times, numbered 1…K·n through the plan, and every bundled report's
 //! entries K times under those numbers; `ducha check` passes on it and `ducha build` makes a
 //! notice whose 横排 附件 table has exactly one row per task (序号 read from the PDF with
-//! PyMuPDF). Not timed: the speed goals are the benchmark's, which prints its figures.
+//! PyMuPDF); at 8× the 领导参阅 keeps its two pages by merging the 约谈 suggestions by unit. Not
+//! timed: the speed goals are the benchmark's, which prints its figures.
 
 mod common;
 
@@ -160,4 +161,128 @@ fn distinct_copies_are_titled_apart() {
     assert_eq!(titles.len(), count, "every task titled apart");
     let check = ducha(&tmp, &["check", "--data", "data"]);
     assert!(check.status.success(), "check: {}", text(&check).1);
+}
+
+/// Bundled task number → its numbers in a scaled plan, one per copy (the plans' sections in
+/// order; a copy's tasks follow the bundled section's order).
+fn copies_of(bundled: &Path, scaled: &Path) -> BTreeMap<u64, Vec<u64>> {
+    let mut copies: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for ((_, tasks), (_, scaled_tasks)) in sections(&yaml(bundled)).iter().zip(&sections(&yaml(scaled))) {
+        for (i, (n, _)) in scaled_tasks.iter().enumerate() {
+            copies.entry(tasks[i % tasks.len()].0).or_default().push(*n);
+        }
+    }
+    copies
+}
+
+/// The 约谈 suggestions of a 领导参阅 (“一是第130、140项连续3个季度滞后，建议约谈县发展改革局主要
+/// 负责人”, or 第130项、第140项): (task numbers, quarters lagging, units), in order, read with
+/// pdftotext (page numbers left out, so a sentence that runs onto the next page reads whole).
+fn lagging_clauses(pdf: &Path) -> Vec<(Vec<u64>, u64, String)> {
+    let page_number = regex::Regex::new(r"^\s*—\s*\d+\s*—\s*$").unwrap();
+    let text = pdftotext(pdf, None);
+    let kept: Vec<&str> = text.lines().filter(|l| !page_number.is_match(l)).collect();
+    let text = squash(&kept.concat());
+    let section = &text[text.find("二、需领导协调的事项").unwrap_or_else(|| panic!("no 需领导协调的事项 in {text}"))..];
+    let clause = regex::Regex::new(
+        r"[一二三四五六七八九十]+是(第[0-9、项第]+项)连续([0-9]+)个季度滞后，建议约谈(.+?)主要负责人。",
+    )
+    .unwrap();
+    let number = regex::Regex::new(r"[0-9]+").unwrap();
+    clause
+        .captures_iter(section)
+        .map(|c| {
+            let tasks = number.find_iter(&c[1]).map(|m| m.as_str().parse().unwrap()).collect();
+            (tasks, c[2].parse().unwrap(), c[3].to_owned())
+        })
+        .collect()
+}
+
+/// A city's 领导参阅 (issue 22 §8) stays within its two pages (docs/rules.md §19 “领导参阅的篇幅”):
+/// at 8× the quarters with red-light and lagging tasks (24 of them in 2023Q3) were 3–4 pages even
+/// in the shortest step of the ladder; the last step now merges the 约谈 suggestions by unit.
+/// Read back from the PDFs: 2023Q2, Q3 and Q4 on at most two pages without a length warning, and
+/// 2023Q3's suggestions are the bundled 2023Q3's (one task each there, read from its PDF), every
+/// task K times under its copies' numbers, merged by (quarters, units) in the order each group
+/// first appears, its tasks in plan order.
+#[test]
+fn a_city_leader_briefing_merges_lagging_tasks_by_unit_and_keeps_two_pages() {
+    let k = 8;
+    let (tmp, data) = write_data("scale-leader", &["--scale", &k.to_string()]);
+    let copies = copies_of(&root().join("data/plan.yaml"), &data.join("plan.yaml"));
+    let bundled = root().join("data");
+    let out = ducha(
+        &tmp,
+        &["build", "--data", bundled.to_str().unwrap(), "--out", "one", "--period", "2023Q3", "--only", "leader"],
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    let one = lagging_clauses(&tmp.join("one/2023Q3/领导参阅.pdf"));
+    assert!(one.len() >= 3 && one.iter().all(|(tasks, _, _)| tasks.len() == 1), "bundled 2023Q3: {one:?}");
+    for period in ["2023Q2", "2023Q3", "2023Q4"] {
+        let out = ducha(&tmp, &["build", "--data", "data", "--out", "out", "--period", period, "--only", "leader"]);
+        let (_, stderr) = text(&out);
+        assert!(out.status.success(), "{period}: {stderr}");
+        assert!(!stderr.contains("篇幅"), "{period}: {stderr}");
+        let pages = pdfdump(&tmp.join(format!("out/{period}/领导参阅.pdf")))["page_count"].as_u64().unwrap();
+        assert!((1..=2).contains(&pages), "{period}: {pages} pages");
+    }
+    let mut tasks: Vec<(u64, u64, String)> = one
+        .iter()
+        .flat_map(|(t, quarters, units)| copies[&t[0]].iter().map(move |n| (*n, *quarters, units.clone())))
+        .collect();
+    tasks.sort();
+    assert_eq!(tasks.len(), k * one.len());
+    let mut want: Vec<(Vec<u64>, u64, String)> = Vec::new();
+    for (n, quarters, units) in tasks {
+        match want.iter_mut().find(|(_, q, u)| *q == quarters && *u == units) {
+            Some((group, _, _)) => group.push(n),
+            None => want.push((vec![n], quarters, units)),
+        }
+    }
+    let eight = lagging_clauses(&tmp.join("out/2023Q3/领导参阅.pdf"));
+    assert_eq!(eight, want);
+    assert!(eight.len() < one.len() * k, "merged: {} sentences", eight.len());
+    let all = squash(&pdftotext(&tmp.join("out/2023Q3/领导参阅.pdf"), None));
+    assert!(all.contains("多次迟报或未报，建议通报批评"), "{all}");
+}
+
+/// A document that no step of its ladder brings within its pages is still written, with a
+/// warning that says how long it came out and what was already left out (an override template
+/// that adds three pages to every step of the 领导参阅).
+#[test]
+fn a_leader_briefing_too_long_in_every_step_is_written_with_a_warning() {
+    let tmp = temp_dir("leader-too-long");
+    let over = tmp.join("over");
+    std::fs::create_dir_all(&over).unwrap();
+    let default = std::fs::read_to_string(root().join("templates/leader.typ.j2")).unwrap();
+    let longer = default.replace(
+        "{% include \"_body.typ.j2\" %}",
+        "{% include \"_body.typ.j2\" %}\n#pagebreak()#pagebreak()#pagebreak()加长。",
+    );
+    assert_ne!(longer, default);
+    std::fs::write(over.join("leader.typ.j2"), longer).unwrap();
+    let data = root().join("data");
+    let out = ducha(
+        &tmp,
+        &[
+            "build",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            "out",
+            "--period",
+            "2023Q3",
+            "--only",
+            "leader",
+            "--templates",
+            "over",
+        ],
+    );
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "a warning, not an error: {stderr}");
+    let pages = pdfdump(&tmp.join("out/2023Q3/领导参阅.pdf"))["page_count"].as_u64().unwrap();
+    assert!(pages > 2, "{pages} pages");
+    let want = format!("警告: 领导参阅排出 {pages} 页，超过 2 页的篇幅（已是最短的一稿：");
+    assert!(stderr.contains(&want), "“{want}” not in\n{stderr}");
+    assert!(stderr.contains("约谈建议按单位合并") && stderr.contains("Word 草稿"), "{stderr}");
 }

@@ -888,7 +888,7 @@ pub fn briefing(inp: &Inputs, good_practices: usize) -> BriefingView {
 /// How much of the 领导参阅 is printed: one step of its fitting ladder (docs/rules.md §19 “领导参阅的
 /// 篇幅”). The pipeline lays the steps out longest first and keeps the first within two pages.
 /// The register's lines (the 督办 counts, the open 需协调事项 by level) are what a leader reads
-/// first: every step keeps the counts, and all but the last the 需协调事项 item by item; the
+/// first: every step keeps the counts, and all but the last two the 需协调事项 item by item; the
 /// ranking and the red-light tasks give way before them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeaderFit {
@@ -902,24 +902,30 @@ pub struct LeaderFit {
     pub coordination_items: bool,
     /// The status chart with tighter rows and less space around it.
     pub compact_chart: bool,
+    /// The 约谈 suggestions of tasks lagging as long with the same lead units in one sentence
+    /// (“第130、140项连续3个季度滞后，建议约谈县发展改革局主要负责人”) instead of one each, and
+    /// lists of task numbers written short (第130、140项, not 第130项、第140项): the last resort,
+    /// for a city's plan where dozens lag.
+    pub merge_lagging: bool,
 }
 
 impl LeaderFit {
     /// The ladder, longest first.
-    pub const LADDER: [LeaderFit; 6] = [
-        LeaderFit { ranking: 3, red: None, coordination_items: true, compact_chart: false },
-        LeaderFit { ranking: 2, red: None, coordination_items: true, compact_chart: false },
-        LeaderFit { ranking: 2, red: Some(3), coordination_items: true, compact_chart: false },
-        LeaderFit { ranking: 1, red: Some(0), coordination_items: true, compact_chart: false },
-        LeaderFit { ranking: 1, red: Some(0), coordination_items: true, compact_chart: true },
-        LeaderFit { ranking: 1, red: Some(0), coordination_items: false, compact_chart: true },
+    pub const LADDER: [LeaderFit; 7] = [
+        LeaderFit { ranking: 3, red: None, coordination_items: true, compact_chart: false, merge_lagging: false },
+        LeaderFit { ranking: 2, red: None, coordination_items: true, compact_chart: false, merge_lagging: false },
+        LeaderFit { ranking: 2, red: Some(3), coordination_items: true, compact_chart: false, merge_lagging: false },
+        LeaderFit { ranking: 1, red: Some(0), coordination_items: true, compact_chart: false, merge_lagging: false },
+        LeaderFit { ranking: 1, red: Some(0), coordination_items: true, compact_chart: true, merge_lagging: false },
+        LeaderFit { ranking: 1, red: Some(0), coordination_items: false, compact_chart: true, merge_lagging: false },
+        LeaderFit { ranking: 1, red: Some(0), coordination_items: false, compact_chart: true, merge_lagging: true },
     ];
 }
 
 /// The 领导参阅's red-light tasks (one clause each: verdict and gap; the reasons are in the
 /// notice): `red` of them listed (`None`: all), the rest as “等N项红灯任务，详见本期通报”; with
 /// none listed, how many and their task numbers.
-fn leader_red_tasks(inp: &Inputs, red: Option<usize>) -> String {
+fn leader_red_tasks(inp: &Inputs, red: Option<usize>, short_numbers: bool) -> String {
     let tasks: Vec<&TaskStatus> = inp.current().tasks.iter().filter(|t| t.light == Light::Red).collect();
     if tasks.is_empty() {
         return "本期无红灯任务。".into();
@@ -927,8 +933,8 @@ fn leader_red_tasks(inp: &Inputs, red: Option<usize>) -> String {
     let n = tasks.len();
     let listed = red.unwrap_or(n).min(n);
     if listed == 0 {
-        let numbers: Vec<String> = tasks.iter().map(|t| format!("第{}项", t.task)).collect();
-        return format!("本期红灯任务{n}项（{}），详见本期通报。", numbers.join("、"));
+        let numbers = task_numbers(tasks.iter().map(|t| t.task), short_numbers);
+        return format!("本期红灯任务{n}项（{numbers}），详见本期通报。");
     }
     let items: Vec<String> = tasks[..listed]
         .iter()
@@ -1001,19 +1007,9 @@ pub fn leader(inp: &Inputs, fit: LeaderFit) -> LeaderView {
         inp.counts_sentence()
     ))];
     body.push(Block::h1("红灯任务"));
-    body.push(Block::para(leader_red_tasks(inp, fit.red)));
+    body.push(Block::para(leader_red_tasks(inp, fit.red, fit.merge_lagging)));
     body.push(Block::h1("需领导协调的事项"));
-    let mut decisions = Vec::new();
-    for e in &s.escalations {
-        match e {
-            EscalationItem::Task { task, units, quarters, .. } => decisions.push(format!(
-                "第{task}项连续{}个季度滞后，建议约谈{}主要负责人",
-                quarters.len(),
-                units.join("、")
-            )),
-            EscalationItem::Unit { .. } => {}
-        }
-    }
+    let mut decisions = lagging_decisions(&s.escalations, fit.merge_lagging);
     let late = s.escalated_units();
     if !late.is_empty() {
         decisions.push(format!("{}多次迟报或未报，建议通报批评", late.join("、")));
@@ -1060,6 +1056,38 @@ pub fn leader(inp: &Inputs, fit: LeaderFit) -> LeaderView {
         },
         copies: office.copies,
         compact_chart: fit.compact_chart,
+    }
+}
+
+/// The 约谈 suggestions of the 领导参阅, in plan order: one per lagging task, or with `merge` one
+/// per (lead units, quarters lagging), its tasks listed in plan order, where the group's first
+/// task stood.
+fn lagging_decisions(escalations: &[EscalationItem], merge: bool) -> Vec<String> {
+    // (units, quarters) → the task numbers, in order of first appearance.
+    let mut groups: Vec<((String, usize), Vec<u32>)> = Vec::new();
+    for e in escalations {
+        let EscalationItem::Task { task, units, quarters, .. } = e else { continue };
+        let key = (units.join("、"), quarters.len());
+        match groups.iter_mut().find(|(k, _)| merge && *k == key) {
+            Some((_, tasks)) => tasks.push(*task),
+            None => groups.push((key, vec![*task])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((units, quarters), tasks)| {
+            let tasks = task_numbers(tasks.into_iter(), merge);
+            format!("{tasks}连续{quarters}个季度滞后，建议约谈{units}主要负责人")
+        })
+        .collect()
+}
+
+/// Task numbers as a list: 第18项、第45项, or `short` 第18、45项.
+fn task_numbers(tasks: impl Iterator<Item = u32>, short: bool) -> String {
+    if short {
+        format!("第{}项", tasks.map(|t| t.to_string()).collect::<Vec<_>>().join("、"))
+    } else {
+        tasks.map(|t| format!("第{t}项")).collect::<Vec<_>>().join("、")
     }
 }
 
