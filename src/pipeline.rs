@@ -619,9 +619,6 @@ pub fn glyph_check<'a>(
     glyphs::check(fonts, items, sources)
 }
 
-/// Units' accounts quoted under 好的做法 in the 督查简报, longest first.
-const BRIEFING_PRACTICES: [usize; 3] = [2, 1, 0];
-
 /// Stage: view models → Typst sources, without the 督办 register (orders numbered from
 /// `office.yaml` `order_numbers`).
 pub fn render_all(
@@ -689,12 +686,13 @@ pub fn render_all_with(
         );
     }
     if want(Kind::Briefing) {
-        let v = view::briefing(&inp, BRIEFING_PRACTICES[0]);
-        // Shorter variants (fewer quoted accounts) for a briefing that would run past three pages.
+        let v = view::briefing(&inp, view::BriefingFit::LADDER[0]);
+        // Shorter variants (fewer quoted accounts, then the lagging tasks by number only) for a
+        // briefing that would run past three pages.
         let mut views = vec![crate::docx::DocView::Briefing(Box::new(v.clone()))];
         let mut shorter = Vec::new();
-        for n in &BRIEFING_PRACTICES[1..] {
-            let w = view::briefing(&inp, *n);
+        for fit in &view::BriefingFit::LADDER[1..] {
+            let w = view::briefing(&inp, *fit);
             if let Ok(source) = crate::render::render(&env, templates, "briefing.typ.j2", &w) {
                 shorter.push(source);
                 views.push(crate::docx::DocView::Briefing(Box::new(w)));

@@ -286,3 +286,60 @@ fn a_leader_briefing_too_long_in_every_step_is_written_with_a_warning() {
     assert!(stderr.contains(&want), "“{want}” not in\n{stderr}");
     assert!(stderr.contains("约谈建议按单位合并") && stderr.contains("Word 草稿"), "{stderr}");
 }
+
+/// 存在问题 of a 督查简报 read with pdftotext: (units, task numbers) per “由…负责的…” group, in
+/// order. `brief`: the tasks are written by number only (第130、140项); else each as
+/// 第N项“title”（…）, whose numbers are read before the title's quote.
+fn lagging_groups(pdf: &Path, brief: bool) -> Vec<(String, Vec<u64>)> {
+    let page_number = regex::Regex::new(r"^\s*—\s*\d+\s*—\s*$").unwrap();
+    let text = pdftotext(pdf, None);
+    let text = squash(&text.lines().filter(|l| !page_number.is_match(l)).collect::<Vec<_>>().concat());
+    let start = text.find("二、存在问题").unwrap_or_else(|| panic!("no 存在问题 in {text}"));
+    let end = start + text[start..].find("进展滞后").unwrap_or_else(|| panic!("no 进展滞后 in {text}"));
+    let group = regex::Regex::new(r"由([^由]+?)负责的(.+?)(?:；|，$)").unwrap();
+    let number = regex::Regex::new(if brief { r"([0-9]+)" } else { r"第([0-9]+)项“" }).unwrap();
+    let problems = &text[start..end];
+    group
+        .captures_iter(problems)
+        .map(|c| (c[1].to_owned(), number.captures_iter(&c[2]).map(|n| n[1].parse().unwrap()).collect()))
+        .collect()
+}
+
+/// A city's 督查简报 stays within its three pages: at 8× every quarter's lagging tasks (40 in
+/// 2023Q4) with their titles and reported problems ran to 8 pages; the last step of its ladder
+/// names them by number only, by unit, and points to the notice for the reasons. Read back from
+/// the PDFs: 2023Q1–Q4 on at most three pages without a length warning, and each quarter's groups
+/// are the bundled quarter's (read from its PDF, in full there), every task K times under its
+/// copies' numbers, in plan order.
+#[test]
+fn a_city_briefing_names_lagging_tasks_by_number_and_keeps_three_pages() {
+    let k = 8;
+    let (tmp, data) = write_data("scale-briefing", &["--scale", &k.to_string()]);
+    let copies = copies_of(&root().join("data/plan.yaml"), &data.join("plan.yaml"));
+    let bundled = root().join("data");
+    for period in ["2023Q1", "2023Q2", "2023Q3", "2023Q4"] {
+        let args = ["--period", period, "--only", "briefing"];
+        let out = ducha(&tmp, &[&["build", "--data", bundled.to_str().unwrap(), "--out", "one"][..], &args].concat());
+        assert!(out.status.success(), "{}", text(&out).1);
+        let out = ducha(&tmp, &[&["build", "--data", "data", "--out", "out"][..], &args].concat());
+        let (_, stderr) = text(&out);
+        assert!(out.status.success(), "{period}: {stderr}");
+        assert!(!stderr.contains("篇幅"), "{period}: {stderr}");
+        let pdf = tmp.join(format!("out/{period}/督查简报.pdf"));
+        let pages = pdfdump(&pdf)["page_count"].as_u64().unwrap();
+        assert!((1..=3).contains(&pages), "{period}: {pages} pages");
+        let one = lagging_groups(&tmp.join(format!("one/{period}/督查简报.pdf")), false);
+        let want: Vec<(String, Vec<u64>)> = one
+            .iter()
+            .map(|(units, tasks)| {
+                let mut all: Vec<u64> = tasks.iter().flat_map(|t| copies[t].clone()).collect();
+                all.sort();
+                (units.clone(), all)
+            })
+            .collect();
+        assert!(!want.is_empty(), "{period}: the bundled briefing names lagging tasks");
+        assert_eq!(lagging_groups(&pdf, true), want, "{period}");
+        let all = squash(&pdftotext(&pdf, None));
+        assert!(all.contains("各项任务的滞后原因详见本期通报"), "{period}: {all}");
+    }
+}

@@ -521,6 +521,24 @@ fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
 }
 
 fn lagging_sentences(inp: &Inputs) -> Vec<String> {
+    lagging_by_unit(inp, false)
+}
+
+/// The lagging tasks by unit (docs/rules.md §9), in plan order: each task with its title, status
+/// and gap, or `brief` its number only (“由县发展改革局负责的第130、140项”).
+fn lagging_by_unit(inp: &Inputs, brief: bool) -> Vec<String> {
+    if brief {
+        let mut by_unit: BTreeMap<(usize, String), Vec<u32>> = BTreeMap::new();
+        let order: Vec<&str> = inp.ds.plan.lead_units();
+        for l in &inp.summary.lagging {
+            let key = l.units.first().and_then(|f| order.iter().position(|u| u == f)).unwrap_or(usize::MAX);
+            by_unit.entry((key, l.units.join("、"))).or_default().push(l.task);
+        }
+        return by_unit
+            .into_iter()
+            .map(|((_, u), tasks)| format!("由{u}负责的{}", task_numbers(tasks.into_iter(), true)))
+            .collect();
+    }
     // By unit and task number (docs/rules.md §9), in plan order.
     let mut by_unit: BTreeMap<(usize, String), (String, Vec<String>)> = BTreeMap::new();
     let order: Vec<&str> = inp.ds.plan.lead_units();
@@ -799,11 +817,30 @@ fn join_list(v: &[String]) -> String {
     }
 }
 
-/// Builds the supervision briefing.
-///
-/// `good_practices`: how many units' accounts are quoted in full under 好的做法 (the pipeline
-/// lowers it when the briefing runs long).
-pub fn briefing(inp: &Inputs, good_practices: usize) -> BriefingView {
+/// How much of the 督查简报 is printed: one step of its ladder (docs/rules.md §19), longest first;
+/// the pipeline keeps the first within three pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BriefingFit {
+    /// How many units' accounts are quoted in full under 好的做法.
+    pub good_practices: usize,
+    /// 存在问题 names the lagging tasks by number only, by unit, and leaves each task's reported
+    /// problem to the notice: the last resort, for a city's plan where dozens lag.
+    pub brief_problems: bool,
+}
+
+impl BriefingFit {
+    /// The ladder, longest first.
+    pub const LADDER: [BriefingFit; 4] = [
+        BriefingFit { good_practices: 2, brief_problems: false },
+        BriefingFit { good_practices: 1, brief_problems: false },
+        BriefingFit { good_practices: 0, brief_problems: false },
+        BriefingFit { good_practices: 0, brief_problems: true },
+    ];
+}
+
+/// Builds the supervision briefing, as much of it as `fit` says ([`BriefingFit`]).
+pub fn briefing(inp: &Inputs, fit: BriefingFit) -> BriefingView {
+    let good_practices = fit.good_practices;
     let ds = inp.ds;
     let office = &ds.office;
     let p = inp.period();
@@ -834,13 +871,15 @@ pub fn briefing(inp: &Inputs, good_practices: usize) -> BriefingView {
         body.push(Block::para("各单位按计划推进各项任务。"));
     }
     body.push(Block::h1("存在问题"));
-    let lag = lagging_sentences(inp);
+    let lag = lagging_by_unit(inp, fit.brief_problems);
     body.push(Block::para(if lag.is_empty() {
         "本期未发现进度滞后的任务。".to_string()
+    } else if fit.brief_problems {
+        format!("{}，进展滞后，各项任务的滞后原因详见本期通报。", lag.join("；"))
     } else {
         format!("{}，进展滞后。", lag.join("；"))
     }));
-    for l in &inp.summary.lagging {
+    for l in inp.summary.lagging.iter().filter(|_| !fit.brief_problems) {
         let Some(t) = inp.current().task(l.task) else { continue };
         if let Some((unit, problems)) = t.narratives.iter().find_map(|n| n.problems.as_ref().map(|p| (&n.unit, p))) {
             body.push(Block::para(format!("第{}项：{unit}反映，{}", t.task, markdown::to_plain(problems))));
