@@ -175,14 +175,33 @@ fn copies_of(bundled: &Path, scaled: &Path) -> BTreeMap<u64, Vec<u64>> {
     copies
 }
 
-/// The 约谈 suggestions of a 领导参阅 (“一是第130、140项连续3个季度滞后，建议约谈县发展改革局主要
-/// 负责人”, or 第130项、第140项): (task numbers, quarters lagging, units), in order, read with
-/// pdftotext (page numbers left out, so a sentence that runs onto the next page reads whole).
-fn lagging_clauses(pdf: &Path) -> Vec<(Vec<u64>, u64, String)> {
+/// A document's text as one line, read with pdftotext, its page numbers (“— N —”) left out so
+/// that a sentence running onto the next page reads whole.
+fn running_text(pdf: &Path) -> String {
     let page_number = regex::Regex::new(r"^\s*—\s*\d+\s*—\s*$").unwrap();
     let text = pdftotext(pdf, None);
-    let kept: Vec<&str> = text.lines().filter(|l| !page_number.is_match(l)).collect();
-    let text = squash(&kept.concat());
+    squash(&text.lines().filter(|l| !page_number.is_match(l)).collect::<Vec<_>>().concat())
+}
+
+/// Builds one document of `period` from `data` into `tmp/<out>` and checks it came out within
+/// `max` pages without a length warning; returns the PDF's path.
+fn build_within(tmp: &Path, data: &str, out: &str, period: &str, only: &str, max: u64) -> std::path::PathBuf {
+    let run = ducha(tmp, &["build", "--data", data, "--out", out, "--period", period, "--only", only]);
+    let (_, stderr) = text(&run);
+    assert!(run.status.success(), "{period} {only}: {stderr}");
+    assert!(!stderr.contains("篇幅"), "{period} {only}: {stderr}");
+    let name = if only == "leader" { "领导参阅.pdf" } else { "督查简报.pdf" };
+    let pdf = tmp.join(out).join(period).join(name);
+    let pages = pdfdump(&pdf)["page_count"].as_u64().unwrap();
+    assert!((1..=max).contains(&pages), "{period}: {pages} pages");
+    pdf
+}
+
+/// The 约谈 suggestions of a 领导参阅 (“一是第130、140项连续3个季度滞后，建议约谈县发展改革局主要
+/// 负责人”, or 第130项、第140项): (task numbers, quarters lagging, units), in order, read from
+/// the document's `running_text`.
+fn lagging_clauses(pdf: &Path) -> Vec<(Vec<u64>, u64, String)> {
+    let text = running_text(pdf);
     let section = &text[text.find("二、需领导协调的事项").unwrap_or_else(|| panic!("no 需领导协调的事项 in {text}"))..];
     let clause = regex::Regex::new(
         r"[一二三四五六七八九十]+是(第[0-9、项第]+项)连续([0-9]+)个季度滞后，建议约谈(.+?)主要负责人。",
@@ -211,20 +230,10 @@ fn a_city_leader_briefing_merges_lagging_tasks_by_unit_and_keeps_two_pages() {
     let (tmp, data) = write_data("scale-leader", &["--scale", &k.to_string()]);
     let copies = copies_of(&root().join("data/plan.yaml"), &data.join("plan.yaml"));
     let bundled = root().join("data");
-    let out = ducha(
-        &tmp,
-        &["build", "--data", bundled.to_str().unwrap(), "--out", "one", "--period", "2023Q3", "--only", "leader"],
-    );
-    assert!(out.status.success(), "{}", text(&out).1);
-    let one = lagging_clauses(&tmp.join("one/2023Q3/领导参阅.pdf"));
+    let one = lagging_clauses(&build_within(&tmp, bundled.to_str().unwrap(), "one", "2023Q3", "leader", 2));
     assert!(one.len() >= 3 && one.iter().all(|(tasks, _, _)| tasks.len() == 1), "bundled 2023Q3: {one:?}");
     for period in ["2023Q2", "2023Q3", "2023Q4"] {
-        let out = ducha(&tmp, &["build", "--data", "data", "--out", "out", "--period", period, "--only", "leader"]);
-        let (_, stderr) = text(&out);
-        assert!(out.status.success(), "{period}: {stderr}");
-        assert!(!stderr.contains("篇幅"), "{period}: {stderr}");
-        let pages = pdfdump(&tmp.join(format!("out/{period}/领导参阅.pdf")))["page_count"].as_u64().unwrap();
-        assert!((1..=2).contains(&pages), "{period}: {pages} pages");
+        build_within(&tmp, "data", "out", period, "leader", 2);
     }
     let mut tasks: Vec<(u64, u64, String)> = one
         .iter()
@@ -287,13 +296,11 @@ fn a_leader_briefing_too_long_in_every_step_is_written_with_a_warning() {
     assert!(stderr.contains("约谈建议按单位合并") && stderr.contains("Word 草稿"), "{stderr}");
 }
 
-/// 存在问题 of a 督查简报 read with pdftotext: (units, task numbers) per “由…负责的…” group, in
+/// 存在问题 of a 督查简报 read from its `running_text`: (units, task numbers) per “由…负责的…” group, in
 /// order. `brief`: the tasks are written by number only (第130、140项); else each as
 /// 第N项“title”（…）, whose numbers are read before the title's quote.
 fn lagging_groups(pdf: &Path, brief: bool) -> Vec<(String, Vec<u64>)> {
-    let page_number = regex::Regex::new(r"^\s*—\s*\d+\s*—\s*$").unwrap();
-    let text = pdftotext(pdf, None);
-    let text = squash(&text.lines().filter(|l| !page_number.is_match(l)).collect::<Vec<_>>().concat());
+    let text = running_text(pdf);
     let start = text.find("二、存在问题").unwrap_or_else(|| panic!("no 存在问题 in {text}"));
     let end = start + text[start..].find("进展滞后").unwrap_or_else(|| panic!("no 进展滞后 in {text}"));
     let group = regex::Regex::new(r"由([^由]+?)负责的(.+?)(?:；|，$)").unwrap();
@@ -318,17 +325,8 @@ fn a_city_briefing_names_lagging_tasks_by_number_and_keeps_three_pages() {
     let copies = copies_of(&root().join("data/plan.yaml"), &data.join("plan.yaml"));
     let bundled = root().join("data");
     for period in ["2023Q1", "2023Q2", "2023Q3", "2023Q4"] {
-        let args = ["--period", period, "--only", "briefing"];
-        let out = ducha(&tmp, &[&["build", "--data", bundled.to_str().unwrap(), "--out", "one"][..], &args].concat());
-        assert!(out.status.success(), "{}", text(&out).1);
-        let out = ducha(&tmp, &[&["build", "--data", "data", "--out", "out"][..], &args].concat());
-        let (_, stderr) = text(&out);
-        assert!(out.status.success(), "{period}: {stderr}");
-        assert!(!stderr.contains("篇幅"), "{period}: {stderr}");
-        let pdf = tmp.join(format!("out/{period}/督查简报.pdf"));
-        let pages = pdfdump(&pdf)["page_count"].as_u64().unwrap();
-        assert!((1..=3).contains(&pages), "{period}: {pages} pages");
-        let one = lagging_groups(&tmp.join(format!("one/{period}/督查简报.pdf")), false);
+        let one = lagging_groups(&build_within(&tmp, bundled.to_str().unwrap(), "one", period, "briefing", 3), false);
+        let pdf = build_within(&tmp, "data", "out", period, "briefing", 3);
         let want: Vec<(String, Vec<u64>)> = one
             .iter()
             .map(|(units, tasks)| {

@@ -459,6 +459,19 @@ fn varied_pdf(len: usize) -> Vec<u8> {
     out
 }
 
+/// 县科技局 signed in, having uploaded a PDF of 20 MiB (the default limit) named `name` for task 2:
+/// the session, the file's SHA-256 (checked to be in the store) and its length.
+fn upload_20_mb(server: &Server, name: &str) -> (Web, String, usize) {
+    let mut unit = Web::login(server, "县科技局");
+    let len = 20 * 1024 * 1024;
+    let big = varied_pdf(len);
+    let sha = sha256(&big);
+    let r = unit.upload(&[], &[("file_t2", name, &big)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(objects(&server.data()).iter().any(|p| p.file_name().unwrap().to_string_lossy() == sha));
+    (unit, sha, len)
+}
+
 /// A file at the default limit (20 MB) downloads byte-identical (its SHA-256 checked) with its
 /// `Content-Length`, the sniffed type, `nosniff` and a safe attachment name, to its unit and to
 /// the office — streamed from disk: the server's peak resident memory grows by far less than the
@@ -467,13 +480,7 @@ fn varied_pdf(len: usize) -> Vec<u8> {
 #[test]
 fn large_downloads_stream_from_disk() {
     let server = start("evidence-download", "");
-    let mut unit = Web::login(&server, "县科技局");
-    let len = 20 * 1024 * 1024;
-    let big = varied_pdf(len);
-    let sha = sha256(&big);
-    let r = unit.upload(&[], &[("file_t2", "大文件\"; x.pdf", &big)]);
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert!(objects(&server.data()).iter().any(|p| p.file_name().unwrap().to_string_lossy() == sha));
+    let (mut unit, sha, len) = upload_20_mb(&server, "大文件\"; x.pdf");
     let mut office = Web::login(&server, "office");
     let mut other = Web::login(&server, "县发展改革局");
     let mut leader = Web::login(&server, "leader");
@@ -516,12 +523,7 @@ fn large_downloads_stream_from_disk() {
 fn stalled_downloads_hold_no_thread() {
     use std::io::Read as _;
     let server = start("evidence-stall", "");
-    let mut unit = Web::login(&server, "县科技局");
-    let len = 20 * 1024 * 1024;
-    let big = varied_pdf(len);
-    let sha = sha256(&big);
-    let r = unit.upload(&[], &[("file_t2", "大文件.pdf", &big)]);
-    assert_eq!(r.status, 200, "{}", r.text());
+    let (mut unit, sha, len) = upload_20_mb(&server, "大文件.pdf");
     let path = format!("/evidence/file/{sha}");
     let cookie = unit.cookie();
     let before = server.mem_kib("Threads");
