@@ -928,10 +928,11 @@ const LIKELY_TOO_LONG: usize = 2_200;
 /// Each variant leaves something out of the one before, so none is longer than the one before:
 /// once the first is too long, the shortest is laid out next (when it is too long as well it is
 /// the one kept), then the variants before it from the shortest up, until one is too long; the
-/// one after it is kept. A city's plan, where the first to fit is the last or nearly, so needs
-/// three layouts, not one per variant. A document whose first source is long for its pages
-/// ([`LIKELY_TOO_LONG`]) starts with the shortest: two layouts there. Only the kept layout and the one being tried
-/// are held at a time. (A Typst error in a variant is kept and reported like its layout.)
+/// one after it is kept. For a city's plan, where only the last variant or nearly fits, that is
+/// three layouts rather than one per variant. A document whose first source is long for its
+/// pages ([`LIKELY_TOO_LONG`]) starts with the shortest: two layouts there. Only the kept layout
+/// and the one being tried are held at a time. (A Typst error in a variant is kept and reported
+/// like its layout.)
 fn layout_one(
     engine: &Engine,
     r: &mut Rendered,

@@ -184,6 +184,24 @@ fn issue_acknowledge_reply_return_reply_close_in_chromium() {
     assert!(String::from_utf8_lossy(&show.stdout).contains("状态：已办结"));
 }
 
+/// `actor` types `text` into `input` and presses `button` on the item page: its page shows
+/// `state`, and `other`'s next view of the item (at `item`) shows it too, with the text in the
+/// timeline.
+fn act_and_other_sees(
+    actor: &Driver,
+    (input, text, button): (&str, &str, &str),
+    state: &str,
+    other: &Driver,
+    item: &str,
+) {
+    actor.type_into(input, text);
+    actor.click(button);
+    assert_eq!(actor.text("#state"), state);
+    other.go(item);
+    assert_eq!(other.text("#state"), state, "the other's item page at once");
+    assert!(other.text("#timeline").contains(text), "{}", other.text("#timeline"));
+}
+
 /// `GET path` on the server at `port` with the session cookie `session`: the status code.
 fn status_of(port: u16, path: &str, session: &str) -> u16 {
     use std::io::{Read, Write};
@@ -235,19 +253,8 @@ fn each_sees_the_other_at_once_and_idle_sessions_end_on_time() {
     office.go(&format!("{base}/items"));
     assert!(office.text(row).contains("办理中"), "the office's list at once: {}", office.text(row));
     let reply = "已召开推进会，升压站土建 3 月底前完成";
-    unit.type_into("#reply-text", reply);
-    unit.click("#do-reply");
-    assert_eq!(unit.text("#state"), "待审核");
-    office.go(&item);
-    assert_eq!(office.text("#state"), "待审核", "the office's item page at once");
-    assert!(office.text("#timeline").contains(reply), "{}", office.text("#timeline"));
-    let reason = "请补充并网时间";
-    office.type_into("#return-text", reason);
-    office.click("#do-return");
-    assert_eq!(office.text("#state"), "已退回");
-    unit.go(&item);
-    assert_eq!(unit.text("#state"), "已退回", "the unit's item page at once");
-    assert!(unit.text("#timeline").contains(reason), "{}", unit.text("#timeline"));
+    act_and_other_sees(&unit, ("#reply-text", reply, "#do-reply"), "待审核", &office, &item);
+    act_and_other_sees(&office, ("#return-text", "请补充并网时间", "#do-return"), "已退回", &unit, &item);
     unit.go(&base);
     assert!(unit.text("#open-items").contains("督办〔2024〕1号"), "{}", unit.text("#open-items"));
 

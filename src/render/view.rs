@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aggregate::{EscalationItem, Summary};
+use crate::aggregate::{EscalationItem, LaggingTask, Summary};
 use crate::data::model::{Dataset, Date, Light, Period, Status, TargetKind};
 use crate::markdown;
 use crate::numerals;
@@ -520,41 +520,35 @@ fn task_rows(inp: &Inputs) -> (Vec<TaskRow>, Vec<FullText>) {
     (rows, full)
 }
 
-fn lagging_sentences(inp: &Inputs) -> Vec<String> {
-    lagging_by_unit(inp, false)
-}
-
-/// The lagging tasks by unit (docs/rules.md §9), in plan order: each task with its title, status
-/// and gap, or `brief` its number only (“由县发展改革局负责的第130、140项”).
+/// The lagging tasks by unit (docs/rules.md §9), in plan order: all lead units named, grouped by
+/// the first one's plan order; each task with its title, status and gap, or `brief` its number
+/// only (“由县发展改革局负责的第130、140项”).
 fn lagging_by_unit(inp: &Inputs, brief: bool) -> Vec<String> {
-    if brief {
-        let mut by_unit: BTreeMap<(usize, String), Vec<u32>> = BTreeMap::new();
-        let order: Vec<&str> = inp.ds.plan.lead_units();
-        for l in &inp.summary.lagging {
-            let key = l.units.first().and_then(|f| order.iter().position(|u| u == f)).unwrap_or(usize::MAX);
-            by_unit.entry((key, l.units.join("、"))).or_default().push(l.task);
-        }
-        return by_unit
-            .into_iter()
-            .map(|((_, u), tasks)| format!("由{u}负责的{}", task_numbers(tasks.into_iter(), true)))
-            .collect();
-    }
-    // By unit and task number (docs/rules.md §9), in plan order.
-    let mut by_unit: BTreeMap<(usize, String), (String, Vec<String>)> = BTreeMap::new();
     let order: Vec<&str> = inp.ds.plan.lead_units();
+    let mut by_unit: BTreeMap<(usize, String), Vec<&LaggingTask>> = BTreeMap::new();
     for l in &inp.summary.lagging {
-        let Some(t) = inp.current().task(l.task) else { continue };
-        // All lead units are named (docs/rules.md §9); grouped by the first one's plan order.
-        let unit = l.units.join("、");
+        if !brief && inp.current().task(l.task).is_none() {
+            continue;
+        }
         let key = l.units.first().and_then(|f| order.iter().position(|u| u == f)).unwrap_or(usize::MAX);
-        let gap = l.gap_points.map(|g| format!("，低于序时进度{}个百分点", fmt_num(g))).unwrap_or_default();
-        by_unit.entry((key, unit.clone())).or_insert_with(|| (unit.clone(), Vec::new())).1.push(format!(
-            "{}（{}{gap}）",
-            task_label(t),
-            t.label
-        ));
+        by_unit.entry((key, l.units.join("、"))).or_default().push(l);
     }
-    by_unit.into_values().map(|(u, items)| format!("由{u}负责的{}", items.join("、"))).collect()
+    let full = |l: &LaggingTask| {
+        let t = inp.current().task(l.task)?;
+        let gap = l.gap_points.map(|g| format!("，低于序时进度{}个百分点", fmt_num(g))).unwrap_or_default();
+        Some(format!("{}（{}{gap}）", task_label(t), t.label))
+    };
+    by_unit
+        .into_iter()
+        .map(|((_, unit), tasks)| {
+            let tasks = if brief {
+                task_numbers(tasks.iter().map(|l| l.task), true)
+            } else {
+                tasks.into_iter().filter_map(full).collect::<Vec<_>>().join("、")
+            };
+            format!("由{unit}负责的{tasks}")
+        })
+        .collect()
 }
 
 /// Builds the quarterly notice: its 文号 ([`notice_number`]), then the body section by section
@@ -714,7 +708,7 @@ fn notice_problems(inp: &Inputs, body: &mut Vec<Block>) {
     let s = inp.summary;
     body.push(Block::h1("存在问题"));
     let mut problems = Vec::new();
-    let lag = lagging_sentences(inp);
+    let lag = lagging_by_unit(inp, false);
     if lag.is_empty() {
         problems.push(Block::para("督查中未发现进度滞后的任务。"));
     } else {
